@@ -1,0 +1,14 @@
+package io.segflow.core;
+
+/** Kafka topics that chain the functions. Payloads are documented in docs/contracts.md. */
+public final class Topics {
+    /** Normalized events from ingest, keyed by userId (else anonymousId). */
+    public static final String EVENTS = "segflow.events";
+    /** Segment enter/exit changes, keyed by userId. */
+    public static final String SEGMENT_CHANGES = "segflow.segment-changes";
+    /** Trigger records for downstream consumers, keyed by userId. */
+    public static final String TRIGGERS = "segflow.triggers";
+
+    private Topics() {
+    }
+}

@@ -1,0 +1,43 @@
+package io.segflow.core.event;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A normalized event as it travels on {@code segflow.events} (schema version {@link #SCHEMA_VERSION}).
+ * Segment's {@code context}, {@code traits}, {@code properties} and {@code integrations} are carried through untouched.
+ */
+public record Event(
+        int schema,
+        String type,
+        String messageId,
+        String userId,
+        String anonymousId,
+        String event,
+        String name,
+        String groupId,
+        String previousId,
+        Map<String, Object> traits,
+        Map<String, Object> properties,
+        Map<String, Object> context,
+        Map<String, Object> integrations,
+        Instant timestamp,
+        Instant originalTimestamp,
+        Instant sentAt,
+        Instant receivedAt,
+        String source) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    /** The identity a profile is kept under and the Kafka record key: userId, else anonymousId. */
+    @JsonIgnore
+    public String profileKey() {
+        return userId != null ? userId : anonymousId;
+    }
+
+    @JsonIgnore
+    public boolean isTrack() {
+        return EventType.TRACK.wireName().equals(type);
+    }
+}

@@ -1,0 +1,22 @@
+package io.segflow.core.event;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/** The Segment spec calls. */
+public enum EventType {
+    IDENTIFY, TRACK, PAGE, SCREEN, GROUP, ALIAS;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<EventType> fromWireName(String name) {
+        for (EventType type : values()) {
+            if (type.wireName().equals(name)) {
+                return Optional.of(type);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,215 @@
+package io.segflow.core.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segflow.core.json.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Turns one Segment tracking-API call (identify, track, page, ...) into a normalized {@link Event},
+ * applying Segment's documented semantics: a generated messageId when absent, receivedAt set on
+ * arrival, and clock-skew correction {@code timestamp = receivedAt - (sentAt - originalTimestamp)}.
+ */
+public final class SegmentCallParser {
+
+    public static final int MAX_ID_LENGTH = 256;
+    public static final int MAX_MESSAGE_ID_LENGTH = 99;
+    public static final int MAX_EVENT_NAME_LENGTH = 200;
+
+    /** What a batch sets for all of its items; items win over it. */
+    public record BatchDefaults(JsonNode context, JsonNode integrations, Instant sentAt) {
+        public static final BatchDefaults NONE = new BatchDefaults(null, null, null);
+    }
+
+    private SegmentCallParser() {
+    }
+
+    /**
+     * @param call       the call's JSON
+     * @param pathType   the type the endpoint implies ({@code /v1/track}), or null for batch items, which carry their own
+     * @param receivedAt when ingest received the request
+     * @param source     the name of the source whose write key authenticated the request
+     */
+    public static Event parse(JsonNode call, EventType pathType, BatchDefaults defaults, Instant receivedAt, String source) {
+        if (call == null || !call.isObject()) {
+            throw new InvalidEventException("$", "must be a JSON object");
+        }
+        EventType type = pathType != null ? pathType : typeOf(call);
+        String userId = id(call, "userId");
+        String anonymousId = id(call, "anonymousId");
+        if (userId == null && anonymousId == null) {
+            throw new InvalidEventException("userId", "userId or anonymousId is required");
+        }
+        String event = null;
+        if (type == EventType.TRACK) {
+            event = requiredText(call, "event", MAX_EVENT_NAME_LENGTH);
+        }
+        String groupId = type == EventType.GROUP ? requiredId(call, "groupId") : id(call, "groupId");
+        String previousId = type == EventType.ALIAS ? requiredId(call, "previousId") : id(call, "previousId");
+        if (type == EventType.ALIAS && userId == null) {
+            throw new InvalidEventException("userId", "is required for alias");
+        }
+        String messageId = text(call, "messageId", MAX_MESSAGE_ID_LENGTH);
+        if (messageId == null) {
+            messageId = UUID.randomUUID().toString();
+        }
+        Instant original = instant(call, "timestamp");
+        if (original == null) {
+            original = instant(call, "originalTimestamp");
+        }
+        Instant sentAt = instant(call, "sentAt");
+        if (sentAt == null) {
+            sentAt = defaults.sentAt();
+        }
+        return new Event(
+                Event.SCHEMA_VERSION,
+                type.wireName(),
+                messageId,
+                userId,
+                anonymousId,
+                event,
+                text(call, "name", MAX_EVENT_NAME_LENGTH),
+                groupId,
+                previousId,
+                object(call, "traits"),
+                object(call, "properties"),
+                merged(call, "context", defaults.context()),
+                merged(call, "integrations", defaults.integrations()),
+                correctedTimestamp(original, sentAt, receivedAt),
+                original,
+                sentAt,
+                receivedAt,
+                source);
+    }
+
+    /** Segment's clock-skew correction: trust the client's clock only for the time between its event and its send. */
+    static Instant correctedTimestamp(Instant original, Instant sentAt, Instant receivedAt) {
+        if (original == null) {
+            return receivedAt;
+        }
+        if (sentAt == null) {
+            return original;
+        }
+        return receivedAt.minus(Duration.between(original, sentAt));
+    }
+
+    private static EventType typeOf(JsonNode call) {
+        JsonNode node = call.get("type");
+        if (node == null || node.isNull()) {
+            throw new InvalidEventException("type", "is required");
+        }
+        if (!node.isTextual()) {
+            throw new InvalidEventException("type", "must be a string");
+        }
+        return EventType.fromWireName(node.asText())
+                .orElseThrow(() -> new InvalidEventException("type",
+                        "must be one of identify, track, page, screen, group, alias"));
+    }
+
+    /** Ids are strings; numbers are accepted and kept as their decimal text, as Segment does. */
+    private static String id(JsonNode call, String field) {
+        JsonNode node = call.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual() && !node.isIntegralNumber()) {
+            throw new InvalidEventException(field, "must be a string");
+        }
+        String value = node.asText();
+        if (value.isBlank()) {
+            return null;
+        }
+        checkSane(field, value, MAX_ID_LENGTH);
+        return value;
+    }
+
+    private static String requiredId(JsonNode call, String field) {
+        String value = id(call, field);
+        if (value == null) {
+            throw new InvalidEventException(field, "is required");
+        }
+        return value;
+    }
+
+    private static String text(JsonNode call, String field, int maxLength) {
+        JsonNode node = call.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw new InvalidEventException(field, "must be a string");
+        }
+        checkSane(field, node.asText(), maxLength);
+        return node.asText();
+    }
+
+    private static String requiredText(JsonNode call, String field, int maxLength) {
+        String value = text(call, field, maxLength);
+        if (value == null || value.isBlank()) {
+            throw new InvalidEventException(field, "is required");
+        }
+        return value;
+    }
+
+    private static void checkSane(String field, String value, int maxLength) {
+        if (value.length() > maxLength) {
+            throw new InvalidEventException(field, "must be at most " + maxLength + " characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw new InvalidEventException(field, "must not contain control characters");
+            }
+        }
+    }
+
+    private static Instant instant(JsonNode call, String field) {
+        JsonNode node = call.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
+        }
+        try {
+            return OffsetDateTime.parse(node.asText()).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                return Instant.parse(node.asText());
+            } catch (DateTimeParseException again) {
+                throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
+            }
+        }
+    }
+
+    private static Map<String, Object> object(JsonNode call, String field) {
+        JsonNode node = call.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new InvalidEventException(field, "must be a JSON object");
+        }
+        return Json.MAPPER.convertValue(node, JsonMaps.MAP_TYPE);
+    }
+
+    /** The item's object over the batch's: keys of the item win, the batch fills in the rest. */
+    private static Map<String, Object> merged(JsonNode call, String field, JsonNode batchLevel) {
+        JsonNode own = call.get(field);
+        if (own != null && !own.isNull() && !own.isObject()) {
+            throw new InvalidEventException(field, "must be a JSON object");
+        }
+        if (batchLevel == null || !batchLevel.isObject()) {
+            return object(call, field);
+        }
+        ObjectNode result = ((ObjectNode) batchLevel).deepCopy();
+        if (own != null && own.isObject()) {
+            result.setAll((ObjectNode) own);
+        }
+        return Json.MAPPER.convertValue(result, JsonMaps.MAP_TYPE);
+    }
+}

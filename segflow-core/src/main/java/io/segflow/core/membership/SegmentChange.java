@@ -1,0 +1,22 @@
+package io.segflow.core.membership;
+
+import java.time.Instant;
+
+/**
+ * A record on {@code segflow.segment-changes}: a user entered or exited a segment.
+ *
+ * @param version the user's membership version after this change
+ * @param cause   what caused it: {@code event:<messageId>}, or {@code time:<instant>} for time-driven flips
+ */
+public record SegmentChange(String userId, String segmentId, String change, Instant at, long version, String cause) {
+    public static final String ENTERED = "entered";
+    public static final String EXITED = "exited";
+
+    public boolean entered() {
+        return ENTERED.equals(change);
+    }
+
+    public static String causedByEvent(String messageId) {
+        return "event:" + messageId;
+    }
+}

@@ -1,0 +1,77 @@
+package io.segflow.core.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.event.SegmentCallParser.BatchDefaults;
+import io.segflow.core.json.Json;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class SegmentCallParserTest {
+    private static final Instant RECEIVED = Instant.parse("2026-11-26T10:00:10Z");
+
+    private static JsonNode json(String text) throws Exception {
+        return Json.MAPPER.readTree(text);
+    }
+
+    private static Event parse(String text, EventType type) throws Exception {
+        return SegmentCallParser.parse(json(text), type, BatchDefaults.NONE, RECEIVED, "web");
+    }
+
+    @Test
+    void parsesTrackAndGeneratesMessageId() throws Exception {
+        Event event = parse("{\"userId\":\"u1\",\"event\":\"add_to_cart\",\"properties\":{\"sku\":\"x\"}}", EventType.TRACK);
+        assertThat(event.type()).isEqualTo("track");
+        assertThat(event.profileKey()).isEqualTo("u1");
+        assertThat(event.event()).isEqualTo("add_to_cart");
+        assertThat(event.properties()).containsEntry("sku", "x");
+        assertThat(event.messageId()).isNotBlank();
+        assertThat(event.receivedAt()).isEqualTo(RECEIVED);
+        assertThat(event.timestamp()).isEqualTo(RECEIVED);
+        assertThat(event.source()).isEqualTo("web");
+    }
+
+    @Test
+    void correctsClientClockSkew() throws Exception {
+        // The client's clock is an hour ahead; it sent the event 5 s after it happened.
+        Event event = parse("{\"anonymousId\":\"a1\",\"event\":\"x\",\"timestamp\":\"2026-11-26T11:00:00Z\","
+                + "\"sentAt\":\"2026-11-26T11:00:05Z\",\"messageId\":\"m1\"}", EventType.TRACK);
+        assertThat(event.timestamp()).isEqualTo(Instant.parse("2026-11-26T10:00:05Z"));
+        assertThat(event.originalTimestamp()).isEqualTo(Instant.parse("2026-11-26T11:00:00Z"));
+        assertThat(event.messageId()).isEqualTo("m1");
+        assertThat(event.profileKey()).isEqualTo("a1");
+    }
+
+    @Test
+    void batchItemsTakeTheirTypeAndMergeBatchContext() throws Exception {
+        BatchDefaults defaults = new BatchDefaults(json("{\"ip\":\"1.2.3.4\",\"locale\":\"de\"}"), null, null);
+        Event event = SegmentCallParser.parse(json("{\"type\":\"identify\",\"userId\":\"u1\",\"traits\":{\"plan\":\"pro\"},"
+                + "\"context\":{\"locale\":\"fr\"}}"), null, defaults, RECEIVED, "web");
+        assertThat(event.type()).isEqualTo("identify");
+        assertThat(event.traits()).containsEntry("plan", "pro");
+        assertThat(event.context()).containsEntry("ip", "1.2.3.4").containsEntry("locale", "fr");
+    }
+
+    @Test
+    void namesTheFieldThatIsWrong() {
+        assertField("{\"event\":\"x\"}", EventType.TRACK, "userId");
+        assertField("{\"userId\":\"u1\"}", EventType.TRACK, "event");
+        assertField("{\"userId\":\"u1\",\"event\":5}", EventType.TRACK, "event");
+        assertField("{\"userId\":{},\"event\":\"x\"}", EventType.TRACK, "userId");
+        assertField("{\"userId\":\"u1\",\"event\":\"x\",\"properties\":[]}", EventType.TRACK, "properties");
+        assertField("{\"userId\":\"u1\",\"event\":\"x\",\"timestamp\":\"yesterday\"}", EventType.TRACK, "timestamp");
+        assertField("{\"userId\":\"u1\",\"messageId\":\"" + "m".repeat(100) + "\"}", EventType.IDENTIFY, "messageId");
+        assertField("{\"userId\":\"u1\"}", null, "type");
+        assertField("{\"userId\":\"u1\",\"type\":\"shout\"}", null, "type");
+        assertField("{\"userId\":\"u1\"}", EventType.GROUP, "groupId");
+        assertField("{\"userId\":\"u1\"}", EventType.ALIAS, "previousId");
+        assertField("{\"userId\":\"u\\u0001\",\"event\":\"x\"}", EventType.TRACK, "userId");
+    }
+
+    private static void assertField(String text, EventType type, String field) {
+        assertThatThrownBy(() -> parse(text, type))
+                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.field()).isEqualTo(field));
+    }
+}

@@ -1,0 +1,122 @@
+package io.segflow.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A real {@code redis-server} as a child process on a free loopback port, without persistence.
+ * Uses {@code redis-server} from PATH, else the Redis 7 binary inside {@code org.signal:embedded-redis}.
+ */
+public final class RedisProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    private RedisProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static RedisProcess start() {
+        return start(freePort());
+    }
+
+    public static RedisProcess start(int port) {
+        try {
+            Path binary = redisServerBinary();
+            Process process = new ProcessBuilder(List.of(binary.toString(),
+                    "--bind", "127.0.0.1", "--port", String.valueOf(port),
+                    "--save", "", "--appendonly", "no", "--protected-mode", "no"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            awaitPort(port, process);
+            return new RedisProcess(process, port);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not start redis-server", e);
+        }
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+    }
+
+    static Path redisServerBinary() throws IOException {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path candidate = Path.of(dir, "redis-server");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        String resource = "redis-server-7.0.15-" + os() + "-" + arch();
+        Path target = Path.of(System.getProperty("java.io.tmpdir"), "segflow-" + resource);
+        if (!Files.isExecutable(target)) {
+            try (InputStream in = RedisProcess.class.getClassLoader().getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IOException("no redis-server on PATH and no bundled binary " + resource);
+                }
+                Path temp = Files.createTempFile(target.getParent(), "redis", ".tmp");
+                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+                temp.toFile().setExecutable(true);
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        return target;
+    }
+
+    private static String os() {
+        return System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("mac") ? "darwin" : "linux";
+    }
+
+    private static String arch() {
+        String arch = System.getProperty("os.arch");
+        return arch.equals("aarch64") || arch.equals("arm64") ? "arm64" : "amd64";
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitPort(int port, Process process) throws IOException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IOException("redis-server exited with " + process.exitValue());
+            }
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(e);
+                }
+            }
+        }
+        process.destroy();
+        throw new IOException("redis-server did not listen on port " + port + " within 10 s");
+    }
+}
