@@ -24,6 +24,17 @@ public final class SegmentCallParser {
     /** What a batch sets for all of its items; items win over it. */
     public record BatchDefaults(JsonNode context, JsonNode integrations, Instant sentAt) {
         public static final BatchDefaults NONE = new BatchDefaults(null, null, null);
+
+        /** The batch envelope's {@code context}, {@code integrations} and {@code sentAt}, checked. */
+        public static BatchDefaults of(JsonNode envelope) {
+            for (String field : new String[] {"context", "integrations"}) {
+                JsonNode node = envelope.get(field);
+                if (node != null && !node.isNull() && !node.isObject()) {
+                    throw new InvalidEventException(field, "must be a JSON object");
+                }
+            }
+            return new BatchDefaults(envelope.get("context"), envelope.get("integrations"), instant(envelope, "sentAt"));
+        }
     }
 
     private SegmentCallParser() {
