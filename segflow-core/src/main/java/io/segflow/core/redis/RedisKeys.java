@@ -9,16 +9,16 @@ package io.segflow.core.redis;
  * sf:{u}:traits          hash   trait name -> JSON value
  * sf:{u}:members         hash   segment id -> epoch millis entered; field "@version" -> membership version
  * sf:{u}:seen:{msgId}    string dedup marker of an applied event, expires after the dedup window
- * sf:segments            hash   segment id -> SegmentDefinition JSON
- * sf:segments:rev        string counter, bumped on every definition change
+ * sf:{segments}:defs     hash   segment id -> SegmentDefinition JSON
+ * sf:{segments}:rev      string counter, bumped in the same MULTI as every definition change
  * </pre>
  */
 public final class RedisKeys {
 
     /** The field of the members hash that holds the version; segment ids cannot start with '@'. */
     public static final String VERSION_FIELD = "@version";
-    public static final String SEGMENTS = "sf:segments";
-    public static final String SEGMENTS_REVISION = "sf:segments:rev";
+    public static final String SEGMENTS = "sf:{segments}:defs";
+    public static final String SEGMENTS_REVISION = "sf:{segments}:rev";
 
     private RedisKeys() {
     }

@@ -1,0 +1,98 @@
+package io.segflow.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.testkit.KafkaAndRedisResource;
+import jakarta.inject.Inject;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class SegmentsResourceTest {
+
+    @Inject
+    RedisDataSource redis;
+
+    private static RequestSpecification admin() {
+        return given().header("Authorization", "Bearer dev-admin-key").contentType(ContentType.JSON);
+    }
+
+    private static String newId() {
+        return "seg-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void createReadUpdateDelete() {
+        String id = newId();
+        long revision = revision();
+        admin().body("{\"name\":\"Cart lovers\",\"condition\":\"count(\\\"add_to_cart\\\") >= 2\"}")
+                .when().put("/v1/segments/" + id)
+                .then().statusCode(201).body("id", equalTo(id)).body("enabled", equalTo(true));
+        org.assertj.core.api.Assertions.assertThat(revision()).isGreaterThan(revision);
+
+        admin().when().get("/v1/segments/" + id)
+                .then().statusCode(200).body("name", equalTo("Cart lovers"))
+                .body("condition", equalTo("count(\"add_to_cart\") >= 2"));
+        admin().when().get("/v1/segments").then().statusCode(200).body("segments.id", hasItem(id));
+
+        admin().body("{\"condition\":\"traits.plan == \\\"pro\\\"\",\"enabled\":false}")
+                .when().put("/v1/segments/" + id)
+                .then().statusCode(200).body("enabled", equalTo(false)).body("name", equalTo(id));
+
+        admin().when().delete("/v1/segments/" + id).then().statusCode(204);
+        admin().when().get("/v1/segments/" + id).then().statusCode(404).body("field", equalTo("id"));
+        admin().when().delete("/v1/segments/" + id).then().statusCode(404);
+        admin().when().get("/v1/segments").then().body("segments.id", not(hasItem(id)));
+    }
+
+    @Test
+    void aBadConditionIsRefusedWithCelsMessageAndPosition() {
+        String id = newId();
+        admin().body("{\"condition\":\"count(\\\"a\\\") >= \"}")
+                .when().put("/v1/segments/" + id)
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_condition"))
+                .body("field", equalTo("condition"))
+                .body("line", equalTo(1))
+                .body("column", greaterThan(1));
+        admin().body("{\"condition\":\"nosuch(1)\"}")
+                .when().put("/v1/segments/" + id)
+                .then().statusCode(400).body("reason", org.hamcrest.Matchers.containsString("nosuch"));
+        admin().when().get("/v1/segments/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void badRequestsNameTheField() {
+        admin().body("{\"name\":\"x\"}").when().put("/v1/segments/" + newId())
+                .then().statusCode(400).body("field", equalTo("condition"));
+        admin().body("{\"condition\": ").when().put("/v1/segments/" + newId())
+                .then().statusCode(400).body("field", equalTo("$"));
+        admin().body("{\"condition\":\"true\",\"enabled\":\"yes\"}").when().put("/v1/segments/" + newId())
+                .then().statusCode(400).body("field", equalTo("enabled"));
+        admin().body("{\"condition\":\"true\"}").when().put("/v1/segments/bad%20id")
+                .then().statusCode(400).body("field", equalTo("id"));
+    }
+
+    @Test
+    void adminCallsNeedTheAdminKey() {
+        given().when().get("/v1/segments").then().statusCode(401).body("field", equalTo("Authorization"));
+        given().header("Authorization", "Bearer wrong").contentType(ContentType.JSON).body("{\"condition\":\"true\"}")
+                .when().put("/v1/segments/" + newId()).then().statusCode(401);
+    }
+
+    private long revision() {
+        Long value = redis.value(Long.class).get(RedisKeys.SEGMENTS_REVISION);
+        return value == null ? 0 : value;
+    }
+}
