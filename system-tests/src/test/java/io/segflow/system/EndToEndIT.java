@@ -1,0 +1,122 @@
+package io.segflow.system;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.restassured.http.ContentType;
+import io.segflow.core.Topics;
+import io.segflow.core.json.Json;
+import io.segflow.testkit.TestServices;
+import io.segflow.testkit.TopicReader;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The whole path through the four packaged functions, on one real Kafka and one real Redis. */
+class EndToEndIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final List<FunctionProcess> FUNCTIONS = new ArrayList<>();
+    private static String kafka;
+    private static String redis;
+    private static FunctionProcess ingest;
+    private static FunctionProcess api;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        kafka = TestServices.kafkaBootstrapServers();
+        redis = TestServices.redisUrl();
+        Map<String, String> shared = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka, "QUARKUS_REDIS_HOSTS", redis);
+        ingest = start("ingest-function", with(shared, "SEGFLOW_WRITE_KEYS", "web:system-write-key"));
+        start("segment-function", shared);
+        start("trigger-function", shared);
+        api = start("api-function", with(shared, "SEGFLOW_ADMIN_KEY", "system-admin-key"));
+        // Start all four in parallel: JVM startups dominate this test's time.
+        CompletableFuture.allOf(FUNCTIONS.stream().map(f -> CompletableFuture.runAsync(() -> {
+            try {
+                f.awaitReady(WAIT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })).toArray(CompletableFuture[]::new)).join();
+    }
+
+    @AfterAll
+    static void stopStack() throws InterruptedException {
+        for (FunctionProcess function : FUNCTIONS) {
+            function.close();
+        }
+    }
+
+    private static FunctionProcess start(String module, Map<String, String> env) throws Exception {
+        FunctionProcess process = FunctionProcess.start(module, freePort(), env);
+        FUNCTIONS.add(process);
+        return process;
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String key, String value) {
+        Map<String, String> copy = new java.util.HashMap<>(env);
+        copy.put(key, value);
+        return copy;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void twoCartAddsInOneBatchPutTheUserIntoTheSegmentEverywhere() {
+        String user = "e2e-" + UUID.randomUUID();
+        String segment = "carts-" + UUID.randomUUID().toString().substring(0, 8);
+        try (TopicReader changes = new TopicReader(kafka, Topics.SEGMENT_CHANGES);
+             TopicReader triggers = new TopicReader(kafka, Topics.TRIGGERS)) {
+            given().baseUri(api.url()).header("Authorization", "Bearer system-admin-key").contentType(ContentType.JSON)
+                    .body("{\"name\":\"Cart lovers\",\"condition\":\"count(\\\"add_to_cart\\\") >= 2\"}")
+                    .when().put("/v1/segments/" + segment)
+                    .then().statusCode(201);
+
+            given().baseUri(ingest.url()).auth().preemptive().basic("system-write-key", "").contentType(ContentType.JSON)
+                    .body("{\"batch\":["
+                            + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"add_to_cart\",\"properties\":{\"sku\":\"A\"}},"
+                            + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"add_to_cart\",\"properties\":{\"sku\":\"B\"}}]}")
+                    .when().post("/v1/batch")
+                    .then().statusCode(200).body("success", equalTo(true));
+
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    given().baseUri(api.url()).when().get("/v1/users/" + user + "/segments")
+                            .then().statusCode(200)
+                            .body("segments.id", org.hamcrest.Matchers.contains(segment))
+                            .body("version", equalTo(1)));
+
+            JsonNode change = Json.read(changes.await(r -> user.equals(r.key()), 1, WAIT).get(0).value(), JsonNode.class);
+            assertThat(change.get("segmentId").asText()).isEqualTo(segment);
+            assertThat(change.get("change").asText()).isEqualTo("entered");
+
+            JsonNode trigger = Json.read(triggers.await(r -> user.equals(r.key()), 1, WAIT).get(0).value(), JsonNode.class);
+            assertThat(trigger.get("kind").asText()).isEqualTo("segment.entered");
+            assertThat(trigger.get("segmentId").asText()).isEqualTo(segment);
+        }
+    }
+
+    @Test
+    void aFunctionWithoutItsKeysRefusesToStartAndSaysWhy() throws Exception {
+        FunctionProcess keyless = FunctionProcess.start("api-function", freePort(), Map.of("QUARKUS_REDIS_HOSTS", redis));
+        try {
+            assertThat(keyless.awaitExit(WAIT)).isNotZero();
+            assertThat(keyless.logTail()).contains("segflow.admin-key");
+        } finally {
+            keyless.close();
+        }
+    }
+}
