@@ -4,6 +4,8 @@ package io.segflow.core;
 public final class Topics {
     /** Normalized events from ingest, keyed by userId (else anonymousId). */
     public static final String EVENTS = "segflow.events";
+    /** Calls ingest refused, with the reason and the source, for an operator to inspect and replay. */
+    public static final String EVENTS_REJECTED = "segflow.events.rejected";
     /** Segment enter/exit changes, keyed by userId. */
     public static final String SEGMENT_CHANGES = "segflow.segment-changes";
     /** Trigger records for downstream consumers, keyed by userId. */

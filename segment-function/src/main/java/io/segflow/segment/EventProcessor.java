@@ -2,18 +2,22 @@ package io.segflow.segment;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.segflow.core.engine.ProfileUpdate;
+import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.event.Event;
 import io.segflow.core.membership.MembershipDiff.Transition;
+import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
-import io.segflow.core.membership.SegmentEngine;
+import io.segflow.core.profile.Profile;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * One event through the engine: update the profile, evaluate the segments, store the transitions.
- * Returns the changes to publish.
+ * A user through the engine, for an event or a due wake: update the profile, evaluate what can have changed,
+ * store the transitions, schedule the next wake. Returns the changes to publish.
  */
 @ApplicationScoped
 public class EventProcessor {
@@ -22,12 +26,14 @@ public class EventProcessor {
 
     private final ProfileStore profiles;
     private final SegmentCatalog catalog;
+    private final WakeSchedule schedule;
     private final SegmentEngine engine;
     private final Counter duplicates;
 
-    EventProcessor(ProfileStore profiles, SegmentCatalog catalog, MeterRegistry metrics) {
+    EventProcessor(ProfileStore profiles, SegmentCatalog catalog, WakeSchedule schedule, MeterRegistry metrics) {
         this.profiles = profiles;
         this.catalog = catalog;
+        this.schedule = schedule;
         this.duplicates = metrics.counter("segflow.events.duplicates");
         Counter evaluationErrors = metrics.counter("segflow.rule.evaluation.errors");
         this.engine = new SegmentEngine((condition, user, error) -> {
@@ -36,26 +42,55 @@ public class EventProcessor {
         });
     }
 
-    public List<SegmentChange> process(Event event) {
-        ProfileStore.Applied applied = profiles.apply(event);
-        if (!applied.fresh()) {
-            // Counted before: evaluate anyway, so that a crash after the profile write still gets its changes out.
-            duplicates.increment();
-        }
+    public List<SegmentChange> process(Event event, ProfileStore.Position position) {
+        SegmentCatalog.Current current = catalog.current();
+        long now = System.currentTimeMillis();
+        ProfileStore.Snapshot snapshot = profiles.apply(event,
+                ProfileUpdate.operations(event, current.index().needs(), current.scoring(), now), position);
         String user = event.profileKey();
-        var memberships = applied.memberships();
+        if (!snapshot.applied()) {
+            // Applied before (a redelivery after a crash, or an SDK retry): evaluate anyway, so that changes a
+            // crash kept from being stored or indexed still happen; the diff against stored state finds no
+            // transition twice.
+            duplicates.increment();
+            profiles.reassertMemberIndexes(user, snapshot.memberships());
+        }
+        SegmentEngine.Outcome outcome = engine.onEvent(current.index(), current.scoring(), snapshot.profile(),
+                snapshot.memberships(), event, now);
+        schedule.wakeNoLaterThan(user, outcome.nextWake());
+        return store(user, snapshot.memberships(), outcome.transitions(), SegmentChange.causedByEvent(event.messageId()),
+                memberships -> engine.onEvent(current.index(), current.scoring(), snapshot.profile(), memberships, event, now)
+                        .transitions());
+    }
+
+    /** A due wake: re-evaluates the user's time-dependent segments as of now. */
+    public List<SegmentChange> wake(WakeSchedule.Claim claim) {
+        SegmentCatalog.Current current = catalog.current();
+        long now = System.currentTimeMillis();
+        ProfileStore.Snapshot snapshot = profiles.read(claim.user());
+        Profile profile = snapshot.profile();
+        SegmentEngine.Outcome outcome = engine.onTime(current.index(), current.scoring(), profile, snapshot.memberships(), now);
+        List<SegmentChange> changes = store(claim.user(), snapshot.memberships(), outcome.transitions(),
+                "time:" + Instant.ofEpochMilli(now),
+                memberships -> engine.onTime(current.index(), current.scoring(), profile, memberships, now).transitions());
+        schedule.reschedule(claim, outcome.nextWake());
+        return changes;
+    }
+
+    private List<SegmentChange> store(String user, Memberships memberships, List<Transition> transitions, String cause,
+                                      Function<Memberships, List<Transition>> recompute) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            List<Transition> transitions = engine.transitions(applied.profile(), memberships, catalog.current());
             if (transitions.isEmpty()) {
                 return List.of();
             }
             Instant at = Instant.now();
             long version = profiles.storeTransitions(user, memberships.version(), at, transitions);
             if (version >= 0) {
-                return SegmentEngine.changes(user, transitions, version, at, SegmentChange.causedByEvent(event.messageId()));
+                return SegmentEngine.changes(user, transitions, version, at, cause);
             }
-            // Someone else changed this user's memberships in between (a rebalance); compare with theirs.
-            memberships = profiles.memberships(user);
+            // Another instance changed this user's memberships in between (a wake racing an event): diff against theirs.
+            memberships = profiles.read(user).memberships();
+            transitions = recompute.apply(memberships);
         }
         throw new IllegalStateException("memberships of " + user + " kept changing during " + MAX_ATTEMPTS + " attempts");
     }

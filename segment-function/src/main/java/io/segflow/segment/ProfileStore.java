@@ -5,6 +5,8 @@ import io.segflow.core.event.Event;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.ProfileFields;
+import io.segflow.core.profile.ProfileOp;
 import io.segflow.core.redis.LuaScripts;
 import io.segflow.core.redis.RedisCodec;
 import io.segflow.core.redis.RedisKeys;
@@ -20,12 +22,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class ProfileStore {
 
-    /** The profile after an event, whether the event was new, and the memberships to compare against. */
-    public record Applied(boolean fresh, Profile profile, Memberships memberships) {
+    /** The user as read after (or instead of) applying an event. */
+    public record Snapshot(boolean applied, Profile profile, Memberships memberships) {
+    }
+
+    /** Where a record came from, so that a redelivery is recognised: -1 partition when not from Kafka. */
+    public record Position(int partition, long offset) {
+        public static final Position NONE = new Position(-1, -1);
     }
 
     private static final LuaScript APPLY_EVENT = new LuaScript(LuaScripts.APPLY_EVENT);
     private static final LuaScript APPLY_MEMBERSHIPS = new LuaScript(LuaScripts.APPLY_MEMBERSHIPS);
+    private static final LuaScript READ_USER = new LuaScript(LuaScripts.READ_USER);
 
     private final RedisDataSource redis;
     private final Duration dedupWindow;
@@ -35,19 +43,34 @@ public class ProfileStore {
         this.dedupWindow = dedupWindow;
     }
 
-    /** Counts the event and merges its traits, unless its messageId was applied within the dedup window. */
-    public Applied apply(Event event) {
+    /**
+     * Applies the operations unless this user already applied the record at {@code position} or an event with
+     * the same messageId within the dedup window; the dedup marker, the update and the position are one step.
+     */
+    public Snapshot apply(Event event, List<ProfileOp> operations, Position position) {
         String user = event.profileKey();
-        List<String> args = new ArrayList<>();
+        List<String> traitArgs = RedisCodec.traitArguments(event.traits());
+        List<String> args = new ArrayList<>(4 + traitArgs.size() + operations.size() * 4);
         args.add(String.valueOf(dedupWindow.toSeconds()));
-        args.add(event.isTrack() ? event.event() : event.type());
-        args.addAll(RedisCodec.traitArguments(event.traits()));
+        args.add(position.partition() < 0 ? "" : ProfileFields.offset(position.partition()));
+        args.add(String.valueOf(position.offset()));
+        args.add(String.valueOf(traitArgs.size()));
+        args.addAll(traitArgs);
+        for (ProfileOp operation : operations) {
+            args.addAll(operation.arguments());
+        }
         Response reply = APPLY_EVENT.run(redis,
-                List.of(RedisKeys.seen(user, event.messageId()), RedisKeys.counts(user), RedisKeys.traits(user), RedisKeys.members(user)),
+                List.of(RedisKeys.seen(user, event.messageId()), RedisKeys.profile(user), RedisKeys.traits(user), RedisKeys.members(user)),
                 args);
-        return new Applied(reply.get(0).toInteger() == 1,
+        return new Snapshot(reply.get(0).toInteger() == 1,
                 RedisCodec.profile(user, strings(reply.get(1)), strings(reply.get(2))),
                 RedisCodec.memberships(strings(reply.get(3))));
+    }
+
+    public Snapshot read(String user) {
+        Response reply = READ_USER.run(redis, List.of(RedisKeys.profile(user), RedisKeys.traits(user), RedisKeys.members(user)), List.of());
+        return new Snapshot(false, RedisCodec.profile(user, strings(reply.get(0)), strings(reply.get(1))),
+                RedisCodec.memberships(strings(reply.get(2))));
     }
 
     /** Stores the transitions if the memberships are still at {@code expectedVersion}; returns the new version, or -1. */
@@ -59,14 +82,35 @@ public class ProfileStore {
             args.add(transition.entering() ? "enter" : "exit");
             args.add(transition.segmentId());
         }
-        return APPLY_MEMBERSHIPS.run(redis, List.of(RedisKeys.members(user)), args).toLong();
+        long version = APPLY_MEMBERSHIPS.run(redis, List.of(RedisKeys.members(user)), args).toLong();
+        if (version >= 0) {
+            updateMemberIndexes(user, at, transitions);
+        }
+        return version;
     }
 
-    public Memberships memberships(String user) {
-        return RedisCodec.memberships(strings(redis.execute("HGETALL", RedisKeys.members(user))));
+    /**
+     * The per-segment member indexes live in the segment's slot, not the user's, so they follow the per-user
+     * side right after it (idempotently; {@link #reassertMemberIndexes} repairs them on a redelivery).
+     */
+    private void updateMemberIndexes(String user, Instant at, List<Transition> transitions) {
+        for (Transition transition : transitions) {
+            String key = RedisKeys.segmentMembers(transition.segmentId());
+            if (transition.entering()) {
+                redis.sortedSet(String.class).zadd(key, at.toEpochMilli(), user);
+            } else {
+                redis.sortedSet(String.class).zrem(key, user);
+            }
+        }
     }
 
-    private static List<String> strings(Response array) {
+    /** After a crash between the per-user write and the index writes: put the user back in its segments' indexes. */
+    public void reassertMemberIndexes(String user, Memberships memberships) {
+        memberships.since().forEach((segment, since) ->
+                redis.execute("ZADD", RedisKeys.segmentMembers(segment), "NX", String.valueOf(since.toEpochMilli()), user));
+    }
+
+    static List<String> strings(Response array) {
         List<String> values = new ArrayList<>(array.size());
         for (Response item : array) {
             values.add(item.toString());

@@ -1,8 +1,11 @@
 package io.segflow.segment;
 
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.json.Json;
+import io.segflow.core.profile.Scoring;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.redis.ScoringCodec;
 import io.segflow.core.rules.CompiledSegment;
 import io.segflow.core.rules.RuleCompiler;
 import io.segflow.core.rules.RuleSyntaxException;
@@ -15,37 +18,42 @@ import java.util.Objects;
 import org.jboss.logging.Logger;
 
 /**
- * The enabled segments, compiled once and rebuilt only when the api-function bumps the definitions revision.
+ * The enabled segments, compiled and indexed once, and the scoring; rebuilt only when the api-function bumps
+ * the definitions revision.
  */
 @ApplicationScoped
 public class SegmentCatalog {
     private static final Logger LOG = Logger.getLogger(SegmentCatalog.class);
 
+    /** What one evaluation needs of the catalog, swapped atomically on reload. */
+    public record Current(SegmentIndex index, Scoring scoring) {
+    }
+
     private final RedisDataSource redis;
     private final RuleCompiler compiler = new RuleCompiler();
     private volatile String revision;
-    private volatile List<CompiledSegment> segments = List.of();
+    private volatile Current current = new Current(SegmentIndex.empty(), Scoring.NONE);
 
     SegmentCatalog(RedisDataSource redis) {
         this.redis = redis;
     }
 
-    /** The current segments; re-reads the definitions when their revision changed since the last call. */
-    public List<CompiledSegment> current() {
+    /** The current catalog; re-reads the definitions when their revision changed since the last call. */
+    public Current current() {
         String latest = redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
         if (!Objects.equals(latest, revision)) {
             synchronized (this) {
                 if (!Objects.equals(latest, revision)) {
-                    segments = load();
+                    current = load();
                     revision = latest;
-                    LOG.infof("Loaded %d enabled segments (revision %s)", segments.size(), latest);
+                    LOG.infof("Loaded %d enabled segments (revision %s)", current.index().all().size(), latest);
                 }
             }
         }
-        return segments;
+        return current;
     }
 
-    private List<CompiledSegment> load() {
+    private Current load() {
         Map<String, String> stored = redis.hash(String.class).hgetall(RedisKeys.SEGMENTS);
         List<CompiledSegment> compiled = new ArrayList<>(stored.size());
         for (String json : stored.values()) {
@@ -60,6 +68,13 @@ public class SegmentCatalog {
                 LOG.errorf("Segment %s has a condition that no longer compiles and is skipped: %s", definition.id(), e.getMessage());
             }
         }
-        return List.copyOf(compiled);
+        SegmentIndex index;
+        try {
+            index = new SegmentIndex(compiled);
+        } catch (IllegalArgumentException cycle) {
+            LOG.errorf("Segment definitions form a cycle, keeping the previous catalog: %s", cycle.getMessage());
+            return current;
+        }
+        return new Current(index, ScoringCodec.read(redis.value(String.class).get(RedisKeys.SCORING)));
     }
 }

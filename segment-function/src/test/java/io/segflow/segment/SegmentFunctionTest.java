@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
+import io.segflow.core.profile.ProfileFields;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.rules.SegmentDefinition;
 import io.segflow.testkit.KafkaAndRedisResource;
@@ -37,6 +38,9 @@ class SegmentFunctionTest {
     @Inject
     RedisDataSource redis;
 
+    @Inject
+    EventProcessor processor;
+
     private TopicWriter events;
     private TopicReader changes;
     private String user;
@@ -63,8 +67,12 @@ class SegmentFunctionTest {
     }
 
     private void track(String name, String messageId) {
-        send(new Event(1, "track", messageId, user, null, name, null, null, null, null, Map.of(), null, null,
-                Instant.now(), null, null, Instant.now(), "test"));
+        send(trackEvent(name, messageId));
+    }
+
+    private Event trackEvent(String name, String messageId) {
+        return new Event(1, "track", messageId, user, null, name, null, null, null, null, Map.of(), null, null,
+                Instant.now(), null, null, Instant.now(), "test");
     }
 
     private void identify(Map<String, Object> traits) {
@@ -103,9 +111,9 @@ class SegmentFunctionTest {
         track("add_to_cart", "dup");
         track("add_to_cart", "dup");
         track("page_view", "after");
-        await().atMost(WAIT).until(() -> "1".equals(redis.hash(String.class).hget(RedisKeys.counts(user), "page_view")));
+        await().atMost(WAIT).until(() -> "1".equals(redis.hash(String.class).hget(RedisKeys.profile(user), ProfileFields.count("page_view"))));
 
-        assertThat(redis.hash(String.class).hget(RedisKeys.counts(user), "add_to_cart")).isEqualTo("1");
+        assertThat(redis.hash(String.class).hget(RedisKeys.profile(user), ProfileFields.count("add_to_cart"))).isEqualTo("1");
         assertThat(members()).doesNotContainKey("carts");
     }
 
@@ -118,6 +126,69 @@ class SegmentFunctionTest {
         assertThat(proChanges).extracting(c -> c.get("change").asText()).containsExactly("entered", "exited");
         assertThat(proChanges.get(1).get("version").asLong()).isGreaterThan(proChanges.get(0).get("version").asLong());
         await().atMost(WAIT).until(() -> !members().containsKey("pro") && "2".equals(members().get(RedisKeys.VERSION_FIELD)));
+    }
+
+    @Test
+    void aWindowedSegmentEntersOnEventsAndExitsOnTimeWithNoFurtherEvent() {
+        String segment = "pings-" + UUID.randomUUID().toString().substring(0, 6);
+        define(segment, "count(\"ping\", \"3s\") >= 2");
+        track("ping", "p-1");
+        track("ping", "p-2");
+
+        List<JsonNode> flips = changesOf(segment, 2);
+        assertThat(flips).extracting(c -> c.get("change").asText()).containsExactly("entered", "exited");
+        assertThat(flips.get(0).get("cause").asText()).isEqualTo("event:p-2");
+        assertThat(flips.get(1).get("cause").asText()).startsWith("time:");
+        // The exit came from the schedule alone: a window of 3 s, at most one 1 s bucket late, plus polling.
+        long enteredAt = Instant.parse(flips.get(0).get("at").asText()).toEpochMilli();
+        long exitedAt = Instant.parse(flips.get(1).get("at").asText()).toEpochMilli();
+        assertThat(exitedAt - enteredAt).isBetween(2_000L, 6_000L);
+        await().atMost(WAIT).until(() -> !members().containsKey(segment));
+    }
+
+    @Test
+    void inactivityAndScoreDecayFlipWithTime() {
+        String idle = "idle-" + UUID.randomUUID().toString().substring(0, 6);
+        String hot = "hot-" + UUID.randomUUID().toString().substring(0, 6);
+        redis.value(String.class).set(RedisKeys.SCORING, "{\"halfLife\":\"1s\",\"weights\":{\"visit\":10}}");
+        define(idle, "now - lastSeen > duration(\"2s\")");
+        define(hot, "score > 5");
+        track("visit", "v-1");
+
+        assertThat(changesOf(hot, 2)).extracting(c -> c.get("change").asText()).containsExactly("entered", "exited");
+        assertThat(changesOf(idle, 1).get(0).get("change").asText()).isEqualTo("entered");
+    }
+
+    @Test
+    void aRedeliveryAfterACrashBeforeTheOffsetCommitCountsOnce() {
+        String segment = "twice-" + UUID.randomUUID().toString().substring(0, 6);
+        define(segment, "count(\"redelivered\") >= 2");
+        Event first = trackEvent("redelivered", "r-1");
+        ProfileStore.Position position = new ProfileStore.Position(0, 1_000_000);
+        processor.process(first, position);
+        // The crash lost the commit, and the dedup marker expired: only the offset kept in the profile is left.
+        redis.key().del(RedisKeys.seen(user, "r-1"));
+        processor.process(first, position);
+
+        assertThat(redis.hash(String.class).hget(RedisKeys.profile(user), ProfileFields.count("redelivered"))).isEqualTo("1");
+        assertThat(members()).doesNotContainKey(segment);
+        processor.process(trackEvent("redelivered", "r-2"), new ProfileStore.Position(0, 1_000_001));
+        assertThat(members()).containsKey(segment);
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), user)).isPresent();
+    }
+
+    @Test
+    void aDeletedSegmentsMembersExitOnTheirNextEvent() {
+        String segment = "gone-" + UUID.randomUUID().toString().substring(0, 6);
+        define(segment, "count(\"touch\") >= 1");
+        track("touch", "t-1");
+        changesOf(segment, 1);
+        redis.hash(String.class).hdel(RedisKeys.SEGMENTS, segment);
+        redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+        track("touch", "t-2");
+
+        assertThat(changesOf(segment, 2).get(1).get("change").asText()).isEqualTo("exited");
+        await().atMost(WAIT).until(() -> redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), user).isEmpty());
     }
 
     @Test

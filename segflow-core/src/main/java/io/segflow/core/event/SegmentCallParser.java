@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -41,6 +43,33 @@ public final class SegmentCallParser {
     }
 
     /**
+     * Parses every call of a request; an invalid call is rejected on its own, the others are still accepted.
+     *
+     * @param pathType the type the endpoint implies ({@code /v1/track}), or null when each call carries its own (batch)
+     */
+    public static ParsedCalls parseAll(List<RawCall> calls, EventType pathType, BatchDefaults defaults,
+                                       Instant receivedAt, String source) {
+        List<Event> accepted = new ArrayList<>(calls.size());
+        List<Rejection> rejected = new ArrayList<>(0);
+        for (RawCall call : calls) {
+            try {
+                checkSize(call);
+                accepted.add(parse(call.json(), pathType, defaults, receivedAt, source));
+            } catch (InvalidEventException e) {
+                rejected.add(Rejection.of(call, e));
+            }
+        }
+        return new ParsedCalls(accepted, rejected);
+    }
+
+    private static void checkSize(RawCall call) {
+        if (call.bytes() > SegmentLimits.MAX_EVENT_BYTES) {
+            throw new InvalidEventException("$", "is " + call.bytes() + " bytes; a call may be at most "
+                    + SegmentLimits.MAX_EVENT_BYTES + " bytes");
+        }
+    }
+
+    /**
      * @param call       the call's JSON
      * @param pathType   the type the endpoint implies ({@code /v1/track}), or null for batch items, which carry their own
      * @param receivedAt when ingest received the request
@@ -66,7 +95,7 @@ public final class SegmentCallParser {
             throw new InvalidEventException("userId", "is required for alias");
         }
         String messageId = text(call, "messageId", MAX_MESSAGE_ID_LENGTH);
-        if (messageId == null) {
+        if (messageId == null || messageId.isBlank()) {
             messageId = UUID.randomUUID().toString();
         }
         Instant original = instant(call, "timestamp");
@@ -205,7 +234,7 @@ public final class SegmentCallParser {
         if (!node.isObject()) {
             throw new InvalidEventException(field, "must be a JSON object");
         }
-        return Json.MAPPER.convertValue(node, JsonMaps.MAP_TYPE);
+        return JsonMaps.toMap(node);
     }
 
     /** The item's object over the batch's: keys of the item win, the batch fills in the rest. */
@@ -221,6 +250,6 @@ public final class SegmentCallParser {
         if (own != null && own.isObject()) {
             result.setAll((ObjectNode) own);
         }
-        return Json.MAPPER.convertValue(result, JsonMaps.MAP_TYPE);
+        return JsonMaps.toMap(result);
     }
 }

@@ -28,11 +28,11 @@ public final class RedisCodec {
         return args;
     }
 
-    /** A profile from the flat field/value lists HGETALL returns. */
-    public static Profile profile(String userId, List<String> countPairs, List<String> traitPairs) {
-        Map<String, Long> counts = new HashMap<>();
-        for (int i = 0; i + 1 < countPairs.size(); i += 2) {
-            counts.put(countPairs.get(i), Long.parseLong(countPairs.get(i + 1)));
+    /** A profile from the flat field/value lists HGETALL returns for the profile and traits hashes. */
+    public static Profile profile(String userId, List<String> profilePairs, List<String> traitPairs) {
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i + 1 < profilePairs.size(); i += 2) {
+            fields.put(profilePairs.get(i), profilePairs.get(i + 1));
         }
         Map<String, Object> traits = new HashMap<>();
         for (int i = 0; i + 1 < traitPairs.size(); i += 2) {
@@ -41,7 +41,7 @@ public final class RedisCodec {
                 traits.put(traitPairs.get(i), CelValues.fromJson(value));
             }
         }
-        return new Profile(userId, counts, traits);
+        return new Profile(userId, fields, traits);
     }
 
     public static Memberships memberships(List<String> memberPairs) {

@@ -2,15 +2,18 @@ package io.segflow.core.redis;
 
 /**
  * The Redis key layout, in one place. Every key of one user shares the hash tag {@code {<userId>}}, so that
- * Lua scripts and MULTI over a user's keys still work on Redis Cluster (one slot per user).
+ * the Lua scripts over a user's keys stay in one slot on Redis Cluster.
  *
  * <pre>
- * sf:{u}:counts          hash   event name -> lifetime count
- * sf:{u}:traits          hash   trait name -> JSON value
- * sf:{u}:members         hash   segment id -> epoch millis entered; field "@version" -> membership version
- * sf:{u}:seen:{msgId}    string dedup marker of an applied event, expires after the dedup window
- * sf:{segments}:defs     hash   segment id -> SegmentDefinition JSON
- * sf:{segments}:rev      string counter, bumped in the same MULTI as every definition change
+ * sf:{u}:profile          hash   aggregates, see io.segflow.core.profile.ProfileFields
+ * sf:{u}:traits           hash   trait name -> JSON value
+ * sf:{u}:members          hash   segment id -> epoch millis entered; field "@version" -> membership version
+ * sf:{u}:seen:{msgId}     string dedup marker of an applied event, expires after the dedup window
+ * sf:{sched:N}:due        zset   user id -> epoch millis of its next time-driven re-evaluation (N = shard)
+ * sf:seg:{id}:members     zset   user id -> epoch millis entered: the member index of one segment
+ * sf:{segments}:defs      hash   segment id -> SegmentDefinition JSON
+ * sf:{segments}:scoring   string Scoring JSON (half-life, weights)
+ * sf:{segments}:rev       string counter, bumped in the same MULTI as every definition or scoring change
  * </pre>
  */
 public final class RedisKeys {
@@ -18,7 +21,10 @@ public final class RedisKeys {
     /** The field of the members hash that holds the version; segment ids cannot start with '@'. */
     public static final String VERSION_FIELD = "@version";
     public static final String SEGMENTS = "sf:{segments}:defs";
+    public static final String SCORING = "sf:{segments}:scoring";
     public static final String SEGMENTS_REVISION = "sf:{segments}:rev";
+    /** The schedule is split in shards (own slots) so that Redis Cluster spreads it and instances share it. */
+    public static final int SCHEDULE_SHARDS = 16;
 
     private RedisKeys() {
     }
@@ -27,8 +33,8 @@ public final class RedisKeys {
         return "sf:{" + userId + "}:";
     }
 
-    public static String counts(String userId) {
-        return user(userId) + "counts";
+    public static String profile(String userId) {
+        return user(userId) + "profile";
     }
 
     public static String traits(String userId) {
@@ -41,5 +47,22 @@ public final class RedisKeys {
 
     public static String seen(String userId, String messageId) {
         return user(userId) + "seen:" + messageId;
+    }
+
+    /** Pattern of a user's dedup markers, for erasure. */
+    public static String seenPattern(String userId) {
+        return user(userId) + "seen:*";
+    }
+
+    public static int scheduleShard(String userId) {
+        return Math.floorMod(userId.hashCode(), SCHEDULE_SHARDS);
+    }
+
+    public static String schedule(int shard) {
+        return "sf:{sched:" + shard + "}:due";
+    }
+
+    public static String segmentMembers(String segmentId) {
+        return "sf:seg:{" + segmentId + "}:members";
     }
 }

@@ -2,12 +2,11 @@ package io.segflow.core.rules;
 
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelLateFunctionBindings;
-import io.segflow.core.profile.Profile;
 import java.util.Map;
 
 /**
- * Evaluates compiled conditions against one profile. Build one per profile and reuse it for every segment,
- * so the bindings are made once.
+ * Evaluates compiled conditions in one {@link EvaluationContext}. Build one per user and instant and reuse it
+ * for every segment, so that the bindings are made once.
  */
 public final class ConditionEvaluator {
 
@@ -16,15 +15,15 @@ public final class ConditionEvaluator {
         void onEvaluationError(CompiledCondition condition, String userId, Exception error);
     }
 
-    private final Profile profile;
+    private final EvaluationContext context;
     private final Map<String, Object> variables;
     private final CelLateFunctionBindings functions;
     private final ErrorListener errors;
 
-    public ConditionEvaluator(Profile profile, ErrorListener errors) {
-        this.profile = profile;
-        this.variables = Map.of(ProfileVocabulary.TRAITS, profile.traits());
-        this.functions = CelLateFunctionBindings.from(ProfileVocabulary.bindings(profile));
+    public ConditionEvaluator(EvaluationContext context, ErrorListener errors) {
+        this.context = context;
+        this.variables = ProfileVocabulary.variables(context);
+        this.functions = CelLateFunctionBindings.from(ProfileVocabulary.bindings(context));
         this.errors = errors;
     }
 
@@ -32,8 +31,13 @@ public final class ConditionEvaluator {
         try {
             return Boolean.TRUE.equals(condition.program().eval(variables, functions));
         } catch (CelEvaluationException | RuntimeException e) {
-            errors.onEvaluationError(condition, profile.userId(), e);
+            errors.onEvaluationError(condition, context.profile().userId(), e);
             return false;
         }
+    }
+
+    /** The value a condition evaluates to, or the error, for previews. */
+    public Object evaluate(CompiledCondition condition) throws CelEvaluationException {
+        return condition.program().eval(variables, functions);
     }
 }

@@ -1,26 +1,20 @@
 package io.segflow.core.rules;
 
+import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelIssue;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
-import dev.cel.common.CelAbstractSyntaxTree;
-import dev.cel.common.ast.CelConstant;
-import dev.cel.common.ast.CelExpr;
-import dev.cel.common.navigation.CelNavigableAst;
-import dev.cel.common.navigation.CelNavigableExpr;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * Compiles segment conditions: CEL over a profile, type-checked to a bool. Thread-safe; build one and share it.
- *
- * <p>Vocabulary: {@code traits.<name>} and {@code count("<event name>")} (lifetime count).
+ * Compiles segment conditions: CEL over a profile (see {@link ProfileVocabulary}), type-checked to a bool.
+ * Thread-safe; build one and share it. Compiling takes well under a millisecond, evaluating microseconds.
  */
 public final class RuleCompiler {
 
@@ -37,9 +31,14 @@ public final class RuleCompiler {
                 .maxExpressionCodePointSize(MAX_CONDITION_LENGTH)
                 .maxParseRecursionDepth(MAX_NESTING)
                 .maxParseExpressionNodeCount(MAX_NODES)
+                .evaluateCanonicalTypesToNativeValues(true)
+                // score > 10 should not need 10.0: compare ints and doubles by value, as marketers expect.
+                .enableHeterogeneousNumericComparisons(true)
                 .build();
         this.compiler = CelCompilerFactory.standardCelCompilerBuilder()
                 .setOptions(options)
+                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                .addMacros(ProfileVocabulary.dayDurations())
                 .addVarDeclarations(ProfileVocabulary.variables())
                 .addFunctionDeclarations(ProfileVocabulary.functions())
                 .setResultType(SimpleType.BOOL)
@@ -63,34 +62,11 @@ public final class RuleCompiler {
                     Math.max(1, first.getSourceLocation().getLine()),
                     first.getSourceLocation().getColumn() + 1);
         }
+        Reads reads = ReadsCollector.collect(ast);
         try {
-            return new CompiledCondition(condition, runtime.createProgram(ast), countedEvents(ast), readsIdent(ast, "traits"));
+            return new CompiledCondition(condition, runtime.createProgram(ast), reads);
         } catch (CelEvaluationException e) {
             throw new RuleSyntaxException(e.getMessage(), 1, 1);
         }
-    }
-
-    private static Set<String> countedEvents(CelAbstractSyntaxTree ast) {
-        Set<String> names = new TreeSet<>();
-        CelNavigableAst.fromAst(ast).getRoot().allNodes()
-                .map(CelNavigableExpr::expr)
-                .filter(expr -> expr.getKind() == CelExpr.ExprKind.Kind.CALL)
-                .filter(expr -> ProfileVocabulary.COUNT.equals(expr.call().function()))
-                .forEach(expr -> {
-                    CelExpr first = expr.call().args().get(0);
-                    if (first.getKind() == CelExpr.ExprKind.Kind.CONSTANT
-                            && first.constant().getKind() == CelConstant.Kind.STRING_VALUE) {
-                        names.add(first.constant().stringValue());
-                    } else {
-                        names.add(ProfileVocabulary.ANY_EVENT);
-                    }
-                });
-        return names;
-    }
-
-    private static boolean readsIdent(CelAbstractSyntaxTree ast, String name) {
-        return CelNavigableAst.fromAst(ast).getRoot().allNodes()
-                .map(CelNavigableExpr::expr)
-                .anyMatch(expr -> expr.getKind() == CelExpr.ExprKind.Kind.IDENT && name.equals(expr.ident().name()));
     }
 }

@@ -13,7 +13,7 @@ class RedisCodecTest {
     @Test
     void traitsRoundTripAsCelValues() {
         List<String> args = RedisCodec.traitArguments(Map.of("age", 30, "score", 1.5, "address", Map.of("zip", 10115)));
-        Profile profile = RedisCodec.profile("u1", List.of("page", "3"), args);
+        Profile profile = RedisCodec.profile("u1", List.of(io.segflow.core.profile.ProfileFields.count("page"), "3"), args);
         assertThat(profile.count("page")).isEqualTo(3L);
         assertThat(profile.traits()).containsEntry("age", 30L).containsEntry("score", 1.5)
                 .containsEntry("address", Map.of("zip", 10115L));
@@ -28,7 +28,7 @@ class RedisCodecTest {
 
     @Test
     void everyKeyOfAUserSharesOneHashTag() {
-        assertThat(List.of(RedisKeys.counts("u:1"), RedisKeys.traits("u:1"), RedisKeys.members("u:1"), RedisKeys.seen("u:1", "m")))
+        assertThat(List.of(RedisKeys.profile("u:1"), RedisKeys.traits("u:1"), RedisKeys.members("u:1"), RedisKeys.seen("u:1", "m")))
                 .allMatch(key -> key.startsWith("sf:{u:1}:"));
     }
 }

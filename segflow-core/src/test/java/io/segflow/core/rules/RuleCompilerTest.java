@@ -4,23 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.Scoring;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RuleCompilerTest {
+    private static final long NOW = 1_795_600_000_000L;
     private final RuleCompiler compiler = new RuleCompiler();
     private final List<String> failures = new ArrayList<>();
 
     private boolean matches(String condition, Profile profile) {
-        return new ConditionEvaluator(profile, (c, user, e) -> failures.add(user + ": " + e.getMessage()))
+        EvaluationContext context = new EvaluationContext(profile, NOW, Scoring.NONE, id -> false);
+        return new ConditionEvaluator(context, (c, user, e) -> failures.add(user + ": " + e.getMessage()))
                 .matches(compiler.compile(condition));
     }
 
     @Test
     void countsLifetimeEvents() {
-        Profile twoCarts = new Profile("u1", Map.of("add_to_cart", 2L), Map.of());
+        Profile twoCarts = Profile.ofCounts("u1", Map.of("add_to_cart", 2L), Map.of());
         assertThat(matches("count(\"add_to_cart\") >= 2", twoCarts)).isTrue();
         assertThat(matches("count(\"add_to_cart\") >= 3", twoCarts)).isFalse();
         assertThat(matches("count(\"purchase\") == 0", twoCarts)).isTrue();
@@ -28,7 +31,7 @@ class RuleCompilerTest {
 
     @Test
     void readsTraitsIncludingNestedOnes() {
-        Profile pro = new Profile("u1", Map.of(), Map.of("plan", "pro", "age", 30L,
+        Profile pro = Profile.ofCounts("u1", Map.of(), Map.of("plan", "pro", "age", 30L,
                 "address", Map.of("country", "DE")));
         assertThat(matches("traits.plan == \"pro\" && traits.age >= 18", pro)).isTrue();
         assertThat(matches("\"plan\" in traits", pro)).isTrue();
@@ -38,7 +41,7 @@ class RuleCompilerTest {
 
     @Test
     void evaluationErrorCountsAsFalseAndIsReported() {
-        Profile oddAge = new Profile("u9", Map.of(), Map.of("age", "thirty"));
+        Profile oddAge = Profile.ofCounts("u9", Map.of(), Map.of("age", "thirty"));
         assertThat(matches("traits.age >= 18", oddAge)).isFalse();
         assertThat(matches("traits.missing == 1", oddAge)).isFalse();
         assertThat(failures).hasSize(2).allMatch(f -> f.startsWith("u9: "));
@@ -46,10 +49,13 @@ class RuleCompilerTest {
 
     @Test
     void reportsWhatAConditionReads() {
-        CompiledCondition condition = compiler.compile("count(\"a\") > 1 || count(\"b\") > 2 && traits.plan == \"x\"");
-        assertThat(condition.eventNames()).containsExactly("a", "b");
-        assertThat(condition.readsTraits()).isTrue();
-        assertThat(compiler.compile("count(\"a\") > 1").readsTraits()).isFalse();
+        Reads reads = compiler.compile("count(\"a\") > 1 || count(\"b\", \"1h\") > 2 && traits.plan == \"x\"").reads();
+        assertThat(reads.lifetimeCounts()).containsExactly("a");
+        assertThat(reads.windowedCounts()).extracting(Reads.WindowedCount::event).containsExactly("b");
+        assertThat(reads.traits()).isTrue();
+        assertThat(reads.timeDependent()).isTrue();
+        assertThat(compiler.compile("count(\"a\") > 1").reads().traits()).isFalse();
+        assertThat(compiler.compile("count(\"a\") > 1").reads().timeDependent()).isFalse();
     }
 
     @Test

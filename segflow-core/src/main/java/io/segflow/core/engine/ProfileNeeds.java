@@ -1,0 +1,59 @@
+package io.segflow.core.engine;
+
+import io.segflow.core.profile.Granularity;
+import io.segflow.core.rules.Reads;
+import io.segflow.core.rules.Reads.PropertyAggregate;
+import io.segflow.core.rules.Reads.PropertyRef;
+import io.segflow.core.rules.Reads.WindowedCount;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The aggregates that the enabled segments read, beyond lifetime counts and traits (always kept). Profiles keep
+ * only these, so a profile's memory is bounded by what segments need, not by traffic.
+ */
+public final class ProfileNeeds {
+    final Map<String, Set<Granularity>> windowCounts = new HashMap<>();
+    final Set<PropertyRef> lifetimeAggregates = new HashSet<>();
+    final Map<PropertyRef, Set<Granularity>> windowAggregates = new HashMap<>();
+    final Set<String> seenEvents = new HashSet<>();
+    final Set<PropertyRef> lastValues = new HashSet<>();
+    /** Per granularity, the longest window that uses it: older buckets are trimmed. */
+    final Map<Granularity, Long> retentionMillis = new EnumMap<>(Granularity.class);
+    boolean score;
+
+    public static ProfileNeeds of(Collection<Reads> reads) {
+        ProfileNeeds needs = new ProfileNeeds();
+        for (Reads read : reads) {
+            for (WindowedCount count : read.windowedCounts()) {
+                needs.windowCounts.computeIfAbsent(count.event(), e -> new HashSet<>()).add(count.window().granularity());
+                needs.retain(count.window().granularity(), count.window().millis());
+            }
+            for (PropertyAggregate aggregate : read.propertyAggregates()) {
+                PropertyRef ref = new PropertyRef(aggregate.event(), aggregate.property());
+                if (aggregate.window() == null) {
+                    needs.lifetimeAggregates.add(ref);
+                } else {
+                    needs.windowAggregates.computeIfAbsent(ref, r -> new HashSet<>()).add(aggregate.window().granularity());
+                    needs.retain(aggregate.window().granularity(), aggregate.window().millis());
+                }
+            }
+            needs.seenEvents.addAll(read.seenEvents());
+            needs.lastValues.addAll(read.lastValues());
+            needs.score |= read.score();
+        }
+        return needs;
+    }
+
+    private void retain(Granularity granularity, long windowMillis) {
+        retentionMillis.merge(granularity, windowMillis, Math::max);
+    }
+
+    public boolean score() {
+        return score;
+    }
+}

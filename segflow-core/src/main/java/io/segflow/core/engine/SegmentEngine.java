@@ -1,0 +1,129 @@
+package io.segflow.core.engine;
+
+import io.segflow.core.event.Event;
+import io.segflow.core.membership.MembershipDiff;
+import io.segflow.core.membership.MembershipDiff.Transition;
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.Scoring;
+import io.segflow.core.rules.CompiledSegment;
+import io.segflow.core.rules.ConditionEvaluator;
+import io.segflow.core.rules.EvaluationContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Decides which segments a user enters and exits after an event or when time has passed, and when time can
+ * next flip one of its segments. Pure: no I/O, so the property tests replay it against a brute-force model.
+ */
+public final class SegmentEngine {
+
+    /** The transitions to store and publish, and when to look at this user again without an event. */
+    public record Outcome(List<Transition> transitions, OptionalLong nextWake) {
+    }
+
+    private final ConditionEvaluator.ErrorListener errors;
+
+    public SegmentEngine(ConditionEvaluator.ErrorListener errors) {
+        this.errors = errors;
+    }
+
+    /**
+     * After an event: evaluates only the segments the event can affect. {@code nextWake} covers those segments
+     * only; the caller keeps the earlier of it and the wake already scheduled.
+     */
+    public Outcome onEvent(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, Event event, long nowMillis) {
+        String name = ProfileUpdate.eventName(event);
+        boolean hasTraits = event.traits() != null && !event.traits().isEmpty();
+        boolean weighted = index.needs().score() && scoring.weightOf(name) != 0;
+        // A user's first event decides every segment: some hold on an empty profile (count("buy") == 0).
+        List<CompiledSegment> affected = profile.totalEvents() <= 1 ? index.all() : index.affectedBy(name, hasTraits, weighted);
+        return new Outcome(evaluate(index, affected, scoring, profile, current, nowMillis),
+                nextWake(affected, scoring, profile, nowMillis));
+    }
+
+    /** When a scheduled wake is due: evaluates the time-dependent segments; {@code nextWake} covers them all. */
+    public Outcome onTime(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, long nowMillis) {
+        return new Outcome(evaluate(index, index.affectedByTime(), scoring, profile, current, nowMillis),
+                nextWake(index.timeDependent(), scoring, profile, nowMillis));
+    }
+
+    /** Evaluates every segment: for previews and the reference model. */
+    public Set<String> matching(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, long nowMillis) {
+        Map<String, Boolean> decided = decide(index.all(), scoring, profile, current, nowMillis);
+        Set<String> matching = new HashSet<>();
+        decided.forEach((id, matches) -> {
+            if (matches) {
+                matching.add(id);
+            }
+        });
+        return matching;
+    }
+
+    private List<Transition> evaluate(SegmentIndex index, List<CompiledSegment> segments, Scoring scoring, Profile profile,
+                                      Memberships current, long nowMillis) {
+        Map<String, Boolean> decided = decide(segments, scoring, profile, current, nowMillis);
+        Set<String> matching = new HashSet<>();
+        decided.forEach((id, matches) -> {
+            if (matches) {
+                matching.add(id);
+            }
+        });
+        List<String> evaluated = new ArrayList<>(decided.keySet());
+        // Memberships of segments that were deleted or disabled end too.
+        for (String member : current.since().keySet()) {
+            if (!index.contains(member)) {
+                evaluated.add(member);
+            }
+        }
+        return MembershipDiff.between(current, evaluated, matching);
+    }
+
+    /** Decides segments in dependency order; inSegment() reads this pass's decisions first, else the stored state. */
+    private Map<String, Boolean> decide(List<CompiledSegment> segments, Scoring scoring, Profile profile,
+                                        Memberships current, long nowMillis) {
+        Map<String, Boolean> decided = new HashMap<>();
+        EvaluationContext context = new EvaluationContext(profile, nowMillis, scoring,
+                id -> decided.containsKey(id) ? decided.get(id) : current.contains(id));
+        ConditionEvaluator evaluator = new ConditionEvaluator(context, errors);
+        for (CompiledSegment segment : segments) {
+            decided.put(segment.id(), evaluator.matches(segment.condition()));
+        }
+        return decided;
+    }
+
+    private static OptionalLong nextWake(List<CompiledSegment> segments, Scoring scoring, Profile profile, long nowMillis) {
+        long next = Long.MAX_VALUE;
+        for (CompiledSegment segment : segments) {
+            if (segment.condition().reads().timeDependent()) {
+                OptionalLong flip = TimeFlips.next(segment.condition().reads(), profile, scoring, nowMillis);
+                if (flip.isPresent()) {
+                    next = Math.min(next, flip.getAsLong());
+                }
+            }
+        }
+        return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
+    }
+
+    /**
+     * The records to publish for transitions stored at {@code newVersion}: each change gets its own version,
+     * counting up from the version before them, so that a reader can resume from any one of them.
+     */
+    public static List<SegmentChange> changes(String userId, List<Transition> transitions, long newVersion, Instant at, String cause) {
+        List<SegmentChange> changes = new ArrayList<>(transitions.size());
+        long version = newVersion - transitions.size();
+        for (Transition transition : transitions) {
+            version++;
+            changes.add(new SegmentChange(userId, transition.segmentId(),
+                    transition.entering() ? SegmentChange.ENTERED : SegmentChange.EXITED, at, version, cause));
+        }
+        return changes;
+    }
+}

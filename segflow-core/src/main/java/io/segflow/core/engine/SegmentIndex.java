@@ -1,0 +1,112 @@
+package io.segflow.core.engine;
+
+import io.segflow.core.rules.CompiledSegment;
+import io.segflow.core.rules.Reads;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The enabled segments indexed by what they read, in dependency order ({@code inSegment} targets first), so an
+ * event re-evaluates only the segments it can affect. Immutable; rebuilt when definitions change.
+ */
+public final class SegmentIndex {
+    private final List<CompiledSegment> ordered;
+    private final Map<String, Integer> position = new HashMap<>();
+    private final Map<String, List<CompiledSegment>> byEvent = new HashMap<>();
+    private final List<CompiledSegment> traitReaders = new ArrayList<>();
+    private final List<CompiledSegment> scoreReaders = new ArrayList<>();
+    private final List<CompiledSegment> everyEvent = new ArrayList<>();
+    private final List<CompiledSegment> timeDependent = new ArrayList<>();
+    private final Map<String, List<CompiledSegment>> dependents = new HashMap<>();
+    private final ProfileNeeds needs;
+
+    public SegmentIndex(Collection<CompiledSegment> segments) {
+        this.ordered = SegmentDependencies.inDependencyOrder(segments);
+        for (int i = 0; i < ordered.size(); i++) {
+            CompiledSegment segment = ordered.get(i);
+            Reads reads = segment.condition().reads();
+            position.put(segment.id(), i);
+            Set<String> events = new HashSet<>(reads.lifetimeCounts());
+            events.addAll(reads.seenEvents());
+            reads.windowedCounts().forEach(read -> events.add(read.event()));
+            reads.propertyAggregates().forEach(read -> events.add(read.event()));
+            reads.lastValues().forEach(read -> events.add(read.event()));
+            events.forEach(event -> byEvent.computeIfAbsent(event, e -> new ArrayList<>()).add(segment));
+            if (reads.traits()) {
+                traitReaders.add(segment);
+            }
+            if (reads.score()) {
+                scoreReaders.add(segment);
+            }
+            if (reads.overallSeen()) {
+                everyEvent.add(segment); // firstSeen / lastSeen move with every event
+            }
+            if (reads.timeDependent()) {
+                timeDependent.add(segment);
+            }
+            reads.segments().forEach(target -> dependents.computeIfAbsent(target, t -> new ArrayList<>()).add(segment));
+        }
+        this.needs = ProfileNeeds.of(ordered.stream().map(s -> s.condition().reads()).toList());
+    }
+
+    public static SegmentIndex empty() {
+        return new SegmentIndex(List.of());
+    }
+
+    public List<CompiledSegment> all() {
+        return ordered;
+    }
+
+    public boolean contains(String segmentId) {
+        return position.containsKey(segmentId);
+    }
+
+    public ProfileNeeds needs() {
+        return needs;
+    }
+
+    public List<CompiledSegment> timeDependent() {
+        return timeDependent;
+    }
+
+    /** The segments an event can affect, plus those that depend on them, in dependency order. */
+    public List<CompiledSegment> affectedBy(String eventName, boolean hasTraits, boolean weighted) {
+        Map<String, CompiledSegment> affected = new LinkedHashMap<>();
+        byEvent.getOrDefault(eventName, List.of()).forEach(s -> affected.put(s.id(), s));
+        everyEvent.forEach(s -> affected.put(s.id(), s));
+        if (hasTraits) {
+            traitReaders.forEach(s -> affected.put(s.id(), s));
+        }
+        if (weighted) {
+            scoreReaders.forEach(s -> affected.put(s.id(), s));
+        }
+        return withDependents(affected);
+    }
+
+    /** The segments time can flip, plus their dependents, in dependency order. */
+    public List<CompiledSegment> affectedByTime() {
+        Map<String, CompiledSegment> affected = new LinkedHashMap<>();
+        timeDependent.forEach(s -> affected.put(s.id(), s));
+        return withDependents(affected);
+    }
+
+    private List<CompiledSegment> withDependents(Map<String, CompiledSegment> affected) {
+        List<CompiledSegment> queue = new ArrayList<>(affected.values());
+        for (int i = 0; i < queue.size(); i++) {
+            for (CompiledSegment dependent : dependents.getOrDefault(queue.get(i).id(), List.of())) {
+                if (affected.putIfAbsent(dependent.id(), dependent) == null) {
+                    queue.add(dependent);
+                }
+            }
+        }
+        List<CompiledSegment> result = new ArrayList<>(affected.values());
+        result.sort((a, b) -> Integer.compare(position.get(a.id()), position.get(b.id())));
+        return result;
+    }
+}

@@ -1,0 +1,76 @@
+package io.segflow.core.engine;
+
+import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.Scoring;
+import io.segflow.core.rules.Reads;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The earliest instant after {@code now} at which time alone can change a condition's value: a windowed
+ * aggregate losing its oldest bucket, a {@code now - lastSeen > duration(...)} deadline, a timestamp literal,
+ * or the decaying score crossing a threshold it is compared with. A superset of the real flips: re-evaluating
+ * at each of them never misses one.
+ */
+public final class TimeFlips {
+    private TimeFlips() {
+    }
+
+    public static OptionalLong next(Reads reads, Profile profile, Scoring scoring, long nowMillis) {
+        long next = Long.MAX_VALUE;
+        for (Reads.WindowedCount count : reads.windowedCounts()) {
+            next = earliest(next, profile.nextWindowChange(count.event(), null, count.window(), nowMillis), nowMillis);
+        }
+        for (Reads.PropertyAggregate aggregate : reads.propertyAggregates()) {
+            if (aggregate.window() != null) {
+                next = earliest(next, profile.nextWindowChange(aggregate.event(), aggregate.property(), aggregate.window(),
+                        nowMillis), nowMillis);
+            }
+        }
+        if (reads.now()) {
+            List<Long> timestamps = new ArrayList<>();
+            if (reads.overallSeen()) {
+                timestamps.add(profile.firstSeen().toEpochMilli());
+                timestamps.add(profile.lastSeen().toEpochMilli());
+            }
+            for (String event : reads.seenEvents()) {
+                timestamps.add(profile.firstSeen(event).toEpochMilli());
+                timestamps.add(profile.lastSeen(event).toEpochMilli());
+            }
+            // A strict comparison (now - lastSeen > 7d) flips one millisecond after the deadline: look at both.
+            for (long timestamp : timestamps) {
+                next = atOrJustAfter(next, timestamp, nowMillis);
+                for (long duration : reads.durationMillis()) {
+                    next = atOrJustAfter(next, timestamp + duration, nowMillis);
+                    next = atOrJustAfter(next, timestamp - duration, nowMillis);
+                }
+            }
+            for (Instant literal : reads.timestampLiterals()) {
+                next = atOrJustAfter(next, literal.toEpochMilli(), nowMillis);
+            }
+        }
+        if (reads.score()) {
+            for (double threshold : reads.scoreThresholds()) {
+                OptionalLong crossing = profile.scoreCrossing(scoring, threshold);
+                if (crossing.isPresent()) {
+                    next = atOrJustAfter(next, crossing.getAsLong(), nowMillis);
+                }
+            }
+        }
+        return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
+    }
+
+    private static long atOrJustAfter(long current, long instant, long nowMillis) {
+        return earliest(earliest(current, instant, nowMillis), instant + 1, nowMillis);
+    }
+
+    private static long earliest(long current, OptionalLong candidate, long nowMillis) {
+        return candidate.isPresent() ? earliest(current, candidate.getAsLong(), nowMillis) : current;
+    }
+
+    private static long earliest(long current, long candidate, long nowMillis) {
+        return candidate > nowMillis && candidate < current ? candidate : current;
+    }
+}

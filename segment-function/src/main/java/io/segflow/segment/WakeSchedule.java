@@ -1,0 +1,56 @@
+package io.segflow.segment;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.segflow.core.redis.LuaScripts;
+import io.segflow.core.redis.RedisKeys;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * When each user must be re-evaluated without an event: sorted sets of user id by wake time, in shards that
+ * every segment-function instance polls. Claiming moves entries to a lease, so no two instances take the same
+ * user, and a crashed instance's users come back when the lease ends.
+ */
+@ApplicationScoped
+public class WakeSchedule {
+
+    /** A claimed user and the lease score that proves the claim is still ours. */
+    public record Claim(String user, long lease) {
+    }
+
+    private static final LuaScript CLAIM_DUE = new LuaScript(LuaScripts.CLAIM_DUE);
+    private static final LuaScript RESCHEDULE = new LuaScript(LuaScripts.RESCHEDULE);
+
+    private final RedisDataSource redis;
+
+    WakeSchedule(RedisDataSource redis) {
+        this.redis = redis;
+    }
+
+    /** After an event: keep the earlier of the wake already set and this one. */
+    public void wakeNoLaterThan(String user, OptionalLong wake) {
+        if (wake.isPresent()) {
+            redis.execute("ZADD", RedisKeys.schedule(RedisKeys.scheduleShard(user)), "LT",
+                    String.valueOf(wake.getAsLong()), user);
+        }
+    }
+
+    public List<Claim> claimDue(int shard, long nowMillis, long leaseMillis, int max) {
+        Response reply = CLAIM_DUE.run(redis, List.of(RedisKeys.schedule(shard)),
+                List.of(String.valueOf(nowMillis), String.valueOf(leaseMillis), String.valueOf(max)));
+        List<Claim> claims = new ArrayList<>();
+        for (int i = 0; i + 1 < reply.size(); i += 2) {
+            claims.add(new Claim(reply.get(i).toString(), Long.parseLong(reply.get(i + 1).toString())));
+        }
+        return claims;
+    }
+
+    /** After a wake: the next one from a full recomputation, unless an event changed the entry meanwhile. */
+    public void reschedule(Claim claim, OptionalLong next) {
+        RESCHEDULE.run(redis, List.of(RedisKeys.schedule(RedisKeys.scheduleShard(claim.user()))),
+                List.of(claim.user(), String.valueOf(claim.lease()), next.isPresent() ? String.valueOf(next.getAsLong()) : ""));
+    }
+}
