@@ -1,22 +1,34 @@
 package io.segflow.segment;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code segflow.events} in partition order and publishes membership changes. An event's offset is
- * committed only after its changes are acknowledged; a redelivery is recognised by the offset the user's
- * profile keeps, so it counts once.
+ * Consumes {@code segflow.events} in batches. A batch is split by user: each user's events run in order on
+ * its own virtual thread, users run side by side, so Redis round trips of different users overlap. The
+ * batch's offsets are committed only after every change it caused is acknowledged; a redelivery is
+ * recognised by the offset each user's profile keeps, so it counts once.
  */
 @ApplicationScoped
 public class EventConsumer {
@@ -24,45 +36,85 @@ public class EventConsumer {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final EventProcessor processor;
+    private final SegmentCatalog catalog;
     private final ChangePublisher changes;
     private final Timer latency;
+    private final DistributionSummary batchSize;
     private final Counter unreadable;
+    private final ExecutorService users = Executors.newVirtualThreadPerTaskExecutor();
 
-    EventConsumer(EventProcessor processor, ChangePublisher changes, MeterRegistry metrics) {
+    EventConsumer(EventProcessor processor, SegmentCatalog catalog, ChangePublisher changes, MeterRegistry metrics) {
         this.processor = processor;
+        this.catalog = catalog;
         this.changes = changes;
         this.latency = metrics.timer("segflow.event.processing");
+        this.batchSize = metrics.summary("segflow.events.batch.size");
         this.unreadable = metrics.counter("segflow.events.unreadable");
     }
 
     @Incoming("events")
     @Blocking
-    public void consume(ConsumerRecord<String, String> record) throws InterruptedException {
-        Event event;
+    public void consume(ConsumerRecords<String, String> records) throws Exception {
+        batchSize.record(records.count());
+        catalog.refresh();
+        Map<String, List<Positioned>> byUser = new LinkedHashMap<>();
+        for (ConsumerRecord<String, String> record : records) {
+            Positioned event = read(record);
+            if (event != null) {
+                byUser.computeIfAbsent(event.event().profileKey(), user -> new ArrayList<>()).add(event);
+            }
+        }
+        List<Future<?>> running = new ArrayList<>(byUser.size());
+        for (List<Positioned> events : byUser.values()) {
+            running.add(users.submit(() -> {
+                for (Positioned event : events) {
+                    processUntilDone(event);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> user : running) {
+            user.get();
+        }
+    }
+
+    private record Positioned(Event event, ProfileStore.Position position) {
+    }
+
+    private Positioned read(ConsumerRecord<String, String> record) {
         try {
-            event = Json.read(record.value(), Event.class);
+            Event event = Json.read(record.value(), Event.class);
+            if (event != null && event.profileKey() != null && event.messageId() != null) {
+                return new Positioned(event, new ProfileStore.Position(record.partition(), record.offset()));
+            }
         } catch (UncheckedIOException | IllegalArgumentException e) {
-            // Ingest validates every event, so this is a foreign producer's record: count it, never stop the partition on it.
-            unreadable.increment();
             LOG.warnf("Skipping an unreadable record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
-            return;
         }
-        if (event == null || event.profileKey() == null || event.messageId() == null) {
-            unreadable.increment();
-            return;
-        }
-        ProfileStore.Position position = new ProfileStore.Position(record.partition(), record.offset());
+        // Ingest validates every event, so this is a foreign producer's record: count it, never stop the partition on it.
+        unreadable.increment();
+        return null;
+    }
+
+    /** Redis or Kafka down: hold this user (and so the batch) and retry, never drop the event. */
+    private void processUntilDone(Positioned positioned) throws InterruptedException {
         Duration backoff = Duration.ofMillis(100);
         while (true) {
             try {
-                latency.record(() -> changes.publish(processor.process(event, position)));
+                long start = System.nanoTime();
+                List<SegmentChange> segmentChanges = processor.process(positioned.event(), positioned.position());
+                changes.publish(segmentChanges);
+                latency.record(Duration.ofNanos(System.nanoTime() - start));
                 return;
             } catch (RuntimeException e) {
-                // Redis or Kafka is down: hold this partition and retry, never drop the event.
-                LOG.warnf("Processing event %s failed, retrying in %d ms: %s", event.messageId(), backoff.toMillis(), e.getMessage());
+                LOG.warnf("Processing event %s failed, retrying in %d ms: %s", positioned.event().messageId(), backoff.toMillis(), e.getMessage());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
+    }
+
+    @PreDestroy
+    void stop() {
+        users.shutdown();
     }
 }

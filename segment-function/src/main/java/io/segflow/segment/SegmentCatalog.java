@@ -38,8 +38,13 @@ public class SegmentCatalog {
         this.redis = redis;
     }
 
-    /** The current catalog; re-reads the definitions when their revision changed since the last call. */
+    /** The catalog as of the last {@link #refresh()}; no I/O, for every event. */
     public Current current() {
+        return current;
+    }
+
+    /** Re-reads the definitions if their revision changed: once per batch or poll, not per event. */
+    public Current refresh() {
         String latest = redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
         if (!Objects.equals(latest, revision)) {
             synchronized (this) {

@@ -21,16 +21,18 @@ public class TimeFlipScheduler {
     private static final int CLAIM_BATCH = 200;
 
     private final WakeSchedule schedule;
+    private final SegmentCatalog catalog;
     private final EventProcessor processor;
     private final ChangePublisher changes;
     private final Duration lease;
     private final Timer lateness;
     private final Counter failures;
 
-    TimeFlipScheduler(WakeSchedule schedule, EventProcessor processor, ChangePublisher changes,
+    TimeFlipScheduler(WakeSchedule schedule, SegmentCatalog catalog, EventProcessor processor, ChangePublisher changes,
                       @ConfigProperty(name = "segflow.scheduler.lease", defaultValue = "30s") Duration lease,
                       MeterRegistry metrics) {
         this.schedule = schedule;
+        this.catalog = catalog;
         this.processor = processor;
         this.changes = changes;
         this.lease = lease;
@@ -41,6 +43,7 @@ public class TimeFlipScheduler {
     @Scheduled(every = "${segflow.scheduler.poll-interval:250ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void pollDueWakes() {
+        catalog.refresh();
         for (int shard = 0; shard < RedisKeys.SCHEDULE_SHARDS; shard++) {
             try {
                 long now = System.currentTimeMillis();

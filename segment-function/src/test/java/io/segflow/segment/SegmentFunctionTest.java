@@ -41,6 +41,9 @@ class SegmentFunctionTest {
     @Inject
     EventProcessor processor;
 
+    @Inject
+    SegmentCatalog catalog;
+
     private TopicWriter events;
     private TopicReader changes;
     private String user;
@@ -163,6 +166,7 @@ class SegmentFunctionTest {
     void aRedeliveryAfterACrashBeforeTheOffsetCommitCountsOnce() {
         String segment = "twice-" + UUID.randomUUID().toString().substring(0, 6);
         define(segment, "count(\"redelivered\") >= 2");
+        catalog.refresh();
         Event first = trackEvent("redelivered", "r-1");
         ProfileStore.Position position = new ProfileStore.Position(0, 1_000_000);
         processor.process(first, position);
