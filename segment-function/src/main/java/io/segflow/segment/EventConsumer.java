@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
-import io.segflow.core.membership.SegmentChange;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -101,8 +100,7 @@ public class EventConsumer {
         while (true) {
             try {
                 long start = System.nanoTime();
-                List<SegmentChange> segmentChanges = processor.process(positioned.event(), positioned.position());
-                changes.publish(segmentChanges);
+                changes.deliver(processor.process(positioned.event(), positioned.position()));
                 latency.record(Duration.ofNanos(System.nanoTime() - start));
                 return;
             } catch (RuntimeException e) {

@@ -5,12 +5,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.segflow.core.engine.ProfileUpdate;
 import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.event.Event;
+import io.segflow.core.json.Json;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.profile.Profile;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -42,7 +44,11 @@ public class EventProcessor {
         });
     }
 
-    public List<SegmentChange> process(Event event, ProfileStore.Position position) {
+    /** Change records to publish for one user: those left in its outbox by an earlier attempt, then the new ones. */
+    public record Delivery(String user, List<String> records) {
+    }
+
+    public Delivery process(Event event, ProfileStore.Position position) {
         SegmentCatalog.Current current = catalog.current();
         long now = System.currentTimeMillis();
         ProfileStore.Snapshot snapshot = profiles.apply(event,
@@ -58,35 +64,39 @@ public class EventProcessor {
         SegmentEngine.Outcome outcome = engine.onEvent(current.index(), current.scoring(), snapshot.profile(),
                 snapshot.memberships(), event, now);
         schedule.wakeNoLaterThan(user, outcome.nextWake());
-        return store(user, snapshot.memberships(), outcome.transitions(), SegmentChange.causedByEvent(event.messageId()),
+        return store(user, snapshot, outcome.transitions(), SegmentChange.causedByEvent(event.messageId()),
                 memberships -> engine.onEvent(current.index(), current.scoring(), snapshot.profile(), memberships, event, now)
                         .transitions());
     }
 
     /** A due wake: re-evaluates the user's time-dependent segments as of now. */
-    public List<SegmentChange> wake(WakeSchedule.Claim claim) {
+    public Delivery wake(WakeSchedule.Claim claim) {
         SegmentCatalog.Current current = catalog.current();
         long now = System.currentTimeMillis();
         ProfileStore.Snapshot snapshot = profiles.read(claim.user());
         Profile profile = snapshot.profile();
         SegmentEngine.Outcome outcome = engine.onTime(current.index(), current.scoring(), profile, snapshot.memberships(), now);
-        List<SegmentChange> changes = store(claim.user(), snapshot.memberships(), outcome.transitions(),
+        Delivery changes = store(claim.user(), snapshot, outcome.transitions(),
                 "time:" + Instant.ofEpochMilli(now),
                 memberships -> engine.onTime(current.index(), current.scoring(), profile, memberships, now).transitions());
         schedule.reschedule(claim, outcome.nextWake());
         return changes;
     }
 
-    private List<SegmentChange> store(String user, Memberships memberships, List<Transition> transitions, String cause,
-                                      Function<Memberships, List<Transition>> recompute) {
+    private Delivery store(String user, ProfileStore.Snapshot snapshot, List<Transition> transitions, String cause,
+                           Function<Memberships, List<Transition>> recompute) {
+        List<String> records = new ArrayList<>(snapshot.unpublished());
+        Memberships memberships = snapshot.memberships();
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             if (transitions.isEmpty()) {
-                return List.of();
+                return new Delivery(user, records);
             }
             Instant at = Instant.now();
-            long version = profiles.storeTransitions(user, memberships.version(), at, transitions);
-            if (version >= 0) {
-                return SegmentEngine.changes(user, transitions, version, at, cause);
+            List<String> fresh = SegmentEngine.changes(user, transitions, memberships.version() + transitions.size(), at, cause)
+                    .stream().map(Json::write).toList();
+            if (profiles.storeTransitions(user, memberships.version(), at, transitions, fresh)) {
+                records.addAll(fresh);
+                return new Delivery(user, records);
             }
             // Another instance changed this user's memberships in between (a wake racing an event): diff against theirs.
             memberships = profiles.read(user).memberships();

@@ -22,8 +22,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class ProfileStore {
 
-    /** The user as read after (or instead of) applying an event. */
-    public record Snapshot(boolean applied, Profile profile, Memberships memberships) {
+    /** The user as read after (or instead of) applying an event, with change records still to publish. */
+    public record Snapshot(boolean applied, Profile profile, Memberships memberships, List<String> unpublished) {
     }
 
     /** Where a record came from, so that a redelivery is recognised: -1 partition when not from Kafka. */
@@ -34,6 +34,7 @@ public class ProfileStore {
     private static final LuaScript APPLY_EVENT = new LuaScript(LuaScripts.APPLY_EVENT);
     private static final LuaScript APPLY_MEMBERSHIPS = new LuaScript(LuaScripts.APPLY_MEMBERSHIPS);
     private static final LuaScript READ_USER = new LuaScript(LuaScripts.READ_USER);
+    private static final LuaScript ACK_OUTBOX = new LuaScript(LuaScripts.ACK_OUTBOX);
 
     private final RedisDataSource redis;
     private final Duration dedupWindow;
@@ -60,33 +61,49 @@ public class ProfileStore {
             args.addAll(operation.arguments());
         }
         Response reply = APPLY_EVENT.run(redis,
-                List.of(RedisKeys.seen(user, event.messageId()), RedisKeys.profile(user), RedisKeys.traits(user), RedisKeys.members(user)),
+                List.of(RedisKeys.seen(user, event.messageId()), RedisKeys.profile(user), RedisKeys.traits(user),
+                        RedisKeys.members(user), RedisKeys.outbox(user)),
                 args);
         return new Snapshot(reply.get(0).toInteger() == 1,
                 RedisCodec.profile(user, strings(reply.get(1)), strings(reply.get(2))),
-                RedisCodec.memberships(strings(reply.get(3))));
+                RedisCodec.memberships(strings(reply.get(3))), strings(reply.get(4)));
     }
 
     public Snapshot read(String user) {
-        Response reply = READ_USER.run(redis, List.of(RedisKeys.profile(user), RedisKeys.traits(user), RedisKeys.members(user)), List.of());
+        Response reply = READ_USER.run(redis,
+                List.of(RedisKeys.profile(user), RedisKeys.traits(user), RedisKeys.members(user), RedisKeys.outbox(user)), List.of());
         return new Snapshot(false, RedisCodec.profile(user, strings(reply.get(0)), strings(reply.get(1))),
-                RedisCodec.memberships(strings(reply.get(2))));
+                RedisCodec.memberships(strings(reply.get(2))), strings(reply.get(3)));
     }
 
-    /** Stores the transitions if the memberships are still at {@code expectedVersion}; returns the new version, or -1. */
-    public long storeTransitions(String user, long expectedVersion, Instant at, List<Transition> transitions) {
-        List<String> args = new ArrayList<>(2 + 2 * transitions.size());
+    /**
+     * Stores the transitions, and their change records in the user's outbox, if the memberships are still at
+     * {@code expectedVersion}; returns false when they are not (the caller re-reads and retries).
+     */
+    public boolean storeTransitions(String user, long expectedVersion, Instant at, List<Transition> transitions,
+                                    List<String> changeRecords) {
+        List<String> args = new ArrayList<>(3 + 2 * transitions.size() + changeRecords.size());
         args.add(String.valueOf(expectedVersion));
         args.add(String.valueOf(at.toEpochMilli()));
+        args.add(String.valueOf(transitions.size()));
         for (Transition transition : transitions) {
             args.add(transition.entering() ? "enter" : "exit");
             args.add(transition.segmentId());
         }
-        long version = APPLY_MEMBERSHIPS.run(redis, List.of(RedisKeys.members(user)), args).toLong();
-        if (version >= 0) {
-            updateMemberIndexes(user, at, transitions);
+        args.addAll(changeRecords);
+        long version = APPLY_MEMBERSHIPS.run(redis, List.of(RedisKeys.members(user), RedisKeys.outbox(user)), args).toLong();
+        if (version < 0) {
+            return false;
         }
-        return version;
+        updateMemberIndexes(user, at, transitions);
+        return true;
+    }
+
+    /** Removes published change records from the user's outbox. */
+    public void acknowledge(String user, List<String> published) {
+        if (!published.isEmpty()) {
+            ACK_OUTBOX.run(redis, List.of(RedisKeys.outbox(user)), published);
+        }
     }
 
     /**

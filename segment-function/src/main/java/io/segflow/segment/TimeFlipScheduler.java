@@ -48,7 +48,7 @@ public class TimeFlipScheduler {
             try {
                 long now = System.currentTimeMillis();
                 for (WakeSchedule.Claim claim : schedule.claimDue(shard, now, lease.toMillis(), CLAIM_BATCH)) {
-                    changes.publish(processor.wake(claim));
+                    changes.deliver(processor.wake(claim));
                     lateness.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - (claim.lease() - lease.toMillis()))));
                 }
             } catch (RuntimeException e) {

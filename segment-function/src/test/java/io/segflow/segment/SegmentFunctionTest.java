@@ -182,6 +182,25 @@ class SegmentFunctionTest {
     }
 
     @Test
+    void changesStoredBeforeACrashArePublishedWithTheUsersNextEvent() {
+        String segment = "boxed-" + UUID.randomUUID().toString().substring(0, 6);
+        define(segment, "count(\"boxed\") >= 1");
+        catalog.refresh();
+        // Stored with its transition, then the process dies before publishing: the record waits in the outbox.
+        EventProcessor.Delivery lost = processor.process(trackEvent("boxed", "b-1"), new ProfileStore.Position(1, 2_000_000));
+        assertThat(lost.records()).hasSize(1);
+        assertThat(redis.list(String.class).llen(RedisKeys.outbox(user))).isEqualTo(1);
+
+        track("unrelated", "b-2");
+
+        JsonNode change = changesOf(segment, 1).get(0);
+        assertThat(change.get("change").asText()).isEqualTo("entered");
+        assertThat(change.get("cause").asText()).isEqualTo("event:b-1");
+        await().atMost(WAIT).until(() -> redis.list(String.class).llen(RedisKeys.outbox(user)) == 0);
+        assertThat(changes.drain(r -> user.equals(r.key()) && r.value().contains(segment), Duration.ofSeconds(1))).hasSize(1);
+    }
+
+    @Test
     void aDeletedSegmentsMembersExitOnTheirNextEvent() {
         String segment = "gone-" + UUID.randomUUID().toString().substring(0, 6);
         define(segment, "count(\"touch\") >= 1");

@@ -9,6 +9,7 @@ package io.segflow.core.redis;
  * sf:{u}:traits           hash   trait name -> JSON value
  * sf:{u}:members          hash   segment id -> epoch millis entered; field "@version" -> membership version
  * sf:{u}:seen:{msgId}     string dedup marker of an applied event, expires after the dedup window
+ * sf:{u}:outbox           list   change records stored with their transitions, removed once Kafka acked them
  * sf:{sched:N}:due        zset   user id -> epoch millis of its next time-driven re-evaluation (N = shard)
  * sf:seg:{id}:members     zset   user id -> epoch millis entered: the member index of one segment
  * sf:{segments}:defs      hash   segment id -> SegmentDefinition JSON
@@ -43,6 +44,10 @@ public final class RedisKeys {
 
     public static String members(String userId) {
         return user(userId) + "members";
+    }
+
+    public static String outbox(String userId) {
+        return user(userId) + "outbox";
     }
 
     public static String seen(String userId, String messageId) {

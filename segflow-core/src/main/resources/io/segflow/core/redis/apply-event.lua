@@ -1,10 +1,10 @@
 -- Applies one event to a user's profile exactly once: the dedup checks, the profile operations and the
 -- consumed position are one atomic step.
--- KEYS: 1 seen marker, 2 profile, 3 traits, 4 members (all of one user: one hash tag)
+-- KEYS: 1 seen marker, 2 profile, 3 traits, 4 members, 5 outbox (all of one user: one hash tag)
 -- ARGV: 1 dedup TTL seconds, 2 offset field ('' when not from Kafka), 3 offset, 4 number of trait arguments,
 --       then trait name / JSON value pairs, then profile operations (see io.segflow.core.profile.ProfileOp):
 --       INCR f | AGG f value | MIN f ms | MAX f ms | LAST f ms json | SCORE f ms weight halfLifeMs | TRIM prefix keepFrom
--- Returns: { applied (1 or 0), profile pairs, traits pairs, members pairs }
+-- Returns: { applied (1 or 0), profile pairs, traits pairs, members pairs, outbox records not yet published }
 local profile = KEYS[2]
 local applied = 1
 if ARGV[2] ~= '' then
@@ -100,4 +100,5 @@ if applied == 1 then
     if #stale > 0 then redis.call('HDEL', profile, unpack(stale)) end
   end
 end
-return { applied, redis.call('HGETALL', profile), redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]) }
+return { applied, redis.call('HGETALL', profile), redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]),
+  redis.call('LRANGE', KEYS[5], 0, -1) }
