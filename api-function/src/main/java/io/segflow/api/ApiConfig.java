@@ -1,10 +1,85 @@
 package io.segflow.api;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "segflow")
 public interface ApiConfig {
 
     /** The bearer key of the admin API (env {@code SEGFLOW_ADMIN_KEY}); no default outside dev and test. */
     String adminKey();
+
+    Tokens tokens();
+
+    Cache cache();
+
+    Push push();
+
+    Demo demo();
+
+    /** Per-user tokens (JWT) with which browsers read their own segments. */
+    interface Tokens {
+        /** Whether user reads need a token; false only in dev, so a page can try segflow without a backend. */
+        @WithDefault("true")
+        boolean required();
+
+        /** HS256 shared secret (at least 32 bytes); without it and without a public key, one is derived from the admin key. */
+        Optional<String> secret();
+
+        /** RS256 public key (PEM or base64 DER): tokens are then minted by the customer's backend only. */
+        Optional<String> publicKey();
+
+        /** The {@code iss} of tokens minted by {@code POST /v1/tokens}; verification accepts any issuer. */
+        @WithDefault("segflow")
+        String issuer();
+
+        @WithDefault("1h")
+        Duration defaultTtl();
+
+        @WithDefault("30d")
+        Duration maxTtl();
+    }
+
+    /** Cache-Control of {@code GET /v1/users/{id}/segments}. */
+    interface Cache {
+        @WithDefault("private")
+        CacheMode mode();
+
+        @WithDefault("5s")
+        Duration maxAge();
+
+        @WithDefault("30s")
+        Duration staleWhileRevalidate();
+
+        /** Shared-cache lifetime in {@code cdn} mode. */
+        @WithDefault("5s")
+        Duration sMaxAge();
+    }
+
+    enum CacheMode {
+        /** Only the browser caches: {@code private, max-age, stale-while-revalidate}. */
+        PRIVATE,
+        /** A CDN may cache too: {@code public, s-maxage}, varying on the token and origin. */
+        CDN
+    }
+
+    interface Push {
+        /** SSE comment / WebSocket ping interval, below the idle timeouts of common proxies (60 s). */
+        @WithDefault("20s")
+        Duration heartbeat();
+    }
+
+    /** The {@code /demo/} shop; enabled in dev and test only: it mints tokens for {@code demo-} users. */
+    interface Demo {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("http://localhost:8081")
+        String ingestUrl();
+
+        @WithDefault("dev-write-key")
+        String writeKey();
+    }
 }

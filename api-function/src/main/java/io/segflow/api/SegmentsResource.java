@@ -1,22 +1,30 @@
 package io.segflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.segflow.core.json.Json;
+import io.segflow.api.segments.ConditionPreview;
+import io.segflow.api.segments.ConditionPreview.Preview;
+import io.segflow.api.segments.MemberIndex;
+import io.segflow.api.users.UserIds;
+import io.segflow.core.engine.SegmentDependencies;
+import io.segflow.core.rules.CompiledCondition;
+import io.segflow.core.rules.Reads;
 import io.segflow.core.rules.RuleCompiler;
 import io.segflow.core.rules.RuleSyntaxException;
 import io.segflow.core.rules.SegmentDefinition;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 /** Admin API for segment definitions. Conditions are compiled at save time, so a stored condition always compiles. */
@@ -30,41 +38,49 @@ public class SegmentsResource {
     public record ConditionError(boolean success, String error, String field, String reason, int line, int column) {
     }
 
+    /** A stored definition with how many users are in the segment now. */
+    public record SegmentView(String id, String name, String condition, boolean enabled, Instant updatedAt, long memberCount) {
+    }
+
+    /** A condition that compiles, with what it reads (the engine's own analysis of it). */
+    public record Validation(boolean valid, Reads reads) {
+    }
+
     private final SegmentRepository segments;
+    private final MemberIndex members;
+    private final ConditionPreview preview;
     private final RuleCompiler compiler = new RuleCompiler();
 
-    SegmentsResource(SegmentRepository segments) {
+    SegmentsResource(SegmentRepository segments, MemberIndex members, ConditionPreview preview) {
         this.segments = segments;
+        this.members = members;
+        this.preview = preview;
     }
 
     @GET
-    public Map<String, List<SegmentDefinition>> list() {
-        return Map.of("segments", segments.all());
+    public Map<String, List<SegmentView>> list() {
+        return Map.of("segments", segments.all().stream().map(this::view).toList());
     }
 
     @GET
     @Path("{id}")
-    public SegmentDefinition get(@PathParam("id") String id) {
-        return segments.find(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no segment " + id));
+    public SegmentView get(@PathParam("id") String id) {
+        return segments.find(checkedId(id)).map(this::view).orElseThrow(() -> ApiException.notFound("id", "no segment " + id));
     }
 
     @PUT
     @Path("{id}")
     @Consumes(MediaType.WILDCARD)
     public Response put(@PathParam("id") String id, String body) {
-        JsonNode json = parse(body);
-        String condition = requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH);
-        String name = optionalText(json, "name", MAX_NAME_LENGTH);
+        JsonNode json = JsonBodies.object(body);
+        String condition = JsonBodies.requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH);
+        String name = JsonBodies.optionalText(json, "name", MAX_NAME_LENGTH);
         JsonNode enabled = json.get("enabled");
         if (enabled != null && !enabled.isNull() && !enabled.isBoolean()) {
             throw ApiException.badRequest("enabled", "must be true or false");
         }
-        try {
-            compiler.compile(condition);
-        } catch (RuleSyntaxException e) {
-            throw new ApiException(Response.Status.BAD_REQUEST,
-                    new ConditionError(false, "invalid_condition", "condition", e.getMessage(), e.line(), e.column()));
-        }
+        CompiledCondition compiled = compiled(condition);
+        refuseCycles(checkedId(id), compiled);
         SegmentDefinition definition = new SegmentDefinition(checkedId(id), name != null ? name : id, condition,
                 enabled == null || enabled.isNull() || enabled.asBoolean(), Instant.now());
         boolean created = segments.save(definition);
@@ -80,45 +96,62 @@ public class SegmentsResource {
         return Response.noContent().build();
     }
 
+    /** Checks a condition without saving it: 200 with what it reads, or 400 {@code invalid_condition} with the position. */
+    @POST
+    @Path("validate")
+    @Consumes(MediaType.WILDCARD)
+    public Validation validate(String body) {
+        CompiledCondition condition = compiled(JsonBodies.requiredText(JsonBodies.object(body), "condition", RuleCompiler.MAX_CONDITION_LENGTH));
+        return new Validation(true, condition.reads());
+    }
+
+    /** Evaluates {@code condition} against the current profile of {@code userId}: the result and the values it read. */
+    @POST
+    @Path("preview")
+    @Consumes(MediaType.WILDCARD)
+    public Preview preview(String body) {
+        JsonNode json = JsonBodies.object(body);
+        CompiledCondition condition = compiled(JsonBodies.requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH));
+        String userId = UserIds.checked(JsonBodies.requiredText(json, "userId", UserIds.MAX_LENGTH));
+        return preview.evaluate(condition, userId);
+    }
+
+    /** inSegment(...) must not loop back to the segment being saved: the engine evaluates in dependency order. */
+    private void refuseCycles(String id, CompiledCondition condition) {
+        Map<String, Set<String>> dependsOn = new HashMap<>();
+        for (SegmentDefinition stored : segments.all()) {
+            try {
+                dependsOn.put(stored.id(), compiler.compile(stored.condition()).reads().segments());
+            } catch (RuleSyntaxException skipped) {
+                // stored by an older version and skipped by the engine too
+            }
+        }
+        dependsOn.put(id, condition.reads().segments());
+        try {
+            SegmentDependencies.topologicalOrder(dependsOn);
+        } catch (SegmentDependencies.CycleException e) {
+            throw new ApiException(Response.Status.BAD_REQUEST, new ConditionError(false, "invalid_condition", "condition",
+                    e.getMessage(), 1, 1));
+        }
+    }
+
+    private SegmentView view(SegmentDefinition d) {
+        return new SegmentView(d.id(), d.name(), d.condition(), d.enabled(), d.updatedAt(), members.count(d.id()));
+    }
+
+    private CompiledCondition compiled(String condition) {
+        try {
+            return compiler.compile(condition);
+        } catch (RuleSyntaxException e) {
+            throw new ApiException(Response.Status.BAD_REQUEST,
+                    new ConditionError(false, "invalid_condition", "condition", e.getMessage(), e.line(), e.column()));
+        }
+    }
+
     private static String checkedId(String id) {
         if (!SegmentDefinition.isValidId(id)) {
             throw ApiException.badRequest("id", "must match " + SegmentDefinition.ID_PATTERN.pattern());
         }
         return id;
-    }
-
-    private static JsonNode parse(String body) {
-        JsonNode json;
-        try {
-            json = body == null || body.isBlank() ? null : Json.read(body, JsonNode.class);
-        } catch (UncheckedIOException e) {
-            throw ApiException.badRequest("$", "malformed JSON");
-        }
-        if (json == null || !json.isObject()) {
-            throw ApiException.badRequest("$", "body must be a JSON object");
-        }
-        return json;
-    }
-
-    private static String requiredText(JsonNode json, String field, int maxLength) {
-        String value = optionalText(json, field, maxLength);
-        if (value == null || value.isBlank()) {
-            throw ApiException.badRequest(field, "is required");
-        }
-        return value;
-    }
-
-    private static String optionalText(JsonNode json, String field, int maxLength) {
-        JsonNode node = json.get(field);
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isTextual()) {
-            throw ApiException.badRequest(field, "must be a string");
-        }
-        if (node.asText().length() > maxLength) {
-            throw ApiException.badRequest(field, "must be at most " + maxLength + " characters");
-        }
-        return node.asText();
     }
 }

@@ -2,15 +2,20 @@ package io.segflow.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.api.support.TestTokens;
+import io.segflow.api.support.UserFixtures;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -22,13 +27,21 @@ class MembershipsResourceTest {
     @Inject
     RedisDataSource redis;
 
+    private static String newUser() {
+        return "user-" + UUID.randomUUID();
+    }
+
+    private static io.restassured.specification.RequestSpecification as(String user) {
+        return given().header("Authorization", "Bearer " + TestTokens.forUser(user));
+    }
+
     @Test
     void servesMembershipsSortedWithVersionAndETag() {
-        String user = "user-" + UUID.randomUUID();
+        String user = newUser();
         redis.hash(String.class).hset(RedisKeys.members(user),
                 Map.of("vip", "1795600000000", "carts", "1795600001000", RedisKeys.VERSION_FIELD, "3"));
 
-        given().when().get("/v1/users/" + user + "/segments")
+        as(user).when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200)
                 .header("ETag", "\"v3\"")
                 .body("userId", equalTo(user))
@@ -36,15 +49,77 @@ class MembershipsResourceTest {
                 .body("segments.id", contains("carts", "vip"))
                 .body("segments[0].since", equalTo("2026-11-25T09:46:41Z"));
 
-        given().header("If-None-Match", "\"v3\"").when().get("/v1/users/" + user + "/segments")
-                .then().statusCode(304);
-        given().header("If-None-Match", "\"v2\"").when().get("/v1/users/" + user + "/segments")
+        as(user).header("If-None-Match", "\"v3\"").when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(304).header("ETag", "\"v3\"");
+        as(user).header("If-None-Match", "\"v2\"").when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200);
     }
 
     @Test
     void anUnknownUserIsInNoSegment() {
-        given().when().get("/v1/users/nobody-" + UUID.randomUUID() + "/segments")
+        String user = "nobody-" + UUID.randomUUID();
+        as(user).when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200).body("segments", empty()).body("version", equalTo(0));
+    }
+
+    @Test
+    void aReadAfterAPublishedChangeHasTheNewVersion() {
+        String user = newUser();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 1);
+            as(user).when().get("/v1/users/" + user + "/segments").then().header("ETag", "\"v1\"");
+            fixtures.enter(user, "carts", 2);
+            as(user).header("If-None-Match", "\"v1\"").when().get("/v1/users/" + user + "/segments")
+                    .then().statusCode(200).header("ETag", "\"v2\"").body("segments.id", contains("carts", "vip"));
+        }
+    }
+
+    @Test
+    void cacheControlIsPrivateWithStaleWhileRevalidateByDefault() {
+        String user = newUser();
+        as(user).when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(200)
+                .header("Cache-Control", equalTo("private, max-age=5, stale-while-revalidate=30"))
+                .header("Vary", containsString("Authorization"));
+    }
+
+    @Test
+    void aTokenIsRequiredOutsideDev() {
+        String user = newUser();
+        given().when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(401).body("error", equalTo("unauthorized")).body("field", equalTo("token"));
+        given().header("Authorization", "Bearer " + TestTokens.expired(user)).when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(401).body("reason", containsString("expired"));
+        given().header("Authorization", "Bearer " + TestTokens.signedWithAnotherKey(user)).when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(401);
+        given().header("Authorization", "Basic dXNlcjo=").when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(401).body("field", equalTo("token"));
+    }
+
+    @Test
+    void aTokenForAnotherUserIsForbidden() {
+        String alice = newUser();
+        String bob = newUser();
+        redis.hash(String.class).hset(RedisKeys.members(bob), Map.of("vip", "1795600000000", RedisKeys.VERSION_FIELD, "1"));
+        given().header("Authorization", "Bearer " + TestTokens.forUser(alice)).when().get("/v1/users/" + bob + "/segments")
+                .then().statusCode(403).body("error", equalTo("forbidden")).body("field", equalTo("userId"));
+        given().queryParam("access_token", TestTokens.forUser(alice)).when().get("/v1/users/" + bob + "/segments")
+                .then().statusCode(403);
+    }
+
+    @Test
+    void anAllowListShowsOnlyItsSegments() {
+        String user = newUser();
+        redis.hash(String.class).hset(RedisKeys.members(user),
+                Map.of("vip", "1795600000000", "carts", "1795600001000", "churn-risk", "1795600002000", RedisKeys.VERSION_FIELD, "3"));
+        given().queryParam("access_token", TestTokens.forUser(user, List.of("vip", "carts")))
+                .when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(200).body("segments.id", contains("carts", "vip")).body("version", equalTo(3));
+    }
+
+    @Test
+    void aTooLongUserIdIsRefusedWithTheField() {
+        String user = "u".repeat(300);
+        as(user).when().get("/v1/users/" + user + "/segments").then().statusCode(400).body("field", equalTo("userId"));
     }
 }

@@ -73,6 +73,20 @@ class SegmentsResourceTest {
     }
 
     @Test
+    void inSegmentCyclesAreRefusedAtSave() {
+        String a = newId();
+        String b = newId();
+        admin().body("{\"condition\":\"inSegment(\\\"" + b + "\\\")\"}").when().put("/v1/segments/" + a).then().statusCode(201);
+        admin().body("{\"condition\":\"inSegment(\\\"" + a + "\\\") && count(\\\"x\\\") > 1\"}")
+                .when().put("/v1/segments/" + b)
+                .then().statusCode(400).body("error", equalTo("invalid_condition"))
+                .body("reason", org.hamcrest.Matchers.containsString("cycle"));
+        admin().body("{\"condition\":\"!inSegment(\\\"" + a + "\\\")\"}").when().put("/v1/segments/" + a)
+                .then().statusCode(400);
+        admin().body("{\"condition\":\"count(\\\"x\\\") > 1\"}").when().put("/v1/segments/" + b).then().statusCode(201);
+    }
+
+    @Test
     void badRequestsNameTheField() {
         admin().body("{\"name\":\"x\"}").when().put("/v1/segments/" + newId())
                 .then().statusCode(400).body("field", equalTo("condition"));

@@ -1,7 +1,10 @@
 package io.segflow.ingest;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "segflow")
 public interface IngestConfig {
@@ -11,4 +14,33 @@ public interface IngestConfig {
      * No default outside dev and test: the function refuses to start without them.
      */
     List<String> writeKeys();
+
+    /**
+     * Events (accepted and rejected) that may wait for Kafka's acknowledgement at once; a request that would exceed it
+     * gets 429. Keep it below the emitters' buffer ({@code @OnOverflow} in {@link EventPublisher}).
+     */
+    @WithDefault("10000")
+    int maxInFlightEvents();
+
+    /** How long a request waits for Kafka's acknowledgement before it gets 503. */
+    @WithDefault("10s")
+    Duration ackTimeout();
+
+    /** {@code Retry-After} of a 503 (Kafka unavailable). */
+    @WithDefault("5s")
+    Duration unavailableRetryAfter();
+
+    /** {@code Retry-After} of a 429 (too many events in flight). */
+    @WithDefault("1s")
+    Duration overloadRetryAfter();
+
+    CloudEvents cloudevents();
+
+    interface CloudEvents {
+        /**
+         * The source name CloudEvents without a write key are ingested under (e.g. {@code knative} for brokers and
+         * KafkaSources on the cluster network). Unset: a CloudEvent needs a write key like any call (else 401).
+         */
+        Optional<String> trustedSource();
+    }
 }

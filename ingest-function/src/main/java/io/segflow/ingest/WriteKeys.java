@@ -1,6 +1,7 @@
 package io.segflow.ingest;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -26,6 +27,12 @@ public class WriteKeys {
 
     public Optional<String> sourceOf(String writeKey) {
         return Optional.ofNullable(writeKey).map(sourceByKey::get);
+    }
+
+    /** 401: no write key, or one no source has. */
+    public static Response unauthorized() {
+        return Answer.error(Response.Status.UNAUTHORIZED, "unauthorized", "writeKey",
+                "a known write key is required (HTTP Basic user name or writeKey)");
     }
 
     /** The write key of {@code Authorization: Basic base64(<writeKey>:)}, as Segment's SDKs send it. */

@@ -6,7 +6,14 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.scheduler.Scheduled;
 import io.segflow.core.redis.RedisKeys;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.annotation.PreDestroy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -27,6 +34,7 @@ public class TimeFlipScheduler {
     private final Duration lease;
     private final Timer lateness;
     private final Counter failures;
+    private final ExecutorService users = Executors.newVirtualThreadPerTaskExecutor();
 
     TimeFlipScheduler(WakeSchedule schedule, SegmentCatalog catalog, EventProcessor processor, ChangePublisher changes,
                       @ConfigProperty(name = "segflow.scheduler.lease", defaultValue = "30s") Duration lease,
@@ -42,20 +50,40 @@ public class TimeFlipScheduler {
 
     @Scheduled(every = "${segflow.scheduler.poll-interval:250ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void pollDueWakes() {
+    void pollDueWakes() throws InterruptedException {
         catalog.refresh();
+        List<Future<?>> running = new ArrayList<>();
         for (int shard = 0; shard < RedisKeys.SCHEDULE_SHARDS; shard++) {
             try {
                 long now = System.currentTimeMillis();
+                // Users wake side by side (a window often ends for many users at once); each one in order.
                 for (WakeSchedule.Claim claim : schedule.claimDue(shard, now, lease.toMillis(), CLAIM_BATCH)) {
-                    changes.deliver(processor.wake(claim));
-                    lateness.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - (claim.lease() - lease.toMillis()))));
+                    running.add(users.submit(() -> wake(claim)));
                 }
             } catch (RuntimeException e) {
-                // Redis or Kafka down: the claims come back when their lease ends.
                 failures.increment();
-                LOG.warnf("Time-driven re-evaluation of shard %d failed: %s", shard, e.getMessage());
+                LOG.warnf("Claiming due wakes of shard %d failed: %s", shard, e.getMessage());
             }
         }
+        for (Future<?> wake : running) {
+            try {
+                wake.get();
+            } catch (ExecutionException e) {
+                // Redis or Kafka down: the claim comes back when its lease ends.
+                failures.increment();
+                LOG.warnf("Time-driven re-evaluation failed: %s", e.getCause().getMessage());
+            }
+        }
+    }
+
+    /** Lateness: from the instant the wake was due to the moment its changes are acknowledged. */
+    private void wake(WakeSchedule.Claim claim) {
+        changes.deliver(processor.wake(claim));
+        lateness.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - claim.due())));
+    }
+
+    @PreDestroy
+    void stop() {
+        users.shutdown();
     }
 }

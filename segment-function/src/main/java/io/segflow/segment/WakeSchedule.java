@@ -17,8 +17,8 @@ import java.util.OptionalLong;
 @ApplicationScoped
 public class WakeSchedule {
 
-    /** A claimed user and the lease score that proves the claim is still ours. */
-    public record Claim(String user, long lease) {
+    /** A claimed user, the lease score that proves the claim is still ours, and when it was due. */
+    public record Claim(String user, long lease, long due) {
     }
 
     private static final LuaScript CLAIM_DUE = new LuaScript(LuaScripts.CLAIM_DUE);
@@ -42,8 +42,9 @@ public class WakeSchedule {
         Response reply = CLAIM_DUE.run(redis, List.of(RedisKeys.schedule(shard)),
                 List.of(String.valueOf(nowMillis), String.valueOf(leaseMillis), String.valueOf(max)));
         List<Claim> claims = new ArrayList<>();
-        for (int i = 0; i + 1 < reply.size(); i += 2) {
-            claims.add(new Claim(reply.get(i).toString(), Long.parseLong(reply.get(i + 1).toString())));
+        for (int i = 0; i + 2 < reply.size(); i += 3) {
+            claims.add(new Claim(reply.get(i).toString(), Long.parseLong(reply.get(i + 1).toString()),
+                    (long) Double.parseDouble(reply.get(i + 2).toString())));
         }
         return claims;
     }

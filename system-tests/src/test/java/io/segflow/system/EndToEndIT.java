@@ -93,8 +93,15 @@ class EndToEndIT {
                     .when().post("/v1/batch")
                     .then().statusCode(200).body("success", equalTo(true));
 
+            // Front-ends read with a per-user token; the customer's backend (here: the admin API) mints it.
+            String token = given().baseUri(api.url()).header("Authorization", "Bearer system-admin-key").contentType(ContentType.JSON)
+                    .body("{\"userId\":\"" + user + "\"}")
+                    .when().post("/v1/tokens")
+                    .then().statusCode(200).extract().path("token");
+            given().baseUri(api.url()).when().get("/v1/users/" + user + "/segments").then().statusCode(401);
+
             await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    given().baseUri(api.url()).when().get("/v1/users/" + user + "/segments")
+                    given().baseUri(api.url()).header("Authorization", "Bearer " + token).when().get("/v1/users/" + user + "/segments")
                             .then().statusCode(200)
                             .body("segments.id", org.hamcrest.Matchers.contains(segment))
                             .body("version", equalTo(1)));

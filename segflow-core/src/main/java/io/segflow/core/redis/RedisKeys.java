@@ -54,7 +54,7 @@ public final class RedisKeys {
         return user(userId) + "seen:" + messageId;
     }
 
-    /** Pattern of a user's dedup markers, for erasure. */
+    /** Pattern of a user's dedup markers for tools; not glob-escaped (erasure escapes the user id itself). */
     public static String seenPattern(String userId) {
         return user(userId) + "seen:*";
     }

@@ -1,0 +1,33 @@
+package io.segflow.api;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Cache headers of membership reads. Browsers (and, in CDN mode, shared caches) may reuse an answer for
+ * {@code max-age} and serve it stale while they revalidate; revalidation is cheap (ETag = version, 304), and the
+ * JS client revalidates on every poll, so a change published is seen on the next request that reaches us.
+ */
+@ApplicationScoped
+public class CachePolicy {
+    private final ApiConfig.Cache cache;
+
+    CachePolicy(ApiConfig config) {
+        this.cache = config.cache();
+    }
+
+    public Response.ResponseBuilder apply(Response.ResponseBuilder response) {
+        long swr = cache.staleWhileRevalidate().toSeconds();
+        if (cache.mode() == ApiConfig.CacheMode.CDN) {
+            // One URL, several answers: the token's allow-list shapes the body, CORS headers depend on Origin.
+            return response
+                    .header(HttpHeaders.CACHE_CONTROL, "public, max-age=" + cache.maxAge().toSeconds()
+                            + ", s-maxage=" + cache.sMaxAge().toSeconds() + ", stale-while-revalidate=" + swr)
+                    .header(HttpHeaders.VARY, "Authorization, Origin");
+        }
+        return response
+                .header(HttpHeaders.CACHE_CONTROL, "private, max-age=" + cache.maxAge().toSeconds() + ", stale-while-revalidate=" + swr)
+                .header(HttpHeaders.VARY, "Authorization");
+    }
+}

@@ -1,0 +1,70 @@
+package io.segflow.api.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.api.AdminOnly;
+import io.segflow.api.ApiException;
+import io.segflow.api.JsonBodies;
+import io.segflow.api.users.UserIds;
+import io.segflow.core.rules.SegmentDefinition;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/** Mints a user token (admin): for a backend that does not sign its own, and for tests and demos. */
+@Path("/v1/tokens")
+@AdminOnly
+@Produces(MediaType.APPLICATION_JSON)
+public class TokensResource {
+
+    public record MintedToken(String token, String userId, long expiresIn, List<String> segments) {
+    }
+
+    private final UserTokens tokens;
+
+    TokensResource(UserTokens tokens) {
+        this.tokens = tokens;
+    }
+
+    /** Body: {@code {"userId": "u1", "ttlSeconds": 3600, "segments": ["vip"]}}; ttl and segments are optional. */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public MintedToken mint(String body) {
+        JsonNode json = JsonBodies.object(body);
+        String userId = UserIds.checked(JsonBodies.requiredText(json, "userId", UserIds.MAX_LENGTH));
+        Optional<Duration> ttl = Optional.ofNullable(json.get("ttlSeconds")).filter(n -> !n.isNull()).map(n -> {
+            if (!n.canConvertToLong()) {
+                throw ApiException.badRequest("ttlSeconds", "must be a whole number of seconds");
+            }
+            return Duration.ofSeconds(n.asLong());
+        });
+        Optional<Collection<String>> segments = segments(json.get("segments"));
+        String token = tokens.mint(userId, ttl, segments);
+        long expiresIn = tokens.verify(token).expiresAt().getEpochSecond() - java.time.Instant.now().getEpochSecond();
+        return new MintedToken(token, userId, expiresIn, segments.map(List::copyOf).orElse(null));
+    }
+
+    private static Optional<Collection<String>> segments(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isArray()) {
+            throw ApiException.badRequest("segments", "must be an array of segment ids");
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode item = node.get(i);
+            if (!item.isTextual() || !SegmentDefinition.isValidId(item.asText())) {
+                throw ApiException.badRequest("segments[" + i + "]", "must be a segment id");
+            }
+            ids.add(item.asText());
+        }
+        return Optional.of(ids);
+    }
+}

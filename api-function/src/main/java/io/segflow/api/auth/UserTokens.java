@@ -1,0 +1,147 @@
+package io.segflow.api.auth;
+
+import io.quarkus.runtime.Startup;
+import io.segflow.api.ApiConfig;
+import io.segflow.api.ApiException;
+import io.segflow.core.api.ErrorBody;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import io.smallrye.jwt.auth.principal.DefaultJWTParser;
+import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
+import io.smallrye.jwt.auth.principal.ParseException;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.util.KeyUtils;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.Logger;
+
+/**
+ * Mints and verifies the per-user tokens browsers read with: JWTs whose subject is the user id, with an expiry
+ * and an optional {@code segments} allow-list. HS256 with a shared secret, or RS256 with a public key (then the
+ * customer's backend mints them). Built at startup, so a bad key stops the function with the reason.
+ */
+@Startup
+@ApplicationScoped
+public class UserTokens {
+    public static final String SEGMENTS_CLAIM = "segments";
+    private static final Logger LOG = Logger.getLogger(UserTokens.class);
+    private static final int MIN_SECRET_BYTES = 32;
+
+    private final ApiConfig.Tokens config;
+    private final Optional<SecretKey> secret;
+    private final DefaultJWTParser parser;
+
+    UserTokens(ApiConfig config) {
+        this.config = config.tokens();
+        JWTAuthContextInfo verification = new JWTAuthContextInfo();
+        verification.setIssuedBy(null); // the customer's backend picks its own issuer
+        verification.setRequiredClaims(Set.of("sub", "exp"));
+        if (this.config.publicKey().isPresent()) {
+            this.secret = Optional.empty();
+            verification.setPublicVerificationKey(publicKey(this.config.publicKey().get()));
+            verification.setSignatureAlgorithm(Set.of(SignatureAlgorithm.RS256));
+        } else {
+            this.secret = Optional.of(this.config.secret().map(UserTokens::configuredSecret)
+                    .orElseGet(() -> derivedSecret(config.adminKey())));
+            verification.setSecretVerificationKey(secret.get());
+            verification.setSignatureAlgorithm(Set.of(SignatureAlgorithm.HS256));
+        }
+        this.parser = new DefaultJWTParser(verification);
+    }
+
+    /** A token for one user; {@code ttl} defaults to {@code segflow.tokens.default-ttl}, capped by max-ttl. */
+    public String mint(String userId, Optional<Duration> ttl, Optional<Collection<String>> segments) {
+        SecretKey key = secret.orElseThrow(() -> new ApiException(Response.Status.CONFLICT, ErrorBody.of("cannot_mint", "segflow.tokens",
+                "tokens are verified with an RS256 public key; mint them with the private key in your backend")));
+        Duration lifetime = ttl.orElse(config.defaultTtl());
+        if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(config.maxTtl()) > 0) {
+            throw ApiException.badRequest("ttlSeconds", "must be between 1 and " + config.maxTtl().toSeconds());
+        }
+        Instant now = Instant.now();
+        var claims = Jwt.subject(userId).issuer(config.issuer()).issuedAt(now).expiresAt(now.plus(lifetime));
+        segments.ifPresent(ids -> claims.claim(SEGMENTS_CLAIM, List.copyOf(ids)));
+        return claims.jws().algorithm(SignatureAlgorithm.HS256).sign(key);
+    }
+
+    /** The token's grant, or 401 when it is not one of ours, expired or malformed. */
+    public UserToken verify(String token) {
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token);
+        } catch (ParseException e) {
+            throw unauthorized("token is invalid or expired");
+        }
+        String subject = jwt.getSubject();
+        if (subject == null || subject.isBlank()) {
+            throw unauthorized("token has no subject");
+        }
+        return new UserToken(subject, allowList(jwt), Instant.ofEpochSecond(jwt.getExpirationTime()));
+    }
+
+    private static Optional<Set<String>> allowList(JsonWebToken jwt) {
+        if (!jwt.containsClaim(SEGMENTS_CLAIM)) {
+            return Optional.empty();
+        }
+        Object claim = jwt.getClaim(SEGMENTS_CLAIM);
+        Set<String> ids = new LinkedHashSet<>();
+        if (claim instanceof jakarta.json.JsonArray array) {
+            for (var value : array) {
+                if (value instanceof jakarta.json.JsonString text) {
+                    ids.add(text.getString());
+                }
+            }
+        } else if (claim instanceof Collection<?> values) {
+            values.forEach(v -> ids.add(String.valueOf(v)));
+        } else {
+            throw unauthorized("claim 'segments' must be an array of segment ids");
+        }
+        return Optional.of(Set.copyOf(ids));
+    }
+
+    static ApiException unauthorized(String reason) {
+        return new ApiException(Response.Status.UNAUTHORIZED, ErrorBody.of("unauthorized", "token", reason));
+    }
+
+    private static SecretKey configuredSecret(String secret) {
+        byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < MIN_SECRET_BYTES) {
+            throw new IllegalStateException("segflow.tokens.secret must be at least " + MIN_SECRET_BYTES + " bytes for HS256");
+        }
+        return new SecretKeySpec(bytes, "HmacSHA256");
+    }
+
+    /** Without a configured secret, tokens minted here still verify: the key is HMAC(admin key, fixed label). */
+    private static SecretKey derivedSecret(String adminKey) {
+        LOG.info("segflow.tokens.secret is not set: user tokens are signed with a key derived from the admin key");
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(adminKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return new SecretKeySpec(mac.doFinal("segflow user tokens v1".getBytes(StandardCharsets.UTF_8)), "HmacSHA256");
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static PublicKey publicKey(String pem) {
+        try {
+            return KeyUtils.decodePublicKey(pem, SignatureAlgorithm.RS256);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new IllegalStateException("segflow.tokens.public-key is not an RSA public key: " + e.getMessage(), e);
+        }
+    }
+}

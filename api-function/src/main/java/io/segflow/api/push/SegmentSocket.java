@@ -1,0 +1,94 @@
+package io.segflow.api.push;
+
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.segflow.api.auth.Reader;
+import io.segflow.api.users.UserState;
+import io.segflow.api.users.UserState.UserSegments;
+import io.segflow.core.json.Json;
+import io.smallrye.common.annotation.Blocking;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Live membership changes of one user over a WebSocket: text messages {@code {"type":"state",...}} first, then
+ * {@code {"type":"change",...}}. The token is checked at the HTTP upgrade ({@link SocketUpgradeCheck}), so a
+ * refused client gets a plain 401/403; pings keep the connection open (quarkus.websockets-next auto-ping).
+ */
+@WebSocket(path = "/v1/users/{userId}/segments/ws")
+public class SegmentSocket {
+    static final TypedKey<Reader> READER = new TypedKey<>("segflow.reader");
+    private static final TypedKey<SocketSession> SESSION = new TypedKey<>("segflow.push-session");
+
+    private final PushHub hub;
+    private final UserState state;
+
+    SegmentSocket(PushHub hub, UserState state) {
+        this.hub = hub;
+        this.state = state;
+    }
+
+    @OnOpen
+    @Blocking
+    public void open(WebSocketConnection connection) {
+        SocketSession session = new SocketSession(connection.userData().get(READER), connection, hub);
+        connection.userData().put(SESSION, session);
+        hub.add(session);
+        session.start(state, OptionalLong.empty());
+    }
+
+    @OnClose
+    public void close(WebSocketConnection connection) {
+        SocketSession session = connection.userData().get(SESSION);
+        if (session != null) {
+            hub.remove(session);
+        }
+    }
+
+    static final class SocketSession extends PushSession {
+        private final WebSocketConnection connection;
+        private final PushHub hub;
+
+        SocketSession(Reader reader, WebSocketConnection connection, PushHub hub) {
+            super(reader);
+            this.connection = connection;
+            this.hub = hub;
+        }
+
+        @Override
+        protected void sendState(UserSegments state) {
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("type", "state");
+            message.put("userId", state.userId());
+            message.put("segments", state.segments());
+            message.put("version", state.version());
+            send(Json.write(message));
+        }
+
+        @Override
+        protected void sendChange(ChangeMessage change) {
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("type", "change");
+            message.putAll(Json.MAPPER.convertValue(change, Map.class));
+            send(Json.write(message));
+        }
+
+        @Override
+        protected boolean heartbeat() {
+            return connection.isOpen(); // pings are sent by websockets-next itself
+        }
+
+        @Override
+        protected void close() {
+            connection.close().subscribe().with(ok -> { }, error -> { });
+        }
+
+        private void send(String text) {
+            connection.sendText(text).subscribe().with(ok -> { }, error -> hub.remove(this));
+        }
+    }
+}

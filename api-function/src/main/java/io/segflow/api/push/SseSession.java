@@ -1,0 +1,66 @@
+package io.segflow.api.push;
+
+import io.segflow.api.auth.Reader;
+import io.segflow.api.users.UserState.UserSegments;
+import io.segflow.core.json.Json;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+
+/** A push session over Server-Sent Events: {@code state} and {@code change} events whose id is the version. */
+final class SseSession extends PushSession {
+    /** How long a browser waits before reconnecting (it then sends Last-Event-ID). */
+    private static final long RECONNECT_MILLIS = 2_000;
+
+    private final SseEventSink sink;
+    private final Sse sse;
+    private final Runnable onFailure;
+
+    SseSession(Reader reader, SseEventSink sink, Sse sse, Runnable onFailure) {
+        super(reader);
+        this.sink = sink;
+        this.sse = sse;
+        this.onFailure = onFailure;
+    }
+
+    @Override
+    protected void sendState(UserSegments state) {
+        send(event("state", state.version(), Json.write(state)).reconnectDelay(RECONNECT_MILLIS).build());
+    }
+
+    @Override
+    protected void sendChange(ChangeMessage change) {
+        send(event("change", change.version(), Json.write(change)).build());
+    }
+
+    @Override
+    protected boolean heartbeat() {
+        if (sink.isClosed()) {
+            return false;
+        }
+        send(sse.newEventBuilder().comment("heartbeat").build());
+        return true;
+    }
+
+    @Override
+    protected void close() {
+        sink.close();
+    }
+
+    private OutboundSseEvent.Builder event(String name, long version, String json) {
+        return sse.newEventBuilder().name(name).id(Long.toString(version)).mediaType(MediaType.TEXT_PLAIN_TYPE).data(json);
+    }
+
+    private void send(OutboundSseEvent event) {
+        if (sink.isClosed()) {
+            onFailure.run();
+            return;
+        }
+        sink.send(event).whenComplete((ok, error) -> {
+            if (error != null) {
+                onFailure.run();
+            }
+        });
+    }
+}

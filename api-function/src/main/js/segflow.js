@@ -1,0 +1,185 @@
+/*!
+ * segflow.js: a user's segments in the browser, live. No dependencies.
+ *   segflow.init({apiHost, userId, token}); segflow.has("vip"); segflow.on("change", cb);
+ *   <div data-segflow-show="vip" hidden>…</div>  <div data-segflow-hide="vip">…</div>
+ * Server-Sent Events first; polling with ETag when a stream cannot be held; the last state is kept in
+ * localStorage and shown at once on the next page load.
+ */
+(function (root) {
+  "use strict";
+
+  var SHOW = "data-segflow-show", HIDE = "data-segflow-hide";
+
+  function createClient(options) {
+    var o = options || {};
+    if (!o.userId) throw new Error("segflow: userId is required");
+    var apiHost = (o.apiHost || "").replace(/\/+$/, "");
+    var env = {
+      fetch: o.fetch || (root.fetch && root.fetch.bind(root)),
+      EventSource: o.EventSource === undefined ? root.EventSource : o.EventSource,
+      storage: o.storage === undefined ? safeStorage() : o.storage,
+      document: o.document === undefined ? root.document : o.document,
+      setTimeout: o.setTimeout || root.setTimeout.bind(root),
+      clearTimeout: o.clearTimeout || root.clearTimeout.bind(root)
+    };
+    var pollMs = o.pollInterval || 15000;
+    var base = apiHost + "/v1/users/" + encodeURIComponent(o.userId) + "/segments";
+    var cacheKey = "segflow:" + apiHost + ":" + o.userId;
+    var listeners = {change: [], error: []};
+    var state = {segments: {}, version: -1};
+    var source = null, timer = null, closed = false, streamFailures = 0;
+
+    var client = {
+      has: function (id) { return Object.prototype.hasOwnProperty.call(state.segments, id); },
+      segments: function () { return Object.keys(state.segments).sort(); },
+      version: function () { return state.version; },
+      on: function (event, cb) { (listeners[event] = listeners[event] || []).push(cb); return client; },
+      off: function (event, cb) {
+        listeners[event] = (listeners[event] || []).filter(function (l) { return l !== cb; });
+        return client;
+      },
+      apply: function (rootNode) { applyDom(rootNode || env.document); },
+      close: function () {
+        closed = true;
+        if (source) source.close();
+        if (timer) env.clearTimeout(timer);
+      }
+    };
+
+    function emit(event, payload) {
+      (listeners[event] || []).slice().forEach(function (cb) {
+        try { cb(payload); } catch (e) { if (root.console) root.console.error(e); }
+      });
+    }
+
+    function setState(ids, version, since, cached) {
+      var next = {};
+      ids.forEach(function (id) { next[id] = since[id] || state.segments[id] || null; });
+      var entered = ids.filter(function (id) { return !client.has(id); });
+      var exited = client.segments().filter(function (id) { return !next.hasOwnProperty(id); });
+      var first = state.version < 0;
+      state = {segments: next, version: version};
+      if (!cached) save();
+      applyDom(env.document);
+      if (first || entered.length || exited.length) {
+        var change = {segments: client.segments(), entered: entered, exited: exited, version: version, cached: !!cached};
+        // The cached state is applied inside init(): tell listeners registered right after it, too.
+        if (cached) Promise.resolve().then(function () { emit("change", change); }); else emit("change", change);
+      }
+    }
+
+    function applyState(body, cached) {
+      var since = {};
+      var ids = (body.segments || []).map(function (s) { since[s.id] = s.since; return s.id; });
+      setState(ids, body.version, since, cached);
+    }
+
+    function applyChange(c) {
+      if (c.version <= state.version) return;
+      var ids = client.segments().filter(function (id) { return id !== c.segmentId; });
+      if (c.change === "entered") ids.push(c.segmentId);
+      var since = {};
+      since[c.segmentId] = c.at;
+      setState(ids, c.version, since, false);
+    }
+
+    function save() {
+      if (!env.storage) return;
+      try {
+        env.storage.setItem(cacheKey, JSON.stringify({
+          segments: client.segments().map(function (id) { return {id: id, since: state.segments[id]}; }),
+          version: state.version
+        }));
+      } catch (e) { /* storage full or disabled: the cache is only an optimisation */ }
+    }
+
+    function restore() {
+      if (!env.storage) return;
+      try {
+        var cached = JSON.parse(env.storage.getItem(cacheKey) || "null");
+        if (cached && typeof cached.version === "number") applyState(cached, true);
+      } catch (e) { /* an unreadable cache is ignored */ }
+    }
+
+    function applyDom(doc) {
+      if (!doc || !doc.querySelectorAll) return;
+      toggle(doc.querySelectorAll("[" + SHOW + "]"), SHOW, false);
+      toggle(doc.querySelectorAll("[" + HIDE + "]"), HIDE, true);
+    }
+
+    // "a,b" means any of them.
+    function toggle(nodes, attribute, hideWhenIn) {
+      for (var i = 0; i < nodes.length; i++) {
+        var anyIn = nodes[i].getAttribute(attribute).split(",").some(function (id) { return client.has(id.trim()); });
+        nodes[i].hidden = hideWhenIn ? anyIn : !anyIn;
+      }
+    }
+
+    function refused(status, body) {
+      client.close();
+      emit("error", {status: status, error: body && body.error, reason: body && body.reason});
+    }
+
+    function poll() {
+      if (closed) return;
+      var headers = {"Accept": "application/json"};
+      if (o.token) headers.Authorization = "Bearer " + o.token;
+      if (state.version >= 0) headers["If-None-Match"] = '"v' + state.version + '"';
+      env.fetch(base, {headers: headers, cache: "no-cache"}).then(function (response) {
+        if (response.status === 401 || response.status === 403) {
+          return response.json().catch(function () { return null; }).then(function (body) { refused(response.status, body); });
+        }
+        if (response.status === 200) return response.json().then(function (body) { applyState(body, false); schedule(); });
+        schedule(); // 304 or a passing failure
+      }, schedule);
+    }
+
+    function schedule() {
+      if (!closed && !source) timer = env.setTimeout(poll, pollMs);
+    }
+
+    function stream() {
+      var url = base + "/stream" + (o.token ? "?access_token=" + encodeURIComponent(o.token) : "");
+      source = new env.EventSource(url);
+      source.addEventListener("state", function (e) { streamFailures = 0; applyState(JSON.parse(e.data), false); });
+      source.addEventListener("change", function (e) { streamFailures = 0; applyChange(JSON.parse(e.data)); });
+      source.onerror = function () {
+        // Closed means the server refused the stream (401/403...): ask once by plain GET to learn why.
+        // Repeated failures mean something on the way (a proxy) cannot hold a stream: poll instead.
+        if (source.readyState === 2 || ++streamFailures >= 3) {
+          source.close();
+          source = null;
+          poll();
+        }
+      };
+    }
+
+    restore();
+    if (o.stream !== false && env.EventSource) stream(); else poll();
+    return client;
+  }
+
+  function safeStorage() {
+    try { return root.localStorage; } catch (e) { return null; }
+  }
+
+  var current = null;
+  var segflow = {
+    init: function (options) {
+      if (current) current.close();
+      current = createClient(options);
+      return current;
+    },
+    createClient: createClient,
+    has: function (id) { return !!current && current.has(id); },
+    segments: function () { return current ? current.segments() : []; },
+    on: function (event, cb) {
+      if (!current) throw new Error("segflow: call init() first");
+      return current.on(event, cb);
+    },
+    close: function () { if (current) current.close(); current = null; }
+  };
+
+  root.segflow = segflow;
+  if (typeof module === "object" && module.exports) module.exports = segflow;
+})(typeof window !== "undefined" ? window : globalThis);

@@ -1,0 +1,148 @@
+// Unit tests of segflow.js with stand-ins for the browser's EventSource, fetch, localStorage and DOM.
+// Run: node --test api-function/src/main/js/test/
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const segflow = require("../segflow.js");
+
+class FakeEventSource {
+  constructor(url) {
+    this.url = url;
+    this.readyState = 0;
+    this.handlers = {};
+    FakeEventSource.last = this;
+  }
+  addEventListener(name, cb) { (this.handlers[name] = this.handlers[name] || []).push(cb); }
+  emit(name, data) { (this.handlers[name] || []).forEach((cb) => cb({data: JSON.stringify(data)})); }
+  fail(readyState) { this.readyState = readyState; this.onerror(); }
+  close() { this.readyState = 2; this.closed = true; }
+}
+
+function memoryStorage(initial) {
+  const items = Object.assign({}, initial);
+  return {getItem: (k) => (k in items ? items[k] : null), setItem: (k, v) => { items[k] = String(v); }, items};
+}
+
+function fakeDocument(elements) {
+  return {
+    querySelectorAll(selector) {
+      const attribute = selector.slice(1, -1);
+      return elements.filter((e) => attribute in e.attributes);
+    }
+  };
+}
+
+function element(attributes) {
+  return {attributes, hidden: false, getAttribute(name) { return this.attributes[name]; }};
+}
+
+function response(status, body) {
+  return {status, json: () => Promise.resolve(body)};
+}
+
+const noTimers = {setTimeout: () => 1, clearTimeout: () => {}};
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+test("streams the state and then each change, updating has() and the DOM", () => {
+  const banner = element({"data-segflow-show": "vip"});
+  const normal = element({"data-segflow-hide": "vip"});
+  const client = segflow.createClient({apiHost: "https://api.example/", userId: "u 1", token: "t.k",
+    EventSource: FakeEventSource, storage: memoryStorage(), document: fakeDocument([banner, normal]), ...noTimers});
+  const es = FakeEventSource.last;
+  assert.equal(es.url, "https://api.example/v1/users/u%201/segments/stream?access_token=t.k");
+  const changes = [];
+  client.on("change", (c) => changes.push(c));
+
+  es.emit("state", {userId: "u 1", segments: [{id: "carts", since: "2026-11-26T10:00:00Z"}], version: 3});
+  assert.deepEqual(client.segments(), ["carts"]);
+  assert.equal(banner.hidden, true);
+  assert.equal(normal.hidden, false);
+
+  es.emit("change", {userId: "u 1", segmentId: "vip", change: "entered", at: "2026-11-26T10:00:01Z", version: 4});
+  assert.equal(client.has("vip"), true);
+  assert.equal(banner.hidden, false);
+  assert.equal(normal.hidden, true);
+  assert.deepEqual(changes.at(-1).entered, ["vip"]);
+
+  es.emit("change", {userId: "u 1", segmentId: "vip", change: "exited", at: "2026-11-26T10:00:02Z", version: 5});
+  assert.equal(client.has("vip"), false);
+  assert.equal(banner.hidden, true);
+  assert.deepEqual(changes.at(-1).exited, ["vip"]);
+  // A change already included in the state is ignored.
+  es.emit("change", {userId: "u 1", segmentId: "vip", change: "entered", at: "x", version: 5});
+  assert.equal(client.has("vip"), false);
+});
+
+test("shows the cached state at once on the next load", async () => {
+  const storage = memoryStorage();
+  const first = segflow.createClient({userId: "u2", EventSource: FakeEventSource, storage, document: null, ...noTimers});
+  FakeEventSource.last.emit("state", {segments: [{id: "vip", since: "s"}], version: 7});
+  first.close();
+
+  const banner = element({"data-segflow-show": "vip"});
+  const seen = [];
+  const second = segflow.createClient({userId: "u2", EventSource: FakeEventSource, storage,
+    document: fakeDocument([banner]), ...noTimers});
+  second.on("change", (c) => seen.push(c));
+  assert.equal(second.has("vip"), true, "before the stream said anything");
+  assert.equal(banner.hidden, false);
+  assert.equal(second.version(), 7);
+  await flush();
+  assert.equal(seen.length, 1, "a listener added right after init hears of the cached state");
+  assert.equal(seen[0].cached, true);
+});
+
+test("falls back to polling with If-None-Match when the stream keeps failing", async () => {
+  const calls = [];
+  const answers = [response(200, {segments: [{id: "vip"}], version: 2}), response(304)];
+  const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(answers.shift()); };
+  const timers = [];
+  const client = segflow.createClient({userId: "u3", token: "tok", EventSource: FakeEventSource, fetch,
+    storage: null, document: null, setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  const es = FakeEventSource.last;
+  es.fail(0); es.fail(0); es.fail(0);
+  assert.equal(es.closed, true);
+  await flush();
+  assert.equal(calls[0].url, "/v1/users/u3/segments");
+  assert.equal(calls[0].init.headers.Authorization, "Bearer tok");
+  assert.equal(client.has("vip"), true);
+  timers.shift()();
+  await flush();
+  assert.equal(calls[1].init.headers["If-None-Match"], '"v2"');
+  assert.equal(client.has("vip"), true);
+  assert.equal(timers.length, 1, "keeps polling after a 304");
+});
+
+test("reports a refused token once and stops", async () => {
+  const fetch = () => Promise.resolve(response(403, {error: "forbidden", reason: "the token is for another user"}));
+  const errors = [];
+  const timers = [];
+  const client = segflow.createClient({userId: "u4", token: "other", EventSource: FakeEventSource, fetch,
+    storage: null, document: null, setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  client.on("error", (e) => errors.push(e));
+  FakeEventSource.last.fail(2); // the browser closes an EventSource answered with 403
+  await flush();
+  assert.deepEqual(errors, [{status: 403, error: "forbidden", reason: "the token is for another user"}]);
+  assert.equal(timers.length, 0, "no retry with a refused token");
+});
+
+test("polls when EventSource is unavailable, and init/has work through the global", async () => {
+  const fetch = () => Promise.resolve(response(200, {segments: [{id: "a"}, {id: "b"}], version: 1}));
+  segflow.init({userId: "u5", EventSource: null, fetch, storage: null, document: null, ...noTimers});
+  await flush();
+  assert.equal(segflow.has("b"), true);
+  assert.deepEqual(segflow.segments(), ["a", "b"]);
+  segflow.close();
+  assert.equal(segflow.has("b"), false);
+});
+
+test("any-of lists in data attributes", () => {
+  const el = element({"data-segflow-show": "x, vip"});
+  segflow.createClient({userId: "u6", EventSource: FakeEventSource, storage: null, document: fakeDocument([el]), ...noTimers});
+  FakeEventSource.last.emit("state", {segments: [{id: "vip"}], version: 1});
+  assert.equal(el.hidden, false);
+});
+
+test("userId is required", () => {
+  assert.throws(() => segflow.createClient({}), /userId/);
+});

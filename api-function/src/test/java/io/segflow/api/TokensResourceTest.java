@@ -1,0 +1,58 @@
+package io.segflow.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.testkit.KafkaAndRedisResource;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class TokensResourceTest {
+
+    @Inject
+    RedisDataSource redis;
+
+    private static io.restassured.specification.RequestSpecification admin() {
+        return given().header("Authorization", "Bearer dev-admin-key").contentType(ContentType.JSON);
+    }
+
+    @Test
+    void aMintedTokenReadsItsUserAndOnlyTheAllowListedSegments() {
+        String user = "u-" + UUID.randomUUID();
+        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("vip", "1795600000000", "carts", "1795600001000", RedisKeys.VERSION_FIELD, "2"));
+        String token = admin().body("{\"userId\":\"" + user + "\",\"ttlSeconds\":120,\"segments\":[\"vip\"]}")
+                .when().post("/v1/tokens")
+                .then().statusCode(200).body("userId", equalTo(user))
+                .body("expiresIn", greaterThan(100)).body("expiresIn", lessThanOrEqualTo(120))
+                .extract().path("token");
+
+        given().header("Authorization", "Bearer " + token).when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(200).body("segments.id", contains("vip"));
+        given().header("Authorization", "Bearer " + token).when().get("/v1/users/someone-else/segments")
+                .then().statusCode(403);
+    }
+
+    @Test
+    void mintingNeedsTheAdminKeyAndValidInput() {
+        given().contentType(ContentType.JSON).body("{\"userId\":\"u1\"}").when().post("/v1/tokens").then().statusCode(401);
+        admin().body("{}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("userId"));
+        admin().body("{\"userId\":\"u1\",\"ttlSeconds\":\"soon\"}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
+        admin().body("{\"userId\":\"u1\",\"ttlSeconds\":0}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
+        admin().body("{\"userId\":\"u1\",\"ttlSeconds\":99999999}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
+        admin().body("{\"userId\":\"u1\",\"segments\":\"vip\"}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("segments"));
+        admin().body("{\"userId\":\"u1\",\"segments\":[\"ok\",\"bad id\"]}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("segments[1]"));
+        admin().body("[1]").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("$"));
+    }
+}

@@ -1,0 +1,265 @@
+package io.segflow.api.bench;
+
+import io.segflow.core.Topics;
+import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.testkit.EmbeddedKafka;
+import io.segflow.testkit.RedisProcess;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import io.smallrye.jwt.build.Jwt;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Push latency and connection capacity of one packaged api-function (prod profile, tokens required), on a real
+ * in-process Kafka and a real redis-server. Opens {@code connections} SSE streams (one user each), then publishes
+ * {@code changes} segment changes to random connected users, each written to Redis first as segment-function does,
+ * and measures from just before the record is sent to the moment the SSE event arrives at the client.
+ * Run: see docs/benchmarks.md ("Push").
+ */
+public final class PushBenchmark {
+    private static final String SECRET = "bench-secret-0123456789-0123456789-abcdef";
+
+    public static void main(String[] args) throws Exception {
+        int connections = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int changes = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+        int perSecond = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        Path jar = Path.of(args.length > 3 ? args[3] : "target/quarkus-app/quarkus-run.jar");
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(); RedisProcess redisServer = RedisProcess.start()) {
+            int port = freePort();
+            Process api = startApi(jar, port, kafka.bootstrapServers(), redisServer.url());
+            try {
+                awaitReady(port);
+                run(port, api.pid(), kafka.bootstrapServers(), redisServer.port(), connections, changes, perSecond);
+            } finally {
+                api.destroy();
+                api.waitFor(20, TimeUnit.SECONDS);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void run(int port, long apiPid, String bootstrap, int redisPort, int connections, int changes, int perSecond)
+            throws Exception {
+        long rssBefore = rssKb(apiPid);
+        Vertx vertx = Vertx.vertx();
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultPort(port).setDefaultHost("127.0.0.1")
+                .setKeepAlive(true).setIdleTimeout(0), new PoolOptions().setHttp1MaxSize(connections + 10));
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        List<Long> latenciesMicros = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger received = new AtomicInteger();
+        CountDownLatch opened = new CountDownLatch(connections);
+        long openStart = System.nanoTime();
+        for (int i = 0; i < connections; i++) {
+            String user = "bench-" + i;
+            String token = token(user);
+            http.request(new RequestOptions().setMethod(HttpMethod.GET)
+                            .setURI("/v1/users/" + user + "/segments/stream?access_token=" + token)
+                            .addHeader("Accept", "text/event-stream"))
+                    .compose(request -> request.send())
+                    .onSuccess(response -> {
+                        response.handler(chunk -> {
+                            String text = chunk.toString(StandardCharsets.UTF_8);
+                            if (text.contains("event:state") || text.contains("event: state")) {
+                                opened.countDown();
+                            }
+                            if (text.contains("event:change") || text.contains("event: change")) {
+                                Long start = sentAt.remove(user);
+                                if (start != null) {
+                                    latenciesMicros.add((System.nanoTime() - start) / 1_000);
+                                    received.incrementAndGet();
+                                }
+                            }
+                        });
+                    })
+                    .onFailure(e -> System.err.println("connection failed: " + e.getMessage()));
+            if (i % 500 == 499) {
+                Thread.sleep(50); // do not flood the accept queue
+            }
+        }
+        if (!opened.await(5, TimeUnit.MINUTES)) {
+            System.out.printf("only %d of %d streams opened%n", connections - opened.getCount(), connections);
+        }
+        double openSeconds = (System.nanoTime() - openStart) / 1e9;
+        Thread.sleep(2_000);
+        gc(apiPid);
+        long rssOpen = rssKb(apiPid);
+        String heap = heapUsed(port);
+
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+             MiniRedis redis = new MiniRedis(redisPort)) {
+            java.util.Random random = new java.util.Random(42);
+            long[] versions = new long[connections];
+            long intervalNanos = 1_000_000_000L / perSecond;
+            long next = System.nanoTime();
+            for (int n = 0; n < changes; n++) {
+                int i = random.nextInt(connections);
+                String user = "bench-" + i;
+                if (sentAt.containsKey(user)) {
+                    continue; // the previous change of this user is still in flight
+                }
+                long version = ++versions[i];
+                String segment = "seg-" + version;
+                redis.command("HSET", RedisKeys.members(user), segment, Long.toString(System.currentTimeMillis()),
+                        RedisKeys.VERSION_FIELD, Long.toString(version));
+                String value = Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, Instant.now(), version, "bench"));
+                sentAt.put(user, System.nanoTime());
+                producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, value));
+                next += intervalNanos;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+            }
+            producer.flush();
+        }
+        Thread.sleep(3_000);
+        long[] sorted = latenciesMicros.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf("connections requested %d, open %d (in %.1f s)%n", connections, connections - opened.getCount(), openSeconds);
+        System.out.printf("api-function RSS: %d MB before, %d MB with the streams open (after a full GC); %s%n",
+                rssBefore / 1024, rssOpen / 1024, heap);
+        System.out.printf("changes delivered %d (of %d sent, %d not received)%n", sorted.length, sorted.length + sentAt.size(), sentAt.size());
+        if (sorted.length > 0) {
+            System.out.printf("latency publish -> SSE client: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                    pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted[sorted.length - 1] / 1000.0);
+        }
+        http.close();
+        vertx.close();
+    }
+
+    private static double pct(long[] sorted, int percentile) {
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, index)] / 1000.0;
+    }
+
+    private static String token(String user) {
+        Instant now = Instant.now();
+        return Jwt.subject(user).issuedAt(now).expiresAt(now.plusSeconds(3_600)).jws().algorithm(SignatureAlgorithm.HS256)
+                .sign(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    }
+
+    private static Process startApi(Path jar, int port, String bootstrap, String redisUrl) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx1g", "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(Path.of("target/push-benchmark-api.log").toFile());
+        builder.environment().putAll(Map.of(
+                "QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1",
+                "KAFKA_BOOTSTRAP_SERVERS", bootstrap, "QUARKUS_REDIS_HOSTS", redisUrl,
+                "SEGFLOW_ADMIN_KEY", "bench-admin-key", "SEGFLOW_TOKENS_SECRET", SECRET,
+                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_REDIS_MAX_POOL_SIZE", "32", "QUARKUS_REDIS_MAX_POOL_WAITING", "20000"));
+        return builder.start();
+    }
+
+    private static void awaitReady(int port) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        for (int i = 0; i < 600; i++) {
+            try {
+                var response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("api-function did not become ready; see target/push-benchmark-api.log");
+    }
+
+    private static String heapUsed(int port) throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        double heap = Arrays.stream(response.body().split("\n"))
+                .filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return String.format("heap used %.0f MB", heap / 1024 / 1024);
+    }
+
+    private static void gc(long pid) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (Files.isExecutable(jcmd)) {
+            new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Just enough RESP to write a hash: the benchmark writes Redis before each record, as segment-function does. */
+    private static final class MiniRedis implements AutoCloseable {
+        private final java.net.Socket socket;
+        private final java.io.OutputStream out;
+        private final java.io.BufferedReader in;
+
+        MiniRedis(int port) throws IOException {
+            socket = new java.net.Socket("127.0.0.1", port);
+            out = new java.io.BufferedOutputStream(socket.getOutputStream());
+            in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        void command(String... parts) throws IOException {
+            StringBuilder resp = new StringBuilder("*").append(parts.length).append("\r\n");
+            for (String part : parts) {
+                resp.append('$').append(part.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(part).append("\r\n");
+            }
+            out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String reply = in.readLine();
+            if (reply == null || reply.startsWith("-")) {
+                throw new IOException("redis: " + reply);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

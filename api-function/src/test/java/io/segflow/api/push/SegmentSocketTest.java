@@ -1,0 +1,116 @@
+package io.segflow.api.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.api.support.TestTokens;
+import io.segflow.api.support.UserFixtures;
+import io.segflow.core.json.Json;
+import io.segflow.testkit.KafkaAndRedisResource;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class SegmentSocketTest {
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    PushHub hub;
+
+    @BeforeEach
+    void changesAreBeingRead() {
+        await().atMost(Duration.ofSeconds(30)).until(hub::listening);
+    }
+
+    private URI socket(String user, String token) {
+        return URI.create(base.toString().replaceFirst("^http", "ws") + "v1/users/" + user + "/segments/ws?access_token=" + token);
+    }
+
+    @Test
+    void theStateThenEachChange() throws Exception {
+        String user = "ws-" + UUID.randomUUID();
+        BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 2);
+            WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(socket(user, TestTokens.forUser(user)), collector(messages)).get(20, TimeUnit.SECONDS);
+            try {
+                JsonNode state = Json.read(next(messages), JsonNode.class);
+                assertThat(state.get("type").asText()).isEqualTo("state");
+                assertThat(state.get("version").asLong()).isEqualTo(2);
+                assertThat(state.get("segments").get(0).get("id").asText()).isEqualTo("vip");
+
+                fixtures.enter(user, "carts", 3);
+                JsonNode change = Json.read(next(messages), JsonNode.class);
+                assertThat(change.get("type").asText()).isEqualTo("change");
+                assertThat(change.get("segmentId").asText()).isEqualTo("carts");
+                assertThat(change.get("version").asLong()).isEqualTo(3);
+            } finally {
+                ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+            }
+        }
+    }
+
+    @Test
+    void anotherUsersTokenIsRefusedAtTheUpgrade() {
+        String user = "ws-" + UUID.randomUUID();
+        assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(socket(user, TestTokens.forUser("someone-else")), collector(new LinkedBlockingQueue<>())).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(403));
+        assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(socket(user, "garbage"), collector(new LinkedBlockingQueue<>())).get(20, TimeUnit.SECONDS))
+                .cause().satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(401));
+    }
+
+    private static String next(BlockingQueue<String> messages) throws InterruptedException {
+        String message = messages.poll(20, TimeUnit.SECONDS);
+        assertThat(message).as("a WebSocket message").isNotNull();
+        return message;
+    }
+
+    private static WebSocket.Listener collector(BlockingQueue<String> messages) {
+        return new WebSocket.Listener() {
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    messages.add(partial.toString());
+                    partial.setLength(0);
+                }
+                webSocket.request(1);
+                return null;
+            }
+        };
+    }
+}

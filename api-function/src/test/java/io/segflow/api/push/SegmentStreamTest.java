@@ -1,0 +1,194 @@
+package io.segflow.api.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.api.support.SseClient;
+import io.segflow.api.support.SseClient.Event;
+import io.segflow.api.support.TestTokens;
+import io.segflow.api.support.UserFixtures;
+import io.segflow.core.json.Json;
+import io.segflow.testkit.KafkaAndRedisResource;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class SegmentStreamTest {
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    PushHub hub;
+
+    @BeforeEach
+    void changesAreBeingRead() {
+        await().atMost(Duration.ofSeconds(30)).until(hub::listening);
+    }
+
+    private SseClient stream(String user, Map<String, String> headers) throws Exception {
+        return SseClient.open(URI.create(base + "v1/users/" + user + "/segments/stream"), headers);
+    }
+
+    private static Map<String, String> token(String user) {
+        return Map.of("Authorization", "Bearer " + TestTokens.forUser(user));
+    }
+
+    @Test
+    void firstTheStateThenEachChangeWithTheVersionAsId() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 4);
+            try (SseClient client = stream(user, token(user))) {
+                Event state = client.next();
+                assertThat(state.name()).isEqualTo("state");
+                assertThat(state.id()).isEqualTo("4");
+                JsonNode body = Json.read(state.data(), JsonNode.class);
+                assertThat(body.get("segments").get(0).get("id").asText()).isEqualTo("vip");
+
+                fixtures.enter(user, "carts", 5);
+                Event entered = client.next();
+                assertThat(entered.name()).isEqualTo("change");
+                assertThat(entered.id()).isEqualTo("5");
+                JsonNode change = Json.read(entered.data(), JsonNode.class);
+                assertThat(change.get("segmentId").asText()).isEqualTo("carts");
+                assertThat(change.get("change").asText()).isEqualTo("entered");
+
+                fixtures.exit(user, "vip", 6);
+                Event exited = client.next();
+                assertThat(exited.id()).isEqualTo("6");
+                assertThat(Json.read(exited.data(), JsonNode.class).get("change").asText()).isEqualTo("exited");
+            }
+        }
+    }
+
+    @Test
+    void anotherUsersChangesAreNotSent() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        String other = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = stream(user, token(user))) {
+            assertThat(client.next().name()).isEqualTo("state");
+            fixtures.enter(other, "vip", 1);
+            fixtures.enter(user, "carts", 1);
+            Event next = client.next();
+            assertThat(Json.read(next.data(), JsonNode.class).get("userId").asText()).isEqualTo(user);
+        }
+    }
+
+    @Test
+    void resumingAtTheCurrentVersionSendsOnlyLaterChanges() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 7);
+            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7");
+            try (SseClient client = stream(user, headers)) {
+                fixtures.enter(user, "carts", 8);
+                Event next = client.next();
+                assertThat(next.name()).isEqualTo("change");
+                assertThat(next.id()).isEqualTo("8");
+            }
+        }
+    }
+
+    @Test
+    void resumingFromAnOlderVersionSendsTheCurrentStateSoNothingIsLost() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            // Versions 8 and 9 were published while the browser was away.
+            fixtures.store(user, Map.of("vip", Instant.now(), "carts", Instant.now()), 9);
+            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7");
+            try (SseClient client = stream(user, headers)) {
+                Event state = client.next();
+                assertThat(state.name()).isEqualTo("state");
+                assertThat(state.id()).isEqualTo("9");
+                assertThat(Json.read(state.data(), JsonNode.class).get("segments").size()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void aGapInVersionsSendsTheStateAgain() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = stream(user, token(user))) {
+            assertThat(client.next().id()).isEqualTo("0");
+            fixtures.store(user, Map.of("vip", Instant.now(), "carts", Instant.now()), 2);
+            fixtures.publish(new io.segflow.core.membership.SegmentChange(user, "carts", "entered", Instant.now(), 2, "event:x"));
+            Event state = client.next();
+            assertThat(state.name()).isEqualTo("state");
+            assertThat(state.id()).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void onlyAllowListedSegmentsAreStreamed() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user, List.of("carts")));
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 1);
+            try (SseClient client = stream(user, headers)) {
+                assertThat(Json.read(client.next().data(), JsonNode.class).get("segments").size()).isZero();
+                fixtures.enter(user, "secret-segment", 2);
+                fixtures.enter(user, "carts", 3);
+                Event next = client.next();
+                assertThat(next.id()).isEqualTo("3");
+                assertThat(Json.read(next.data(), JsonNode.class).get("segmentId").asText()).isEqualTo("carts");
+            }
+        }
+    }
+
+    @Test
+    void theTokenMayComeAsAQueryParameterAndIsChecked() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (SseClient ok = SseClient.open(URI.create(base + "v1/users/" + user + "/segments/stream?access_token="
+                + TestTokens.forUser(user)), Map.of())) {
+            assertThat(ok.next().name()).isEqualTo("state");
+        }
+        try (SseClient none = stream(user, Map.of())) {
+            assertThat(none.status()).isEqualTo(401);
+            assertThat(none.body()).contains("\"field\":\"token\"");
+        }
+        try (SseClient other = stream(user, token("someone-else"))) {
+            assertThat(other.status()).isEqualTo(403);
+        }
+        try (SseClient bad = stream(user, Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "soon"))) {
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body()).contains("Last-Event-ID");
+        }
+    }
+
+    @Test
+    void heartbeatsKeepIdleStreamsAlive() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (SseClient client = stream(user, token(user))) {
+            assertThat(client.nextComment().comment()).isEqualTo("heartbeat");
+        }
+    }
+
+    @Test
+    void aClosedStreamIsForgotten() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        int before = hub.openConnections();
+        SseClient client = stream(user, token(user));
+        client.next();
+        assertThat(hub.openConnections()).isGreaterThan(before);
+        client.close();
+        await().atMost(Duration.ofSeconds(30)).until(() -> hub.openConnections() <= before);
+    }
+}

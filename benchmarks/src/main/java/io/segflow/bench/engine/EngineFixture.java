@@ -1,0 +1,53 @@
+package io.segflow.bench.engine;
+
+import io.segflow.core.engine.SegmentEngine;
+import io.segflow.core.engine.SegmentIndex;
+import io.segflow.core.event.Event;
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Profile;
+import io.segflow.core.rules.CompiledSegment;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.time.Instant;
+
+/**
+ * One user evaluated against a set of segments: the typical user's profile (kept for what these segments
+ * need), its current memberships (steady state: the event changes none of them) and the last two events.
+ */
+final class EngineFixture {
+    final SegmentIndex index;
+    final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
+    final Profile profile;
+    final Memberships memberships;
+    final Event view;
+    final Event cart;
+    final long now = TypicalUser.NOW.toEpochMilli();
+
+    EngineFixture(List<CompiledSegment> segments) {
+        this.index = new SegmentIndex(segments);
+        List<Event> history = TypicalUser.history();
+        this.profile = TypicalUser.profile(history, history.size(), index.needs(), SegmentCatalog.SCORING);
+        this.view = history.get(history.size() - 1);
+        this.cart = history.get(history.size() - 2);
+        Map<String, Instant> since = new HashMap<>();
+        engine.matching(index, SegmentCatalog.SCORING, profile, Memberships.NONE, now)
+                .forEach(id -> since.put(id, TypicalUser.NOW));
+        this.memberships = new Memberships(since, since.size());
+    }
+
+    List<CompiledSegment> touchedBy(Event event) {
+        boolean weighted = SegmentCatalog.SCORING.weightOf(event.event()) != 0;
+        return index.affectedBy(event.event(), false, weighted);
+    }
+
+    String describe(String label) {
+        return String.format("%n[%s] %d segments, user in %d, profile %d fields; view_0 touches %d, cart_0 touches %d%n",
+                label, index.all().size(), memberships.since().size(), profileFields(),
+                touchedBy(view).size(), touchedBy(cart).size());
+    }
+
+    private int profileFields() {
+        return TypicalUser.hash(TypicalUser.history(), index.needs(), SegmentCatalog.SCORING).size();
+    }
+}

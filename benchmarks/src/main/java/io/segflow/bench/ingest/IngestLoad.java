@@ -1,0 +1,181 @@
+package io.segflow.bench.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.event.EventType;
+import io.segflow.core.event.SegmentCallParser;
+import io.segflow.core.event.SegmentCallParser.BatchDefaults;
+import io.segflow.core.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Load generator for ingest-function. In one run: (1) {@code /v1/batch} with realistic 100-event batches from N
+ * concurrent clients, as fast as ingest answers; (2) single {@code /v1/track} calls at a fixed rate (open loop:
+ * latency counts from the intended send time, so a stall is not hidden); (3) Kafka's raw producer rate on the same
+ * broker with records of the size ingest writes; then the ratio of (1) to (3).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.segflow.bench.ingest.IngestLoad \
+ *     --url http://127.0.0.1:8081 --write-key dev-write-key --bootstrap 127.0.0.1:9092 --seconds 30
+ * </pre>
+ */
+public final class IngestLoad {
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
+        String url = options.getOrDefault("url", "http://127.0.0.1:8081");
+        String writeKey = options.getOrDefault("write-key", "dev-write-key");
+        String bootstrap = options.getOrDefault("bootstrap", "127.0.0.1:9092");
+        int seconds = Integer.parseInt(options.getOrDefault("seconds", "30"));
+        int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "8"));
+        int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "100"));
+        int trackRate = Integer.parseInt(options.getOrDefault("track-rate", "1000"));
+        String topic = options.getOrDefault("producer-topic", "segflow.bench.producer");
+
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        String auth = "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
+        List<String> batches = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            batches.add(RealisticEvents.batch(batchSize));
+        }
+        List<String> tracks = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            tracks.add(RealisticEvents.track(false));
+        }
+        int recordBytes = normalizedRecordBytes(tracks);
+        System.out.printf("ingest at %s, Kafka at %s; %d-event batches of ~%d bytes; records of ~%d bytes%n",
+                url, bootstrap, batchSize, batches.getFirst().length(), recordBytes);
+
+        System.out.println("warm-up (10 s of batches)...");
+        batchPhase(http, url + "/v1/batch", auth, batches, concurrency, 10, batchSize);
+        Run batch = batchPhase(http, url + "/v1/batch", auth, batches, concurrency, seconds, batchSize);
+        System.out.printf("/v1/batch, %d events per request, %d concurrent clients, %d s:%n  %,.0f events/s accepted "
+                        + "(%,.0f requests/s, %d non-200); latency %s%n",
+                batchSize, concurrency, seconds, batch.accepted / batch.seconds, batch.requests / batch.seconds,
+                batch.failed, batch.latencies.summary());
+
+        Run track = trackPhase(http, url + "/v1/track", auth, tracks, trackRate, seconds);
+        System.out.printf("/v1/track at %d requests/s (open loop), %d s:%n  %,.0f requests/s done, %d non-200; latency %s%n",
+                trackRate, seconds, track.requests / track.seconds, track.failed, track.latencies.summary());
+
+        long producerRecords = Math.max(200_000, (long) (batch.accepted / batch.seconds) * 10);
+        ProducerBaseline.Result raw = ProducerBaseline.run(bootstrap, topic, recordBytes, producerRecords);
+        System.out.printf("Kafka producer on the same broker (topic %s, %d-byte records, acks=all, idempotent):%n"
+                        + "  %,.0f records/s (%,d records in %.1f s)%n",
+                topic, recordBytes, raw.recordsPerSecond(), raw.records(), raw.seconds());
+        System.out.printf("ratio ingest /v1/batch events/s : raw producer records/s = %.2f%n",
+                (batch.accepted / batch.seconds) / raw.recordsPerSecond());
+    }
+
+    private record Run(long requests, long accepted, long failed, double seconds, Latencies latencies) {
+    }
+
+    /** Closed loop: each client sends its next batch as soon as the previous one is answered. */
+    private static Run batchPhase(HttpClient http, String url, String auth, List<String> bodies, int clients,
+                                  int seconds, int batchSize) throws InterruptedException {
+        Latencies latencies = new Latencies();
+        AtomicLong requests = new AtomicLong();
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int offset = c;
+            threads.add(Thread.ofPlatform().start(() -> {
+                int i = offset;
+                while (System.nanoTime() < end) {
+                    HttpRequest request = post(url, auth, bodies.get(i++ % bodies.size()));
+                    long sent = System.nanoTime();
+                    try {
+                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                        latencies.add(System.nanoTime() - sent);
+                        requests.incrementAndGet();
+                        if (response.statusCode() == 200) {
+                            accepted.addAndGet(batchSize);
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return new Run(requests.get(), accepted.get(), failed.get(), (System.nanoTime() - start) / 1e9, latencies);
+    }
+
+    /** Open loop at a fixed rate; a request's latency runs from when it should have been sent. */
+    private static Run trackPhase(HttpClient http, String url, String auth, List<String> bodies, int rate, int seconds) {
+        Latencies latencies = new Latencies();
+        AtomicLong failed = new AtomicLong();
+        long interval = 1_000_000_000L / rate;
+        long total = (long) rate * seconds;
+        long start = System.nanoTime();
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        for (long n = 0; n < total; n++) {
+            long intended = start + n * interval;
+            long wait = intended - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            pending.add(http.sendAsync(post(url, auth, bodies.get((int) (n % bodies.size()))), HttpResponse.BodyHandlers.discarding())
+                    .whenComplete((response, error) -> {
+                        latencies.add(System.nanoTime() - intended);
+                        if (error != null || response.statusCode() != 200) {
+                            failed.incrementAndGet();
+                        }
+                    }));
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        return new Run(total, total - failed.get(), failed.get(), (System.nanoTime() - start) / 1e9, latencies);
+    }
+
+    private static HttpRequest post(String url, String auth, String body) {
+        return HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", auth)
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+    }
+
+    /** The average size of the records ingest writes for these calls (the normalized event JSON). */
+    private static int normalizedRecordBytes(List<String> calls) throws Exception {
+        long bytes = 0;
+        for (String call : calls) {
+            JsonNode json = Json.MAPPER.readTree(call);
+            bytes += Json.write(SegmentCallParser.parse(json, EventType.TRACK, BatchDefaults.NONE, Instant.now(), "dev"))
+                    .getBytes(StandardCharsets.UTF_8).length;
+        }
+        return (int) (bytes / calls.size());
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --option value pairs, got " + args[i]);
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        return options;
+    }
+}

@@ -1,0 +1,140 @@
+package io.segflow.bench.timeflips;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.Topics;
+import io.segflow.core.event.Event;
+import io.segflow.core.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * How late do time-driven exits come? Defines {@code count("<e>", "<window>") >= 1}, sends one event for each
+ * of N users straight to {@code segflow.events}, then waits for every user's time-caused {@code exited} record
+ * and compares its {@code at} (and its arrival here) with the exact moment the event left the window (the end
+ * of its 1-second bucket plus the window).
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar io.segflow.bench.timeflips.TimeFlipLoad \
+ *   [users=20000] [window=10s] [api=http://127.0.0.1:8080] [kafka=127.0.0.1:9092] [adminKey=dev-admin-key]</pre>
+ */
+public final class TimeFlipLoad {
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>(Map.of("users", "20000", "window", "10s", "api", "http://127.0.0.1:8080",
+                "kafka", "127.0.0.1:9092", "adminKey", "dev-admin-key"));
+        for (String arg : args) {
+            String[] kv = arg.split("=", 2);
+            options.put(kv[0], kv[1]);
+        }
+        int users = Integer.parseInt(options.get("users"));
+        long windowMillis = io.segflow.core.profile.Window.parseLength(options.get("window"));
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String eventName = "tick_" + run;
+        String segment = "tf-" + run;
+
+        defineSegment(options.get("api"), options.get("adminKey"), segment,
+                "count(\"" + eventName + "\", \"" + options.get("window") + "\") >= 1");
+
+        try (KafkaConsumer<String, String> changes = consumer(options.get("kafka"));
+             KafkaProducer<String, String> events = producer(options.get("kafka"))) {
+            changes.subscribe(java.util.List.of(Topics.SEGMENT_CHANGES));
+            while (changes.assignment().isEmpty()) {
+                changes.poll(Duration.ofMillis(100));
+            }
+            Map<String, Long> expectedExit = new HashMap<>();
+            long sendStart = System.currentTimeMillis();
+            for (int i = 0; i < users; i++) {
+                String user = "tf-" + run + "-" + i;
+                Instant at = Instant.now();
+                Event event = new Event(1, "track", UUID.randomUUID().toString(), user, null, eventName, null, null, null,
+                        null, Map.of(), null, null, at, null, null, at, "timeflip-load");
+                expectedExit.put(user, (Math.floorDiv(at.toEpochMilli(), 1000) + 1) * 1000 + windowMillis);
+                events.send(new ProducerRecord<>(Topics.EVENTS, user, Json.write(event)));
+            }
+            events.flush();
+            long sent = System.currentTimeMillis();
+            System.out.printf("sent %d events in %d ms%n", users, sent - sendStart);
+
+            long[] storedLateness = new long[users];
+            long[] receivedLateness = new long[users];
+            int entered = 0;
+            int exited = 0;
+            long lastEntered = 0;
+            long deadline = sent + windowMillis + Duration.ofMinutes(5).toMillis();
+            while (exited < users && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> record : changes.poll(Duration.ofMillis(200))) {
+                    JsonNode change = Json.read(record.value(), JsonNode.class);
+                    if (!segment.equals(change.get("segmentId").asText())) {
+                        continue;
+                    }
+                    if (change.get("change").asText().equals("entered")) {
+                        entered++;
+                        lastEntered = System.currentTimeMillis();
+                    } else if (change.get("cause").asText().startsWith("time:")) {
+                        long expected = expectedExit.get(change.get("userId").asText());
+                        storedLateness[exited] = Instant.parse(change.get("at").asText()).toEpochMilli() - expected;
+                        receivedLateness[exited] = System.currentTimeMillis() - expected;
+                        exited++;
+                    }
+                }
+            }
+            System.out.printf("entered: %d users, the last %d ms after the send ended (%.0f events/s through segment-function)%n",
+                    entered, lastEntered - sent, entered * 1000.0 / Math.max(1, lastEntered - sendStart));
+            System.out.printf("time-driven exits: %d of %d%n", exited, users);
+            report("exit stored after the exact moment (ms)", storedLateness, exited);
+            report("exit received here after the exact moment (ms)", receivedLateness, exited);
+        }
+    }
+
+    private static void report(String what, long[] values, int n) {
+        if (n == 0) {
+            return;
+        }
+        long[] sorted = Arrays.copyOf(values, n);
+        Arrays.sort(sorted);
+        System.out.printf("%s: min %d, p50 %d, p90 %d, p99 %d, max %d%n", what, sorted[0], sorted[n / 2],
+                sorted[(int) (n * 0.9)], sorted[Math.min(n - 1, (int) (n * 0.99))], sorted[n - 1]);
+    }
+
+    private static void defineSegment(String api, String adminKey, String id, String condition) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(api + "/v1/segments/" + id))
+                .header("Authorization", "Bearer " + adminKey).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("condition", condition)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("could not define the segment: " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    private static KafkaConsumer<String, String> consumer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "timeflip-load-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+    }
+
+    private static KafkaProducer<String, String> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, "131072");
+        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    }
+}

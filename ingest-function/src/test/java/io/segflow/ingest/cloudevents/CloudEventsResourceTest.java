@@ -1,0 +1,190 @@
+package io.segflow.ingest.cloudevents;
+
+import static io.restassured.RestAssured.given;
+import static io.segflow.ingest.IngestTestSupport.valuesContaining;
+import static io.segflow.ingest.IngestTestSupport.valuesOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.Topics;
+import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.TopicReader;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The three CloudEvents content modes at POST /, mapped to Segment calls, on real Kafka. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class CloudEventsResourceTest {
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private TopicReader events;
+    private TopicReader rejected;
+    private String user;
+
+    @BeforeEach
+    void setUp() {
+        events = new TopicReader(bootstrapServers, Topics.EVENTS);
+        rejected = new TopicReader(bootstrapServers, Topics.EVENTS_REJECTED);
+        user = "user-" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void tearDown() {
+        events.close();
+        rejected.close();
+    }
+
+    @Test
+    void binaryModeWithASegmentCallIsIngestedAsThatCall() {
+        given().header("ce-specversion", "1.0")
+                .header("ce-id", "evt-1")
+                .header("ce-source", "/shop/checkout")
+                .header("ce-type", "com.example.shop.track")
+                .header("ce-time", "2026-11-26T10:00:00Z")
+                .contentType("application/json")
+                .body("{\"userId\":\"" + user + "\",\"event\":\"order_completed\",\"properties\":{\"total\":42}}")
+                .when().post("/")
+                .then().statusCode(200).body("success", equalTo(true));
+
+        JsonNode event = valuesOf(events, user, 1).getFirst();
+        assertThat(event.get("type").asText()).isEqualTo("track");
+        assertThat(event.get("event").asText()).isEqualTo("order_completed");
+        assertThat(event.get("properties").get("total").asInt()).isEqualTo(42);
+        assertThat(event.get("timestamp").asText()).isEqualTo("2026-11-26T10:00:00Z");
+        assertThat(event.get("source").asText()).isEqualTo("knative");
+        assertThat(event.get("context").get("cloudevent").get("id").asText()).isEqualTo("evt-1");
+        assertThat(event.get("context").get("cloudevent").get("source").asText()).isEqualTo("/shop/checkout");
+        assertThat(UUID.fromString(event.get("messageId").asText()))
+                .isEqualTo(UUID.nameUUIDFromBytes("/shop/checkout\nevt-1".getBytes()));
+    }
+
+    @Test
+    void knativeKafkaSourceEventWithoutSegmentDataBecomesATrackOfItsTypeForTheSubject() {
+        given().header("ce-specversion", "1.0")
+                .header("ce-id", "partition:0/offset:17")
+                .header("ce-source", "/apis/v1/namespaces/shop/kafkasources/orders#orders")
+                .header("ce-type", "dev.knative.kafka.event")
+                .header("ce-subject", user)
+                .header("ce-key", user)
+                .contentType("application/json")
+                .body("{\"orderId\":\"o-1\",\"total\":12.5}")
+                .when().post("/")
+                .then().statusCode(200);
+
+        JsonNode event = valuesOf(events, user, 1).getFirst();
+        assertThat(event.get("type").asText()).isEqualTo("track");
+        assertThat(event.get("event").asText()).isEqualTo("dev.knative.kafka.event");
+        assertThat(event.get("userId").asText()).isEqualTo(user);
+        assertThat(event.get("properties").get("orderId").asText()).isEqualTo("o-1");
+    }
+
+    @Test
+    void structuredModeWithAWriteKeyTakesThatSource() {
+        given().auth().preemptive().basic("mobile-write-key", "")
+                .contentType("application/cloudevents+json; charset=utf-8")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e-2\",\"source\":\"app\",\"type\":\"com.example.identify\","
+                        + "\"subject\":\"" + user + "\",\"data\":{\"traits\":{\"plan\":\"pro\"}}}")
+                .when().post("/")
+                .then().statusCode(200);
+
+        JsonNode event = valuesOf(events, user, 1).getFirst();
+        assertThat(event.get("type").asText()).isEqualTo("identify");
+        assertThat(event.get("traits").get("plan").asText()).isEqualTo("pro");
+        assertThat(event.get("source").asText()).isEqualTo("mobile");
+    }
+
+    @Test
+    void structuredModeAcceptsDataBase64() {
+        String data = Base64.getEncoder().encodeToString(
+                ("{\"type\":\"page\",\"anonymousId\":\"" + user + "\",\"name\":\"Home\"}").getBytes());
+        given().contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e-3\",\"source\":\"web\",\"type\":\"com.example.any\","
+                        + "\"data_base64\":\"" + data + "\"}")
+                .when().post("/")
+                .then().statusCode(200);
+
+        assertThat(valuesOf(events, user, 1).getFirst().get("name").asText()).isEqualTo("Home");
+    }
+
+    @Test
+    void batchedModeAcceptsTheValidEventsAndListsTheRejected() {
+        given().contentType("application/cloudevents-batch+json")
+                .body("[{\"specversion\":\"1.0\",\"id\":\"b-1\",\"source\":\"web\",\"type\":\"com.example.track\","
+                        + "\"data\":{\"userId\":\"" + user + "\",\"event\":\"first\"}},"
+                        + "{\"specversion\":\"1.0\",\"source\":\"web\",\"type\":\"com.example.track\","
+                        + "\"data\":{\"userId\":\"" + user + "\",\"event\":\"no id\"}},"
+                        + "{\"specversion\":\"0.3\",\"id\":\"b-3\",\"source\":\"web\",\"type\":\"t\",\"subject\":\"" + user + "\"},"
+                        + "{\"specversion\":\"1.0\",\"id\":\"b-4\",\"source\":\"web\",\"type\":\"com.example.group\","
+                        + "\"data\":{\"userId\":\"" + user + "\"}},"
+                        + "{\"specversion\":\"1.0\",\"id\":\"b-5\",\"source\":\"web\",\"type\":\"com.example.track\","
+                        + "\"data\":{\"userId\":\"" + user + "\",\"event\":\"last\"}}]")
+                .when().post("/")
+                .then().statusCode(200)
+                .body("success", equalTo(true))
+                .body("rejected", hasSize(3))
+                .body("rejected[0].index", equalTo(1)).body("rejected[0].field", equalTo("[1].id"))
+                .body("rejected[1].field", equalTo("[2].specversion"))
+                .body("rejected[2].field", equalTo("[3].data.groupId"));
+
+        List<JsonNode> written = valuesOf(events, user, 2);
+        assertThat(written).extracting(e -> e.get("event").asText()).containsExactly("first", "last");
+        List<JsonNode> dead = valuesContaining(rejected, user, 3);
+        assertThat(dead).extracting(d -> d.get("field").asText())
+                .containsExactlyInAnyOrder("[1].id", "[2].specversion", "[3].data.groupId");
+        assertThat(dead).allMatch(d -> d.get("endpoint").asText().equals("/"));
+    }
+
+    @Test
+    void missingRequiredAttributeInBinaryModeIsA400NamingTheHeader() {
+        given().header("ce-specversion", "1.0")
+                .header("ce-id", "x")
+                .header("ce-type", "com.example.track")
+                .contentType("application/json")
+                .body("{\"userId\":\"" + user + "\",\"event\":\"e\"}")
+                .when().post("/")
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_event"))
+                .body("field", equalTo("ce-source"));
+        given().contentType("application/json")
+                .body("{\"userId\":\"" + user + "\",\"event\":\"e\"}")
+                .when().post("/")
+                .then().statusCode(400).body("field", equalTo("ce-id"));
+    }
+
+    @Test
+    void structuredModeErrorsAreNamed() {
+        given().contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"com.example.track\",\"data\":{\"event\":\"e\"}}")
+                .when().post("/")
+                .then().statusCode(400).body("field", equalTo("data.userId"));
+        given().contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",")
+                .when().post("/")
+                .then().statusCode(400).body("error", equalTo("malformed_json"));
+        given().contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"data\":[1]}")
+                .when().post("/")
+                .then().statusCode(400).body("field", equalTo("data"));
+    }
+
+    @Test
+    void unknownWriteKeyIsA401EvenWithATrustedSource() {
+        given().auth().preemptive().basic("wrong-key", "")
+                .contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"subject\":\"u\"}")
+                .when().post("/")
+                .then().statusCode(401).body("field", equalTo("writeKey"));
+    }
+}
