@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -15,9 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -40,9 +37,10 @@ public class EventConsumer {
     private final Timer latency;
     private final DistributionSummary batchSize;
     private final Counter unreadable;
-    private final ExecutorService users = Executors.newVirtualThreadPerTaskExecutor();
+    private final UserTasks users;
 
-    EventConsumer(EventProcessor processor, SegmentCatalog catalog, ChangePublisher changes, MeterRegistry metrics) {
+    EventConsumer(EventProcessor processor, SegmentCatalog catalog, ChangePublisher changes, UserTasks users, MeterRegistry metrics) {
+        this.users = users;
         this.processor = processor;
         this.catalog = catalog;
         this.changes = changes;
@@ -63,17 +61,19 @@ public class EventConsumer {
                 byUser.computeIfAbsent(event.event().profileKey(), user -> new ArrayList<>()).add(event);
             }
         }
-        List<Future<?>> running = new ArrayList<>(byUser.size());
+        List<Callable<Void>> perUser = new ArrayList<>(byUser.size());
         for (List<Positioned> events : byUser.values()) {
-            running.add(users.submit(() -> {
+            perUser.add(() -> {
                 for (Positioned event : events) {
                     processUntilDone(event);
                 }
                 return null;
-            }));
+            });
         }
-        for (Future<?> user : running) {
-            user.get();
+        List<Throwable> failures = users.runAll(perUser);
+        if (!failures.isEmpty()) {
+            // Only an interrupt gets here (processing retries until done): fail the batch, it is redelivered.
+            throw new IllegalStateException("batch interrupted", failures.get(0));
         }
     }
 
@@ -109,10 +109,5 @@ public class EventConsumer {
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
-    }
-
-    @PreDestroy
-    void stop() {
-        users.shutdown();
     }
 }

@@ -6,14 +6,9 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.scheduler.Scheduled;
 import io.segflow.core.redis.RedisKeys;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.annotation.PreDestroy;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -34,11 +29,12 @@ public class TimeFlipScheduler {
     private final Duration lease;
     private final Timer lateness;
     private final Counter failures;
-    private final ExecutorService users = Executors.newVirtualThreadPerTaskExecutor();
+    private final UserTasks users;
 
     TimeFlipScheduler(WakeSchedule schedule, SegmentCatalog catalog, EventProcessor processor, ChangePublisher changes,
                       @ConfigProperty(name = "segflow.scheduler.lease", defaultValue = "30s") Duration lease,
-                      MeterRegistry metrics) {
+                      UserTasks users, MeterRegistry metrics) {
+        this.users = users;
         this.schedule = schedule;
         this.catalog = catalog;
         this.processor = processor;
@@ -52,26 +48,24 @@ public class TimeFlipScheduler {
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void pollDueWakes() throws InterruptedException {
         catalog.refresh();
-        List<Future<?>> running = new ArrayList<>();
         for (int shard = 0; shard < RedisKeys.SCHEDULE_SHARDS; shard++) {
+            List<WakeSchedule.Claim> claims;
             try {
-                long now = System.currentTimeMillis();
-                // Users wake side by side (a window often ends for many users at once); each one in order.
-                for (WakeSchedule.Claim claim : schedule.claimDue(shard, now, lease.toMillis(), CLAIM_BATCH)) {
-                    running.add(users.submit(() -> wake(claim)));
-                }
+                claims = schedule.claimDue(shard, System.currentTimeMillis(), lease.toMillis(), CLAIM_BATCH);
             } catch (RuntimeException e) {
                 failures.increment();
                 LOG.warnf("Claiming due wakes of shard %d failed: %s", shard, e.getMessage());
+                continue;
             }
-        }
-        for (Future<?> wake : running) {
-            try {
-                wake.get();
-            } catch (ExecutionException e) {
+            // Users wake side by side (a window often ends for many users at once).
+            List<Callable<Void>> wakes = claims.stream().<Callable<Void>>map(claim -> () -> {
+                wake(claim);
+                return null;
+            }).toList();
+            for (Throwable failure : users.runAll(wakes)) {
                 // Redis or Kafka down: the claim comes back when its lease ends.
                 failures.increment();
-                LOG.warnf("Time-driven re-evaluation failed: %s", e.getCause().getMessage());
+                LOG.warnf("Time-driven re-evaluation failed: %s", failure.getMessage());
             }
         }
     }
@@ -82,8 +76,4 @@ public class TimeFlipScheduler {
         lateness.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - claim.due())));
     }
 
-    @PreDestroy
-    void stop() {
-        users.shutdown();
-    }
 }
