@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One user evaluated against a set of segments: the typical user's profile (kept for what these segments
@@ -17,7 +18,9 @@ import java.time.Instant;
  */
 final class EngineFixture {
     final SegmentIndex index;
-    final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
+    /** Conditions that failed for this user (min/max/avg of no values, a missing last value): false, and counted. */
+    private final AtomicLong errors = new AtomicLong();
+    final SegmentEngine engine = new SegmentEngine((condition, user, error) -> errors.incrementAndGet());
     final Profile profile;
     final Memberships memberships;
     final Event view;
@@ -42,9 +45,12 @@ final class EngineFixture {
     }
 
     String describe(String label) {
-        return String.format("%n[%s] %d segments, user in %d, profile %d fields; view_0 touches %d, cart_0 touches %d%n",
+        long before = errors.get();
+        engine.matching(index, SegmentCatalog.SCORING, profile, memberships, now);
+        return String.format("%n[%s] %d segments, user in %d, profile %d fields; view_0 touches %d, cart_0 touches %d;"
+                        + " %d conditions fail (count as false) in a full evaluation%n",
                 label, index.all().size(), memberships.since().size(), profileFields(),
-                touchedBy(view).size(), touchedBy(cart).size());
+                touchedBy(view).size(), touchedBy(cart).size(), errors.get() - before);
     }
 
     private int profileFields() {
