@@ -1,57 +1,158 @@
 package io.segflow.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.RejectedEvent;
 import io.segflow.core.json.Json;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.TracingMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Writes a request's events to {@value Topics#EVENTS} (keyed by profile key) and its rejected calls to
- * {@value Topics#EVENTS_REJECTED}, all handed to the producer at once so that they travel in the producer's
- * per-partition record batches; the result completes once the broker acknowledged every record.
- * The Kafka connector sends from its own thread: nothing here blocks the event loop.
+ * {@value Topics#EVENTS_REJECTED} with ingest's own {@link KafkaProducer}: all of them are handed to the producer
+ * together, so that they travel in its per-partition record batches, and the result completes once the broker
+ * acknowledged (or refused) every record. Each value is serialized once, straight to bytes.
+ *
+ * <p>{@link KafkaProducer#send} may block (up to {@code max.block.ms}) while it has no metadata for a topic or its
+ * buffer is full, so the serializing and sending run on a virtual thread, never on the event loop; the callbacks
+ * arrive on the producer's I/O thread.
  */
 @ApplicationScoped
 public class EventPublisher {
+    private static final ObjectWriter EVENT_WRITER = Json.MAPPER.writerFor(Event.class);
+    private static final ObjectWriter REJECTED_WRITER = Json.MAPPER.writerFor(RejectedEvent.class);
+    private static final TextMapSetter<List<Header>> HEADER_SETTER =
+            (headers, name, value) -> headers.add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
 
-    @Channel("events")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16_384)
-    MutinyEmitter<String> events;
+    private final KafkaProducer<String, byte[]> producer;
+    private final ExecutorService senders = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("ingest-send-", 0).factory());
 
-    @Channel("rejected")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16_384)
-    MutinyEmitter<String> rejected;
-
-    public Uni<Void> publish(List<Event> accepted, List<RejectedEvent> refused) {
-        if (accepted.isEmpty() && refused.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        // The request's trace continues in the records' traceparent header (sent from the connector's thread).
-        TracingMetadata trace = TracingMetadata.withPrevious(Context.current());
-        List<Uni<Void>> acks = new ArrayList<>(accepted.size() + refused.size());
-        for (Event event : accepted) {
-            acks.add(events.sendMessage(record(event.profileKey(), Json.write(event), trace)));
-        }
-        for (RejectedEvent rejection : refused) {
-            acks.add(rejected.sendMessage(record(rejection.profileKey(), Json.write(rejection), trace)));
-        }
-        return Uni.join().all(acks).andCollectFailures().replaceWithVoid();
+    EventPublisher(IngestProducer producer) {
+        this.producer = producer.producer();
     }
 
-    private static Message<String> record(String key, String value, TracingMetadata trace) {
-        return Message.of(value)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
-                .addMetadata(trace);
+    /**
+     * Sends the records; the future completes when every record was acknowledged, or exceptionally (with the first
+     * failure) once every record was either acknowledged or failed - never earlier, so that in-flight accounting
+     * tied to it is exact.
+     */
+    public CompletableFuture<Void> publish(List<Event> accepted, List<RejectedEvent> refused) {
+        int records = accepted.size() + refused.size();
+        if (records == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // The request's trace continues in the records' traceparent (and tracestate) headers.
+        List<Header> trace = traceHeaders(Context.current());
+        Acks acks = new Acks(records);
+        try {
+            senders.execute(() -> send(accepted, refused, trace, acks));
+        } catch (RuntimeException e) {
+            acks.abandon(records, e);
+        }
+        return acks.done;
+    }
+
+    private void send(List<Event> accepted, List<RejectedEvent> refused, List<Header> trace, Acks acks) {
+        int sent = 0;
+        try {
+            for (Event event : accepted) {
+                producer.send(new ProducerRecord<>(Topics.EVENTS, null, event.profileKey(),
+                        EVENT_WRITER.writeValueAsBytes(event), trace), acks);
+                sent++;
+                if (acks.failed()) {
+                    break;
+                }
+            }
+            for (int i = 0; i < refused.size() && !acks.failed(); i++) {
+                RejectedEvent rejection = refused.get(i);
+                producer.send(new ProducerRecord<>(Topics.EVENTS_REJECTED, null, rejection.profileKey(),
+                        REJECTED_WRITER.writeValueAsBytes(rejection), trace), acks);
+                sent++;
+            }
+            if (sent < acks.total) {
+                // A record failed already (send() reports max.block.ms passing without metadata or buffer room through
+                // the callback): the request is lost anyway, so the rest are not sent to wait out max.block.ms again.
+                acks.abandon(acks.total - sent, null);
+            }
+        } catch (JsonProcessingException | RuntimeException e) {
+            // send() threw (closed producer, interrupted, ...): no callback comes for this record and the ones after it.
+            acks.abandon(acks.total - sent, e);
+        }
+    }
+
+    private static List<Header> traceHeaders(Context context) {
+        List<Header> headers = new ArrayList<>(2);
+        W3CTraceContextPropagator.getInstance().inject(context, headers, HEADER_SETTER);
+        return headers.isEmpty() ? List.of() : headers;
+    }
+
+    @PreDestroy
+    void close() {
+        senders.close();
+    }
+
+    /** Counts a request's acknowledgements; completes {@link #done} when the last one is in. */
+    private static final class Acks implements Callback {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final int total;
+        private final AtomicInteger pending;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        Acks(int total) {
+            this.total = total;
+            this.pending = new AtomicInteger(total);
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception != null) {
+                failure.compareAndSet(null, exception);
+            }
+            if (pending.decrementAndGet() == 0) {
+                finish();
+            }
+        }
+
+        boolean failed() {
+            return failure.get() != null;
+        }
+
+        void abandon(int records, Exception exception) {
+            if (exception != null) {
+                failure.compareAndSet(null, exception);
+            }
+            if (records > 0 && pending.addAndGet(-records) == 0) {
+                finish();
+            }
+        }
+
+        private void finish() {
+            Exception first = failure.get();
+            if (first == null) {
+                done.complete(null);
+            } else {
+                done.completeExceptionally(first);
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 @ConfigMapping(prefix = "segflow")
@@ -17,7 +18,7 @@ public interface IngestConfig {
 
     /**
      * Events (accepted and rejected) that may wait for Kafka's acknowledgement at once; a request that would exceed it
-     * gets 429. Keep it below the emitters' buffer ({@code @OnOverflow} in {@link EventPublisher}).
+     * gets 429. It also bounds what the Kafka producer buffers ({@code buffer.memory}, 32 MiB by default).
      */
     @WithDefault("10000")
     int maxInFlightEvents();
@@ -33,6 +34,12 @@ public interface IngestConfig {
     /** {@code Retry-After} of a 429 (too many events in flight). */
     @WithDefault("1s")
     Duration overloadRetryAfter();
+
+    /**
+     * Kafka producer properties for ingest's producer, as {@code segflow.producer.<property>} (e.g.
+     * {@code segflow.producer.linger.ms}); {@code bootstrap.servers} defaults to {@code kafka.bootstrap.servers}.
+     */
+    Map<String, String> producer();
 
     CloudEvents cloudevents();
 

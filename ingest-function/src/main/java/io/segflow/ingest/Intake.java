@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segflow.core.event.ParsedCalls;
 import io.segflow.core.event.RejectedEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,20 +45,26 @@ public class Intake {
         List<RejectedEvent> refused = calls.rejected().stream()
                 .map(r -> RejectedEvent.of(r, origin.source(), origin.endpoint(), origin.receivedAt(), origin.envelope()))
                 .toList();
-        // One subscription does the writing and frees the room when Kafka answered (or gave up), however long that
-        // takes; the answer may stop waiting earlier.
-        Uni<Void> written = publisher.publish(calls.accepted(), refused)
-                .onTermination().invoke(() -> inFlight.release(records))
-                .memoize().indefinitely();
-        written.subscribe().with(ignored -> { }, failure -> { });
-        return written
+        // The room is freed when Kafka answered (or gave up) for every record, however long that takes; the answer
+        // may stop waiting earlier. The Uni gets a copy, so that its timeout cannot cancel the write itself.
+        CompletableFuture<Void> written = publisher.publish(calls.accepted(), refused);
+        written.whenComplete((ignored, failure) -> inFlight.release(records));
+        Executor requestContext = requestContext();
+        return Uni.createFrom().completionStage(written.copy())
                 .ifNoItem().after(config.ackTimeout()).fail()
+                .emitOn(requestContext)
                 .map(ignored -> answer(calls))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("Kafka did not acknowledge %d records from %s: %s", records, origin.source(), failure.toString());
                     return Answer.retryLater(Response.Status.SERVICE_UNAVAILABLE, "unavailable",
                             "events could not be stored; retry", config.unavailableRetryAfter());
                 });
+    }
+
+    /** The answer is written on the request's Vert.x context, not on the producer's I/O thread. */
+    private static Executor requestContext() {
+        io.vertx.core.Context context = Vertx.currentContext();
+        return context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
     }
 
     private static Response answer(ParsedCalls calls) {

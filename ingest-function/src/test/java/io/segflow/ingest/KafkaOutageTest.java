@@ -45,11 +45,10 @@ class KafkaOutageTest {
         public Map<String, String> getConfigOverrides() {
             String bootstrap = StoppableKafka.instance().bootstrapServers();
             return Map.ofEntries(
-                    Map.entry("mp.messaging.outgoing.events.bootstrap.servers", bootstrap),
-                    Map.entry("mp.messaging.outgoing.rejected.bootstrap.servers", bootstrap),
-                    Map.entry("mp.messaging.outgoing.events.delivery.timeout.ms", "2500"),
-                    Map.entry("mp.messaging.outgoing.events.request.timeout.ms", "1000"),
-                    Map.entry("mp.messaging.outgoing.events.max.block.ms", "1000"),
+                    Map.entry("segflow.producer.bootstrap.servers", bootstrap),
+                    Map.entry("segflow.producer.delivery.timeout.ms", "2500"),
+                    Map.entry("segflow.producer.request.timeout.ms", "1000"),
+                    Map.entry("segflow.producer.max.block.ms", "1000"),
                     Map.entry("segflow.ack-timeout", "4s"),
                     Map.entry("segflow.max-in-flight-events", "5"),
                     Map.entry("quarkus.otel.sdk.disabled", "false"),

@@ -44,6 +44,7 @@ public final class IngestLoad {
         int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "100"));
         int trackRate = Integer.parseInt(options.getOrDefault("track-rate", "1000"));
         String topic = options.getOrDefault("producer-topic", "segflow.bench.producer");
+        int producerSeconds = Integer.parseInt(options.getOrDefault("producer-seconds", "10"));
 
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -73,7 +74,7 @@ public final class IngestLoad {
                 trackRate, seconds, track.requests / track.seconds, track.failed, track.latencies.summary());
 
         long producerRecords = Math.max(200_000, (long) (batch.accepted / batch.seconds) * 10);
-        ProducerBaseline.Result raw = ProducerBaseline.run(bootstrap, topic, recordBytes, producerRecords);
+        ProducerBaseline.Result raw = ProducerBaseline.run(bootstrap, topic, recordBytes, producerRecords, producerSeconds);
         System.out.printf("Kafka producer on the same broker (topic %s, %d-byte records, acks=all, idempotent):%n"
                         + "  %,.0f records/s (%,d records in %.1f s)%n",
                 topic, recordBytes, raw.recordsPerSecond(), raw.records(), raw.seconds());

@@ -22,7 +22,9 @@ final class ProducerBaseline {
         }
     }
 
-    static Result run(String bootstrap, String topic, int payloadBytes, long records) throws InterruptedException {
+    /** Sends rounds of {@code records} records until at least {@code minSeconds} passed (after a warm-up round). */
+    static Result run(String bootstrap, String topic, int payloadBytes, long records, int minSeconds)
+            throws InterruptedException {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -36,12 +38,16 @@ final class ProducerBaseline {
             // Warm up: metadata, connections, the JIT.
             sendAll(producer, topic, payload, Math.min(records / 10, 50_000), failed);
             long start = System.nanoTime();
-            sendAll(producer, topic, payload, records, failed);
+            long sent = 0;
+            do {
+                sendAll(producer, topic, payload, records, failed);
+                sent += records;
+            } while (System.nanoTime() - start < minSeconds * 1_000_000_000L);
             double seconds = (System.nanoTime() - start) / 1e9;
             if (failed.get() > 0) {
                 System.out.println("  producer: " + failed.get() + " sends failed");
             }
-            return new Result(records, seconds);
+            return new Result(sent, seconds);
         }
     }
 
