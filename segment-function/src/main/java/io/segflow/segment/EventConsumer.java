@@ -14,17 +14,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code segflow.events} in batches. A batch is split by user: each user's events run in order on
- * its own virtual thread, users run side by side, so Redis round trips of different users overlap. The
- * batch's offsets are committed only after every change it caused is acknowledged; a redelivery is
- * recognised by the offset each user's profile keeps, so it counts once.
+ * Consumes {@code segflow.events} in batches. A batch is split by user and processed in waves — the k-th event
+ * of every user — each wave going to Redis as a few pipelines (see {@link EventProcessor#processWave}), so one
+ * user's events stay in order and thousands of users cost a handful of round trips. The batch's offsets are
+ * committed only after every change it caused is acknowledged; a redelivery is recognised by the offset each
+ * user's profile keeps, so it counts once.
  */
 @ApplicationScoped
 public class EventConsumer {
@@ -34,57 +34,49 @@ public class EventConsumer {
     private final EventProcessor processor;
     private final SegmentCatalog catalog;
     private final ChangePublisher changes;
+    /** Time of one wave, from its first pipeline to the acks of its changes. */
     private final Timer latency;
     private final DistributionSummary batchSize;
     private final Counter unreadable;
-    private final UserTasks users;
 
-    EventConsumer(EventProcessor processor, SegmentCatalog catalog, ChangePublisher changes, UserTasks users, MeterRegistry metrics) {
-        this.users = users;
+    EventConsumer(EventProcessor processor, SegmentCatalog catalog, ChangePublisher changes, MeterRegistry metrics) {
         this.processor = processor;
         this.catalog = catalog;
         this.changes = changes;
-        this.latency = metrics.timer("segflow.event.processing");
+        this.latency = metrics.timer("segflow.wave.processing");
         this.batchSize = metrics.summary("segflow.events.batch.size");
         this.unreadable = metrics.counter("segflow.events.unreadable");
     }
 
     @Incoming("events")
     @Blocking
-    public void consume(ConsumerRecords<String, String> records) throws Exception {
+    public void consume(ConsumerRecords<String, String> records) throws InterruptedException {
         batchSize.record(records.count());
         catalog.refresh();
-        Map<String, List<Positioned>> byUser = new LinkedHashMap<>();
+        Map<String, List<EventProcessor.Positioned>> byUser = new LinkedHashMap<>();
         for (ConsumerRecord<String, String> record : records) {
-            Positioned event = read(record);
+            EventProcessor.Positioned event = read(record);
             if (event != null) {
                 byUser.computeIfAbsent(event.event().profileKey(), user -> new ArrayList<>()).add(event);
             }
         }
-        List<Callable<Void>> perUser = new ArrayList<>(byUser.size());
-        for (List<Positioned> events : byUser.values()) {
-            perUser.add(() -> {
-                for (Positioned event : events) {
-                    processUntilDone(event);
-                }
-                return null;
-            });
-        }
-        List<Throwable> failures = users.runAll(perUser);
-        if (!failures.isEmpty()) {
-            // Only an interrupt gets here (processing retries until done): fail the batch, it is redelivered.
-            throw new IllegalStateException("batch interrupted", failures.get(0));
+        // Wave k holds the k-th event of every user: users side by side, each user's events in order.
+        for (int k = 0; !byUser.isEmpty(); k++) {
+            List<EventProcessor.Positioned> wave = new ArrayList<>(byUser.size());
+            final int index = k;
+            byUser.values().removeIf(events -> events.size() <= index);
+            byUser.values().forEach(events -> wave.add(events.get(index)));
+            if (!wave.isEmpty()) {
+                processUntilDone(wave);
+            }
         }
     }
 
-    private record Positioned(Event event, ProfileStore.Position position) {
-    }
-
-    private Positioned read(ConsumerRecord<String, String> record) {
+    private EventProcessor.Positioned read(ConsumerRecord<String, String> record) {
         try {
             Event event = Json.read(record.value(), Event.class);
             if (event != null && event.profileKey() != null && event.messageId() != null) {
-                return new Positioned(event, new ProfileStore.Position(record.partition(), record.offset()));
+                return new EventProcessor.Positioned(event, new ProfileStore.Position(record.partition(), record.offset()));
             }
         } catch (UncheckedIOException | IllegalArgumentException e) {
             LOG.warnf("Skipping an unreadable record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
@@ -94,17 +86,17 @@ public class EventConsumer {
         return null;
     }
 
-    /** Redis or Kafka down: hold this user (and so the batch) and retry, never drop the event. */
-    private void processUntilDone(Positioned positioned) throws InterruptedException {
+    /** Redis or Kafka down: hold the batch and retry the wave (applying twice counts once), never drop an event. */
+    private void processUntilDone(List<EventProcessor.Positioned> wave) throws InterruptedException {
         Duration backoff = Duration.ofMillis(100);
         while (true) {
             try {
                 long start = System.nanoTime();
-                changes.deliver(processor.process(positioned.event(), positioned.position()));
+                changes.deliverAll(processor.processWave(wave));
                 latency.record(Duration.ofNanos(System.nanoTime() - start));
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("Processing event %s failed, retrying in %d ms: %s", positioned.event().messageId(), backoff.toMillis(), e.getMessage());
+                LOG.warnf("Processing a wave of %d events failed, retrying in %d ms: %s", wave.size(), backoff.toMillis(), e.getMessage());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }

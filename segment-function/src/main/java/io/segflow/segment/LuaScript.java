@@ -2,6 +2,7 @@ package io.segflow.segment;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,6 +23,18 @@ final class LuaScript {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The script as one request of a pipeline; {@link RedisPipeline} loads it when Redis does not know it. */
+    Request request(List<String> keys, List<String> args) {
+        Request request = Request.cmd(Command.EVALSHA).arg(sha1).arg(keys.size());
+        keys.forEach(request::arg);
+        args.forEach(request::arg);
+        return request;
+    }
+
+    Request load() {
+        return Request.cmd(Command.SCRIPT).arg("LOAD").arg(source);
     }
 
     Response run(RedisDataSource redis, List<String> keys, List<String> args) {

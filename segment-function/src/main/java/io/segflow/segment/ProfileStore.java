@@ -10,6 +10,8 @@ import io.segflow.core.profile.ProfileOp;
 import io.segflow.core.redis.LuaScripts;
 import io.segflow.core.redis.RedisCodec;
 import io.segflow.core.redis.RedisKeys;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -18,7 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** A user's profile and memberships in Redis; each method is one atomic script over the user's keys. */
+/**
+ * A user's profile and memberships in Redis; each script is one atomic step over the user's keys. Every
+ * operation exists as a request, so that a wave of users goes to Redis as one pipeline.
+ */
 @ApplicationScoped
 public class ProfileStore {
 
@@ -31,16 +36,19 @@ public class ProfileStore {
         public static final Position NONE = new Position(-1, -1);
     }
 
-    private static final LuaScript APPLY_EVENT = new LuaScript(LuaScripts.APPLY_EVENT);
-    private static final LuaScript APPLY_MEMBERSHIPS = new LuaScript(LuaScripts.APPLY_MEMBERSHIPS);
-    private static final LuaScript READ_USER = new LuaScript(LuaScripts.READ_USER);
-    private static final LuaScript ACK_OUTBOX = new LuaScript(LuaScripts.ACK_OUTBOX);
+    static final LuaScript APPLY_EVENT = new LuaScript(LuaScripts.APPLY_EVENT);
+    static final LuaScript APPLY_MEMBERSHIPS = new LuaScript(LuaScripts.APPLY_MEMBERSHIPS);
+    static final LuaScript READ_USER = new LuaScript(LuaScripts.READ_USER);
+    static final LuaScript ACK_OUTBOX = new LuaScript(LuaScripts.ACK_OUTBOX);
 
     private final RedisDataSource redis;
+    private final RedisPipeline pipeline;
     private final Duration dedupWindow;
 
-    ProfileStore(RedisDataSource redis, @ConfigProperty(name = "segflow.dedup-window", defaultValue = "24h") Duration dedupWindow) {
+    ProfileStore(RedisDataSource redis, RedisPipeline pipeline,
+                 @ConfigProperty(name = "segflow.dedup-window", defaultValue = "24h") Duration dedupWindow) {
         this.redis = redis;
+        this.pipeline = pipeline;
         this.dedupWindow = dedupWindow;
     }
 
@@ -49,6 +57,10 @@ public class ProfileStore {
      * the same messageId within the dedup window; the dedup marker, the update and the position are one step.
      */
     public Snapshot apply(Event event, List<ProfileOp> operations, Position position) {
+        return snapshotOf(event.profileKey(), pipeline.run(List.of(applyRequest(event, operations, position)), APPLY_EVENT).get(0));
+    }
+
+    public Request applyRequest(Event event, List<ProfileOp> operations, Position position) {
         String user = event.profileKey();
         List<String> traitArgs = RedisCodec.traitArguments(event.traits());
         List<String> args = new ArrayList<>(4 + traitArgs.size() + operations.size() * 4);
@@ -60,18 +72,27 @@ public class ProfileStore {
         for (ProfileOp operation : operations) {
             args.addAll(operation.arguments());
         }
-        Response reply = APPLY_EVENT.run(redis,
-                List.of(RedisKeys.seen(user, event.messageId()), RedisKeys.profile(user), RedisKeys.traits(user),
-                        RedisKeys.members(user), RedisKeys.outbox(user)),
-                args);
+        return APPLY_EVENT.request(List.of(RedisKeys.seen(user, event.messageId()), RedisKeys.profile(user),
+                RedisKeys.traits(user), RedisKeys.members(user), RedisKeys.outbox(user)), args);
+    }
+
+    public static Snapshot snapshotOf(String user, Response reply) {
         return new Snapshot(reply.get(0).toInteger() == 1,
                 RedisCodec.profile(user, strings(reply.get(1)), strings(reply.get(2))),
                 RedisCodec.memberships(strings(reply.get(3))), strings(reply.get(4)));
     }
 
     public Snapshot read(String user) {
-        Response reply = READ_USER.run(redis,
-                List.of(RedisKeys.profile(user), RedisKeys.traits(user), RedisKeys.members(user), RedisKeys.outbox(user)), List.of());
+        return readSnapshotOf(user, pipeline.run(List.of(readRequest(user)), READ_USER).get(0));
+    }
+
+    public Request readRequest(String user) {
+        return READ_USER.request(
+                List.of(RedisKeys.profile(user), RedisKeys.traits(user), RedisKeys.members(user), RedisKeys.outbox(user)),
+                List.of());
+    }
+
+    public static Snapshot readSnapshotOf(String user, Response reply) {
         return new Snapshot(false, RedisCodec.profile(user, strings(reply.get(0)), strings(reply.get(1))),
                 RedisCodec.memberships(strings(reply.get(2))), strings(reply.get(3)));
     }
@@ -82,6 +103,18 @@ public class ProfileStore {
      */
     public boolean storeTransitions(String user, long expectedVersion, Instant at, List<Transition> transitions,
                                     List<String> changeRecords) {
+        Response reply = pipeline.run(List.of(storeRequest(user, expectedVersion, at, transitions, changeRecords)),
+                APPLY_MEMBERSHIPS).get(0);
+        if (reply.toLong() < 0) {
+            return false;
+        }
+        pipeline.run(indexRequests(user, at, transitions));
+        return true;
+    }
+
+    /** Reply: the new version, or -1 when the expected version is stale. */
+    public Request storeRequest(String user, long expectedVersion, Instant at, List<Transition> transitions,
+                                List<String> changeRecords) {
         List<String> args = new ArrayList<>(3 + 2 * transitions.size() + changeRecords.size());
         args.add(String.valueOf(expectedVersion));
         args.add(String.valueOf(at.toEpochMilli()));
@@ -91,40 +124,33 @@ public class ProfileStore {
             args.add(transition.segmentId());
         }
         args.addAll(changeRecords);
-        long version = APPLY_MEMBERSHIPS.run(redis, List.of(RedisKeys.members(user), RedisKeys.outbox(user)), args).toLong();
-        if (version < 0) {
-            return false;
-        }
-        updateMemberIndexes(user, at, transitions);
-        return true;
-    }
-
-    /** Removes published change records from the user's outbox. */
-    public void acknowledge(String user, List<String> published) {
-        if (!published.isEmpty()) {
-            ACK_OUTBOX.run(redis, List.of(RedisKeys.outbox(user)), published);
-        }
+        return APPLY_MEMBERSHIPS.request(List.of(RedisKeys.members(user), RedisKeys.outbox(user)), args);
     }
 
     /**
      * The per-segment member indexes live in the segment's slot, not the user's, so they follow the per-user
      * side right after it (idempotently; {@link #reassertMemberIndexes} repairs them on a redelivery).
      */
-    private void updateMemberIndexes(String user, Instant at, List<Transition> transitions) {
+    public List<Request> indexRequests(String user, Instant at, List<Transition> transitions) {
+        List<Request> requests = new ArrayList<>(transitions.size());
         for (Transition transition : transitions) {
             String key = RedisKeys.segmentMembers(transition.segmentId());
-            if (transition.entering()) {
-                redis.sortedSet(String.class).zadd(key, at.toEpochMilli(), user);
-            } else {
-                redis.sortedSet(String.class).zrem(key, user);
-            }
+            requests.add(transition.entering()
+                    ? Request.cmd(Command.ZADD).arg(key).arg(at.toEpochMilli()).arg(user)
+                    : Request.cmd(Command.ZREM).arg(key).arg(user));
         }
+        return requests;
     }
 
     /** After a crash between the per-user write and the index writes: put the user back in its segments' indexes. */
     public void reassertMemberIndexes(String user, Memberships memberships) {
         memberships.since().forEach((segment, since) ->
                 redis.execute("ZADD", RedisKeys.segmentMembers(segment), "NX", String.valueOf(since.toEpochMilli()), user));
+    }
+
+    /** Removes published change records from the user's outbox. */
+    public Request acknowledgeRequest(String user, List<String> published) {
+        return ACK_OUTBOX.request(List.of(RedisKeys.outbox(user)), published);
     }
 
     static List<String> strings(Response array) {

@@ -3,12 +3,13 @@ package io.segflow.segment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.redis.RedisKeys;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -20,7 +21,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class TimeFlipScheduler {
     private static final Logger LOG = Logger.getLogger(TimeFlipScheduler.class);
-    private static final int CLAIM_BATCH = 200;
 
     private final WakeSchedule schedule;
     private final SegmentCatalog catalog;
@@ -29,51 +29,69 @@ public class TimeFlipScheduler {
     private final Duration lease;
     private final Timer lateness;
     private final Counter failures;
-    private final UserTasks users;
+    private final RedisPipeline pipeline;
+    private final Duration pollInterval;
+    private final int claimBatch;
+    private volatile Thread poller;
 
     TimeFlipScheduler(WakeSchedule schedule, SegmentCatalog catalog, EventProcessor processor, ChangePublisher changes,
                       @ConfigProperty(name = "segflow.scheduler.lease", defaultValue = "30s") Duration lease,
-                      UserTasks users, MeterRegistry metrics) {
-        this.users = users;
+                      @ConfigProperty(name = "segflow.scheduler.poll-interval", defaultValue = "250ms") Duration pollInterval,
+                      @ConfigProperty(name = "segflow.scheduler.claim-batch", defaultValue = "1000") int claimBatch,
+                      RedisPipeline pipeline, MeterRegistry metrics) {
+        this.pipeline = pipeline;
         this.schedule = schedule;
         this.catalog = catalog;
         this.processor = processor;
         this.changes = changes;
         this.lease = lease;
+        this.pollInterval = pollInterval;
+        this.claimBatch = claimBatch;
         this.lateness = metrics.timer("segflow.time.flip.lateness");
         this.failures = metrics.counter("segflow.time.flip.failures");
     }
 
-    @Scheduled(every = "${segflow.scheduler.poll-interval:250ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void pollDueWakes() throws InterruptedException {
-        catalog.refresh();
-        for (int shard = 0; shard < RedisKeys.SCHEDULE_SHARDS; shard++) {
-            List<WakeSchedule.Claim> claims;
-            try {
-                claims = schedule.claimDue(shard, System.currentTimeMillis(), lease.toMillis(), CLAIM_BATCH);
-            } catch (RuntimeException e) {
-                failures.increment();
-                LOG.warnf("Claiming due wakes of shard %d failed: %s", shard, e.getMessage());
-                continue;
+    /** Quarkus' scheduler runs jobs at most once a second; flips must not wait that long, so poll on a thread of our own. */
+    void start(@Observes StartupEvent ignored) {
+        poller = Thread.ofPlatform().name("segflow-time-flips").daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    pollDueWakes();
+                    Thread.sleep(pollInterval.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.warnf("Polling due wakes failed: %s", e.getMessage());
+                }
             }
-            // Users wake side by side (a window often ends for many users at once).
-            List<Callable<Void>> wakes = claims.stream().<Callable<Void>>map(claim -> () -> {
-                wake(claim);
-                return null;
-            }).toList();
-            for (Throwable failure : users.runAll(wakes)) {
-                // Redis or Kafka down: the claim comes back when its lease ends.
-                failures.increment();
-                LOG.warnf("Time-driven re-evaluation failed: %s", failure.getMessage());
-            }
+        });
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        if (poller != null) {
+            poller.interrupt();
         }
     }
 
-    /** Lateness: from the instant the wake was due to the moment its changes are acknowledged. */
-    private void wake(WakeSchedule.Claim claim) {
-        changes.deliver(processor.wake(claim));
-        lateness.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - claim.due())));
+    void pollDueWakes() {
+        catalog.refresh();
+        for (int shard = 0; shard < RedisKeys.SCHEDULE_SHARDS; shard++) {
+            try {
+                List<WakeSchedule.Claim> claims = schedule.claimDue(shard, System.currentTimeMillis(), lease.toMillis(), claimBatch);
+                if (claims.isEmpty()) {
+                    continue;
+                }
+                // A window often ends for many users at once: they go to Redis together, a few pipelines a wave.
+                EventProcessor.WakeWave wave = processor.wakeWave(claims);
+                changes.deliverAll(wave.deliveries());
+                pipeline.run(wave.reschedules(), WakeSchedule.rescheduleScript());
+                long done = System.currentTimeMillis();
+                claims.forEach(claim -> lateness.record(Duration.ofMillis(Math.max(0, done - claim.due()))));
+            } catch (RuntimeException e) {
+                // Redis or Kafka down: the claims come back when their lease ends.
+                failures.increment();
+                LOG.warnf("Time-driven re-evaluation of shard %d failed: %s", shard, e.getMessage());
+            }
+        }
     }
-
 }

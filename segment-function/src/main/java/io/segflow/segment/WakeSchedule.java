@@ -3,6 +3,8 @@ package io.segflow.segment;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.segflow.core.redis.LuaScripts;
 import io.segflow.core.redis.RedisKeys;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -38,6 +40,11 @@ public class WakeSchedule {
         }
     }
 
+    /** {@link #wakeNoLaterThan} as one request of a pipeline. */
+    public Request wakeRequest(String user, long wake) {
+        return Request.cmd(Command.ZADD).arg(RedisKeys.schedule(RedisKeys.scheduleShard(user))).arg("LT").arg(wake).arg(user);
+    }
+
     public List<Claim> claimDue(int shard, long nowMillis, long leaseMillis, int max) {
         Response reply = CLAIM_DUE.run(redis, List.of(RedisKeys.schedule(shard)),
                 List.of(String.valueOf(nowMillis), String.valueOf(leaseMillis), String.valueOf(max)));
@@ -50,8 +57,12 @@ public class WakeSchedule {
     }
 
     /** After a wake: the next one from a full recomputation, unless an event changed the entry meanwhile. */
-    public void reschedule(Claim claim, OptionalLong next) {
-        RESCHEDULE.run(redis, List.of(RedisKeys.schedule(RedisKeys.scheduleShard(claim.user()))),
+    public Request rescheduleRequest(Claim claim, OptionalLong next) {
+        return RESCHEDULE.request(List.of(RedisKeys.schedule(RedisKeys.scheduleShard(claim.user()))),
                 List.of(claim.user(), String.valueOf(claim.lease()), next.isPresent() ? String.valueOf(next.getAsLong()) : ""));
+    }
+
+    static LuaScript rescheduleScript() {
+        return RESCHEDULE;
     }
 }
