@@ -46,7 +46,9 @@ public final class NodeTools {
             Optional<Path> npm = onPath("npm");
             assumeTrue(npm.isPresent(), "npm is not installed: skipping");
             Process install = new ProcessBuilder(List.of(npm.get().toString(), "install", "--no-audit", "--no-fund"))
-                    .directory(target.toFile()).inheritIO().start();
+                    // Never to this JVM's own stdout: surefire reads it as its channel and fails the fork.
+                    .directory(target.toFile()).redirectErrorStream(true)
+                    .redirectOutput(target.resolve("npm-install.log").toFile()).start();
             boolean done = install.waitFor(5, TimeUnit.MINUTES);
             assumeTrue(done && install.exitValue() == 0, "npm could not install playwright-core: skipping");
         }

@@ -3,10 +3,12 @@ package io.segflow.core.event;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A normalized event as it travels on {@code segflow.events} (schema version {@link #SCHEMA_VERSION}).
- * Segment's {@code context}, {@code traits}, {@code properties} and {@code integrations} are carried through untouched.
+ * Segment's {@code context}, {@code traits}, {@code properties} and {@code integrations} are carried through untouched;
+ * {@code context} and {@code integrations}, which no segment reads, stay JSON trees so ingest never converts them.
  */
 public record Event(
         int schema,
@@ -20,8 +22,8 @@ public record Event(
         String previousId,
         Map<String, Object> traits,
         Map<String, Object> properties,
-        Map<String, Object> context,
-        Map<String, Object> integrations,
+        JsonNode context,
+        JsonNode integrations,
         Instant timestamp,
         Instant originalTimestamp,
         Instant sentAt,

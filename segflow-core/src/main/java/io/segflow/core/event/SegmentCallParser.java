@@ -237,19 +237,19 @@ public final class SegmentCallParser {
         return JsonMaps.toMap(node);
     }
 
-    /** The item's object over the batch's: keys of the item win, the batch fills in the rest. */
-    private static Map<String, Object> merged(JsonNode call, String field, JsonNode batchLevel) {
+    /** The item's object over the batch's: keys of the item win, the batch fills in the rest. Kept as a tree. */
+    private static JsonNode merged(JsonNode call, String field, JsonNode batchLevel) {
         JsonNode own = call.get(field);
         if (own != null && !own.isNull() && !own.isObject()) {
             throw new InvalidEventException(field, "must be a JSON object");
         }
         if (batchLevel == null || !batchLevel.isObject()) {
-            return object(call, field);
+            return own == null || own.isNull() ? null : own;
         }
         ObjectNode result = ((ObjectNode) batchLevel).deepCopy();
         if (own != null && own.isObject()) {
             result.setAll((ObjectNode) own);
         }
-        return JsonMaps.toMap(result);
+        return result;
     }
 }
