@@ -15,6 +15,7 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.segflow.core.Topics;
 import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.EmbeddedKafka;
 import io.segflow.testkit.TopicReader;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +100,7 @@ class KafkaOutageTest {
     @Test
     @Order(2)
     void brokerDownMeans503WithRetryAfterAndOverloadMeans429ThenRecovery() throws Exception {
-        StoppableKafka kafka = StoppableKafka.instance();
+        EmbeddedKafka kafka = StoppableKafka.instance();
         kafka.stopBroker();
         try {
             track("user-" + UUID.randomUUID()).then()

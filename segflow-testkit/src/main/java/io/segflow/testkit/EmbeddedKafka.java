@@ -38,6 +38,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         return cluster.bootstrapServers();
     }
 
+    /** Stops the broker (the controller stays), for outage tests; {@link #startBroker()} brings it back on the same port. */
+    public void stopBroker() {
+        cluster.brokers().values().forEach(kafka.server.BrokerServer::shutdown);
+    }
+
+    public void startBroker() throws Exception {
+        cluster.brokers().values().forEach(kafka.server.BrokerServer::startup);
+        cluster.waitForReadyBrokers();
+    }
+
     @Override
     public void close() throws Exception {
         cluster.close();
