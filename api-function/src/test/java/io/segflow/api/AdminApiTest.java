@@ -127,10 +127,19 @@ class AdminApiTest {
         String user = newId("profile");
         profile(user, Map.of("add_to_cart", 2L), Map.of("plan", "\"pro\"", "seats", "5"));
         redis.hash(String.class).hset(RedisKeys.members(user), Map.of("carts", "1795600000000", RedisKeys.VERSION_FIELD, "1"));
+        long now = System.currentTimeMillis();
+        redis.hash(String.class).hset(RedisKeys.profile(user), Map.of(
+                ProfileFields.aggregate("purchase", "revenue"), "2 30.0 10.0 20.0",
+                ProfileFields.SCORE, "8.0 " + now,
+                ProfileFields.FIRST_SEEN, "1795600000000", ProfileFields.LAST_SEEN, Long.toString(now)));
         admin().when().get("/v1/users/" + user + "/profile")
                 .then().statusCode(200)
                 .body("traits.plan", equalTo("pro")).body("traits.seats", equalTo(5))
                 .body("counts.add_to_cart", equalTo(2))
+                .body("aggregates.'purchase.revenue'.sum", equalTo(30.0f))
+                .body("aggregates.'purchase.revenue'.max", equalTo(20.0f))
+                .body("score", org.hamcrest.Matchers.both(org.hamcrest.Matchers.greaterThan(7.0f)).and(org.hamcrest.Matchers.lessThanOrEqualTo(8.0f)))
+                .body("firstSeen", equalTo("2026-11-25T09:46:40Z"))
                 .body("segments.id", contains("carts")).body("version", equalTo(1));
         given().when().get("/v1/users/" + user + "/profile").then().statusCode(401);
     }

@@ -6,6 +6,8 @@ import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState.Membership;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.json.Json;
+import io.segflow.core.profile.Aggregate;
+import io.segflow.core.profile.Profile;
 import io.segflow.core.redis.RedisCodec;
 import io.segflow.core.redis.RedisKeys;
 import jakarta.ws.rs.DELETE;
@@ -15,6 +17,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +29,10 @@ import java.util.TreeMap;
 @Produces(MediaType.APPLICATION_JSON)
 public class UsersAdminResource {
 
-    /** A thin view of the Redis profile; issue 4 adds aggregates and score here. */
+    /** What segments read about a user: traits, counts, aggregates, seen times, the score as of now, memberships. */
     public record UserProfile(String userId, Map<String, JsonNode> traits, Map<String, Long> counts,
-                              List<Membership> segments, long version) {
+                              Map<String, Aggregate> aggregates, Instant firstSeen, Instant lastSeen,
+                              Map<String, Instant> lastSeenByEvent, double score, List<Membership> segments, long version) {
     }
 
     private final UserState state;
@@ -50,9 +54,12 @@ public class UsersAdminResource {
             profilePairs.add(field);
             profilePairs.add(value);
         });
-        Map<String, Long> counts = new TreeMap<>(RedisCodec.profile(userId, profilePairs, List.of()).counts());
+        Profile profile = RedisCodec.profile(userId, profilePairs, List.of());
         UserSegments segments = state.segmentsFor(Reader.unrestricted(userId));
-        return new UserProfile(userId, traits, counts, segments.segments(), segments.version());
+        boolean seen = profile.totalEvents() > 0;
+        return new UserProfile(userId, traits, new TreeMap<>(profile.counts()), profile.aggregates(),
+                seen ? profile.firstSeen() : null, seen ? profile.lastSeen() : null, profile.lastSeenByEvent(),
+                profile.score(state.scoring(), System.currentTimeMillis()), segments.segments(), segments.version());
     }
 
     /** GDPR erasure: profile, memberships, member indexes and dedup state; publishes an exit per membership. */

@@ -99,6 +99,20 @@ public final class Profile {
         return counts.getOrDefault(event, 0L);
     }
 
+    /** Lifetime aggregates of numeric properties, keyed {@code event.property}, for admin views. */
+    public Map<String, Aggregate> aggregates() {
+        Map<String, Aggregate> view = new java.util.TreeMap<>();
+        aggregates.forEach((key, aggregate) -> view.put(key.replace(ProfileFields.SEP, '.'), aggregate));
+        return view;
+    }
+
+    /** When each event (of those segments read) was last seen, for admin views. */
+    public Map<String, Instant> lastSeenByEvent() {
+        Map<String, Instant> view = new java.util.TreeMap<>();
+        lastSeen.forEach((event, millis) -> view.put(event, Instant.ofEpochMilli(millis)));
+        return view;
+    }
+
     public long count(String event, Window window, long nowMillis) {
         TreeMap<Long, Long> buckets = windowCounts.get(window.granularity().code() + ProfileFields.SEP + event);
         if (buckets == null) {
