@@ -53,25 +53,9 @@ public class EventProcessor {
     public record Delivery(String user, List<String> records) {
     }
 
+    /** One event: a wave of one. */
     public Delivery process(Event event, ProfileStore.Position position) {
-        SegmentCatalog.Current current = catalog.current();
-        long now = System.currentTimeMillis();
-        ProfileStore.Snapshot snapshot = profiles.apply(event,
-                ProfileUpdate.operations(event, current.index().needs(), current.scoring(), now), position);
-        String user = event.profileKey();
-        if (!snapshot.applied()) {
-            // Applied before (a redelivery after a crash, or an SDK retry): evaluate anyway, so that changes a
-            // crash kept from being stored or indexed still happen; the diff against stored state finds no
-            // transition twice.
-            duplicates.increment();
-            profiles.reassertMemberIndexes(user, snapshot.memberships());
-        }
-        SegmentEngine.Outcome outcome = engine.onEvent(current.index(), current.scoring(), snapshot.profile(),
-                snapshot.memberships(), event, now);
-        schedule.wakeNoLaterThan(user, outcome.nextWake());
-        return store(user, snapshot, outcome.transitions(), SegmentChange.causedByEvent(event.messageId()),
-                memberships -> engine.onEvent(current.index(), current.scoring(), snapshot.profile(), memberships, event, now)
-                        .transitions());
+        return processWave(List.of(new Positioned(event, position))).get(0);
     }
 
     /** An event with the Kafka position it came from. */
@@ -102,6 +86,9 @@ public class EventProcessor {
             String user = event.profileKey();
             ProfileStore.Snapshot snapshot = ProfileStore.snapshotOf(user, applied.get(i));
             if (!snapshot.applied()) {
+                // Applied before (a redelivery after a crash, or an SDK retry): evaluate anyway, so that changes a
+                // crash kept from being stored or indexed still happen; the diff against stored state finds no
+                // transition twice.
                 duplicates.increment();
                 profiles.reassertMemberIndexes(user, snapshot.memberships());
             }

@@ -56,10 +56,6 @@ public class ProfileStore {
      * Applies the operations unless this user already applied the record at {@code position} or an event with
      * the same messageId within the dedup window; the dedup marker, the update and the position are one step.
      */
-    public Snapshot apply(Event event, List<ProfileOp> operations, Position position) {
-        return snapshotOf(event.profileKey(), pipeline.run(List.of(applyRequest(event, operations, position)), APPLY_EVENT).get(0));
-    }
-
     public Request applyRequest(Event event, List<ProfileOp> operations, Position position) {
         String user = event.profileKey();
         List<String> traitArgs = RedisCodec.traitArguments(event.traits());

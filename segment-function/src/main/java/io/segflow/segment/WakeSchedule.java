@@ -32,15 +32,7 @@ public class WakeSchedule {
         this.redis = redis;
     }
 
-    /** After an event: keep the earlier of the wake already set and this one. */
-    public void wakeNoLaterThan(String user, OptionalLong wake) {
-        if (wake.isPresent()) {
-            redis.execute("ZADD", RedisKeys.schedule(RedisKeys.scheduleShard(user)), "LT",
-                    String.valueOf(wake.getAsLong()), user);
-        }
-    }
-
-    /** {@link #wakeNoLaterThan} as one request of a pipeline. */
+    /** After an event: keep the earlier of the wake already set and this one (ZADD LT). */
     public Request wakeRequest(String user, long wake) {
         return Request.cmd(Command.ZADD).arg(RedisKeys.schedule(RedisKeys.scheduleShard(user))).arg("LT").arg(wake).arg(user);
     }

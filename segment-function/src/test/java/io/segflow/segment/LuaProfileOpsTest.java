@@ -44,6 +44,9 @@ class LuaProfileOpsTest {
     @Inject
     RedisDataSource redis;
 
+    @Inject
+    RedisPipeline pipeline;
+
     @Test
     void luaAndJavaApplyTheSameOperations() {
         RuleCompiler compiler = new RuleCompiler();
@@ -66,7 +69,7 @@ class LuaProfileOpsTest {
                         null, properties, null, null, at, null, null, at, "test");
                 List<ProfileOp> ops = ProfileUpdate.operations(event, index.needs(), SCORING, clock);
                 ops.forEach(op -> op.applyTo(expected));
-                store.apply(event, ops, new ProfileStore.Position(0, i));
+                pipeline.run(List.of(store.applyRequest(event, ops, new ProfileStore.Position(0, i))), ProfileStore.APPLY_EVENT);
             }
             Map<String, String> actual = new HashMap<>(redis.hash(String.class).hgetall(RedisKeys.profile(user)));
             actual.keySet().removeIf(field -> field.startsWith("o"));
