@@ -81,13 +81,16 @@ public final class ProfileUpdate {
 
     /** Drop buckets no window can count any more (of every granularity: a deleted segment's buckets go too). */
     static List<ProfileOp> trims(ProfileNeeds needs, long nowMillis) {
-        List<ProfileOp> trims = new ArrayList<>();
+        java.util.LinkedHashMap<String, Long> prefixes = new java.util.LinkedHashMap<>();
         for (Granularity granularity : Granularity.values()) {
             long retention = needs.retentionMillis.getOrDefault(granularity, 0L);
             long keepFrom = granularity.bucketOf(nowMillis - retention);
-            trims.add(new ProfileOp.TrimBuckets(ProfileFields.bucketPrefix("w", granularity), keepFrom));
-            trims.add(new ProfileOp.TrimBuckets(ProfileFields.bucketPrefix("x", granularity), keepFrom));
+            prefixes.put(ProfileFields.bucketPrefix("w", granularity), keepFrom);
+            prefixes.put(ProfileFields.bucketPrefix("x", granularity), keepFrom);
         }
-        return trims;
+        return List.of(new ProfileOp.TrimBuckets(Math.floorDiv(nowMillis, TRIM_PERIOD_MILLIS), prefixes));
     }
+
+    /** Trims run at most once a minute per user: buckets may outlive their windows by up to a minute. */
+    private static final long TRIM_PERIOD_MILLIS = 60_000;
 }

@@ -15,6 +15,7 @@ package io.segflow.core.profile;
  * v|e|p          last value of property p of event e: "millis json"
  * S              engagement score: "value asOfMillis"
  * o|partition    last applied Kafka offset of that partition (exactly-once)
+ * T              minute of the last bucket trim
  * </pre>
  */
 public final class ProfileFields {
@@ -22,6 +23,7 @@ public final class ProfileFields {
     public static final String FIRST_SEEN = "F";
     public static final String LAST_SEEN = "L";
     public static final String SCORE = "S";
+    public static final String LAST_TRIM = "T";
 
     private ProfileFields() {
     }

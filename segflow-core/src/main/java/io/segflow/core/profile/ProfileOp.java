@@ -88,15 +88,32 @@ public sealed interface ProfileOp {
         }
     }
 
-    /** Deletes the buckets of one granularity that no window can count any more. */
-    record TrimBuckets(String prefix, long keepFromBucket) implements ProfileOp {
+    /**
+     * Deletes the buckets no window can count any more, at most once per {@code period} (a minute): scanning the
+     * hash's fields is the costly part of an update, and a bucket kept a minute longer changes no result.
+     *
+     * @param prefixes bucket field prefixes ({@code w|g|}, {@code x|g|}), each with the first bucket to keep
+     */
+    record TrimBuckets(long period, java.util.LinkedHashMap<String, Long> prefixes) implements ProfileOp {
         public List<String> arguments() {
-            return List.of("TRIM", prefix, Long.toString(keepFromBucket));
+            List<String> args = new java.util.ArrayList<>(3 + 2 * prefixes.size());
+            args.add("TRIM");
+            args.add(Long.toString(period));
+            args.add(Integer.toString(prefixes.size()));
+            prefixes.forEach((prefix, keepFrom) -> {
+                args.add(prefix);
+                args.add(Long.toString(keepFrom));
+            });
+            return args;
         }
 
         public void applyTo(Map<String, String> hash) {
-            hash.keySet().removeIf(field -> field.startsWith(prefix)
-                    && Long.parseLong(field.substring(field.lastIndexOf(ProfileFields.SEP) + 1)) < keepFromBucket);
+            if (Long.toString(period).equals(hash.get(ProfileFields.LAST_TRIM))) {
+                return;
+            }
+            hash.put(ProfileFields.LAST_TRIM, Long.toString(period));
+            hash.keySet().removeIf(field -> prefixes.entrySet().stream().anyMatch(trim -> field.startsWith(trim.getKey())
+                    && Long.parseLong(field.substring(field.lastIndexOf(ProfileFields.SEP) + 1)) < trim.getValue()));
         }
     }
 }

@@ -3,7 +3,8 @@
 -- KEYS: 1 seen marker, 2 profile, 3 traits, 4 members, 5 outbox (all of one user: one hash tag)
 -- ARGV: 1 dedup TTL seconds, 2 offset field ('' when not from Kafka), 3 offset, 4 number of trait arguments,
 --       then trait name / JSON value pairs, then profile operations (see io.segflow.core.profile.ProfileOp):
---       INCR f | AGG f value | MIN f ms | MAX f ms | LAST f ms json | SCORE f ms weight halfLifeMs | TRIM prefix keepFrom
+--       INCR f | AGG f value | MIN f ms | MAX f ms | LAST f ms json | SCORE f ms weight halfLifeMs |
+--       TRIM period n (prefix keepFrom){n}   (at most once per period: field 'T' holds the last one)
 -- Returns: { applied (1 or 0), profile pairs, traits pairs, members pairs, outbox records not yet published }
 local profile = KEYS[2]
 local applied = 1
@@ -80,8 +81,14 @@ if applied == 1 then
       redis.call('HSET', profile, field, num(value) .. ' ' .. string.format('%d', asOf))
       i = i + 5
     elseif op == 'TRIM' then
-      trims[#trims + 1] = { field, tonumber(ARGV[i + 2]) }
-      i = i + 3
+      local n = tonumber(ARGV[i + 2])
+      if redis.call('HGET', profile, 'T') ~= field then
+        redis.call('HSET', profile, 'T', field)
+        for k = 0, n - 1 do
+          trims[#trims + 1] = { ARGV[i + 3 + 2 * k], tonumber(ARGV[i + 4 + 2 * k]) }
+        end
+      end
+      i = i + 3 + 2 * n
     else
       return redis.error_reply('unknown profile operation ' .. tostring(op))
     end
