@@ -1,6 +1,7 @@
 package io.segflow.testkit;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /** A one-node KRaft broker (combined broker and controller) inside the test JVM. */
@@ -12,6 +13,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start() {
+        // A broker that hits a fault while the JVM shuts down (its log dirs already gone, say) calls Exit.halt(1):
+        // in a test JVM that turns green tests into a failed fork. Let it report, never end the JVM.
+        Exit.setExitProcedure((status, message) -> System.err.println("embedded Kafka asked to exit(" + status + "): " + message));
+        Exit.setHaltProcedure((status, message) -> System.err.println("embedded Kafka asked to halt(" + status + "): " + message));
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setCombined(true)
