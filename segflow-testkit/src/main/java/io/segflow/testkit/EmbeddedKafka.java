@@ -1,8 +1,8 @@
 package io.segflow.testkit;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
 
 /** A one-node KRaft broker (combined broker and controller) inside the test JVM. */
 public final class EmbeddedKafka implements AutoCloseable {
