@@ -33,7 +33,6 @@ public class ProfileStore {
 
     /** Where a record came from, so that a redelivery is recognised: -1 partition when not from Kafka. */
     public record Position(int partition, long offset) {
-        public static final Position NONE = new Position(-1, -1);
     }
 
     static final LuaScript APPLY_EVENT = new LuaScript(LuaScripts.APPLY_EVENT);

@@ -1,6 +1,5 @@
 package io.segflow.segment;
 
-import io.quarkus.redis.datasource.RedisDataSource;
 import io.segflow.core.redis.LuaScripts;
 import io.segflow.core.redis.RedisKeys;
 import io.vertx.mutiny.redis.client.Command;
@@ -24,12 +23,12 @@ public class WakeSchedule {
     }
 
     private static final LuaScript CLAIM_DUE = new LuaScript(LuaScripts.CLAIM_DUE);
-    private static final LuaScript RESCHEDULE = new LuaScript(LuaScripts.RESCHEDULE);
+    static final LuaScript RESCHEDULE = new LuaScript(LuaScripts.RESCHEDULE);
 
-    private final RedisDataSource redis;
+    private final RedisPipeline pipeline;
 
-    WakeSchedule(RedisDataSource redis) {
-        this.redis = redis;
+    WakeSchedule(RedisPipeline pipeline) {
+        this.pipeline = pipeline;
     }
 
     /** After an event: keep the earlier of the wake already set and this one (ZADD LT). */
@@ -38,8 +37,8 @@ public class WakeSchedule {
     }
 
     public List<Claim> claimDue(int shard, long nowMillis, long leaseMillis, int max) {
-        Response reply = CLAIM_DUE.run(redis, List.of(RedisKeys.schedule(shard)),
-                List.of(String.valueOf(nowMillis), String.valueOf(leaseMillis), String.valueOf(max)));
+        Response reply = pipeline.run(List.of(CLAIM_DUE.request(List.of(RedisKeys.schedule(shard)),
+                List.of(String.valueOf(nowMillis), String.valueOf(leaseMillis), String.valueOf(max)))), CLAIM_DUE).get(0);
         List<Claim> claims = new ArrayList<>();
         for (int i = 0; i + 2 < reply.size(); i += 3) {
             claims.add(new Claim(reply.get(i).toString(), Long.parseLong(reply.get(i + 1).toString()),
@@ -52,9 +51,5 @@ public class WakeSchedule {
     public Request rescheduleRequest(Claim claim, OptionalLong next) {
         return RESCHEDULE.request(List.of(RedisKeys.schedule(RedisKeys.scheduleShard(claim.user()))),
                 List.of(claim.user(), String.valueOf(claim.lease()), next.isPresent() ? String.valueOf(next.getAsLong()) : ""));
-    }
-
-    static LuaScript rescheduleScript() {
-        return RESCHEDULE;
     }
 }

@@ -34,8 +34,4 @@ public record Scoring(Duration halfLife, Map<String, Double> weights) {
         double halfLives = Math.log(value / threshold) / Math.log(2);
         return java.util.OptionalLong.of(asOfMillis + (long) Math.ceil(halfLives * halfLife.toMillis()));
     }
-
-    public static Duration parseHalfLife(String text) {
-        return java.time.Duration.ofMillis(Window.parseLength(text));
-    }
 }
