@@ -10,12 +10,15 @@ import io.segflow.core.event.SegmentLimits;
 import io.segflow.core.event.SegmentRequest;
 import io.segflow.core.event.SegmentRequestReader;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -54,6 +57,7 @@ public class CollectorResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> collect(@PathParam("call") String call,
                                  @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                 @Context HttpServerRequest http,
                                  byte[] body) {
         Instant receivedAt = Instant.now();
         Optional<EventType> type = CALLS.get(call);
@@ -83,12 +87,19 @@ public class CollectorResource {
         }
         ParsedCalls calls;
         try {
-            BatchDefaults defaults = batch ? BatchDefaults.of(request.envelope()) : BatchDefaults.NONE;
+            BatchDefaults defaults = (batch ? BatchDefaults.of(request.envelope()) : BatchDefaults.NONE)
+                    .withClientIp(clientIp(http));
             calls = SegmentCallParser.parseAll(request.calls(), type.orElse(null), defaults, receivedAt, source.get());
         } catch (InvalidEventException e) {
             return now(Answer.invalid(e.field(), e.reason()));
         }
         return intake.accept(new Intake.Origin("/v1/" + call, source.get(), receivedAt, request.envelope()), calls);
+    }
+
+    /** The caller's address; behind a proxy it is the X-Forwarded-For client when quarkus.http.proxy trusts the proxy. */
+    private static String clientIp(HttpServerRequest http) {
+        SocketAddress address = http == null ? null : http.remoteAddress();
+        return address == null ? null : address.hostAddress();
     }
 
     private static Uni<Response> now(Response response) {

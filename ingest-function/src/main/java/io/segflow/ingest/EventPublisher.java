@@ -7,6 +7,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import io.segflow.core.event.RejectedEvent;
 import io.segflow.core.json.Json;
 import jakarta.annotation.PreDestroy;
@@ -38,7 +39,6 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  */
 @ApplicationScoped
 public class EventPublisher {
-    private static final ObjectWriter EVENT_WRITER = Json.MAPPER.writerFor(Event.class);
     private static final ObjectWriter REJECTED_WRITER = Json.MAPPER.writerFor(RejectedEvent.class);
     private static final TextMapSetter<List<Header>> HEADER_SETTER =
             (headers, name, value) -> headers.add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
@@ -77,7 +77,7 @@ public class EventPublisher {
         try {
             for (Event event : accepted) {
                 producer.send(new ProducerRecord<>(Topics.EVENTS, null, event.profileKey(),
-                        EVENT_WRITER.writeValueAsBytes(event), trace), acks);
+                        EventRecords.write(event), trace), acks);
                 sent++;
                 if (acks.failed()) {
                     break;

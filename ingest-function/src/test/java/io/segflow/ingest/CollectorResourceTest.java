@@ -155,6 +155,29 @@ class CollectorResourceTest {
     }
 
     @Test
+    void contextIpIsTheCallersAddressUnlessTheCallOrBatchNamesOne() {
+        given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                .body("{\"batch\":["
+                        + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"a\",\"context\":{\"locale\":\"fr\"}},"
+                        + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"b\"},"
+                        + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"c\",\"context\":{\"ip\":\"10.9.9.9\"}}]}")
+                .when().post("/v1/batch")
+                .then().statusCode(200);
+        // The tests trust the loopback proxy: its X-Forwarded-For names the browser.
+        given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                .header("X-Forwarded-For", "203.0.113.7, 127.0.0.1")
+                .body("{\"userId\":\"" + user + "\",\"event\":\"d\"}")
+                .when().post("/v1/track")
+                .then().statusCode(200);
+
+        List<JsonNode> written = valuesOf(events, user, 4);
+        assertThat(written.get(0).get("context").toString()).isEqualTo("{\"locale\":\"fr\",\"ip\":\"127.0.0.1\"}");
+        assertThat(written.get(1).get("context").get("ip").asText()).isEqualTo("127.0.0.1");
+        assertThat(written.get(2).get("context").get("ip").asText()).isEqualTo("10.9.9.9");
+        assertThat(written.get(3).get("context").get("ip").asText()).isEqualTo("203.0.113.7");
+    }
+
+    @Test
     void recordsAreKeyedByUserIdElseAnonymousId() {
         String anonymous = "anon-" + UUID.randomUUID();
         given().auth().preemptive().basic("dev-write-key", "")

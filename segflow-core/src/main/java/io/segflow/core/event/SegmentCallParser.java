@@ -1,11 +1,11 @@
 package io.segflow.core.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.segflow.core.json.Json;
+import io.segflow.core.json.IsoInstants;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +23,16 @@ public final class SegmentCallParser {
     public static final int MAX_MESSAGE_ID_LENGTH = 99;
     public static final int MAX_EVENT_NAME_LENGTH = 200;
 
-    /** What a batch sets for all of its items; items win over it. */
-    public record BatchDefaults(JsonNode context, JsonNode integrations, Instant sentAt) {
-        public static final BatchDefaults NONE = new BatchDefaults(null, null, null);
+    /**
+     * What a request sets for all of its calls; a call's own fields win. {@code clientIp} is the address the request
+     * came from: it fills {@code context.ip} when neither the call nor the batch set it, as Segment does.
+     */
+    public record BatchDefaults(JsonNode context, JsonNode integrations, Instant sentAt, String clientIp) {
+        public static final BatchDefaults NONE = new BatchDefaults(null, null, null, null);
+
+        public BatchDefaults withClientIp(String ip) {
+            return new BatchDefaults(context, integrations, sentAt, ip);
+        }
 
         /** The batch envelope's {@code context}, {@code integrations} and {@code sentAt}, checked. */
         public static BatchDefaults of(JsonNode envelope) {
@@ -35,7 +42,7 @@ public final class SegmentCallParser {
                     throw new InvalidEventException(field, "must be a JSON object");
                 }
             }
-            return new BatchDefaults(envelope.get("context"), envelope.get("integrations"), instant(envelope, "sentAt"));
+            return new BatchDefaults(envelope.get("context"), envelope.get("integrations"), instant(envelope, "sentAt"), null);
         }
     }
 
@@ -118,7 +125,7 @@ public final class SegmentCallParser {
                 previousId,
                 object(call, "traits"),
                 object(call, "properties"),
-                merged(call, "context", defaults.context()),
+                withClientIp(merged(call, "context", defaults.context()), defaults.clientIp()),
                 merged(call, "integrations", defaults.integrations()),
                 correctedTimestamp(original, sentAt, receivedAt),
                 original,
@@ -216,13 +223,9 @@ public final class SegmentCallParser {
             throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
         }
         try {
-            return OffsetDateTime.parse(node.asText()).toInstant();
+            return IsoInstants.parse(node.asText());
         } catch (DateTimeParseException e) {
-            try {
-                return Instant.parse(node.asText());
-            } catch (DateTimeParseException again) {
-                throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
-            }
+            throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
         }
     }
 
@@ -235,6 +238,16 @@ public final class SegmentCallParser {
             throw new InvalidEventException(field, "must be a JSON object");
         }
         return JsonMaps.toMap(node);
+    }
+
+    /** The context with {@code ip} set to the request's address unless it names one already. */
+    private static JsonNode withClientIp(JsonNode context, String clientIp) {
+        if (clientIp == null || (context != null && context.has("ip"))) {
+            return context;
+        }
+        ObjectNode result = context == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) context;
+        result.put("ip", clientIp);
+        return result;
     }
 
     /** The item's object over the batch's: keys of the item win, the batch fills in the rest. Kept as a tree. */

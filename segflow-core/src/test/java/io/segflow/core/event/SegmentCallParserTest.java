@@ -46,7 +46,7 @@ class SegmentCallParserTest {
 
     @Test
     void batchItemsTakeTheirTypeAndMergeBatchContext() throws Exception {
-        BatchDefaults defaults = new BatchDefaults(json("{\"ip\":\"1.2.3.4\",\"locale\":\"de\"}"), null, null);
+        BatchDefaults defaults = new BatchDefaults(json("{\"ip\":\"1.2.3.4\",\"locale\":\"de\"}"), null, null, "9.9.9.9");
         Event event = SegmentCallParser.parse(json("{\"type\":\"identify\",\"userId\":\"u1\",\"traits\":{\"plan\":\"pro\"},"
                 + "\"context\":{\"locale\":\"fr\"}}"), null, defaults, RECEIVED, "web");
         assertThat(event.type()).isEqualTo("identify");
