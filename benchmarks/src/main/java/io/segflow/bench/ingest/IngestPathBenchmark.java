@@ -36,12 +36,25 @@ import org.openjdk.jmh.infra.Blackhole;
 @State(Scope.Benchmark)
 public class IngestPathBenchmark {
     private final byte[] body = RealisticEvents.batch(100).getBytes(StandardCharsets.UTF_8);
+    private final byte[] scalarsOnly = RealisticEvents.batch(100).replaceAll("\"(properties|context)\":\\{(\\{[^}]*}|[^{}])*},", "")
+            .getBytes(StandardCharsets.UTF_8);
     private final Instant receivedAt = Instant.parse("2026-11-26T10:00:02Z");
 
     /** Read, normalize and serialize the 100 calls: what ingest's CPU does per request. */
     @Benchmark
     public void batchOf100(Blackhole sink) throws Exception {
         SegmentRequest request = SegmentRequestReader.read(body, true);
+        ParsedCalls calls = SegmentCallParser.parseAll(request.calls(), null, BatchDefaults.of(request.envelope()),
+                receivedAt, "web");
+        for (Event event : calls.accepted()) {
+            sink.consume(EventRecords.write(event));
+        }
+    }
+
+    /** The same calls without their properties and context: what the pass-through objects cost. */
+    @Benchmark
+    public void batchOf100WithoutObjects(Blackhole sink) throws Exception {
+        SegmentRequest request = SegmentRequestReader.read(scalarsOnly, true);
         ParsedCalls calls = SegmentCallParser.parseAll(request.calls(), null, BatchDefaults.of(request.envelope()),
                 receivedAt, "web");
         for (Event event : calls.accepted()) {

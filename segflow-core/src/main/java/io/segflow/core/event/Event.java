@@ -3,12 +3,11 @@ package io.segflow.core.event;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
 import java.util.Map;
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A normalized event as it travels on {@code segflow.events} (schema version {@link #SCHEMA_VERSION}).
- * Segment's {@code context}, {@code traits}, {@code properties} and {@code integrations} are carried through untouched;
- * {@code context} and {@code integrations}, which no segment reads, stay JSON trees so ingest never converts them.
+ * Segment's {@code context}, {@code traits}, {@code properties} and {@code integrations} are carried through untouched:
+ * in ingest they are {@link RawJsonObject}s, the bytes of the request, written into the record as they came.
  */
 public record Event(
         int schema,
@@ -22,8 +21,8 @@ public record Event(
         String previousId,
         Map<String, Object> traits,
         Map<String, Object> properties,
-        JsonNode context,
-        JsonNode integrations,
+        Map<String, Object> context,
+        Map<String, Object> integrations,
         Instant timestamp,
         Instant originalTimestamp,
         Instant sentAt,

@@ -2,7 +2,6 @@ package io.segflow.core.event;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.segflow.core.json.IsoInstants;
 import io.segflow.core.json.Json;
@@ -20,7 +19,8 @@ import java.util.Map;
  * <p>Ingest writes one per accepted call, so {@link #write} drives the generator itself instead of going through
  * Jackson's bean and map serializers (reflection, a serializer lookup per map value, {@code DateTimeFormatter}):
  * about half of ingest's CPU went there. The output is exactly what {@code Json.MAPPER} writes for an {@code Event}
- * (same field order, nulls left out, ISO instants); a test holds the two together.
+ * (same field order, nulls left out, ISO instants), except that the objects ingest carries through
+ * ({@link RawJsonObject}) are copied as they arrived; tests hold the two together.
  */
 public final class EventRecords {
     private static final ObjectReader READER = Json.MAPPER.readerFor(Event.class);
@@ -43,8 +43,8 @@ public final class EventRecords {
             text(json, "previousId", event.previousId());
             map(json, "traits", event.traits());
             map(json, "properties", event.properties());
-            tree(json, "context", event.context());
-            tree(json, "integrations", event.integrations());
+            map(json, "context", event.context());
+            map(json, "integrations", event.integrations());
             instant(json, "timestamp", event.timestamp());
             instant(json, "originalTimestamp", event.originalTimestamp());
             instant(json, "sentAt", event.sentAt());
@@ -73,13 +73,6 @@ public final class EventRecords {
         }
     }
 
-    private static void tree(JsonGenerator json, String field, JsonNode value) throws IOException {
-        if (value != null) {
-            json.writeFieldName(field);
-            Json.MAPPER.writeTree(json, value);
-        }
-    }
-
     private static void map(JsonGenerator json, String field, Map<String, Object> value) throws IOException {
         if (value != null) {
             json.writeFieldName(field);
@@ -98,6 +91,7 @@ public final class EventRecords {
             case Boolean bool -> json.writeBoolean(bool);
             case BigDecimal number -> json.writeNumber(number);
             case BigInteger number -> json.writeNumber(number);
+            case RawJsonObject raw -> raw.writeTo(json);
             case Map<?, ?> map -> {
                 json.writeStartObject();
                 for (Map.Entry<?, ?> entry : map.entrySet()) {

@@ -1,13 +1,13 @@
 package io.segflow.core.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import io.segflow.core.json.IsoInstants;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -229,10 +229,14 @@ public final class SegmentCallParser {
         }
     }
 
+    /** A carried-through object: as the reader kept it (raw bytes), or as a map when it came as a tree. */
     private static Map<String, Object> object(JsonNode call, String field) {
         JsonNode node = call.get(field);
         if (node == null || node.isNull()) {
             return null;
+        }
+        if (node instanceof POJONode pojo && pojo.getPojo() instanceof RawJsonObject raw) {
+            return raw;
         }
         if (!node.isObject()) {
             throw new InvalidEventException(field, "must be a JSON object");
@@ -241,27 +245,27 @@ public final class SegmentCallParser {
     }
 
     /** The context with {@code ip} set to the request's address unless it names one already. */
-    private static JsonNode withClientIp(JsonNode context, String clientIp) {
-        if (clientIp == null || (context != null && context.has("ip"))) {
+    private static Map<String, Object> withClientIp(Map<String, Object> context, String clientIp) {
+        if (clientIp == null || (context != null && context.containsKey("ip"))) {
             return context;
         }
-        ObjectNode result = context == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) context;
+        if (context instanceof RawJsonObject raw) {
+            return raw.withStringIfAbsent("ip", clientIp);
+        }
+        Map<String, Object> result = context == null ? new LinkedHashMap<>() : new LinkedHashMap<>(context);
         result.put("ip", clientIp);
         return result;
     }
 
-    /** The item's object over the batch's: keys of the item win, the batch fills in the rest. Kept as a tree. */
-    private static JsonNode merged(JsonNode call, String field, JsonNode batchLevel) {
-        JsonNode own = call.get(field);
-        if (own != null && !own.isNull() && !own.isObject()) {
-            throw new InvalidEventException(field, "must be a JSON object");
-        }
+    /** The item's object over the batch's: keys of the item win, the batch fills in the rest. */
+    private static Map<String, Object> merged(JsonNode call, String field, JsonNode batchLevel) {
+        Map<String, Object> own = object(call, field);
         if (batchLevel == null || !batchLevel.isObject()) {
-            return own == null || own.isNull() ? null : own;
+            return own;
         }
-        ObjectNode result = ((ObjectNode) batchLevel).deepCopy();
-        if (own != null && own.isObject()) {
-            result.setAll((ObjectNode) own);
+        Map<String, Object> result = JsonMaps.toMap(batchLevel);
+        if (own != null) {
+            result.putAll(own);
         }
         return result;
     }

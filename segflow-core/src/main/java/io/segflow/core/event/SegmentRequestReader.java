@@ -3,18 +3,24 @@ package io.segflow.core.event;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segflow.core.json.Json;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads a request body into a {@link SegmentRequest}. A batch is streamed so that each item's size as sent is known
  * (the 32 KB limit is on the item, not on its re-serialized form) and a batch over 2,500 calls stops early.
  */
 public final class SegmentRequestReader {
+    private static final Set<String> CARRIED_THROUGH = Set.of("context", "properties", "traits", "integrations");
 
     private SegmentRequestReader() {
     }
@@ -28,23 +34,23 @@ public final class SegmentRequestReader {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException("$", "the body must be a JSON object");
             }
-            return batch ? readBatch(parser) : readSingle(parser, body.length);
+            return batch ? readBatch(parser, body) : readSingle(parser, body);
         }
     }
 
-    private static SegmentRequest readSingle(JsonParser parser, int bytes) throws IOException {
-        ObjectNode call = Json.MAPPER.readTree(parser);
-        return new SegmentRequest(call, List.of(new RawCall(null, "", call, bytes)));
+    private static SegmentRequest readSingle(JsonParser parser, byte[] body) throws IOException {
+        ObjectNode call = (ObjectNode) readCall(parser, body);
+        return new SegmentRequest(call, List.of(new RawCall(null, "", call, body.length)));
     }
 
-    private static SegmentRequest readBatch(JsonParser parser) throws IOException {
+    private static SegmentRequest readBatch(JsonParser parser, byte[] body) throws IOException {
         ObjectNode envelope = Json.MAPPER.createObjectNode();
         List<RawCall> calls = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String field = parser.currentName();
             JsonToken value = parser.nextToken();
             if (field.equals("batch") && value == JsonToken.START_ARRAY) {
-                calls = readItems(parser);
+                calls = readItems(parser, body);
             } else {
                 envelope.set(field, valueOf(parser));
             }
@@ -55,19 +61,54 @@ public final class SegmentRequestReader {
         return new SegmentRequest(envelope, calls);
     }
 
-    private static List<RawCall> readItems(JsonParser parser) throws IOException {
+    private static List<RawCall> readItems(JsonParser parser, byte[] body) throws IOException {
         List<RawCall> calls = new ArrayList<>();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             if (calls.size() == SegmentLimits.MAX_BATCH_CALLS) {
                 throw new InvalidEventException("batch", "may hold at most " + SegmentLimits.MAX_BATCH_CALLS + " calls");
             }
             long start = parser.currentTokenLocation().getByteOffset();
-            JsonNode item = valueOf(parser);
+            JsonNode item = readCall(parser, body);
             long end = parser.currentLocation().getByteOffset();
             int index = calls.size();
             calls.add(new RawCall(index, "batch[" + index + "]", item, (int) (end - start)));
         }
         return calls;
+    }
+
+    /**
+     * A call as a tree of its top-level fields, except the objects ingest only carries through (context, properties,
+     * traits, integrations), which stay {@link RawJsonObject}s. Anything but an object is read as it is, for the
+     * validation to name.
+     */
+    private static JsonNode readCall(JsonParser parser, byte[] body) throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            return valueOf(parser);
+        }
+        ObjectNode call = JsonNodeFactory.instance.objectNode();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (value == JsonToken.START_OBJECT && CARRIED_THROUGH.contains(field)) {
+                call.putPOJO(field, RawJsonObject.read(parser, body));
+            } else {
+                call.set(field, scalarOrTree(parser, value));
+            }
+        }
+        return call;
+    }
+
+    /** Strings, integers, booleans and null (nearly every top-level field) without the mapper's per-call setup. */
+    private static JsonNode scalarOrTree(JsonParser parser, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_STRING -> TextNode.valueOf(parser.getText());
+            case VALUE_TRUE -> BooleanNode.TRUE;
+            case VALUE_FALSE -> BooleanNode.FALSE;
+            case VALUE_NULL -> NullNode.getInstance();
+            case VALUE_NUMBER_INT -> parser.getNumberType() == JsonParser.NumberType.INT
+                    ? IntNode.valueOf(parser.getIntValue()) : valueOf(parser);
+            default -> valueOf(parser);
+        };
     }
 
     private static JsonNode valueOf(JsonParser parser) throws IOException {
