@@ -1,12 +1,14 @@
 package io.segflow.bench.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.event.EventRecords;
 import io.segflow.core.event.EventType;
 import io.segflow.core.event.SegmentCallParser;
 import io.segflow.core.event.SegmentCallParser.BatchDefaults;
 import io.segflow.core.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -49,17 +51,19 @@ public final class IngestLoad {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         String auth = "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
-        List<String> batches = new ArrayList<>();
+        // Bodies are built and encoded before the run, so that the generator spends its CPU on HTTP only.
+        List<byte[]> batches = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
-            batches.add(RealisticEvents.batch(batchSize));
+            batches.add(RealisticEvents.batch(batchSize).getBytes(StandardCharsets.UTF_8));
         }
-        List<String> tracks = new ArrayList<>();
+        List<String> trackCalls = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
-            tracks.add(RealisticEvents.track(false));
+            trackCalls.add(RealisticEvents.track(false));
         }
-        int recordBytes = normalizedRecordBytes(tracks);
+        List<byte[]> tracks = trackCalls.stream().map(call -> call.getBytes(StandardCharsets.UTF_8)).toList();
+        int recordBytes = normalizedRecordBytes(trackCalls);
         System.out.printf("ingest at %s, Kafka at %s; %d-event batches of ~%d bytes; records of ~%d bytes%n",
-                url, bootstrap, batchSize, batches.getFirst().length(), recordBytes);
+                url, bootstrap, batchSize, batches.getFirst().length, recordBytes);
 
         System.out.println("warm-up (10 s of batches)...");
         batchPhase(http, url + "/v1/batch", auth, batches, concurrency, 10, batchSize);
@@ -73,20 +77,35 @@ public final class IngestLoad {
         System.out.printf("/v1/track at %d requests/s (open loop), %d s:%n  %,.0f requests/s done, %d non-200; latency %s%n",
                 trackRate, seconds, track.requests / track.seconds, track.failed, track.latencies.summary());
 
-        long producerRecords = Math.max(200_000, (long) (batch.accepted / batch.seconds) * 10);
-        ProducerBaseline.Result raw = ProducerBaseline.run(bootstrap, topic, recordBytes, producerRecords, producerSeconds);
-        System.out.printf("Kafka producer on the same broker (topic %s, %d-byte records, acks=all, idempotent):%n"
-                        + "  %,.0f records/s (%,d records in %.1f s)%n",
-                topic, recordBytes, raw.recordsPerSecond(), raw.records(), raw.seconds());
-        System.out.printf("ratio ingest /v1/batch events/s : raw producer records/s = %.2f%n",
-                (batch.accepted / batch.seconds) / raw.recordsPerSecond());
+        double ingestRate = batch.accepted / batch.seconds;
+        long producerRecords = Math.max(200_000, (long) ingestRate * 10);
+        ProducerBaseline.Result keyed = ProducerBaseline.run(bootstrap, topic, recordBytes, producerRecords, producerSeconds);
+        System.out.printf("Kafka producer on the same broker, keyed like ingest (topic %s, %d-byte records, acks=all, "
+                        + "idempotent):%n  %,.0f records/s (%,d records in %.1f s)%n",
+                topic, recordBytes, keyed.recordsPerSecond(), keyed.records(), keyed.seconds());
+        System.out.printf("ratio ingest /v1/batch events/s : keyed producer records/s = %.2f%n",
+                ingestRate / keyed.recordsPerSecond());
+
+        Path libs = ProducerPerfTool.libs(options.getOrDefault("kafka-libs",
+                System.getenv().getOrDefault("SEGFLOW_HOME", ".segflow") + "/kafka/libs"));
+        if (libs == null) {
+            System.out.println("kafka-producer-perf-test: no kafka-tools jar in --kafka-libs (infra/local/up fetches it); skipped");
+            return;
+        }
+        // The tool's run lasts about as long as the keyed baseline's: the records it sent in that time.
+        long toolRecords = Math.max(200_000, (long) keyed.recordsPerSecond() * producerSeconds);
+        ProducerPerfTool.Result tool = ProducerPerfTool.run(libs, bootstrap, topic, recordBytes, toolRecords);
+        System.out.printf("kafka-producer-perf-test on the same broker (same topic, record size and producer settings):%n"
+                + "  %,.0f records/s (%s)%n", tool.recordsPerSecond(), tool.summary());
+        System.out.printf("ratio ingest /v1/batch events/s : kafka-producer-perf-test records/s = %.2f%n",
+                ingestRate / tool.recordsPerSecond());
     }
 
     private record Run(long requests, long accepted, long failed, double seconds, Latencies latencies) {
     }
 
     /** Closed loop: each client sends its next batch as soon as the previous one is answered. */
-    private static Run batchPhase(HttpClient http, String url, String auth, List<String> bodies, int clients,
+    private static Run batchPhase(HttpClient http, String url, String auth, List<byte[]> bodies, int clients,
                                   int seconds, int batchSize) throws InterruptedException {
         Latencies latencies = new Latencies();
         AtomicLong requests = new AtomicLong();
@@ -124,7 +143,7 @@ public final class IngestLoad {
     }
 
     /** Open loop at a fixed rate; a request's latency runs from when it should have been sent. */
-    private static Run trackPhase(HttpClient http, String url, String auth, List<String> bodies, int rate, int seconds) {
+    private static Run trackPhase(HttpClient http, String url, String auth, List<byte[]> bodies, int rate, int seconds) {
         Latencies latencies = new Latencies();
         AtomicLong failed = new AtomicLong();
         long interval = 1_000_000_000L / rate;
@@ -149,12 +168,12 @@ public final class IngestLoad {
         return new Run(total, total - failed.get(), failed.get(), (System.nanoTime() - start) / 1e9, latencies);
     }
 
-    private static HttpRequest post(String url, String auth, String body) {
+    private static HttpRequest post(String url, String auth, byte[] body) {
         return HttpRequest.newBuilder(URI.create(url))
                 .header("Authorization", auth)
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
     }
 
@@ -163,8 +182,7 @@ public final class IngestLoad {
         long bytes = 0;
         for (String call : calls) {
             JsonNode json = Json.MAPPER.readTree(call);
-            bytes += Json.write(SegmentCallParser.parse(json, EventType.TRACK, BatchDefaults.NONE, Instant.now(), "dev"))
-                    .getBytes(StandardCharsets.UTF_8).length;
+            bytes += EventRecords.write(SegmentCallParser.parse(json, EventType.TRACK, BatchDefaults.NONE, Instant.now(), "dev")).length;
         }
         return (int) (bytes / calls.size());
     }
