@@ -66,8 +66,8 @@ public final class IngestLoad {
                 url, bootstrap, batchSize, batches.getFirst().length, recordBytes);
 
         System.out.println("warm-up (10 s of batches)...");
-        batchPhase(http, url + "/v1/batch", auth, batches, concurrency, 10, batchSize);
-        Run batch = batchPhase(http, url + "/v1/batch", auth, batches, concurrency, seconds, batchSize);
+        batchPhase(url + "/v1/batch", auth, batches, concurrency, 10, batchSize);
+        Run batch = batchPhase(url + "/v1/batch", auth, batches, concurrency, seconds, batchSize);
         System.out.printf("/v1/batch, %d events per request, %d concurrent clients, %d s:%n  %,.0f events/s accepted "
                         + "(%,.0f requests/s, %d non-200); latency %s%n",
                 batchSize, concurrency, seconds, batch.accepted / batch.seconds, batch.requests / batch.seconds,
@@ -104,9 +104,9 @@ public final class IngestLoad {
     private record Run(long requests, long accepted, long failed, double seconds, Latencies latencies) {
     }
 
-    /** Closed loop: each client sends its next batch as soon as the previous one is answered. */
-    private static Run batchPhase(HttpClient http, String url, String auth, List<byte[]> bodies, int clients,
-                                  int seconds, int batchSize) throws InterruptedException {
+    /** Closed loop: each client sends its next batch as soon as the previous one is answered, on its own connection. */
+    private static Run batchPhase(String url, String auth, List<byte[]> bodies, int clients, int seconds, int batchSize)
+            throws InterruptedException {
         Latencies latencies = new Latencies();
         AtomicLong requests = new AtomicLong();
         AtomicLong accepted = new AtomicLong();
@@ -118,28 +118,45 @@ public final class IngestLoad {
             int offset = c;
             threads.add(Thread.ofPlatform().start(() -> {
                 int i = offset;
+                KeepAliveConnection connection = null;
                 while (System.nanoTime() < end) {
-                    HttpRequest request = post(url, auth, bodies.get(i++ % bodies.size()));
+                    byte[] body = bodies.get(i++ % bodies.size());
                     long sent = System.nanoTime();
                     try {
-                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (connection == null) {
+                            connection = new KeepAliveConnection(URI.create(url), auth);
+                        }
+                        int status = connection.post(body);
                         latencies.add(System.nanoTime() - sent);
                         requests.incrementAndGet();
-                        if (response.statusCode() == 200) {
+                        if (status == 200) {
                             accepted.addAndGet(batchSize);
                         } else {
                             failed.incrementAndGet();
                         }
                     } catch (Exception e) {
                         failed.incrementAndGet();
+                        closeQuietly(connection);
+                        connection = null;
                     }
                 }
+                closeQuietly(connection);
             }));
         }
         for (Thread thread : threads) {
             thread.join();
         }
         return new Run(requests.get(), accepted.get(), failed.get(), (System.nanoTime() - start) / 1e9, latencies);
+    }
+
+    private static void closeQuietly(KeepAliveConnection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (java.io.IOException ignored) {
+                // the next request opens a new one
+            }
+        }
     }
 
     /** Open loop at a fixed rate; a request's latency runs from when it should have been sent. */

@@ -30,8 +30,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and compares its {@code at} (and its arrival here) with the exact moment the event left the window (the end
  * of its 1-second bucket plus the window).
  *
+ * <p>By default every event is stamped "now", so the exits come as fast as the events went through. With
+ * {@code rate=R} the events are stamped in the past so that their exits fall due at R users per second, starting
+ * {@code lead} after the send (which must outlast the send and the entries): the sustained rate of time flips one
+ * instance keeps within a lateness bound.
+ *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.segflow.bench.timeflips.TimeFlipLoad \
- *   [users=20000] [window=10s] [api=http://127.0.0.1:8080] [kafka=127.0.0.1:9092] [adminKey=dev-admin-key]</pre>
+ *   [users=20000] [window=10s] [rate=R lead=90s] [api=http://127.0.0.1:8080] [kafka=127.0.0.1:9092] [adminKey=dev-admin-key]</pre>
  */
 public final class TimeFlipLoad {
 
@@ -47,6 +52,13 @@ public final class TimeFlipLoad {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String eventName = "tick_" + run;
         String segment = "tf-" + run;
+        double rate = Double.parseDouble(options.getOrDefault("rate", "0"));
+        long firstDue = System.currentTimeMillis() + io.segflow.core.profile.Window.parseLength(options.getOrDefault("lead", "90s"));
+        long window = io.segflow.core.profile.Window.parseLength(options.get("window"));
+        if (rate > 0 && (window < 60_000 || window > 900_000)) {
+            // Stamped up to a window ago, yet counted in 1-second buckets (windows up to 15 minutes).
+            throw new IllegalArgumentException("rate=R needs a window between 1m and 15m");
+        }
 
         defineSegment(options.get("api"), options.get("adminKey"), segment,
                 "count(\"" + eventName + "\", \"" + options.get("window") + "\") >= 1");
@@ -61,7 +73,9 @@ public final class TimeFlipLoad {
             long sendStart = System.currentTimeMillis();
             for (int i = 0; i < users; i++) {
                 String user = "tf-" + run + "-" + i;
-                Instant at = Instant.now();
+                // Without a rate: now. With one: so that the user's bucket ends, plus the window, at firstDue + i / rate.
+                Instant at = rate <= 0 ? Instant.now()
+                        : Instant.ofEpochMilli(firstDue - windowMillis - 1000 + (long) (i * 1000 / rate));
                 Event event = new Event(1, "track", UUID.randomUUID().toString(), user, null, eventName, null, null, null,
                         null, Map.of(), null, null, at, null, null, at, "timeflip-load");
                 expectedExit.put(user, (Math.floorDiv(at.toEpochMilli(), 1000) + 1) * 1000 + windowMillis);
@@ -76,7 +90,8 @@ public final class TimeFlipLoad {
             int entered = 0;
             int exited = 0;
             long lastEntered = 0;
-            long deadline = sent + windowMillis + Duration.ofMinutes(5).toMillis();
+            long lastDue = expectedExit.values().stream().mapToLong(Long::longValue).max().orElse(sent);
+            long deadline = Math.max(sent + windowMillis, lastDue) + Duration.ofMinutes(5).toMillis();
             while (exited < users && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<String, String> record : changes.poll(Duration.ofMillis(200))) {
                     JsonNode change = Json.read(record.value(), JsonNode.class);
@@ -96,7 +111,8 @@ public final class TimeFlipLoad {
             }
             System.out.printf("entered: %d users, the last %d ms after the send ended (%.0f events/s through segment-function)%n",
                     entered, lastEntered - sent, entered * 1000.0 / Math.max(1, lastEntered - sendStart));
-            System.out.printf("time-driven exits: %d of %d%n", exited, users);
+            System.out.printf("time-driven exits: %d of %d%s%n", exited, users,
+                    rate > 0 ? String.format(" (due at %.0f users/s over %.1f s)", rate, users / rate) : "");
             report("exit stored after the exact moment (ms)", storedLateness, exited);
             report("exit received here after the exact moment (ms)", receivedLateness, exited);
         }
