@@ -149,7 +149,10 @@ class AdminApiTest {
         String user = newId("erase");
         String neighbour = user + "x"; // shares the prefix: must not be touched
         profile(user, Map.of("add_to_cart", 2L), Map.of("plan", "\"pro\""));
-        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("carts", "1000", "vip", "2000", RedisKeys.VERSION_FIELD, "4"));
+        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("carts", "1000", "vip", "2000", RedisKeys.VERSION_FIELD, "4",
+                RedisKeys.CATALOG_FIELD, "9"));
+        redis.set(String.class).sadd(RedisKeys.users(RedisKeys.userShard(user)), user);
+        redis.set(String.class).sadd(RedisKeys.users(RedisKeys.userShard(neighbour)), neighbour);
         redis.value(String.class).set(RedisKeys.seen(user, "m1"), "1");
         redis.value(String.class).set(RedisKeys.seen(user, "m2"), "1");
         redis.value(String.class).set(RedisKeys.seen(neighbour, "m1"), "1");
@@ -169,6 +172,8 @@ class AdminApiTest {
             assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), user)).isEmpty();
             assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("vip"), user)).isEmpty();
             assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), neighbour)).isPresent();
+            assertThat(redis.set(String.class).sismember(RedisKeys.users(RedisKeys.userShard(user)), user)).isFalse();
+            assertThat(redis.set(String.class).sismember(RedisKeys.users(RedisKeys.userShard(neighbour)), neighbour)).isTrue();
 
             List<JsonNode> exits = changes.await(r -> user.equals(r.key()), 2, Duration.ofSeconds(30)).stream()
                     .map(r -> Json.read(r.value(), JsonNode.class)).toList();

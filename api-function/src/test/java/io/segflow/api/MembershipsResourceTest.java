@@ -38,8 +38,9 @@ class MembershipsResourceTest {
     @Test
     void servesMembershipsSortedWithVersionAndETag() {
         String user = newUser();
-        redis.hash(String.class).hset(RedisKeys.members(user),
-                Map.of("vip", "1795600000000", "carts", "1795600001000", RedisKeys.VERSION_FIELD, "3"));
+        // '@' fields are the engine's bookkeeping (version, catalog revision), never segments.
+        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("vip", "1795600000000", "carts", "1795600001000",
+                RedisKeys.VERSION_FIELD, "3", RedisKeys.CATALOG_FIELD, "12"));
 
         as(user).when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200)

@@ -9,7 +9,6 @@ import io.segflow.core.json.Json;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
-import io.segflow.core.profile.Profile;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -32,12 +31,14 @@ public class EventProcessor {
     private final SegmentCatalog catalog;
     private final WakeSchedule schedule;
     private final RedisPipeline pipeline;
+    private final UserRegistry registry;
     private final SegmentEngine engine;
     private final Counter duplicates;
 
     EventProcessor(ProfileStore profiles, SegmentCatalog catalog, WakeSchedule schedule, RedisPipeline pipeline,
-                   MeterRegistry metrics) {
+                   UserRegistry registry, MeterRegistry metrics) {
         this.pipeline = pipeline;
+        this.registry = registry;
         this.profiles = profiles;
         this.catalog = catalog;
         this.schedule = schedule;
@@ -63,19 +64,21 @@ public class EventProcessor {
     }
 
     /**
-     * {@link #process} for a wave of events of distinct users, with one pipeline per step: apply all, evaluate
-     * all, store all transitions and wakes, update all member indexes. A user whose memberships changed
-     * meanwhile (a racing wake) falls back to the one-user path.
+     * {@link #process} for a wave of events of distinct users, with one pipeline per step: apply all (and register
+     * the users for backfills), evaluate all, store all transitions and wakes, update all member indexes. A user
+     * whose memberships changed meanwhile (a racing wake) falls back to the one-user path.
      */
     public List<Delivery> processWave(List<Positioned> wave) {
         SegmentCatalog.Current current = catalog.current();
         long now = System.currentTimeMillis();
-        List<Request> applies = new ArrayList<>(wave.size());
+        List<Request> applies = new ArrayList<>(2 * wave.size());
         for (Positioned positioned : wave) {
             applies.add(profiles.applyRequest(positioned.event(),
                     ProfileUpdate.operations(positioned.event(), current.index().needs(), current.scoring(), now),
                     positioned.position()));
         }
+        // After the applies, so that reply i stays user i's; idempotent, and in the users set's slot, not the user's.
+        wave.forEach(positioned -> applies.add(registry.registerRequest(positioned.event().profileKey())));
         List<Response> applied = pipeline.run(applies, ProfileStore.APPLY_EVENT);
 
         List<Request> writes = new ArrayList<>();
@@ -92,24 +95,46 @@ public class EventProcessor {
                 duplicates.increment();
                 profiles.reassertMemberIndexes(user, snapshot.memberships());
             }
-            SegmentEngine.Outcome outcome = engine.onEvent(current.index(), current.scoring(), snapshot.profile(),
-                    snapshot.memberships(), event, now);
-            if (outcome.nextWake().isPresent()) {
-                writes.add(schedule.wakeRequest(user, outcome.nextWake().getAsLong()));
-            }
-            List<String> fresh = outcome.transitions().isEmpty() ? List.of()
-                    : SegmentEngine.changes(user, outcome.transitions(), snapshot.memberships().version() + outcome.transitions().size(),
-                            at, SegmentChange.causedByEvent(event.messageId())).stream().map(Json::write).toList();
-            int store = -1;
-            if (!fresh.isEmpty()) {
-                store = writes.size();
-                writes.add(profiles.storeRequest(user, snapshot.memberships().version(), at, outcome.transitions(), fresh));
-            }
-            pending.add(new Pending(user, snapshot, outcome, fresh, store,
-                    memberships -> engine.onEvent(current.index(), current.scoring(), snapshot.profile(), memberships, event, now)
-                            .transitions(), SegmentChange.causedByEvent(event.messageId())));
+            String cause = SegmentChange.causedByEvent(event.messageId());
+            Pending planned = plan(user, snapshot, memberships -> new Evaluation(
+                    engine.onEvent(current.index(), current.scoring(), snapshot.profile(), memberships, event, now), cause),
+                    at, writes);
+            planned.evaluation().outcome().nextWake().ifPresent(wake -> writes.add(schedule.wakeRequest(user, wake)));
+            pending.add(planned);
         }
         return finish(pending, pipeline.run(writes, ProfileStore.APPLY_MEMBERSHIPS), at);
+    }
+
+    /** What one evaluation of a user decided, and the cause its changes carry. */
+    private record Evaluation(SegmentEngine.Outcome outcome, String cause) {
+    }
+
+    /**
+     * One user's part of a wave between its pipelines: {@code storeReply} is its index among the writes, or -1;
+     * {@code evaluate} evaluates it again against re-read memberships when the store lost a race.
+     */
+    private record Pending(String user, ProfileStore.Snapshot snapshot, Evaluation evaluation, List<String> fresh,
+                           int storeReply, Function<Memberships, Evaluation> evaluate) {
+    }
+
+    /** Evaluates one user against its snapshot and adds its store to {@code writes} if there is anything to store. */
+    private Pending plan(String user, ProfileStore.Snapshot snapshot, Function<Memberships, Evaluation> evaluate,
+                         Instant at, List<Request> writes) {
+        Evaluation evaluation = evaluate.apply(snapshot.memberships());
+        List<String> fresh = changeRecords(user, snapshot.memberships(), evaluation, at);
+        int store = -1;
+        if (evaluation.outcome().needsStore()) {
+            store = writes.size();
+            writes.add(profiles.storeRequest(user, snapshot.memberships().version(), at, evaluation.outcome(), fresh));
+        }
+        return new Pending(user, snapshot, evaluation, fresh, store, evaluate);
+    }
+
+    private static List<String> changeRecords(String user, Memberships memberships, Evaluation evaluation, Instant at) {
+        List<Transition> transitions = evaluation.outcome().transitions();
+        return transitions.isEmpty() ? List.of()
+                : SegmentEngine.changes(user, transitions, memberships.version() + transitions.size(), at, evaluation.cause())
+                .stream().map(Json::write).toList();
     }
 
     /** After a wave's store pipeline: index the stored transitions, retry one by one those whose CAS failed. */
@@ -120,23 +145,19 @@ public class EventProcessor {
             if (p.storeReply() < 0) {
                 deliveries.add(new Delivery(p.user(), p.snapshot().unpublished()));
             } else if (written.get(p.storeReply()).toLong() >= 0) {
-                indexes.addAll(profiles.indexRequests(p.user(), at, p.outcome().transitions()));
+                indexes.addAll(profiles.indexRequests(p.user(), at, p.evaluation().outcome().transitions()));
                 List<String> records = new ArrayList<>(p.snapshot().unpublished());
                 records.addAll(p.fresh());
                 deliveries.add(new Delivery(p.user(), records));
             } else {
-                // Memberships moved since they were read (a wake racing an event): diff against the new ones.
+                // Memberships moved since they were read (a wake racing an event): evaluate against the new ones,
+                // which decide again whether every segment must be (their @catalog may have moved too).
                 ProfileStore.Snapshot reread = profiles.read(p.user());
-                deliveries.add(store(p.user(), reread, p.recompute().apply(reread.memberships()), p.cause(), p.recompute()));
+                deliveries.add(store(p.user(), reread, p.evaluate().apply(reread.memberships()), p.evaluate()));
             }
         }
         pipeline.run(indexes);
         return deliveries;
-    }
-
-    /** One user's part of a wave between its pipelines; {@code storeReply} is its index among the writes, or -1. */
-    private record Pending(String user, ProfileStore.Snapshot snapshot, SegmentEngine.Outcome outcome, List<String> fresh,
-                           int storeReply, Function<Memberships, List<Transition>> recompute, String cause) {
     }
 
     /** The changes of a wave of due wakes, and the reschedules to send once they are published. */
@@ -144,62 +165,58 @@ public class EventProcessor {
     }
 
     /**
-     * Due wakes of distinct users: re-evaluates their time-dependent segments as of now, with one pipeline per
-     * step. The next wakes are set only after the changes are published (the caller sends {@code reschedules}),
-     * so a crash in between brings the user back when its lease ends, outbox and all.
+     * Due wakes of distinct users: re-evaluates their time-dependent segments as of now (every segment for users
+     * behind the catalog: a backfill), with one pipeline per step. The next wakes are set only after the changes
+     * are published (the caller sends {@code reschedules}), so a crash in between brings the user back when its
+     * lease ends, outbox and all.
      */
     public WakeWave wakeWave(List<WakeSchedule.Claim> claims) {
-        SegmentCatalog.Current current = catalog.current();
+        // Refreshed after the claim: a backfill's wake is set after its revision was stored, so it is evaluated
+        // against that revision or a newer one, never against an older catalog that the user seems up to date with.
+        SegmentCatalog.Current current = catalog.refresh();
         long now = System.currentTimeMillis();
         List<Request> reads = new ArrayList<>(claims.size());
         claims.forEach(claim -> reads.add(profiles.readRequest(claim.user())));
         List<Response> replies = pipeline.run(reads, ProfileStore.READ_USER);
 
         Instant at = Instant.now();
-        String cause = "time:" + Instant.ofEpochMilli(now);
+        String timeCause = "time:" + Instant.ofEpochMilli(now);
+        String catalogCause = SegmentChange.causedByCatalog(current.index().revision());
         List<Request> stores = new ArrayList<>();
         List<Pending> pending = new ArrayList<>();
         List<Request> reschedules = new ArrayList<>(claims.size());
         for (int i = 0; i < claims.size(); i++) {
             WakeSchedule.Claim claim = claims.get(i);
             ProfileStore.Snapshot snapshot = ProfileStore.readSnapshotOf(claim.user(), replies.get(i));
-            SegmentEngine.Outcome outcome = engine.onTime(current.index(), current.scoring(), snapshot.profile(),
-                    snapshot.memberships(), now);
-            reschedules.add(schedule.rescheduleRequest(claim, outcome.nextWake()));
-            List<String> fresh = outcome.transitions().isEmpty() ? List.of()
-                    : SegmentEngine.changes(claim.user(), outcome.transitions(),
-                            snapshot.memberships().version() + outcome.transitions().size(), at, cause)
-                    .stream().map(Json::write).toList();
-            int store = -1;
-            if (!fresh.isEmpty()) {
-                store = stores.size();
-                stores.add(profiles.storeRequest(claim.user(), snapshot.memberships().version(), at, outcome.transitions(), fresh));
-            }
-            pending.add(new Pending(claim.user(), snapshot, outcome, fresh, store,
-                    memberships -> engine.onTime(current.index(), current.scoring(), snapshot.profile(), memberships, now)
-                            .transitions(), cause));
+            Pending planned = plan(claim.user(), snapshot, memberships -> {
+                SegmentEngine.Outcome outcome = engine.onTime(current.index(), current.scoring(), snapshot.profile(),
+                        memberships, now);
+                // Every segment evaluated against a new catalog: the changes are the catalog's doing, not time's.
+                return new Evaluation(outcome, outcome.catalogRevision().isPresent() ? catalogCause : timeCause);
+            }, at, stores);
+            reschedules.add(schedule.rescheduleRequest(claim, planned.evaluation().outcome().nextWake()));
+            pending.add(planned);
         }
         return new WakeWave(finish(pending, pipeline.run(stores, ProfileStore.APPLY_MEMBERSHIPS), at), reschedules);
     }
 
-    private Delivery store(String user, ProfileStore.Snapshot snapshot, List<Transition> transitions, String cause,
-                           Function<Memberships, List<Transition>> recompute) {
+    private Delivery store(String user, ProfileStore.Snapshot snapshot, Evaluation evaluation,
+                           Function<Memberships, Evaluation> evaluate) {
         List<String> records = new ArrayList<>(snapshot.unpublished());
         Memberships memberships = snapshot.memberships();
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            if (transitions.isEmpty()) {
+            if (!evaluation.outcome().needsStore()) {
                 return new Delivery(user, records);
             }
             Instant at = Instant.now();
-            List<String> fresh = SegmentEngine.changes(user, transitions, memberships.version() + transitions.size(), at, cause)
-                    .stream().map(Json::write).toList();
-            if (profiles.storeTransitions(user, memberships.version(), at, transitions, fresh)) {
+            List<String> fresh = changeRecords(user, memberships, evaluation, at);
+            if (profiles.storeTransitions(user, memberships.version(), at, evaluation.outcome(), fresh)) {
                 records.addAll(fresh);
                 return new Delivery(user, records);
             }
             // Another instance changed this user's memberships in between (a wake racing an event): diff against theirs.
             memberships = profiles.read(user).memberships();
-            transitions = recompute.apply(memberships);
+            evaluation = evaluate.apply(memberships);
         }
         throw new IllegalStateException("memberships of " + user + " kept changing during " + MAX_ATTEMPTS + " attempts");
     }

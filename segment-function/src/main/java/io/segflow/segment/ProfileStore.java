@@ -1,6 +1,7 @@
 package io.segflow.segment;
 
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.event.Event;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
@@ -93,27 +94,30 @@ public class ProfileStore {
     }
 
     /**
-     * Stores the transitions, and their change records in the user's outbox, if the memberships are still at
-     * {@code expectedVersion}; returns false when they are not (the caller re-reads and retries).
+     * Stores the outcome's transitions, their change records in the user's outbox, and the catalog revision it
+     * was fully evaluated against, if the memberships are still at {@code expectedVersion}; returns false when
+     * they are not (the caller re-reads and retries).
      */
-    public boolean storeTransitions(String user, long expectedVersion, Instant at, List<Transition> transitions,
+    public boolean storeTransitions(String user, long expectedVersion, Instant at, SegmentEngine.Outcome outcome,
                                     List<String> changeRecords) {
-        Response reply = pipeline.run(List.of(storeRequest(user, expectedVersion, at, transitions, changeRecords)),
+        Response reply = pipeline.run(List.of(storeRequest(user, expectedVersion, at, outcome, changeRecords)),
                 APPLY_MEMBERSHIPS).get(0);
         if (reply.toLong() < 0) {
             return false;
         }
-        pipeline.run(indexRequests(user, at, transitions));
+        pipeline.run(indexRequests(user, at, outcome.transitions()));
         return true;
     }
 
     /** Reply: the new version, or -1 when the expected version is stale. */
-    public Request storeRequest(String user, long expectedVersion, Instant at, List<Transition> transitions,
+    public Request storeRequest(String user, long expectedVersion, Instant at, SegmentEngine.Outcome outcome,
                                 List<String> changeRecords) {
-        List<String> args = new ArrayList<>(3 + 2 * transitions.size() + changeRecords.size());
+        List<Transition> transitions = outcome.transitions();
+        List<String> args = new ArrayList<>(4 + 2 * transitions.size() + changeRecords.size());
         args.add(String.valueOf(expectedVersion));
         args.add(String.valueOf(at.toEpochMilli()));
         args.add(String.valueOf(transitions.size()));
+        args.add(outcome.catalogRevision().isPresent() ? String.valueOf(outcome.catalogRevision().getAsLong()) : "");
         for (Transition transition : transitions) {
             args.add(transition.entering() ? "enter" : "exit");
             args.add(transition.segmentId());

@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The enabled segments, compiled and indexed once, and the scoring; rebuilt only when the api-function bumps
- * the definitions revision.
+ * the definitions revision. The index carries that revision: users record the one they were last fully
+ * evaluated against, and {@link CatalogBackfill} wakes every known user when it changes.
  */
 @ApplicationScoped
 public class SegmentCatalog {
@@ -45,11 +46,13 @@ public class SegmentCatalog {
 
     /** Re-reads the definitions if their revision changed: once per batch or poll, not per event. */
     public Current refresh() {
-        String latest = redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
-        if (!Objects.equals(latest, revision)) {
+        if (!Objects.equals(storedRevision(), revision)) {
             synchronized (this) {
+                // Read again under the lock: a thread that read an older revision while another loaded a newer one
+                // must not take the catalog back (users record the revision they were evaluated against).
+                String latest = storedRevision();
                 if (!Objects.equals(latest, revision)) {
-                    current = load();
+                    current = load(latest == null ? 0 : Long.parseLong(latest));
                     revision = latest;
                     LOG.infof("Loaded %d enabled segments (revision %s)", current.index().all().size(), latest);
                 }
@@ -58,7 +61,11 @@ public class SegmentCatalog {
         return current;
     }
 
-    private Current load() {
+    private String storedRevision() {
+        return redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
+    }
+
+    private Current load(long catalogRevision) {
         Map<String, String> stored = redis.hash(String.class).hgetall(RedisKeys.SEGMENTS);
         List<CompiledSegment> compiled = new ArrayList<>(stored.size());
         for (String json : stored.values()) {
@@ -75,7 +82,7 @@ public class SegmentCatalog {
         }
         SegmentIndex index;
         try {
-            index = new SegmentIndex(compiled);
+            index = new SegmentIndex(compiled, catalogRevision);
         } catch (IllegalArgumentException cycle) {
             LOG.errorf("Segment definitions form a cycle, keeping the previous catalog: %s", cycle.getMessage());
             return current;

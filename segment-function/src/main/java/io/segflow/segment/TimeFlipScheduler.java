@@ -16,7 +16,8 @@ import org.jboss.logging.Logger;
 /**
  * Re-evaluates users whose segments time can flip (windows, inactivity, score decay) when their wake is due,
  * with no event and no scan: it polls the due end of each schedule shard. Every instance polls every shard;
- * claims keep them from doing the same user twice.
+ * claims keep them from doing the same user twice. The wakes {@link CatalogBackfill} sets after a segment
+ * change come through here too.
  */
 @ApplicationScoped
 public class TimeFlipScheduler {

@@ -19,9 +19,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Erases a user everywhere segflow keeps it (a GDPR erasure request): profile counts and traits, memberships,
- * the member index of each segment it was in, and its dedup markers; then publishes an {@code exited} change
- * per membership so that trigger consumers and connected front-ends learn of it. Stop the user's events first:
- * an event processed after the erasure starts a new profile.
+ * the member index of each segment it was in, its dedup markers, its wake and its entry in the users registry;
+ * then publishes an {@code exited} change per membership so that trigger consumers and connected front-ends learn
+ * of it. Stop the user's events first: an event processed after the erasure starts a new profile.
  */
 @ApplicationScoped
 public class UserErasure {
@@ -57,6 +57,8 @@ public class UserErasure {
         deleted += deleteDedupMarkers(userId);
         // Time-driven re-evaluation schedule of issue 4 (member = user id); a no-op where the user is not scheduled.
         redis.sortedSet(String.class).zrem(RedisKeys.schedule(RedisKeys.scheduleShard(userId)), userId);
+        // The registry backfills scan (member = user id): an erased user is no longer one to re-evaluate.
+        redis.set(String.class).srem(RedisKeys.users(RedisKeys.userShard(userId)), userId);
         // Redis first, then the records: a reader that sees an exit never reads the erased memberships back.
         long version = memberships.version();
         Instant now = Instant.now();

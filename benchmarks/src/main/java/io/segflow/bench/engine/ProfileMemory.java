@@ -88,7 +88,8 @@ public final class ProfileMemory {
         }
         // No change records: they leave the outbox once Kafka acknowledged them, so a settled user has none.
         List<String> args = new ArrayList<>(List.of("EVAL", LuaScripts.APPLY_MEMBERSHIPS, "2", RedisKeys.members(user),
-                RedisKeys.outbox(user), String.valueOf(current.version()), String.valueOf(at), String.valueOf(transitions.size())));
+                RedisKeys.outbox(user), String.valueOf(current.version()), String.valueOf(at), String.valueOf(transitions.size()),
+                "")); // no catalog revision to record
         for (Transition transition : transitions) {
             args.add(transition.entering() ? "enter" : "exit");
             args.add(transition.segmentId());

@@ -25,8 +25,18 @@ import java.util.Set;
  */
 public final class SegmentEngine {
 
-    /** The transitions to store and publish, and when to look at this user again without an event. */
-    public record Outcome(List<Transition> transitions, OptionalLong nextWake) {
+    /**
+     * The transitions to store and publish, and when to look at this user again without an event.
+     *
+     * @param catalogRevision present when every segment was evaluated because the user had not been evaluated
+     *                        against this catalog revision: store it with the transitions, also when there are none
+     */
+    public record Outcome(List<Transition> transitions, OptionalLong nextWake, OptionalLong catalogRevision) {
+
+        /** Whether the user's memberships must be written: transitions, or a catalog revision to record. */
+        public boolean needsStore() {
+            return !transitions.isEmpty() || catalogRevision.isPresent();
+        }
     }
 
     private final ConditionEvaluator.ErrorListener errors;
@@ -36,23 +46,41 @@ public final class SegmentEngine {
     }
 
     /**
-     * After an event: evaluates only the segments the event can affect. {@code nextWake} covers those segments
-     * only; the caller keeps the earlier of it and the wake already scheduled.
+     * After an event: evaluates only the segments the event can affect, or every segment when the user was last
+     * fully evaluated against another catalog revision (a segment was created or changed since). {@code nextWake}
+     * covers the evaluated segments only; the caller keeps the earlier of it and the wake already scheduled.
      */
     public Outcome onEvent(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, Event event, long nowMillis) {
+        boolean catchUp = catalogChanged(index, current);
         String name = ProfileUpdate.eventName(event);
         boolean hasTraits = event.traits() != null && !event.traits().isEmpty();
         boolean weighted = index.needs().score() && scoring.weightOf(name) != 0;
         // A user's first event decides every segment: some hold on an empty profile (count("buy") == 0).
-        List<CompiledSegment> affected = profile.totalEvents() <= 1 ? index.all() : index.affectedBy(name, hasTraits, weighted);
+        List<CompiledSegment> affected = catchUp || profile.totalEvents() <= 1
+                ? index.all() : index.affectedBy(name, hasTraits, weighted);
         return new Outcome(evaluate(index, affected, scoring, profile, current, nowMillis),
-                nextWake(affected, scoring, profile, nowMillis));
+                nextWake(affected, index, scoring, profile, current, nowMillis), recorded(index, catchUp));
     }
 
-    /** When a scheduled wake is due: evaluates the time-dependent segments; {@code nextWake} covers them all. */
+    /**
+     * When a scheduled wake is due: evaluates the time-dependent segments, or every segment when the user was
+     * last fully evaluated against another catalog revision (how a backfill reaches users with no event).
+     * {@code nextWake} covers every time-dependent segment.
+     */
     public Outcome onTime(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, long nowMillis) {
-        return new Outcome(evaluate(index, index.affectedByTime(), scoring, profile, current, nowMillis),
-                nextWake(index.timeDependent(), scoring, profile, nowMillis));
+        boolean catchUp = catalogChanged(index, current);
+        List<CompiledSegment> segments = catchUp ? index.all() : index.affectedByTime();
+        return new Outcome(evaluate(index, segments, scoring, profile, current, nowMillis),
+                nextWake(index.timeDependent(), index, scoring, profile, current, nowMillis), recorded(index, catchUp));
+    }
+
+    /** Whether the user must be evaluated against every segment: its last full evaluation was of another catalog. */
+    public static boolean catalogChanged(SegmentIndex index, Memberships current) {
+        return current.catalogRevision() != index.revision();
+    }
+
+    private static OptionalLong recorded(SegmentIndex index, boolean catchUp) {
+        return catchUp ? OptionalLong.of(index.revision()) : OptionalLong.empty();
     }
 
     /** Evaluates every segment: for previews and the reference model. */
@@ -99,7 +127,13 @@ public final class SegmentEngine {
         return decided;
     }
 
-    private static OptionalLong nextWake(List<CompiledSegment> segments, Scoring scoring, Profile profile, long nowMillis) {
+    private static OptionalLong nextWake(List<CompiledSegment> segments, SegmentIndex index, Scoring scoring, Profile profile,
+                                         Memberships current, long nowMillis) {
+        if (current.catalogRevision() > index.revision()) {
+            // This instance has not loaded a catalog the user was already evaluated against: look again right away,
+            // from the schedule, whose poller re-reads the catalog before it evaluates.
+            return OptionalLong.of(nowMillis);
+        }
         long next = Long.MAX_VALUE;
         for (CompiledSegment segment : segments) {
             if (segment.condition().reads().timeDependent()) {

@@ -13,9 +13,11 @@ import java.util.Set;
 
 /**
  * The enabled segments indexed by what they read, in dependency order ({@code inSegment} targets first), so an
- * event re-evaluates only the segments it can affect. Immutable; rebuilt when definitions change.
+ * event re-evaluates only the segments it can affect. Immutable; rebuilt when definitions change, with the
+ * catalog revision it was built from.
  */
 public final class SegmentIndex {
+    private final long revision;
     private final List<CompiledSegment> ordered;
     private final Map<String, Integer> position = new HashMap<>();
     private final Map<String, List<CompiledSegment>> byEvent = new HashMap<>();
@@ -26,7 +28,14 @@ public final class SegmentIndex {
     private final Map<String, List<CompiledSegment>> dependents = new HashMap<>();
     private final ProfileNeeds needs;
 
+    /** An index of catalog revision 0: for tests and tools that have no stored catalog. */
     public SegmentIndex(Collection<CompiledSegment> segments) {
+        this(segments, 0);
+    }
+
+    /** @param revision the catalog revision (the api-function's counter) these segments were read at */
+    public SegmentIndex(Collection<CompiledSegment> segments, long revision) {
+        this.revision = revision;
         this.ordered = SegmentDependencies.inDependencyOrder(segments);
         for (int i = 0; i < ordered.size(); i++) {
             CompiledSegment segment = ordered.get(i);
@@ -57,6 +66,10 @@ public final class SegmentIndex {
 
     public static SegmentIndex empty() {
         return new SegmentIndex(List.of());
+    }
+
+    public long revision() {
+        return revision;
     }
 
     public List<CompiledSegment> all() {

@@ -4,13 +4,28 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The segments one user is in, each with the time it entered, and a version that grows with every change. */
-public record Memberships(Map<String, Instant> since, long version) {
+/**
+ * The segments one user is in, each with the time it entered, and a version that grows with every change.
+ *
+ * @param catalogRevision the segment catalog revision the user was last fully evaluated against (every enabled
+ *                        segment); when the catalog moved on, the next evaluation looks at every segment again
+ */
+public record Memberships(Map<String, Instant> since, long version, long catalogRevision) {
+
+    /**
+     * A user never fully evaluated against a catalog with a revision: the same as revision 0, the empty catalog
+     * of a system where no segment was ever saved, so such users need no full evaluation until one is.
+     */
+    public static final long NEVER_FULLY_EVALUATED = 0;
 
     public static final Memberships NONE = new Memberships(Map.of(), 0);
 
     public Memberships {
         since = Map.copyOf(since);
+    }
+
+    public Memberships(Map<String, Instant> since, long version) {
+        this(since, version, NEVER_FULLY_EVALUATED);
     }
 
     public boolean contains(String segmentId) {

@@ -13,6 +13,8 @@ public final class LuaScripts {
     public static final String ACK_OUTBOX = load("ack-outbox.lua");
     public static final String CLAIM_DUE = load("claim-due.lua");
     public static final String RESCHEDULE = load("reschedule.lua");
+    public static final String CLAIM_BACKFILL = load("claim-backfill.lua");
+    public static final String ADVANCE_BACKFILL = load("advance-backfill.lua");
 
     private LuaScripts() {
     }

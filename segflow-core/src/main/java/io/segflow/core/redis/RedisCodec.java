@@ -44,19 +44,23 @@ public final class RedisCodec {
         return new Profile(userId, fields, traits);
     }
 
+    /** Memberships from the members hash; '@' fields are not segments (unknown ones are skipped, for later versions). */
     public static Memberships memberships(List<String> memberPairs) {
         Map<String, Instant> since = new HashMap<>();
         long version = 0;
+        long catalogRevision = Memberships.NEVER_FULLY_EVALUATED;
         for (int i = 0; i + 1 < memberPairs.size(); i += 2) {
             String field = memberPairs.get(i);
             String value = memberPairs.get(i + 1);
             if (RedisKeys.VERSION_FIELD.equals(field)) {
                 version = Long.parseLong(value);
-            } else {
+            } else if (RedisKeys.CATALOG_FIELD.equals(field)) {
+                catalogRevision = Long.parseLong(value);
+            } else if (!RedisKeys.isMembersMetaField(field)) {
                 since.put(field, Instant.ofEpochMilli(Long.parseLong(value)));
             }
         }
-        return new Memberships(since, version);
+        return new Memberships(since, version, catalogRevision);
     }
 
     private static Object jsonValue(String json) {

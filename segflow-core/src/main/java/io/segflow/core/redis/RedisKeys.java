@@ -7,10 +7,13 @@ package io.segflow.core.redis;
  * <pre>
  * sf:{u}:profile          hash   aggregates, see io.segflow.core.profile.ProfileFields
  * sf:{u}:traits           hash   trait name -> JSON value
- * sf:{u}:members          hash   segment id -> epoch millis entered; field "@version" -> membership version
+ * sf:{u}:members          hash   segment id -> epoch millis entered; field "@version" -> membership version;
+ *                                field "@catalog" -> catalog revision the user was last fully evaluated against
  * sf:{u}:seen:{msgId}     string dedup marker of an applied event, expires after the dedup window
  * sf:{u}:outbox           list   change records stored with their transitions, removed once Kafka acked them
  * sf:{sched:N}:due        zset   user id -> epoch millis of its next time-driven re-evaluation (N = shard)
+ * sf:{users:N}:ids        set    every user id seen, for backfills over existing users (N = shard)
+ * sf:{users:N}:backfill   hash   rev, cursor, lease: the backfill of one users shard for a catalog revision
  * sf:seg:{id}:members     zset   user id -> epoch millis entered: the member index of one segment
  * sf:{segments}:defs      hash   segment id -> SegmentDefinition JSON
  * sf:{segments}:scoring   string Scoring JSON (half-life, weights)
@@ -21,11 +24,15 @@ public final class RedisKeys {
 
     /** The field of the members hash that holds the version; segment ids cannot start with '@'. */
     public static final String VERSION_FIELD = "@version";
+    /** The field of the members hash that holds the catalog revision the user was last fully evaluated against. */
+    public static final String CATALOG_FIELD = "@catalog";
     public static final String SEGMENTS = "sf:{segments}:defs";
     public static final String SCORING = "sf:{segments}:scoring";
     public static final String SEGMENTS_REVISION = "sf:{segments}:rev";
     /** The schedule is split in shards (own slots) so that Redis Cluster spreads it and instances share it. */
     public static final int SCHEDULE_SHARDS = 16;
+    /** The registry of users is split the same way: one set per shard, each in a slot of its own. */
+    public static final int USER_SHARDS = 16;
 
     private RedisKeys() {
     }
@@ -65,6 +72,25 @@ public final class RedisKeys {
 
     public static String schedule(int shard) {
         return "sf:{sched:" + shard + "}:due";
+    }
+
+    /** True for the fields of the members hash that are not segment ids ({@code @version}, {@code @catalog}, ...). */
+    public static boolean isMembersMetaField(String field) {
+        return field.startsWith("@");
+    }
+
+    public static int userShard(String userId) {
+        return Math.floorMod(userId.hashCode(), USER_SHARDS);
+    }
+
+    /** The set of user ids of one shard: who a backfill must look at. */
+    public static String users(int shard) {
+        return "sf:{users:" + shard + "}:ids";
+    }
+
+    /** Which catalog revision the users of one shard were backfilled for, and how far (same slot as the set). */
+    public static String usersBackfill(int shard) {
+        return "sf:{users:" + shard + "}:backfill";
     }
 
     public static String segmentMembers(String segmentId) {

@@ -1,0 +1,136 @@
+package io.segflow.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.segflow.core.event.Event;
+import io.segflow.core.membership.MembershipDiff.Transition;
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.ProfileOp;
+import io.segflow.core.profile.Scoring;
+import io.segflow.core.rules.CompiledSegment;
+import io.segflow.core.rules.RuleCompiler;
+import io.segflow.core.rules.SegmentDefinition;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A user last fully evaluated against another catalog revision (a segment was created or changed since) is
+ * evaluated against every segment, on an event and on a wake; one up to date with the catalog only against the
+ * segments the event or time can affect.
+ */
+class CatalogRevisionTest {
+    private static final long NOW = 1_795_600_000_000L;
+    private static final long REVISION = 7;
+    private static final Map<String, String> CONDITIONS = Map.of(
+            "carts", "count(\"add_to_cart\") >= 2",
+            "pro", "\"plan\" in traits && traits.plan == \"pro\"",
+            "idle", "now - lastSeen > duration(\"1h\")");
+
+    private final SegmentIndex index = new SegmentIndex(compile(), REVISION);
+    private final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
+    /** A pro user with three page views: "pro" holds, but a page view does not read traits. */
+    private final Profile proUser = profile(Map.of("plan", "pro"), "page_view", "page_view", "page_view");
+
+    @Test
+    void anEventOfAUserBehindTheCatalogEvaluatesEverySegment() {
+        SegmentEngine.Outcome outcome = engine.onEvent(index, Scoring.NONE, proUser, memberships(REVISION - 1),
+                track("page_view"), NOW);
+
+        assertThat(outcome.transitions()).containsExactly(new Transition("pro", true));
+        assertThat(outcome.catalogRevision()).hasValue(REVISION);
+        assertThat(outcome.needsStore()).isTrue();
+        assertThat(outcome.nextWake()).as("idle is time-dependent").isPresent();
+    }
+
+    @Test
+    void anEventOfAUserUpToDateEvaluatesOnlyTheSegmentsItAffects() {
+        SegmentEngine.Outcome outcome = engine.onEvent(index, Scoring.NONE, proUser, memberships(REVISION),
+                track("page_view"), NOW);
+
+        assertThat(outcome.transitions()).isEmpty();
+        assertThat(outcome.catalogRevision()).isEmpty();
+        assertThat(outcome.needsStore()).isFalse();
+    }
+
+    @Test
+    void aWakeOfAUserBehindTheCatalogEntersASegmentTimeCannotChange() {
+        SegmentEngine.Outcome stale = engine.onTime(index, Scoring.NONE, proUser, memberships(REVISION - 1), NOW);
+        SegmentEngine.Outcome current = engine.onTime(index, Scoring.NONE, proUser, memberships(REVISION), NOW);
+
+        assertThat(stale.transitions()).containsExactly(new Transition("pro", true));
+        assertThat(stale.catalogRevision()).hasValue(REVISION);
+        assertThat(current.transitions()).isEmpty();
+        assertThat(current.catalogRevision()).isEmpty();
+        assertThat(stale.nextWake()).isEqualTo(current.nextWake()).isPresent();
+    }
+
+    @Test
+    void aFullEvaluationWithNothingToChangeStillRecordsTheRevision() {
+        Profile freeUser = profile(Map.of("plan", "free"), "page_view", "page_view");
+        SegmentEngine.Outcome outcome = engine.onTime(index, Scoring.NONE, freeUser, memberships(REVISION - 1), NOW);
+
+        assertThat(outcome.transitions()).isEmpty();
+        assertThat(outcome.catalogRevision()).hasValue(REVISION);
+        assertThat(outcome.needsStore()).isTrue();
+    }
+
+    @Test
+    void aWakeOfAUserBehindTheCatalogEndsMembershipsOfDeletedSegments() {
+        Memberships withDeleted = new Memberships(Map.of("pro", Instant.EPOCH, "deleted", Instant.EPOCH), 2, REVISION - 1);
+        SegmentEngine.Outcome outcome = engine.onTime(index, Scoring.NONE, proUser, withDeleted, NOW);
+
+        assertThat(outcome.transitions()).containsExactly(new Transition("deleted", false));
+    }
+
+    @Test
+    void anInstanceWhoseCatalogIsOlderThanTheUsersLooksAgainRightAway() {
+        // Another instance already evaluated the user against revision 8: this one, still at 7, asks for a wake
+        // now, which the poller evaluates after re-reading the catalog.
+        SegmentEngine.Outcome outcome = engine.onEvent(index, Scoring.NONE, proUser, memberships(REVISION + 1),
+                track("page_view"), NOW);
+
+        assertThat(outcome.nextWake()).isEqualTo(OptionalLong.of(NOW));
+        assertThat(outcome.catalogRevision()).hasValue(REVISION);
+    }
+
+    @Test
+    void anIndexAndMembershipsWithoutRevisionsAreUpToDate() {
+        // Revision 0 is the catalog of a system where no segment was ever saved; an absent @catalog reads as 0.
+        assertThat(SegmentEngine.catalogChanged(new SegmentIndex(compile()), new Memberships(Map.of(), 3))).isFalse();
+        assertThat(SegmentEngine.catalogChanged(index, new Memberships(Map.of(), 3))).isTrue();
+    }
+
+    private static Memberships memberships(long catalogRevision) {
+        return new Memberships(Map.of(), 0, catalogRevision);
+    }
+
+    private static Event track(String name) {
+        Instant at = Instant.ofEpochMilli(NOW);
+        return new Event(1, "track", "m-" + name, "u", null, name, null, null, null, null, Map.of(), null, null,
+                at, null, null, at, "test");
+    }
+
+    /** The profile after the given track events (the last one included, as the engine sees it after applying). */
+    private Profile profile(Map<String, Object> traits, String... events) {
+        Map<String, String> hash = new HashMap<>();
+        for (String name : events) {
+            for (ProfileOp op : ProfileUpdate.operations(track(name), index.needs(), Scoring.NONE, NOW)) {
+                op.applyTo(hash);
+            }
+        }
+        return new Profile("u", hash, traits);
+    }
+
+    private static List<CompiledSegment> compile() {
+        RuleCompiler compiler = new RuleCompiler();
+        return CONDITIONS.entrySet().stream()
+                .map(e -> new CompiledSegment(new SegmentDefinition(e.getKey(), e.getKey(), e.getValue(), true, Instant.EPOCH),
+                        compiler.compile(e.getValue())))
+                .toList();
+    }
+}

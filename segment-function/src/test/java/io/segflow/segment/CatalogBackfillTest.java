@@ -1,0 +1,166 @@
+package io.segflow.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.Topics;
+import io.segflow.core.event.Event;
+import io.segflow.core.json.Json;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.rules.SegmentDefinition;
+import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.TopicReader;
+import io.segflow.testkit.TopicWriter;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A segment saved after its users were seen reaches them with no further event: the catalog backfill. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class CatalogBackfillTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    CatalogBackfill backfill;
+
+    @Inject
+    MeterRegistry metrics;
+
+    private TopicWriter events;
+    private TopicReader changes;
+    private final String tier = "gold-" + UUID.randomUUID();
+    private final String segment = "tier-" + UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeEach
+    void setUp() {
+        // A catalog with a revision (on a fresh Redis there is none yet), so that users record the one they were
+        // evaluated against.
+        redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+        events = new TopicWriter(bootstrapServers, Topics.EVENTS);
+        changes = new TopicReader(bootstrapServers, Topics.SEGMENT_CHANGES);
+    }
+
+    @AfterEach
+    void tearDown() {
+        events.close();
+        changes.close();
+    }
+
+    @Test
+    void aNewSegmentReachesExistingUsersWithNoFurtherEventAndIsBackfilledOnce() {
+        String gold1 = "bf-gold-" + UUID.randomUUID();
+        String gold2 = "bf-gold-" + UUID.randomUUID();
+        String tin = "bf-tin-" + UUID.randomUUID();
+        identify(gold1, tier);
+        identify(gold2, tier);
+        identify(tin, "tin");
+        // They exist: registered, and evaluated against the catalog of their events (which knows no such segment).
+        await().atMost(WAIT).until(() -> List.of(gold1, gold2, tin).stream().allMatch(this::evaluatedAndRegistered));
+        Counter scheduled = metrics.counter("segflow.backfill.users");
+        double scheduledBefore = scheduled.count();
+
+        long revision = save(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
+
+        for (String gold : List.of(gold1, gold2)) {
+            // Delivery is at least once: a record published twice is the same user and version.
+            List<JsonNode> entered = changes.await(r -> gold.equals(r.key()) && r.value().contains(segment), 1, WAIT).stream()
+                    .map(r -> Json.read(r.value(), JsonNode.class)).distinct().toList();
+            assertThat(entered).hasSize(1);
+            assertThat(entered.get(0).get("change").asText()).isEqualTo("entered");
+            assertThat(entered.get(0).get("cause").asText()).isEqualTo("segments:" + revision);
+        }
+        await().atMost(WAIT).until(() -> redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), gold1).isPresent()
+                && redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), gold2).isPresent());
+        // The other user was evaluated against the new catalog too, and stays out.
+        await().atMost(WAIT).until(() -> String.valueOf(revision).equals(members(tin).get(RedisKeys.CATALOG_FIELD)));
+        assertThat(members(tin)).doesNotContainKey(segment);
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), tin)).isEmpty();
+        assertThat(changes.drain(r -> tin.equals(r.key()) && r.value().contains(segment), Duration.ofSeconds(1))).isEmpty();
+        assertThat(scheduled.count() - scheduledBefore).isGreaterThanOrEqualTo(3);
+
+        // Every shard is done for this revision: another instance, or this one again, schedules nobody twice.
+        awaitBackfillDone(revision);
+        double scheduledOnce = scheduled.count();
+        assertThat(backfill.backfill(revision)).isZero();
+        assertThat(scheduled.count()).isEqualTo(scheduledOnce);
+    }
+
+    @Test
+    void aShardLeftUnfinishedByADeadInstanceIsTakenOverOnceItsLeaseEnds() {
+        String user = "bf-lease-" + UUID.randomUUID();
+        identify(user, tier);
+        await().atMost(WAIT).until(() -> evaluatedAndRegistered(user));
+        long revision = save(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
+        awaitBackfillDone(revision);
+        String state = RedisKeys.usersBackfill(RedisKeys.userShard(user));
+        Counter scheduled = metrics.counter("segflow.backfill.users");
+
+        // An instance claimed the user's shard and is still within its lease: nobody else scans it.
+        redis.hash(String.class).hset(state, Map.of("cursor", "0", "lease", String.valueOf(System.currentTimeMillis() + 60_000)));
+        double before = scheduled.count();
+        assertThat(backfill.backfill(revision)).isZero();
+        assertThat(scheduled.count()).isEqualTo(before);
+
+        // It died: once the lease has ended, the next attempt scans the shard from the cursor it recorded.
+        redis.hash(String.class).hset(state, "lease", String.valueOf(System.currentTimeMillis() - 1));
+        assertThat(backfill.backfill(revision)).isPositive();
+        assertThat(scheduled.count()).isGreaterThan(before);
+        assertThat(redis.hash(String.class).hget(state, "cursor")).isEqualTo("done");
+    }
+
+    /** As the api-function's SegmentRepository does: the definition and the revision in one transaction. */
+    private long save(String id, String condition) {
+        var result = redis.withTransaction(tx -> {
+            tx.hash(String.class).hset(RedisKeys.SEGMENTS, id, Json.write(new SegmentDefinition(id, id, condition, true, Instant.now())));
+            tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+        });
+        return result.<Long>get(1);
+    }
+
+    private void awaitBackfillDone(long revision) {
+        await().atMost(WAIT).until(() -> {
+            for (int shard = 0; shard < RedisKeys.USER_SHARDS; shard++) {
+                Map<String, String> state = redis.hash(String.class).hgetall(RedisKeys.usersBackfill(shard));
+                if (!String.valueOf(revision).equals(state.get("rev")) || !"done".equals(state.get("cursor"))) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private boolean evaluatedAndRegistered(String user) {
+        return members(user).containsKey(RedisKeys.CATALOG_FIELD)
+                && redis.set(String.class).sismember(RedisKeys.users(RedisKeys.userShard(user)), user);
+    }
+
+    private Map<String, String> members(String user) {
+        return redis.hash(String.class).hgetall(RedisKeys.members(user));
+    }
+
+    private void identify(String user, String tierValue) {
+        Event event = new Event(1, "identify", UUID.randomUUID().toString(), user, null, null, null, null, null,
+                Map.of("tier", tierValue), null, null, null, Instant.now(), null, null, Instant.now(), "test");
+        events.send(user, Json.write(event));
+    }
+}
