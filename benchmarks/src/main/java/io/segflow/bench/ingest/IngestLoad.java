@@ -6,32 +6,33 @@ import io.segflow.core.event.EventType;
 import io.segflow.core.event.SegmentCallParser;
 import io.segflow.core.event.SegmentCallParser.BatchDefaults;
 import io.segflow.core.json.Json;
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.nio.file.Path;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Load generator for ingest-function. In one run: (1) {@code /v1/batch} with realistic 100-event batches from N
  * concurrent clients, as fast as ingest answers; (2) single {@code /v1/track} calls at a fixed rate (open loop:
- * latency counts from the intended send time, so a stall is not hidden); (3) Kafka's raw producer rate on the same
- * broker with records of the size ingest writes; then the ratio of (1) to (3).
+ * latency counts from the intended send time, so a stall is not hidden), after 5 s of the same unmeasured; (3) Kafka's
+ * raw producer rate on the same broker with records of the size ingest writes, keyed like ingest's, then with Kafka's
+ * own {@code kafka-producer-perf-test}; and the ratios of (1) to each. Both HTTP phases use lean keep-alive
+ * connections ({@link KeepAliveConnection}), so that the generator takes little of the CPU it shares.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.segflow.bench.ingest.IngestLoad \
- *     --url http://127.0.0.1:8081 --write-key dev-write-key --bootstrap 127.0.0.1:9092 --seconds 30
+ *     --url http://127.0.0.1:8081 --write-key dev-write-key --bootstrap 127.0.0.1:9092 --seconds 30 \
+ *     [--kafka-libs $SEGFLOW_HOME/kafka/libs]
  * </pre>
  */
 public final class IngestLoad {
@@ -48,8 +49,6 @@ public final class IngestLoad {
         String topic = options.getOrDefault("producer-topic", "segflow.bench.producer");
         int producerSeconds = Integer.parseInt(options.getOrDefault("producer-seconds", "10"));
 
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
         String auth = "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
         // Bodies are built and encoded before the run, so that the generator spends its CPU on HTTP only.
         List<byte[]> batches = new ArrayList<>();
@@ -73,7 +72,8 @@ public final class IngestLoad {
                 batchSize, concurrency, seconds, batch.accepted / batch.seconds, batch.requests / batch.seconds,
                 batch.failed, batch.latencies.summary());
 
-        Run track = trackPhase(http, url + "/v1/track", auth, tracks, trackRate, seconds);
+        trackPhase(url + "/v1/track", auth, tracks, trackRate, 5); // warm-up: single calls take their own code path
+        Run track = trackPhase(url + "/v1/track", auth, tracks, trackRate, seconds);
         System.out.printf("/v1/track at %d requests/s (open loop), %d s:%n  %,.0f requests/s done, %d non-200; latency %s%n",
                 trackRate, seconds, track.requests / track.seconds, track.failed, track.latencies.summary());
 
@@ -159,39 +159,59 @@ public final class IngestLoad {
         }
     }
 
-    /** Open loop at a fixed rate; a request's latency runs from when it should have been sent. */
-    private static Run trackPhase(HttpClient http, String url, String auth, List<byte[]> bodies, int rate, int seconds) {
+    /**
+     * Open loop at a fixed rate: a pacer queues each request's intended send time, a pool of connections sends them;
+     * a request's latency runs from when it should have been sent, so a stalled server counts in full.
+     */
+    private static Run trackPhase(String url, String auth, List<byte[]> bodies, int rate, int seconds)
+            throws InterruptedException {
         Latencies latencies = new Latencies();
         AtomicLong failed = new AtomicLong();
+        AtomicLong done = new AtomicLong();
         long interval = 1_000_000_000L / rate;
         long total = (long) rate * seconds;
+        BlockingQueue<Long> due = new LinkedBlockingQueue<>();
+        List<Thread> senders = new ArrayList<>();
+        for (int c = 0; c < 32; c++) {
+            senders.add(Thread.ofPlatform().daemon().start(() -> {
+                KeepAliveConnection connection = null;
+                try {
+                    for (long intended = due.take(); intended >= 0; intended = due.take()) {
+                        long n = done.getAndIncrement();
+                        try {
+                            if (connection == null) {
+                                connection = new KeepAliveConnection(URI.create(url), auth);
+                            }
+                            if (connection.post(bodies.get((int) (n % bodies.size()))) != 200) {
+                                failed.incrementAndGet();
+                            }
+                        } catch (IOException e) {
+                            failed.incrementAndGet();
+                            closeQuietly(connection);
+                            connection = null;
+                        }
+                        latencies.add(System.nanoTime() - intended);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                closeQuietly(connection);
+            }));
+        }
         long start = System.nanoTime();
-        List<CompletableFuture<?>> pending = new ArrayList<>();
         for (long n = 0; n < total; n++) {
             long intended = start + n * interval;
             long wait = intended - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            pending.add(http.sendAsync(post(url, auth, bodies.get((int) (n % bodies.size()))), HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((response, error) -> {
-                        latencies.add(System.nanoTime() - intended);
-                        if (error != null || response.statusCode() != 200) {
-                            failed.incrementAndGet();
-                        }
-                    }));
+            due.add(intended);
         }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        senders.forEach(sender -> due.add(-1L));
+        for (Thread sender : senders) {
+            sender.join();
+        }
         return new Run(total, total - failed.get(), failed.get(), (System.nanoTime() - start) / 1e9, latencies);
-    }
-
-    private static HttpRequest post(String url, String auth, byte[] body) {
-        return HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", auth)
-                .header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
     }
 
     /** The average size of the records ingest writes for these calls (the normalized event JSON). */
