@@ -1,50 +1,84 @@
 package io.segflow.segment;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
-import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.jboss.logging.Logger;
 
 /**
- * Publishes users' change records to {@code segflow.segment-changes}, keyed by user, waits for the acks, then
- * removes them from the users' outboxes. A crash in between publishes them again: delivery is at least once,
- * and a record is identified by its user and version.
+ * Publishes the outboxes a wave claimed ({@link Outbox}) to {@code segflow.segment-changes}, keyed by user: all
+ * of them at once, waits for the acks, trims them in one pipeline, and goes on with the records other paths
+ * appended meanwhile until every claimed outbox is empty. A crash after Kafka's ack and before the trim
+ * publishes records again once the lease ended: delivery is at least once, and a record is identified by its
+ * user and version.
  */
 @ApplicationScoped
 public class ChangePublisher {
+    private static final Logger LOG = Logger.getLogger(ChangePublisher.class);
+
     private final MutinyEmitter<Record<String, String>> changes;
-    private final ProfileStore profiles;
+    private final Outbox outbox;
     private final RedisPipeline pipeline;
+    private final Counter takenOver;
 
-    ChangePublisher(@Channel("segment-changes") MutinyEmitter<Record<String, String>> changes, ProfileStore profiles,
-                    RedisPipeline pipeline) {
+    ChangePublisher(@Channel("segment-changes") MutinyEmitter<Record<String, String>> changes, Outbox outbox,
+                    RedisPipeline pipeline, MeterRegistry metrics) {
         this.changes = changes;
-        this.profiles = profiles;
+        this.outbox = outbox;
         this.pipeline = pipeline;
+        this.takenOver = metrics.counter("segflow.outbox.leases.lost");
     }
 
-    public void deliver(EventProcessor.Delivery delivery) {
-        deliverAll(List.of(delivery));
+    /** Publishes the {@link Outbox.Claimed} outboxes until they are empty; the other claims have nothing for us. */
+    public void deliverAll(List<? extends Outbox.Claim> claims) {
+        List<Outbox.Claimed> round = claimed(claims);
+        while (!round.isEmpty()) {
+            round = publish(round);
+        }
     }
 
-    public void deliverAll(List<EventProcessor.Delivery> deliveries) {
+    /** One round: publish, await the acks, trim. Returns the records appended meanwhile, still under our leases. */
+    private List<Outbox.Claimed> publish(List<Outbox.Claimed> round) {
         List<Uni<Void>> sends = new ArrayList<>();
-        List<Request> acknowledgements = new ArrayList<>();
-        for (EventProcessor.Delivery delivery : deliveries) {
-            if (delivery.records().isEmpty()) {
-                continue;
+        // In order: the producer keeps a partition's order, so a user's records go out by version.
+        round.forEach(claimed -> claimed.records().forEach(record -> sends.add(changes.send(Record.of(claimed.user(), record)))));
+        try {
+            Uni.join().all(sends).andFailFast().await().indefinitely();
+        } catch (RuntimeException e) {
+            release(round, e);
+            throw e;
+        }
+        List<Response> replies = pipeline.run(round.stream().map(outbox::ackRequest).toList(), Outbox.ACK);
+        List<Outbox.Claim> next = new ArrayList<>(round.size());
+        for (int i = 0; i < round.size(); i++) {
+            Outbox.Claim after = Outbox.afterAck(round.get(i), replies.get(i));
+            if (after instanceof Outbox.TakenOver) {
+                takenOver.increment();
+                LOG.warnf("Publishing the changes of user %s took longer than the outbox lease: another drainer took "
+                        + "over and publishes them again", after.user());
             }
-            delivery.records().forEach(record -> sends.add(changes.send(Record.of(delivery.user(), record))));
-            acknowledgements.add(profiles.acknowledgeRequest(delivery.user(), delivery.records()));
+            next.add(after);
         }
-        if (sends.isEmpty()) {
-            return;
+        return claimed(next);
+    }
+
+    /** Kafka failed: give the leases back, so that the retry (or another path) claims them at once. */
+    private void release(List<Outbox.Claimed> round, RuntimeException cause) {
+        try {
+            pipeline.run(round.stream().map(outbox::releaseRequest).toList(), Outbox.RELEASE);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e); // the leases end by themselves
         }
-        Uni.join().all(sends).andFailFast().await().indefinitely();
-        pipeline.run(acknowledgements, ProfileStore.ACK_OUTBOX);
+    }
+
+    private static List<Outbox.Claimed> claimed(List<? extends Outbox.Claim> claims) {
+        return claims.stream().filter(Outbox.Claimed.class::isInstance).map(Outbox.Claimed.class::cast).toList();
     }
 }

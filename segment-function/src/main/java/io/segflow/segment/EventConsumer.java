@@ -23,8 +23,8 @@ import org.jboss.logging.Logger;
  * Consumes {@code segflow.events} in batches. A batch is split by user and processed in waves — the k-th event
  * of every user — each wave going to Redis as a few pipelines (see {@link EventProcessor#processWave}), so one
  * user's events stay in order and thousands of users cost a handful of round trips. The batch's offsets are
- * committed only after every change it caused is acknowledged; a redelivery is recognised by the offset each
- * user's profile keeps, so it counts once.
+ * committed only after every change it caused is acknowledged by Kafka, or stored in an outbox another drainer
+ * holds (see {@link Outbox}); a redelivery is recognised by the offset each user's profile keeps, so it counts once.
  */
 @ApplicationScoped
 public class EventConsumer {

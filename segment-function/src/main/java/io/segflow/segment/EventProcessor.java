@@ -15,12 +15,14 @@ import io.vertx.mutiny.redis.client.Response;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
  * A user through the engine, for an event or a due wake: update the profile, evaluate what can have changed,
- * store the transitions, schedule the next wake. Returns the changes to publish.
+ * store the transitions, schedule the next wake, and claim the user's outbox if records wait there. Returns the
+ * claims; {@link ChangePublisher} publishes what they got.
  */
 @ApplicationScoped
 public class EventProcessor {
@@ -32,12 +34,14 @@ public class EventProcessor {
     private final WakeSchedule schedule;
     private final RedisPipeline pipeline;
     private final UserRegistry registry;
+    private final Outbox outbox;
     private final SegmentEngine engine;
     private final Counter duplicates;
 
     EventProcessor(ProfileStore profiles, SegmentCatalog catalog, WakeSchedule schedule, RedisPipeline pipeline,
-                   UserRegistry registry, MeterRegistry metrics) {
+                   UserRegistry registry, Outbox outbox, MeterRegistry metrics) {
         this.pipeline = pipeline;
+        this.outbox = outbox;
         this.registry = registry;
         this.profiles = profiles;
         this.catalog = catalog;
@@ -50,12 +54,8 @@ public class EventProcessor {
         });
     }
 
-    /** Change records to publish for one user: those left in its outbox by an earlier attempt, then the new ones. */
-    public record Delivery(String user, List<String> records) {
-    }
-
     /** One event: a wave of one. */
-    public Delivery process(Event event, ProfileStore.Position position) {
+    public Outbox.Claim process(Event event, ProfileStore.Position position) {
         return processWave(List.of(new Positioned(event, position))).get(0);
     }
 
@@ -65,10 +65,11 @@ public class EventProcessor {
 
     /**
      * {@link #process} for a wave of events of distinct users, with one pipeline per step: apply all (and register
-     * the users for backfills), evaluate all, store all transitions and wakes, update all member indexes. A user
-     * whose memberships changed meanwhile (a racing wake) falls back to the one-user path.
+     * the users for backfills), evaluate all, store all transitions and wakes, update all member indexes and claim
+     * the outboxes that hold records. A user whose memberships changed meanwhile (a racing wake) falls back to the
+     * one-user path. Returns one outbox claim per event, in order.
      */
-    public List<Delivery> processWave(List<Positioned> wave) {
+    public List<Outbox.Claim> processWave(List<Positioned> wave) {
         SegmentCatalog.Current current = catalog.current();
         long now = System.currentTimeMillis();
         List<Request> applies = new ArrayList<>(2 * wave.size());
@@ -102,7 +103,12 @@ public class EventProcessor {
             planned.evaluation().outcome().nextWake().ifPresent(wake -> writes.add(schedule.wakeRequest(user, wake)));
             pending.add(planned);
         }
-        return finish(pending, pipeline.run(writes, ProfileStore.APPLY_MEMBERSHIPS), at);
+        List<Outbox.Claim> claims = finish(pending, pipeline.run(writes, ProfileStore.APPLY_MEMBERSHIPS), at);
+        // Another drainer publishes these outboxes, ours included; should it have died, a wake at the end of its
+        // lease does. Rare: a wake racing this event, or a crashed instance.
+        pipeline.run(claims.stream().filter(Outbox.Busy.class::isInstance).map(Outbox.Busy.class::cast)
+                .map(busy -> schedule.wakeRequest(busy.user(), busy.leaseEnds())).toList());
+        return claims;
     }
 
     /** What one evaluation of a user decided, and the cause its changes carry. */
@@ -137,31 +143,49 @@ public class EventProcessor {
                 .stream().map(Json::write).toList();
     }
 
-    /** After a wave's store pipeline: index the stored transitions, retry one by one those whose CAS failed. */
-    private List<Delivery> finish(List<Pending> pending, List<Response> written, Instant at) {
-        List<Delivery> deliveries = new ArrayList<>(pending.size());
-        List<Request> indexes = new ArrayList<>();
+    /**
+     * After a wave's store pipeline: retry one by one the users whose CAS failed, then index the stored transitions
+     * and claim the outboxes that hold records, in one pipeline. Returns one claim per pending user, in order.
+     */
+    private List<Outbox.Claim> finish(List<Pending> pending, List<Response> written, Instant at) {
+        List<Request> followUps = new ArrayList<>();
+        List<Boolean> drain = new ArrayList<>(pending.size());
         for (Pending p : pending) {
             if (p.storeReply() < 0) {
-                deliveries.add(new Delivery(p.user(), p.snapshot().unpublished()));
+                drain.add(p.snapshot().outboxLength() > 0);
             } else if (written.get(p.storeReply()).toLong() >= 0) {
-                indexes.addAll(profiles.indexRequests(p.user(), at, p.evaluation().outcome().transitions()));
-                List<String> records = new ArrayList<>(p.snapshot().unpublished());
-                records.addAll(p.fresh());
-                deliveries.add(new Delivery(p.user(), records));
+                followUps.addAll(profiles.indexRequests(p.user(), at, p.evaluation().outcome().transitions()));
+                drain.add(!p.fresh().isEmpty() || p.snapshot().outboxLength() > 0);
             } else {
                 // Memberships moved since they were read (a wake racing an event): evaluate against the new ones,
                 // which decide again whether every segment must be (their @catalog may have moved too).
                 ProfileStore.Snapshot reread = profiles.read(p.user());
-                deliveries.add(store(p.user(), reread, p.evaluate().apply(reread.memberships()), p.evaluate()));
+                boolean appended = store(p.user(), reread.memberships(), p.evaluate().apply(reread.memberships()), p.evaluate());
+                drain.add(appended || reread.outboxLength() > 0);
             }
         }
-        pipeline.run(indexes);
-        return deliveries;
+        // Claimed after every store of the wave, so a claim sees the records this wave appended. A record appended
+        // later is its own path's to claim; one left by a crash is claimed by the next path that sees it.
+        String token = Outbox.newToken();
+        int firstClaim = followUps.size();
+        for (int i = 0; i < pending.size(); i++) {
+            if (drain.get(i)) {
+                followUps.add(outbox.claimRequest(pending.get(i).user(), token));
+            }
+        }
+        List<Response> replies = pipeline.run(followUps, Outbox.CLAIM);
+        long now = System.currentTimeMillis();
+        List<Outbox.Claim> claims = new ArrayList<>(pending.size());
+        int reply = firstClaim;
+        for (int i = 0; i < pending.size(); i++) {
+            String user = pending.get(i).user();
+            claims.add(drain.get(i) ? Outbox.claimOf(user, token, replies.get(reply++), now) : new Outbox.Empty(user));
+        }
+        return claims;
     }
 
-    /** The changes of a wave of due wakes, and the reschedules to send once they are published. */
-    public record WakeWave(List<Delivery> deliveries, List<Request> reschedules) {
+    /** The outbox claims of a wave of due wakes, and the reschedules to send once they are published. */
+    public record WakeWave(List<Outbox.Claim> claims, List<Request> reschedules) {
     }
 
     /**
@@ -184,7 +208,6 @@ public class EventProcessor {
         String catalogCause = SegmentChange.causedByCatalog(current.index().revision());
         List<Request> stores = new ArrayList<>();
         List<Pending> pending = new ArrayList<>();
-        List<Request> reschedules = new ArrayList<>(claims.size());
         for (int i = 0; i < claims.size(); i++) {
             WakeSchedule.Claim claim = claims.get(i);
             ProfileStore.Snapshot snapshot = ProfileStore.readSnapshotOf(claim.user(), replies.get(i));
@@ -194,25 +217,32 @@ public class EventProcessor {
                 // Every segment evaluated against a new catalog: the changes are the catalog's doing, not time's.
                 return new Evaluation(outcome, outcome.catalogRevision().isPresent() ? catalogCause : timeCause);
             }, at, stores);
-            reschedules.add(schedule.rescheduleRequest(claim, planned.evaluation().outcome().nextWake()));
             pending.add(planned);
         }
-        return new WakeWave(finish(pending, pipeline.run(stores, ProfileStore.APPLY_MEMBERSHIPS), at), reschedules);
+        List<Outbox.Claim> outboxes = finish(pending, pipeline.run(stores, ProfileStore.APPLY_MEMBERSHIPS), at);
+        List<Request> reschedules = new ArrayList<>(claims.size());
+        for (int i = 0; i < claims.size(); i++) {
+            OptionalLong next = pending.get(i).evaluation().outcome().nextWake();
+            if (outboxes.get(i) instanceof Outbox.Busy busy) {
+                // Another drainer publishes this outbox; should it have died, look again when its lease ends.
+                next = OptionalLong.of(next.isPresent() ? Math.min(next.getAsLong(), busy.leaseEnds()) : busy.leaseEnds());
+            }
+            reschedules.add(schedule.rescheduleRequest(claims.get(i), next));
+        }
+        return new WakeWave(outboxes, reschedules);
     }
 
-    private Delivery store(String user, ProfileStore.Snapshot snapshot, Evaluation evaluation,
-                           Function<Memberships, Evaluation> evaluate) {
-        List<String> records = new ArrayList<>(snapshot.unpublished());
-        Memberships memberships = snapshot.memberships();
+    /** The one-user path after a lost compare-and-set; returns whether it appended change records to the outbox. */
+    private boolean store(String user, Memberships memberships, Evaluation evaluation,
+                          Function<Memberships, Evaluation> evaluate) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             if (!evaluation.outcome().needsStore()) {
-                return new Delivery(user, records);
+                return false;
             }
             Instant at = Instant.now();
             List<String> fresh = changeRecords(user, memberships, evaluation, at);
             if (profiles.storeTransitions(user, memberships.version(), at, evaluation.outcome(), fresh)) {
-                records.addAll(fresh);
-                return new Delivery(user, records);
+                return !fresh.isEmpty();
             }
             // Another instance changed this user's memberships in between (a wake racing an event): diff against theirs.
             memberships = profiles.read(user).memberships();

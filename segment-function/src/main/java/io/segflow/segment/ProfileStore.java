@@ -28,8 +28,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class ProfileStore {
 
-    /** The user as read after (or instead of) applying an event, with change records still to publish. */
-    public record Snapshot(boolean applied, Profile profile, Memberships memberships, List<String> unpublished) {
+    /**
+     * The user as read after (or instead of) applying an event, and how many change records wait in its outbox
+     * (published by whoever claims it, see {@link Outbox}).
+     */
+    public record Snapshot(boolean applied, Profile profile, Memberships memberships, long outboxLength) {
     }
 
     /** Where a record came from, so that a redelivery is recognised: -1 partition when not from Kafka. */
@@ -39,7 +42,6 @@ public class ProfileStore {
     static final LuaScript APPLY_EVENT = new LuaScript(LuaScripts.APPLY_EVENT);
     static final LuaScript APPLY_MEMBERSHIPS = new LuaScript(LuaScripts.APPLY_MEMBERSHIPS);
     static final LuaScript READ_USER = new LuaScript(LuaScripts.READ_USER);
-    static final LuaScript ACK_OUTBOX = new LuaScript(LuaScripts.ACK_OUTBOX);
 
     private final RedisDataSource redis;
     private final RedisPipeline pipeline;
@@ -75,7 +77,7 @@ public class ProfileStore {
     public static Snapshot snapshotOf(String user, Response reply) {
         return new Snapshot(reply.get(0).toInteger() == 1,
                 RedisCodec.profile(user, strings(reply.get(1)), strings(reply.get(2))),
-                RedisCodec.memberships(strings(reply.get(3))), strings(reply.get(4)));
+                RedisCodec.memberships(strings(reply.get(3))), reply.get(4).toLong());
     }
 
     public Snapshot read(String user) {
@@ -90,7 +92,7 @@ public class ProfileStore {
 
     public static Snapshot readSnapshotOf(String user, Response reply) {
         return new Snapshot(false, RedisCodec.profile(user, strings(reply.get(0)), strings(reply.get(1))),
-                RedisCodec.memberships(strings(reply.get(2))), strings(reply.get(3)));
+                RedisCodec.memberships(strings(reply.get(2))), reply.get(3).toLong());
     }
 
     /**
@@ -145,11 +147,6 @@ public class ProfileStore {
     public void reassertMemberIndexes(String user, Memberships memberships) {
         memberships.since().forEach((segment, since) ->
                 redis.execute("ZADD", RedisKeys.segmentMembers(segment), "NX", String.valueOf(since.toEpochMilli()), user));
-    }
-
-    /** Removes published change records from the user's outbox. */
-    public Request acknowledgeRequest(String user, List<String> published) {
-        return ACK_OUTBOX.request(List.of(RedisKeys.outbox(user)), published);
     }
 
     static List<String> strings(Response array) {

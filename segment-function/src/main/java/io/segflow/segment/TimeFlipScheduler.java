@@ -84,7 +84,7 @@ public class TimeFlipScheduler {
                 }
                 // A window often ends for many users at once: they go to Redis together, a few pipelines a wave.
                 EventProcessor.WakeWave wave = processor.wakeWave(claims);
-                changes.deliverAll(wave.deliveries());
+                changes.deliverAll(wave.claims());
                 pipeline.run(wave.reschedules(), WakeSchedule.RESCHEDULE);
                 long done = System.currentTimeMillis();
                 claims.forEach(claim -> lateness.record(Duration.ofMillis(Math.max(0, done - claim.due()))));

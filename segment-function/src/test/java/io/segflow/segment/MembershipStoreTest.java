@@ -38,7 +38,8 @@ class MembershipStoreTest {
         assertThat(members()).containsEntry("vip", "1000").containsEntry(RedisKeys.VERSION_FIELD, "1")
                 .containsEntry(RedisKeys.CATALOG_FIELD, "5");
         assertThat(store.read(user).memberships().catalogRevision()).isEqualTo(5);
-        assertThat(store.read(user).unpublished()).containsExactly("{\"r\":1}");
+        assertThat(outbox()).containsExactly("{\"r\":1}");
+        assertThat(store.read(user).outboxLength()).isEqualTo(1);
     }
 
     @Test
@@ -49,7 +50,7 @@ class MembershipStoreTest {
 
         assertThat(members()).containsEntry(RedisKeys.VERSION_FIELD, "1").containsEntry(RedisKeys.CATALOG_FIELD, "6")
                 .containsEntry("vip", "1000").hasSize(3);
-        assertThat(store.read(user).unpublished()).containsExactly("{\"r\":1}");
+        assertThat(outbox()).containsExactly("{\"r\":1}");
     }
 
     @Test
@@ -74,6 +75,10 @@ class MembershipStoreTest {
 
     private static SegmentEngine.Outcome outcome(List<Transition> transitions, long catalogRevision) {
         return new SegmentEngine.Outcome(transitions, OptionalLong.empty(), OptionalLong.of(catalogRevision));
+    }
+
+    private List<String> outbox() {
+        return redis.list(String.class).lrange(RedisKeys.outbox(user), 0, -1);
     }
 
     private Map<String, String> members() {

@@ -10,7 +10,9 @@ public final class LuaScripts {
     public static final String APPLY_EVENT = load("apply-event.lua");
     public static final String APPLY_MEMBERSHIPS = load("apply-memberships.lua");
     public static final String READ_USER = load("read-user.lua");
+    public static final String CLAIM_OUTBOX = load("claim-outbox.lua");
     public static final String ACK_OUTBOX = load("ack-outbox.lua");
+    public static final String RELEASE_OUTBOX = load("release-outbox.lua");
     public static final String CLAIM_DUE = load("claim-due.lua");
     public static final String RESCHEDULE = load("reschedule.lua");
     public static final String CLAIM_BACKFILL = load("claim-backfill.lua");

@@ -11,6 +11,7 @@ package io.segflow.core.redis;
  *                                field "@catalog" -> catalog revision the user was last fully evaluated against
  * sf:{u}:seen:{msgId}     string dedup marker of an applied event, expires after the dedup window
  * sf:{u}:outbox           list   change records stored with their transitions, removed once Kafka acked them
+ * sf:{u}:outbox:lease     string token of the one drainer publishing the outbox; expires (segflow.outbox.lease)
  * sf:{sched:N}:due        zset   user id -> epoch millis of its next time-driven re-evaluation (N = shard)
  * sf:{users:N}:ids        set    every user id seen, for backfills over existing users (N = shard)
  * sf:{users:N}:backfill   hash   rev, cursor, lease: the backfill of one users shard for a catalog revision
@@ -55,6 +56,11 @@ public final class RedisKeys {
 
     public static String outbox(String userId) {
         return user(userId) + "outbox";
+    }
+
+    /** Who publishes the user's outbox right now: one drainer at a time, so no record goes out twice. */
+    public static String outboxLease(String userId) {
+        return user(userId) + "outbox:lease";
     }
 
     public static String seen(String userId, String messageId) {

@@ -5,7 +5,8 @@
 --       then trait name / JSON value pairs, then profile operations (see io.segflow.core.profile.ProfileOp):
 --       INCR f | AGG f value | MIN f ms | MAX f ms | LAST f ms json | SCORE f ms weight halfLifeMs |
 --       TRIM period n (prefix keepFrom){n}   (at most once per period: field 'T' holds the last one)
--- Returns: { applied (1 or 0), profile pairs, traits pairs, members pairs, outbox records not yet published }
+-- Returns: { applied (1 or 0), profile pairs, traits pairs, members pairs, number of records in the outbox }
+--   (records waiting there are claimed and published after the evaluation: see claim-outbox.lua)
 local profile = KEYS[2]
 local applied = 1
 if ARGV[2] ~= '' then
@@ -108,4 +109,4 @@ if applied == 1 then
   end
 end
 return { applied, redis.call('HGETALL', profile), redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]),
-  redis.call('LRANGE', KEYS[5], 0, -1) }
+  redis.call('LLEN', KEYS[5]) }

@@ -1,0 +1,17 @@
+-- Claims a user's outbox for one drainer. Every path that stored change records (or saw some waiting) claims;
+-- the lease lets one publish them at a time, so no record goes out twice and a user's records reach Kafka in
+-- version order. The holder publishes until the outbox is empty (ack-outbox.lua), records others append meanwhile
+-- included; a holder that died is replaced once its lease ends.
+-- KEYS: 1 outbox list, 2 outbox lease (string: the holder's token, expiring); ARGV: 1 token, 2 lease millis
+-- Returns the records to publish, oldest first, with the lease now ours; an empty array when there is nothing
+-- to publish (no lease taken); or, when another drainer holds the lease, the milliseconds it still runs: it
+-- publishes what is there, unless it died, and then whoever looks again after that does.
+local remaining = redis.call('PTTL', KEYS[2])
+if remaining >= 0 then
+  return remaining
+end
+local records = redis.call('LRANGE', KEYS[1], 0, -1)
+if #records > 0 then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+end
+return records

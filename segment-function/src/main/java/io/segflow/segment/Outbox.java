@@ -1,0 +1,103 @@
+package io.segflow.segment;
+
+import io.segflow.core.redis.LuaScripts;
+import io.segflow.core.redis.RedisKeys;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * A user's outbox: the change records stored with their transitions (apply-memberships.lua), waiting for Kafka.
+ * The event consumer and the wake poller (of any instance) can process one user at the same time; a lease lets
+ * one of them publish the outbox at a time, until it is empty, so that no record goes out twice and a user's
+ * records reach Kafka in version order. A drainer that dies leaves its lease to expire; the records stay.
+ * The protocol is in the scripts' headers: claim-outbox.lua, ack-outbox.lua, release-outbox.lua.
+ */
+@ApplicationScoped
+public class Outbox {
+    static final LuaScript CLAIM = new LuaScript(LuaScripts.CLAIM_OUTBOX);
+    static final LuaScript ACK = new LuaScript(LuaScripts.ACK_OUTBOX);
+    static final LuaScript RELEASE = new LuaScript(LuaScripts.RELEASE_OUTBOX);
+
+    /** Where a drainer stands with a user's outbox, after a claim or an ack. */
+    public sealed interface Claim {
+        String user();
+    }
+
+    /** The records are ours to publish, in this order, under the lease {@code token} holds. */
+    public record Claimed(String user, String token, List<String> records) implements Claim {
+    }
+
+    /**
+     * Another drainer holds the outbox until {@code leaseEnds} (epoch millis): it publishes every record there,
+     * ours included, unless it died. Then the user must be looked at again once the lease ended.
+     */
+    public record Busy(String user, long leaseEnds) implements Claim {
+    }
+
+    /** Nothing waits in the outbox (after an ack: it is drained, and the lease released). */
+    public record Empty(String user) implements Claim {
+    }
+
+    /**
+     * After an ack: our lease had ended, so the outbox is (or will be) another drainer's, with every record we
+     * published (we removed none), which it publishes again: at least once when a drainer is slower than its lease.
+     */
+    public record TakenOver(String user) implements Claim {
+    }
+
+    private final Duration lease;
+
+    Outbox(@ConfigProperty(name = "segflow.outbox.lease", defaultValue = "30s") Duration lease) {
+        this.lease = lease;
+    }
+
+    /** A token per wave: the claims of one drainer. */
+    public static String newToken() {
+        return UUID.randomUUID().toString();
+    }
+
+    public Request claimRequest(String user, String token) {
+        return CLAIM.request(keys(user), List.of(token, String.valueOf(lease.toMillis())));
+    }
+
+    public static Claim claimOf(String user, String token, Response reply, long nowMillis) {
+        if (reply.type() == ResponseType.NUMBER) {
+            return new Busy(user, nowMillis + reply.toLong());
+        }
+        List<String> records = ProfileStore.strings(reply);
+        return records.isEmpty() ? new Empty(user) : new Claimed(user, token, records);
+    }
+
+    /** Once Kafka acknowledged {@code published}: trims it, and releases or renews the lease (see {@link #afterAck}). */
+    public Request ackRequest(Claimed published) {
+        return ACK.request(keys(published.user()),
+                List.of(published.token(), String.valueOf(published.records().size()), String.valueOf(lease.toMillis())));
+    }
+
+    /**
+     * After an ack: the records appended meanwhile, to publish next under the same lease ({@link Empty} when the
+     * outbox is drained and the lease released), or {@link TakenOver}.
+     */
+    public static Claim afterAck(Claimed published, Response reply) {
+        if (reply.type() == ResponseType.NUMBER) {
+            return new TakenOver(published.user());
+        }
+        List<String> appended = ProfileStore.strings(reply);
+        return appended.isEmpty() ? new Empty(published.user()) : new Claimed(published.user(), published.token(), appended);
+    }
+
+    /** After publishing failed: lets the next claim take the outbox at once; its records stay. */
+    public Request releaseRequest(Claimed claimed) {
+        return RELEASE.request(List.of(RedisKeys.outboxLease(claimed.user())), List.of(claimed.token()));
+    }
+
+    private static List<String> keys(String user) {
+        return List.of(RedisKeys.outbox(user), RedisKeys.outboxLease(user));
+    }
+}

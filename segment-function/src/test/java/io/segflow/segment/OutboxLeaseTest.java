@@ -1,0 +1,168 @@
+package io.segflow.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.engine.SegmentEngine;
+import io.segflow.core.membership.MembershipDiff.Transition;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.testkit.KafkaAndRedisResource;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox lease (claim-outbox.lua, ack-outbox.lua, release-outbox.lua): one drainer at a time, and no record
+ * stranded — whatever another path appends is either handed to the holder by its ack or claimed by that path.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class OutboxLeaseTest {
+    private static final long LEASE_MILLIS = 30_000; // segflow.outbox.lease
+
+    @Inject
+    Outbox outbox;
+
+    @Inject
+    ProfileStore store;
+
+    @Inject
+    RedisPipeline pipeline;
+
+    @Inject
+    RedisDataSource redis;
+
+    private final String user = "outbox-" + UUID.randomUUID();
+
+    @Test
+    void anEmptyOutboxIsNotClaimed() {
+        assertThat(claim("a")).isInstanceOf(Outbox.Empty.class);
+        assertThat(leaseHolder()).isNull();
+    }
+
+    @Test
+    void aSecondClaimWhileTheLeaseIsHeldGetsNothing() {
+        append("r1", "r2");
+        assertThat(claim("a")).isEqualTo(new Outbox.Claimed(user, "a", List.of("r1", "r2")));
+
+        long now = System.currentTimeMillis();
+        assertThat(claim("b")).isInstanceOfSatisfying(Outbox.Busy.class,
+                busy -> assertThat(busy.leaseEnds()).isBetween(now + LEASE_MILLIS - 5_000, now + LEASE_MILLIS + 1_000));
+        assertThat(leaseHolder()).isEqualTo("a");
+        assertThat(outboxRecords()).containsExactly("r1", "r2");
+    }
+
+    @Test
+    void anAckTrimsWhatWasPublishedAndHandsOverWhatWasAppendedMeanwhile() {
+        append("r1");
+        Outbox.Claimed first = (Outbox.Claimed) claim("a");
+        // Another path stores a transition while "a" publishes; its own claim finds the outbox taken.
+        append("r2", "r3");
+        assertThat(claim("b")).isInstanceOf(Outbox.Busy.class);
+        redis.key().pexpire(RedisKeys.outboxLease(user), 1_000);
+
+        Outbox.Claim next = ack(first);
+
+        assertThat(next).isEqualTo(new Outbox.Claimed(user, "a", List.of("r2", "r3")));
+        assertThat(outboxRecords()).containsExactly("r2", "r3");
+        assertThat(leaseHolder()).isEqualTo("a");
+        assertThat(redis.key().pttl(RedisKeys.outboxLease(user))).as("renewed").isGreaterThan(LEASE_MILLIS - 5_000);
+
+        assertThat(ack((Outbox.Claimed) next)).isEqualTo(new Outbox.Empty(user));
+        assertThat(outboxRecords()).isEmpty();
+        assertThat(leaseHolder()).as("released").isNull();
+    }
+
+    @Test
+    void aRecordAppendedAfterTheReleaseIsClaimedByItsOwnPath() {
+        append("r1");
+        assertThat(ack((Outbox.Claimed) claim("a"))).isInstanceOf(Outbox.Empty.class);
+
+        append("r2");
+
+        assertThat(claim("b")).isEqualTo(new Outbox.Claimed(user, "b", List.of("r2")));
+    }
+
+    @Test
+    void anExpiredLeaseIsTakenOverAndTheStaleAckRemovesNothing() {
+        append("r1");
+        Outbox.Claimed slow = (Outbox.Claimed) claim("a");
+        expireLease();
+        append("r2");
+
+        // The new holder claims everything, the records the slow one published included.
+        Outbox.Claimed takeover = (Outbox.Claimed) claim("b");
+        assertThat(takeover.records()).containsExactly("r1", "r2");
+
+        assertThat(ack(slow)).isEqualTo(new Outbox.TakenOver(user));
+        assertThat(outboxRecords()).containsExactly("r1", "r2");
+        assertThat(leaseHolder()).isEqualTo("b");
+
+        assertThat(ack(takeover)).isInstanceOf(Outbox.Empty.class);
+        assertThat(outboxRecords()).isEmpty();
+    }
+
+    @Test
+    void aStaleAckAfterTheLeaseEndedWithNoNewHolderRemovesNothingEither() {
+        append("r1");
+        Outbox.Claimed slow = (Outbox.Claimed) claim("a");
+        expireLease();
+
+        assertThat(ack(slow)).isInstanceOf(Outbox.TakenOver.class);
+
+        // It cannot prove the head is still its own: the next drainer publishes r1 again (at least once).
+        assertThat(outboxRecords()).containsExactly("r1");
+        assertThat(claim("b")).isEqualTo(new Outbox.Claimed(user, "b", List.of("r1")));
+    }
+
+    @Test
+    void onlyTheHolderReleasesTheLeaseAndReleasingKeepsTheRecords() {
+        append("r1");
+        Outbox.Claimed held = (Outbox.Claimed) claim("a");
+
+        pipeline.run(List.of(outbox.releaseRequest(new Outbox.Claimed(user, "b", List.of("r1")))), Outbox.RELEASE);
+        assertThat(leaseHolder()).isEqualTo("a");
+
+        pipeline.run(List.of(outbox.releaseRequest(held)), Outbox.RELEASE);
+        assertThat(leaseHolder()).isNull();
+        assertThat(claim("b")).isEqualTo(new Outbox.Claimed(user, "b", List.of("r1")));
+    }
+
+    private Outbox.Claim claim(String token) {
+        return Outbox.claimOf(user, token, pipeline.run(List.of(outbox.claimRequest(user, token)), Outbox.CLAIM).get(0),
+                System.currentTimeMillis());
+    }
+
+    private Outbox.Claim ack(Outbox.Claimed published) {
+        return Outbox.afterAck(published, pipeline.run(List.of(outbox.ackRequest(published)), Outbox.ACK).get(0));
+    }
+
+    /** As a path that stores transitions does: one record per transition, appended with them (apply-memberships.lua). */
+    private void append(String... records) {
+        long version = store.read(user).memberships().version();
+        List<Transition> transitions = Arrays.stream(records).map(record -> new Transition(record, true)).toList();
+        assertThat(store.storeTransitions(user, version, Instant.now(),
+                new SegmentEngine.Outcome(transitions, OptionalLong.empty(), OptionalLong.empty()), List.of(records))).isTrue();
+    }
+
+    private void expireLease() {
+        redis.key().pexpire(RedisKeys.outboxLease(user), 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> leaseHolder() == null);
+    }
+
+    private String leaseHolder() {
+        return redis.value(String.class).get(RedisKeys.outboxLease(user));
+    }
+
+    private List<String> outboxRecords() {
+        return redis.list(String.class).lrange(RedisKeys.outbox(user), 0, -1);
+    }
+}
