@@ -6,39 +6,21 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
-import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
-import io.segflow.core.rules.SegmentDefinition;
-import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TopicReader;
-import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A segment saved after its users were seen reaches them with no further event: the catalog backfill. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class CatalogBackfillTest {
+class CatalogBackfillTest extends SegmentFunctionTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    @Inject
-    RedisDataSource redis;
 
     @Inject
     CatalogBackfill backfill;
@@ -46,8 +28,6 @@ class CatalogBackfillTest {
     @Inject
     MeterRegistry metrics;
 
-    private TopicWriter events;
-    private TopicReader changes;
     private final String tier = "gold-" + UUID.randomUUID();
     private final String segment = "tier-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -56,14 +36,6 @@ class CatalogBackfillTest {
         // A catalog with a revision (on a fresh Redis there is none yet), so that users record the one they were
         // evaluated against.
         redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
-        events = new TopicWriter(bootstrapServers, Topics.EVENTS);
-        changes = new TopicReader(bootstrapServers, Topics.SEGMENT_CHANGES);
-    }
-
-    @AfterEach
-    void tearDown() {
-        events.close();
-        changes.close();
     }
 
     @Test
@@ -79,7 +51,7 @@ class CatalogBackfillTest {
         Counter scheduled = metrics.counter("segflow.backfill.users");
         double scheduledBefore = scheduled.count();
 
-        long revision = save(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
+        long revision = define(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
 
         for (String gold : List.of(gold1, gold2)) {
             changes.await(r -> gold.equals(r.key()) && r.value().contains(segment), 1, WAIT);
@@ -113,7 +85,7 @@ class CatalogBackfillTest {
         String user = "bf-lease-" + UUID.randomUUID();
         identify(user, tier);
         await().atMost(WAIT).until(() -> evaluatedAndRegistered(user));
-        long revision = save(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
+        long revision = define(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
         awaitBackfillDone(revision);
         String state = RedisKeys.usersBackfill(RedisKeys.userShard(user));
         Counter scheduled = metrics.counter("segflow.backfill.users");
@@ -129,15 +101,6 @@ class CatalogBackfillTest {
         assertThat(backfill.backfill(revision)).isPositive();
         assertThat(scheduled.count()).isGreaterThan(before);
         assertThat(redis.hash(String.class).hget(state, "cursor")).isEqualTo("done");
-    }
-
-    /** As the api-function's SegmentRepository does: the definition and the revision in one transaction. */
-    private long save(String id, String condition) {
-        var result = redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(RedisKeys.SEGMENTS, id, Json.write(new SegmentDefinition(id, id, condition, true, Instant.now())));
-            tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
-        });
-        return result.<Long>get(1);
     }
 
     private void awaitBackfillDone(long revision) {
@@ -162,8 +125,6 @@ class CatalogBackfillTest {
     }
 
     private void identify(String user, String tierValue) {
-        Event event = new Event(1, "identify", UUID.randomUUID().toString(), user, null, null, null, null, null,
-                Map.of("tier", tierValue), null, null, null, Instant.now(), null, null, Instant.now(), "test");
-        events.send(user, Json.write(event));
+        send(identifyEvent(user, Map.of("tier", tierValue)));
     }
 }

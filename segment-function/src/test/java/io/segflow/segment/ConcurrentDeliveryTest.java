@@ -4,20 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
-import io.segflow.core.rules.SegmentDefinition;
-import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TopicReader;
-import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -26,8 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,15 +26,8 @@ import org.junit.jupiter.api.Test;
  * {@code segflow.segment-changes} once, in version order (one drainer per outbox, see {@link Outbox}).
  */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class ConcurrentDeliveryTest {
+class ConcurrentDeliveryTest extends SegmentFunctionTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    @Inject
-    RedisDataSource redis;
 
     @Inject
     EventProcessor processor;
@@ -55,26 +38,14 @@ class ConcurrentDeliveryTest {
     @Inject
     SegmentCatalog catalog;
 
-    private TopicWriter events;
-    private TopicReader changes;
     private final String user = "race-" + UUID.randomUUID();
     private final String trait = "racer_" + UUID.randomUUID().toString().substring(0, 8);
     private final String segment = trait.replace('_', '-');
 
     @BeforeEach
     void setUp() {
-        redis.hash(String.class).hset(RedisKeys.SEGMENTS, segment, Json.write(new SegmentDefinition(segment, segment,
-                "\"" + trait + "\" in traits && traits." + trait + " == \"on\"", true, Instant.now())));
-        redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+        define(segment, "\"" + trait + "\" in traits && traits." + trait + " == \"on\"");
         catalog.refresh();
-        events = new TopicWriter(bootstrapServers, Topics.EVENTS);
-        changes = new TopicReader(bootstrapServers, Topics.SEGMENT_CHANGES);
-    }
-
-    @AfterEach
-    void tearDown() {
-        events.close();
-        changes.close();
     }
 
     @Test
@@ -160,11 +131,10 @@ class ConcurrentDeliveryTest {
     }
 
     private void identify(String value) {
-        events.send(user, Json.write(identifyEvent(value)));
+        send(identifyEvent(value));
     }
 
     private Event identifyEvent(String value) {
-        return new Event(1, "identify", UUID.randomUUID().toString(), user, null, null, null, null, null,
-                Map.of(trait, value), null, null, null, Instant.now(), null, null, Instant.now(), "test");
+        return identifyEvent(user, Map.of(trait, value));
     }
 }

@@ -4,39 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.segflow.core.profile.ProfileFields;
 import io.segflow.core.redis.RedisKeys;
-import io.segflow.core.rules.SegmentDefinition;
-import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TopicReader;
-import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class SegmentFunctionTest {
+class SegmentFunctionTest extends SegmentFunctionTestBase {
     private static final Duration WAIT = Duration.ofSeconds(20);
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    @Inject
-    RedisDataSource redis;
 
     @Inject
     EventProcessor processor;
@@ -44,31 +28,13 @@ class SegmentFunctionTest {
     @Inject
     SegmentCatalog catalog;
 
-    private TopicWriter events;
-    private TopicReader changes;
     private String user;
 
     @BeforeEach
     void setUp() {
         define("carts", "count(\"add_to_cart\") >= 2");
         define("pro", "\"plan\" in traits && traits.plan == \"pro\"");
-        events = new TopicWriter(bootstrapServers, Topics.EVENTS);
-        changes = new TopicReader(bootstrapServers, Topics.SEGMENT_CHANGES);
         user = "user-" + UUID.randomUUID();
-    }
-
-    @AfterEach
-    void tearDown() {
-        events.close();
-        changes.close();
-    }
-
-    private void define(String id, String condition) {
-        redis.hash(String.class).hset(RedisKeys.SEGMENTS, id,
-                Json.write(new SegmentDefinition(id, id, condition, true, Instant.now())));
-        // The backfill of the new revision wakes every user seen so far, and may race this test's events: the
-        // outbox lease keeps that from publishing any record twice (changesOf checks).
-        redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
     }
 
     private void track(String name, String messageId) {
@@ -76,17 +42,11 @@ class SegmentFunctionTest {
     }
 
     private Event trackEvent(String name, String messageId) {
-        return new Event(1, "track", messageId, user, null, name, null, null, null, null, Map.of(), null, null,
-                Instant.now(), null, null, Instant.now(), "test");
+        return trackEvent(user, name, messageId);
     }
 
     private void identify(Map<String, Object> traits) {
-        send(new Event(1, "identify", UUID.randomUUID().toString(), user, null, null, null, null, null, traits, null,
-                null, null, Instant.now(), null, null, Instant.now(), "test"));
-    }
-
-    private void send(Event event) {
-        events.send(event.profileKey(), Json.write(event));
+        send(identifyEvent(user, traits));
     }
 
     /** The user's changes of one segment once {@code count} arrived; every record of the user so far once, in order. */

@@ -1,0 +1,71 @@
+package io.segflow.segment;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.segflow.core.Topics;
+import io.segflow.core.event.Event;
+import io.segflow.core.json.Json;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.rules.SegmentDefinition;
+import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.TopicReader;
+import io.segflow.testkit.TopicWriter;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * What segment-function's black-box tests share: the real Kafka and Redis, a writer on {@code segflow.events}, a
+ * reader of {@code segflow.segment-changes}, and segments saved the way the api-function saves them.
+ */
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+abstract class SegmentFunctionTestBase {
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Inject
+    RedisDataSource redis;
+
+    protected TopicWriter events;
+    protected TopicReader changes;
+
+    @BeforeEach
+    void openTopics() {
+        events = new TopicWriter(bootstrapServers, Topics.EVENTS);
+        changes = new TopicReader(bootstrapServers, Topics.SEGMENT_CHANGES);
+    }
+
+    @AfterEach
+    void closeTopics() {
+        events.close();
+        changes.close();
+    }
+
+    /** As the api-function's SegmentRepository does: the definition and the revision in one transaction. */
+    protected long define(String id, String condition) {
+        var result = redis.withTransaction(tx -> {
+            tx.hash(String.class).hset(RedisKeys.SEGMENTS, id, Json.write(new SegmentDefinition(id, id, condition, true, Instant.now())));
+            tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+        });
+        return result.<Long>get(1);
+    }
+
+    protected void send(Event event) {
+        events.send(event.profileKey(), Json.write(event));
+    }
+
+    protected static Event identifyEvent(String user, Map<String, Object> traits) {
+        return new Event(1, "identify", UUID.randomUUID().toString(), user, null, null, null, null, null,
+                traits, null, null, null, Instant.now(), null, null, Instant.now(), "test");
+    }
+
+    protected static Event trackEvent(String user, String name, String messageId) {
+        return new Event(1, "track", messageId, user, null, name, null, null, null, null, Map.of(), null, null,
+                Instant.now(), null, null, Instant.now(), "test");
+    }
+}
