@@ -43,7 +43,7 @@ public final class IngestLoad {
         String writeKey = options.getOrDefault("write-key", "dev-write-key");
         String bootstrap = options.getOrDefault("bootstrap", "127.0.0.1:9092");
         int seconds = Integer.parseInt(options.getOrDefault("seconds", "30"));
-        int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "8"));
+        int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "16"));
         int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "100"));
         int trackRate = Integer.parseInt(options.getOrDefault("track-rate", "1000"));
         String topic = options.getOrDefault("producer-topic", "segflow.bench.producer");
