@@ -9,15 +9,16 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
 
 /**
  * Publishes the outboxes a wave claimed ({@link Outbox}) to {@code segflow.segment-changes}, keyed by user: all
  * of them at once, waits for the acks, trims them in one pipeline, and goes on with the records other paths
- * appended meanwhile until every claimed outbox is empty. A crash after Kafka's ack and before the trim
- * publishes records again once the lease ended: delivery is at least once, and a record is identified by its
- * user and version.
+ * appended meanwhile until every claimed outbox is empty. A drainer that stopped after it began publishing and
+ * before it trimmed (a crash) leaves a marker: whoever claims the outbox next skips the records already on Kafka
+ * ({@link PublishedChanges}). Only a drainer slower than its lease can still have a record published twice.
  */
 @ApplicationScoped
 public class ChangePublisher {
@@ -27,12 +28,14 @@ public class ChangePublisher {
     private final Outbox outbox;
     private final RedisPipeline pipeline;
     private final Counter takenOver;
+    private final PublishedChanges published;
 
     ChangePublisher(@Channel("segment-changes") MutinyEmitter<Record<String, String>> changes, Outbox outbox,
-                    RedisPipeline pipeline, MeterRegistry metrics) {
+                    RedisPipeline pipeline, PublishedChanges published, MeterRegistry metrics) {
         this.changes = changes;
         this.outbox = outbox;
         this.pipeline = pipeline;
+        this.published = published;
         this.takenOver = metrics.counter("segflow.outbox.leases.lost");
     }
 
@@ -48,7 +51,7 @@ public class ChangePublisher {
     private List<Outbox.Claimed> publish(List<Outbox.Claimed> round) {
         List<Uni<Void>> sends = new ArrayList<>();
         // In order: the producer keeps a partition's order, so a user's records go out by version.
-        round.forEach(claimed -> claimed.records().forEach(record -> sends.add(changes.send(Record.of(claimed.user(), record)))));
+        round.forEach(claimed -> toSend(claimed).forEach(record -> sends.add(changes.send(Record.of(claimed.user(), record)))));
         try {
             Uni.join().all(sends).andFailFast().await().indefinitely();
         } catch (RuntimeException e) {
@@ -67,6 +70,15 @@ public class ChangePublisher {
             next.add(after);
         }
         return claimed(next);
+    }
+
+    /** The claimed records, less those a stopped drainer got onto Kafka (the ack still trims them all). */
+    private List<String> toSend(Outbox.Claimed claimed) {
+        if (claimed.sendingSince() < 0) {
+            return claimed.records();
+        }
+        Set<String> onKafka = published.alreadyPublished(claimed.user(), claimed.records(), claimed.sendingSince());
+        return claimed.records().stream().filter(record -> !onKafka.contains(record)).toList();
     }
 
     /** Kafka failed: give the leases back, so that the retry (or another path) claims them at once. */

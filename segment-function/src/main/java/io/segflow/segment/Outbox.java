@@ -29,8 +29,16 @@ public class Outbox {
         String user();
     }
 
-    /** The records are ours to publish, in this order, under the lease {@code token} holds. */
-    public record Claimed(String user, String token, List<String> records) implements Claim {
+    /**
+     * The records are ours to publish, in this order, under the lease {@code token} holds. {@code sendingSince}
+     * (epoch millis, or -1) is set when a previous drainer began publishing them and stopped before it trimmed
+     * them: those already on Kafka must not go out again ({@link PublishedChanges}).
+     */
+    public record Claimed(String user, String token, List<String> records, long sendingSince) implements Claim {
+        public Claimed(String user, String token, List<String> records) {
+            this(user, token, records, -1);
+        }
+
     }
 
     /**
@@ -70,8 +78,11 @@ public class Outbox {
         if (reply.type() == ResponseType.NUMBER) {
             return new Busy(user, nowMillis + reply.toLong());
         }
-        List<String> records = ProfileStore.strings(reply);
-        return records.isEmpty() ? new Empty(user) : new Claimed(user, token, records);
+        List<String> marker = ProfileStore.strings(reply);
+        String previous = marker.getFirst();
+        List<String> records = marker.subList(1, marker.size());
+        return records.isEmpty() ? new Empty(user)
+                : new Claimed(user, token, List.copyOf(records), previous.isEmpty() ? -1 : Long.parseLong(previous));
     }
 
     /** Once Kafka acknowledged {@code published}: trims it, and releases or renews the lease (see {@link #afterAck}). */
@@ -98,6 +109,6 @@ public class Outbox {
     }
 
     private static List<String> keys(String user) {
-        return List.of(RedisKeys.outbox(user), RedisKeys.outboxLease(user));
+        return List.of(RedisKeys.outbox(user), RedisKeys.outboxLease(user), RedisKeys.outboxSending(user));
     }
 }

@@ -53,7 +53,7 @@ public class UserErasure {
             index.remove(segmentId, userId);
         }
         long deleted = redis.key().del(RedisKeys.profile(userId), RedisKeys.traits(userId), RedisKeys.members(userId),
-                RedisKeys.outbox(userId), RedisKeys.outboxLease(userId));
+                RedisKeys.outbox(userId), RedisKeys.outboxLease(userId), RedisKeys.outboxSending(userId));
         deleted += deleteDedupMarkers(userId);
         // Time-driven re-evaluation schedule of issue 4 (member = user id); a no-op where the user is not scheduled.
         redis.sortedSet(String.class).zrem(RedisKeys.schedule(RedisKeys.scheduleShard(userId)), userId);

@@ -63,6 +63,14 @@ public final class RedisKeys {
         return user(userId) + "outbox:lease";
     }
 
+    /**
+     * Epoch millis (Redis time) when a drainer began publishing the outbox's current head; removed when the outbox
+     * is drained. Found by a later claim, it means a drainer stopped between publishing and trimming.
+     */
+    public static String outboxSending(String userId) {
+        return user(userId) + "outbox:sending";
+    }
+
     public static String seen(String userId, String messageId) {
         return user(userId) + "seen:" + messageId;
     }
