@@ -78,8 +78,6 @@ public class EventProcessor {
                     ProfileUpdate.operations(positioned.event(), current.index().needs(), current.scoring(), now),
                     positioned.position()));
         }
-        // After the applies, so that reply i stays user i's; idempotent, and in the users set's slot, not the user's.
-        wave.forEach(positioned -> applies.add(registry.registerRequest(positioned.event().profileKey())));
         List<Response> applied = pipeline.run(applies, ProfileStore.APPLY_EVENT);
 
         List<Request> writes = new ArrayList<>();
@@ -95,6 +93,11 @@ public class EventProcessor {
                 // transition twice.
                 duplicates.increment();
                 profiles.reassertMemberIndexes(user, snapshot.memberships());
+            }
+            if (snapshot.profile().totalEvents() <= 1 || SegmentEngine.catalogChanged(current.index(), snapshot.memberships())) {
+                // A new user, or one not evaluated since the catalog changed (also: seen before the registry existed):
+                // the backfill must find it. Once evaluated, its later events need not say so again.
+                writes.add(registry.registerRequest(user));
             }
             String cause = SegmentChange.causedByEvent(event.messageId());
             Pending planned = plan(user, snapshot, memberships -> new Evaluation(

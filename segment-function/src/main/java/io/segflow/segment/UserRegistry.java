@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * Every user id segment-function has seen, in sets sharded like the wake schedule, so that a new or changed
- * segment can reach users who send no event ({@link CatalogBackfill}). A user is added with each of its events
- * (idempotent, in the same pipeline as the profile update) and removed by the api-function's erasure.
+ * segment can reach users who send no event ({@link CatalogBackfill}). A user is added (idempotent) with its first
+ * event, or any event that finds it not yet evaluated against the current catalog, in the same pipeline as its
+ * membership store; removed by the api-function's erasure.
  */
 @ApplicationScoped
 public class UserRegistry {
