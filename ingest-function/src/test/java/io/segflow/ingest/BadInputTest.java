@@ -9,12 +9,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.segflow.core.Topics;
-import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TopicReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,35 +18,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Limits, invalid calls, the partial-batch rule and the dead-letter topic: a clear 4xx, never a 500, nothing lost. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class BadInputTest {
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private TopicReader events;
-    private TopicReader rejected;
-    private String user;
-
-    @BeforeEach
-    void setUp() {
-        events = new TopicReader(bootstrapServers, Topics.EVENTS);
-        rejected = new TopicReader(bootstrapServers, Topics.EVENTS_REJECTED);
-        user = "user-" + UUID.randomUUID();
-    }
-
-    @AfterEach
-    void tearDown() {
-        events.close();
-        rejected.close();
-    }
+class BadInputTest extends IngestTopicsTest {
 
     private String track(String event) {
         return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"" + event + "\"}";

@@ -7,18 +7,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.segflow.core.Topics;
-import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TopicReader;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,25 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every Segment call and short path, both content types, both auth styles, and Segment's semantics, on real Kafka. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class CollectorResourceTest {
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private TopicReader events;
-    private String user;
-
-    @BeforeEach
-    void setUp() {
-        events = new TopicReader(bootstrapServers, Topics.EVENTS);
-        user = "user-" + UUID.randomUUID();
-    }
-
-    @AfterEach
-    void tearDown() {
-        events.close();
-    }
+class CollectorResourceTest extends IngestTopicsTest {
 
     /** A minimal valid call of each type for {@link #user}. */
     private String callOf(String type) {

@@ -1,25 +1,17 @@
 package io.segflow.api.js;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.api.push.PushHub;
 import io.segflow.api.support.NodeTools;
+import io.segflow.api.support.PushTest;
 import io.segflow.api.support.UserFixtures;
-import io.segflow.testkit.KafkaAndRedisResource;
-import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -30,24 +22,13 @@ import org.junit.jupiter.api.Test;
  * them, when the browser script asks for them. Skipped where node or chromium is missing.
  */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class BrowserTest {
-
-    @TestHTTPResource("/")
-    URL base;
-
-    @Inject
-    RedisDataSource redis;
-
-    @Inject
-    PushHub hub;
+class BrowserTest extends PushTest {
 
     @Test
     void theDemoChangesLiveShowsTheCacheFirstAndHandlesRefusedTokens() throws Exception {
         Path node = NodeTools.node();
         Path chromium = NodeTools.chromium();
         Path scripts = NodeTools.browserTests();
-        await().atMost(Duration.ofSeconds(30)).until(hub::listening);
 
         Process browser = new ProcessBuilder(List.of(node.toString(), "demo.browser.js", base.toString(), chromium.toString()))
                 .directory(scripts.toFile()).redirectErrorStream(true).start();

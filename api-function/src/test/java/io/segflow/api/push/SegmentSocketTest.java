@@ -2,24 +2,17 @@ package io.segflow.api.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.api.support.PushTest;
 import io.segflow.api.support.TestTokens;
 import io.segflow.api.support.UserFixtures;
 import io.segflow.core.json.Json;
-import io.segflow.testkit.KafkaAndRedisResource;
-import jakarta.inject.Inject;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -28,26 +21,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class SegmentSocketTest {
-
-    @TestHTTPResource("/")
-    URL base;
-
-    @Inject
-    RedisDataSource redis;
-
-    @Inject
-    PushHub hub;
-
-    @BeforeEach
-    void changesAreBeingRead() {
-        await().atMost(Duration.ofSeconds(30)).until(hub::listening);
-    }
+class SegmentSocketTest extends PushTest {
 
     private URI socket(String user, String token) {
         return URI.create(base.toString().replaceFirst("^http", "ws") + "v1/users/" + user + "/segments/ws?access_token=" + token);

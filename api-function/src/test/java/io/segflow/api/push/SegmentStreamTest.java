@@ -4,44 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.api.support.PushTest;
 import io.segflow.api.support.SseClient;
 import io.segflow.api.support.SseClient.Event;
 import io.segflow.api.support.TestTokens;
 import io.segflow.api.support.UserFixtures;
 import io.segflow.core.json.Json;
-import io.segflow.testkit.KafkaAndRedisResource;
-import jakarta.inject.Inject;
 import java.net.URI;
-import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class SegmentStreamTest {
-
-    @TestHTTPResource("/")
-    URL base;
-
-    @Inject
-    RedisDataSource redis;
-
-    @Inject
-    PushHub hub;
-
-    @BeforeEach
-    void changesAreBeingRead() {
-        await().atMost(Duration.ofSeconds(30)).until(hub::listening);
-    }
+class SegmentStreamTest extends PushTest {
 
     private SseClient stream(String user, Map<String, String> headers) throws Exception {
         return SseClient.open(URI.create(base + "v1/users/" + user + "/segments/stream"), headers);

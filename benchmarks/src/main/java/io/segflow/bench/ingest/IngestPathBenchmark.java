@@ -43,29 +43,29 @@ public class IngestPathBenchmark {
     /** Read, normalize and serialize the 100 calls: what ingest's CPU does per request. */
     @Benchmark
     public void batchOf100(Blackhole sink) throws Exception {
-        SegmentRequest request = SegmentRequestReader.read(body, true);
-        ParsedCalls calls = SegmentCallParser.parseAll(request.calls(), null, BatchDefaults.of(request.envelope()),
-                receivedAt, "web");
-        for (Event event : calls.accepted()) {
-            sink.consume(EventRecords.write(event));
-        }
+        writeAll(readAndNormalize(body), sink);
     }
 
     /** The same calls without their properties and context: what the pass-through objects cost. */
     @Benchmark
     public void batchOf100WithoutObjects(Blackhole sink) throws Exception {
-        SegmentRequest request = SegmentRequestReader.read(scalarsOnly, true);
-        ParsedCalls calls = SegmentCallParser.parseAll(request.calls(), null, BatchDefaults.of(request.envelope()),
-                receivedAt, "web");
-        for (Event event : calls.accepted()) {
-            sink.consume(EventRecords.write(event));
-        }
+        writeAll(readAndNormalize(scalarsOnly), sink);
     }
 
     /** Only reading the body and normalizing the calls. */
     @Benchmark
     public ParsedCalls readAndNormalize() throws Exception {
-        SegmentRequest request = SegmentRequestReader.read(body, true);
+        return readAndNormalize(body);
+    }
+
+    private ParsedCalls readAndNormalize(byte[] batch) throws Exception {
+        SegmentRequest request = SegmentRequestReader.read(batch, true);
         return SegmentCallParser.parseAll(request.calls(), null, BatchDefaults.of(request.envelope()), receivedAt, "web");
+    }
+
+    private static void writeAll(ParsedCalls calls, Blackhole sink) {
+        for (Event event : calls.accepted()) {
+            sink.consume(EventRecords.write(event));
+        }
     }
 }

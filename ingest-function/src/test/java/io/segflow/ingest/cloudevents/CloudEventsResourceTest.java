@@ -8,43 +8,16 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
-import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TopicReader;
+import io.segflow.ingest.IngestTopicsTest;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The three CloudEvents content modes at POST /, mapped to Segment calls, on real Kafka. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class CloudEventsResourceTest {
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private TopicReader events;
-    private TopicReader rejected;
-    private String user;
-
-    @BeforeEach
-    void setUp() {
-        events = new TopicReader(bootstrapServers, Topics.EVENTS);
-        rejected = new TopicReader(bootstrapServers, Topics.EVENTS_REJECTED);
-        user = "user-" + UUID.randomUUID();
-    }
-
-    @AfterEach
-    void tearDown() {
-        events.close();
-        rejected.close();
-    }
+class CloudEventsResourceTest extends IngestTopicsTest {
 
     @Test
     void binaryModeWithASegmentCallIsIngestedAsThatCall() {

@@ -8,12 +8,8 @@ import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.ProfileOp;
 import io.segflow.core.profile.Scoring;
-import io.segflow.core.rules.CompiledSegment;
-import io.segflow.core.rules.RuleCompiler;
-import io.segflow.core.rules.SegmentDefinition;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -31,7 +27,7 @@ class CatalogRevisionTest {
             "pro", "\"plan\" in traits && traits.plan == \"pro\"",
             "idle", "now - lastSeen > duration(\"1h\")");
 
-    private final SegmentIndex index = new SegmentIndex(compile(), REVISION);
+    private final SegmentIndex index = new SegmentIndex(TestSegments.compile(CONDITIONS), REVISION);
     private final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
     /** A pro user with three page views: "pro" holds, but a page view does not read traits. */
     private final Profile proUser = profile(Map.of("plan", "pro"), "page_view", "page_view", "page_view");
@@ -101,7 +97,7 @@ class CatalogRevisionTest {
     @Test
     void anIndexAndMembershipsWithoutRevisionsAreUpToDate() {
         // Revision 0 is the catalog of a system where no segment was ever saved; an absent @catalog reads as 0.
-        assertThat(SegmentEngine.catalogChanged(new SegmentIndex(compile()), new Memberships(Map.of(), 3))).isFalse();
+        assertThat(SegmentEngine.catalogChanged(new SegmentIndex(TestSegments.compile(CONDITIONS)), new Memberships(Map.of(), 3))).isFalse();
         assertThat(SegmentEngine.catalogChanged(index, new Memberships(Map.of(), 3))).isTrue();
     }
 
@@ -124,13 +120,5 @@ class CatalogRevisionTest {
             }
         }
         return new Profile("u", hash, traits);
-    }
-
-    private static List<CompiledSegment> compile() {
-        RuleCompiler compiler = new RuleCompiler();
-        return CONDITIONS.entrySet().stream()
-                .map(e -> new CompiledSegment(new SegmentDefinition(e.getKey(), e.getKey(), e.getValue(), true, Instant.EPOCH),
-                        compiler.compile(e.getValue())))
-                .toList();
     }
 }

@@ -12,9 +12,6 @@ import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.ProfileFields;
 import io.segflow.core.profile.ProfileOp;
 import io.segflow.core.profile.Scoring;
-import io.segflow.core.rules.CompiledSegment;
-import io.segflow.core.rules.RuleCompiler;
-import io.segflow.core.rules.SegmentDefinition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,16 +46,8 @@ class IncrementalEngineModelTest {
     private static final List<String> NAMES = List.of("view", "view", "cart", "buy", "identify");
     private static final long START = 1_795_600_000_000L;
 
-    private final SegmentIndex index = new SegmentIndex(compile());
+    private final SegmentIndex index = new SegmentIndex(TestSegments.compile(CONDITIONS));
     private final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
-
-    private static List<CompiledSegment> compile() {
-        RuleCompiler compiler = new RuleCompiler();
-        return CONDITIONS.entrySet().stream()
-                .map(e -> new CompiledSegment(new SegmentDefinition(e.getKey(), e.getKey(), e.getValue(), true, Instant.EPOCH),
-                        compiler.compile(e.getValue())))
-                .toList();
-    }
 
     static LongStream seeds() {
         return LongStream.range(0, 300);
