@@ -9,6 +9,7 @@ import io.segflow.core.event.SegmentCallParser.BatchDefaults;
 import io.segflow.core.event.SegmentLimits;
 import io.segflow.core.event.SegmentRequest;
 import io.segflow.core.event.SegmentRequestReader;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -24,6 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The Segment HTTP tracking API: {@code POST /v1/<call>}, any content type (analytics.js sends text/plain to avoid a
@@ -45,20 +47,21 @@ public class CollectorRoute {
             Map.entry("group", Optional.of(EventType.GROUP)), Map.entry("g", Optional.of(EventType.GROUP)),
             Map.entry("alias", Optional.of(EventType.ALIAS)), Map.entry("a", Optional.of(EventType.ALIAS)),
             Map.entry("batch", Optional.empty()), Map.entry("b", Optional.empty()), Map.entry("import", Optional.empty()));
-    /** Only caps memory against gzip bombs and undeclared lengths (a bare 413); Segment's 500 KB is checked below. */
-    private static final long MAX_BUFFERED_BODY = 4L * 1024 * 1024;
-
     private final WriteKeys writeKeys;
     private final Intake intake;
+    /** Only caps memory against gzip bombs and undeclared lengths (a bare 413); Segment's 500 KB is checked below. */
+    private final long maxBufferedBody;
 
-    CollectorRoute(WriteKeys writeKeys, Intake intake) {
+    CollectorRoute(WriteKeys writeKeys, Intake intake,
+                   @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBufferedBody) {
         this.writeKeys = writeKeys;
         this.intake = intake;
+        this.maxBufferedBody = maxBufferedBody.asLongValue();
     }
 
     void install(@Observes Router router) {
         router.post("/v1/:call")
-                .handler(BodyHandler.create(false).setBodyLimit(MAX_BUFFERED_BODY))
+                .handler(BodyHandler.create(false).setBodyLimit(maxBufferedBody))
                 .handler(this::collect);
     }
 
