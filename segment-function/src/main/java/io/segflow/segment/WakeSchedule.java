@@ -37,7 +37,12 @@ public class WakeSchedule {
     }
 
     public List<Claim> claimDue(int shard, long nowMillis, long leaseMillis, int max) {
-        Response reply = pipeline.run(List.of(CLAIM_DUE.request(List.of(RedisKeys.schedule(shard)),
+        return claimDue(RedisKeys.schedule(shard), nowMillis, leaseMillis, max);
+    }
+
+    /** {@link #claimDue(int, long, long, int)} on any sorted set laid out like a schedule shard (tests use their own). */
+    List<Claim> claimDue(String scheduleKey, long nowMillis, long leaseMillis, int max) {
+        Response reply = pipeline.run(List.of(CLAIM_DUE.request(List.of(scheduleKey),
                 List.of(String.valueOf(nowMillis), String.valueOf(leaseMillis), String.valueOf(max)))), CLAIM_DUE).get(0);
         List<Claim> claims = new ArrayList<>();
         for (int i = 0; i + 2 < reply.size(); i += 3) {
