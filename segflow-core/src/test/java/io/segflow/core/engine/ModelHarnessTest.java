@@ -1,0 +1,75 @@
+package io.segflow.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.segflow.core.engine.ModelProperty.Counterexample;
+import io.segflow.core.event.Event;
+import io.segflow.core.profile.ProfileOp;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The model property can fail, and then reports a small scenario: faults a caller of the engine could plausibly
+ * make are injected into the replay (test code only), and the default seeds must catch each one and shrink it.
+ */
+class ModelHarnessTest {
+
+    /** Forgets the wake already scheduled when an event asks for a later one (instead of keeping the earlier). */
+    static final class OverwritesScheduledWake extends ScenarioChecker {
+        @Override
+        protected long keptWake(Long scheduled, long requested) {
+            return requested;
+        }
+    }
+
+    /** Treats the window buckets of a late event as closed: its windowed counts and sums are never written. */
+    static final class DropsLateWindowBuckets extends ScenarioChecker {
+        @Override
+        protected List<ProfileOp> profileOperations(Event event, ProfileNeeds needs, long nowMillis) {
+            List<ProfileOp> operations = super.profileOperations(event, needs, nowMillis);
+            if (event.timestamp().toEpochMilli() >= nowMillis) {
+                return operations;
+            }
+            return operations.stream().filter(op -> !writesWindowBucket(op)).toList();
+        }
+
+        /** Window buckets are the "w…" count and "x…" aggregate fields (ProfileFields.windowCount, windowAggregate). */
+        private static boolean writesWindowBucket(ProfileOp op) {
+            return op instanceof ProfileOp.Increment increment && increment.field().startsWith("w")
+                    || op instanceof ProfileOp.AddValue add && add.field().startsWith("x");
+        }
+    }
+
+    @Test
+    void aForgottenWakeIsCaughtAndShrunk() {
+        Counterexample counterexample = findAndShrink(new OverwritesScheduledWake());
+
+        assertThat(counterexample.minimal().steps()).as("a forgotten wake needs a later event to overwrite it")
+                .filteredOn(step -> step.event() != null).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void lateEventsMissingFromWindowsAreCaughtAndShrunk() {
+        Counterexample counterexample = findAndShrink(new DropsLateWindowBuckets());
+
+        assertThat(counterexample.minimal().steps()).as("only a late event shows the fault")
+                .anyMatch(step -> step.event() != null && step.event().lateMillis() > 0);
+    }
+
+    private static Counterexample findAndShrink(ScenarioChecker faulty) {
+        Counterexample counterexample = ModelProperty.firstCounterexample(
+                LongStream.range(0, ModelProperty.DEFAULT_TRIES), faulty).orElseThrow(
+                () -> new AssertionError("the default seeds did not catch " + faulty.getClass().getSimpleName()));
+
+        assertThat(ModelProperty.check(counterexample.seed(), new ScenarioChecker())).as("without the fault the seed passes")
+                .isEmpty();
+        assertThat(faulty.firstMismatch(counterexample.minimal())).as("the shrunk scenario still fails").isPresent();
+        assertThat(counterexample.minimal().size()).as(counterexample.report())
+                .isLessThanOrEqualTo(5)
+                .isLessThan(counterexample.original().size());
+        assertThat(counterexample.report()).contains("seed " + counterexample.seed(),
+                counterexample.original().size() + " steps", counterexample.minimal().toString());
+        return counterexample;
+    }
+}
