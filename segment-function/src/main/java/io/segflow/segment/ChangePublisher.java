@@ -2,58 +2,82 @@ package io.segflow.segment;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.Record;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.segflow.core.Topics;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 /**
  * Publishes the outboxes a wave claimed ({@link Outbox}) to {@code segflow.segment-changes}, keyed by user: all
- * of them at once, waits for the acks, trims them in one pipeline, and goes on with the records other paths
- * appended meanwhile until every claimed outbox is empty. A drainer that stopped after it began publishing and
- * before it trimmed (a crash) leaves a marker: whoever claims the outbox next skips the records already on Kafka
- * ({@link PublishedChanges}). Only a drainer slower than its lease can still have a record published twice.
+ * of them in one Kafka transaction, then trims them in one pipeline, and goes on with the records other paths
+ * appended meanwhile until every claimed outbox is empty. Before sending, each outbox's sending marker names the
+ * transactional producer ({@link ChangeLog}); a drainer that finds a marker (its predecessor crashed, or stalled
+ * past its lease) fences that producer and skips the records it committed ({@link PublishedChanges}). So each
+ * change reaches read_committed consumers once, whatever the drainers' timing.
  */
 @ApplicationScoped
 public class ChangePublisher {
     private static final Logger LOG = Logger.getLogger(ChangePublisher.class);
 
-    private final MutinyEmitter<Record<String, String>> changes;
+    private final ChangeLog log;
     private final Outbox outbox;
     private final RedisPipeline pipeline;
     private final Counter takenOver;
     private final PublishedChanges published;
+    private final TextMapPropagator propagator;
 
-    ChangePublisher(@Channel("segment-changes") MutinyEmitter<Record<String, String>> changes, Outbox outbox,
-                    RedisPipeline pipeline, PublishedChanges published, MeterRegistry metrics) {
-        this.changes = changes;
+    ChangePublisher(ChangeLog log, Outbox outbox, RedisPipeline pipeline, PublishedChanges published,
+                    OpenTelemetry telemetry, MeterRegistry metrics) {
+        this.log = log;
         this.outbox = outbox;
         this.pipeline = pipeline;
         this.published = published;
+        this.propagator = telemetry.getPropagators().getTextMapPropagator();
         this.takenOver = metrics.counter("segflow.outbox.leases.lost");
     }
 
     /** Publishes the {@link Outbox.Claimed} outboxes until they are empty; the other claims have nothing for us. */
     public void deliverAll(List<? extends Outbox.Claim> claims) {
         List<Outbox.Claimed> round = claimed(claims);
-        while (!round.isEmpty()) {
-            round = publish(round);
+        if (round.isEmpty()) {
+            return;
+        }
+        try (ChangeLog.Writer writer = log.writer()) {
+            while (!round.isEmpty()) {
+                round = publish(round, writer);
+            }
         }
     }
 
-    /** One round: publish, await the acks, trim. Returns the records appended meanwhile, still under our leases. */
-    private List<Outbox.Claimed> publish(List<Outbox.Claimed> round) {
-        List<Uni<Void>> sends = new ArrayList<>();
-        // In order: the producer keeps a partition's order, so a user's records go out by version.
-        round.forEach(claimed -> toSend(claimed).forEach(record -> sends.add(changes.send(Record.of(claimed.user(), record)))));
+    /** One round: skip what a stopped drainer committed, name our writer, send, trim. Returns the records appended meanwhile. */
+    private List<Outbox.Claimed> publish(List<Outbox.Claimed> claimed, ChangeLog.Writer writer) {
+        List<List<String>> unsent = claimed.stream().map(c -> unsent(c, writer)).toList();
+        List<Response> begun = pipeline.run(claimed.stream().map(c -> outbox.beginRequest(c, writer.transactionalId())).toList(),
+                Outbox.BEGIN);
+        List<Outbox.Claimed> round = new ArrayList<>(claimed.size());
+        List<ProducerRecord<String, String>> records = new ArrayList<>();
+        for (int i = 0; i < claimed.size(); i++) {
+            Outbox.Claimed c = claimed.get(i);
+            if (begun.get(i).toLong() < 0) {
+                lost(c.user()); // it is the new holder's to publish, all of it
+                continue;
+            }
+            round.add(c);
+            // In order: one transaction keeps a partition's order, so a user's records go out by version.
+            unsent.get(i).forEach(record -> records.add(record(c.user(), record)));
+        }
         try {
-            Uni.join().all(sends).andFailFast().await().indefinitely();
+            if (!records.isEmpty()) {
+                writer.send(records);
+            }
         } catch (RuntimeException e) {
             release(round, e);
             throw e;
@@ -63,25 +87,41 @@ public class ChangePublisher {
         for (int i = 0; i < round.size(); i++) {
             Outbox.Claim after = Outbox.afterAck(round.get(i), replies.get(i));
             if (after instanceof Outbox.TakenOver) {
-                takenOver.increment();
-                LOG.warnf("Publishing the changes of user %s took longer than the outbox lease: another drainer took "
-                        + "over and publishes them again", after.user());
+                lost(after.user());
             }
             next.add(after);
         }
         return claimed(next);
     }
 
-    /** The claimed records, less those a stopped drainer got onto Kafka (the ack still trims them all). */
-    private List<String> toSend(Outbox.Claimed claimed) {
-        if (claimed.sendingSince() < 0) {
+    /** The claimed records, less those a stopped drainer committed to Kafka (the ack still trims them all). */
+    private List<String> unsent(Outbox.Claimed claimed, ChangeLog.Writer writer) {
+        Outbox.Unfinished unfinished = claimed.unfinished();
+        if (unfinished == null) {
             return claimed.records();
         }
-        Set<String> onKafka = published.alreadyPublished(claimed.user(), claimed.records(), claimed.sendingSince());
+        if (!unfinished.producer().isEmpty()) {
+            log.fence(unfinished.producer(), writer); // first: it must not commit after we looked
+        }
+        Set<String> onKafka = published.alreadyPublished(claimed.user(), claimed.records(), unfinished.since());
         return claimed.records().stream().filter(record -> !onKafka.contains(record)).toList();
     }
 
-    /** Kafka failed: give the leases back, so that the retry (or another path) claims them at once. */
+    private ProducerRecord<String, String> record(String user, String change) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, change);
+        // The trace of the event or wake that caused the change goes on with its consumers.
+        propagator.inject(Context.current(), record.headers(),
+                (headers, key, value) -> headers.add(key, value.getBytes(StandardCharsets.UTF_8)));
+        return record;
+    }
+
+    private void lost(String user) {
+        takenOver.increment();
+        LOG.warnf("The outbox lease of user %s ended before its changes were published: the drainer that took it over "
+                + "publishes them (raise segflow.outbox.lease if this recurs)", user);
+    }
+
+    /** Kafka failed (the transaction is aborted): give the leases back, so that the retry (or another path) claims them at once. */
     private void release(List<Outbox.Claimed> round, RuntimeException cause) {
         try {
             pipeline.run(round.stream().map(outbox::releaseRequest).toList(), Outbox.RELEASE);

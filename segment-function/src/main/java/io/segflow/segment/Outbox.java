@@ -14,13 +14,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * A user's outbox: the change records stored with their transitions (apply-memberships.lua), waiting for Kafka.
  * The event consumer and the wake poller (of any instance) can process one user at the same time; a lease lets
- * one of them publish the outbox at a time, until it is empty, so that no record goes out twice and a user's
- * records reach Kafka in version order. A drainer that dies leaves its lease to expire; the records stay.
- * The protocol is in the scripts' headers: claim-outbox.lua, ack-outbox.lua, release-outbox.lua.
+ * one of them publish the outbox at a time, until it is empty, so that a user's records reach Kafka in version
+ * order; Kafka transactions and fencing ({@link ChangeLog}) make sure that a drainer that outlived its lease adds
+ * nothing. A drainer that dies leaves its lease to expire; the records stay. The protocol is in the scripts'
+ * headers: claim-outbox.lua, begin-publish.lua, ack-outbox.lua, release-outbox.lua.
  */
 @ApplicationScoped
 public class Outbox {
     static final LuaScript CLAIM = new LuaScript(LuaScripts.CLAIM_OUTBOX);
+    static final LuaScript BEGIN = new LuaScript(LuaScripts.BEGIN_PUBLISH);
     static final LuaScript ACK = new LuaScript(LuaScripts.ACK_OUTBOX);
     static final LuaScript RELEASE = new LuaScript(LuaScripts.RELEASE_OUTBOX);
 
@@ -30,15 +32,27 @@ public class Outbox {
     }
 
     /**
-     * The records are ours to publish, in this order, under the lease {@code token} holds. {@code sendingSince}
-     * (epoch millis, or -1) is set when a previous drainer began publishing them and stopped before it trimmed
-     * them: those already on Kafka must not go out again ({@link PublishedChanges}).
+     * The records are ours to publish, in this order, under the lease {@code token} holds. {@code unfinished} is
+     * set (else null) when a previous drainer began sending them and stopped before it trimmed them: its producer
+     * must be fenced, and those it committed must not go out again ({@link PublishedChanges}).
      */
-    public record Claimed(String user, String token, List<String> records, long sendingSince) implements Claim {
+    public record Claimed(String user, String token, List<String> records, Unfinished unfinished) implements Claim {
         public Claimed(String user, String token, List<String> records) {
-            this(user, token, records, -1);
+            this(user, token, records, null);
         }
+    }
 
+    /** A sending marker (begin-publish.lua): since when (epoch millis) and with which Kafka transactional producer. */
+    public record Unfinished(long since, String producer) {
+        static Unfinished parse(String marker) {
+            if (marker.isEmpty()) {
+                return null;
+            }
+            int space = marker.indexOf(' ');
+            // A marker without a producer was left by a version that sent without transactions: nothing to fence.
+            return space < 0 ? new Unfinished(Long.parseLong(marker), "")
+                    : new Unfinished(Long.parseLong(marker.substring(0, space)), marker.substring(space + 1));
+        }
     }
 
     /**
@@ -53,8 +67,8 @@ public class Outbox {
     }
 
     /**
-     * After an ack: our lease had ended, so the outbox is (or will be) another drainer's, with every record we
-     * published (we removed none), which it publishes again: at least once when a drainer is slower than its lease.
+     * Our lease had ended (found at begin or at the ack): the outbox is (or will be) another drainer's, with every
+     * record we claimed (we removed none). If we had sent them, it fences our producer and skips what we committed.
      */
     public record TakenOver(String user) implements Claim {
     }
@@ -79,10 +93,18 @@ public class Outbox {
             return new Busy(user, nowMillis + reply.toLong());
         }
         List<String> marker = ProfileStore.strings(reply);
-        String previous = marker.getFirst();
         List<String> records = marker.subList(1, marker.size());
         return records.isEmpty() ? new Empty(user)
-                : new Claimed(user, token, List.copyOf(records), previous.isEmpty() ? -1 : Long.parseLong(previous));
+                : new Claimed(user, token, List.copyOf(records), Unfinished.parse(marker.getFirst()));
+    }
+
+    /**
+     * Just before sending {@code claimed} with the transactional producer {@code producer}: names it in the sending
+     * marker, if the lease is still ours (begin-publish.lua: reply 1; -1 when it is not, and nothing may be sent).
+     */
+    public Request beginRequest(Claimed claimed, String producer) {
+        return BEGIN.request(List.of(RedisKeys.outboxLease(claimed.user()), RedisKeys.outboxSending(claimed.user())),
+                List.of(claimed.token(), producer));
     }
 
     /** Once Kafka acknowledged {@code published}: trims it, and releases or renews the lease (see {@link #afterAck}). */

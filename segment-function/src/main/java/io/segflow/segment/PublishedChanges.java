@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
@@ -21,15 +22,16 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Which of a user's change records are on {@code segflow.segment-changes} already: asked only when a drainer took
- * over an outbox whose previous drainer stopped between publishing and trimming (a crash), so that the records it
- * got onto Kafka are not published twice. Reads the user's partition from shortly before that drainer began
- * ({@code offsetsForTimes}) to its end, with a consumer of its own (assigned, no group): a bounded read, at most
- * a lease's worth of that partition's traffic plus the clock margin.
+ * over an outbox whose previous drainer stopped between sending and trimming (a crash or a stall), after fencing
+ * that drainer's producer ({@link ChangeLog#fence}), so that the records it committed are not published twice.
+ * Reads the user's partition as consumers do ({@code read_committed}), from shortly before that drainer began
+ * ({@code offsetsForTimes}) up to the partition's end as it was after the fence: a bounded read, at most a lease's
+ * worth of that partition's traffic plus the clock margin. If other transactions keep that end out of reach for
+ * too long, it fails rather than guess: the outbox is released and tried again.
  */
 @ApplicationScoped
 public class PublishedChanges {
@@ -37,35 +39,45 @@ public class PublishedChanges {
     /** Record timestamps come from the publishing instance's clock, the marker from Redis's: allow for skew. */
     private static final long CLOCK_MARGIN_MILLIS = 60_000;
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration READ_LIMIT = Duration.ofSeconds(30);
 
-    private final String bootstrapServers;
-    private KafkaConsumer<String, String> consumer;
+    private final Map<String, Object> kafka;
+    private KafkaConsumer<String, String> committed;
+    private KafkaConsumer<String, String> uncommitted;
 
-    PublishedChanges(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    PublishedChanges(@Identifier("default-kafka-broker") Map<String, Object> kafka) {
+        this.kafka = kafka;
     }
 
-    /** The records of {@code candidates} (change records of {@code user}) found on the topic since about {@code sinceMillis}. */
+    /** The records of {@code candidates} (change records of {@code user}) committed to the topic since about {@code sinceMillis}. */
     public synchronized Set<String> alreadyPublished(String user, List<String> candidates, long sinceMillis) {
         Map<Long, String> byVersion = new HashMap<>();
         candidates.forEach(record -> byVersion.put(versionOf(record), record));
-        KafkaConsumer<String, String> kafka = consumer();
-        int partitions = kafka.partitionsFor(Topics.SEGMENT_CHANGES).size();
+        KafkaConsumer<String, String> reader = committed();
+        int partitions = reader.partitionsFor(Topics.SEGMENT_CHANGES).size();
         // The producer's default partitioner for a keyed record: murmur2 of the key bytes.
         TopicPartition partition = new TopicPartition(Topics.SEGMENT_CHANGES,
                 Utils.toPositive(Utils.murmur2(user.getBytes(StandardCharsets.UTF_8))) % partitions);
-        kafka.assign(List.of(partition));
-        OffsetAndTimestamp start = kafka.offsetsForTimes(Map.of(partition, Math.max(0, sinceMillis - CLOCK_MARGIN_MILLIS)))
+        reader.assign(List.of(partition));
+        // Offsets over everything written, committed or not: the fenced producer's transactions are complete by
+        // now, but other producers' may still be open ahead of its records, and a read_committed lookup stops there.
+        KafkaConsumer<String, String> everything = uncommitted();
+        everything.assign(List.of(partition));
+        OffsetAndTimestamp start = everything.offsetsForTimes(Map.of(partition, Math.max(0, sinceMillis - CLOCK_MARGIN_MILLIS)))
                 .get(partition);
         Set<String> found = new HashSet<>();
         if (start == null) {
             return found; // nothing written to the partition since then
         }
-        long end = kafka.endOffsets(List.of(partition)).get(partition);
-        kafka.seek(partition, start.offset());
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (kafka.position(partition) < end && System.currentTimeMillis() < deadline) {
-            for (ConsumerRecord<String, String> record : kafka.poll(POLL)) {
+        long end = everything.endOffsets(List.of(partition)).get(partition);
+        reader.seek(partition, start.offset());
+        long deadline = System.nanoTime() + READ_LIMIT.toNanos();
+        while (reader.position(partition) < end) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + partition + " up to offset " + end + " within "
+                        + READ_LIMIT + " (a transaction stays open): will retry the outbox of " + user);
+            }
+            for (ConsumerRecord<String, String> record : reader.poll(POLL)) {
                 if (user.equals(record.key()) && record.value() != null) {
                     String mine = byVersion.get(versionOf(record.value()));
                     if (mine != null) {
@@ -88,21 +100,36 @@ public class PublishedChanges {
         }
     }
 
-    private KafkaConsumer<String, String> consumer() {
-        if (consumer == null) {
-            consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.CLIENT_ID_CONFIG, "segment-function-outbox-takeover",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                    new StringDeserializer(), new StringDeserializer());
+    private KafkaConsumer<String, String> committed() {
+        if (committed == null) {
+            committed = consumer("read_committed");
         }
-        return consumer;
+        return committed;
+    }
+
+    private KafkaConsumer<String, String> uncommitted() {
+        if (uncommitted == null) {
+            uncommitted = consumer("read_uncommitted");
+        }
+        return uncommitted;
+    }
+
+    private KafkaConsumer<String, String> consumer(String isolation) {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned, never subscribed: no group, no commits
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "segment-function-outbox-takeover-" + isolation);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        return new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
     }
 
     @PreDestroy
     synchronized void close() {
-        if (consumer != null) {
-            consumer.close(Duration.ofSeconds(5));
+        if (committed != null) {
+            committed.close(Duration.ofSeconds(5));
+        }
+        if (uncommitted != null) {
+            uncommitted.close(Duration.ofSeconds(5));
         }
     }
 }

@@ -20,8 +20,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The outbox lease (claim-outbox.lua, ack-outbox.lua, release-outbox.lua): one drainer at a time, and no record
- * stranded — whatever another path appends is either handed to the holder by its ack or claimed by that path.
+ * The outbox lease (claim-outbox.lua, begin-publish.lua, ack-outbox.lua, release-outbox.lua): one drainer at a
+ * time, no record stranded — whatever another path appends is either handed to the holder by its ack or claimed by
+ * that path — and a drainer that began sending and did not trim is named to whoever claims the outbox next.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
@@ -114,39 +115,84 @@ class OutboxLeaseTest {
     void aStaleAckAfterTheLeaseEndedWithNoNewHolderRemovesNothingEither() {
         append("r1");
         Outbox.Claimed slow = (Outbox.Claimed) claim("a");
+        long before = System.currentTimeMillis();
+        assertThat(begin(slow, "producer-a")).isTrue();
         expireLease();
 
         assertThat(ack(slow)).isInstanceOf(Outbox.TakenOver.class);
 
-        // It cannot prove the head is still its own: it removes nothing, and the next drainer, told a drainer began
-        // publishing and stopped (sendingSince), first looks on Kafka for what went out (OutboxTakeoverTest).
+        // It cannot prove the head is still its own: it removes nothing, and the next drainer, told which producer
+        // began sending and since when, fences it and looks on Kafka for what it committed (OutboxTakeoverTest).
         assertThat(outboxRecords()).containsExactly("r1");
         assertThat(claim("b")).isInstanceOfSatisfying(Outbox.Claimed.class, next -> {
             assertThat(next.records()).containsExactly("r1");
-            assertThat(next.sendingSince()).isPositive();
+            assertThat(next.unfinished().producer()).isEqualTo("producer-a");
+            assertThat(next.unfinished().since()).isBetween(before - 1_000, System.currentTimeMillis() + 1_000);
         });
+    }
+
+    @Test
+    void aDrainerWhoseLeaseEndedBeforeItBeganMaySendNothingAndLeavesNoMarker() {
+        append("r1");
+        Outbox.Claimed slow = (Outbox.Claimed) claim("a");
+        expireLease();
+
+        assertThat(begin(slow, "producer-a")).isFalse();
+        assertThat(claim("b")).isInstanceOfSatisfying(Outbox.Claimed.class, next -> assertThat(next.unfinished()).isNull());
+    }
+
+    @Test
+    void aTakeoverNamesItsOwnProducerAndKeepsWhenTheFirstUnfinishedDrainerBegan() {
+        append("r1");
+        assertThat(begin((Outbox.Claimed) claim("a"), "producer-a")).isTrue();
+        expireLease();
+        Outbox.Claimed takeover = (Outbox.Claimed) claim("b");
+        long firstSince = takeover.unfinished().since();
+
+        assertThat(begin(takeover, "producer-b")).isTrue();
+        expireLease();
+
+        // producer-a was fenced by b before b began; the Kafka read must still start where a began.
+        assertThat(claim("c")).isInstanceOfSatisfying(Outbox.Claimed.class,
+                next -> assertThat(next.unfinished()).isEqualTo(new Outbox.Unfinished(firstSince, "producer-b")));
+    }
+
+    @Test
+    void anAckRemovesTheMarkerAlsoWhenRecordsWereAppendedMeanwhile() {
+        append("r1");
+        Outbox.Claimed first = (Outbox.Claimed) claim("a");
+        assertThat(begin(first, "producer-a")).isTrue();
+        append("r2");
+
+        assertThat(ack(first)).isEqualTo(new Outbox.Claimed(user, "a", List.of("r2")));
+        assertThat(redis.key().exists(RedisKeys.outboxSending(user))).isFalse();
     }
 
     @Test
     void onlyTheHolderReleasesTheLeaseAndReleasingKeepsTheRecords() {
         append("r1");
         Outbox.Claimed held = (Outbox.Claimed) claim("a");
+        assertThat(begin(held, "producer-a")).isTrue();
 
         pipeline.run(List.of(outbox.releaseRequest(new Outbox.Claimed(user, "b", List.of("r1")))), Outbox.RELEASE);
         assertThat(leaseHolder()).isEqualTo("a");
 
         pipeline.run(List.of(outbox.releaseRequest(held)), Outbox.RELEASE);
         assertThat(leaseHolder()).isNull();
-        // Publishing failed, perhaps after some records reached Kafka: the next claim is told to check.
+        // Publishing failed after it began: the next claim is told to check.
         assertThat(claim("b")).isInstanceOfSatisfying(Outbox.Claimed.class, next -> {
             assertThat(next.records()).containsExactly("r1");
-            assertThat(next.sendingSince()).isPositive();
+            assertThat(next.unfinished().producer()).isEqualTo("producer-a");
         });
     }
 
     private Outbox.Claim claim(String token) {
         return Outbox.claimOf(user, token, pipeline.run(List.of(outbox.claimRequest(user, token)), Outbox.CLAIM).get(0),
                 System.currentTimeMillis());
+    }
+
+    private boolean begin(Outbox.Claimed claimed, String producer) {
+        return pipeline.run(List.of(outbox.beginRequest(claimed, producer)), Outbox.BEGIN).get(0).toLong() > 0;
     }
 
     private Outbox.Claim ack(Outbox.Claimed published) {

@@ -1,24 +1,35 @@
 package io.segflow.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
-import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.LongStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A drainer that stops between publishing and trimming (a crash): whoever claims the outbox next publishes only the
- * records that did not reach Kafka, so each change is on {@code segflow.segment-changes} once.
+ * A drainer that stops between sending and trimming (a crash), or stalls past its lease and goes on later: whoever
+ * claims the outbox next fences its producer and publishes only what it did not commit, so each change reaches
+ * read_committed consumers once. The stopped drainer is played by a transactional producer of the test's own.
  */
 @QuarkusTest
 class OutboxTakeoverTest extends SegmentFunctionTestBase {
@@ -34,6 +45,28 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
     RedisPipeline pipeline;
 
     private final String user = "takeover-" + UUID.randomUUID();
+    private KafkaProducer<String, String> stopped;
+    private String stoppedId;
+
+    @BeforeEach
+    void startTheOtherDrainersProducer() {
+        stoppedId = "test-drainer-" + UUID.randomUUID();
+        stopped = transactionalProducer(stoppedId);
+        stopped.initTransactions();
+    }
+
+    private KafkaProducer<String, String> transactionalProducer(String id) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
+                new StringSerializer(), new StringSerializer());
+    }
+
+    @AfterEach
+    void closeTheOtherDrainersProducer() {
+        stopped.close(Duration.ofSeconds(5));
+    }
 
     private List<String> storedRecords(int count) {
         List<String> records = LongStream.rangeClosed(1, count)
@@ -43,12 +76,25 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
         return records;
     }
 
-    private Outbox.Claim claim(String token) {
-        return Outbox.claimOf(user, token, pipeline.run(List.of(outbox.claimRequest(user, token)), Outbox.CLAIM).get(0),
-                System.currentTimeMillis());
+    private Outbox.Claimed claim(String token) {
+        Outbox.Claim claim = Outbox.claimOf(user, token,
+                pipeline.run(List.of(outbox.claimRequest(user, token)), Outbox.CLAIM).get(0), System.currentTimeMillis());
+        assertThat(claim).isInstanceOf(Outbox.Claimed.class);
+        return (Outbox.Claimed) claim;
     }
 
-    /** The crashed drainer: it lost its lease without trimming anything. */
+    /** The other drainer, as ChangePublisher does before it sends: its producer named in the sending marker. */
+    private void begin(Outbox.Claimed claimed) {
+        assertThat(pipeline.run(List.of(outbox.beginRequest(claimed, stoppedId)), Outbox.BEGIN).get(0).toLong()).isPositive();
+    }
+
+    private void sendInOpenTransaction(List<String> records) {
+        stopped.beginTransaction();
+        records.forEach(record -> stopped.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, record)));
+        stopped.flush();
+    }
+
+    /** The other drainer lost its lease without trimming anything. */
     private void leaseEnds() {
         redis.key().del(RedisKeys.outboxLease(user));
     }
@@ -60,21 +106,18 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
     }
 
     @Test
-    void recordsADrainerGotOntoKafkaBeforeItStoppedAreNotPublishedAgain() {
+    void recordsADrainerCommittedBeforeItStoppedAreNotPublishedAgain() {
         List<String> records = storedRecords(3);
-        Outbox.Claim crashed = claim("crashed");
-        assertThat(crashed).isInstanceOfSatisfying(Outbox.Claimed.class, c -> assertThat(c.sendingSince()).isEqualTo(-1));
-        try (TopicWriter direct = new TopicWriter(bootstrapServers, Topics.SEGMENT_CHANGES)) {
-            direct.send(user, records.get(0)); // what the crashed drainer published before it stopped
-            direct.send(user, records.get(1));
-        }
+        Outbox.Claimed crashed = claim("crashed");
+        assertThat(crashed.unfinished()).isNull();
+        begin(crashed);
+        sendInOpenTransaction(records.subList(0, 2));
+        stopped.commitTransaction(); // and then it crashed, before the ack
         leaseEnds();
 
-        Outbox.Claim next = claim("next");
-        assertThat(next).isInstanceOfSatisfying(Outbox.Claimed.class, c -> {
-            assertThat(c.sendingSince()).isPositive();
-            assertThat(c.records()).isEqualTo(records);
-        });
+        Outbox.Claimed next = claim("next");
+        assertThat(next.records()).isEqualTo(records);
+        assertThat(next.unfinished().producer()).isEqualTo(stoppedId);
         publisher.deliverAll(List.of(next));
 
         assertThat(versionsPublished(3)).containsExactly(1L, 2L, 3L);
@@ -83,12 +126,86 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
     }
 
     @Test
-    void aDrainerThatStoppedBeforePublishingLeavesEveryRecordToTheNext() {
+    void aDrainerStalledMidTransactionIsFencedAndItsLateCommitAddsNothing() {
+        List<String> records = storedRecords(3);
+        begin(claim("stalled"));
+        sendInOpenTransaction(records); // ... and it stalls past its lease (a long GC pause, a lost connection)
+        leaseEnds();
+
+        publisher.deliverAll(List.of(claim("next")));
+        assertThatThrownBy(stopped::commitTransaction).isInstanceOf(KafkaException.class);
+
+        assertThat(versionsPublished(3)).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void aDrainerStalledBeforeItSentIsFencedToo() {
+        List<String> records = storedRecords(2);
+        begin(claim("stalled")); // ... and it stalls before its first send
+        leaseEnds();
+
+        publisher.deliverAll(List.of(claim("next")));
+        assertThatThrownBy(() -> {
+            sendInOpenTransaction(records);
+            stopped.commitTransaction();
+        }).isInstanceOf(KafkaException.class);
+
+        assertThat(versionsPublished(2)).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void recordsCommittedBehindAnotherInstancesOpenTransactionAreFoundToo() throws Exception {
+        List<String> records = storedRecords(3);
+        // Another instance's drainer has a transaction open on the same partition, ahead of what ours commits.
+        try (KafkaProducer<String, String> other = transactionalProducer("test-other-" + UUID.randomUUID())) {
+            other.initTransactions();
+            other.beginTransaction();
+            other.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, neighbourOf(user), "{}"));
+            other.flush();
+            begin(claim("crashed"));
+            sendInOpenTransaction(records.subList(0, 2));
+            stopped.commitTransaction();
+            leaseEnds();
+
+            Thread takeover = Thread.ofPlatform().start(() -> publisher.deliverAll(List.of(claim("next"))));
+            takeover.join(1_000);
+            assertThat(takeover.isAlive()).as("waits for the open transaction ahead").isTrue();
+            other.commitTransaction();
+            takeover.join(WAIT.toMillis());
+        }
+
+        assertThat(versionsPublished(3)).containsExactly(1L, 2L, 3L);
+    }
+
+    /** Another user whose records go to the same partition of the changes topic. */
+    private String neighbourOf(String user) {
+        int partitions = changeTopicPartitions();
+        int target = partitionOf(user, partitions);
+        for (int i = 0; ; i++) {
+            String other = "neighbour-" + i;
+            if (partitionOf(other, partitions) == target) {
+                return other;
+            }
+        }
+    }
+
+    private int changeTopicPartitions() {
+        return stopped.partitionsFor(Topics.SEGMENT_CHANGES).size();
+    }
+
+    private static int partitionOf(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    @Test
+    void aDrainerThatStoppedBeforeItBeganLeavesEveryRecordToTheNext() {
         storedRecords(2);
         claim("crashed");
         leaseEnds();
 
-        publisher.deliverAll(List.of(claim("next")));
+        Outbox.Claimed next = claim("next");
+        assertThat(next.unfinished()).isNull();
+        publisher.deliverAll(List.of(next));
 
         assertThat(versionsPublished(2)).containsExactly(1L, 2L);
     }
@@ -101,7 +218,6 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
 
         redis.list(String.class).rpush(RedisKeys.outbox(user),
                 Json.write(new SegmentChange(user, "vip", SegmentChange.EXITED, Instant.now(), 2, "test")));
-        assertThat(claim("second")).isInstanceOfSatisfying(Outbox.Claimed.class,
-                c -> assertThat(c.sendingSince()).isEqualTo(-1));
+        assertThat(claim("second").unfinished()).isNull();
     }
 }

@@ -143,6 +143,7 @@ public final class TimeFlipLoad {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "timeflip-load-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as segflow's consumers read
         return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
     }
 

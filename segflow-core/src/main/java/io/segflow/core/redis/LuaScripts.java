@@ -11,6 +11,7 @@ public final class LuaScripts {
     public static final String APPLY_MEMBERSHIPS = load("apply-memberships.lua");
     public static final String READ_USER = load("read-user.lua");
     public static final String CLAIM_OUTBOX = load("claim-outbox.lua");
+    public static final String BEGIN_PUBLISH = load("begin-publish.lua");
     public static final String ACK_OUTBOX = load("ack-outbox.lua");
     public static final String RELEASE_OUTBOX = load("release-outbox.lua");
     public static final String CLAIM_DUE = load("claim-due.lua");

@@ -12,6 +12,7 @@ package io.segflow.core.redis;
  * sf:{u}:seen:{msgId}     string dedup marker of an applied event, expires after the dedup window
  * sf:{u}:outbox           list   change records stored with their transitions, removed once Kafka acked them
  * sf:{u}:outbox:lease     string token of the one drainer publishing the outbox; expires (segflow.outbox.lease)
+ * sf:{u}:outbox:sending   string "<since millis> <transactional id>": a drainer is sending the outbox's head
  * sf:{sched:N}:due        zset   user id -> epoch millis of its next time-driven re-evaluation (N = shard)
  * sf:{users:N}:ids        set    every user id seen, for backfills over existing users (N = shard)
  * sf:{users:N}:backfill   hash   rev, cursor, lease: the backfill of one users shard for a catalog revision
@@ -64,8 +65,9 @@ public final class RedisKeys {
     }
 
     /**
-     * Epoch millis (Redis time) when a drainer began publishing the outbox's current head; removed when the outbox
-     * is drained. Found by a later claim, it means a drainer stopped between publishing and trimming.
+     * {@code "<since millis> <transactional id>"}: since when (Redis time) a drainer has been sending the outbox's
+     * head, with which Kafka transactional producer; removed once the records are trimmed. Found by a later claim,
+     * it means a drainer stopped (or stalls) between sending and trimming: fence that producer, then check Kafka.
      */
     public static String outboxSending(String userId) {
         return user(userId) + "outbox:sending";
