@@ -13,12 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A minimal blocking Redis client (RESP2): enough for a measuring tool, and no dependency to shade. */
-final class Resp implements AutoCloseable {
+public final class Resp implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private final InputStream in;
 
-    Resp(String url) throws IOException {
+    public Resp(String url) throws IOException {
         URI uri = URI.create(url);
         socket = new Socket(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
         out = new BufferedOutputStream(socket.getOutputStream());
@@ -26,7 +26,7 @@ final class Resp implements AutoCloseable {
     }
 
     /** Sends one command; answers a String, Long, List (of these) or null; a Redis error is thrown. */
-    Object call(List<String> args) throws IOException {
+    public Object call(List<String> args) throws IOException {
         out.write(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
         for (String arg : args) {
             byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
@@ -39,7 +39,7 @@ final class Resp implements AutoCloseable {
         return read();
     }
 
-    Object call(String... args) throws IOException {
+    public Object call(String... args) throws IOException {
         return call(List.of(args));
     }
 

@@ -1,18 +1,24 @@
 package io.segflow.bench.timeflips;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.bench.engine.Resp;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
+import io.segflow.core.redis.RedisKeys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,10 +39,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>By default every event is stamped "now", so the exits come as fast as the events went through. With
  * {@code rate=R} the events are stamped in the past so that their exits fall due at R users per second, starting
  * {@code lead} after the send (which must outlast the send and the entries): the sustained rate of time flips one
- * instance keeps within a lateness bound.
+ * instance (or several sharing the schedule) keeps within a lateness bound.
+ *
+ * <p>With {@code background=N} the wake schedule first gets N more users, due hours later (users whose windows
+ * run, as in a production schedule with millions of users): the poll cost must not grow with them. They are
+ * removed at the end. Every exit is counted per user: a time flip published twice would show as a duplicate.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.segflow.bench.timeflips.TimeFlipLoad \
- *   [users=20000] [window=10s] [rate=R lead=90s] [api=http://127.0.0.1:8080] [kafka=127.0.0.1:9092] [adminKey=dev-admin-key]</pre>
+ *   [users=20000] [window=10s] [rate=R lead=90s] [background=N redis=redis://127.0.0.1:6379]
+ *   [api=http://127.0.0.1:8080] [kafka=127.0.0.1:9092] [adminKey=dev-admin-key]</pre>
  */
 public final class TimeFlipLoad {
 
@@ -53,13 +64,17 @@ public final class TimeFlipLoad {
         String eventName = "tick_" + run;
         String segment = "tf-" + run;
         double rate = Double.parseDouble(options.getOrDefault("rate", "0"));
-        long firstDue = System.currentTimeMillis() + io.segflow.core.profile.Window.parseLength(options.getOrDefault("lead", "90s"));
         long window = io.segflow.core.profile.Window.parseLength(options.get("window"));
         if (rate > 0 && (window < 60_000 || window > 900_000)) {
             // Stamped up to a window ago, yet counted in 1-second buckets (windows up to 15 minutes).
             throw new IllegalArgumentException("rate=R needs a window between 1m and 15m");
         }
 
+        int background = Integer.parseInt(options.getOrDefault("background", "0"));
+        if (background > 0) {
+            scheduleBackground(options.getOrDefault("redis", "redis://127.0.0.1:6379"), "tf-bg-" + run + "-", background, true);
+        }
+        long firstDue = System.currentTimeMillis() + io.segflow.core.profile.Window.parseLength(options.getOrDefault("lead", "90s"));
         defineSegment(options.get("api"), options.get("adminKey"), segment,
                 "count(\"" + eventName + "\", \"" + options.get("window") + "\") >= 1");
 
@@ -69,6 +84,8 @@ public final class TimeFlipLoad {
             while (changes.assignment().isEmpty()) {
                 changes.poll(Duration.ofMillis(100));
             }
+            // "latest" is looked up lazily: fix the start now, or the first entries can fall before it.
+            changes.assignment().forEach(changes::position);
             Map<String, Long> expectedExit = new HashMap<>();
             long sendStart = System.currentTimeMillis();
             for (int i = 0; i < users; i++) {
@@ -89,10 +106,13 @@ public final class TimeFlipLoad {
             long[] receivedLateness = new long[users];
             int entered = 0;
             int exited = 0;
+            Set<String> exitedUsers = new HashSet<>();
+            int duplicates = 0;
             long lastEntered = 0;
             long lastDue = expectedExit.values().stream().mapToLong(Long::longValue).max().orElse(sent);
             long deadline = Math.max(sent + windowMillis, lastDue) + Duration.ofMinutes(5).toMillis();
-            while (exited < users && System.currentTimeMillis() < deadline) {
+            long drainUntil = Long.MAX_VALUE; // after the last exit, a few seconds more for any duplicate
+            while (System.currentTimeMillis() < Math.min(deadline, drainUntil)) {
                 for (ConsumerRecord<String, String> record : changes.poll(Duration.ofMillis(200))) {
                     JsonNode change = Json.read(record.value(), JsonNode.class);
                     if (!segment.equals(change.get("segmentId").asText())) {
@@ -102,10 +122,17 @@ public final class TimeFlipLoad {
                         entered++;
                         lastEntered = System.currentTimeMillis();
                     } else if (change.get("cause").asText().startsWith("time:")) {
+                        if (!exitedUsers.add(change.get("userId").asText())) {
+                            duplicates++;
+                            continue;
+                        }
                         long expected = expectedExit.get(change.get("userId").asText());
                         storedLateness[exited] = Instant.parse(change.get("at").asText()).toEpochMilli() - expected;
                         receivedLateness[exited] = System.currentTimeMillis() - expected;
                         exited++;
+                        if (exited == users) {
+                            drainUntil = System.currentTimeMillis() + 5_000;
+                        }
                     }
                 }
             }
@@ -113,9 +140,47 @@ public final class TimeFlipLoad {
                     entered, lastEntered - sent, entered * 1000.0 / Math.max(1, lastEntered - sendStart));
             System.out.printf("time-driven exits: %d of %d%s%n", exited, users,
                     rate > 0 ? String.format(" (due at %.0f users/s over %.1f s)", rate, users / rate) : "");
+            System.out.printf("duplicate time-driven exits: %d%n", duplicates);
             report("exit stored after the exact moment (ms)", storedLateness, exited);
             report("exit received here after the exact moment (ms)", receivedLateness, exited);
+        } finally {
+            if (background > 0) {
+                scheduleBackground(options.getOrDefault("redis", "redis://127.0.0.1:6379"), "tf-bg-" + run + "-", background, false);
+            }
         }
+    }
+
+    /** Adds (or removes) {@code n} users to the wake schedule shards, due six hours from now, 1,000 per command. */
+    private static void scheduleBackground(String redisUrl, String prefix, int n, boolean add) throws Exception {
+        long due = System.currentTimeMillis() + Duration.ofHours(6).toMillis();
+        try (Resp redis = new Resp(redisUrl)) {
+            Map<Integer, List<String>> byShard = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                String user = prefix + i;
+                int shard = RedisKeys.scheduleShard(user);
+                List<String> command = byShard.computeIfAbsent(shard, s -> newCommand(add, s));
+                if (add) {
+                    command.add(Long.toString(due + i));
+                }
+                command.add(user);
+                if (command.size() >= 2_002) {
+                    redis.call(command);
+                    byShard.remove(shard);
+                }
+            }
+            for (List<String> command : byShard.values()) {
+                redis.call(command);
+            }
+            long scheduled = 0;
+            for (int shard = 0; shard < RedisKeys.SCHEDULE_SHARDS; shard++) {
+                scheduled += (Long) redis.call("ZCARD", RedisKeys.schedule(shard));
+            }
+            System.out.printf("%s %d background users; the wake schedule holds %d users%n", add ? "scheduled" : "removed", n, scheduled);
+        }
+    }
+
+    private static List<String> newCommand(boolean add, int shard) {
+        return new ArrayList<>(List.of(add ? "ZADD" : "ZREM", RedisKeys.schedule(shard)));
     }
 
     private static void report(String what, long[] values, int n) {
