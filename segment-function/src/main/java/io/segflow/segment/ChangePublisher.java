@@ -50,7 +50,14 @@ public class ChangePublisher {
         if (round.isEmpty()) {
             return;
         }
-        try (ChangeLog.Writer writer = log.writer()) {
+        ChangeLog.Writer writer;
+        try {
+            writer = log.writer();
+        } catch (RuntimeException e) {
+            release(round, e);
+            throw e;
+        }
+        try (writer) {
             while (!round.isEmpty()) {
                 round = publish(round, writer);
             }
@@ -59,27 +66,27 @@ public class ChangePublisher {
 
     /** One round: skip what a stopped drainer committed, name our writer, send, trim. Returns the records appended meanwhile. */
     private List<Outbox.Claimed> publish(List<Outbox.Claimed> claimed, ChangeLog.Writer writer) {
-        List<List<String>> unsent = claimed.stream().map(c -> unsent(c, writer)).toList();
-        List<Response> begun = pipeline.run(claimed.stream().map(c -> outbox.beginRequest(c, writer.transactionalId())).toList(),
-                Outbox.BEGIN);
         List<Outbox.Claimed> round = new ArrayList<>(claimed.size());
-        List<ProducerRecord<String, String>> records = new ArrayList<>();
-        for (int i = 0; i < claimed.size(); i++) {
-            Outbox.Claimed c = claimed.get(i);
-            if (begun.get(i).toLong() < 0) {
-                lost(c.user()); // it is the new holder's to publish, all of it
-                continue;
-            }
-            round.add(c);
-            // In order: one transaction keeps a partition's order, so a user's records go out by version.
-            unsent.get(i).forEach(record -> records.add(record(c.user(), record)));
-        }
         try {
+            List<List<String>> unsent = claimed.stream().map(c -> unsent(c, writer)).toList();
+            List<Response> begun = pipeline.run(claimed.stream().map(c -> outbox.beginRequest(c, writer.transactionalId())).toList(),
+                    Outbox.BEGIN);
+            List<ProducerRecord<String, String>> records = new ArrayList<>();
+            for (int i = 0; i < claimed.size(); i++) {
+                Outbox.Claimed c = claimed.get(i);
+                if (begun.get(i).toLong() < 0) {
+                    lost(c.user()); // it is the new holder's to publish, all of it
+                    continue;
+                }
+                round.add(c);
+                // In order: one transaction keeps a partition's order, so a user's records go out by version.
+                unsent.get(i).forEach(record -> records.add(record(c.user(), record)));
+            }
             if (!records.isEmpty()) {
                 writer.send(records);
             }
         } catch (RuntimeException e) {
-            release(round, e);
+            release(claimed, e); // only our own leases: the lost ones are another drainer's
             throw e;
         }
         List<Response> replies = pipeline.run(round.stream().map(outbox::ackRequest).toList(), Outbox.ACK);
@@ -121,7 +128,10 @@ public class ChangePublisher {
                 + "publishes them (raise segflow.outbox.lease if this recurs)", user);
     }
 
-    /** Kafka failed (the transaction is aborted): give the leases back, so that the retry (or another path) claims them at once. */
+    /**
+     * Kafka failed (the transaction, if any, is aborted) or the takeover check did: give the leases back, so that the
+     * retry (or another path) claims them at once. A marker we wrote stays: the next claimer fences our producer.
+     */
     private void release(List<Outbox.Claimed> round, RuntimeException cause) {
         try {
             pipeline.run(round.stream().map(outbox::releaseRequest).toList(), Outbox.RELEASE);
