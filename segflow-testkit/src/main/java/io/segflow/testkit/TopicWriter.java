@@ -1,5 +1,7 @@
 package io.segflow.testkit;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,8 +23,15 @@ public final class TopicWriter implements AutoCloseable {
     }
 
     public void send(String key, String value) {
+        send(key, value, Map.of());
+    }
+
+    /** With record headers (e.g. a W3C {@code traceparent}). */
+    public void send(String key, String value, Map<String, String> headers) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
+        headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
+            producer.send(record).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

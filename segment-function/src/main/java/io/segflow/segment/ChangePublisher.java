@@ -2,16 +2,14 @@ package io.segflow.segment;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.api.trace.Span;
 import io.segflow.core.Topics;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
@@ -32,20 +30,29 @@ public class ChangePublisher {
     private final RedisPipeline pipeline;
     private final Counter takenOver;
     private final PublishedChanges published;
-    private final TextMapPropagator propagator;
+    private final ChangeTracing tracing;
 
     ChangePublisher(ChangeLog log, Outbox outbox, RedisPipeline pipeline, PublishedChanges published,
-                    OpenTelemetry telemetry, MeterRegistry metrics) {
+                    ChangeTracing tracing, MeterRegistry metrics) {
         this.log = log;
         this.outbox = outbox;
         this.pipeline = pipeline;
         this.published = published;
-        this.propagator = telemetry.getPropagators().getTextMapPropagator();
+        this.tracing = tracing;
         this.takenOver = metrics.counter("segflow.outbox.leases.lost");
     }
 
-    /** Publishes the {@link Outbox.Claimed} outboxes until they are empty; the other claims have nothing for us. */
+    /** {@link #deliverAll(List, Function)}, the records carrying the current trace. */
     public void deliverAll(List<? extends Outbox.Claim> claims) {
+        Span current = Span.current();
+        deliverAll(claims, user -> current);
+    }
+
+    /**
+     * Publishes the {@link Outbox.Claimed} outboxes until they are empty; the other claims have nothing for us. A
+     * user's records carry the trace of {@code spanOf(user)}: what caused them.
+     */
+    public void deliverAll(List<? extends Outbox.Claim> claims, Function<String, Span> spanOf) {
         List<Outbox.Claimed> round = claimed(claims);
         if (round.isEmpty()) {
             return;
@@ -59,13 +66,13 @@ public class ChangePublisher {
         }
         try (writer) {
             while (!round.isEmpty()) {
-                round = publish(round, writer);
+                round = publish(round, writer, spanOf);
             }
         }
     }
 
     /** One round: skip what a stopped drainer committed, name our writer, send, trim. Returns the records appended meanwhile. */
-    private List<Outbox.Claimed> publish(List<Outbox.Claimed> claimed, ChangeLog.Writer writer) {
+    private List<Outbox.Claimed> publish(List<Outbox.Claimed> claimed, ChangeLog.Writer writer, Function<String, Span> spanOf) {
         List<Outbox.Claimed> round = new ArrayList<>(claimed.size());
         try {
             List<List<String>> unsent = claimed.stream().map(c -> unsent(c, writer)).toList();
@@ -80,7 +87,8 @@ public class ChangePublisher {
                 }
                 round.add(c);
                 // In order: one transaction keeps a partition's order, so a user's records go out by version.
-                unsent.get(i).forEach(record -> records.add(record(c.user(), record)));
+                Span cause = spanOf.apply(c.user());
+                unsent.get(i).forEach(record -> records.add(record(c.user(), record, cause)));
             }
             if (!records.isEmpty()) {
                 writer.send(records);
@@ -114,11 +122,9 @@ public class ChangePublisher {
         return claimed.records().stream().filter(record -> !onKafka.contains(record)).toList();
     }
 
-    private ProducerRecord<String, String> record(String user, String change) {
+    private ProducerRecord<String, String> record(String user, String change, Span cause) {
         ProducerRecord<String, String> record = new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, change);
-        // The trace of the event or wake that caused the change goes on with its consumers.
-        propagator.inject(Context.current(), record.headers(),
-                (headers, key, value) -> headers.add(key, value.getBytes(StandardCharsets.UTF_8)));
+        tracing.inject(cause, record.headers()); // the trace of the event or wake that caused it goes on with its consumers
         return record;
     }
 

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.smallrye.common.annotation.Blocking;
@@ -11,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +36,16 @@ public class EventConsumer {
     private final EventProcessor processor;
     private final SegmentCatalog catalog;
     private final ChangePublisher changes;
+    private final ChangeTracing tracing;
     /** Time of one wave, from its first pipeline to the acks of its changes. */
     private final Timer latency;
     private final DistributionSummary batchSize;
     private final Counter unreadable;
 
-    EventConsumer(EventProcessor processor, SegmentCatalog catalog, ChangePublisher changes, MeterRegistry metrics) {
+    EventConsumer(EventProcessor processor, SegmentCatalog catalog, ChangePublisher changes, ChangeTracing tracing,
+                  MeterRegistry metrics) {
         this.processor = processor;
+        this.tracing = tracing;
         this.catalog = catalog;
         this.changes = changes;
         this.latency = metrics.timer("segflow.wave.processing");
@@ -76,7 +81,8 @@ public class EventConsumer {
         try {
             Event event = Json.read(record.value(), Event.class);
             if (event != null && event.profileKey() != null && event.messageId() != null) {
-                return new EventProcessor.Positioned(event, new ProfileStore.Position(record.partition(), record.offset()));
+                return new EventProcessor.Positioned(event, new ProfileStore.Position(record.partition(), record.offset()),
+                        tracing.startProcessing(record));
             }
         } catch (UncheckedIOException | IllegalArgumentException e) {
             LOG.warnf("Skipping an unreadable record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
@@ -89,13 +95,18 @@ public class EventConsumer {
     /** Redis or Kafka down: hold the batch and retry the wave (applying twice counts once), never drop an event. */
     private void processUntilDone(List<EventProcessor.Positioned> wave) throws InterruptedException {
         Duration backoff = Duration.ofMillis(100);
+        // One event per user in a wave: a user's changes carry the trace of the event that caused them.
+        Map<String, Span> spans = new HashMap<>(wave.size() * 2);
+        wave.forEach(positioned -> spans.put(positioned.event().profileKey(), positioned.span()));
         while (true) {
             try {
                 long start = System.nanoTime();
-                changes.deliverAll(processor.processWave(wave));
+                changes.deliverAll(processor.processWave(wave), user -> spans.getOrDefault(user, Span.getInvalid()));
                 latency.record(Duration.ofNanos(System.nanoTime() - start));
+                wave.forEach(positioned -> positioned.span().end());
                 return;
             } catch (RuntimeException e) {
+                wave.forEach(positioned -> positioned.span().recordException(e));
                 LOG.warnf("Processing a wave of %d events failed, retrying in %d ms: %s", wave.size(), backoff.toMillis(), e.getMessage());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);

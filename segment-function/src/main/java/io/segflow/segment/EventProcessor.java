@@ -2,6 +2,7 @@ package io.segflow.segment;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
 import io.segflow.core.engine.ProfileUpdate;
 import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.event.Event;
@@ -59,8 +60,11 @@ public class EventProcessor {
         return processWave(List.of(new Positioned(event, position))).get(0);
     }
 
-    /** An event with the Kafka position it came from. */
-    public record Positioned(Event event, ProfileStore.Position position) {
+    /** An event with the Kafka position it came from, and the span of its processing ({@link ChangeTracing}). */
+    public record Positioned(Event event, ProfileStore.Position position, Span span) {
+        public Positioned(Event event, ProfileStore.Position position) {
+            this(event, position, Span.getInvalid());
+        }
     }
 
     /**

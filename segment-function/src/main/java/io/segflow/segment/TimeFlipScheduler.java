@@ -3,6 +3,7 @@ package io.segflow.segment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.redis.RedisKeys;
@@ -30,6 +31,7 @@ public class TimeFlipScheduler {
     private final SegmentCatalog catalog;
     private final EventProcessor processor;
     private final ChangePublisher changes;
+    private final ChangeTracing tracing;
     private final Duration lease;
     private final Timer lateness;
     private final Counter failures;
@@ -40,6 +42,7 @@ public class TimeFlipScheduler {
     private final List<Thread> pollers = new ArrayList<>();
 
     TimeFlipScheduler(WakeSchedule schedule, SegmentCatalog catalog, EventProcessor processor, ChangePublisher changes,
+                      ChangeTracing tracing,
                       @ConfigProperty(name = "segflow.scheduler.lease", defaultValue = "30s") Duration lease,
                       @ConfigProperty(name = "segflow.scheduler.poll-interval", defaultValue = "250ms") Duration pollInterval,
                       @ConfigProperty(name = "segflow.scheduler.claim-batch", defaultValue = "1000") int claimBatch,
@@ -50,6 +53,7 @@ public class TimeFlipScheduler {
         this.catalog = catalog;
         this.processor = processor;
         this.changes = changes;
+        this.tracing = tracing;
         this.lease = lease;
         this.pollInterval = pollInterval;
         this.claimBatch = claimBatch;
@@ -91,9 +95,14 @@ public class TimeFlipScheduler {
                     continue;
                 }
                 // A window often ends for many users at once: they go to Redis together, a few pipelines a wave.
-                EventProcessor.WakeWave wave = processor.wakeWave(claims);
-                changes.deliverAll(wave.claims());
-                pipeline.run(wave.reschedules(), WakeSchedule.RESCHEDULE);
+                Span span = tracing.startTimeFlips(claims.size());
+                try {
+                    EventProcessor.WakeWave wave = processor.wakeWave(claims);
+                    changes.deliverAll(wave.claims(), user -> span);
+                    pipeline.run(wave.reschedules(), WakeSchedule.RESCHEDULE);
+                } finally {
+                    span.end();
+                }
                 long done = System.currentTimeMillis();
                 claims.forEach(claim -> lateness.record(Duration.ofMillis(Math.max(0, done - claim.due()))));
             } catch (RuntimeException e) {

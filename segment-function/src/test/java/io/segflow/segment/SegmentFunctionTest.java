@@ -10,11 +10,14 @@ import io.segflow.core.json.Json;
 import io.segflow.core.profile.ProfileFields;
 import io.segflow.core.redis.RedisKeys;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +99,19 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         assertThat(proChanges).extracting(c -> c.get("change").asText()).containsExactly("entered", "exited");
         assertThat(proChanges.get(1).get("version").asLong()).isGreaterThan(proChanges.get(0).get("version").asLong());
         await().atMost(WAIT).until(() -> !members().containsKey("pro") && "2".equals(members().get(RedisKeys.VERSION_FIELD)));
+    }
+
+    @Test
+    void theChangesAnEventCausesContinueItsTrace() {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        track("add_to_cart", "traced-1");
+        events.send(user, Json.write(trackEvent("add_to_cart", "traced-2")),
+                Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")); // as ingest writes it
+
+        ConsumerRecord<String, String> entered = changes.await(r -> user.equals(r.key()) && r.value().contains("\"carts\""), 1, WAIT).get(0);
+        Header traceparent = entered.headers().lastHeader("traceparent");
+        assertThat(traceparent).as("the change record's trace header").isNotNull();
+        assertThat(new String(traceparent.value(), StandardCharsets.UTF_8)).startsWith("00-" + traceId + "-");
     }
 
     @Test
