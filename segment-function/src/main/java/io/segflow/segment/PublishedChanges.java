@@ -54,10 +54,8 @@ public class PublishedChanges {
         Map<Long, String> byVersion = new HashMap<>();
         candidates.forEach(record -> byVersion.put(versionOf(record), record));
         KafkaConsumer<String, String> reader = committed();
-        int partitions = reader.partitionsFor(Topics.SEGMENT_CHANGES).size();
-        // The producer's default partitioner for a keyed record: murmur2 of the key bytes.
         TopicPartition partition = new TopicPartition(Topics.SEGMENT_CHANGES,
-                Utils.toPositive(Utils.murmur2(user.getBytes(StandardCharsets.UTF_8))) % partitions);
+                partitionOf(user, reader.partitionsFor(Topics.SEGMENT_CHANGES).size()));
         reader.assign(List.of(partition));
         // Offsets over everything written, committed or not: the fenced producer's transactions are complete by
         // now, but other producers' may still be open ahead of its records, and a read_committed lookup stops there.
@@ -89,6 +87,11 @@ public class PublishedChanges {
         LOG.infof("Outbox of user %s taken over after a stop mid-publish: %d of its %d records were on Kafka already",
                 user, found.size(), candidates.size());
         return found;
+    }
+
+    /** The partition the producer's default partitioner gives a record keyed by {@code user}: murmur2 of the key. */
+    static int partitionOf(String user, int partitions) {
+        return Utils.toPositive(Utils.murmur2(user.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
     private static long versionOf(String changeRecord) {

@@ -28,7 +28,6 @@ public class TimeFlipScheduler {
     private static final Logger LOG = Logger.getLogger(TimeFlipScheduler.class);
 
     private final WakeSchedule schedule;
-    private final SegmentCatalog catalog;
     private final EventProcessor processor;
     private final ChangePublisher changes;
     private final ChangeTracing tracing;
@@ -41,7 +40,7 @@ public class TimeFlipScheduler {
     private final int threads;
     private final List<Thread> pollers = new ArrayList<>();
 
-    TimeFlipScheduler(WakeSchedule schedule, SegmentCatalog catalog, EventProcessor processor, ChangePublisher changes,
+    TimeFlipScheduler(WakeSchedule schedule, EventProcessor processor, ChangePublisher changes,
                       ChangeTracing tracing,
                       @ConfigProperty(name = "segflow.scheduler.lease", defaultValue = "30s") Duration lease,
                       @ConfigProperty(name = "segflow.scheduler.poll-interval", defaultValue = "250ms") Duration pollInterval,
@@ -50,7 +49,6 @@ public class TimeFlipScheduler {
                       RedisPipeline pipeline, MeterRegistry metrics) {
         this.pipeline = pipeline;
         this.schedule = schedule;
-        this.catalog = catalog;
         this.processor = processor;
         this.changes = changes;
         this.tracing = tracing;
@@ -87,7 +85,7 @@ public class TimeFlipScheduler {
 
     /** Shards {@code first}, {@code first + step}, …: one poller thread's share. */
     void pollDueWakes(int first, int step) {
-        catalog.refresh();
+        // No catalog refresh here: wakeWave refreshes after a claim, and most polls claim nothing.
         for (int shard = first; shard < RedisKeys.SCHEDULE_SHARDS; shard += step) {
             try {
                 List<WakeSchedule.Claim> claims = schedule.claimDue(shard, System.currentTimeMillis(), lease.toMillis(), claimBatch);

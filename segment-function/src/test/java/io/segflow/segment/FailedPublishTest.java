@@ -24,13 +24,10 @@ import org.junit.jupiter.api.Test;
 class FailedPublishTest extends SegmentFunctionTestBase {
 
     @Inject
-    Outbox outbox;
+    OutboxScripts scripts;
 
     @Inject
     ChangePublisher publisher;
-
-    @Inject
-    RedisPipeline pipeline;
 
     private final String fine = "fine-" + UUID.randomUUID();
     private final String broken = "broken-" + UUID.randomUUID();
@@ -40,11 +37,7 @@ class FailedPublishTest extends SegmentFunctionTestBase {
     }
 
     private List<Outbox.Claim> claimBoth() {
-        String token = Outbox.newToken();
-        List<io.vertx.mutiny.redis.client.Response> replies = pipeline.run(
-                List.of(outbox.claimRequest(fine, token), outbox.claimRequest(broken, token)), Outbox.CLAIM);
-        long now = System.currentTimeMillis();
-        return List.of(Outbox.claimOf(fine, token, replies.get(0), now), Outbox.claimOf(broken, token, replies.get(1), now));
+        return scripts.claimAll(Outbox.newToken(), fine, broken);
     }
 
     private List<Long> versionsOf(String user) {

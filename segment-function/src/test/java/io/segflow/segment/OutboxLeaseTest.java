@@ -30,13 +30,10 @@ class OutboxLeaseTest {
     private static final long LEASE_MILLIS = 30_000; // segflow.outbox.lease
 
     @Inject
-    Outbox outbox;
+    OutboxScripts scripts;
 
     @Inject
     ProfileStore store;
-
-    @Inject
-    RedisPipeline pipeline;
 
     @Inject
     RedisDataSource redis;
@@ -174,10 +171,10 @@ class OutboxLeaseTest {
         Outbox.Claimed held = (Outbox.Claimed) claim("a");
         assertThat(begin(held, "producer-a")).isTrue();
 
-        pipeline.run(List.of(outbox.releaseRequest(new Outbox.Claimed(user, "b", List.of("r1")))), Outbox.RELEASE);
+        scripts.release(new Outbox.Claimed(user, "b", List.of("r1")));
         assertThat(leaseHolder()).isEqualTo("a");
 
-        pipeline.run(List.of(outbox.releaseRequest(held)), Outbox.RELEASE);
+        scripts.release(held);
         assertThat(leaseHolder()).isNull();
         // Publishing failed after it began: the next claim is told to check.
         assertThat(claim("b")).isInstanceOfSatisfying(Outbox.Claimed.class, next -> {
@@ -187,16 +184,15 @@ class OutboxLeaseTest {
     }
 
     private Outbox.Claim claim(String token) {
-        return Outbox.claimOf(user, token, pipeline.run(List.of(outbox.claimRequest(user, token)), Outbox.CLAIM).get(0),
-                System.currentTimeMillis());
+        return scripts.claim(user, token);
     }
 
     private boolean begin(Outbox.Claimed claimed, String producer) {
-        return pipeline.run(List.of(outbox.beginRequest(claimed, producer)), Outbox.BEGIN).get(0).toLong() > 0;
+        return scripts.begin(claimed, producer);
     }
 
     private Outbox.Claim ack(Outbox.Claimed published) {
-        return Outbox.afterAck(published, pipeline.run(List.of(outbox.ackRequest(published)), Outbox.ACK).get(0));
+        return scripts.ack(published);
     }
 
     /** As a path that stores transitions does: one record per transition, appended with them (apply-memberships.lua). */

@@ -9,7 +9,6 @@ import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +20,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,13 +34,10 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @Inject
-    Outbox outbox;
+    OutboxScripts scripts;
 
     @Inject
     ChangePublisher publisher;
-
-    @Inject
-    RedisPipeline pipeline;
 
     private final String user = "takeover-" + UUID.randomUUID();
     private KafkaProducer<String, String> stopped;
@@ -77,15 +72,14 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
     }
 
     private Outbox.Claimed claim(String token) {
-        Outbox.Claim claim = Outbox.claimOf(user, token,
-                pipeline.run(List.of(outbox.claimRequest(user, token)), Outbox.CLAIM).get(0), System.currentTimeMillis());
+        Outbox.Claim claim = scripts.claim(user, token);
         assertThat(claim).isInstanceOf(Outbox.Claimed.class);
         return (Outbox.Claimed) claim;
     }
 
     /** The other drainer, as ChangePublisher does before it sends: its producer named in the sending marker. */
     private void begin(Outbox.Claimed claimed) {
-        assertThat(pipeline.run(List.of(outbox.beginRequest(claimed, stoppedId)), Outbox.BEGIN).get(0).toLong()).isPositive();
+        assertThat(scripts.begin(claimed, stoppedId)).isTrue();
     }
 
     private void sendInOpenTransaction(List<String> records) {
@@ -179,22 +173,14 @@ class OutboxTakeoverTest extends SegmentFunctionTestBase {
 
     /** Another user whose records go to the same partition of the changes topic. */
     private String neighbourOf(String user) {
-        int partitions = changeTopicPartitions();
-        int target = partitionOf(user, partitions);
+        int partitions = stopped.partitionsFor(Topics.SEGMENT_CHANGES).size();
+        int target = PublishedChanges.partitionOf(user, partitions);
         for (int i = 0; ; i++) {
             String other = "neighbour-" + i;
-            if (partitionOf(other, partitions) == target) {
+            if (PublishedChanges.partitionOf(other, partitions) == target) {
                 return other;
             }
         }
-    }
-
-    private int changeTopicPartitions() {
-        return stopped.partitionsFor(Topics.SEGMENT_CHANGES).size();
-    }
-
-    private static int partitionOf(String key, int partitions) {
-        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
     @Test
