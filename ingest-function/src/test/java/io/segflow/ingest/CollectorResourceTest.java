@@ -96,6 +96,21 @@ class CollectorResourceTest extends IngestTopicsTest {
     }
 
     @Test
+    void aUtf16BodyIsReadAsTheJsonItEncodes() {
+        // JSON may come as UTF-16/32; Jackson detects it. It must be read, never answered with a 500.
+        given().auth().preemptive().basic("dev-write-key", "")
+                .contentType(ContentType.JSON)
+                .body(("{\"userId\":\"" + user + "\",\"event\":\"utf16\",\"context\":{\"locale\":\"de\"}}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_16LE))
+                .when().post("/v1/track")
+                .then().statusCode(200);
+
+        JsonNode event = valuesOf(events, user, 1).getFirst();
+        assertThat(event.get("event").asText()).isEqualTo("utf16");
+        assertThat(event.get("context").get("locale").asText()).isEqualTo("de");
+    }
+
+    @Test
     void generatesMessageIdAndCorrectsClockSkew() {
         // The client's clock is a day ahead; it sent the event 5 s after it happened.
         given().auth().preemptive().basic("dev-write-key", "")

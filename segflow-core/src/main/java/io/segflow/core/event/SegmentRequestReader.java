@@ -34,6 +34,11 @@ public final class SegmentRequestReader {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException("$", "the body must be a JSON object");
             }
+            if (parser.currentTokenLocation().getByteOffset() < 0) {
+                // UTF-16 or UTF-32 (Jackson detects them; the parser counts chars, not bytes). Everything below slices
+                // and measures UTF-8 bytes: read it as UTF-8. Rare, so the re-encoding costs nothing that matters.
+                return read(Json.MAPPER.writeValueAsBytes(Json.MAPPER.readTree(body)), batch);
+            }
             return batch ? readBatch(parser, body) : readSingle(parser, body);
         }
     }

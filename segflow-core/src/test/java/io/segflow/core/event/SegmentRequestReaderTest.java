@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.segflow.core.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,19 @@ class SegmentRequestReaderTest {
         assertThat(request.writeKey()).isEqualTo("k");
         assertThat(request.envelope().get("context").get("ip").asText()).isEqualTo("1");
         assertThat(request.envelope().has("batch")).isFalse();
+    }
+
+    @Test
+    void readsUtf16And32BodiesAsTheirUtf8Text() throws Exception {
+        String body = "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"é\",\"context\":{\"ip\":\"1\"},"
+                + "\"properties\":{\"p\":[1,2]}}],\"context\":{\"locale\":\"de\"}}";
+        SegmentRequest utf8 = read(body, true);
+        for (String charset : new String[] {"UTF-16BE", "UTF-16LE", "UTF-32BE"}) {
+            SegmentRequest other = SegmentRequestReader.read(body.getBytes(java.nio.charset.Charset.forName(charset)), true);
+            assertThat(other.calls()).as(charset).extracting(RawCall::bytes).containsExactly(utf8.calls().get(0).bytes());
+            assertThat(Json.write(other.calls().get(0).json())).as(charset).isEqualTo(Json.write(utf8.calls().get(0).json()));
+            assertThat(other.envelope()).as(charset).isEqualTo(utf8.envelope());
+        }
     }
 
     @Test
