@@ -84,10 +84,10 @@ public class CollectorRoute {
             return now(Answer.error(Response.Status.NOT_FOUND, "unknown_call", "path", "no such call: /v1/" + call));
         }
         Buffer buffered = context.body().buffer();
-        byte[] body = buffered == null ? new byte[0] : buffered.getBytes();
-        if (body.length > SegmentLimits.MAX_REQUEST_BYTES) {
-            return now(RequestSizeLimit.tooLarge());
+        if (buffered != null && buffered.length() > SegmentLimits.MAX_REQUEST_BYTES) {
+            return now(RequestSizeLimit.tooLarge()); // before copying up to 4 MB out of the buffer
         }
+        byte[] body = buffered == null ? new byte[0] : buffered.getBytes();
         boolean batch = type.isEmpty();
         SegmentRequest request;
         try {
