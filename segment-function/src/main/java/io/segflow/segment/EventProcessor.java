@@ -76,7 +76,7 @@ public class EventProcessor {
     public List<Outbox.Claim> processWave(List<Positioned> wave) {
         SegmentCatalog.Current current = catalog.current();
         long now = System.currentTimeMillis();
-        List<Request> applies = new ArrayList<>(2 * wave.size());
+        List<Request> applies = new ArrayList<>(wave.size());
         for (Positioned positioned : wave) {
             applies.add(profiles.applyRequest(positioned.event(),
                     ProfileUpdate.operations(positioned.event(), current.index().needs(), current.scoring(), now),
@@ -98,15 +98,15 @@ public class EventProcessor {
                 duplicates.increment();
                 profiles.reassertMemberIndexes(user, snapshot.memberships());
             }
-            if (snapshot.profile().totalEvents() <= 1 || SegmentEngine.catalogChanged(current.index(), snapshot.memberships())) {
-                // A new user, or one not evaluated since the catalog changed (also: seen before the registry existed):
-                // the backfill must find it. Once evaluated, its later events need not say so again.
-                writes.add(registry.registerRequest(user));
-            }
             String cause = SegmentChange.causedByEvent(event.messageId());
             Pending planned = plan(user, snapshot, memberships -> new Evaluation(
                     engine.onEvent(current.index(), current.scoring(), snapshot.profile(), memberships, event, now), cause),
                     at, writes);
+            if (snapshot.profile().totalEvents() <= 1 || planned.evaluation().outcome().catalogRevision().isPresent()) {
+                // A new user, or one just evaluated in full because the catalog changed since (also: seen before the
+                // registry existed): the backfill must find it. Once evaluated, its later events need not say so again.
+                writes.add(registry.registerRequest(user));
+            }
             planned.evaluation().outcome().nextWake().ifPresent(wake -> writes.add(schedule.wakeRequest(user, wake)));
             pending.add(planned);
         }
