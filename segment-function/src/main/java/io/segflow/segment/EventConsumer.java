@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.event.Event;
-import io.segflow.core.json.Json;
+import io.segflow.core.event.EventRecords;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
@@ -79,7 +79,7 @@ public class EventConsumer {
 
     private EventProcessor.Positioned read(ConsumerRecord<String, String> record) {
         try {
-            Event event = Json.read(record.value(), Event.class);
+            Event event = EventRecords.read(record.value());
             if (event != null && event.profileKey() != null && event.messageId() != null) {
                 return new EventProcessor.Positioned(event, new ProfileStore.Position(record.partition(), record.offset()),
                         tracing.startProcessing(record));

@@ -4,6 +4,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.rules.SegmentDefinition;
@@ -11,6 +12,7 @@ import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TopicReader;
 import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -56,7 +58,7 @@ abstract class SegmentFunctionTestBase {
     }
 
     protected void send(Event event) {
-        events.send(event.profileKey(), Json.write(event));
+        events.send(event.profileKey(), new String(EventRecords.write(event), StandardCharsets.UTF_8)); // as ingest writes it
     }
 
     protected static Event identifyEvent(String user, Map<String, Object> traits) {

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.bench.engine.Resp;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,8 +20,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -96,7 +98,7 @@ public final class TimeFlipLoad {
                 Event event = new Event(1, "track", UUID.randomUUID().toString(), user, null, eventName, null, null, null,
                         null, Map.of(), null, null, at, null, null, at, "timeflip-load");
                 expectedExit.put(user, (Math.floorDiv(at.toEpochMilli(), 1000) + 1) * 1000 + windowMillis);
-                events.send(new ProducerRecord<>(Topics.EVENTS, user, Json.write(event)));
+                events.send(new ProducerRecord<>(Topics.EVENTS, user, new String(EventRecords.write(event), StandardCharsets.UTF_8)));
             }
             events.flush();
             long sent = System.currentTimeMillis();

@@ -61,6 +61,15 @@ public final class EventRecords {
         return READER.readValue(value);
     }
 
+    /** A record value as segment-function consumes it; a value that is no event throws {@link UncheckedIOException}. */
+    public static Event read(String value) {
+        try {
+            return READER.readValue(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void text(JsonGenerator json, String field, String value) throws IOException {
         if (value != null) {
             json.writeStringField(field, value);
