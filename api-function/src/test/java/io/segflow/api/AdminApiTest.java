@@ -156,6 +156,10 @@ class AdminApiTest {
         redis.value(String.class).set(RedisKeys.seen(user, "m1"), "1");
         redis.value(String.class).set(RedisKeys.seen(user, "m2"), "1");
         redis.value(String.class).set(RedisKeys.seen(neighbour, "m1"), "1");
+        redis.list(String.class).rpush(RedisKeys.outbox(user), "{\"version\":5}");
+        redis.value(String.class).set(RedisKeys.outboxLease(user), "a-drainer");
+        redis.value(String.class).set(RedisKeys.outboxSending(user), "1 segment-function-x-1");
+        redis.sortedSet(String.class).zadd(RedisKeys.schedule(RedisKeys.scheduleShard(user)), 1000.0, user);
         redis.sortedSet(String.class).zadd(RedisKeys.segmentMembers("carts"), Map.of(user, 1000.0, neighbour, 1000.0));
         redis.sortedSet(String.class).zadd(RedisKeys.segmentMembers("vip"), 2000.0, user);
 
@@ -169,6 +173,9 @@ class AdminApiTest {
             assertThat(redis.key().exists(RedisKeys.seen(user, "m1"))).isFalse();
             assertThat(redis.key().exists(RedisKeys.seen(user, "m2"))).isFalse();
             assertThat(redis.key().exists(RedisKeys.seen(neighbour, "m1"))).isTrue();
+            assertThat(redis.key().exists(RedisKeys.outbox(user), RedisKeys.outboxLease(user), RedisKeys.outboxSending(user)))
+                    .isZero();
+            assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(RedisKeys.scheduleShard(user)), user)).isEmpty();
             assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), user)).isEmpty();
             assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("vip"), user)).isEmpty();
             assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), neighbour)).isPresent();

@@ -32,7 +32,7 @@ public class BackfillClaims {
     public Optional<Claim> claim(int shard, long revision, long nowMillis, long leaseMillis) {
         Response reply = pipeline.run(List.of(CLAIM.request(List.of(RedisKeys.usersBackfill(shard)),
                 List.of(String.valueOf(revision), String.valueOf(nowMillis), String.valueOf(leaseMillis)))), CLAIM).get(0);
-        if (reply == null || reply.size() < 2) {
+        if (reply.size() < 2) {
             return Optional.empty();
         }
         return Optional.of(new Claim(shard, revision, reply.get(0).toString(), Long.parseLong(reply.get(1).toString())));

@@ -28,6 +28,9 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    BackfillClaims claims;
+
     private final String tier = "gold-" + UUID.randomUUID();
     private final String segment = "tier-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -101,6 +104,37 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         assertThat(backfill.backfill(revision)).isPositive();
         assertThat(scheduled.count()).isGreaterThan(before);
         assertThat(redis.hash(String.class).hget(state, "cursor")).isEqualTo("done");
+    }
+
+    @Test
+    void anUnfinishedShardIsResumedFromItsCursorAndANewerRevisionEndsTheOlderClaim() {
+        int shard = 5;
+        String state = RedisKeys.usersBackfill(shard);
+        Map<String, String> saved = redis.hash(String.class).hgetall(state);
+        long revision = 1_000_000_000L; // above any revision the running backfill works on
+        long lease = 60_000;
+        long now = System.currentTimeMillis();
+        try {
+            BackfillClaims.Claim first = claims.claim(shard, revision, now, lease).orElseThrow();
+            assertThat(first.cursor()).isEqualTo("0");
+            BackfillClaims.Claim advanced = claims.advance(first, "17", now, lease).orElseThrow();
+            assertThat(claims.claim(shard, revision, now, lease)).as("held by its scanner").isEmpty();
+
+            // The scanner died: once its lease ended, the next claim goes on from the cursor it recorded.
+            BackfillClaims.Claim resumed = claims.claim(shard, revision, advanced.lease() + 1, lease).orElseThrow();
+            assertThat(resumed.cursor()).isEqualTo("17");
+            assertThat(claims.advance(advanced, "18", now, lease)).as("the dead scanner's late step").isEmpty();
+
+            // A newer revision takes the shard over from the start; the older claim stops and never comes back.
+            assertThat(claims.claim(shard, revision + 1, now, lease).orElseThrow().cursor()).isEqualTo("0");
+            assertThat(claims.advance(resumed, "19", now, lease)).isEmpty();
+            assertThat(claims.claim(shard, revision, resumed.lease() + 1, lease)).isEmpty();
+        } finally {
+            redis.key().del(state);
+            if (!saved.isEmpty()) {
+                redis.hash(String.class).hset(state, saved);
+            }
+        }
     }
 
     private void awaitBackfillDone(long revision) {

@@ -17,12 +17,8 @@ final class BruteForceModel {
     private BruteForceModel() {
     }
 
-    /** An event as the engine receives it: arrival (processing) time and its own, possibly earlier, time. */
-    record Received(long arrival, Event event) {
-    }
-
     /** Every aggregate recomputed from the whole history, untrimmed. */
-    static Profile profile(List<Received> history, Scoring scoring) {
+    static Profile profile(List<Event> history, Scoring scoring) {
         Map<String, String> fields = new HashMap<>();
         Map<String, Object> traits = new HashMap<>();
         Map<String, Long> counts = new HashMap<>();
@@ -31,8 +27,7 @@ final class BruteForceModel {
         long last = Long.MIN_VALUE;
         long lastBuyAt = Long.MIN_VALUE;
         Map<String, Long> lastSeen = new HashMap<>();
-        for (Received received : history) {
-            Event event = received.event();
+        for (Event event : history) {
             String name = event.isTrack() ? event.event() : event.type();
             long t = event.timestamp().toEpochMilli();
             counts.merge(ProfileFields.count(name), 1L, Long::sum);
@@ -65,8 +60,7 @@ final class BruteForceModel {
             fields.put(ProfileFields.FIRST_SEEN, Long.toString(first));
             fields.put(ProfileFields.LAST_SEEN, Long.toString(last));
             double score = 0;
-            for (Received received : history) {
-                Event event = received.event();
+            for (Event event : history) {
                 String name = event.isTrack() ? event.event() : event.type();
                 score += scoring.weightOf(name) * Math.pow(2, -(double) (last - event.timestamp().toEpochMilli())
                         / scoring.halfLife().toMillis());

@@ -1,6 +1,5 @@
 package io.segflow.core.engine;
 
-import io.segflow.core.engine.BruteForceModel.Received;
 import io.segflow.core.event.Event;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
@@ -90,7 +89,7 @@ class ScenarioChecker {
         private final Map<String, String> hash = new HashMap<>();
         private final Map<String, Object> traits = new HashMap<>();
         private final Map<String, Instant> members = new HashMap<>();
-        private final List<Received> history = new ArrayList<>();
+        private final List<Event> history = new ArrayList<>();
         private Long wake;
         private long clock = START;
 
@@ -107,7 +106,7 @@ class ScenarioChecker {
         }
 
         void deliver(Event event) {
-            history.add(new Received(clock, event));
+            history.add(event);
             for (ProfileOp op : profileOperations(event, index.needs(), clock)) {
                 op.applyTo(hash);
             }
