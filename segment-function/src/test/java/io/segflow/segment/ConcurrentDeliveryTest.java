@@ -38,6 +38,9 @@ class ConcurrentDeliveryTest extends SegmentFunctionTestBase {
     @Inject
     SegmentCatalog catalog;
 
+    @Inject
+    RedisPipeline pipeline;
+
     private final String user = "race-" + UUID.randomUUID();
     private final String trait = "racer_" + UUID.randomUUID().toString().substring(0, 8);
     private final String segment = trait.replace('_', '-');
@@ -136,5 +139,28 @@ class ConcurrentDeliveryTest extends SegmentFunctionTestBase {
 
     private Event identifyEvent(String value) {
         return identifyEvent(user, Map.of(trait, value));
+    }
+
+    @Test
+    void aWakeThatFindsTheOutboxTakenLooksAgainWhenThatLeaseEnds() {
+        // Another drainer holds the user's outbox, with a record waiting; this user has no time-dependent segment.
+        redis.list(String.class).rpush(RedisKeys.outbox(user), "{\"version\":1}");
+        long leaseEnds = System.currentTimeMillis() + 20_000;
+        redis.value(String.class).psetex(RedisKeys.outboxLease(user), 20_000, "another-drainer");
+        // Claimed by us, as claim-due.lua leaves it: the entry's score is our lease.
+        String shard = RedisKeys.schedule(RedisKeys.scheduleShard(user));
+        long ourLease = System.currentTimeMillis() + 600_000;
+        redis.sortedSet(String.class).zadd(shard, ourLease, user);
+
+        EventProcessor.WakeWave wave = processor.wakeWave(List.of(new WakeSchedule.Claim(user, ourLease, ourLease)));
+        assertThat(wave.claims()).singleElement().isInstanceOf(Outbox.Busy.class);
+        pipeline.run(wave.reschedules(), WakeSchedule.RESCHEDULE);
+
+        // Should that drainer have died, the user comes back when its lease ends, not never.
+        OptionalDouble next = redis.sortedSet(String.class).zscore(shard, user);
+        assertThat(next).isPresent();
+        assertThat((long) next.getAsDouble()).isBetween(leaseEnds - 2_000, leaseEnds + 2_000);
+        redis.key().del(RedisKeys.outbox(user), RedisKeys.outboxLease(user));
+        redis.sortedSet(String.class).zrem(shard, user);
     }
 }
