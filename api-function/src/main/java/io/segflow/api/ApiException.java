@@ -22,6 +22,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(Response.Status.NOT_FOUND, ErrorBody.of("not_found", field, reason));
     }
 
+    /** A dependency (Kafka) did not answer in time: the caller may retry. */
+    public static ApiException unavailable(String field, String reason) {
+        return new ApiException(Response.Status.SERVICE_UNAVAILABLE, ErrorBody.of("unavailable", field, reason));
+    }
+
     public Response.Status status() {
         return status;
     }

@@ -2,31 +2,42 @@ package io.segflow.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.both;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.nullValue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import io.segflow.api.support.UserFixtures;
 import io.segflow.core.Topics;
-import io.segflow.core.json.Json;
-import io.segflow.core.profile.ProfileFields;
+import io.segflow.core.engine.ProfileNeeds;
+import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.Scoring;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.rules.RuleCompiler;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -44,11 +55,19 @@ class AdminApiTest {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    private void profile(String user, Map<String, Long> counts, Map<String, String> traitsJson) {
-        counts.forEach((event, count) -> redis.hash(String.class).hset(RedisKeys.profile(user), ProfileFields.count(event), count.toString()));
-        if (!traitsJson.isEmpty()) {
-            redis.hash(String.class).hset(RedisKeys.traits(user), traitsJson);
+    private void store(String user, Memberships memberships, Profile profile) {
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, memberships, profile);
         }
+    }
+
+    /** A profile built the way segment-function builds it, keeping what {@code conditions} read. */
+    private static Profile profileOf(String user, List<Event> events, Scoring scoring, String... conditions) {
+        RuleCompiler compiler = new RuleCompiler();
+        ProfileNeeds needs = ProfileNeeds.of(Arrays.stream(conditions).map(c -> compiler.compile(c).reads()).toList());
+        Profile profile = new Profile(user);
+        events.forEach(event -> profile.apply(event, needs, scoring, System.currentTimeMillis()));
+        return profile;
     }
 
     @Test
@@ -67,7 +86,7 @@ class AdminApiTest {
     @Test
     void previewEvaluatesAgainstTheCurrentProfileAndShowsTheValuesRead() {
         String user = newId("preview");
-        profile(user, Map.of("add_to_cart", 3L, "page", 9L), Map.of("plan", "\"pro\""));
+        store(user, Memberships.NONE, Profile.ofCounts(user, Map.of("add_to_cart", 3L, "page", 9L), Map.of("plan", "pro")));
         admin().body("{\"userId\":\"" + user + "\",\"condition\":\"count(\\\"add_to_cart\\\") >= 2 && traits.plan == \\\"pro\\\"\"}")
                 .when().post("/v1/segments/preview")
                 .then().statusCode(200).body("matches", equalTo(true)).body("error", nullValue())
@@ -83,6 +102,31 @@ class AdminApiTest {
         admin().body("{\"condition\":\"true\"}").when().post("/v1/segments/preview").then().statusCode(400).body("field", equalTo("userId"));
         admin().body("{\"userId\":\"u\",\"condition\":\"nosuch(\"}").when().post("/v1/segments/preview")
                 .then().statusCode(400).body("error", equalTo("invalid_condition"));
+    }
+
+    @Test
+    void previewShowsLifetimeAndWindowedAggregatesAndMemberships() {
+        String user = newId("preview");
+        String lifetime = "sum(\"purchase\", \"revenue\") >= 30";
+        String windowed = "max(\"purchase\", \"revenue\", \"1h\") >= 20";
+        Instant now = Instant.now();
+        Profile profile = profileOf(user, List.of(
+                UserFixtures.track(user, "purchase", Map.of("revenue", 10), now.minusSeconds(7_200)),
+                UserFixtures.track(user, "purchase", Map.of("revenue", 20), now.minusSeconds(60))), Scoring.NONE, lifetime, windowed);
+        store(user, new Memberships(Map.of("vip", now), 1), profile);
+
+        admin().body(Map.of("userId", user, "condition", lifetime + " && inSegment(\"vip\")"))
+                .when().post("/v1/segments/preview")
+                .then().statusCode(200).body("matches", equalTo(true)).body("error", nullValue())
+                .body("read.'aggregate(\"purchase\", \"revenue\")'.n", equalTo(2))
+                .body("read.'aggregate(\"purchase\", \"revenue\")'.sum", equalTo(30.0f))
+                .body("read.'in_segment(\"vip\")'", equalTo(true));
+        // Only the purchase of the last hour is in the window.
+        admin().body(Map.of("userId", user, "condition", windowed))
+                .when().post("/v1/segments/preview")
+                .then().statusCode(200).body("matches", equalTo(true))
+                .body("read.'aggregate(\"purchase\", \"revenue\", \"1h\")'.n", equalTo(1))
+                .body("read.'aggregate(\"purchase\", \"revenue\", \"1h\")'.max", equalTo(20.0f));
     }
 
     @Test
@@ -123,74 +167,76 @@ class AdminApiTest {
     }
 
     @Test
-    void profileShowsTraitsCountsAndMemberships() {
+    void profileShowsTraitsCountsAggregatesSeenTimesScoreAndMemberships() {
         String user = newId("profile");
-        profile(user, Map.of("add_to_cart", 2L), Map.of("plan", "\"pro\"", "seats", "5"));
-        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("carts", "1795600000000", RedisKeys.VERSION_FIELD, "1"));
-        long now = System.currentTimeMillis();
-        redis.hash(String.class).hset(RedisKeys.profile(user), Map.of(
-                ProfileFields.aggregate("purchase", "revenue"), "2 30.0 10.0 20.0",
-                ProfileFields.SCORE, "8.0 " + now,
-                ProfileFields.FIRST_SEEN, "1795600000000", ProfileFields.LAST_SEEN, Long.toString(now)));
+        Instant first = Instant.ofEpochMilli(1795600000000L);
+        Instant now = Instant.now();
+        Profile profile = profileOf(user, List.of(
+                UserFixtures.track(user, "add_to_cart", Map.of(), first),
+                UserFixtures.identify(user, Map.of("plan", "pro", "seats", 5), first.plusSeconds(1)),
+                UserFixtures.track(user, "add_to_cart", Map.of(), now.minusSeconds(60)),
+                UserFixtures.track(user, "purchase", Map.of("revenue", 10), now),
+                UserFixtures.track(user, "purchase", Map.of("revenue", 20), now)),
+                new Scoring(Duration.ofDays(7), Map.of("purchase", 4.0)), "sum(\"purchase\", \"revenue\") > 0 && score > 0");
+        store(user, new Memberships(Map.of("carts", first), 1), profile);
+
         admin().when().get("/v1/users/" + user + "/profile")
                 .then().statusCode(200)
                 .body("traits.plan", equalTo("pro")).body("traits.seats", equalTo(5))
-                .body("counts.add_to_cart", equalTo(2))
+                .body("counts.add_to_cart", equalTo(2)).body("counts.purchase", equalTo(2)).body("counts.identify", equalTo(1))
+                .body("aggregates.'purchase.revenue'.n", equalTo(2))
                 .body("aggregates.'purchase.revenue'.sum", equalTo(30.0f))
                 .body("aggregates.'purchase.revenue'.max", equalTo(20.0f))
-                .body("score", org.hamcrest.Matchers.both(org.hamcrest.Matchers.greaterThan(7.0f)).and(org.hamcrest.Matchers.lessThanOrEqualTo(8.0f)))
+                .body("score", both(greaterThan(7.0f)).and(lessThanOrEqualTo(8.0f)))
                 .body("firstSeen", equalTo("2026-11-25T09:46:40Z"))
+                .body("lastSeenByEvent.add_to_cart", equalTo(Instant.ofEpochMilli(now.minusSeconds(60).toEpochMilli()).toString()))
                 .body("segments.id", contains("carts")).body("version", equalTo(1));
         given().when().get("/v1/users/" + user + "/profile").then().statusCode(401);
     }
 
     @Test
-    void erasureRemovesEverythingOfTheUserAndPublishesTheExits() {
+    void anUnknownUsersProfileIsEmpty() {
+        admin().when().get("/v1/users/" + newId("nobody") + "/profile")
+                .then().statusCode(200).body("counts.size()", equalTo(0)).body("segments", empty())
+                .body("version", equalTo(0)).body("firstSeen", nullValue());
+    }
+
+    @Test
+    void erasureIsQueuedOnTheEventsTopicKeyedByTheUserAndAnswersWhatItErases() {
         String user = newId("erase");
-        String neighbour = user + "x"; // shares the prefix: must not be touched
-        profile(user, Map.of("add_to_cart", 2L), Map.of("plan", "\"pro\""));
-        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("carts", "1000", "vip", "2000", RedisKeys.VERSION_FIELD, "4",
-                RedisKeys.CATALOG_FIELD, "9"));
-        redis.set(String.class).sadd(RedisKeys.users(RedisKeys.userShard(user)), user);
-        redis.set(String.class).sadd(RedisKeys.users(RedisKeys.userShard(neighbour)), neighbour);
-        redis.value(String.class).set(RedisKeys.seen(user, "m1"), "1");
-        redis.value(String.class).set(RedisKeys.seen(user, "m2"), "1");
-        redis.value(String.class).set(RedisKeys.seen(neighbour, "m1"), "1");
-        redis.list(String.class).rpush(RedisKeys.outbox(user), "{\"version\":5}");
-        redis.value(String.class).set(RedisKeys.outboxLease(user), "a-drainer");
-        redis.value(String.class).set(RedisKeys.outboxSending(user), "1 segment-function-x-1");
-        redis.sortedSet(String.class).zadd(RedisKeys.schedule(RedisKeys.scheduleShard(user)), 1000.0, user);
-        redis.sortedSet(String.class).zadd(RedisKeys.segmentMembers("carts"), Map.of(user, 1000.0, neighbour, 1000.0));
-        redis.sortedSet(String.class).zadd(RedisKeys.segmentMembers("vip"), 2000.0, user);
+        store(user, new Memberships(Map.of("vip", Instant.ofEpochMilli(2000), "carts", Instant.ofEpochMilli(1000)), 4, 9),
+                Profile.ofCounts(user, Map.of("add_to_cart", 2L), Map.of("plan", "pro")));
 
-        try (TopicReader changes = new TopicReader(TestServices.kafkaBootstrapServers(), Topics.SEGMENT_CHANGES)) {
+        try (TopicReader events = new TopicReader(TestServices.kafkaBootstrapServers(), Topics.EVENTS)) {
             admin().when().delete("/v1/users/" + user)
-                    .then().statusCode(200).body("exitedSegments", contains("carts", "vip"));
+                    .then().statusCode(202).body("userId", equalTo(user))
+                    .body("exitedSegments", contains("carts", "vip")).body("status", equalTo("accepted"));
 
-            assertThat(redis.key().exists(RedisKeys.profile(user))).isFalse();
-            assertThat(redis.key().exists(RedisKeys.traits(user))).isFalse();
-            assertThat(redis.key().exists(RedisKeys.members(user))).isFalse();
-            assertThat(redis.key().exists(RedisKeys.seen(user, "m1"))).isFalse();
-            assertThat(redis.key().exists(RedisKeys.seen(user, "m2"))).isFalse();
-            assertThat(redis.key().exists(RedisKeys.seen(neighbour, "m1"))).isTrue();
-            assertThat(redis.key().exists(RedisKeys.outbox(user), RedisKeys.outboxLease(user), RedisKeys.outboxSending(user)))
-                    .isZero();
-            assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(RedisKeys.scheduleShard(user)), user)).isEmpty();
-            assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), user)).isEmpty();
-            assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("vip"), user)).isEmpty();
-            assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), neighbour)).isPresent();
-            assertThat(redis.set(String.class).sismember(RedisKeys.users(RedisKeys.userShard(user)), user)).isFalse();
-            assertThat(redis.set(String.class).sismember(RedisKeys.users(RedisKeys.userShard(neighbour)), neighbour)).isTrue();
-
-            List<JsonNode> exits = changes.await(r -> user.equals(r.key()), 2, Duration.ofSeconds(30)).stream()
-                    .map(r -> Json.read(r.value(), JsonNode.class)).toList();
-            assertThat(exits).extracting(e -> e.get("segmentId").asText()).containsExactly("carts", "vip");
-            assertThat(exits).extracting(e -> e.get("change").asText()).containsOnly("exited");
-            assertThat(exits).extracting(e -> e.get("version").asLong()).containsExactly(5L, 6L);
-            assertThat(exits).extracting(e -> e.get("cause").asText()).containsOnly("erasure");
+            List<ConsumerRecord<String, String>> requests = events.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(30));
+            assertThat(requests).hasSize(1);
+            Event request = EventRecords.read(requests.get(0).value());
+            assertThat(request.isErasure()).isTrue();
+            assertThat(request.userId()).isEqualTo(user);
+            assertThat(request.messageId()).isNotBlank();
+            assertThat(request.receivedAt()).isNotNull();
         }
+        // segment-function erases, in order with the user's events; the api itself deletes nothing.
         admin().when().get("/v1/users/" + user + "/profile").then().statusCode(200)
-                .body("segments", empty()).body("counts.size()", equalTo(0));
+                .body("segments.id", contains("carts", "vip")).body("counts.add_to_cart", equalTo(2));
+    }
+
+    @Test
+    void erasingAUserWithoutStateStillQueuesTheRequest() {
+        // Its events may still be on their way to segment-function: the request must follow them.
+        String user = newId("erase-unknown");
+        try (TopicReader events = new TopicReader(TestServices.kafkaBootstrapServers(), Topics.EVENTS)) {
+            admin().when().delete("/v1/users/" + user)
+                    .then().statusCode(202).body("exitedSegments", empty()).body("status", equalTo("accepted"));
+            Event request = EventRecords.read(events.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(30)).get(0).value());
+            assertThat(request.isErasure()).isTrue();
+        }
+        admin().when().delete("/v1/users/" + "u".repeat(300)).then().statusCode(400).body("field", equalTo("userId"));
+        given().when().delete("/v1/users/" + user).then().statusCode(401);
     }
 
     @Test

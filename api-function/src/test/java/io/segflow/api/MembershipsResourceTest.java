@@ -11,7 +11,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.api.support.TestTokens;
 import io.segflow.api.support.UserFixtures;
-import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Profile;
 import io.segflow.testkit.KafkaAndRedisResource;
 import jakarta.inject.Inject;
 import java.time.Instant;
@@ -38,9 +39,10 @@ class MembershipsResourceTest {
     @Test
     void servesMembershipsSortedWithVersionAndETag() {
         String user = newUser();
-        // '@' fields are the engine's bookkeeping (version, catalog revision), never segments.
-        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("vip", "1795600000000", "carts", "1795600001000",
-                RedisKeys.VERSION_FIELD, "3", RedisKeys.CATALOG_FIELD, "12"));
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, new Memberships(Map.of("vip", Instant.ofEpochMilli(1795600000000L),
+                    "carts", Instant.ofEpochMilli(1795600001000L)), 3, 12), new Profile(user));
+        }
 
         as(user).when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200)
@@ -101,7 +103,9 @@ class MembershipsResourceTest {
     void aTokenForAnotherUserIsForbidden() {
         String alice = newUser();
         String bob = newUser();
-        redis.hash(String.class).hset(RedisKeys.members(bob), Map.of("vip", "1795600000000", RedisKeys.VERSION_FIELD, "1"));
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(bob, Map.of("vip", Instant.ofEpochMilli(1795600000000L)), 1);
+        }
         given().header("Authorization", "Bearer " + TestTokens.forUser(alice)).when().get("/v1/users/" + bob + "/segments")
                 .then().statusCode(403).body("error", equalTo("forbidden")).body("field", equalTo("userId"));
         given().queryParam("access_token", TestTokens.forUser(alice)).when().get("/v1/users/" + bob + "/segments")
@@ -111,8 +115,10 @@ class MembershipsResourceTest {
     @Test
     void anAllowListShowsOnlyItsSegments() {
         String user = newUser();
-        redis.hash(String.class).hset(RedisKeys.members(user),
-                Map.of("vip", "1795600000000", "carts", "1795600001000", "churn-risk", "1795600002000", RedisKeys.VERSION_FIELD, "3"));
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.ofEpochMilli(1795600000000L), "carts", Instant.ofEpochMilli(1795600001000L),
+                    "churn-risk", Instant.ofEpochMilli(1795600002000L)), 3);
+        }
         given().queryParam("access_token", TestTokens.forUser(user, List.of("vip", "carts")))
                 .when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200).body("segments.id", contains("carts", "vip")).body("version", equalTo(3));

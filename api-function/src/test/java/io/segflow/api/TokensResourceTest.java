@@ -10,9 +10,10 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.segflow.core.redis.RedisKeys;
+import io.segflow.api.support.UserFixtures;
 import io.segflow.testkit.KafkaAndRedisResource;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,9 @@ class TokensResourceTest {
     @Test
     void aMintedTokenReadsItsUserAndOnlyTheAllowListedSegments() {
         String user = "u-" + UUID.randomUUID();
-        redis.hash(String.class).hset(RedisKeys.members(user), Map.of("vip", "1795600000000", "carts", "1795600001000", RedisKeys.VERSION_FIELD, "2"));
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.ofEpochMilli(1795600000000L), "carts", Instant.ofEpochMilli(1795600001000L)), 2);
+        }
         String token = admin().body("{\"userId\":\"" + user + "\",\"ttlSeconds\":120,\"segments\":[\"vip\"]}")
                 .when().post("/v1/tokens")
                 .then().statusCode(200).body("userId", equalTo(user))

@@ -8,6 +8,8 @@ public final class Topics {
     public static final String EVENTS_REJECTED = "segflow.events.rejected";
     /** Segment enter/exit changes, keyed by userId. */
     public static final String SEGMENT_CHANGES = "segflow.segment-changes";
+    /** Events segment-function could not process after its retries, with the reason in headers. */
+    public static final String EVENTS_DEAD_LETTER = "segflow.events.dead-letter";
     /** Trigger records for downstream consumers, keyed by userId. */
     public static final String TRIGGERS = "segflow.triggers";
 

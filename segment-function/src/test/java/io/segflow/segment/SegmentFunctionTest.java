@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
-import io.segflow.core.profile.ProfileFields;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.testkit.TopicReader;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,12 +24,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class SegmentFunctionTest extends SegmentFunctionTestBase {
     private static final Duration WAIT = Duration.ofSeconds(20);
-
-    @Inject
-    EventProcessor processor;
-
-    @Inject
-    SegmentCatalog catalog;
 
     private String user;
 
@@ -62,8 +56,8 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         return found;
     }
 
-    private Map<String, String> members() {
-        return redis.hash(String.class).hgetall(RedisKeys.members(user));
+    private java.util.Set<String> members() {
+        return memberships(user).since().keySet();
     }
 
     @Test
@@ -76,7 +70,7 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         assertThat(change.get("change").asText()).isEqualTo("entered");
         assertThat(change.get("version").asLong()).isEqualTo(1);
         assertThat(change.get("cause").asText()).isEqualTo("event:m-2");
-        await().atMost(WAIT).until(() -> members().containsKey("carts"));
+        await().atMost(WAIT).until(() -> members().contains("carts"));
     }
 
     @Test
@@ -84,10 +78,10 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         track("add_to_cart", "dup");
         track("add_to_cart", "dup");
         track("page_view", "after");
-        await().atMost(WAIT).until(() -> "1".equals(redis.hash(String.class).hget(RedisKeys.profile(user), ProfileFields.count("page_view"))));
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("page_view") == 1).orElse(false));
 
-        assertThat(redis.hash(String.class).hget(RedisKeys.profile(user), ProfileFields.count("add_to_cart"))).isEqualTo("1");
-        assertThat(members()).doesNotContainKey("carts");
+        assertThat(record(user).orElseThrow().profile().count("add_to_cart")).isEqualTo(1);
+        assertThat(members()).doesNotContain("carts");
     }
 
     @Test
@@ -98,7 +92,7 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         List<JsonNode> proChanges = changesOf("pro", 2);
         assertThat(proChanges).extracting(c -> c.get("change").asText()).containsExactly("entered", "exited");
         assertThat(proChanges.get(1).get("version").asLong()).isGreaterThan(proChanges.get(0).get("version").asLong());
-        await().atMost(WAIT).until(() -> !members().containsKey("pro") && "2".equals(members().get(RedisKeys.VERSION_FIELD)));
+        await().atMost(WAIT).until(() -> !members().contains("pro") && memberships(user).version() == 2);
     }
 
     @Test
@@ -129,7 +123,7 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         long enteredAt = Instant.parse(flips.get(0).get("at").asText()).toEpochMilli();
         long exitedAt = Instant.parse(flips.get(1).get("at").asText()).toEpochMilli();
         assertThat(exitedAt - enteredAt).isBetween(2_000L, 6_000L);
-        await().atMost(WAIT).until(() -> !members().containsKey(segment));
+        await().atMost(WAIT).until(() -> !members().contains(segment));
     }
 
     @Test
@@ -147,43 +141,46 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
     }
 
     @Test
-    void aRedeliveryAfterACrashBeforeTheOffsetCommitCountsOnce() {
-        String segment = "twice-" + UUID.randomUUID().toString().substring(0, 6);
-        define(segment, "count(\"redelivered\") >= 2");
-        catalog.refresh();
-        Event first = trackEvent("redelivered", "r-1");
-        ProfileStore.Position position = new ProfileStore.Position(0, 1_000_000);
-        processor.process(first, position);
-        // The crash lost the commit, and the dedup marker expired: only the offset kept in the profile is left.
-        redis.key().del(RedisKeys.seen(user, "r-1"));
-        processor.process(first, position);
+    void anErasureExitsEverySegmentAndForgetsTheUser() {
+        track("add_to_cart", "e-1");
+        track("add_to_cart", "e-2");
+        changesOf("carts", 1);
+        long version = memberships(user).version();
 
-        assertThat(redis.hash(String.class).hget(RedisKeys.profile(user), ProfileFields.count("redelivered"))).isEqualTo("1");
-        assertThat(members()).doesNotContainKey(segment);
-        processor.process(trackEvent("redelivered", "r-2"), new ProfileStore.Position(0, 1_000_001));
-        assertThat(members()).containsKey(segment);
-        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), user)).isPresent();
+        send(io.segflow.core.event.Event.erasure(user, "erase-" + UUID.randomUUID(), Instant.now()));
+
+        JsonNode exit = changesOf("carts", 2).get(1);
+        assertThat(exit.get("change").asText()).isEqualTo("exited");
+        assertThat(exit.get("cause").asText()).isEqualTo("erasure");
+        assertThat(exit.get("version").asLong()).isEqualTo(version + 1);
+        await().atMost(WAIT).until(() -> record(user).isEmpty());
+        int partition = partitionOf(user);
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), user)).isEmpty();
+        assertThat(redis.set(String.class).sismember(RedisKeys.users(partition), user)).isFalse();
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(partition), user)).isEmpty();
+
+        // A later event starts a new profile: one cart is not two.
+        track("add_to_cart", "e-3");
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("add_to_cart") == 1).orElse(false));
+        assertThat(memberships(user).contains("carts")).isFalse();
     }
 
     @Test
-    void changesStoredBeforeACrashArePublishedWithTheUsersNextEventOnceTheLeaseEnded() {
-        String segment = "boxed-" + UUID.randomUUID().toString().substring(0, 6);
-        define(segment, "count(\"boxed\") >= 1");
-        catalog.refresh();
-        // Stored with its transition and claimed, then the process dies before publishing: the record waits in the
-        // outbox, under a lease nobody releases.
-        Outbox.Claim lost = processor.process(trackEvent("boxed", "b-1"), new ProfileStore.Position(1, 2_000_000));
-        assertThat(lost).isInstanceOfSatisfying(Outbox.Claimed.class, claimed -> assertThat(claimed.records()).hasSize(1));
-        assertThat(redis.list(String.class).llen(RedisKeys.outbox(user))).isEqualTo(1);
-        redis.key().del(RedisKeys.outboxLease(user)); // the lease ended
+    void aRecordThatKeepsFailingGoesToTheDeadLetterTopicAndThePartitionMovesOn() {
+        // No timestamp and no receivedAt: ingest never writes such a record, and the profile cannot place it in time.
+        Event timeless = new Event(1, "track", "p-1", user, null, "add_to_cart", null, null, null, null, Map.of(), null,
+                null, null, null, null, null, "test");
+        try (TopicReader deadLetters = new TopicReader(bootstrapServers, io.segflow.core.Topics.EVENTS_DEAD_LETTER)) {
+            send(timeless);
+            track("add_to_cart", "p-2");
+            track("add_to_cart", "p-3");
 
-        track("unrelated", "b-2");
-
-        JsonNode change = changesOf(segment, 1).get(0);
-        assertThat(change.get("change").asText()).isEqualTo("entered");
-        assertThat(change.get("cause").asText()).isEqualTo("event:b-1");
-        await().atMost(WAIT).until(() -> redis.list(String.class).llen(RedisKeys.outbox(user)) == 0);
-        assertThat(changes.drain(r -> user.equals(r.key()) && r.value().contains(segment), Duration.ofSeconds(1))).hasSize(1);
+            var dead = deadLetters.await(r -> user.equals(r.key()), 1, WAIT).get(0);
+            assertThat(dead.value()).contains("\"messageId\":\"p-1\"");
+            assertThat(new String(dead.headers().lastHeader("segflow.reason").value(), StandardCharsets.UTF_8)).isNotBlank();
+            assertThat(changesOf("carts", 1)).hasSize(1);
+            assertThat(record(user).orElseThrow().profile().count("add_to_cart")).isEqualTo(2);
+        }
     }
 
     @Test
@@ -209,6 +206,6 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         identify(Map.of("plan", "pro"));
 
         assertThat(changesOf("pro", 1)).hasSize(1);
-        assertThat(members()).doesNotContainKey("adults");
+        assertThat(members()).doesNotContain("adults");
     }
 }

@@ -7,7 +7,11 @@ import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.membership.Memberships;
 import io.segflow.core.rules.SegmentDefinition;
+import io.segflow.core.state.Partitioning;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TopicReader;
 import io.segflow.testkit.TopicWriter;
@@ -15,6 +19,7 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -55,6 +60,21 @@ abstract class SegmentFunctionTestBase {
             tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
         });
         return result.<Long>get(1);
+    }
+
+    /** The partition of segflow.events a user's events and state belong to. */
+    protected int partitionOf(String user) {
+        return Partitioning.partitionOf(user, Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS)));
+    }
+
+    /** The user's record as segment-function stored it, if any. */
+    protected Optional<UserRecord> record(String user) {
+        byte[] value = redis.value(byte[].class).get(RedisKeys.user(partitionOf(user), user));
+        return Optional.ofNullable(value).map(bytes -> UserRecordCodec.decode(user, bytes));
+    }
+
+    protected Memberships memberships(String user) {
+        return record(user).map(UserRecord::memberships).orElse(Memberships.NONE);
     }
 
     protected void send(Event event) {

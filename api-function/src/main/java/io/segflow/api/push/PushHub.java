@@ -73,6 +73,12 @@ public class PushHub {
                 remove(session);
             }
         }
+        if (SegmentChange.ERASURE.equals(change.cause())) {
+            // The erased user's next versions start again from zero, which an open session would drop as already
+            // sent: close it, so that the client reconnects and is sent the state afresh. This reaches connections
+            // opened after the erasure request, and those held by other instances than the one that accepted it.
+            closeAll(change.userId());
+        }
     }
 
     /** Closes every connection of a user (after an erasure: its versions start again from zero). */

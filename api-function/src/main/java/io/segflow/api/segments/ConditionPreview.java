@@ -3,17 +3,14 @@ package io.segflow.api.segments;
 import io.segflow.api.users.UserState;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Aggregate;
-import io.segflow.core.profile.Profile;
-import io.segflow.core.profile.Scoring;
-import io.segflow.core.redis.RedisCodec;
-import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.profile.ProfileView;
 import io.segflow.core.rules.CompiledCondition;
 import io.segflow.core.rules.ConditionEvaluator;
 import io.segflow.core.rules.EvaluationContext;
 import io.segflow.core.rules.Reads;
+import io.segflow.core.rules.Reads.PropertyAggregate;
+import io.segflow.core.state.UserRecord;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -35,25 +32,24 @@ public class ConditionPreview {
     }
 
     public Preview evaluate(CompiledCondition condition, String userId) {
-        Profile profile = RedisCodec.profile(userId, pairs(RedisKeys.profile(userId)), pairs(RedisKeys.traits(userId)));
-        Memberships memberships = state.memberships(userId);
+        // One read: the profile and the memberships inSegment() answers from are of the same moment.
+        UserRecord record = state.record(userId);
+        Memberships memberships = record.memberships();
         long now = System.currentTimeMillis();
-        EvaluationContext context = new EvaluationContext(profile, now, state.scoring(), memberships::contains);
+        EvaluationContext context = new EvaluationContext(record.profile(), now, state.scoring(), memberships::contains);
         String[] error = new String[1];
         boolean matches = new ConditionEvaluator(context, (c, user, e) -> error[0] = e.getMessage()).matches(condition);
-        return new Preview(userId, matches, error[0], read(condition.reads(), profile, memberships, context, now));
+        return new Preview(userId, matches, error[0], read(condition.reads(), context, memberships));
     }
 
-    private static Map<String, Object> read(Reads reads, Profile profile, Memberships memberships, EvaluationContext context, long now) {
+    private static Map<String, Object> read(Reads reads, EvaluationContext context, Memberships memberships) {
+        ProfileView profile = context.profile();
+        long now = context.nowMillis();
         Map<String, Object> read = new TreeMap<>();
         reads.lifetimeCounts().forEach(event -> read.put("count(\"" + event + "\")", profile.count(event)));
         reads.windowedCounts().forEach(w -> read.put("count(\"" + w.event() + "\", \"" + w.window().text() + "\")",
                 profile.count(w.event(), w.window(), now)));
-        reads.propertyAggregates().forEach(a -> {
-            Aggregate value = profile.aggregate(a.event(), a.property(), a.window(), now);
-            read.put("aggregate(\"" + a.event() + "\", \"" + a.property() + "\", \"" + a.window().text() + "\")",
-                    Map.of("n", value.n(), "sum", value.sum(), "min", value.min(), "max", value.max()));
-        });
+        reads.propertyAggregates().forEach(a -> read.put(aggregateName(a), aggregate(profile, a, now)));
         reads.lastValues().forEach(p -> read.put("last(\"" + p.event() + "\", \"" + p.property() + "\")",
                 profile.lastValue(p.event(), p.property()).orElse(null)));
         reads.segments().forEach(segment -> read.put("in_segment(\"" + segment + "\")", memberships.contains(segment)));
@@ -66,12 +62,15 @@ public class ConditionPreview {
         return read;
     }
 
-    private List<String> pairs(String key) {
-        List<String> pairs = new ArrayList<>();
-        state.hash(key).forEach((field, value) -> {
-            pairs.add(field);
-            pairs.add(value);
-        });
-        return pairs;
+    private static String aggregateName(PropertyAggregate a) {
+        String window = a.window() == null ? "" : ", \"" + a.window().text() + "\"";
+        return "aggregate(\"" + a.event() + "\", \"" + a.property() + "\"" + window + ")";
+    }
+
+    /** A lifetime aggregate has no window. */
+    private static Map<String, Object> aggregate(ProfileView profile, PropertyAggregate a, long now) {
+        Aggregate value = a.window() == null ? profile.aggregate(a.event(), a.property())
+                : profile.aggregate(a.event(), a.property(), a.window(), now);
+        return Map.of("n", value.n(), "sum", value.sum(), "min", value.min(), "max", value.max());
     }
 }

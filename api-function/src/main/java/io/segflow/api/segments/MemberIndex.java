@@ -41,10 +41,6 @@ public class MemberIndex {
         return sets.zcard(RedisKeys.segmentMembers(segmentId));
     }
 
-    public void remove(String segmentId, String userId) {
-        sets.zrem(RedisKeys.segmentMembers(segmentId), userId);
-    }
-
     public Page page(String segmentId, Optional<Cursor> after, int limit) {
         String key = RedisKeys.segmentMembers(segmentId);
         double from = after.map(c -> (double) c.sinceMillis()).orElse(Double.NEGATIVE_INFINITY);

@@ -1,105 +1,57 @@
 package io.segflow.api.users;
 
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.keys.KeyScanArgs;
+import io.segflow.api.ApiException;
 import io.segflow.api.push.PushHub;
-import io.segflow.api.segments.MemberIndex;
-import io.segflow.core.json.Json;
-import io.segflow.core.membership.Memberships;
-import io.segflow.core.membership.SegmentChange;
-import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
 /**
- * Erases a user everywhere segflow keeps it (a GDPR erasure request): profile counts and traits, memberships,
- * the member index of each segment it was in, its dedup markers, its wake and its entry in the users registry;
- * then publishes an {@code exited} change per membership so that trigger consumers and connected front-ends learn
- * of it. Stop the user's events first: an event processed after the erasure starts a new profile.
+ * Requests a user's erasure (GDPR). The owner of the user's partition of {@code segflow.events} keeps the user in
+ * memory and would write back whatever was deleted behind it, so the request goes the way the user's events go: an
+ * {@code erase} record keyed by the user. segment-function then erases the user in order with its events (record,
+ * wake, registry entry, member indexes) and publishes an {@code exited} change per membership.
  */
 @ApplicationScoped
 public class UserErasure {
-    public static final String CAUSE = "erasure";
+    private static final Logger LOG = Logger.getLogger(UserErasure.class);
+    public static final String ACCEPTED = "accepted";
 
-    /** What was erased. */
-    public record Erased(String userId, List<String> exitedSegments, long keysDeleted) {
+    /** What the request will erase: the memberships the user had when it was made. */
+    public record Accepted(String userId, List<String> exitedSegments, String status) {
     }
 
-    private final RedisDataSource redis;
     private final UserState state;
-    private final MemberIndex index;
     private final PushHub hub;
-    private final MutinyEmitter<String> changes;
+    private final MutinyEmitter<byte[]> events;
 
-    UserErasure(RedisDataSource redis, UserState state, MemberIndex index, PushHub hub,
-                @Channel("segment-changes-erasure") MutinyEmitter<String> changes) {
-        this.redis = redis;
+    UserErasure(UserState state, PushHub hub, @Channel("erasures") MutinyEmitter<byte[]> events) {
         this.state = state;
-        this.index = index;
         this.hub = hub;
-        this.changes = changes;
+        this.events = events;
     }
 
-    public Erased erase(String userId) {
-        Memberships memberships = state.memberships(userId);
-        List<String> segments = List.copyOf(memberships.sorted().keySet());
-        for (String segmentId : segments) {
-            index.remove(segmentId, userId);
-        }
-        long deleted = redis.key().del(RedisKeys.profile(userId), RedisKeys.traits(userId), RedisKeys.members(userId),
-                RedisKeys.outbox(userId), RedisKeys.outboxLease(userId), RedisKeys.outboxSending(userId));
-        deleted += deleteDedupMarkers(userId);
-        // Time-driven re-evaluation schedule of issue 4 (member = user id); a no-op where the user is not scheduled.
-        redis.sortedSet(String.class).zrem(RedisKeys.schedule(RedisKeys.scheduleShard(userId)), userId);
-        // The registry backfills scan (member = user id): an erased user is no longer one to re-evaluate.
-        redis.set(String.class).srem(RedisKeys.users(RedisKeys.userShard(userId)), userId);
-        // Redis first, then the records: a reader that sees an exit never reads the erased memberships back.
-        long version = memberships.version();
-        Instant now = Instant.now();
-        for (String segmentId : segments) {
-            version++;
-            publish(new SegmentChange(userId, segmentId, SegmentChange.EXITED, now, version, CAUSE));
+    /** Returns once the broker has the request; segment-function carries it out after the user's earlier events. */
+    public Accepted erase(String userId) {
+        // Read before the request is on its way: afterwards segment-function may already have erased them.
+        List<String> segments = List.copyOf(state.memberships(userId).sorted().keySet());
+        Event request = Event.erasure(userId, "erase-" + UUID.randomUUID(), Instant.now());
+        try {
+            events.sendMessageAndAwait(Message.of(EventRecords.write(request))
+                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(userId).build()));
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "the erasure request of a user was not acknowledged");
+            throw ApiException.unavailable("userId", "the erasure request could not be queued; retry later");
         }
         hub.closeAll(userId);
-        return new Erased(userId, segments, deleted);
-    }
-
-    /**
-     * SCAN with a MATCH on the user's own prefix: no KEYS, no blocking. Glob characters of the user id are escaped,
-     * so that user {@code a*} never matches the markers of user {@code abc}.
-     */
-    private long deleteDedupMarkers(String userId) {
-        String pattern = globEscape(RedisKeys.seen(userId, "")) + "*";
-        var cursor = redis.key().scan(new KeyScanArgs().match(pattern).count(1_000));
-        long deleted = 0;
-        while (cursor.hasNext()) {
-            List<String> keys = new ArrayList<>(cursor.next());
-            if (!keys.isEmpty()) {
-                deleted += redis.key().del(keys.toArray(String[]::new));
-            }
-        }
-        return deleted;
-    }
-
-    static String globEscape(String literal) {
-        StringBuilder escaped = new StringBuilder(literal.length() + 8);
-        for (char c : literal.toCharArray()) {
-            if ("*?[]\\^-".indexOf(c) >= 0) {
-                escaped.append('\\');
-            }
-            escaped.append(c);
-        }
-        return escaped.toString();
-    }
-
-    private void publish(SegmentChange change) {
-        changes.sendMessageAndAwait(Message.of(Json.write(change))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(change.userId()).build()));
+        return new Accepted(userId, segments, ACCEPTED);
     }
 }

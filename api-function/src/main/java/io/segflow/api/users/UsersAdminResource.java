@@ -8,20 +8,18 @@ import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.json.Json;
 import io.segflow.core.profile.Aggregate;
 import io.segflow.core.profile.Profile;
-import io.segflow.core.redis.RedisCodec;
-import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.UserRecord;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jboss.resteasy.reactive.ResponseStatus;
 
 /** What segflow knows about one user (admin), and its erasure. */
 @Path("/v1/users/{userId}")
@@ -46,33 +44,24 @@ public class UsersAdminResource {
     @GET
     @Path("profile")
     public UserProfile profile(@PathParam("userId") String userId) {
-        UserIds.checked(userId);
+        UserRecord record = state.record(UserIds.checked(userId));
+        Profile profile = record.profile();
         Map<String, JsonNode> traits = new TreeMap<>();
-        state.hash(RedisKeys.traits(userId)).forEach((name, json) -> traits.put(name, trait(json)));
-        List<String> profilePairs = new ArrayList<>();
-        state.hash(RedisKeys.profile(userId)).forEach((field, value) -> {
-            profilePairs.add(field);
-            profilePairs.add(value);
-        });
-        Profile profile = RedisCodec.profile(userId, profilePairs, List.of());
-        UserSegments segments = state.segmentsFor(Reader.unrestricted(userId));
+        profile.traitJson().forEach((name, json) -> traits.put(name, Json.read(json, JsonNode.class)));
+        UserSegments segments = UserState.visible(Reader.unrestricted(userId), record.memberships());
         boolean seen = profile.totalEvents() > 0;
-        return new UserProfile(userId, traits, new TreeMap<>(profile.counts()), profile.aggregates(),
+        return new UserProfile(userId, traits, profile.counts(), profile.aggregates(),
                 seen ? profile.firstSeen() : null, seen ? profile.lastSeen() : null, profile.lastSeenByEvent(),
                 profile.score(state.scoring(), System.currentTimeMillis()), segments.segments(), segments.version());
     }
 
-    /** GDPR erasure: profile, memberships, member indexes and dedup state; publishes an exit per membership. */
+    /**
+     * GDPR erasure, carried out by segment-function in order with the user's events: 202 once the request is
+     * queued, with the segments the user is leaving.
+     */
     @DELETE
-    public UserErasure.Erased erase(@PathParam("userId") String userId) {
+    @ResponseStatus(202)
+    public UserErasure.Accepted erase(@PathParam("userId") String userId) {
         return erasure.erase(UserIds.checked(userId));
-    }
-
-    private static JsonNode trait(String json) {
-        try {
-            return Json.read(json, JsonNode.class);
-        } catch (UncheckedIOException e) {
-            return Json.MAPPER.getNodeFactory().textNode(json); // written by hand, not by segment-function
-        }
     }
 }

@@ -2,8 +2,12 @@ package io.segflow.api.bench;
 
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.Partitioning;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import io.segflow.testkit.EmbeddedKafka;
 import io.segflow.testkit.RedisProcess;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
@@ -41,12 +45,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Push latency and connection capacity of one packaged api-function (prod profile, tokens required), on a real
  * in-process Kafka and a real redis-server. Opens {@code connections} SSE streams (one user each), then publishes
- * {@code changes} segment changes to random connected users, each written to Redis first as segment-function does,
- * and measures from just before the record is sent to the moment the SSE event arrives at the client.
+ * {@code changes} segment changes to random connected users, the user's record written to Redis first as
+ * segment-function does, and measures from just before the change is sent to the moment the SSE event arrives.
  * Run: see docs/benchmarks.md ("Push").
  */
 public final class PushBenchmark {
     private static final String SECRET = "bench-secret-0123456789-0123456789-abcdef";
+    /** The partition count of segflow.events the users' records are laid out for, as segment-function records it. */
+    private static final int PARTITIONS = 3;
 
     public static void main(String[] args) throws Exception {
         int connections = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
@@ -123,6 +129,11 @@ public final class PushBenchmark {
              MiniRedis redis = new MiniRedis(redisPort)) {
             java.util.Random random = new java.util.Random(42);
             long[] versions = new long[connections];
+            List<Map<String, Instant>> memberships = new ArrayList<>(connections);
+            for (int i = 0; i < connections; i++) {
+                memberships.add(new java.util.HashMap<>());
+            }
+            redis.command("SET", RedisKeys.EVENT_PARTITIONS, Integer.toString(PARTITIONS));
             long intervalNanos = 1_000_000_000L / perSecond;
             // A warm-up round first (JIT, connection pools), not measured: the figures are of a running instance.
             for (int phase = 0; phase < 2; phase++) {
@@ -136,8 +147,10 @@ public final class PushBenchmark {
                 }
                 long version = ++versions[i];
                 String segment = "seg-" + version;
-                redis.command("HSET", RedisKeys.members(user), segment, Long.toString(System.currentTimeMillis()),
-                        RedisKeys.VERSION_FIELD, Long.toString(version));
+                memberships.get(i).put(segment, Instant.now());
+                UserRecord record = UserRecord.empty(user);
+                record.memberships(new Memberships(memberships.get(i), version));
+                redis.command("SET", RedisKeys.user(Partitioning.partitionOf(user, PARTITIONS), user), UserRecordCodec.encode(record));
                 String value = Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, Instant.now(), version, "bench"));
                 sentAt.put(user, System.nanoTime());
                 producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, value));
@@ -253,12 +266,15 @@ public final class PushBenchmark {
             in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
         }
 
-        void command(String... parts) throws IOException {
-            StringBuilder resp = new StringBuilder("*").append(parts.length).append("\r\n");
-            for (String part : parts) {
-                resp.append('$').append(part.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(part).append("\r\n");
+        /** Each part a String (sent as UTF-8) or a byte[] (sent as is). */
+        void command(Object... parts) throws IOException {
+            out.write(("*" + parts.length + "\r\n").getBytes(StandardCharsets.UTF_8));
+            for (Object part : parts) {
+                byte[] bytes = part instanceof byte[] raw ? raw : part.toString().getBytes(StandardCharsets.UTF_8);
+                out.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.UTF_8));
+                out.write(bytes);
+                out.write("\r\n".getBytes(StandardCharsets.UTF_8));
             }
-            out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
             String reply = in.readLine();
             if (reply == null || reply.startsWith("-")) {

@@ -1,5 +1,6 @@
 package io.segflow.api.push;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +12,7 @@ import io.segflow.api.support.SseClient.Event;
 import io.segflow.api.support.TestTokens;
 import io.segflow.api.support.UserFixtures;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -108,10 +110,67 @@ class SegmentStreamTest extends PushTest {
         try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = stream(user, token(user))) {
             assertThat(client.next().id()).isEqualTo("0");
             fixtures.store(user, Map.of("vip", Instant.now(), "carts", Instant.now()), 2);
-            fixtures.publish(new io.segflow.core.membership.SegmentChange(user, "carts", "entered", Instant.now(), 2, "event:x"));
+            fixtures.publish(new SegmentChange(user, "carts", SegmentChange.ENTERED, Instant.now(), 2, "event:x"));
             Event state = client.next();
             assertThat(state.name()).isEqualTo("state");
             assertThat(state.id()).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void aRepublishedChangeIsNotSentTwice() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 1);
+            try (SseClient client = stream(user, token(user))) {
+                assertThat(client.next().id()).isEqualTo("1");
+                SegmentChange entered = fixtures.enter(user, "carts", 2);
+                assertThat(client.next().id()).isEqualTo("2");
+                // segment-function publishes at least once: after a crash the same (userId, version) comes again.
+                // One user's records keep their order, so had the copy been sent it would come before version 3.
+                fixtures.publish(entered);
+                fixtures.exit(user, "vip", 3);
+                Event next = client.next();
+                assertThat(next.name()).isEqualTo("change");
+                assertThat(next.id()).isEqualTo("3");
+            }
+        }
+    }
+
+    @Test
+    void anErasureRequestClosesTheUsersStreams() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (SseClient client = stream(user, token(user))) {
+            assertThat(client.next().name()).isEqualTo("state");
+            given().header("Authorization", "Bearer dev-admin-key").when().delete("/v1/users/" + user).then().statusCode(202);
+            await().atMost(Duration.ofSeconds(30)).until(client::ended);
+        }
+    }
+
+    @Test
+    void theExitsOfAnErasureAreSentThenTheStreamIsClosedSoTheNextVersionsFromZeroArrive() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 4);
+            try (SseClient client = stream(user, token(user))) {
+                assertThat(client.next().id()).isEqualTo("4");
+                // What segment-function does on an erasure: the record goes, the exits continue the user's versions.
+                redis.key().del(UserFixtures.key(user));
+                fixtures.publish(new SegmentChange(user, "vip", SegmentChange.EXITED, Instant.now(), 5, SegmentChange.ERASURE));
+                Event exited = client.next();
+                assertThat(exited.id()).isEqualTo("5");
+                assertThat(Json.read(exited.data(), JsonNode.class).get("change").asText()).isEqualTo("exited");
+                await().atMost(Duration.ofSeconds(30)).until(client::ended);
+            }
+            // The browser reconnects with the last id it had; the erased user starts again from version 0.
+            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "5");
+            try (SseClient client = stream(user, headers)) {
+                Event state = client.next();
+                assertThat(state.name()).isEqualTo("state");
+                assertThat(state.id()).isEqualTo("0");
+                fixtures.enter(user, "carts", 1);
+                assertThat(client.next().id()).isEqualTo("1");
+            }
         }
     }
 

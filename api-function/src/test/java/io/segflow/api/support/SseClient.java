@@ -22,6 +22,7 @@ public final class SseClient implements AutoCloseable {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private final HttpResponse<Stream<String>> response;
+    private volatile boolean ended;
 
     private SseClient(URI uri, Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
@@ -79,7 +80,20 @@ public final class SseClient implements AutoCloseable {
         return event;
     }
 
+    /** Whether the server closed the stream (every event sent before is queued). */
+    public boolean ended() {
+        return ended;
+    }
+
     private void read() {
+        try {
+            readLines();
+        } finally {
+            ended = true;
+        }
+    }
+
+    private void readLines() {
         String name = null;
         String id = null;
         StringBuilder data = new StringBuilder();

@@ -2,53 +2,99 @@ package io.segflow.api.support;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.segflow.core.Topics;
+import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.profile.Profile;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.Partitioning;
+import io.segflow.core.state.RecentMessages;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
- * Plays segment-function for api-function's tests: writes a user's members hash, then publishes the change
- * on segflow.segment-changes, in that order (the contract push and reads rely on).
+ * Plays segment-function for api-function's tests: writes a user's record where segment-function keeps it (under
+ * the user's partition, for the partition count recorded in Redis), then publishes the change on
+ * segflow.segment-changes, in that order (the contract push and reads rely on).
  */
 public final class UserFixtures implements AutoCloseable {
+    /** The partition count of segflow.events the fixtures lay users out for; every test uses the same. */
+    public static final int PARTITIONS = 3;
+
     private final RedisDataSource redis;
     private final TopicWriter changes = new TopicWriter(TestServices.kafkaBootstrapServers(), Topics.SEGMENT_CHANGES);
 
     public UserFixtures(RedisDataSource redis) {
         this.redis = redis;
+        redis.value(String.class).set(RedisKeys.EVENT_PARTITIONS, Integer.toString(PARTITIONS));
     }
 
-    /** Stores memberships (segment id -> entry time) at a version, without publishing anything. */
+    public static String key(String userId) {
+        return RedisKeys.user(Partitioning.partitionOf(userId, PARTITIONS), userId);
+    }
+
+    /** Stores memberships (segment id -> entry time) at a version, with an empty profile, publishing nothing. */
     public void store(String userId, Map<String, Instant> segments, long version) {
-        redis.key().del(RedisKeys.members(userId));
-        Map<String, String> fields = new LinkedHashMap<>();
-        segments.forEach((id, since) -> fields.put(id, Long.toString(since.toEpochMilli())));
-        fields.put(RedisKeys.VERSION_FIELD, Long.toString(version));
-        redis.hash(String.class).hset(RedisKeys.members(userId), fields);
+        store(userId, new Memberships(segments, version), new Profile(userId));
     }
 
-    /** The user enters a segment: members hash first, then the record. */
+    /** Stores a whole user, publishing nothing. */
+    public void store(String userId, Memberships memberships, Profile profile) {
+        write(userId, new UserRecord(userId, memberships, UserRecord.NO_WAKE, profile, new RecentMessages()));
+    }
+
+    /** The user enters a segment: its record first, then the change. */
     public SegmentChange enter(String userId, String segmentId, long version) {
         Instant now = Instant.now();
-        redis.hash(String.class).hset(RedisKeys.members(userId),
-                Map.of(segmentId, Long.toString(now.toEpochMilli()), RedisKeys.VERSION_FIELD, Long.toString(version)));
+        update(userId, segmentId, now, version);
         return publish(new SegmentChange(userId, segmentId, SegmentChange.ENTERED, now, version, "event:test-" + version));
     }
 
     public SegmentChange exit(String userId, String segmentId, long version) {
-        redis.hash(String.class).hdel(RedisKeys.members(userId), segmentId);
-        redis.hash(String.class).hset(RedisKeys.members(userId), RedisKeys.VERSION_FIELD, Long.toString(version));
+        update(userId, segmentId, null, version);
         return publish(new SegmentChange(userId, segmentId, SegmentChange.EXITED, Instant.now(), version, "event:test-" + version));
     }
 
     public SegmentChange publish(SegmentChange change) {
         changes.send(change.userId(), Json.write(change));
         return change;
+    }
+
+    /** A track call as ingest normalizes it. */
+    public static Event track(String userId, String event, Map<String, Object> properties, Instant at) {
+        return new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), userId, null, event, null, null,
+                null, null, properties, null, null, at, null, null, at, "test");
+    }
+
+    /** An identify call as ingest normalizes it. */
+    public static Event identify(String userId, Map<String, Object> traits, Instant at) {
+        return new Event(Event.SCHEMA_VERSION, "identify", UUID.randomUUID().toString(), userId, null, null, null, null,
+                null, traits, null, null, null, at, null, null, at, "test");
+    }
+
+    /** Sets ({@code since} given) or removes one membership, keeping the rest of the stored record. */
+    private void update(String userId, String segmentId, Instant since, long version) {
+        byte[] stored = redis.value(byte[].class).get(key(userId));
+        UserRecord record = stored == null ? UserRecord.empty(userId) : UserRecordCodec.decode(userId, stored);
+        Map<String, Instant> segments = new HashMap<>(record.memberships().since());
+        if (since == null) {
+            segments.remove(segmentId);
+        } else {
+            segments.put(segmentId, since);
+        }
+        record.memberships(new Memberships(segments, version, record.memberships().catalogRevision()));
+        write(userId, record);
+    }
+
+    private void write(String userId, UserRecord record) {
+        redis.value(byte[].class).set(key(userId), UserRecordCodec.encode(record));
     }
 
     @Override

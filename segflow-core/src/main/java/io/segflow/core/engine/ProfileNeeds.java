@@ -22,15 +22,20 @@ public final class ProfileNeeds {
     final Map<PropertyRef, Set<Granularity>> windowAggregates = new HashMap<>();
     final Set<String> seenEvents = new HashSet<>();
     final Set<PropertyRef> lastValues = new HashSet<>();
+    /** Per event name, the granularities of its window buckets (for counts and property aggregates alike). */
+    final Map<String, Set<Granularity>> seriesByEvent = new HashMap<>();
     /** Per granularity, the longest window that uses it: older buckets are trimmed. */
     final Map<Granularity, Long> retentionMillis = new EnumMap<>(Granularity.class);
     boolean score;
+
+    public static final ProfileNeeds NONE = of(java.util.List.of());
 
     public static ProfileNeeds of(Collection<Reads> reads) {
         ProfileNeeds needs = new ProfileNeeds();
         for (Reads read : reads) {
             for (WindowedCount count : read.windowedCounts()) {
                 needs.windowCounts.computeIfAbsent(count.event(), e -> new HashSet<>()).add(count.window().granularity());
+                needs.seriesByEvent.computeIfAbsent(count.event(), e -> new HashSet<>()).add(count.window().granularity());
                 needs.retain(count.window().granularity(), count.window().millis());
             }
             for (PropertyAggregate aggregate : read.propertyAggregates()) {
@@ -39,6 +44,7 @@ public final class ProfileNeeds {
                     needs.lifetimeAggregates.add(ref);
                 } else {
                     needs.windowAggregates.computeIfAbsent(ref, r -> new HashSet<>()).add(aggregate.window().granularity());
+                    needs.seriesByEvent.computeIfAbsent(aggregate.event(), e -> new HashSet<>()).add(aggregate.window().granularity());
                     needs.retain(aggregate.window().granularity(), aggregate.window().millis());
                 }
             }
@@ -55,5 +61,29 @@ public final class ProfileNeeds {
 
     public boolean score() {
         return score;
+    }
+
+    /** The granularities of the window buckets kept for {@code event}. */
+    public Set<Granularity> seriesOf(String event) {
+        return seriesByEvent.getOrDefault(event, Set.of());
+    }
+
+    /** Whether windowed aggregates of this property are kept at {@code granularity}. */
+    public boolean windowAggregate(PropertyRef ref, Granularity granularity) {
+        Set<Granularity> kept = windowAggregates.get(ref);
+        return kept != null && kept.contains(granularity);
+    }
+
+    public boolean lifetimeAggregate(PropertyRef ref) {
+        return lifetimeAggregates.contains(ref);
+    }
+
+    public boolean lastValue(PropertyRef ref) {
+        return lastValues.contains(ref);
+    }
+
+    /** The longest window of {@code granularity} any segment reads; 0 when none does. */
+    public long retentionMillis(Granularity granularity) {
+        return retentionMillis.getOrDefault(granularity, 0L);
     }
 }

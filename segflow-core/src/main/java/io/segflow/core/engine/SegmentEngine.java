@@ -6,6 +6,7 @@ import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.ProfileView;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.rules.CompiledSegment;
 import io.segflow.core.rules.ConditionEvaluator;
@@ -84,7 +85,7 @@ public final class SegmentEngine {
     }
 
     /** Evaluates every segment: for previews and the reference model. */
-    public Set<String> matching(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, long nowMillis) {
+    public Set<String> matching(SegmentIndex index, Scoring scoring, ProfileView profile, Memberships current, long nowMillis) {
         Map<String, Boolean> decided = decide(index.all(), scoring, profile, current, nowMillis);
         Set<String> matching = new HashSet<>();
         decided.forEach((id, matches) -> {
@@ -95,7 +96,7 @@ public final class SegmentEngine {
         return matching;
     }
 
-    private List<Transition> evaluate(SegmentIndex index, List<CompiledSegment> segments, Scoring scoring, Profile profile,
+    private List<Transition> evaluate(SegmentIndex index, List<CompiledSegment> segments, Scoring scoring, ProfileView profile,
                                       Memberships current, long nowMillis) {
         Map<String, Boolean> decided = decide(segments, scoring, profile, current, nowMillis);
         Set<String> matching = new HashSet<>();
@@ -115,7 +116,7 @@ public final class SegmentEngine {
     }
 
     /** Decides segments in dependency order; inSegment() reads this pass's decisions first, else the stored state. */
-    private Map<String, Boolean> decide(List<CompiledSegment> segments, Scoring scoring, Profile profile,
+    private Map<String, Boolean> decide(List<CompiledSegment> segments, Scoring scoring, ProfileView profile,
                                         Memberships current, long nowMillis) {
         Map<String, Boolean> decided = new HashMap<>();
         EvaluationContext context = new EvaluationContext(profile, nowMillis, scoring,

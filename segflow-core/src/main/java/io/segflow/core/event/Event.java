@@ -30,6 +30,22 @@ public record Event(
         String source) {
 
     public static final int SCHEMA_VERSION = 1;
+    /**
+     * A control record, not a Segment call: erase the user (GDPR). The api-function writes it to segflow.events,
+     * keyed by the user, so that the partition's owner erases the user in order with its events.
+     */
+    public static final String ERASE = "erase";
+
+    /** The erasure request for one user. */
+    public static Event erasure(String userId, String messageId, Instant at) {
+        return new Event(SCHEMA_VERSION, ERASE, messageId, userId, null, null, null, null, null, null, null, null, null,
+                at, null, null, at, "api");
+    }
+
+    @JsonIgnore
+    public boolean isErasure() {
+        return ERASE.equals(type);
+    }
 
     /** The identity a profile is kept under and the Kafka record key: userId, else anonymousId. */
     @JsonIgnore

@@ -12,6 +12,8 @@ import java.time.Instant;
 public record SegmentChange(String userId, String segmentId, String change, Instant at, long version, String cause) {
     public static final String ENTERED = "entered";
     public static final String EXITED = "exited";
+    /** The cause of the exits an erasure publishes; the user's versions start again from 0 after it. */
+    public static final String ERASURE = "erasure";
 
     public boolean entered() {
         return ENTERED.equals(change);

@@ -1,144 +1,231 @@
 package io.segflow.core.profile;
 
+import io.segflow.core.engine.ProfileNeeds;
+import io.segflow.core.engine.ProfileUpdate;
+import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
+import io.segflow.core.rules.Reads.PropertyRef;
+import io.segflow.core.state.CompactReader;
+import io.segflow.core.state.CompactWriter;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
- * One user's profile as segment conditions read it: traits plus the aggregates of the profile hash
- * (see {@link ProfileFields}), answered as of a given instant. Immutable; parse once per evaluation.
+ * One user's profile, kept incrementally: {@link #apply} adds an event without re-reading history, and the
+ * read methods answer segment conditions as of any instant. Per event name it keeps the lifetime count and
+ * first/last times, and what the enabled segments read ({@link ProfileNeeds}): window buckets, property
+ * aggregates, latest values; plus traits and the decaying engagement score. Mutable: owned by one thread at a time.
  */
-public final class Profile {
+public final class Profile implements ProfileView {
     private final String userId;
-    private final Map<String, Object> traits;
-    private final Map<String, Long> counts = new HashMap<>();
-    private final Map<String, TreeMap<Long, Long>> windowCounts = new HashMap<>();
-    private final Map<String, Aggregate> aggregates = new HashMap<>();
-    private final Map<String, TreeMap<Long, Aggregate>> windowAggregates = new HashMap<>();
-    private final Map<String, Long> firstSeen = new HashMap<>();
-    private final Map<String, Long> lastSeen = new HashMap<>();
-    private final Map<String, String> lastValues = new HashMap<>();
-    private final long overallFirstSeen;
-    private final long overallLastSeen;
-    private final double scoreValue;
-    private final long scoreAsOf;
+    private final Map<String, EventHistory> events = new LinkedHashMap<>();
+    /** Trait name → JSON text as sent (what is stored), and its CEL value (what conditions read). */
+    private final Map<String, String> traitJson = new LinkedHashMap<>();
+    private final Map<String, Object> traits = new HashMap<>();
+    private long totalEvents;
+    private long firstSeen;
+    private long lastSeen;
+    private double scoreValue;
+    private long scoreAsOf;
 
-    public Profile(String userId, Map<String, String> fields, Map<String, Object> traits) {
+    public Profile(String userId) {
         this.userId = userId;
-        this.traits = Map.copyOf(traits);
-        long first = 0;
-        long last = 0;
-        double score = 0;
-        long scoreTime = 0;
-        String sep = String.valueOf(ProfileFields.SEP);
-        for (Map.Entry<String, String> entry : fields.entrySet()) {
-            String field = entry.getKey();
-            String value = entry.getValue();
-            String[] parts = field.split(sep, -1);
-            switch (parts[0]) {
-                case "c" -> counts.put(parts[1], Long.parseLong(value));
-                case "w" -> windowCounts.computeIfAbsent(parts[1] + sep + parts[2], k -> new TreeMap<>())
-                        .put(Long.parseLong(parts[3]), Long.parseLong(value));
-                case "a" -> aggregates.put(parts[1] + sep + parts[2], Aggregate.decode(value));
-                case "x" -> windowAggregates.computeIfAbsent(parts[1] + sep + parts[2] + sep + parts[3], k -> new TreeMap<>())
-                        .put(Long.parseLong(parts[4]), Aggregate.decode(value));
-                case "f" -> firstSeen.put(parts[1], Long.parseLong(value));
-                case "l" -> lastSeen.put(parts[1], Long.parseLong(value));
-                case "v" -> lastValues.put(parts[1] + sep + parts[2], value.substring(value.indexOf(' ') + 1));
-                case ProfileFields.FIRST_SEEN -> first = Long.parseLong(value);
-                case ProfileFields.LAST_SEEN -> last = Long.parseLong(value);
-                case ProfileFields.SCORE -> {
-                    String[] scoreParts = value.split(" ");
-                    score = Double.parseDouble(scoreParts[0]);
-                    scoreTime = Long.parseLong(scoreParts[1]);
-                }
-                default -> {
-                    // offsets and fields of newer versions: not read by conditions
-                }
-            }
-        }
-        this.overallFirstSeen = first;
-        this.overallLastSeen = last;
-        this.scoreValue = score;
-        this.scoreAsOf = scoreTime;
     }
 
     /** A profile with lifetime counts and traits only (tests, previews). */
     public static Profile ofCounts(String userId, Map<String, Long> counts, Map<String, Object> traits) {
-        Map<String, String> fields = new HashMap<>();
-        counts.forEach((event, n) -> fields.put(ProfileFields.count(event), Long.toString(n)));
-        return new Profile(userId, fields, traits);
+        Profile profile = new Profile(userId);
+        counts.forEach((event, n) -> {
+            profile.history(event).count = n;
+            profile.totalEvents += n;
+        });
+        traits.forEach((name, value) -> {
+            profile.traitJson.put(name, Json.write(value));
+            profile.traits.put(name, CelValues.fromJson(value));
+        });
+        return profile;
     }
 
+    /**
+     * Adds one event: counts, first/last seen, traits, and the buckets, aggregates, latest values and score the
+     * enabled segments read. An event older than every window of a granularity is counted only where it still
+     * matters (its lifetime aggregates); buckets no window can count any more are dropped.
+     *
+     * @param nowMillis the processing time
+     */
+    public void apply(Event event, ProfileNeeds needs, Scoring scoring, long nowMillis) {
+        String name = ProfileUpdate.eventName(event);
+        long at = ProfileUpdate.eventMillis(event);
+        firstSeen = totalEvents == 0 ? at : Math.min(firstSeen, at);
+        lastSeen = totalEvents == 0 ? at : Math.max(lastSeen, at);
+        totalEvents++;
+        EventHistory history = history(name);
+        history.seen(at);
+        for (Granularity granularity : needs.seriesOf(name)) {
+            if (stillCounts(granularity, at, needs, nowMillis)) {
+                history.series.computeIfAbsent(granularity, g -> new BucketSeries()).count(granularity.bucketOf(at));
+            }
+        }
+        Map<String, Object> properties = event.properties() != null ? event.properties() : Map.of();
+        for (Map.Entry<String, Object> property : properties.entrySet()) {
+            PropertyRef ref = new PropertyRef(name, property.getKey());
+            Object value = property.getValue();
+            if (value != null && needs.lastValue(ref)) {
+                history.last(ref.property(), at, Json.write(value));
+            }
+            if (!(value instanceof Number number)) {
+                continue; // sum, min, max and avg read numbers only
+            }
+            double amount = number.doubleValue();
+            if (needs.lifetimeAggregate(ref)) {
+                history.lifetime.merge(ref.property(), Aggregate.EMPTY.plus(amount), Aggregate::merge);
+            }
+            for (Granularity granularity : needs.seriesOf(name)) {
+                if (needs.windowAggregate(ref, granularity) && stillCounts(granularity, at, needs, nowMillis)) {
+                    history.series.get(granularity).add(granularity.bucketOf(at), ref.property(), amount);
+                }
+            }
+        }
+        if (event.traits() != null) {
+            event.traits().forEach(this::trait);
+        }
+        double weight = scoring.weightOf(name);
+        if (needs.score() && weight != 0) {
+            addScore(at, weight, scoring.halfLife().toMillis());
+        }
+        trim(needs, nowMillis);
+    }
+
+    private EventHistory history(String event) {
+        return events.computeIfAbsent(event, e -> new EventHistory());
+    }
+
+    /** A later value wins; a null removes the trait (conditions see it as missing). */
+    private void trait(String name, Object value) {
+        if (value == null) {
+            traitJson.remove(name);
+            traits.remove(name);
+        } else {
+            traitJson.put(name, Json.write(value));
+            traits.put(name, CelValues.fromJson(value));
+        }
+    }
+
+    /** A late event adds its weight decayed to the score's time; a newer one decays the score to its own time. */
+    private void addScore(long at, double weight, long halfLifeMillis) {
+        if (scoreValue == 0 && scoreAsOf == 0) {
+            scoreValue = weight;
+            scoreAsOf = at;
+        } else if (at >= scoreAsOf) {
+            scoreValue = scoreValue * Math.pow(2, -(double) (at - scoreAsOf) / halfLifeMillis) + weight;
+            scoreAsOf = at;
+        } else {
+            scoreValue = scoreValue + weight * Math.pow(2, -(double) (scoreAsOf - at) / halfLifeMillis);
+        }
+    }
+
+    private static boolean stillCounts(Granularity granularity, long at, ProfileNeeds needs, long nowMillis) {
+        return granularity.inWindow(granularity.bucketOf(at), needs.retentionMillis(granularity), nowMillis);
+    }
+
+    /** Drops buckets no window can count any more, and the series of granularities no segment reads. */
+    private void trim(ProfileNeeds needs, long nowMillis) {
+        for (Map.Entry<String, EventHistory> entry : events.entrySet()) {
+            Map<Granularity, BucketSeries> series = entry.getValue().series;
+            if (series.isEmpty()) {
+                continue;
+            }
+            var kept = needs.seriesOf(entry.getKey());
+            series.entrySet().removeIf(s -> {
+                if (!kept.contains(s.getKey())) {
+                    return true;
+                }
+                Granularity granularity = s.getKey();
+                s.getValue().trimBefore(granularity.bucketOf(nowMillis - needs.retentionMillis(granularity)));
+                return s.getValue().isEmpty();
+            });
+        }
+    }
+
+    @Override
     public String userId() {
         return userId;
     }
 
+    @Override
     public Map<String, Object> traits() {
-        return traits;
+        return Collections.unmodifiableMap(traits);
     }
 
-    public Map<String, Long> counts() {
-        return Map.copyOf(counts);
+    /** Traits as stored: name → JSON text. */
+    public Map<String, String> traitJson() {
+        return Collections.unmodifiableMap(traitJson);
     }
 
-    /** Events applied to this profile, over all names. */
+    @Override
     public long totalEvents() {
-        long total = 0;
-        for (long n : counts.values()) {
-            total += n;
-        }
-        return total;
+        return totalEvents;
     }
 
+    /** Lifetime counts by event name, for admin views. */
+    public Map<String, Long> counts() {
+        Map<String, Long> counts = new TreeMap<>();
+        events.forEach((event, history) -> counts.put(event, history.count));
+        return counts;
+    }
+
+    @Override
     public long count(String event) {
-        return counts.getOrDefault(event, 0L);
+        EventHistory history = events.get(event);
+        return history == null ? 0 : history.count;
+    }
+
+    @Override
+    public long count(String event, Window window, long nowMillis) {
+        BucketSeries series = series(event, window);
+        return series == null ? 0 : series.countFrom(oldestCounted(window, nowMillis));
+    }
+
+    @Override
+    public Aggregate aggregate(String event, String property) {
+        EventHistory history = events.get(event);
+        return history == null ? Aggregate.EMPTY : history.lifetime.getOrDefault(property, Aggregate.EMPTY);
+    }
+
+    @Override
+    public Aggregate aggregate(String event, String property, Window window, long nowMillis) {
+        BucketSeries series = series(event, window);
+        return series == null ? Aggregate.EMPTY : series.aggregateFrom(property, oldestCounted(window, nowMillis));
     }
 
     /** Lifetime aggregates of numeric properties, keyed {@code event.property}, for admin views. */
     public Map<String, Aggregate> aggregates() {
-        Map<String, Aggregate> view = new java.util.TreeMap<>();
-        aggregates.forEach((key, aggregate) -> view.put(key.replace(ProfileFields.SEP, '.'), aggregate));
+        Map<String, Aggregate> view = new TreeMap<>();
+        events.forEach((event, history) -> history.lifetime.forEach((property, aggregate) ->
+                view.put(event + "." + property, aggregate)));
         return view;
     }
 
-    /** When each event (of those segments read) was last seen, for admin views. */
+    /** When each event was last seen, for admin views. */
     public Map<String, Instant> lastSeenByEvent() {
-        Map<String, Instant> view = new java.util.TreeMap<>();
-        lastSeen.forEach((event, millis) -> view.put(event, Instant.ofEpochMilli(millis)));
+        Map<String, Instant> view = new TreeMap<>();
+        events.forEach((event, history) -> {
+            if (history.lastSeen != Long.MIN_VALUE) {
+                view.put(event, Instant.ofEpochMilli(history.lastSeen));
+            }
+        });
         return view;
     }
 
-    public long count(String event, Window window, long nowMillis) {
-        TreeMap<Long, Long> buckets = windowCounts.get(window.granularity().code() + ProfileFields.SEP + event);
-        if (buckets == null) {
-            return 0;
-        }
-        long total = 0;
-        for (Map.Entry<Long, Long> bucket : buckets.tailMap(oldestCounted(window, nowMillis)).entrySet()) {
-            total += bucket.getValue();
-        }
-        return total;
-    }
-
-    public Aggregate aggregate(String event, String property) {
-        return aggregates.getOrDefault(event + ProfileFields.SEP + property, Aggregate.EMPTY);
-    }
-
-    public Aggregate aggregate(String event, String property, Window window, long nowMillis) {
-        TreeMap<Long, Aggregate> buckets = windowAggregates.get(
-                window.granularity().code() + ProfileFields.SEP + event + ProfileFields.SEP + property);
-        Aggregate total = Aggregate.EMPTY;
-        if (buckets != null) {
-            for (Aggregate bucket : buckets.tailMap(oldestCounted(window, nowMillis)).values()) {
-                total = total.merge(bucket);
-            }
-        }
-        return total;
+    private BucketSeries series(String event, Window window) {
+        EventHistory history = events.get(event);
+        return history == null ? null : history.series.get(window.granularity());
     }
 
     /** The first bucket still counting in the window: (b + 1) * B > now - W. */
@@ -148,45 +235,112 @@ public final class Profile {
 
     /** When the oldest event now in the window leaves it, or empty when the window holds none. */
     public OptionalLong nextWindowChange(String event, String property, Window window, long nowMillis) {
-        String key = property == null
-                ? window.granularity().code() + ProfileFields.SEP + event
-                : window.granularity().code() + ProfileFields.SEP + event + ProfileFields.SEP + property;
-        TreeMap<Long, ?> buckets = property == null ? windowCounts.get(key) : windowAggregates.get(key);
-        if (buckets == null) {
+        BucketSeries series = series(event, window);
+        if (series == null) {
             return OptionalLong.empty();
         }
-        Long oldest = buckets.ceilingKey(oldestCounted(window, nowMillis));
-        return oldest == null ? OptionalLong.empty()
-                : OptionalLong.of(window.granularity().expiryMillis(oldest, window.millis()));
+        OptionalLong oldest = series.oldestFrom(property, oldestCounted(window, nowMillis));
+        return oldest.isEmpty() ? OptionalLong.empty()
+                : OptionalLong.of(window.granularity().expiryMillis(oldest.getAsLong(), window.millis()));
     }
 
+    @Override
     public Instant firstSeen() {
-        return Instant.ofEpochMilli(overallFirstSeen);
+        return Instant.ofEpochMilli(totalEvents == 0 ? 0 : firstSeen);
     }
 
+    @Override
     public Instant lastSeen() {
-        return Instant.ofEpochMilli(overallLastSeen);
+        return Instant.ofEpochMilli(totalEvents == 0 ? 0 : lastSeen);
     }
 
-    /** Epoch (1970) when the event was never seen. */
+    @Override
     public Instant firstSeen(String event) {
-        return Instant.ofEpochMilli(firstSeen.getOrDefault(event, 0L));
+        EventHistory history = events.get(event);
+        return Instant.ofEpochMilli(history == null || history.firstSeen == Long.MAX_VALUE ? 0 : history.firstSeen);
     }
 
+    @Override
     public Instant lastSeen(String event) {
-        return Instant.ofEpochMilli(lastSeen.getOrDefault(event, 0L));
+        EventHistory history = events.get(event);
+        return Instant.ofEpochMilli(history == null || history.lastSeen == Long.MIN_VALUE ? 0 : history.lastSeen);
     }
 
+    @Override
     public Optional<Object> lastValue(String event, String property) {
-        String json = lastValues.get(event + ProfileFields.SEP + property);
-        return json == null ? Optional.empty() : Optional.ofNullable(CelValues.fromJson(Json.read(json, Object.class)));
+        EventHistory history = events.get(event);
+        EventHistory.LastValue value = history == null ? null : history.lastValues.get(property);
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (value.parsed == null) {
+            value.parsed = CelValues.fromJson(Json.read(value.json, Object.class));
+        }
+        return Optional.ofNullable(value.parsed);
     }
 
+    @Override
     public double score(Scoring scoring, long nowMillis) {
         return scoreValue == 0 ? 0 : scoring.decay(scoreValue, scoreAsOf, nowMillis);
     }
 
     public OptionalLong scoreCrossing(Scoring scoring, double threshold) {
         return scoring.crossingMillis(scoreValue, scoreAsOf, threshold);
+    }
+
+    /** Window buckets over all event names and granularities: what dominates a profile's size. */
+    public int bucketCount() {
+        int buckets = 0;
+        for (EventHistory history : events.values()) {
+            for (BucketSeries series : history.series.values()) {
+                buckets += series.size();
+            }
+        }
+        return buckets;
+    }
+
+    public void writeTo(CompactWriter out) {
+        out.writeVarLong(totalEvents);
+        if (totalEvents > 0) {
+            out.writeVarLong(firstSeen);
+            out.writeVarLong(lastSeen - firstSeen);
+        }
+        out.writeDouble(scoreValue);
+        out.writeVarLong(scoreAsOf);
+        out.writeVarLong(events.size());
+        events.forEach((event, history) -> {
+            out.writeString(event);
+            history.writeTo(out);
+        });
+        out.writeVarLong(traitJson.size());
+        traitJson.forEach((name, json) -> {
+            out.writeString(name);
+            out.writeString(json);
+        });
+    }
+
+    public static Profile readFrom(String userId, CompactReader in) {
+        Profile profile = new Profile(userId);
+        profile.totalEvents = in.readVarLong();
+        if (profile.totalEvents > 0) {
+            profile.firstSeen = in.readVarLong();
+            profile.lastSeen = profile.firstSeen + in.readVarLong();
+        }
+        profile.scoreValue = in.readDouble();
+        profile.scoreAsOf = in.readVarLong();
+        for (int i = in.readCount(); i > 0; i--) {
+            String event = in.readString();
+            profile.events.put(event, EventHistory.readFrom(in));
+        }
+        for (int i = in.readCount(); i > 0; i--) {
+            String name = in.readString();
+            String json = in.readString();
+            profile.traitJson.put(name, json);
+            Object value = Json.read(json, Object.class);
+            if (value != null) {
+                profile.traits.put(name, CelValues.fromJson(value));
+            }
+        }
+        return profile;
     }
 }

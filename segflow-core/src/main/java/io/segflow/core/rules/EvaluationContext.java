@@ -1,6 +1,6 @@
 package io.segflow.core.rules;
 
-import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.ProfileView;
 import io.segflow.core.profile.Scoring;
 import java.util.function.Predicate;
 
@@ -8,7 +8,7 @@ import java.util.function.Predicate;
  * What one evaluation reads: a profile, the instant it is evaluated at, the scoring, and the memberships that
  * {@code inSegment(...)} answers from (those decided earlier in the same pass, else the stored ones).
  */
-public record EvaluationContext(Profile profile, long nowMillis, Scoring scoring, Predicate<String> memberships) {
+public record EvaluationContext(ProfileView profile, long nowMillis, Scoring scoring, Predicate<String> memberships) {
 
     public double score() {
         return profile.score(scoring, nowMillis);

@@ -1,0 +1,109 @@
+package io.segflow.core.profile;
+
+import io.segflow.core.state.CompactReader;
+import io.segflow.core.state.CompactWriter;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a profile keeps of one event name: its lifetime count and first and last time (always), and what enabled
+ * segments read of it — window buckets per granularity, lifetime aggregates and latest values of properties.
+ */
+final class EventHistory {
+    long count;
+    long firstSeen = Long.MAX_VALUE;
+    long lastSeen = Long.MIN_VALUE;
+    final Map<Granularity, BucketSeries> series = new EnumMap<>(Granularity.class);
+    final Map<String, Aggregate> lifetime = new LinkedHashMap<>(2);
+    final Map<String, LastValue> lastValues = new LinkedHashMap<>(2);
+
+    /** The value of a property on the latest event by event time; its CEL form is parsed on first read. */
+    static final class LastValue {
+        final long millis;
+        final String json;
+        Object parsed;
+
+        LastValue(long millis, String json) {
+            this.millis = millis;
+            this.json = json;
+        }
+    }
+
+    void seen(long at) {
+        count++;
+        firstSeen = Math.min(firstSeen, at);
+        lastSeen = Math.max(lastSeen, at);
+    }
+
+    /** The later event by event time wins; on a tie, the later arrival. */
+    void last(String property, long at, String json) {
+        LastValue old = lastValues.get(property);
+        if (old == null || old.millis <= at) {
+            lastValues.put(property, new LastValue(at, json));
+        }
+    }
+
+    void writeTo(CompactWriter out) {
+        out.writeVarLong(count);
+        out.writeVarLong(firstSeen);
+        out.writeVarLong(lastSeen - firstSeen);
+        out.writeVarLong(series.size());
+        series.forEach((granularity, buckets) -> {
+            out.writeByte(granularity.ordinal());
+            buckets.writeTo(out);
+        });
+        out.writeVarLong(lifetime.size());
+        lifetime.forEach((property, aggregate) -> {
+            out.writeString(property);
+            writeAggregate(out, aggregate);
+        });
+        out.writeVarLong(lastValues.size());
+        lastValues.forEach((property, value) -> {
+            out.writeString(property);
+            out.writeVarLong(value.millis);
+            out.writeString(value.json);
+        });
+    }
+
+    static EventHistory readFrom(CompactReader in) {
+        EventHistory history = new EventHistory();
+        history.count = in.readVarLong();
+        history.firstSeen = in.readVarLong();
+        history.lastSeen = history.firstSeen + in.readVarLong();
+        for (int i = in.readCount(); i > 0; i--) {
+            history.series.put(Granularity.values()[in.readByte()], BucketSeries.readFrom(in));
+        }
+        for (int i = in.readCount(); i > 0; i--) {
+            history.lifetime.put(in.readString(), readAggregate(in));
+        }
+        for (int i = in.readCount(); i > 0; i--) {
+            String property = in.readString();
+            history.lastValues.put(property, new LastValue(in.readVarLong(), in.readString()));
+        }
+        return history;
+    }
+
+    static void writeAggregate(CompactWriter out, Aggregate aggregate) {
+        out.writeVarLong(aggregate.n());
+        if (aggregate.n() == 1) {
+            out.writeDouble(aggregate.sum());
+        } else if (aggregate.n() > 1) {
+            out.writeDouble(aggregate.sum());
+            out.writeDouble(aggregate.min());
+            out.writeDouble(aggregate.max());
+        }
+    }
+
+    static Aggregate readAggregate(CompactReader in) {
+        long n = in.readVarLong();
+        if (n == 0) {
+            return Aggregate.EMPTY;
+        }
+        if (n == 1) {
+            double value = in.readDouble();
+            return new Aggregate(1, value, value, value);
+        }
+        return new Aggregate(n, in.readDouble(), in.readDouble(), in.readDouble());
+    }
+}

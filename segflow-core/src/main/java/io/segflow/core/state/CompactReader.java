@@ -1,0 +1,74 @@
+package io.segflow.core.state;
+
+import java.nio.charset.StandardCharsets;
+
+/** Reads what {@link CompactWriter} wrote; a truncated or foreign value throws {@link IllegalArgumentException}. */
+public final class CompactReader {
+    private final byte[] bytes;
+    private int position;
+
+    public CompactReader(byte[] bytes) {
+        this.bytes = bytes;
+    }
+
+    public int readByte() {
+        need(1);
+        return bytes[position++] & 0xFF;
+    }
+
+    public long readVarLong() {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int b = readByte();
+            value |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("varint longer than 10 bytes");
+    }
+
+    public int readCount() {
+        long count = readVarLong();
+        if (count < 0 || count > bytes.length - position + 1L) {
+            throw new IllegalArgumentException("count " + count + " exceeds the value");
+        }
+        return (int) count;
+    }
+
+    public long readSignedVarLong() {
+        long raw = readVarLong();
+        return (raw >>> 1) ^ -(raw & 1);
+    }
+
+    public String readString() {
+        int length = readCount();
+        need(length);
+        String value = new String(bytes, position, length, StandardCharsets.UTF_8);
+        position += length;
+        return value;
+    }
+
+    public double readDouble() {
+        long encoded = readSignedVarLong();
+        if (!CompactWriter.isRaw(encoded)) {
+            return CompactWriter.fromEncoded(encoded);
+        }
+        need(8);
+        long bits = 0;
+        for (int i = 0; i < 8; i++) {
+            bits |= (long) (bytes[position++] & 0xFF) << (8 * i);
+        }
+        return Double.longBitsToDouble(bits);
+    }
+
+    public boolean atEnd() {
+        return position >= bytes.length;
+    }
+
+    private void need(int n) {
+        if (position + n > bytes.length) {
+            throw new IllegalArgumentException("value ends early at byte " + position);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.segflow.core.state;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Writes the compact binary form of a stored user: unsigned and zig-zag varints, length-prefixed UTF-8 strings,
+ * and doubles that are usually short (see {@link #writeDouble}). Most values of a profile are small numbers, so a
+ * varint takes one or two bytes where text or a fixed width takes eight.
+ */
+public final class CompactWriter {
+    private static final int DOUBLE_INTEGER = 0;
+    private static final int DOUBLE_CENTS = 1;
+    private static final int DOUBLE_RAW = 2;
+    /** Integers up to 2^50 survive the round trip through a double and the tag shift. */
+    private static final double EXACT_LIMIT = 0x1p50;
+
+    private byte[] bytes;
+    private int size;
+
+    public CompactWriter(int initialCapacity) {
+        this.bytes = new byte[Math.max(16, initialCapacity)];
+    }
+
+    public void writeByte(int value) {
+        ensure(1);
+        bytes[size++] = (byte) value;
+    }
+
+    public void writeVarLong(long value) {
+        ensure(10);
+        while ((value & ~0x7FL) != 0) {
+            bytes[size++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        bytes[size++] = (byte) value;
+    }
+
+    public void writeSignedVarLong(long value) {
+        writeVarLong((value << 1) ^ (value >> 63));
+    }
+
+    public void writeString(String value) {
+        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        writeVarLong(utf8.length);
+        ensure(utf8.length);
+        System.arraycopy(utf8, 0, bytes, size, utf8.length);
+        size += utf8.length;
+    }
+
+    /**
+     * Whole numbers and amounts with at most two decimals (prices, quantities: most event properties) take a varint
+     * of their integer or cent value; anything else takes nine bytes. Decoding gives back the same double exactly.
+     */
+    public void writeDouble(double value) {
+        // -0.0 == 0 holds for both short forms, which would decode it as 0.0: it goes raw.
+        if (Math.abs(value) < EXACT_LIMIT && !(value == 0 && 1 / value < 0)) {
+            if (value == Math.rint(value)) {
+                writeSignedVarLong(((long) value << 2) | DOUBLE_INTEGER);
+                return;
+            }
+            double cents = Math.rint(value * 100);
+            if (Math.abs(cents) < EXACT_LIMIT && cents / 100 == value) {
+                writeSignedVarLong(((long) cents << 2) | DOUBLE_CENTS);
+                return;
+            }
+        }
+        writeSignedVarLong(DOUBLE_RAW);
+        long bits = Double.doubleToRawLongBits(value);
+        ensure(8);
+        for (int i = 0; i < 8; i++) {
+            bytes[size++] = (byte) (bits >>> (8 * i));
+        }
+    }
+
+    public byte[] toByteArray() {
+        return Arrays.copyOf(bytes, size);
+    }
+
+    public int size() {
+        return size;
+    }
+
+    private void ensure(int more) {
+        if (size + more > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+        }
+    }
+
+    static int tagOf(long encoded) {
+        return (int) (encoded & 3);
+    }
+
+    static boolean isRaw(long encoded) {
+        return tagOf(encoded) == DOUBLE_RAW;
+    }
+
+    static double fromEncoded(long encoded) {
+        long magnitude = encoded >> 2;
+        return tagOf(encoded) == DOUBLE_CENTS ? magnitude / 100.0 : (double) magnitude;
+    }
+}

@@ -1,0 +1,133 @@
+package io.segflow.core.state;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The messageIds of a user's recent events, so that an SDK retry within the dedup window counts once: 64-bit hashes
+ * grouped by the hour they were applied in (about 8 bytes per event, plus two small varints per hour). Hours older
+ * than the window are dropped on the next check, so a message is remembered for the window and at most an hour more.
+ * Two distinct messageIds of one user collide with probability about n²/2⁶⁵ for n events in the window
+ * (5·10⁻¹⁴ for a user with a thousand events a day): such an event would be taken for a retry.
+ */
+public final class RecentMessages {
+    private static final long HOUR_MILLIS = 3_600_000L;
+
+    /** Hours ascending; each with the hashes of the messages applied in it. */
+    private final List<Hour> hours = new ArrayList<>(2);
+
+    private static final class Hour {
+        final long hour;
+        long[] hashes;
+        int size;
+
+        Hour(long hour, int capacity) {
+            this.hour = hour;
+            this.hashes = new long[Math.max(capacity, 2)];
+        }
+
+        boolean contains(long hash) {
+            for (int i = 0; i < size; i++) {
+                if (hashes[i] == hash) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void add(long hash) {
+            if (size == hashes.length) {
+                hashes = Arrays.copyOf(hashes, size * 2);
+            }
+            hashes[size++] = hash;
+        }
+    }
+
+    /**
+     * Whether {@code messageId} was applied within the window; if not, remembers it as applied at {@code nowMillis}.
+     */
+    public boolean checkAndRemember(String messageId, long nowMillis, long windowMillis) {
+        forgetBefore(Math.floorDiv(nowMillis - windowMillis, HOUR_MILLIS));
+        long hash = hash(messageId);
+        for (Hour hour : hours) {
+            if (hour.contains(hash)) {
+                return true;
+            }
+        }
+        long current = Math.floorDiv(nowMillis, HOUR_MILLIS);
+        Hour last = hours.isEmpty() ? null : hours.get(hours.size() - 1);
+        if (last == null || last.hour < current) {
+            last = new Hour(current, 4);
+            hours.add(last);
+        }
+        last.add(hash);
+        return false;
+    }
+
+    private void forgetBefore(long oldestHour) {
+        while (!hours.isEmpty() && hours.get(0).hour < oldestHour) {
+            hours.remove(0);
+        }
+    }
+
+    /** Messages remembered, for size accounting. */
+    public int size() {
+        int total = 0;
+        for (Hour hour : hours) {
+            total += hour.size;
+        }
+        return total;
+    }
+
+    /** FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer to spread the bits. */
+    static long hash(String messageId) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : messageId.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xFF;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    void writeTo(CompactWriter out) {
+        out.writeVarLong(hours.size());
+        long previous = 0;
+        for (Hour hour : hours) {
+            out.writeVarLong(hour.hour - previous);
+            previous = hour.hour;
+            out.writeVarLong(hour.size);
+            for (int i = 0; i < hour.size; i++) {
+                long hash = hour.hashes[i];
+                for (int b = 0; b < 8; b++) {
+                    out.writeByte((int) (hash >>> (8 * b)));
+                }
+            }
+        }
+    }
+
+    static RecentMessages readFrom(CompactReader in) {
+        RecentMessages recent = new RecentMessages();
+        long previous = 0;
+        for (int h = in.readCount(); h > 0; h--) {
+            previous += in.readVarLong();
+            int size = in.readCount();
+            Hour hour = new Hour(previous, size);
+            for (int i = 0; i < size; i++) {
+                long hash = 0;
+                for (int b = 0; b < 8; b++) {
+                    hash |= (long) in.readByte() << (8 * b);
+                }
+                hour.add(hash);
+            }
+            recent.hours.add(hour);
+        }
+        return recent;
+    }
+}

@@ -1,0 +1,72 @@
+package io.segflow.core.state;
+
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Profile;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The stored form of a {@link UserRecord}: a format byte, then the memberships (first, so that readers of
+ * memberships stop there), the scheduled wake, the profile and the recent messageIds; numbers as varints.
+ */
+public final class UserRecordCodec {
+    static final int FORMAT = 1;
+
+    private UserRecordCodec() {
+    }
+
+    public static byte[] encode(UserRecord record) {
+        CompactWriter out = new CompactWriter(512);
+        out.writeByte(FORMAT);
+        writeMemberships(out, record.memberships());
+        out.writeVarLong(record.scheduledWake());
+        record.profile().writeTo(out);
+        record.recent().writeTo(out);
+        return out.toByteArray();
+    }
+
+    public static UserRecord decode(String userId, byte[] value) {
+        CompactReader in = reader(value);
+        Memberships memberships = readMemberships(in);
+        long wake = in.readVarLong();
+        Profile profile = Profile.readFrom(userId, in);
+        RecentMessages recent = RecentMessages.readFrom(in);
+        return new UserRecord(userId, memberships, wake, profile, recent);
+    }
+
+    /** Only the memberships: what the api-function answers front-ends with. */
+    public static Memberships memberships(byte[] value) {
+        return value == null ? Memberships.NONE : readMemberships(reader(value));
+    }
+
+    private static CompactReader reader(byte[] value) {
+        CompactReader in = new CompactReader(value);
+        int format = in.readByte();
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("unknown user record format " + format);
+        }
+        return in;
+    }
+
+    private static void writeMemberships(CompactWriter out, Memberships memberships) {
+        out.writeVarLong(memberships.version());
+        out.writeVarLong(memberships.catalogRevision());
+        out.writeVarLong(memberships.since().size());
+        memberships.since().forEach((segment, since) -> {
+            out.writeString(segment);
+            out.writeVarLong(since.toEpochMilli());
+        });
+    }
+
+    private static Memberships readMemberships(CompactReader in) {
+        long version = in.readVarLong();
+        long catalog = in.readVarLong();
+        int n = in.readCount();
+        Map<String, Instant> since = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            since.put(in.readString(), Instant.ofEpochMilli(in.readVarLong()));
+        }
+        return new Memberships(since, version, catalog);
+    }
+}

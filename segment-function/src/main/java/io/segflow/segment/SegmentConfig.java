@@ -1,0 +1,95 @@
+package io.segflow.segment;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * segment-function's settings ({@code segflow.*}), checked at startup by {@link #validate}. Kafka and Redis
+ * addresses are Quarkus' own ({@code kafka.bootstrap.servers}, {@code quarkus.redis.hosts}).
+ */
+@ConfigMapping(prefix = "segflow")
+public interface SegmentConfig {
+
+    Engine engine();
+
+    Scheduler scheduler();
+
+    Backfill backfill();
+
+    interface Engine {
+        /**
+         * Identity of this instance in the consumer group (Kafka static membership). Set it to something stable
+         * per instance (a pod name): a restarted instance then gets its partitions back at once, with no
+         * rebalance and no session timeout to wait. Unset: dynamic membership.
+         */
+        Optional<String> instanceId();
+
+        /** Most records one poll returns; one flush script writes all of a partition's users of a poll. */
+        @WithDefault("2000")
+        int maxPollRecords();
+
+        /** Users kept in memory (least recently used evicted); a miss costs one MGET per partition and poll. */
+        @WithDefault("200000")
+        int cacheUsers();
+
+        /** An SDK retry of a messageId within this window counts once (kept per user, about 8 bytes per event). */
+        @WithDefault("24h")
+        Duration dedupWindow();
+
+        /** Tries of a record whose processing fails before it goes to {@code segflow.events.dead-letter}. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** How long a poll waits for records when there is nothing else to do. */
+        @WithDefault("100ms")
+        Duration pollTimeout();
+
+        /** How often the segment catalog's revision is checked (a new one reloads it and starts a backfill). */
+        @WithDefault("250ms")
+        Duration catalogCheckInterval();
+
+        /** Longest wait for Kafka to acknowledge a poll's change records before the partitions are reset. */
+        @WithDefault("30s")
+        Duration publishTimeout();
+    }
+
+    interface Scheduler {
+        /** How often the owned partitions' wake schedules are read for due users. */
+        @WithDefault("100ms")
+        Duration pollInterval();
+
+        /** Due users taken per partition and poll. */
+        @WithDefault("1000")
+        int claimBatch();
+    }
+
+    interface Backfill {
+        /** Users re-evaluated per loop round while a new catalog is backfilled: live events wait at most one chunk. */
+        @WithDefault("100")
+        int chunk();
+    }
+
+    /** Refuses to start with settings that cannot work, naming the setting. */
+    static void validate(SegmentConfig config) {
+        Engine engine = config.engine();
+        // The flush script passes 2 arguments per user to one Redis command: Lua's stack takes up to 8,000.
+        require(engine.maxPollRecords() >= 1 && engine.maxPollRecords() <= 3000, "segflow.engine.max-poll-records", "between 1 and 3000");
+        require(engine.cacheUsers() >= 1000, "segflow.engine.cache-users", "at least 1000");
+        require(engine.dedupWindow().toMinutes() >= 1, "segflow.engine.dedup-window", "at least 1m");
+        require(engine.maxAttempts() >= 1, "segflow.engine.max-attempts", "at least 1");
+        require(!engine.pollTimeout().isNegative() && engine.pollTimeout().toMillis() <= 5_000, "segflow.engine.poll-timeout", "between 0 and 5s");
+        require(engine.publishTimeout().toSeconds() >= 1, "segflow.engine.publish-timeout", "at least 1s");
+        require(engine.instanceId().map(id -> !id.isBlank()).orElse(true), "segflow.engine.instance-id", "not blank");
+        require(config.scheduler().pollInterval().toMillis() >= 10, "segflow.scheduler.poll-interval", "at least 10ms");
+        require(config.scheduler().claimBatch() >= 1 && config.scheduler().claimBatch() <= 3000, "segflow.scheduler.claim-batch", "between 1 and 3000");
+        require(config.backfill().chunk() >= 1 && config.backfill().chunk() <= 3000, "segflow.backfill.chunk", "between 1 and 3000");
+    }
+
+    private static void require(boolean valid, String property, String expected) {
+        if (!valid) {
+            throw new IllegalArgumentException(property + " must be " + expected);
+        }
+    }
+}

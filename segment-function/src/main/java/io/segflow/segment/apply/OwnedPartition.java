@@ -1,0 +1,81 @@
+package io.segflow.segment.apply;
+
+/**
+ * A partition of {@code segflow.events} this instance owns: the epoch its claim got (a flush with another epoch is
+ * refused, so a previous owner that stalled cannot overwrite), how far its stored state accounts for the events,
+ * the backfill's progress, and how many stored change records Kafka acknowledged since the last flush (trimmed by
+ * the next one).
+ */
+public final class OwnedPartition {
+    private final int partition;
+    private final String epoch;
+    private long nextOffset;
+    private BackfillProgress backfill;
+    private int acknowledged;
+
+    public OwnedPartition(int partition, String epoch, long nextOffset, BackfillProgress backfill, int acknowledged) {
+        this.partition = partition;
+        this.epoch = epoch;
+        this.nextOffset = nextOffset;
+        this.backfill = backfill;
+        this.acknowledged = acknowledged;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public String epoch() {
+        return epoch;
+    }
+
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    public BackfillProgress backfill() {
+        return backfill;
+    }
+
+    public int acknowledged() {
+        return acknowledged;
+    }
+
+    /** After a flush was stored and its change records acknowledged. */
+    public void stored(PartitionBatch batch, int flushedAcknowledged) {
+        if (batch.nextOffset() >= 0) {
+            nextOffset = batch.nextOffset();
+        }
+        if (batch.backfillProgress() != null) {
+            backfill = BackfillProgress.parse(batch.backfillProgress());
+        }
+        acknowledged = acknowledged - flushedAcknowledged + batch.changes().size();
+    }
+
+    /** How far the backfill of a catalog revision went through a partition's users: an SSCAN cursor, or done. */
+    public record BackfillProgress(long revision, String cursor) {
+        public static final String DONE = "done";
+        public static final BackfillProgress NONE = new BackfillProgress(0, DONE);
+
+        public boolean done(long currentRevision) {
+            return revision == currentRevision && DONE.equals(cursor);
+        }
+
+        /** Where the backfill of {@code currentRevision} goes on from: the start for a revision not begun yet. */
+        public String cursorFor(long currentRevision) {
+            return revision == currentRevision ? cursor : "0";
+        }
+
+        public String encode() {
+            return revision + " " + cursor;
+        }
+
+        public static BackfillProgress parse(String stored) {
+            if (stored == null || stored.isEmpty()) {
+                return NONE;
+            }
+            int space = stored.indexOf(' ');
+            return new BackfillProgress(Long.parseLong(stored.substring(0, space)), stored.substring(space + 1));
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.segflow.segment.apply;
+
+import io.opentelemetry.api.trace.Span;
+import io.segflow.core.state.UserRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one round of the loop decided for one owned partition, stored by one flush script: the users changed or
+ * erased, their wakes, the users registered for backfills, the change records to publish, and how far the
+ * partition's events and backfill got. A user appears once, however many of its events the round held.
+ */
+public final class PartitionBatch {
+
+    /** A change record to publish, keyed by user, with the span of what caused it. */
+    public record Change(String userId, String segmentId, boolean entered, long atMillis, String json, Span cause) {
+    }
+
+    private final int partition;
+    final Map<String, UserRecord> written = new LinkedHashMap<>();
+    final Set<String> erased = new LinkedHashSet<>();
+    final Map<String, Long> wakes = new LinkedHashMap<>();
+    final Set<String> wakesRemoved = new LinkedHashSet<>();
+    final Set<String> registered = new LinkedHashSet<>();
+    final List<Change> changes = new ArrayList<>();
+    private long nextOffset = -1;
+    private String backfillProgress;
+    private int events;
+
+    public PartitionBatch(int partition) {
+        this.partition = partition;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    void write(UserRecord record) {
+        erased.remove(record.userId());
+        written.put(record.userId(), record);
+    }
+
+    void erase(String userId) {
+        written.remove(userId);
+        registered.remove(userId);
+        wakes.remove(userId);
+        erased.add(userId);
+        wakesRemoved.add(userId);
+    }
+
+    public void wake(String userId, long at) {
+        wakesRemoved.remove(userId);
+        wakes.put(userId, at);
+    }
+
+    public void removeWake(String userId) {
+        wakes.remove(userId);
+        wakesRemoved.add(userId);
+    }
+
+    void register(String userId) {
+        registered.add(userId);
+    }
+
+    public void change(Change change) {
+        changes.add(change);
+    }
+
+    /** The next offset of the partition once this batch is stored: its events are accounted for. */
+    public void consumedUpTo(long nextOffset) {
+        this.nextOffset = nextOffset;
+        this.events++;
+    }
+
+    public void backfillProgress(String progress) {
+        this.backfillProgress = progress;
+    }
+
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    public String backfillProgress() {
+        return backfillProgress;
+    }
+
+    public Map<String, UserRecord> written() {
+        return written;
+    }
+
+    public Set<String> erased() {
+        return erased;
+    }
+
+    public Map<String, Long> wakes() {
+        return wakes;
+    }
+
+    public Set<String> wakesRemoved() {
+        return wakesRemoved;
+    }
+
+    public Set<String> registered() {
+        return registered;
+    }
+
+    public List<Change> changes() {
+        return changes;
+    }
+
+    public int events() {
+        return events;
+    }
+
+    public boolean isEmpty() {
+        return written.isEmpty() && erased.isEmpty() && wakes.isEmpty() && wakesRemoved.isEmpty() && registered.isEmpty()
+                && changes.isEmpty() && nextOffset < 0 && backfillProgress == null;
+    }
+}

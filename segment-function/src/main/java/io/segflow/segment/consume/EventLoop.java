@@ -1,0 +1,675 @@
+package io.segflow.segment.consume;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.opentelemetry.api.trace.Span;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.segflow.core.Topics;
+import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
+import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.Partitioning;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
+import io.segflow.segment.SegmentConfig;
+import io.segflow.segment.apply.OwnedPartition;
+import io.segflow.segment.apply.OwnedPartition.BackfillProgress;
+import io.segflow.segment.apply.PartitionBatch;
+import io.segflow.segment.apply.UserCache;
+import io.segflow.segment.apply.UserProcessor;
+import io.segflow.segment.catalog.SegmentCatalog;
+import io.segflow.segment.publish.ChangePublisher;
+import io.segflow.segment.publish.ChangeTracing;
+import io.segflow.segment.store.PartitionStore;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * The engine's loop: the only writer of the users of the partitions it owns, as a Kafka Streams task is of its
+ * state. Each round polls events, applies them to the users in memory (read from Redis on a miss), handles the due
+ * wakes and a chunk of any backfill, then stores everything the round decided with one atomic script per partition
+ * (users, wakes, registry, change records and the offset they account for, in one pipeline), publishes the change
+ * records and waits for their acks. A new owner starts from the offset Redis holds, so every event counts exactly
+ * once, and publishes the change records a previous owner stored but may not have published (at least once: a
+ * consumer drops a {@code (userId, version)} it has seen). Any failure resets the owned partitions: their users are
+ * dropped from memory and the partitions claimed again from what Redis holds.
+ */
+@ApplicationScoped
+public class EventLoop {
+    private static final Logger LOG = Logger.getLogger(EventLoop.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final SegmentConfig config;
+    private final SegmentCatalog catalog;
+    private final PartitionStore store;
+    private final ChangePublisher publisher;
+    private final ChangeTracing tracing;
+    private final RedisDataSource redis;
+    private final Map<String, Object> kafka;
+    private final MeterRegistry metrics;
+    private final UserProcessor processor;
+    private final EngineStatus status = new EngineStatus();
+
+    private final Counter processed;
+    private final Counter unreadable;
+    private final Counter deadLettered;
+    private final Counter published;
+    private final Counter resets;
+    private final Counter fenced;
+    private final Counter backfilled;
+    private final Timer roundTimer;
+    private final Timer lateness;
+
+    // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
+    private KafkaConsumer<String, byte[]> consumer;
+    private int partitions;
+    private UserCache cache;
+    private final Map<Integer, OwnedPartition> owned = new HashMap<>();
+    private final Set<Integer> unclaimed = new TreeSet<>();
+    private final Map<String, Integer> attempts = new HashMap<>();
+    private final Set<String> skipped = new HashSet<>();
+    private long nextWakePoll;
+    private long nextCatalogCheck;
+    private Thread thread;
+    private volatile boolean running;
+
+    EventLoop(SegmentConfig config, SegmentCatalog catalog, PartitionStore store, ChangePublisher publisher,
+              ChangeTracing tracing, RedisDataSource redis, @Identifier("default-kafka-broker") Map<String, Object> kafka,
+              MeterRegistry metrics) {
+        this.config = config;
+        this.catalog = catalog;
+        this.store = store;
+        this.publisher = publisher;
+        this.tracing = tracing;
+        this.redis = redis;
+        this.kafka = kafka;
+        this.metrics = metrics;
+        this.processed = metrics.counter("segflow.events.processed");
+        this.unreadable = metrics.counter("segflow.events.unreadable");
+        this.deadLettered = metrics.counter("segflow.events.dead.lettered");
+        this.published = metrics.counter("segflow.changes.published");
+        this.resets = metrics.counter("segflow.engine.resets");
+        this.fenced = metrics.counter("segflow.partitions.fenced");
+        this.backfilled = metrics.counter("segflow.backfill.users");
+        this.roundTimer = metrics.timer("segflow.round.duration");
+        this.lateness = metrics.timer("segflow.time.flip.lateness");
+        Counter duplicates = metrics.counter("segflow.events.duplicates");
+        Counter evaluationErrors = metrics.counter("segflow.rule.evaluation.errors");
+        this.processor = new UserProcessor(config.engine().dedupWindow().toMillis(), new UserProcessor.Listener() {
+            @Override
+            public void duplicate() {
+                duplicates.increment();
+            }
+
+            @Override
+            public void evaluationError(String condition, String user, Exception error) {
+                evaluationErrors.increment();
+                LOG.debugf("Condition %s failed for user %s: %s", condition, user, error.getMessage());
+            }
+        });
+        metrics.gauge("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size());
+    }
+
+    public EngineStatus status() {
+        return status;
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        SegmentConfig.validate(config);
+        cache = new UserCache(config.engine().cacheUsers());
+        running = true;
+        thread = Thread.ofPlatform().name("segflow-engine").start(this::run);
+    }
+
+    void stop(@Observes ShutdownEvent ignored) throws InterruptedException {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            thread.join(10_000);
+        }
+    }
+
+    private void run() {
+        Duration backoff = Duration.ofMillis(100);
+        while (running) {
+            try {
+                if (consumer == null) {
+                    open();
+                }
+                round();
+                status.ok();
+                backoff = Duration.ofMillis(100);
+            } catch (WakeupException e) {
+                break;
+            } catch (PoisonRecord e) {
+                poison(e);
+                reset();
+            } catch (RuntimeException e) {
+                status.failing(e);
+                LOG.warnf("segment-function round failed, resetting the owned partitions and retrying in %d ms: %s",
+                        backoff.toMillis(), e.getMessage());
+                reset();
+                if (!sleep(backoff)) {
+                    break;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+        if (consumer != null) {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debugf("Closing the consumer: %s", e.getMessage());
+            }
+        }
+        status.stopped();
+    }
+
+    /** Subscribes; the partition count of segflow.events is recorded on first start and must never change. */
+    private void open() {
+        Map<String, Object> settings = new HashMap<>(kafka);
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "segment-function");
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "segment-function-events");
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.engine().maxPollRecords());
+        settings.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        config.engine().instanceId().ifPresent(id -> settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
+        KafkaConsumer<String, byte[]> created = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            partitions = created.partitionsFor(Topics.EVENTS, Duration.ofSeconds(30)).size();
+            if (partitions == 0) {
+                throw new IllegalStateException(Topics.EVENTS + " does not exist yet");
+            }
+            checkPartitionCount(partitions);
+            new KafkaClientMetrics(created).bindTo(metrics);
+            created.subscribe(List.of(Topics.EVENTS), new Rebalance());
+        } catch (RuntimeException e) {
+            created.close(Duration.ofSeconds(1));
+            throw e;
+        }
+        consumer = created;
+        LOG.infof("Consuming %s (%d partitions) as group segment-function%s", Topics.EVENTS, partitions,
+                config.engine().instanceId().map(id -> ", static member " + id).orElse(""));
+    }
+
+    private void checkPartitionCount(int count) {
+        var values = redis.value(String.class);
+        values.setnx(RedisKeys.EVENT_PARTITIONS, Integer.toString(count));
+        String stored = values.get(RedisKeys.EVENT_PARTITIONS);
+        if (!Integer.toString(count).equals(stored)) {
+            running = false;
+            throw new IllegalStateException(Topics.EVENTS + " has " + count + " partitions but the state in Redis is laid out for "
+                    + stored + ": users would move between partitions; restore the partition count");
+        }
+    }
+
+    /** One round: claim, poll, events, wakes, a backfill chunk, then store and publish all of it. */
+    private void round() {
+        claimPending();
+        ConsumerRecords<String, byte[]> records = consumer.poll(backfillPending(catalog.current()) ? Duration.ZERO : config.engine().pollTimeout());
+        long now = System.currentTimeMillis();
+        // Checked before every batch of events, so that a segment saved before an event is known when it is processed.
+        if (!records.isEmpty() || now >= nextCatalogCheck) {
+            catalog.refresh();
+            nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
+        }
+        SegmentCatalog.Current current = catalog.current();
+        long start = System.nanoTime();
+        Round round = new Round(current, System.currentTimeMillis());
+        try {
+            if (!records.isEmpty()) {
+                events(records, round);
+            }
+            if (round.now >= nextWakePoll) {
+                wakes(round);
+                nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
+            }
+            backfill(round);
+            for (OwnedPartition partition : owned.values()) {
+                if (partition.acknowledged() > 0) {
+                    round.batch(partition.partition()); // trims the acknowledged change records
+                }
+            }
+            store(round);
+        } finally {
+            round.spans.forEach(Span::end);
+        }
+        if (!round.batches.isEmpty()) {
+            roundTimer.record(Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** What one round decided, per partition, and the users it created. */
+    private final class Round {
+        final SegmentCatalog.Current catalog;
+        final long now;
+        final Map<Integer, PartitionBatch> batches = new LinkedHashMap<>();
+        final Set<String> created = new HashSet<>();
+        final List<Span> spans = new ArrayList<>();
+
+        Round(SegmentCatalog.Current catalog, long now) {
+            this.catalog = catalog;
+            this.now = now;
+        }
+
+        PartitionBatch batch(int partition) {
+            return batches.computeIfAbsent(partition, PartitionBatch::new);
+        }
+
+        /**
+         * A user's record as of this round: in memory, or written earlier in the round (and evicted since), or read
+         * again; null when Redis holds none (then {@link #created} holds the user).
+         */
+        UserRecord record(PartitionBatch batch, String user) {
+            UserRecord record = cache.get(user);
+            if (record == null) {
+                record = batch.written().get(user);
+                if (record == null) {
+                    load(Map.of(batch.partition(), List.of(user)));
+                    record = cache.get(user);
+                }
+                cache.put(record);
+            }
+            return record;
+        }
+
+        /** The users' records, read from Redis for those not in memory; users with none get an empty one. */
+        void load(Map<Integer, ? extends Collection<String>> usersByPartition) {
+            Map<Integer, List<String>> misses = new HashMap<>();
+            usersByPartition.forEach((partition, users) -> {
+                for (String user : users) {
+                    if (cache.get(user) == null) {
+                        misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
+                    }
+                }
+            });
+            if (misses.isEmpty()) {
+                return;
+            }
+            misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
+            Map<String, byte[]> stored = store.load(misses);
+            misses.values().forEach(users -> users.forEach(user -> {
+                byte[] value = stored.get(user);
+                if (value != null) {
+                    cache.put(UserRecordCodec.decode(user, value));
+                } else {
+                    cache.put(UserRecord.empty(user));
+                    created.add(user);
+                }
+            }));
+        }
+    }
+
+    private void events(ConsumerRecords<String, byte[]> records, Round round) {
+        List<Parsed> parsed = new ArrayList<>(records.count());
+        Map<Integer, Set<String>> users = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            if (!owned.containsKey(record.partition())) {
+                continue; // claimed later: it is read again from the stored offset then
+            }
+            Event event = read(record);
+            parsed.add(new Parsed(record, event));
+            if (event != null) {
+                users.computeIfAbsent(record.partition(), p -> new HashSet<>()).add(event.profileKey());
+            }
+        }
+        round.load(users);
+        for (Parsed item : parsed) {
+            ConsumerRecord<String, byte[]> record = item.record();
+            PartitionBatch batch = round.batch(record.partition());
+            if (item.event() != null && !skipped.contains(positionOf(record))) {
+                Span span = tracing.startProcessing(record);
+                round.spans.add(span);
+                try {
+                    apply(round, batch, item.event(), span);
+                } catch (RuntimeException e) {
+                    span.recordException(e);
+                    throw new PoisonRecord(record, e);
+                }
+                processed.increment();
+            }
+            batch.consumedUpTo(record.offset() + 1);
+        }
+    }
+
+    private record Parsed(ConsumerRecord<String, byte[]> record, Event event) {
+    }
+
+    private void apply(Round round, PartitionBatch batch, Event event, Span span) {
+        String user = event.profileKey();
+        UserRecord record = round.record(batch, user);
+        if (event.isErasure()) {
+            processor.erase(batch, record, span, round.now);
+            // From here on the user has no stored record: a later event starts a new one.
+            cache.put(UserRecord.empty(user));
+            round.created.add(user);
+            return;
+        }
+        boolean fresh = round.created.remove(user);
+        processor.onEvent(batch, record, fresh, event, span, round.catalog, round.now);
+    }
+
+    /** Ingest validates every event, so an unreadable record is a foreign producer's: counted, never stops the partition. */
+    private Event read(ConsumerRecord<String, byte[]> record) {
+        try {
+            Event event = EventRecords.read(record.value());
+            if (event != null && event.profileKey() != null && event.messageId() != null) {
+                return event;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Skipping an unreadable record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
+        }
+        unreadable.increment();
+        return null;
+    }
+
+    /** Due wakes of every owned partition, read in one pipeline; their users re-evaluated as of now. */
+    private void wakes(Round round) {
+        if (owned.isEmpty()) {
+            return;
+        }
+        Map<Integer, List<PartitionStore.Due>> due = store.due(List.copyOf(owned.keySet()), round.now, config.scheduler().claimBatch());
+        if (due.isEmpty()) {
+            return;
+        }
+        Map<Integer, List<String>> users = new HashMap<>();
+        due.forEach((partition, entries) -> users.put(partition, entries.stream().map(PartitionStore.Due::user).toList()));
+        round.load(users);
+        Span span = tracing.startTimeFlips(due.values().stream().mapToInt(List::size).sum());
+        round.spans.add(span);
+        due.forEach((partition, entries) -> {
+            PartitionBatch batch = round.batch(partition);
+            for (PartitionStore.Due entry : entries) {
+                UserRecord record = round.record(batch, entry.user());
+                if (round.created.contains(entry.user())) {
+                    batch.removeWake(entry.user()); // no record (erased): its wake outlived it
+                    continue;
+                }
+                processor.onWake(batch, record, round.catalog, round.now, span);
+                lateness.record(Duration.ofMillis(Math.max(0, round.now - entry.dueMillis())));
+            }
+        });
+    }
+
+    private boolean backfillPending(SegmentCatalog.Current current) {
+        long revision = current.index().revision();
+        if (revision <= 0) {
+            return false;
+        }
+        for (OwnedPartition partition : owned.values()) {
+            if (!partition.backfill().done(revision)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One chunk of a partition's users re-evaluated against a new catalog, each round: live events wait for at most
+     * one chunk. The progress is stored with the chunk's users, so a new owner goes on from there.
+     */
+    private void backfill(Round round) {
+        long revision = round.catalog.index().revision();
+        if (revision <= 0) {
+            return;
+        }
+        for (OwnedPartition partition : owned.values()) {
+            BackfillProgress progress = partition.backfill();
+            if (progress.done(revision)) {
+                continue;
+            }
+            PartitionStore.ScanStep step = store.scanUsers(partition.partition(), progress.cursorFor(revision), config.backfill().chunk());
+            round.load(Map.of(partition.partition(), step.users()));
+            PartitionBatch batch = round.batch(partition.partition());
+            Span span = step.users().isEmpty() ? Span.getInvalid() : tracing.startTimeFlips(step.users().size());
+            round.spans.add(span);
+            for (String user : step.users()) {
+                UserRecord record = round.record(batch, user);
+                if (round.created.contains(user)) {
+                    continue; // listed, but erased meanwhile
+                }
+                if (processor.onBackfill(batch, record, round.catalog, round.now, span)) {
+                    backfilled.increment();
+                }
+            }
+            String next = "0".equals(step.nextCursor()) ? BackfillProgress.DONE : step.nextCursor();
+            batch.backfillProgress(new BackfillProgress(revision, next).encode());
+            if (next.equals(BackfillProgress.DONE)) {
+                LOG.infof("Backfill of segment catalog revision %d done for partition %d", revision, partition.partition());
+            }
+            return; // one chunk a round
+        }
+    }
+
+    /** Stores every partition's batch (one pipeline), publishes their change records, updates member indexes, commits. */
+    private void store(Round round) {
+        if (round.batches.isEmpty()) {
+            return;
+        }
+        List<PartitionStore.Flush> flushes = new ArrayList<>(round.batches.size());
+        List<OwnedPartition> partitionsOfFlushes = new ArrayList<>(round.batches.size());
+        round.batches.forEach((partition, batch) -> {
+            OwnedPartition owner = owned.get(partition);
+            if (owner != null && !batch.isEmpty() || owner != null && owner.acknowledged() > 0) {
+                flushes.add(new PartitionStore.Flush(batch, owner.epoch(), owner.acknowledged()));
+                partitionsOfFlushes.add(owner);
+            }
+        });
+        List<Boolean> stored = store.flush(flushes);
+        List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
+        Map<String, Map<String, Long>> index = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (int i = 0; i < flushes.size(); i++) {
+            PartitionBatch batch = flushes.get(i).batch();
+            if (!stored.get(i)) {
+                lose(batch.partition());
+                continue;
+            }
+            for (PartitionBatch.Change change : batch.changes()) {
+                outgoing.add(new ChangePublisher.Outgoing(change.userId(), change.json(), change.cause()));
+                index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
+                        .put(change.userId(), change.entered() ? change.atMillis() : null);
+            }
+            if (batch.nextOffset() >= 0) {
+                offsets.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
+            }
+        }
+        ChangePublisher.Pending acks = publisher.start(outgoing);
+        store.index(index);
+        acks.await(config.engine().publishTimeout());
+        published.increment(outgoing.size());
+        for (int i = 0; i < flushes.size(); i++) {
+            if (stored.get(i)) {
+                partitionsOfFlushes.get(i).stored(flushes.get(i).batch(), flushes.get(i).acknowledged());
+            }
+        }
+        if (!offsets.isEmpty()) {
+            // For lag monitoring and tools: where a new owner starts is the offset stored in Redis with the state.
+            consumer.commitAsync(offsets, (committed, e) -> {
+                if (e != null) {
+                    LOG.debugf("Committing offsets failed (the stored offsets stay authoritative): %s", e.getMessage());
+                }
+            });
+        }
+    }
+
+    /** Another instance claimed this partition: stop writing it; the rebalance will take it away from us too. */
+    private void lose(int partition) {
+        fenced.increment();
+        LOG.warnf("Partition %d of %s was claimed by another instance: dropping it", partition, Topics.EVENTS);
+        owned.remove(partition);
+        cache.removePartition(partition, user -> Partitioning.partitionOf(user, partitions));
+        consumer.pause(List.of(new TopicPartition(Topics.EVENTS, partition)));
+    }
+
+    /** Forgets everything in memory and claims the owned partitions again from what Redis holds. */
+    private void reset() {
+        resets.increment();
+        cache = new UserCache(config.engine().cacheUsers());
+        unclaimed.addAll(owned.keySet());
+        owned.clear();
+        if (consumer != null && !unclaimed.isEmpty()) {
+            consumer.pause(topicPartitions(unclaimed));
+        }
+    }
+
+    /**
+     * Claims the assigned partitions not claimed yet: fences the previous owner, seeks to the offset the stored
+     * state accounts for, and publishes the change records it stored but may not have published.
+     */
+    private void claimPending() {
+        if (unclaimed.isEmpty()) {
+            return;
+        }
+        Set<TopicPartition> assigned = consumer.assignment();
+        unclaimed.removeIf(partition -> !assigned.contains(new TopicPartition(Topics.EVENTS, partition)));
+        List<PartitionStore.Claim> claims = store.claim(List.copyOf(unclaimed));
+        List<ChangePublisher.Outgoing> unpublished = new ArrayList<>();
+        Map<String, Map<String, Long>> index = new HashMap<>();
+        for (PartitionStore.Claim claim : claims) {
+            for (String json : claim.unpublished()) {
+                SegmentChange change = Json.read(json, SegmentChange.class);
+                unpublished.add(new ChangePublisher.Outgoing(change.userId(), json, null));
+                index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
+                        .put(change.userId(), change.entered() ? change.at().toEpochMilli() : null);
+            }
+        }
+        ChangePublisher.Pending acks = publisher.start(unpublished);
+        store.index(index);
+        acks.await(config.engine().publishTimeout());
+        for (PartitionStore.Claim claim : claims) {
+            TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());
+            owned.put(claim.partition(), new OwnedPartition(claim.partition(), claim.epoch(), claim.nextOffset(),
+                    BackfillProgress.parse(claim.backfillProgress()), claim.unpublished().size()));
+            if (claim.nextOffset() >= 0) {
+                consumer.seek(topicPartition, claim.nextOffset());
+            }
+            consumer.resume(List.of(topicPartition));
+            unclaimed.remove(claim.partition());
+        }
+        if (!unpublished.isEmpty()) {
+            LOG.infof("Published %d change records a previous owner had stored", unpublished.size());
+        }
+        LOG.infof("Owning partitions %s of %s", new TreeSet<>(owned.keySet()), Topics.EVENTS);
+    }
+
+    /** A record failed: retry it (the round starts over from Redis) up to max-attempts, then dead-letter it. */
+    private void poison(PoisonRecord failure) {
+        ConsumerRecord<String, byte[]> record = failure.record;
+        String position = positionOf(record);
+        int tries = attempts.merge(position, 1, Integer::sum);
+        if (tries < config.engine().maxAttempts()) {
+            LOG.warnf(failure.getCause(), "Processing %s failed (attempt %d of %d), retrying", position, tries, config.engine().maxAttempts());
+            return;
+        }
+        String reason = failure.getCause().getClass().getSimpleName() + ": " + failure.getCause().getMessage();
+        publisher.deadLetter(record.key(), new String(record.value(), StandardCharsets.UTF_8), record.partition(),
+                record.offset(), reason, config.engine().publishTimeout());
+        deadLettered.increment();
+        attempts.remove(position);
+        skipped.add(position);
+        LOG.errorf(failure.getCause(), "Record %s failed %d times: sent to %s and skipped", position, tries, Topics.EVENTS_DEAD_LETTER);
+    }
+
+    private static String positionOf(ConsumerRecord<?, ?> record) {
+        return record.topic() + "-" + record.partition() + "@" + record.offset();
+    }
+
+    private static List<TopicPartition> topicPartitions(Collection<Integer> partitions) {
+        return partitions.stream().map(p -> new TopicPartition(Topics.EVENTS, p)).toList();
+    }
+
+    private static boolean sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** A record whose processing threw: the round is abandoned and the record retried or dead-lettered. */
+    private static final class PoisonRecord extends RuntimeException {
+        final transient ConsumerRecord<String, byte[]> record;
+
+        PoisonRecord(ConsumerRecord<String, byte[]> record, RuntimeException cause) {
+            super(cause.getMessage(), cause);
+            this.record = record;
+        }
+    }
+
+    /** Runs inside poll, on the loop thread. New partitions are claimed at the start of the next round. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            partitions.forEach(tp -> unclaimed.add(tp.partition()));
+            consumer.pause(partitions);
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            List<PartitionStore.Flush> trims = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                OwnedPartition partition = owned.remove(tp.partition());
+                unclaimed.remove(tp.partition());
+                if (partition != null && partition.acknowledged() > 0) {
+                    trims.add(new PartitionStore.Flush(new PartitionBatch(tp.partition()), partition.epoch(), partition.acknowledged()));
+                }
+                cache.removePartition(tp.partition(), user -> Partitioning.partitionOf(user, EventLoop.this.partitions));
+            }
+            try {
+                store.flush(trims); // so that the next owner does not publish them again
+            } catch (RuntimeException e) {
+                LOG.debugf("Trimming published change records on revocation failed (the next owner republishes them): %s", e.getMessage());
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                owned.remove(tp.partition());
+                unclaimed.remove(tp.partition());
+                cache.removePartition(tp.partition(), user -> Partitioning.partitionOf(user, EventLoop.this.partitions));
+            }
+        }
+    }
+}

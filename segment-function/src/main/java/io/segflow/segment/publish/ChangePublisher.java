@@ -1,0 +1,104 @@
+package io.segflow.segment.publish;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.opentelemetry.api.trace.Span;
+import io.segflow.core.Topics;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Writes change records to {@code segflow.segment-changes} (keyed by user, so a user's records keep their order on
+ * one partition) and dead letters to {@code segflow.events.dead-letter}. Sends are asynchronous; {@link #send}
+ * returns once the broker acknowledged all of them (idempotent producer, {@code acks=all}).
+ */
+@ApplicationScoped
+public class ChangePublisher {
+    private final KafkaProducer<String, String> producer;
+    private final KafkaClientMetrics clientMetrics;
+    private final ChangeTracing tracing;
+
+    /** A record to send: its key and value, and the span of what caused it (its trace goes on with its consumers). */
+    public record Outgoing(String userId, String json, Span cause) {
+    }
+
+    ChangePublisher(@Identifier("default-kafka-broker") Map<String, Object> kafka, ChangeTracing tracing, MeterRegistry metrics) {
+        this.tracing = tracing;
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "segment-function-changes");
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // A round's records are sent together and waited for at once: a short linger batches them without delaying much.
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
+        this.clientMetrics = new KafkaClientMetrics(producer);
+        clientMetrics.bindTo(metrics);
+    }
+
+    /** Change records on their way to Kafka. */
+    public interface Pending {
+        /** Returns once Kafka acknowledged every record; throws if one failed or the timeout passed. */
+        void await(Duration timeout);
+    }
+
+    /** Sends the change records in order, without waiting: the caller does other work, then {@link Pending#await}s. */
+    public Pending start(List<Outgoing> changes) {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(changes.size());
+        for (Outgoing change : changes) {
+            ProducerRecord<String, String> record = new ProducerRecord<>(Topics.SEGMENT_CHANGES, change.userId(), change.json());
+            if (change.cause() != null) {
+                tracing.inject(change.cause(), record.headers());
+            }
+            acks.add(producer.send(record));
+        }
+        return timeout -> await(acks, timeout);
+    }
+
+    /** Writes one event record that kept failing to the dead-letter topic, with the reason; waits for the ack. */
+    public void deadLetter(String key, String value, int partition, long offset, String reason, Duration timeout) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.EVENTS_DEAD_LETTER, key, value);
+        record.headers().add("segflow.reason", reason.getBytes(StandardCharsets.UTF_8));
+        record.headers().add("segflow.source", (Topics.EVENTS + "-" + partition + "@" + offset).getBytes(StandardCharsets.UTF_8));
+        await(List.of(producer.send(record)), timeout);
+    }
+
+    private static void await(List<Future<RecordMetadata>> acks, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Kafka refused a record: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not acknowledge " + acks.size() + " records within " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Kafka", e);
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        clientMetrics.close();
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,198 @@
+package io.segflow.segment.store;
+
+import io.segflow.core.redis.LuaScripts;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
+import io.segflow.segment.apply.PartitionBatch;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The owned partitions' state in Redis. Each partition's keys share one hash tag, so a round's writes for a
+ * partition are one atomic script, and the partitions of a round go to Redis as one pipeline.
+ */
+@ApplicationScoped
+public class PartitionStore {
+    static final LuaScript CLAIM = new LuaScript(LuaScripts.CLAIM_PARTITION);
+    static final LuaScript FLUSH = new LuaScript(LuaScripts.FLUSH_PARTITION);
+
+    /** Where a claimed partition's stored state stands. */
+    public record Claim(int partition, String epoch, long nextOffset, String backfillProgress, List<String> unpublished) {
+    }
+
+    /** What one flush writes: the batch, with the number of change records Kafka acknowledged since the last one. */
+    public record Flush(PartitionBatch batch, String epoch, int acknowledged) {
+    }
+
+    private final RedisPipeline pipeline;
+
+    PartitionStore(RedisPipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    /** Becomes the owner of the partitions (fencing any previous owner); one round trip for all. */
+    public List<Claim> claim(List<Integer> partitions) {
+        List<Request> requests = new ArrayList<>(partitions.size());
+        for (int partition : partitions) {
+            requests.add(CLAIM.call(2).arg(RedisKeys.partitionState(partition)).arg(RedisKeys.changes(partition)));
+        }
+        List<Response> replies = pipeline.run(requests, CLAIM);
+        List<Claim> claims = new ArrayList<>(partitions.size());
+        for (int i = 0; i < partitions.size(); i++) {
+            Response reply = replies.get(i);
+            String offset = reply.get(1).toString();
+            String backfill = reply.get(2).toString();
+            List<String> unpublished = new ArrayList<>(reply.size() - 3);
+            for (int r = 3; r < reply.size(); r++) {
+                unpublished.add(reply.get(r).toString());
+            }
+            claims.add(new Claim(partitions.get(i), reply.get(0).toString(), offset.isEmpty() ? -1 : Long.parseLong(offset),
+                    backfill.isEmpty() ? null : backfill, unpublished));
+        }
+        return claims;
+    }
+
+    /** The stored records of users, by partition; users without one are absent from the answer. */
+    public Map<String, byte[]> load(Map<Integer, List<String>> usersByPartition) {
+        List<Request> requests = new ArrayList<>(usersByPartition.size());
+        List<List<String>> order = new ArrayList<>(usersByPartition.size());
+        usersByPartition.forEach((partition, users) -> {
+            if (!users.isEmpty()) {
+                Request mget = Request.cmd(Command.MGET);
+                users.forEach(user -> mget.arg(RedisKeys.user(partition, user)));
+                requests.add(mget);
+                order.add(users);
+            }
+        });
+        List<Response> replies = pipeline.run(requests);
+        Map<String, byte[]> found = new HashMap<>();
+        for (int i = 0; i < replies.size(); i++) {
+            Response values = replies.get(i);
+            List<String> users = order.get(i);
+            for (int u = 0; u < users.size(); u++) {
+                Response value = values.get(u);
+                if (value != null) {
+                    found.put(users.get(u), value.toBytes());
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Stores the flushes, one script each, in one pipeline. Returns, per flush in order, whether it was stored:
+     * false means another instance claimed the partition since (nothing of it was written).
+     */
+    public List<Boolean> flush(List<Flush> flushes) {
+        List<Request> requests = new ArrayList<>(flushes.size());
+        for (Flush flush : flushes) {
+            requests.add(flushRequest(flush));
+        }
+        List<Response> replies = pipeline.run(requests, FLUSH);
+        List<Boolean> stored = new ArrayList<>(replies.size());
+        replies.forEach(reply -> stored.add(reply.toLong() > 0));
+        return stored;
+    }
+
+    private static Request flushRequest(Flush flush) {
+        PartitionBatch batch = flush.batch();
+        int partition = batch.partition();
+        Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size())
+                .arg(RedisKeys.partitionState(partition)).arg(RedisKeys.schedule(partition))
+                .arg(RedisKeys.users(partition)).arg(RedisKeys.changes(partition));
+        batch.written().keySet().forEach(user -> request.arg(RedisKeys.user(partition, user)));
+        batch.erased().forEach(user -> request.arg(RedisKeys.user(partition, user)));
+        request.arg(flush.epoch())
+                .arg(batch.nextOffset() < 0 ? "" : Long.toString(batch.nextOffset()))
+                .arg(flush.acknowledged())
+                .arg(batch.backfillProgress() == null ? "" : batch.backfillProgress())
+                .arg(batch.written().size()).arg(batch.erased().size()).arg(batch.wakes().size())
+                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(batch.erased().size());
+        for (UserRecord record : batch.written().values()) {
+            request.arg(UserRecordCodec.encode(record));
+        }
+        batch.wakes().forEach((user, at) -> request.arg(at).arg(user));
+        batch.wakesRemoved().forEach(request::arg);
+        batch.registered().forEach(request::arg);
+        batch.erased().forEach(request::arg);
+        batch.changes().forEach(change -> request.arg(change.json()));
+        return request;
+    }
+
+    /** A user whose wake is due, and when it was. */
+    public record Due(String user, long dueMillis) {
+    }
+
+    /** Due users of each partition: {@code ZRANGEBYSCORE -inf now WITHSCORES LIMIT 0 max}, one pipeline. */
+    public Map<Integer, List<Due>> due(List<Integer> partitions, long nowMillis, int max) {
+        List<Request> requests = new ArrayList<>(partitions.size());
+        for (int partition : partitions) {
+            requests.add(Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.schedule(partition)).arg("-inf").arg(nowMillis)
+                    .arg("WITHSCORES").arg("LIMIT").arg(0).arg(max));
+        }
+        List<Response> replies = pipeline.run(requests);
+        Map<Integer, List<Due>> due = new HashMap<>();
+        for (int i = 0; i < partitions.size(); i++) {
+            Response reply = replies.get(i);
+            if (reply.size() > 0) {
+                List<Due> users = new ArrayList<>(reply.size());
+                // RESP2 answers a flat list (member, score, ...); RESP3 a list of pairs.
+                if (reply.get(0).size() == 2 && reply.get(0).type() == io.vertx.redis.client.ResponseType.MULTI) {
+                    reply.forEach(pair -> users.add(new Due(pair.get(0).toString(), pair.get(1).toDouble().longValue())));
+                } else {
+                    for (int r = 0; r + 1 < reply.size(); r += 2) {
+                        users.add(new Due(reply.get(r).toString(), (long) Double.parseDouble(reply.get(r + 1).toString())));
+                    }
+                }
+                due.put(partitions.get(i), users);
+            }
+        }
+        return due;
+    }
+
+    /** One SSCAN step over a partition's users: the users and the cursor to go on from ("0" when complete). */
+    public record ScanStep(List<String> users, String nextCursor) {
+    }
+
+    public ScanStep scanUsers(int partition, String cursor, int count) {
+        Response reply = pipeline.run(List.of(Request.cmd(Command.SSCAN).arg(RedisKeys.users(partition)).arg(cursor)
+                .arg("COUNT").arg(count))).get(0);
+        List<String> users = new ArrayList<>(reply.get(1).size());
+        reply.get(1).forEach(user -> users.add(user.toString()));
+        return new ScanStep(users, reply.get(0).toString());
+    }
+
+    /** The member index of each segment after a round's changes: ZADD for entries, ZREM for exits (idempotent). */
+    public void index(Map<String, Map<String, Long>> sinceBySegment) {
+        List<Request> requests = new ArrayList<>();
+        sinceBySegment.forEach((segment, users) -> {
+            Request add = Request.cmd(Command.ZADD).arg(RedisKeys.segmentMembers(segment));
+            Request remove = Request.cmd(Command.ZREM).arg(RedisKeys.segmentMembers(segment));
+            int adds = 0;
+            int removes = 0;
+            for (Map.Entry<String, Long> user : users.entrySet()) {
+                if (user.getValue() != null) {
+                    add.arg(user.getValue()).arg(user.getKey());
+                    adds++;
+                } else {
+                    remove.arg(user.getKey());
+                    removes++;
+                }
+            }
+            if (adds > 0) {
+                requests.add(add);
+            }
+            if (removes > 0) {
+                requests.add(remove);
+            }
+        });
+        pipeline.run(requests);
+    }
+}

@@ -1,0 +1,119 @@
+package io.segflow.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.trace.Span;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
+import io.segflow.segment.apply.PartitionBatch;
+import io.segflow.segment.store.PartitionStore;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The partition's ownership in Redis: a claim fences the previous owner, whose later flushes store nothing, and a
+ * new owner finds the offset and the change records its predecessor stored. Uses a partition number the running
+ * engine does not own (segflow.events has fewer), so the two do not interfere.
+ */
+@QuarkusTest
+class PartitionStoreTest extends SegmentFunctionTestBase {
+    private static final int PARTITION = 97;
+
+    @Inject
+    PartitionStore store;
+
+    @AfterEach
+    void cleanUp() {
+        redis.key().del(RedisKeys.partitionState(PARTITION), RedisKeys.changes(PARTITION), RedisKeys.schedule(PARTITION),
+                RedisKeys.users(PARTITION), RedisKeys.user(PARTITION, "u1"), RedisKeys.user(PARTITION, "u2"));
+    }
+
+    @Test
+    void aFlushStoresUsersWakesRegistryChangesAndOffsetTogether() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        assertThat(claim.nextOffset()).isEqualTo(-1);
+        assertThat(claim.unpublished()).isEmpty();
+
+        PartitionBatch batch = batchWithUser("u1", 42, "{\"userId\":\"u1\",\"version\":1}");
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batch, claim.epoch(), 0)))).containsExactly(true);
+
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1"))).isNotNull();
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(PARTITION), "u1")).hasValue(1234.0);
+        assertThat(redis.set(String.class).sismember(RedisKeys.users(PARTITION), "u1")).isTrue();
+        PartitionStore.Claim next = store.claim(List.of(PARTITION)).get(0);
+        assertThat(next.nextOffset()).isEqualTo(42);
+        assertThat(next.unpublished()).containsExactly("{\"userId\":\"u1\",\"version\":1}");
+        assertThat(Long.parseLong(next.epoch())).isGreaterThan(Long.parseLong(claim.epoch()));
+    }
+
+    @Test
+    void aFencedOwnersFlushWritesNothing() {
+        PartitionStore.Claim stale = store.claim(List.of(PARTITION)).get(0);
+        PartitionStore.Claim current = store.claim(List.of(PARTITION)).get(0);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), current.epoch(), 0))))
+                .containsExactly(true);
+
+        // The stalled previous owner wakes up and writes what it had: refused as a whole.
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 5, "{\"stale\":true}"), stale.epoch(), 0))))
+                .containsExactly(false);
+
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
+        PartitionStore.Claim after = store.claim(List.of(PARTITION)).get(0);
+        assertThat(after.nextOffset()).isEqualTo(10);
+        assertThat(after.unpublished()).containsExactly("{}");
+    }
+
+    @Test
+    void acknowledgedChangeRecordsAreTrimmedByTheNextFlush() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 1, "{\"v\":1}"), claim.epoch(), 0)));
+        store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 2, "{\"v\":2}"), claim.epoch(), 1)));
+
+        assertThat(redis.list(String.class).lrange(RedisKeys.changes(PARTITION), 0, -1)).containsExactly("{\"v\":2}");
+    }
+
+    @Test
+    void anErasedUsersRecordWakeAndRegistryEntryGo() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 1, "{}"), claim.epoch(), 0)));
+        PartitionBatch erase = new PartitionBatch(PARTITION);
+        UserRecord record = UserRecord.empty("u1");
+        // Through the processor, as the engine erases: an erasure event of a user with no memberships.
+        new io.segflow.segment.apply.UserProcessor(60_000, new NoListener()).erase(erase, record, Span.getInvalid(), 5);
+
+        assertThat(store.flush(List.of(new PartitionStore.Flush(erase, claim.epoch(), 1)))).containsExactly(true);
+
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1"))).isNull();
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(PARTITION), "u1")).isEmpty();
+        assertThat(redis.set(String.class).sismember(RedisKeys.users(PARTITION), "u1")).isFalse();
+    }
+
+    private static PartitionBatch batchWithUser(String user, long nextOffset, String change) {
+        PartitionBatch batch = new PartitionBatch(PARTITION);
+        io.segflow.segment.apply.UserProcessor processor = new io.segflow.segment.apply.UserProcessor(60_000, new NoListener());
+        UserRecord record = UserRecord.empty(user);
+        processor.onEvent(batch, record, true, trackEvent(user, "page", "m-" + nextOffset), Span.getInvalid(),
+                new io.segflow.segment.catalog.SegmentCatalog.Current(io.segflow.core.engine.SegmentIndex.empty(),
+                        io.segflow.core.profile.Scoring.NONE), 1_000);
+        batch.wake(user, 1234);
+        batch.change(new PartitionBatch.Change(user, "s", true, 1, change, Span.getInvalid()));
+        batch.consumedUpTo(nextOffset);
+        assertThat(UserRecordCodec.decode(user, UserRecordCodec.encode(record)).profile().count("page")).isEqualTo(1);
+        return batch;
+    }
+
+    private static final class NoListener implements io.segflow.segment.apply.UserProcessor.Listener {
+        @Override
+        public void duplicate() {
+        }
+
+        @Override
+        public void evaluationError(String condition, String user, Exception error) {
+        }
+    }
+}
