@@ -118,7 +118,7 @@ class EndToEndIT {
 
     @Test
     void aFunctionWithoutItsKeysRefusesToStartAndSaysWhy() throws Exception {
-        FunctionProcess keyless = FunctionProcess.start("api-function", freePort(), Map.of("QUARKUS_REDIS_HOSTS", redis));
+        FunctionProcess keyless = FunctionProcess.start("api-function", "api-function-keyless", freePort(), Map.of("QUARKUS_REDIS_HOSTS", redis));
         try {
             assertThat(keyless.awaitExit(WAIT)).isNotZero();
             assertThat(keyless.logTail()).contains("segflow.admin-key");

@@ -18,12 +18,18 @@ final class FunctionProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
+    private final String logName;
+    private final Map<String, String> env;
+    private final int starts;
     private final Process process;
     private final Path log;
     private final int port;
 
-    private FunctionProcess(String name, Process process, Path log, int port) {
+    private FunctionProcess(String name, String logName, Map<String, String> env, int starts, Process process, Path log, int port) {
         this.name = name;
+        this.logName = logName;
+        this.env = Map.copyOf(env);
+        this.starts = starts;
         this.process = process;
         this.log = log;
         this.port = port;
@@ -34,20 +40,38 @@ final class FunctionProcess implements AutoCloseable {
     }
 
     static FunctionProcess start(String module, int port, Map<String, String> env) throws IOException {
+        return start(module, module, port, env);
+    }
+
+    /** As {@link #start(String, int, Map)}, logging to {@code system-tests/target/function-logs/<logName>.log}. */
+    static FunctionProcess start(String module, String logName, int port, Map<String, String> env) throws IOException {
+        return start(module, logName, 1, port, env);
+    }
+
+    private static FunctionProcess start(String module, String logName, int starts, int port, Map<String, String> env) throws IOException {
         Path jar = root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing; package the functions first (mvnw verify does)");
         }
         Path logDir = root().resolve("system-tests/target/function-logs");
         Files.createDirectories(logDir);
-        Path log = logDir.resolve(module + ".log");
+        // A restart logs to a file of its own: the log of the run before it is the evidence of how it ended.
+        Path log = logDir.resolve(starts == 1 ? logName + ".log" : logName + "-" + starts + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
         builder.environment().put("QUARKUS_OTEL_SDK_DISABLED", "true");
         builder.environment().putAll(env);
-        return new FunctionProcess(module, builder.start(), log, port);
+        return new FunctionProcess(module, logName, env, starts, builder.start(), log, port);
+    }
+
+    /** The same function started again on the same port with the same environment, once this one has ended. */
+    FunctionProcess restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " still runs; kill or close it before restarting it");
+        }
+        return start(name, logName, starts + 1, port, env);
     }
 
     String url() {
@@ -79,6 +103,18 @@ final class FunctionProcess implements AutoCloseable {
             throw new IllegalStateException(name + " is still running after " + timeout);
         }
         return process.exitValue();
+    }
+
+    /** SIGKILL, as a crashed JVM or an OOM-killed pod: no shutdown hook runs, nothing is flushed or closed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " (pid " + process.pid() + ") did not die within 30 s of SIGKILL");
+        }
+    }
+
+    Path log() {
+        return log;
     }
 
     String logTail() {

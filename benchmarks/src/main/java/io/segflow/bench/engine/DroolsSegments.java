@@ -1,6 +1,6 @@
 package io.segflow.bench.engine;
 
-import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.ProfileView;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.profile.Window;
 import java.util.HashMap;
@@ -71,7 +71,7 @@ public final class DroolsSegments implements AutoCloseable {
     }
 
     /** The fact a Drools deployment must build per event: every metric of every rule, computed at {@code now}. */
-    public DroolsProfile fact(Profile profile, Scoring scoring, long now) {
+    public DroolsProfile fact(ProfileView profile, Scoring scoring, long now) {
         Map<String, Double> metrics = new HashMap<>();
         Map<String, String> lastTexts = new HashMap<>();
         for (int group = 0; group < groups; group++) {
@@ -99,7 +99,7 @@ public final class DroolsSegments implements AutoCloseable {
         return new DroolsProfile(metrics, lastTexts, profile.traits(), profile.score(scoring, now));
     }
 
-    private static void windowCount(Map<String, Double> metrics, Profile profile, String event, Window window, long now) {
+    private static void windowCount(Map<String, Double> metrics, ProfileView profile, String event, Window window, long now) {
         metrics.put("count:" + event + ":" + window.text(), (double) profile.count(event, window, now));
     }
 

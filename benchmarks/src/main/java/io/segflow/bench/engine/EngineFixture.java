@@ -47,13 +47,9 @@ final class EngineFixture {
     String describe(String label) {
         long before = errors.get();
         engine.matching(index, SegmentCatalog.SCORING, profile, memberships, now);
-        return String.format("%n[%s] %d segments, user in %d, profile %d fields; view_0 touches %d, cart_0 touches %d;"
+        return String.format("%n[%s] %d segments, user in %d, profile %d window buckets; view_0 touches %d, cart_0 touches %d;"
                         + " %d conditions fail (count as false) in a full evaluation%n",
-                label, index.all().size(), memberships.since().size(), profileFields(),
+                label, index.all().size(), memberships.since().size(), profile.bucketCount(),
                 touchedBy(view).size(), touchedBy(cart).size(), errors.get() - before);
-    }
-
-    private int profileFields() {
-        return TypicalUser.hash(TypicalUser.history(), index.needs(), SegmentCatalog.SCORING).size();
     }
 }

@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Cost per event of segflow's evaluation ({@code SegmentEngine.onEvent}: the touched segments, the membership
  * diff and the next time-driven wake) with 10, 100 and 1,000 enabled segments, against re-evaluating every
  * segment ({@code matching}: what recompute-all engines do) and against a set made only of the touched segments.
- * The profile is parsed beforehand: {@link ProfileUpdateBenchmark} measures that.
+ * The profile is built beforehand: {@link ProfileUpdateBenchmark} measures updating and (de)serializing it.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

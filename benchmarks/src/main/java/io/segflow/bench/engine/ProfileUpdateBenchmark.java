@@ -1,14 +1,12 @@
 package io.segflow.bench.engine;
 
 import io.segflow.core.engine.ProfileNeeds;
-import io.segflow.core.engine.ProfileUpdate;
 import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.event.Event;
 import io.segflow.core.profile.Profile;
-import io.segflow.core.profile.ProfileOp;
-import java.util.HashMap;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,16 +16,16 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The profile side of one event, in the JVM, for the typical user and 20 segments (two catalog groups):
- * computing the profile operations and applying them with the Java reference implementation (production
- * applies them in Redis with apply-event.lua: that cost is Redis's, see ProfileMemory), and parsing the
- * profile hash into a {@link Profile}, which segment-function does for every event.
+ * The user-state side of one event, for the typical user and 20 segments (two catalog groups): applying the event
+ * to the in-memory profile, and encoding the user's record (every write to Redis) and decoding it (a read when the
+ * user is not in segment-function's cache, and every api-function read).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -35,51 +33,58 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
 public class ProfileUpdateBenchmark {
+    private static final int SEGMENTS = 20;
 
+    /**
+     * The profile the events are applied to, again and again: counts and the score grow, the buckets stay those of
+     * {@link TypicalUser#NOW}, so the profile keeps its shape.
+     */
     @State(Scope.Benchmark)
-    public static class TypicalProfile {
+    public static class Update {
+        @Param({"view", "purchase"})
+        public String event;
         ProfileNeeds needs;
-        Map<String, String> hash;
-        Map<String, Object> traits;
-        Event view;
-        Event purchase;
-        long now = TypicalUser.NOW.toEpochMilli();
+        Profile profile;
+        Event applied;
+        final long now = TypicalUser.NOW.toEpochMilli();
 
         @Setup(Level.Trial)
         public void setUp() {
-            needs = new SegmentIndex(SegmentCatalog.compile(20)).needs();
+            needs = new SegmentIndex(SegmentCatalog.compile(SEGMENTS)).needs();
             List<Event> history = TypicalUser.history();
-            hash = new HashMap<>(TypicalUser.hash(history, needs, SegmentCatalog.SCORING));
-            traits = TypicalUser.traits(history);
-            view = history.get(history.size() - 1);
-            purchase = TypicalUser.buy(SegmentCatalog.buy(0), "m-buy-now", TypicalUser.NOW, new Random(7));
-            System.out.printf("%n[profile] %d fields; a view makes %d ops, a purchase %d%n", hash.size(),
-                    ProfileUpdate.operations(view, needs, SegmentCatalog.SCORING, now).size(),
-                    ProfileUpdate.operations(purchase, needs, SegmentCatalog.SCORING, now).size());
+            profile = TypicalUser.profile(history, history.size(), needs, SegmentCatalog.SCORING);
+            applied = event.equals("view") ? history.get(history.size() - 1)
+                    : TypicalUser.buy(SegmentCatalog.buy(0), "m-buy-now", TypicalUser.NOW, new Random(7));
         }
     }
 
-    /** Re-applies the same events to one hash: counts grow, buckets stay the same, so the hash stays its size. */
-    @Benchmark
-    public int updateView(TypicalProfile state) {
-        return apply(state, state.view);
-    }
+    @State(Scope.Benchmark)
+    public static class Stored {
+        UserRecord record;
+        byte[] encoded;
 
-    @Benchmark
-    public int updatePurchase(TypicalProfile state) {
-        return apply(state, state.purchase);
-    }
-
-    @Benchmark
-    public Profile parseProfile(TypicalProfile state) {
-        return new Profile(TypicalUser.USER_ID, state.hash, state.traits);
-    }
-
-    private static int apply(TypicalProfile state, Event event) {
-        List<ProfileOp> ops = ProfileUpdate.operations(event, state.needs, SegmentCatalog.SCORING, state.now);
-        for (ProfileOp op : ops) {
-            op.applyTo(state.hash);
+        @Setup(Level.Trial)
+        public void setUp() {
+            record = TypicalRecord.replay(TypicalUser.history(), new SegmentIndex(SegmentCatalog.compile(SEGMENTS)));
+            encoded = UserRecordCodec.encode(record);
+            System.out.printf("%n[record] %d bytes encoded; %d window buckets, %d messageIds remembered, %d segments%n",
+                    encoded.length, record.profile().bucketCount(), record.recent().size(), record.memberships().since().size());
         }
-        return ops.size();
+    }
+
+    @Benchmark
+    public Profile apply(Update state) {
+        state.profile.apply(state.applied, state.needs, SegmentCatalog.SCORING, state.now);
+        return state.profile;
+    }
+
+    @Benchmark
+    public byte[] encode(Stored state) {
+        return UserRecordCodec.encode(state.record);
+    }
+
+    @Benchmark
+    public UserRecord decode(Stored state) {
+        return UserRecordCodec.decode(TypicalUser.USER_ID, state.encoded);
     }
 }

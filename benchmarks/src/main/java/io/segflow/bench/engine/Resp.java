@@ -27,9 +27,19 @@ public final class Resp implements AutoCloseable {
 
     /** Sends one command; answers a String, Long, List (of these) or null; a Redis error is thrown. */
     public Object call(List<String> args) throws IOException {
+        List<byte[]> bytes = new ArrayList<>(args.size());
+        args.forEach(arg -> bytes.add(arg.getBytes(StandardCharsets.UTF_8)));
+        return callBinary(bytes);
+    }
+
+    public Object call(String... args) throws IOException {
+        return call(List.of(args));
+    }
+
+    /** The same with binary arguments, such as a stored user record; replies are read as above. */
+    public Object callBinary(List<byte[]> args) throws IOException {
         out.write(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (String arg : args) {
-            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+        for (byte[] bytes : args) {
             out.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(bytes);
             out.write('\r');
@@ -37,10 +47,6 @@ public final class Resp implements AutoCloseable {
         }
         out.flush();
         return read();
-    }
-
-    public Object call(String... args) throws IOException {
-        return call(List.of(args));
     }
 
     private Object read() throws IOException {

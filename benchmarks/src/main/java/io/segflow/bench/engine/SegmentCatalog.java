@@ -18,7 +18,7 @@ import java.util.Map;
  * segments of group 0, whatever the number of groups.
  *
  * <p>Each template is written twice, in CEL for segflow and as a Drools constraint over {@link DroolsProfile};
- * keep the two side by side so that their equivalence can be reviewed (and {@link DroolsRules#checkEquivalence}
+ * keep the two side by side so that their equivalence can be reviewed (and {@link DroolsEquivalence#check}
  * checks it on real profiles).
  */
 public final class SegmentCatalog {

@@ -3,14 +3,11 @@ package io.segflow.bench.engine;
 import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.engine.ProfileUpdate;
 import io.segflow.core.event.Event;
-import io.segflow.core.profile.CelValues;
 import io.segflow.core.profile.Profile;
-import io.segflow.core.profile.ProfileOp;
 import io.segflow.core.profile.Scoring;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,28 +58,16 @@ public final class TypicalUser {
         return events;
     }
 
-    /** The profile after the first {@code count} events, keeping what the given needs ask for. */
+    /**
+     * The profile after the first {@code count} events, keeping what the given needs ask for; each event is applied
+     * when it happened (its event time is the processing time), as segment-function does for events that arrive live.
+     */
     public static Profile profile(List<Event> history, int count, ProfileNeeds needs, Scoring scoring) {
-        List<Event> applied = history.subList(0, count);
-        return new Profile(USER_ID, hash(applied, needs, scoring), traits(applied));
-    }
-
-    /** The profile hash after the events, each applied when it happened (the Java reference of apply-event.lua). */
-    public static Map<String, String> hash(List<Event> history, ProfileNeeds needs, Scoring scoring) {
-        Map<String, String> hash = new HashMap<>();
-        for (Event event : history) {
-            for (ProfileOp op : ProfileUpdate.operations(event, needs, scoring, ProfileUpdate.eventMillis(event))) {
-                op.applyTo(hash);
-            }
+        Profile profile = new Profile(USER_ID);
+        for (Event event : history.subList(0, count)) {
+            profile.apply(event, needs, scoring, ProfileUpdate.eventMillis(event));
         }
-        return hash;
-    }
-
-    public static Map<String, Object> traits(List<Event> history) {
-        Map<String, Object> traits = new HashMap<>();
-        history.stream().filter(e -> e.traits() != null)
-                .forEach(e -> e.traits().forEach((name, value) -> traits.put(name, CelValues.fromJson(value))));
-        return traits;
+        return profile;
     }
 
     static Event view(String name, String id, Instant at, Random random) {

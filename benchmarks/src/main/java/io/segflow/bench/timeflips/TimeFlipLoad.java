@@ -152,14 +152,15 @@ public final class TimeFlipLoad {
         }
     }
 
-    /** Adds (or removes) {@code n} users to the wake schedule shards, due six hours from now, 1,000 per command. */
+    /** Adds (or removes) {@code n} users to the partitions' wake schedules, due six hours from now, 1,000 per command. */
     private static void scheduleBackground(String redisUrl, String prefix, int n, boolean add) throws Exception {
         long due = System.currentTimeMillis() + Duration.ofHours(6).toMillis();
         try (Resp redis = new Resp(redisUrl)) {
+            int partitions = Integer.parseInt(String.valueOf(redis.call("GET", RedisKeys.EVENT_PARTITIONS)));
             Map<Integer, List<String>> byShard = new HashMap<>();
             for (int i = 0; i < n; i++) {
                 String user = prefix + i;
-                int shard = RedisKeys.scheduleShard(user);
+                int shard = io.segflow.core.state.Partitioning.partitionOf(user, partitions);
                 List<String> command = byShard.computeIfAbsent(shard, s -> newCommand(add, s));
                 if (add) {
                     command.add(Long.toString(due + i));
@@ -174,7 +175,7 @@ public final class TimeFlipLoad {
                 redis.call(command);
             }
             long scheduled = 0;
-            for (int shard = 0; shard < RedisKeys.SCHEDULE_SHARDS; shard++) {
+            for (int shard = 0; shard < partitions; shard++) {
                 scheduled += (Long) redis.call("ZCARD", RedisKeys.schedule(shard));
             }
             System.out.printf("%s %d background users; the wake schedule holds %d users%n", add ? "scheduled" : "removed", n, scheduled);

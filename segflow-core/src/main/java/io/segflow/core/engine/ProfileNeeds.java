@@ -20,6 +20,8 @@ public final class ProfileNeeds {
     final Map<String, Set<Granularity>> windowCounts = new HashMap<>();
     final Set<PropertyRef> lifetimeAggregates = new HashSet<>();
     final Map<PropertyRef, Set<Granularity>> windowAggregates = new HashMap<>();
+    /** Per windowed property, which of sum, min and max its segments read ({@link io.segflow.core.profile.Aggregate} masks). */
+    final Map<PropertyRef, Integer> windowStats = new HashMap<>();
     final Set<String> seenEvents = new HashSet<>();
     final Set<PropertyRef> lastValues = new HashSet<>();
     /** Per event name, the granularities of its window buckets (for counts and property aggregates alike). */
@@ -44,6 +46,7 @@ public final class ProfileNeeds {
                     needs.lifetimeAggregates.add(ref);
                 } else {
                     needs.windowAggregates.computeIfAbsent(ref, r -> new HashSet<>()).add(aggregate.window().granularity());
+                    needs.windowStats.merge(ref, io.segflow.core.profile.Aggregate.statsOf(aggregate.function()), (a, b) -> a | b);
                     needs.seriesByEvent.computeIfAbsent(aggregate.event(), e -> new HashSet<>()).add(aggregate.window().granularity());
                     needs.retain(aggregate.window().granularity(), aggregate.window().millis());
                 }
@@ -72,6 +75,11 @@ public final class ProfileNeeds {
     public boolean windowAggregate(PropertyRef ref, Granularity granularity) {
         Set<Granularity> kept = windowAggregates.get(ref);
         return kept != null && kept.contains(granularity);
+    }
+
+    /** Which of sum, min and max windowed segments read of this property (a mask of Aggregate's STAT_ bits). */
+    public int windowStats(PropertyRef ref) {
+        return windowStats.getOrDefault(ref, 0);
     }
 
     public boolean lifetimeAggregate(PropertyRef ref) {

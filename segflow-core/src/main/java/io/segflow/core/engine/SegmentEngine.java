@@ -41,9 +41,13 @@ public final class SegmentEngine {
     }
 
     private final ConditionEvaluator.ErrorListener errors;
+    /** One evaluator per thread: its function bindings are built once, not per user. */
+    private final ThreadLocal<ConditionEvaluator> evaluators;
 
     public SegmentEngine(ConditionEvaluator.ErrorListener errors) {
         this.errors = errors;
+        this.evaluators = ThreadLocal.withInitial(() -> new ConditionEvaluator(
+                new EvaluationContext(new Profile(""), 0, Scoring.NONE, id -> false), errors));
     }
 
     /**
@@ -121,7 +125,7 @@ public final class SegmentEngine {
         Map<String, Boolean> decided = new HashMap<>();
         EvaluationContext context = new EvaluationContext(profile, nowMillis, scoring,
                 id -> decided.containsKey(id) ? decided.get(id) : current.contains(id));
-        ConditionEvaluator evaluator = new ConditionEvaluator(context, errors);
+        ConditionEvaluator evaluator = evaluators.get().reset(context);
         for (CompiledSegment segment : segments) {
             decided.put(segment.id(), evaluator.matches(segment.condition()));
         }

@@ -3,6 +3,18 @@ package io.segflow.core.profile;
 /** Count, sum, min and max of numeric values; stored as {@code "n sum min max"}. */
 public record Aggregate(long n, double sum, double min, double max) {
     public static final Aggregate EMPTY = new Aggregate(0, 0, Double.NaN, Double.NaN);
+    /** The parts a condition can read, as a mask: avg reads the sum (and the count, always kept). */
+    public static final int STAT_SUM = 1;
+    public static final int STAT_MIN = 2;
+    public static final int STAT_MAX = 4;
+
+    public static int statsOf(String function) {
+        return switch (function) {
+            case "min" -> STAT_MIN;
+            case "max" -> STAT_MAX;
+            default -> STAT_SUM;
+        };
+    }
 
     public Aggregate plus(double value) {
         return n == 0 ? new Aggregate(1, value, value, value)

@@ -18,9 +18,13 @@ final class BucketSeries {
     private int size;
     private final List<PropertyColumn> columns = new ArrayList<>(1);
 
-    /** One property's aggregates, aligned with the buckets. */
+    /**
+     * One property's aggregates, aligned with the buckets. {@code stats} says which of sum, min and max segments
+     * read: only those are stored (a part no segment read is NaN once decoded, and counts as missing).
+     */
     private static final class PropertyColumn {
         final String property;
+        int stats;
         long[] n;
         double[] sum;
         double[] min;
@@ -40,9 +44,9 @@ final class BucketSeries {
                 min[slot] = value;
                 max[slot] = value;
             } else {
-                sum[slot] += value;
-                min[slot] = Math.min(min[slot], value);
-                max[slot] = Math.max(max[slot], value);
+                sum[slot] = Double.isNaN(sum[slot]) ? value : sum[slot] + value;
+                min[slot] = Double.isNaN(min[slot]) ? value : Math.min(min[slot], value);
+                max[slot] = Double.isNaN(max[slot]) ? value : Math.max(max[slot], value);
             }
             n[slot]++;
         }
@@ -80,10 +84,20 @@ final class BucketSeries {
         counts[slot]++;
     }
 
-    /** Adds a property value of an event already {@linkplain #count counted} in {@code bucket}. */
+    /** {@link #add(long, String, double, int)} keeping sum, min and max. */
     void add(long bucket, String property, double value) {
+        add(bucket, property, value, Aggregate.STAT_SUM | Aggregate.STAT_MIN | Aggregate.STAT_MAX);
+    }
+
+    /**
+     * Adds a property value of an event already {@linkplain #count counted} in {@code bucket}; {@code stats}: the
+     * parts (Aggregate.STAT_*) segments read of it.
+     */
+    void add(long bucket, String property, double value, int stats) {
         int slot = slot(bucket);
-        column(property).plus(slot, value);
+        PropertyColumn column = column(property);
+        column.stats |= stats;
+        column.plus(slot, value);
     }
 
     /** Events in the buckets from {@code fromBucket} on. */
@@ -194,52 +208,93 @@ final class BucketSeries {
         return column;
     }
 
+    private static final int EVERY_EVENT_HAS_IT = 8;
+    private static final int COUNT_BITS = 3;
+    private static final int COUNT_INLINE_MAX = (1 << COUNT_BITS) - 1;
+
     /**
-     * Buckets as deltas from the previous one, counts, and per property its count in the bucket followed by one
-     * value when it is 1 (sum = min = max) or sum, min and max otherwise.
+     * Per column its property and a flag byte (the stored parts, and whether every event of every bucket carried
+     * the property: then its per-bucket count is the bucket's and is not written). Per bucket one varint with the
+     * delta from the previous bucket and a small count (larger counts follow), then per column its count unless
+     * implied, and one value when it is 1 (sum = min = max), else the stored parts.
      */
     void writeTo(CompactWriter out) {
         out.writeVarLong(columns.size());
-        columns.forEach(column -> out.writeString(column.property));
+        for (PropertyColumn column : columns) {
+            out.writeString(column.property);
+            out.writeByte(column.stats | (countsMatch(column) ? EVERY_EVENT_HAS_IT : 0));
+        }
         out.writeVarLong(size);
         long previous = 0;
         for (int i = 0; i < size; i++) {
-            out.writeSignedVarLong(buckets[i] - previous);
+            long delta = buckets[i] - previous;
             previous = buckets[i];
-            out.writeVarLong(counts[i]);
+            long count = counts[i];
+            long zigzag = (delta << 1) ^ (delta >> 63);
+            out.writeVarLong((zigzag << COUNT_BITS) | (count >= 1 && count <= COUNT_INLINE_MAX ? count : 0));
+            if (count < 1 || count > COUNT_INLINE_MAX) {
+                out.writeVarLong(count);
+            }
             for (PropertyColumn column : columns) {
                 long n = column.n[i];
-                out.writeVarLong(n);
+                if (!countsMatch(column)) {
+                    out.writeVarLong(n);
+                }
                 if (n == 1) {
                     out.writeDouble(column.sum[i]);
                 } else if (n > 1) {
-                    out.writeDouble(column.sum[i]);
-                    out.writeDouble(column.min[i]);
-                    out.writeDouble(column.max[i]);
+                    if ((column.stats & Aggregate.STAT_SUM) != 0) {
+                        out.writeDouble(column.sum[i]);
+                    }
+                    if ((column.stats & Aggregate.STAT_MIN) != 0) {
+                        out.writeDouble(column.min[i]);
+                    }
+                    if ((column.stats & Aggregate.STAT_MAX) != 0) {
+                        out.writeDouble(column.max[i]);
+                    }
                 }
             }
         }
+    }
+
+    private boolean countsMatch(PropertyColumn column) {
+        for (int i = 0; i < size; i++) {
+            if (column.n[i] != counts[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static BucketSeries readFrom(CompactReader in) {
         BucketSeries series = new BucketSeries();
         int columnCount = in.readCount();
         List<String> properties = new ArrayList<>(columnCount);
+        int[] flags = new int[columnCount];
         for (int c = 0; c < columnCount; c++) {
             properties.add(in.readString());
+            flags[c] = in.readByte();
         }
         int size = in.readCount();
         int capacity = Math.max(4, size);
         series.buckets = new long[capacity];
         series.counts = new long[capacity];
-        properties.forEach(property -> series.columns.add(new PropertyColumn(property, capacity)));
+        for (int c = 0; c < columnCount; c++) {
+            PropertyColumn column = new PropertyColumn(properties.get(c), capacity);
+            column.stats = flags[c] & ~EVERY_EVENT_HAS_IT;
+            series.columns.add(column);
+        }
         long previous = 0;
         for (int i = 0; i < size; i++) {
-            previous += in.readSignedVarLong();
+            long packed = in.readVarLong();
+            long zigzag = packed >>> COUNT_BITS;
+            previous += (zigzag >>> 1) ^ -(zigzag & 1);
             series.buckets[i] = previous;
-            series.counts[i] = in.readVarLong();
-            for (PropertyColumn column : series.columns) {
-                long n = in.readVarLong();
+            long count = packed & COUNT_INLINE_MAX;
+            series.counts[i] = count == 0 ? in.readVarLong() : count;
+            for (int c = 0; c < columnCount; c++) {
+                PropertyColumn column = series.columns.get(c);
+                long n = (flags[c] & EVERY_EVENT_HAS_IT) != 0 ? series.counts[i] : in.readVarLong();
                 column.n[i] = n;
                 if (n == 1) {
                     double value = in.readDouble();
@@ -247,9 +302,9 @@ final class BucketSeries {
                     column.min[i] = value;
                     column.max[i] = value;
                 } else if (n > 1) {
-                    column.sum[i] = in.readDouble();
-                    column.min[i] = in.readDouble();
-                    column.max[i] = in.readDouble();
+                    column.sum[i] = (column.stats & Aggregate.STAT_SUM) != 0 ? in.readDouble() : Double.NaN;
+                    column.min[i] = (column.stats & Aggregate.STAT_MIN) != 0 ? in.readDouble() : Double.NaN;
+                    column.max[i] = (column.stats & Aggregate.STAT_MAX) != 0 ? in.readDouble() : Double.NaN;
                 }
             }
         }

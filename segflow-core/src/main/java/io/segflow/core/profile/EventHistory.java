@@ -72,7 +72,7 @@ final class EventHistory {
         history.firstSeen = in.readVarLong();
         history.lastSeen = history.firstSeen + in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
-            history.series.put(Granularity.values()[in.readByte()], BucketSeries.readFrom(in));
+            history.series.put(granularity(in.readByte()), BucketSeries.readFrom(in));
         }
         for (int i = in.readCount(); i > 0; i--) {
             history.lifetime.put(in.readString(), readAggregate(in));
@@ -82,6 +82,14 @@ final class EventHistory {
             history.lastValues.put(property, new LastValue(in.readVarLong(), in.readString()));
         }
         return history;
+    }
+
+    private static Granularity granularity(int ordinal) {
+        Granularity[] all = Granularity.values();
+        if (ordinal >= all.length) {
+            throw new IllegalArgumentException("unknown granularity " + ordinal);
+        }
+        return all[ordinal];
     }
 
     static void writeAggregate(CompactWriter out, Aggregate aggregate) {

@@ -7,6 +7,7 @@ import io.segflow.core.json.Json;
 import io.segflow.core.rules.Reads.PropertyRef;
 import io.segflow.core.state.CompactReader;
 import io.segflow.core.state.CompactWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
@@ -33,6 +34,8 @@ public final class Profile implements ProfileView {
     private long lastSeen;
     private double scoreValue;
     private long scoreAsOf;
+    /** Minute of the last trim of every event's buckets (not stored: a restart trims again). */
+    private long trimmedMinute = Long.MIN_VALUE;
 
     public Profile(String userId) {
         this.userId = userId;
@@ -88,7 +91,7 @@ public final class Profile implements ProfileView {
             }
             for (Granularity granularity : needs.seriesOf(name)) {
                 if (needs.windowAggregate(ref, granularity) && stillCounts(granularity, at, needs, nowMillis)) {
-                    history.series.get(granularity).add(granularity.bucketOf(at), ref.property(), amount);
+                    history.series.get(granularity).add(granularity.bucketOf(at), ref.property(), amount, needs.windowStats(ref));
                 }
             }
         }
@@ -99,7 +102,7 @@ public final class Profile implements ProfileView {
         if (needs.score() && weight != 0) {
             addScore(at, weight, scoring.halfLife().toMillis());
         }
-        trim(needs, nowMillis);
+        trim(name, history, needs, nowMillis);
     }
 
     private EventHistory history(String event) {
@@ -134,23 +137,34 @@ public final class Profile implements ProfileView {
         return granularity.inWindow(granularity.bucketOf(at), needs.retentionMillis(granularity), nowMillis);
     }
 
-    /** Drops buckets no window can count any more, and the series of granularities no segment reads. */
-    private void trim(ProfileNeeds needs, long nowMillis) {
-        for (Map.Entry<String, EventHistory> entry : events.entrySet()) {
-            Map<Granularity, BucketSeries> series = entry.getValue().series;
-            if (series.isEmpty()) {
-                continue;
-            }
-            var kept = needs.seriesOf(entry.getKey());
-            series.entrySet().removeIf(s -> {
-                if (!kept.contains(s.getKey())) {
-                    return true;
-                }
-                Granularity granularity = s.getKey();
-                s.getValue().trimBefore(granularity.bucketOf(nowMillis - needs.retentionMillis(granularity)));
-                return s.getValue().isEmpty();
-            });
+    /**
+     * Drops buckets no window can count any more, and the series of granularities no segment reads: those of the
+     * event just applied every time, those of every other event at most once a minute (a bucket kept a minute
+     * longer changes no result, it only takes a few bytes meanwhile).
+     */
+    private void trim(String event, EventHistory applied, ProfileNeeds needs, long nowMillis) {
+        long minute = Math.floorDiv(nowMillis, 60_000);
+        if (minute == trimmedMinute) {
+            trimHistory(event, applied, needs, nowMillis);
+            return;
         }
+        trimmedMinute = minute;
+        events.forEach((name, history) -> trimHistory(name, history, needs, nowMillis));
+    }
+
+    private static void trimHistory(String event, EventHistory history, ProfileNeeds needs, long nowMillis) {
+        if (history.series.isEmpty()) {
+            return;
+        }
+        var kept = needs.seriesOf(event);
+        history.series.entrySet().removeIf(s -> {
+            if (!kept.contains(s.getKey())) {
+                return true;
+            }
+            Granularity granularity = s.getKey();
+            s.getValue().trimBefore(granularity.bucketOf(nowMillis - needs.retentionMillis(granularity)));
+            return s.getValue().isEmpty();
+        });
     }
 
     @Override
@@ -336,11 +350,19 @@ public final class Profile implements ProfileView {
             String name = in.readString();
             String json = in.readString();
             profile.traitJson.put(name, json);
-            Object value = Json.read(json, Object.class);
+            Object value = traitValue(name, json);
             if (value != null) {
                 profile.traits.put(name, CelValues.fromJson(value));
             }
         }
         return profile;
+    }
+
+    private static Object traitValue(String name, String json) {
+        try {
+            return Json.read(json, Object.class);
+        } catch (UncheckedIOException e) {
+            throw new IllegalArgumentException("trait " + name + " is not JSON", e);
+        }
     }
 }

@@ -5,8 +5,9 @@ import dev.cel.runtime.CelLateFunctionBindings;
 import java.util.Map;
 
 /**
- * Evaluates compiled conditions in one {@link EvaluationContext}. Build one per user and instant and reuse it
- * for every segment, so that the bindings are made once.
+ * Evaluates compiled conditions in an {@link EvaluationContext}. The function bindings are made once per evaluator
+ * and read the current context: {@link #reset} it for the next user or instant instead of building another one.
+ * Not thread-safe.
  */
 public final class ConditionEvaluator {
 
@@ -15,16 +16,22 @@ public final class ConditionEvaluator {
         void onEvaluationError(CompiledCondition condition, String userId, Exception error);
     }
 
-    private final EvaluationContext context;
-    private final Map<String, Object> variables;
+    private EvaluationContext context;
+    private Map<String, Object> variables;
     private final CelLateFunctionBindings functions;
     private final ErrorListener errors;
 
     public ConditionEvaluator(EvaluationContext context, ErrorListener errors) {
-        this.context = context;
-        this.variables = ProfileVocabulary.variables(context);
-        this.functions = CelLateFunctionBindings.from(ProfileVocabulary.bindings(context));
         this.errors = errors;
+        this.functions = CelLateFunctionBindings.from(ProfileVocabulary.bindings(() -> this.context));
+        reset(context);
+    }
+
+    /** Evaluates in {@code next} from now on. */
+    public ConditionEvaluator reset(EvaluationContext next) {
+        this.context = next;
+        this.variables = ProfileVocabulary.variables(next);
+        return this;
     }
 
     public boolean matches(CompiledCondition condition) {

@@ -16,11 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The names a segment condition can use: declared here for the compiler, and bound to one evaluation's
- * profile and clock in {@link #bindings(EvaluationContext)}.
+ * profile and clock in {@link #bindings(Supplier)}.
  *
  * <pre>
  * traits, score, now, firstSeen, lastSeen
@@ -133,14 +134,15 @@ final class ProfileVocabulary {
                 LAST_SEEN, context.profile().lastSeen());
     }
 
-    /** Functions bound late, per evaluation, so that one compiled program serves every profile and instant. */
-    static List<CelFunctionBinding> bindings(EvaluationContext context) {
-        var profile = context.profile();
-        long now = context.nowMillis();
+    /**
+     * Functions bound late, so that one compiled program serves every profile and instant; they read the context
+     * {@code current} holds when they are called, so one set of bindings serves every evaluation of a thread.
+     */
+    static List<CelFunctionBinding> bindings(Supplier<EvaluationContext> current) {
         List<CelFunctionBinding> bindings = new ArrayList<>();
-        bindings.add(CelFunctionBinding.from("count_event", String.class, profile::count));
+        bindings.add(CelFunctionBinding.from("count_event", String.class, event -> current.get().profile().count(event)));
         bindings.add(CelFunctionBinding.from("count_event_window", String.class, String.class,
-                (event, window) -> profile.count(event, window(window), now)));
+                (event, window) -> current.get().profile().count(event, window(window), current.get().nowMillis())));
         for (String aggregate : AGGREGATES) {
             ToDoubleFunction<Aggregate> pick = switch (aggregate) {
                 case "sum" -> Aggregate::sum;
@@ -149,17 +151,18 @@ final class ProfileVocabulary {
                 default -> ProfileVocabulary::avg;
             };
             bindings.add(CelFunctionBinding.from(aggregate + "_event_property", String.class, String.class,
-                    (event, property) -> pick.applyAsDouble(profile.aggregate(event, property))));
+                    (event, property) -> pick.applyAsDouble(current.get().profile().aggregate(event, property))));
             bindings.add(CelFunctionBinding.from(aggregate + "_event_property_window",
                     List.of(String.class, String.class, String.class),
-                    args -> pick.applyAsDouble(profile.aggregate((String) args[0], (String) args[1], window((String) args[2]), now))));
+                    args -> pick.applyAsDouble(current.get().profile().aggregate((String) args[0], (String) args[1],
+                            window((String) args[2]), current.get().nowMillis()))));
         }
-        bindings.add(CelFunctionBinding.from("firstSeen_event", String.class, profile::firstSeen));
-        bindings.add(CelFunctionBinding.from("lastSeen_event", String.class, profile::lastSeen));
+        bindings.add(CelFunctionBinding.from("firstSeen_event", String.class, event -> current.get().profile().firstSeen(event)));
+        bindings.add(CelFunctionBinding.from("lastSeen_event", String.class, event -> current.get().profile().lastSeen(event)));
         bindings.add(CelFunctionBinding.from("last_event_property", String.class, String.class,
-                (event, property) -> profile.lastValue(event, property)
+                (event, property) -> current.get().profile().lastValue(event, property)
                         .orElseThrow(() -> new IllegalStateException("no value of " + property + " on " + event + " yet"))));
-        bindings.add(CelFunctionBinding.from("inSegment_id", String.class, context::inSegment));
+        bindings.add(CelFunctionBinding.from("inSegment_id", String.class, id -> current.get().inSegment(id)));
         return bindings;
     }
 }

@@ -26,8 +26,14 @@ public record Reads(
     public record WindowedCount(String event, Window window) {
     }
 
-    /** {@code window} is null for a lifetime aggregate. */
-    public record PropertyAggregate(String event, String property, Window window) {
+    /**
+     * {@code window} is null for a lifetime aggregate; {@code function} is {@code sum}, {@code min}, {@code max} or
+     * {@code avg}.
+     */
+    public record PropertyAggregate(String event, String property, Window window, String function) {
+        public PropertyAggregate(String event, String property, Window window) {
+            this(event, property, window, "sum");
+        }
     }
 
     public record PropertyRef(String event, String property) {

@@ -81,7 +81,7 @@ final class ReadsCollector {
             }
             case "sum", "min", "max", "avg" -> aggregates.add(new PropertyAggregate(
                     literal(expr, args.get(0), "the event name"), literal(expr, args.get(1), "the property name"),
-                    args.size() > 2 ? window(expr, args.get(2)) : null));
+                    args.size() > 2 ? window(expr, args.get(2)) : null, function));
             case ProfileVocabulary.FIRST_SEEN, ProfileVocabulary.LAST_SEEN ->
                     seenEvents.add(literal(expr, args.get(0), "the event name"));
             case ProfileVocabulary.LAST -> lastValues.add(new PropertyRef(

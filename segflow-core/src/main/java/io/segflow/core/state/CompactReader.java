@@ -54,12 +54,16 @@ public final class CompactReader {
         if (!CompactWriter.isRaw(encoded)) {
             return CompactWriter.fromEncoded(encoded);
         }
+        return Double.longBitsToDouble(readFixedLong());
+    }
+
+    public long readFixedLong() {
         need(8);
-        long bits = 0;
+        long value = 0;
         for (int i = 0; i < 8; i++) {
-            bits |= (long) (bytes[position++] & 0xFF) << (8 * i);
+            value |= (long) (bytes[position++] & 0xFF) << (8 * i);
         }
-        return Double.longBitsToDouble(bits);
+        return value;
     }
 
     public boolean atEnd() {

@@ -27,6 +27,14 @@ public final class CompactWriter {
         bytes[size++] = (byte) value;
     }
 
+    /** Eight bytes, least significant first. */
+    public void writeFixedLong(long value) {
+        ensure(8);
+        for (int i = 0; i < 8; i++) {
+            bytes[size++] = (byte) (value >>> (8 * i));
+        }
+    }
+
     public void writeVarLong(long value) {
         ensure(10);
         while ((value & ~0x7FL) != 0) {
@@ -66,11 +74,7 @@ public final class CompactWriter {
             }
         }
         writeSignedVarLong(DOUBLE_RAW);
-        long bits = Double.doubleToRawLongBits(value);
-        ensure(8);
-        for (int i = 0; i < 8; i++) {
-            bytes[size++] = (byte) (bits >>> (8 * i));
-        }
+        writeFixedLong(Double.doubleToRawLongBits(value));
     }
 
     public byte[] toByteArray() {

@@ -104,10 +104,7 @@ public final class RecentMessages {
             previous = hour.hour;
             out.writeVarLong(hour.size);
             for (int i = 0; i < hour.size; i++) {
-                long hash = hour.hashes[i];
-                for (int b = 0; b < 8; b++) {
-                    out.writeByte((int) (hash >>> (8 * b)));
-                }
+                out.writeFixedLong(hour.hashes[i]);
             }
         }
     }
@@ -120,11 +117,7 @@ public final class RecentMessages {
             int size = in.readCount();
             Hour hour = new Hour(previous, size);
             for (int i = 0; i < size; i++) {
-                long hash = 0;
-                for (int b = 0; b < 8; b++) {
-                    hash |= (long) in.readByte() << (8 * b);
-                }
-                hour.add(hash);
+                hour.add(in.readFixedLong());
             }
             recent.hours.add(hour);
         }

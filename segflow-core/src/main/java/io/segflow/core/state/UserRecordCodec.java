@@ -53,7 +53,8 @@ public final class UserRecordCodec {
         out.writeVarLong(memberships.version());
         out.writeVarLong(memberships.catalogRevision());
         out.writeVarLong(memberships.since().size());
-        memberships.since().forEach((segment, since) -> {
+        // Sorted: the map's own order depends on how it was built, and one user must always encode to the same bytes.
+        memberships.sorted().forEach((segment, since) -> {
             out.writeString(segment);
             out.writeVarLong(since.toEpochMilli());
         });

@@ -6,10 +6,8 @@ import io.segflow.core.event.Event;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
-import io.segflow.core.profile.ProfileOp;
 import io.segflow.core.profile.Scoring;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -111,14 +109,19 @@ class CatalogRevisionTest {
                 at, null, null, at, "test");
     }
 
-    /** The profile after the given track events (the last one included, as the engine sees it after applying). */
+    private static Event identify(Map<String, Object> traits) {
+        Instant at = Instant.ofEpochMilli(NOW);
+        return new Event(1, "identify", "m-identify", "u", null, null, null, null, null, traits, null, null, null,
+                at, null, null, at, "test");
+    }
+
+    /** The profile after an identify with the traits, then the track events (the last one as the engine sees it). */
     private Profile profile(Map<String, Object> traits, String... events) {
-        Map<String, String> hash = new HashMap<>();
+        Profile profile = new Profile("u");
+        profile.apply(identify(traits), index.needs(), Scoring.NONE, NOW);
         for (String name : events) {
-            for (ProfileOp op : ProfileUpdate.operations(track(name), index.needs(), Scoring.NONE, NOW)) {
-                op.applyTo(hash);
-            }
+            profile.apply(track(name), index.needs(), Scoring.NONE, NOW);
         }
-        return new Profile("u", hash, traits);
+        return profile;
     }
 }

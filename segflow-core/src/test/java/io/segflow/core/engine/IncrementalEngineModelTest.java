@@ -8,9 +8,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Property: replaying any event sequence (late and out-of-order events included) through the incremental
- * engine — profile operations, the event index, scheduled time-driven wakes, bucket trimming — gives, after every
- * step's due wakes and after every event, the same memberships as a brute-force model that recomputes every
- * aggregate from the full history ({@link BruteForceModel}).
+ * engine — the profile and its stored encoding, the event index, scheduled time-driven wakes, bucket trimming —
+ * gives, after every step's due wakes and after every event, the same memberships as a brute-force model that
+ * answers every read from the full history ({@link BruteForceModel}).
  * <p>
  * Each seed generates one random {@link Scenario}; {@link ScenarioChecker} replays it. A failing scenario is
  * shrunk ({@link Shrinker}) and the failure names the seed, the original size, the minimal scenario one step a

@@ -4,9 +4,9 @@ import io.segflow.core.event.Event;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
-import io.segflow.core.profile.ProfileOp;
 import io.segflow.core.profile.Scoring;
-import io.segflow.core.redis.RedisCodec;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,15 +19,19 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Replays a {@link Scenario} through the incremental engine as the segment function drives it (profile operations
- * applied to the stored hash, scheduled wakes fired in order once due, the earliest wake kept) and compares its
- * memberships with the {@link BruteForceModel} after each step's wakes and after each event.
+ * Replays a {@link Scenario} through the incremental engine as the segment function drives it (each event checked
+ * against the recent messageIds and applied to the user's one {@link Profile}, scheduled wakes fired in order once
+ * due, the earliest wake kept) and compares its memberships with the {@link BruteForceModel} after each step's
+ * wakes and after each event. The user goes through {@link UserRecordCodec} after every update and the engine
+ * reads the decoded copy, so the property covers the stored encoding too.
  * <p>
  * The protected hooks are the engine path's seams: {@code ModelHarnessTest} overrides them to inject faults and
  * prove the property catches them.
  */
 class ScenarioChecker {
     static final long START = 1_795_600_000_000L;
+    static final String USER = "u";
+    static final long DEDUP_WINDOW_MILLIS = Duration.ofHours(24).toMillis();
     static final Scoring SCORING = new Scoring(Duration.ofMinutes(10), Map.of("view", 1.0, "cart", 2.0, "buy", 5.0));
     static final Map<String, String> CONDITIONS = new TreeMap<>(Map.of(
             "s1", "count(\"view\", \"90s\") >= 2",
@@ -74,71 +78,86 @@ class ScenarioChecker {
         return Optional.empty();
     }
 
-    /** The profile operations stored for an event. */
-    protected List<ProfileOp> profileOperations(Event event, ProfileNeeds needs, long nowMillis) {
-        return ProfileUpdate.operations(event, needs, SCORING, nowMillis);
+    /** Adds an event to the user's profile, as the segment function does before it evaluates. */
+    protected void applyEvent(Profile profile, Event event, ProfileNeeds needs, long nowMillis) {
+        profile.apply(event, needs, SCORING, nowMillis);
     }
 
     /** The wake to keep scheduled when an event's outcome asks for {@code requested}: the earlier one. */
-    protected long keptWake(Long scheduled, long requested) {
-        return scheduled == null ? requested : Math.min(scheduled, requested);
+    protected long keptWake(long scheduled, long requested) {
+        return scheduled == UserRecord.NO_WAKE ? requested : Math.min(scheduled, requested);
     }
 
-    /** One user's stored state while a scenario replays. */
+    /** One user while a scenario replays: its stored value, and every event it got for the model. */
     private final class Replay {
-        private final Map<String, String> hash = new HashMap<>();
-        private final Map<String, Object> traits = new HashMap<>();
-        private final Map<String, Instant> members = new HashMap<>();
+        private byte[] stored = UserRecordCodec.encode(UserRecord.empty(USER));
         private final List<Event> history = new ArrayList<>();
-        private Long wake;
         private long clock = START;
 
         /** Time passes: fire the scheduled wakes due by now, in order, as the scheduler does. */
         void advance(long millis) {
             clock += millis;
-            while (wake != null && wake <= clock) {
-                long at = wake;
-                SegmentEngine.Outcome outcome = engine.onTime(index, SCORING, new Profile("u", hash, traits),
-                        new Memberships(members, 0), at);
-                apply(outcome.transitions(), at);
-                wake = outcome.nextWake().isPresent() ? outcome.nextWake().getAsLong() : null;
+            UserRecord user = load();
+            while (user.scheduledWake() != UserRecord.NO_WAKE && user.scheduledWake() <= clock) {
+                long at = user.scheduledWake();
+                SegmentEngine.Outcome outcome = engine.onTime(index, SCORING, user.profile(), user.memberships(), at);
+                long next = outcome.nextWake().orElse(UserRecord.NO_WAKE);
+                if (next != UserRecord.NO_WAKE && next <= at) {
+                    throw new IllegalStateException("the wake at " + at + " asked for the earlier or same wake " + next);
+                }
+                user.memberships(after(user.memberships(), outcome, at));
+                user.scheduledWake(next);
+                user = roundTrip(user);
             }
         }
 
         void deliver(Event event) {
             history.add(event);
-            for (ProfileOp op : profileOperations(event, index.needs(), clock)) {
-                op.applyTo(hash);
+            UserRecord user = load();
+            if (user.recent().checkAndRemember(event.messageId(), clock, DEDUP_WINDOW_MILLIS)) {
+                throw new IllegalStateException("the new message " + event.messageId() + " was taken for a retry");
             }
-            if (event.traits() != null) {
-                traits.putAll(RedisCodec.profile("u", List.of(), RedisCodec.traitArguments(event.traits())).traits());
-            }
-            SegmentEngine.Outcome outcome = engine.onEvent(index, SCORING, new Profile("u", hash, traits),
-                    new Memberships(members, 0), event, clock);
-            apply(outcome.transitions(), clock);
+            applyEvent(user.profile(), event, index.needs(), clock);
+            user = roundTrip(user);
+            SegmentEngine.Outcome outcome = engine.onEvent(index, SCORING, user.profile(), user.memberships(), event, clock);
+            user.memberships(after(user.memberships(), outcome, clock));
             if (outcome.nextWake().isPresent()) {
-                wake = keptWake(wake, outcome.nextWake().getAsLong());
+                user.scheduledWake(keptWake(user.scheduledWake(), outcome.nextWake().getAsLong()));
             }
+            stored = UserRecordCodec.encode(user);
         }
 
         Optional<Mismatch> compare(int step, String when) {
             if (history.isEmpty()) {
                 return Optional.empty(); // a profile exists from its first event on
             }
-            Set<String> expected = engine.matching(index, SCORING, BruteForceModel.profile(history, SCORING),
-                    Memberships.NONE, clock);
-            return expected.equals(members.keySet()) ? Optional.empty()
-                    : Optional.of(new Mismatch(step, clock - START, when, expected, Set.copyOf(members.keySet())));
+            Set<String> expected = engine.matching(index, SCORING, new BruteForceModel(USER, history), Memberships.NONE, clock);
+            Set<String> actual = load().memberships().since().keySet();
+            return expected.equals(actual) ? Optional.empty()
+                    : Optional.of(new Mismatch(step, clock - START, when, expected, Set.copyOf(actual)));
         }
 
-        private void apply(List<Transition> transitions, long at) {
-            for (Transition transition : transitions) {
+        private UserRecord load() {
+            return UserRecordCodec.decode(USER, stored);
+        }
+
+        /** Stores the user and reads it back: what the engine sees next is what the encoding kept. */
+        private UserRecord roundTrip(UserRecord user) {
+            stored = UserRecordCodec.encode(user);
+            return load();
+        }
+
+        private static Memberships after(Memberships current, SegmentEngine.Outcome outcome, long at) {
+            Map<String, Instant> since = new HashMap<>(current.since());
+            for (Transition transition : outcome.transitions()) {
                 if (transition.entering()) {
-                    members.put(transition.segmentId(), Instant.ofEpochMilli(at));
+                    since.put(transition.segmentId(), Instant.ofEpochMilli(at));
                 } else {
-                    members.remove(transition.segmentId());
+                    since.remove(transition.segmentId());
                 }
             }
+            return new Memberships(since, current.version() + outcome.transitions().size(),
+                    outcome.catalogRevision().orElse(current.catalogRevision()));
         }
     }
 }

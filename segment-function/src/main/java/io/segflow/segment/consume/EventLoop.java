@@ -572,15 +572,20 @@ public class EventLoop {
         ChangePublisher.Pending acks = publisher.start(unpublished);
         store.index(index);
         acks.await(config.engine().publishTimeout());
+        Map<TopicPartition, OffsetAndMetadata> claimed = new HashMap<>();
         for (PartitionStore.Claim claim : claims) {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());
             owned.put(claim.partition(), new OwnedPartition(claim.partition(), claim.epoch(), claim.nextOffset(),
                     BackfillProgress.parse(claim.backfillProgress()), claim.unpublished().size()));
             if (claim.nextOffset() >= 0) {
                 consumer.seek(topicPartition, claim.nextOffset());
+                claimed.put(topicPartition, new OffsetAndMetadata(claim.nextOffset()));
             }
             consumer.resume(List.of(topicPartition));
             unclaimed.remove(claim.partition());
+        }
+        if (!claimed.isEmpty()) {
+            consumer.commitAsync(claimed, null); // lag reads from the committed offsets: start them where the state is
         }
         if (!unpublished.isEmpty()) {
             LOG.infof("Published %d change records a previous owner had stored", unpublished.size());

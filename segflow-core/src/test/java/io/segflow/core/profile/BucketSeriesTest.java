@@ -1,0 +1,112 @@
+package io.segflow.core.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.segflow.core.state.CompactReader;
+import io.segflow.core.state.CompactWriter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class BucketSeriesTest {
+    private static final List<String> PROPERTIES = List.of("amount", "quantity");
+
+    @Test
+    void countingMoreBucketsThanTheInitialCapacityKeepsEveryCount() {
+        BucketSeries series = new BucketSeries();
+        for (long bucket : new long[] {1, 2, 3, 5, 6, 4}) { // the last one is late: inserted into a grown series
+            series.count(bucket);
+        }
+
+        assertThat(series.size()).isEqualTo(6);
+        assertThat(series.countFrom(0)).isEqualTo(6);
+        assertThat(series.countFrom(4)).isEqualTo(3);
+    }
+
+    @Test
+    void aSeriesAnswersLikeASortedMapOfBucketsWhateverTheOrderOfEvents() {
+        for (long seed = 0; seed < 200; seed++) {
+            Random random = new Random(seed);
+            BucketSeries series = new BucketSeries();
+            Oracle oracle = new Oracle();
+            for (int op = 0; op < 300; op++) {
+                if (random.nextInt(40) == 0) {
+                    long keepFrom = oracle.counts.isEmpty() ? 0 : oracle.counts.firstKey() + random.nextInt(10);
+                    series.trimBefore(keepFrom);
+                    oracle.counts.headMap(keepFrom).clear();
+                    oracle.aggregates.headMap(keepFrom).clear();
+                } else {
+                    long bucket = 1_000 + random.nextInt(random.nextBoolean() ? 8 : 200);
+                    series.count(bucket);
+                    oracle.counts.merge(bucket, 1L, Long::sum);
+                    for (String property : PROPERTIES) {
+                        if (random.nextBoolean()) {
+                            double value = random.nextInt(2_000) / 100.0 - 5;
+                            series.add(bucket, property, value);
+                            oracle.aggregates.computeIfAbsent(bucket, b -> new HashMap<>())
+                                    .merge(property, Aggregate.EMPTY.plus(value), Aggregate::merge);
+                        }
+                    }
+                }
+                if (op % 50 == 49) {
+                    series = roundTrip(series); // the stored form goes on the same way
+                }
+                long from = 990 + random.nextInt(220);
+                assertThat(answers(series, from)).as("seed %d, op %d", seed, op).isEqualTo(oracle.answers(from));
+            }
+        }
+    }
+
+    private static BucketSeries roundTrip(BucketSeries series) {
+        CompactWriter out = new CompactWriter(0);
+        series.writeTo(out);
+        CompactReader in = new CompactReader(out.toByteArray());
+        BucketSeries read = BucketSeries.readFrom(in);
+        assertThat(in.atEnd()).isTrue();
+        return read;
+    }
+
+    private static Map<String, Object> answers(BucketSeries series, long from) {
+        Map<String, Object> answers = new HashMap<>();
+        answers.put("size", series.size());
+        answers.put("countFrom", series.countFrom(from));
+        answers.put("oldestFrom", series.oldestFrom(null, from));
+        for (String property : List.of("amount", "quantity", "none")) {
+            answers.put("aggregateFrom " + property, series.aggregateFrom(property, from));
+            answers.put("oldestFrom " + property, series.oldestFrom(property, from));
+        }
+        return answers;
+    }
+
+    /** The same buckets in sorted maps. */
+    private static final class Oracle {
+        final NavigableMap<Long, Long> counts = new TreeMap<>();
+        final NavigableMap<Long, Map<String, Aggregate>> aggregates = new TreeMap<>();
+
+        Map<String, Object> answers(long from) {
+            Map<String, Object> answers = new HashMap<>();
+            answers.put("size", counts.size());
+            answers.put("countFrom", counts.tailMap(from, true).values().stream().mapToLong(Long::longValue).sum());
+            answers.put("oldestFrom", counts.ceilingKey(from) == null ? OptionalLong.empty() : OptionalLong.of(counts.ceilingKey(from)));
+            for (String property : List.of("amount", "quantity", "none")) {
+                Aggregate total = Aggregate.EMPTY;
+                OptionalLong oldest = OptionalLong.empty();
+                for (Map.Entry<Long, Map<String, Aggregate>> bucket : aggregates.tailMap(from, true).entrySet()) {
+                    Aggregate aggregate = bucket.getValue().get(property);
+                    if (aggregate != null) {
+                        total = total.merge(aggregate);
+                        oldest = oldest.isPresent() ? oldest : OptionalLong.of(bucket.getKey());
+                    }
+                }
+                answers.put("aggregateFrom " + property, total);
+                answers.put("oldestFrom " + property, oldest);
+            }
+            return answers;
+        }
+    }
+}

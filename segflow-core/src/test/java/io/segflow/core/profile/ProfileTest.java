@@ -1,0 +1,130 @@
+package io.segflow.core.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.segflow.core.engine.ProfileNeeds;
+import io.segflow.core.event.Event;
+import io.segflow.core.rules.RuleCompiler;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** How one event changes a profile: what is kept, in which bucket, and what the reads answer afterwards. */
+class ProfileTest {
+    private static final long NOW = 1_795_600_000_000L;
+    private static final long MINUTE = 60_000;
+    private static final Scoring SCORING = new Scoring(Duration.ofSeconds(1), Map.of("view", 4.0));
+
+    private final Profile profile = new Profile("u1");
+
+    @Test
+    void aLateEventCountsInTheBucketOfItsOwnTime() {
+        ProfileNeeds needs = needsOf("count(\"view\", \"30m\") >= 1");
+        Window window = Window.parse("30m");
+        long at = NOW - 10 * MINUTE;
+
+        profile.apply(track("view", at, Map.of()), needs, SCORING, NOW);
+
+        long leaves = (Math.floorDiv(at, MINUTE) + 1) * MINUTE + window.millis();
+        assertThat(profile.count("view", window, NOW)).isEqualTo(1);
+        assertThat(profile.nextWindowChange("view", null, window, NOW)).hasValue(leaves);
+        assertThat(profile.count("view", window, leaves - 1)).isEqualTo(1);
+        assertThat(profile.count("view", window, leaves)).isZero();
+    }
+
+    @Test
+    void anEventOlderThanEveryWindowCountsOnlyInItsLifetimeData() {
+        ProfileNeeds needs = needsOf("sum(\"buy\", \"amount\", \"1h\") > 0 && sum(\"buy\", \"amount\") > 0");
+
+        profile.apply(track("buy", NOW - 2 * 60 * MINUTE, Map.of("amount", 7)), needs, SCORING, NOW);
+
+        assertThat(profile.count("buy")).isEqualTo(1);
+        assertThat(profile.aggregate("buy", "amount")).isEqualTo(new Aggregate(1, 7, 7, 7));
+        assertThat(profile.aggregate("buy", "amount", Window.parse("1h"), NOW)).isEqualTo(Aggregate.EMPTY);
+        assertThat(profile.bucketCount()).isZero();
+    }
+
+    @Test
+    void bucketsNoWindowCanCountAnyMoreAreDroppedByTheNextUpdate() {
+        ProfileNeeds needs = needsOf("count(\"view\", \"1h\") >= 1");
+        profile.apply(track("view", NOW, Map.of()), needs, SCORING, NOW);
+        assertThat(profile.bucketCount()).isEqualTo(1);
+
+        long later = NOW + 2 * 60 * MINUTE;
+        profile.apply(track("view", later, Map.of()), needs, SCORING, later);
+
+        assertThat(profile.bucketCount()).isEqualTo(1);
+        assertThat(profile.count("view")).isEqualTo(2);
+        assertThat(profile.count("view", Window.parse("1h"), later)).isEqualTo(1);
+    }
+
+    @Test
+    void onlyWhatSegmentsReadIsKept() {
+        profile.apply(track("buy", NOW, Map.of("amount", 7)), ProfileNeeds.NONE, SCORING, NOW);
+
+        assertThat(profile.counts()).containsExactly(Map.entry("buy", 1L));
+        assertThat(profile.lastSeen("buy")).isEqualTo(Instant.ofEpochMilli(NOW));
+        assertThat(profile.aggregates()).isEmpty();
+        assertThat(profile.lastValue("buy", "amount")).isEmpty();
+        assertThat(profile.bucketCount()).isZero();
+    }
+
+    @Test
+    void aLateWeightedEventAddsItsWeightDecayedToTheScoresTime() {
+        ProfileNeeds needs = needsOf("score > 1");
+
+        profile.apply(track("view", NOW, Map.of()), needs, SCORING, NOW);
+        profile.apply(track("view", NOW - 1_000, Map.of()), needs, SCORING, NOW); // one half-life earlier
+
+        assertThat(profile.score(SCORING, NOW)).isEqualTo(6.0);
+        assertThat(profile.score(SCORING, NOW + 1_000)).isEqualTo(3.0);
+        assertThat(profile.scoreCrossing(SCORING, 3)).isEqualTo(OptionalLong.of(NOW + 1_000));
+    }
+
+    @Test
+    void theLatestValueByEventTimeWinsAndATieGoesToTheLaterArrival() {
+        ProfileNeeds needs = needsOf("last(\"page\", \"path\") == \"/\"");
+
+        profile.apply(track("page", NOW, Map.of("path", "/b")), needs, SCORING, NOW);
+        profile.apply(track("page", NOW - 1, Map.of("path", "/a")), needs, SCORING, NOW);
+        assertThat(profile.lastValue("page", "path")).isEqualTo(Optional.of("/b"));
+
+        profile.apply(track("page", NOW, Map.of("path", "/c")), needs, SCORING, NOW);
+        assertThat(profile.lastValue("page", "path")).isEqualTo(Optional.of("/c"));
+    }
+
+    @Test
+    void traitsTakeTheLaterArrivalAndANullRemovesOne() {
+        profile.apply(identify(Map.of("plan", "pro", "age", 30)), ProfileNeeds.NONE, SCORING, NOW);
+        Map<String, Object> update = new HashMap<>();
+        update.put("plan", null);
+        update.put("age", 31);
+
+        profile.apply(identify(update), ProfileNeeds.NONE, SCORING, NOW);
+
+        assertThat(profile.traits()).containsExactly(Map.entry("age", 31L));
+        assertThat(profile.traitJson()).containsExactly(Map.entry("age", "31"));
+    }
+
+    private static ProfileNeeds needsOf(String... conditions) {
+        RuleCompiler compiler = new RuleCompiler();
+        return ProfileNeeds.of(Arrays.stream(conditions).map(c -> compiler.compile(c).reads()).toList());
+    }
+
+    private static Event track(String name, long atMillis, Map<String, Object> properties) {
+        Instant at = Instant.ofEpochMilli(atMillis);
+        return new Event(1, "track", "m", "u1", null, name, null, null, null, null, properties, null, null, at, null,
+                null, at, "test");
+    }
+
+    private static Event identify(Map<String, Object> traits) {
+        Instant at = Instant.ofEpochMilli(NOW);
+        return new Event(1, "identify", "m", "u1", null, null, null, null, null, traits, null, null, null, at, null,
+                null, at, "test");
+    }
+}

@@ -1,0 +1,78 @@
+package io.segflow.core.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RecentMessagesTest {
+    private static final long NOW = 1_795_600_000_000L;
+    private static final long HOUR = Duration.ofHours(1).toMillis();
+    private static final long WINDOW = Duration.ofHours(24).toMillis();
+
+    private final RecentMessages recent = new RecentMessages();
+
+    @Test
+    void aRepeatWithinTheWindowIsCaught() {
+        assertThat(recent.checkAndRemember("m1", NOW, WINDOW)).as("first time").isFalse();
+
+        assertThat(recent.checkAndRemember("m1", NOW + 1, WINDOW)).isTrue();
+        assertThat(recent.checkAndRemember("m1", NOW + WINDOW, WINDOW)).as("at the end of the window").isTrue();
+    }
+
+    @Test
+    void distinctMessagesAreNotTakenForRepeats() {
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(recent.checkAndRemember("message-" + i, NOW + i * 60_000L, WINDOW)).as("message-%d", i).isFalse();
+        }
+        assertThat(recent.checkAndRemember("message-4999", NOW + 5_000 * 60_000L, WINDOW)).isTrue();
+    }
+
+    @Test
+    void aMessageIsRememberedUntilTheWindowHasPassedSinceTheEndOfItsHour() {
+        long endOfHour = (Math.floorDiv(NOW, HOUR) + 1) * HOUR;
+        recent.checkAndRemember("m1", NOW, WINDOW);
+
+        assertThat(recent.checkAndRemember("m1", endOfHour + WINDOW - 1, WINDOW)).isTrue();
+        assertThat(recent.checkAndRemember("m1", endOfHour + WINDOW, WINDOW)).isFalse();
+        assertThat(recent.size()).as("remembered again, and only once").isEqualTo(1);
+    }
+
+    @Test
+    void aMessageIsForgottenAtMostAnHourAfterTheWindow() {
+        recent.checkAndRemember("m1", NOW, WINDOW);
+
+        assertThat(recent.checkAndRemember("m1", NOW + WINDOW + HOUR, WINDOW)).isFalse();
+    }
+
+    @Test
+    void hoursOlderThanTheWindowAreDroppedByTheNextCheck() {
+        for (int i = 0; i < 10; i++) {
+            recent.checkAndRemember("old-" + i, NOW + i, WINDOW);
+        }
+        assertThat(recent.size()).isEqualTo(10);
+
+        recent.checkAndRemember("new", NOW + WINDOW + HOUR, WINDOW);
+
+        assertThat(recent.size()).isEqualTo(1);
+    }
+
+    @Test
+    void rememberedMessagesSurviveTheStoredForm() {
+        UserRecord user = UserRecord.empty("u1");
+        for (int i = 0; i < 50; i++) {
+            user.recent().checkAndRemember("m" + i, NOW + i * 10 * 60_000L, WINDOW); // spread over 9 hours
+        }
+
+        RecentMessages decoded = UserRecordCodec.decode("u1", UserRecordCodec.encode(user)).recent();
+
+        assertThat(decoded.size()).isEqualTo(50);
+        long later = NOW + 10 * HOUR;
+        for (int i = 0; i < 50; i++) {
+            assertThat(decoded.checkAndRemember("m" + i, later, WINDOW)).as("m%d", i).isTrue();
+        }
+        assertThat(decoded.checkAndRemember("m50", later, WINDOW)).isFalse();
+        assertThat(UserRecordCodec.decode("u1", UserRecordCodec.encode(user)).recent()
+                .checkAndRemember("m0", NOW + WINDOW + HOUR, WINDOW)).as("forgotten on time after decoding too").isFalse();
+    }
+}

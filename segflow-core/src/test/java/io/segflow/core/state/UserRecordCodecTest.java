@@ -1,0 +1,277 @@
+package io.segflow.core.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Aggregate;
+import io.segflow.core.profile.Profile;
+import io.segflow.core.rules.Reads;
+import io.segflow.core.profile.Window;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A stored user reads back as it was written: every read a condition, the scheduler or the dedup check can make
+ * answers the same, the encoding is deterministic, and a damaged value is refused with an IllegalArgumentException.
+ */
+class UserRecordCodecTest {
+    private static final int TRIES = 300;
+    private static final List<Window> WINDOWS = Stream.of("10s", "90s", "30m", "1h", "2h", "3d", "7d", "30d", "60d", "90d")
+            .map(Window::parse).toList();
+    private static final double[] SCORE_THRESHOLDS = {0.5, 2, 10};
+
+    @Test
+    void decodingAnEncodedUserAnswersEveryReadAsTheOriginal() {
+        forEachSeed(seed -> {
+            RandomUsers users = new RandomUsers(new Random(seed), "user-" + seed + "-ü");
+            UserRecord original = users.user();
+
+            byte[] bytes = UserRecordCodec.encode(original);
+            UserRecord decoded = UserRecordCodec.decode(original.userId(), bytes);
+
+            assertSameReads(decoded, original, users.clock());
+            assertThat(UserRecordCodec.memberships(bytes)).isEqualTo(original.memberships());
+        });
+    }
+
+    @Test
+    void reEncodingADecodedUserGivesTheSameBytes() {
+        forEachSeed(seed -> {
+            byte[] bytes = UserRecordCodec.encode(new RandomUsers(new Random(seed), "u" + seed).user());
+
+            assertThat(UserRecordCodec.encode(UserRecordCodec.decode("u" + seed, bytes))).isEqualTo(bytes);
+        });
+    }
+
+    @Test
+    void aDecodedUserGoesOnExactlyAsTheOriginalWould() {
+        forEachSeed(seed -> {
+            RandomUsers users = new RandomUsers(new Random(seed), "u" + seed);
+            UserRecord original = users.user();
+            UserRecord decoded = UserRecordCodec.decode("u" + seed, UserRecordCodec.encode(original));
+
+            for (int i = 0; i < 20; i++) {
+                users.applyNext(List.of(original, decoded));
+            }
+
+            assertSameReads(decoded, original, users.clock());
+            assertThat(UserRecordCodec.encode(decoded)).isEqualTo(UserRecordCodec.encode(original));
+        });
+    }
+
+    @Test
+    void theRandomUsersHoldEveryKindOfStoredData() {
+        Map<String, Integer> users = new TreeMap<>();
+        forEachSeed(seed -> {
+            RandomUsers random = new RandomUsers(new Random(seed), "u");
+            kindsOfData(random.user(), random.clock()).forEach(kind -> users.merge(kind, 1, Integer::sum));
+        });
+
+        assertThat(users).as("users by what they hold").hasSize(12)
+                .allSatisfy((kind, n) -> assertThat(n).as(kind).isGreaterThanOrEqualTo(10));
+    }
+
+    private static Set<String> kindsOfData(UserRecord user, long now) {
+        Profile profile = user.profile();
+        Set<String> kinds = new TreeSet<>();
+        for (Window window : WINDOWS) {
+            if (profile.nextWindowChange("buy", "price", window, now).isPresent()) {
+                kinds.add("buy prices in " + window.granularity() + " buckets");
+            }
+            if (profile.nextWindowChange("view", null, window, now).isPresent()) {
+                kinds.add("views in " + window.granularity() + " buckets");
+            }
+        }
+        Map<String, Boolean> holds = Map.of(
+                "a lifetime aggregate", !profile.aggregates().isEmpty(),
+                "a latest path", profile.lastValue("page", "path").isPresent(),
+                "a score", profile.score(RandomUsers.SCORING, now) > 0,
+                "traits", !profile.traits().isEmpty(),
+                "memberships", !user.memberships().since().isEmpty(),
+                "a wake", user.scheduledWake() != UserRecord.NO_WAKE,
+                "no event", profile.totalEvents() == 0);
+        holds.forEach((kind, held) -> {
+            if (held) {
+                kinds.add(kind);
+            }
+        });
+        return kinds;
+    }
+
+    @Test
+    void aNewUserRoundTrips() {
+        UserRecord empty = UserRecord.empty("u1");
+
+        UserRecord decoded = UserRecordCodec.decode("u1", UserRecordCodec.encode(empty));
+
+        assertSameReads(decoded, empty, RandomUsers.START);
+        assertThat(decoded.memberships()).isEqualTo(Memberships.NONE);
+        assertThat(decoded.scheduledWake()).isEqualTo(UserRecord.NO_WAKE);
+    }
+
+    @Test
+    void aUserWithoutAStoredValueHasNoMemberships() {
+        assertThat(UserRecordCodec.memberships(null)).isEqualTo(Memberships.NONE);
+    }
+
+    @Test
+    void everyTruncatedValueIsAnIllegalArgument() {
+        byte[] bytes = UserRecordCodec.encode(richUser());
+
+        for (int length = 0; length < bytes.length; length++) {
+            byte[] truncated = Arrays.copyOf(bytes, length);
+            assertThatThrownBy(() -> UserRecordCodec.decode("u", truncated)).as("cut to %d of %d bytes", length, bytes.length)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void anUnknownFormatIsAnIllegalArgument() {
+        byte[] bytes = UserRecordCodec.encode(richUser());
+        bytes[0] = 2;
+
+        assertThatThrownBy(() -> UserRecordCodec.decode("u", bytes)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("format");
+        assertThatThrownBy(() -> UserRecordCodec.memberships(bytes)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aDamagedByteAnywhereDecodesOrIsAnIllegalArgument() {
+        byte[] bytes = UserRecordCodec.encode(richUser());
+
+        for (int at = 0; at < bytes.length; at++) {
+            for (int damage : new int[] {0x00, 0x04, 0x7F, 0x80, 0xFF, bytes[at] ^ 0x01, bytes[at] ^ 0x40}) {
+                byte[] damaged = bytes.clone();
+                damaged[at] = (byte) damage;
+                try {
+                    UserRecordCodec.decode("u", damaged);
+                } catch (IllegalArgumentException expected) {
+                    // refused: what a caller can handle
+                } catch (RuntimeException e) {
+                    fail("byte %d of %d set to 0x%02X: %s".formatted(at, bytes.length, damage & 0xFF, e), e);
+                }
+            }
+        }
+    }
+
+    /** A user with every kind of data: many events, buckets, aggregates, latest values, traits and memberships. */
+    private static UserRecord richUser() {
+        for (long seed = 0; seed < 1_000; seed++) {
+            UserRecord user = new RandomUsers(new Random(seed), "u").user(300);
+            Profile profile = user.profile();
+            if (profile.bucketCount() > 20 && !profile.traits().isEmpty() && profile.aggregates().size() >= 2
+                    && profile.lastValue("page", "path").isPresent() && user.memberships().since().size() >= 2
+                    && user.recent().size() > 10) {
+                return user;
+            }
+        }
+        throw new AssertionError("no seed makes a rich user");
+    }
+
+    private interface SeededCheck {
+        void check(long seed);
+    }
+
+    /** Runs the check for seeds 0 … TRIES-1; a failure names its seed ({@code new RandomUsers(new Random(seed), …)}). */
+    private static void forEachSeed(SeededCheck check) {
+        for (long seed = 0; seed < TRIES; seed++) {
+            try {
+                check.check(seed);
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError("fails for seed " + seed + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Reports only the reads that differ: a user answers a few thousand. */
+    private static void assertSameReads(UserRecord actual, UserRecord expected, long clock) {
+        Map<String, Object> actualReads = reads(actual, clock);
+        Map<String, Object> differing = new TreeMap<>();
+        reads(expected, clock).forEach((read, value) -> {
+            if (!value.equals(actualReads.get(read))) {
+                differing.put(read, "expected " + value + ", was " + actualReads.get(read));
+            }
+        });
+        assertThat(differing).as("reads that differ").isEmpty();
+    }
+
+    /** Every read of the user, keyed by what was read, at a few instants from the last event on. */
+    /**
+     * The parts of a windowed aggregate segments can read: its count, and of sum, min and max those some segment
+     * reads (the others are not stored).
+     */
+    private static List<Object> readParts(Aggregate aggregate, int stats) {
+        List<Object> parts = new java.util.ArrayList<>(List.of(aggregate.n()));
+        if ((stats & Aggregate.STAT_SUM) != 0) {
+            parts.add(aggregate.sum());
+        }
+        if ((stats & Aggregate.STAT_MIN) != 0) {
+            parts.add(aggregate.min());
+        }
+        if ((stats & Aggregate.STAT_MAX) != 0) {
+            parts.add(aggregate.max());
+        }
+        return parts;
+    }
+
+    private static Map<String, Object> reads(UserRecord user, long clock) {
+        Profile profile = user.profile();
+        Map<String, Object> reads = new LinkedHashMap<>();
+        reads.put("userId", profile.userId());
+        reads.put("memberships", user.memberships());
+        reads.put("memberships in order", user.memberships().sorted().toString());
+        reads.put("scheduledWake", user.scheduledWake());
+        reads.put("recent messages", user.recent().size());
+        reads.put("traits", profile.traits());
+        reads.put("traitJson", profile.traitJson());
+        reads.put("totalEvents", profile.totalEvents());
+        reads.put("counts", profile.counts());
+        reads.put("aggregates", profile.aggregates());
+        reads.put("lastSeenByEvent", profile.lastSeenByEvent());
+        reads.put("bucketCount", profile.bucketCount());
+        reads.put("firstSeen", profile.firstSeen());
+        reads.put("lastSeen", profile.lastSeen());
+        long[] nows = {clock, clock + 45_000, clock + 5_400_000, clock + 40L * 86_400_000};
+        for (long now : nows) {
+            reads.put("score@" + now, profile.score(RandomUsers.SCORING, now));
+        }
+        for (double threshold : SCORE_THRESHOLDS) {
+            reads.put("scoreCrossing " + threshold, profile.scoreCrossing(RandomUsers.SCORING, threshold));
+        }
+        List<String> names = Stream.concat(RandomUsers.EVENT_NAMES.stream(), Stream.of("never")).toList();
+        for (String event : names) {
+            reads.put("count " + event, profile.count(event));
+            reads.put("firstSeen " + event, profile.firstSeen(event));
+            reads.put("lastSeen " + event, profile.lastSeen(event));
+            for (String property : RandomUsers.PROPERTIES) {
+                reads.put("aggregate %s.%s".formatted(event, property), profile.aggregate(event, property));
+                reads.put("lastValue %s.%s".formatted(event, property), profile.lastValue(event, property));
+            }
+            for (Window window : WINDOWS) {
+                for (long now : nows) {
+                    String at = " %s@%d".formatted(window.text(), now);
+                    reads.put("count " + event + at, profile.count(event, window, now));
+                    reads.put("nextWindowChange " + event + at, profile.nextWindowChange(event, null, window, now));
+                    for (String property : List.of("price", "quantity", "none")) {
+                        reads.put("aggregate %s.%s%s".formatted(event, property, at), readParts(
+                                profile.aggregate(event, property, window, now),
+                                RandomUsers.NEEDS.windowStats(new Reads.PropertyRef(event, property))));
+                        reads.put("nextWindowChange %s.%s%s".formatted(event, property, at),
+                                profile.nextWindowChange(event, property, window, now));
+                    }
+                }
+            }
+        }
+        return reads;
+    }
+}
