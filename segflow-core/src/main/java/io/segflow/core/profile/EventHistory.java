@@ -44,9 +44,10 @@ final class EventHistory {
         }
     }
 
-    void writeTo(CompactWriter out) {
+    /** Times relative to {@code base} (the profile's first event) and to this event's last time: short varints. */
+    void writeTo(CompactWriter out, long base) {
         out.writeVarLong(count);
-        out.writeVarLong(firstSeen);
+        out.writeSignedVarLong(firstSeen - base);
         out.writeVarLong(lastSeen - firstSeen);
         out.writeVarLong(series.size());
         series.forEach((granularity, buckets) -> {
@@ -61,15 +62,15 @@ final class EventHistory {
         out.writeVarLong(lastValues.size());
         lastValues.forEach((property, value) -> {
             out.writeString(property);
-            out.writeVarLong(value.millis);
+            out.writeSignedVarLong(lastSeen - value.millis);
             out.writeString(value.json);
         });
     }
 
-    static EventHistory readFrom(CompactReader in) {
+    static EventHistory readFrom(CompactReader in, long base) {
         EventHistory history = new EventHistory();
         history.count = in.readVarLong();
-        history.firstSeen = in.readVarLong();
+        history.firstSeen = base + in.readSignedVarLong();
         history.lastSeen = history.firstSeen + in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
             history.series.put(granularity(in.readByte()), BucketSeries.readFrom(in));
@@ -79,7 +80,7 @@ final class EventHistory {
         }
         for (int i = in.readCount(); i > 0; i--) {
             String property = in.readString();
-            history.lastValues.put(property, new LastValue(in.readVarLong(), in.readString()));
+            history.lastValues.put(property, new LastValue(history.lastSeen - in.readSignedVarLong(), in.readString()));
         }
         return history;
     }

@@ -324,7 +324,7 @@ public final class Profile implements ProfileView {
         out.writeVarLong(events.size());
         events.forEach((event, history) -> {
             out.writeString(event);
-            history.writeTo(out);
+            history.writeTo(out, firstSeen);
         });
         out.writeVarLong(traitJson.size());
         traitJson.forEach((name, json) -> {
@@ -344,7 +344,7 @@ public final class Profile implements ProfileView {
         profile.scoreAsOf = in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
             String event = in.readString();
-            profile.events.put(event, EventHistory.readFrom(in));
+            profile.events.put(event, EventHistory.readFrom(in, profile.firstSeen));
         }
         for (int i = in.readCount(); i > 0; i--) {
             String name = in.readString();

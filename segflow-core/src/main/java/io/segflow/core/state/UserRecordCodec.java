@@ -54,10 +54,13 @@ public final class UserRecordCodec {
         out.writeVarLong(memberships.catalogRevision());
         out.writeVarLong(memberships.since().size());
         // Sorted: the map's own order depends on how it was built, and one user must always encode to the same bytes.
-        memberships.sorted().forEach((segment, since) -> {
-            out.writeString(segment);
-            out.writeVarLong(since.toEpochMilli());
-        });
+        long previous = 0;
+        for (Map.Entry<String, Instant> member : memberships.sorted().entrySet()) {
+            out.writeString(member.getKey());
+            long since = member.getValue().toEpochMilli();
+            out.writeSignedVarLong(since - previous); // entries mostly close in time: deltas are short
+            previous = since;
+        }
     }
 
     private static Memberships readMemberships(CompactReader in) {
@@ -65,8 +68,11 @@ public final class UserRecordCodec {
         long catalog = in.readVarLong();
         int n = in.readCount();
         Map<String, Instant> since = new HashMap<>(n * 2);
+        long previous = 0;
         for (int i = 0; i < n; i++) {
-            since.put(in.readString(), Instant.ofEpochMilli(in.readVarLong()));
+            String segment = in.readString();
+            previous += in.readSignedVarLong();
+            since.put(segment, Instant.ofEpochMilli(previous));
         }
         return new Memberships(since, version, catalog);
     }

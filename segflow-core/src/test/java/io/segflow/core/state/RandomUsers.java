@@ -76,6 +76,11 @@ final class RandomUsers {
         return clock;
     }
 
+    /** Time passes with no event. */
+    void pass(long millis) {
+        clock += millis;
+    }
+
     /** Delivers the next random event to the user: clock advance, dedup, profile. */
     void applyNext(UserRecord user) {
         applyNext(List.of(user));
