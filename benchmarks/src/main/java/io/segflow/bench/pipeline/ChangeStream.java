@@ -1,0 +1,162 @@
+package io.segflow.bench.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.Topics;
+import io.segflow.core.json.Json;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * {@code segflow.segment-changes} from now on, read as segflow's own consumers read it ({@code read_committed}),
+ * on a thread of its own. Delivery is at least once, so a change is identified by (user, membership version):
+ * the first copy goes to the listener, later ones only count as duplicates.
+ */
+final class ChangeStream implements AutoCloseable {
+
+    /** One change record; {@code cause} is {@code event:<messageId>}, {@code time:...} or {@code segments:<rev>}. */
+    record Change(String userId, String segmentId, boolean entered, long version, String cause) {
+    }
+
+    interface Listener {
+        /** Called on the consumer thread, once per distinct change, with when its poll returned. */
+        void onChange(Change change, long receivedNanos);
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread thread;
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong byEvent = new AtomicLong();
+    private final AtomicLong byTime = new AtomicLong();
+    private final AtomicLong byCatalog = new AtomicLong();
+    private volatile long lastRecordNanos = System.nanoTime();
+    private volatile Listener listener = (change, nanos) -> { };
+    private volatile boolean running = true;
+
+    ChangeStream(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = partitions();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        // Resolve the end now: a lazy seek would start wherever the end is at the first poll, after the first changes.
+        partitions.forEach(consumer::position);
+        thread = Thread.ofPlatform().name("change-stream").daemon().start(this::run);
+    }
+
+    void listen(Listener listener) {
+        this.listener = listener;
+    }
+
+    long records() {
+        return records.get();
+    }
+
+    long distinct() {
+        return seen.size();
+    }
+
+    long duplicates() {
+        return duplicates.get();
+    }
+
+    /** Distinct changes by cause: event, time, catalog (backfill). */
+    long[] byCause() {
+        return new long[] {byEvent.get(), byTime.get(), byCatalog.get()};
+    }
+
+    long lastRecordNanos() {
+        return lastRecordNanos;
+    }
+
+    /** Waits until no record came for {@code quiet}, at most {@code max}. */
+    void awaitQuiet(Duration quiet, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline && System.nanoTime() - lastRecordNanos < quiet.toNanos()) {
+            Thread.sleep(100);
+        }
+    }
+
+    private List<TopicPartition> partitions() {
+        // Asking for the topic's partitions creates it on a fresh stack (auto-create), as segment-function's first write would.
+        for (int attempt = 0; attempt < 50; attempt++) {
+            var infos = consumer.partitionsFor(Topics.SEGMENT_CHANGES);
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new IllegalStateException("no partitions for " + Topics.SEGMENT_CHANGES);
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                var batch = consumer.poll(Duration.ofMillis(100));
+                long received = System.nanoTime();
+                for (ConsumerRecord<String, byte[]> record : batch) {
+                    records.incrementAndGet();
+                    lastRecordNanos = received;
+                    Change change = parse(record.value());
+                    if (change == null) {
+                        continue;
+                    }
+                    if (!seen.add(change.userId() + '\u0000' + change.version())) {
+                        duplicates.incrementAndGet();
+                        continue;
+                    }
+                    String cause = change.cause();
+                    (cause.startsWith("event:") ? byEvent : cause.startsWith("time:") ? byTime : byCatalog).incrementAndGet();
+                    listener.onChange(change, received);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private static Change parse(byte[] value) {
+        try {
+            JsonNode json = Json.MAPPER.readTree(value);
+            return new Change(json.path("userId").asText(), json.path("segmentId").asText(),
+                    "entered".equals(json.path("change").asText()), json.path("version").asLong(), json.path("cause").asText(""));
+        } catch (IOException e) {
+            return null; // not a change record: not ours to judge here
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

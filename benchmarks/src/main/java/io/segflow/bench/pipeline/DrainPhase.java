@@ -1,0 +1,168 @@
+package io.segflow.bench.pipeline;
+
+import io.segflow.bench.engine.Resp;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Throughput: a backlog written while segment-function is stopped, then drained as fast as it can. The rate is
+ * taken between the group's first committed-offset movement and the moment committed offsets reach the end
+ * (startup and the first batch are not in it), and Redis' and segment-function's CPU are taken over the same
+ * interval. Kafka's and Redis' own benchmark tools then run on the same servers as the physical limits.
+ */
+final class DrainPhase {
+    private static final long POLL_MILLIS = 50;
+
+    private final EngineOptions options;
+    private final Resp redis;
+    private final GroupProgress progress;
+    private final Summary summary;
+    private final String run;
+    /** Redis' CPU per drained event, shown next to redis-benchmark's rate. */
+    private double redisCpuPerEvent;
+
+    DrainPhase(EngineOptions options, Resp redis, GroupProgress progress, Summary summary, String run) {
+        this.options = options;
+        this.redis = redis;
+        this.progress = progress;
+        this.summary = summary;
+        this.run = run;
+    }
+
+    void run() throws Exception {
+        int members = progress.members();
+        if (members > 0) {
+            throw new IllegalStateException("group " + EngineLoad.GROUP + " has " + members + " consumer(s): stop segment-function "
+                    + "first (one killed without closing stays a member until its session times out); this phase measures it "
+                    + "draining a backlog it has not seen yet");
+        }
+        try (ChangeStream changes = new ChangeStream(options.bootstrap());
+             EventProducer producer = new EventProducer(options.bootstrap(), 10)) {
+            ShopTraffic traffic = new ShopTraffic(run, options.users());
+            long start = System.nanoTime();
+            for (int i = 0; i < options.events(); i++) {
+                producer.send(traffic.next());
+            }
+            producer.flush();
+            double produceSeconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("produced %,d events for %,d users (%,d bytes per record on average) in %.1f s: %,.0f events/s%n",
+                    options.events(), options.users(), producer.averageBytes(), produceSeconds, options.events() / produceSeconds);
+
+            GroupProgress.Snapshot ready = progress.snapshot();
+            System.out.printf("%nbacklog ready: %,d events waiting in %s for group %s. Start segment-function now.%n%n",
+                    ready.lag(), io.segflow.core.Topics.EVENTS, EngineLoad.GROUP);
+            GroupProgress.Snapshot first = awaitFirstCommit(ready);
+            ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
+            long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
+            RedisStats redisBefore = RedisStats.take(redis);
+            System.out.printf("first commit seen %.1f s after the backlog was ready; %,d events left; segment-function pid %s%n",
+                    (first.nanos() - ready.nanos()) / 1e9, first.lag(), cpuBefore >= 0 ? cpu.pid() : "unknown (give --pid or --pid-file)");
+
+            GroupProgress.Snapshot last = awaitDrained(first);
+            long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
+            RedisStats redisAfter = RedisStats.take(redis);
+            long events = last.committed() - first.committed();
+            double seconds = (last.nanos() - first.nanos()) / 1e9;
+            double rate = events / seconds;
+            System.out.printf("drained: %,d events in %.2f s after the first commit: %,.0f events/s%n", events, seconds, rate);
+            summary.add("drain", "backlog", "%,d events, %,d users, %,d bytes per record", options.events(), options.users(), producer.averageBytes());
+            summary.add("drain", "segment-function drain rate", "%,.0f events/s (%,d events in %.2f s)", rate, events, seconds);
+
+            reportCpu(cpuBefore, cpuAfter, events);
+            reportRedis(redisBefore, redisAfter, events);
+
+            changes.awaitQuiet(Duration.ofSeconds(2), Duration.ofSeconds(30));
+            long[] byCause = changes.byCause();
+            System.out.printf("change records: %,d read, %,d distinct (user, version), %,d duplicates; distinct by cause: "
+                    + "event %,d, time %,d, catalog %,d; %.2f per event%n", changes.records(), changes.distinct(),
+                    changes.duplicates(), byCause[0], byCause[1], byCause[2], changes.distinct() / (double) options.events());
+            summary.add("drain", "change records", "%,d distinct, %,d duplicates", changes.distinct(), changes.duplicates());
+
+            compareWithKafka(rate, producer.averageBytes(), Math.max(200_000L, options.events()));
+        }
+    }
+
+    private GroupProgress.Snapshot awaitFirstCommit(GroupProgress.Snapshot ready) throws InterruptedException {
+        long nextNotice = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            GroupProgress.Snapshot now = progress.snapshot();
+            if (now.committed() > ready.committed()) {
+                return now;
+            }
+            if (now.nanos() > nextNotice) {
+                System.out.printf("still waiting for group %s to commit (%d consumers)%n", EngineLoad.GROUP, progress.members());
+                nextNotice = now.nanos() + Duration.ofSeconds(30).toNanos();
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    private GroupProgress.Snapshot awaitDrained(GroupProgress.Snapshot first) throws InterruptedException {
+        GroupProgress.Snapshot now = first;
+        GroupProgress.Snapshot lastPrinted = first;
+        while (now.lag() > 0) {
+            Thread.sleep(POLL_MILLIS);
+            now = progress.snapshot();
+            if (now.nanos() - lastPrinted.nanos() >= 5_000_000_000L) {
+                System.out.printf("  %,d events left, %,.0f events/s over the last %.0f s%n", now.lag(),
+                        (now.committed() - lastPrinted.committed()) * 1e9 / (now.nanos() - lastPrinted.nanos()),
+                        (now.nanos() - lastPrinted.nanos()) / 1e9);
+                lastPrinted = now;
+            }
+        }
+        return now;
+    }
+
+    private void reportCpu(long before, long after, long events) {
+        if (before < 0 || after < 0) {
+            System.out.println("segment-function CPU: unknown (no live pid; give --pid or --pid-file)");
+            return;
+        }
+        double perEvent = (after - before) / (double) events;
+        System.out.printf("segment-function CPU: %,.0f ms over the drain, %.1f µs per event%n", (after - before) / 1000.0, perEvent);
+        summary.add("drain", "segment-function CPU per event", "%.1f µs", perEvent);
+    }
+
+    private void reportRedis(RedisStats before, RedisStats after, long events) {
+        List<RedisStats.Command> commands = after.since(before);
+        long calls = commands.stream().mapToLong(RedisStats.Command::calls).sum();
+        long usec = commands.stream().mapToLong(RedisStats.Command::usec).sum();
+        double cpuPerEvent = (after.cpuSeconds() - before.cpuSeconds()) * 1e6 / events;
+        redisCpuPerEvent = cpuPerEvent;
+        System.out.printf("Redis over the drain: %.1f calls and %.1f µs of command time per event (commandstats; commands run "
+                + "by scripts count in their own row too, inside the script's time); process CPU %.1f µs per event (INFO cpu)%n",
+                calls / (double) events, usec / (double) events, cpuPerEvent);
+        System.out.printf("  %-24s %12s %12s %14s %12s%n", "command", "calls", "per event", "µs per event", "µs per call");
+        for (RedisStats.Command command : commands) {
+            System.out.printf("  %-24s %,12d %12.2f %14.2f %12.2f%n", command.name(), command.calls(),
+                    command.calls() / (double) events, command.usec() / (double) events, command.usec() / (double) command.calls());
+        }
+        summary.add("drain", "Redis calls per event", "%.1f (%d commands; top: %s)", calls / (double) events, commands.size(),
+                commands.isEmpty() ? "-" : commands.getFirst().name());
+        summary.add("drain", "Redis command time per event", "%.1f µs (sum of commandstats rows)", usec / (double) events);
+        summary.add("drain", "Redis process CPU per event", "%.1f µs (at most %,.0f events/s on one Redis core)",
+                cpuPerEvent, cpuPerEvent > 0 ? 1e6 / cpuPerEvent : 0.0);
+    }
+
+    private void compareWithKafka(double rate, int recordBytes, long records) throws Exception {
+        Baselines.Measured perf = Baselines.producerPerfTest(options.kafkaLibs(), options.bootstrap(), options.producerTopic(),
+                recordBytes, records);
+        if (perf == null) {
+            System.out.println("kafka-producer-perf-test: no kafka-tools jar in --kafka-libs (infra/local/up fetches it); skipped");
+        } else {
+            System.out.printf("kafka-producer-perf-test on the same broker (%d-byte records, acks=all, idempotent): %,.0f records/s (%s)%n",
+                    recordBytes, perf.perSecond(), perf.summary());
+            System.out.printf("ratio segment-function events/s : kafka-producer-perf-test records/s = %.3f%n", rate / perf.perSecond());
+            summary.add("drain", "kafka-producer-perf-test", "%,.0f records/s (%d bytes)", perf.perSecond(), recordBytes);
+            summary.add("drain", "ratio engine : perf-test", "%.3f", rate / perf.perSecond());
+        }
+        Baselines.Measured bench = Baselines.redisBenchmark(options.redis());
+        if (bench == null) {
+            System.out.println("redis-benchmark: not on the PATH; skipped");
+        } else {
+            System.out.printf("redis-benchmark -t set,get -P 16 on the same Redis: %s; segment-function took %.1f µs of Redis CPU "
+                    + "per event%n", bench.summary(), redisCpuPerEvent);
+            summary.add("drain", "redis-benchmark set,get -P 16", "%s (vs %.1f µs of Redis CPU per event)", bench.summary(), redisCpuPerEvent);
+        }
+    }
+}

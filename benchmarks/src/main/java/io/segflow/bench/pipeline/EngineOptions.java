@@ -1,0 +1,68 @@
+package io.segflow.bench.pipeline;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@link EngineLoad}'s command line: {@code --name value} pairs, each defaulted; an unknown name is refused so
+ * that a typo does not silently run with a default.
+ */
+record EngineOptions(
+        String phase,
+        String bootstrap,
+        String redis,
+        Long pid,
+        Path pidFile,
+        String kafkaLibs,
+        int events,
+        int users,
+        int rate,
+        int seconds,
+        int warmupSeconds,
+        int backfillUsers,
+        int backfillTimeoutSeconds,
+        double probeShare,
+        String producerTopic) {
+
+    private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-libs",
+            "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "probe-share",
+            "producer-topic");
+
+    static EngineOptions parse(String[] args) {
+        Map<String, String> given = new HashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            String name = args[i].startsWith("--") ? args[i].substring(2) : null;
+            if (name == null || !NAMES.contains(name) || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --name value pairs with a name of " + NAMES + ", got " + args[i]);
+            }
+            given.put(name, args[i + 1]);
+        }
+        String home = System.getenv().getOrDefault("SEGFLOW_HOME", ".segflow");
+        EngineOptions options = new EngineOptions(
+                given.getOrDefault("phase", "all"),
+                given.getOrDefault("bootstrap", "127.0.0.1:9092"),
+                given.getOrDefault("redis", "redis://127.0.0.1:6379"),
+                given.containsKey("pid") ? Long.parseLong(given.get("pid")) : null,
+                Path.of(given.getOrDefault("pid-file", home + "/pids/segment-function.pid")),
+                given.getOrDefault("kafka-libs", home + "/kafka/libs"),
+                Integer.parseInt(given.getOrDefault("events", "200000")),
+                Integer.parseInt(given.getOrDefault("users", "20000")),
+                Integer.parseInt(given.getOrDefault("rate", "5000")),
+                Integer.parseInt(given.getOrDefault("seconds", "30")),
+                Integer.parseInt(given.getOrDefault("warmup", "5")),
+                Integer.parseInt(given.getOrDefault("backfill-users", "0")),
+                Integer.parseInt(given.getOrDefault("backfill-timeout", "180")),
+                Double.parseDouble(given.getOrDefault("probe-share", "0.2")),
+                given.getOrDefault("producer-topic", "segflow.bench.producer"));
+        if (!Set.of("drain", "latency", "all", "recovery").contains(options.phase)) {
+            throw new IllegalArgumentException("--phase must be drain, latency, all or recovery");
+        }
+        if (options.events < 1 || options.users < 1 || options.rate < 1 || options.seconds < 1
+                || options.probeShare < 0 || options.probeShare > 1) {
+            throw new IllegalArgumentException("--events, --users, --rate, --seconds must be positive, --probe-share in [0, 1]");
+        }
+        return options;
+    }
+}

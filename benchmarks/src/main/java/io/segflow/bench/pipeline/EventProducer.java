@@ -1,0 +1,70 @@
+package io.segflow.bench.pipeline;
+
+import io.segflow.core.Topics;
+import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Writes events to {@code segflow.events} as ingest does: keyed by user, {@code acks=all}, idempotent, with
+ * ingest's batching. A failed send is kept and thrown at the next {@link #flush()}: a run with lost events
+ * would measure the wrong thing.
+ */
+final class EventProducer implements AutoCloseable {
+    private final KafkaProducer<String, byte[]> producer;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+
+    /** {@code lingerMs}: ingest's 2 for paced traffic; more for a backlog written as fast as possible. */
+    EventProducer(String bootstrap, int lingerMs) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, "131072");
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(128L << 20));
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    void send(Event event) {
+        byte[] value = EventRecords.write(event);
+        bytes.addAndGet(value.length);
+        sent.incrementAndGet();
+        producer.send(new ProducerRecord<>(Topics.EVENTS, event.userId(), value), (metadata, error) -> {
+            if (error != null) {
+                failure.compareAndSet(null, error);
+            }
+        });
+    }
+
+    void flush() {
+        producer.flush();
+        Exception error = failure.get();
+        if (error != null) {
+            throw new IllegalStateException("an event was not written to " + Topics.EVENTS, error);
+        }
+    }
+
+    /** The average record value size so far: what kafka-producer-perf-test is given. */
+    int averageBytes() {
+        return (int) (bytes.get() / Math.max(1, sent.get()));
+    }
+
+    long totalBytes() {
+        return bytes.get();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

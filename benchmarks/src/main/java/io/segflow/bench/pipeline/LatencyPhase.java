@@ -1,0 +1,229 @@
+package io.segflow.bench.pipeline;
+
+import io.segflow.bench.engine.SegmentCatalog;
+import io.segflow.core.event.Event;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Latency from event to change record, open loop: events go out at a fixed rate, each change record whose cause is
+ * {@code event:<messageId>} is matched to its event, and its latency counts from when the event was due to be sent
+ * (a stall anywhere counts in full). A share of the events are probes: a fresh user's first event on a name only
+ * the probe segment reads, so that every probe brings a change. With backfill users, a third into the window a
+ * segment is saved, so that segment-function re-evaluates every known user while the events keep coming; the
+ * latencies are then reported before, during and after that backfill.
+ */
+final class LatencyPhase {
+    private final EngineOptions options;
+    private final GroupProgress progress;
+    private final BenchCatalog catalog;
+    private final Summary summary;
+    private final String run;
+
+    private record Sent(long intendedNanos, boolean probe) {
+    }
+
+    /** Where the backfill started by this phase is (nanoTime); its end is its last catalog-caused change received. */
+    private static final class BackfillWatch {
+        volatile long startNanos = Long.MAX_VALUE;
+        volatile long lastChangeNanos;
+        final Set<String> usersChanged = ConcurrentHashMap.newKeySet();
+        final AtomicLong catalogChanges = new AtomicLong();
+        BenchCatalog.Backfill started;
+    }
+
+    LatencyPhase(EngineOptions options, GroupProgress progress, BenchCatalog catalog, Summary summary, String run) {
+        this.options = options;
+        this.progress = progress;
+        this.catalog = catalog;
+        this.summary = summary;
+        this.run = run;
+    }
+
+    void run() throws Exception {
+        if (progress.members() == 0) {
+            System.out.println("warning: group " + EngineLoad.GROUP + " has no consumer: is segment-function running?");
+        }
+        if (options.backfillUsers() > 0) {
+            registerUsers(options.backfillUsers());
+        }
+        Map<String, Sent> due = new ConcurrentHashMap<>();
+        Set<String> answered = ConcurrentHashMap.newKeySet();
+        AtomicLong probesAnswered = new AtomicLong();
+        LatencySamples samples = new LatencySamples();
+        BackfillWatch backfill = new BackfillWatch();
+        try (ChangeStream changes = new ChangeStream(options.bootstrap());
+             EventProducer producer = new EventProducer(options.bootstrap(), 2)) {
+            changes.listen((change, received) -> {
+                String cause = change.cause();
+                if (received > backfill.startNanos && BenchCatalog.BACKFILL_SEGMENT.equals(change.segmentId())) {
+                    backfill.usersChanged.add(change.userId());
+                }
+                if (cause.startsWith("segments:") && received > backfill.startNanos) {
+                    backfill.catalogChanges.incrementAndGet();
+                    backfill.lastChangeNanos = received;
+                }
+                Sent sent = cause.startsWith("event:") ? due.get(cause.substring("event:".length())) : null;
+                if (sent != null) {
+                    samples.add(sent.intendedNanos, received - sent.intendedNanos);
+                    if (answered.add(cause) && sent.probe) {
+                        probesAnswered.incrementAndGet();
+                    }
+                }
+            });
+            ShopTraffic traffic = new ShopTraffic(run, options.users());
+            System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
+            send(producer, traffic, (long) options.rate() * options.warmupSeconds(), null, null);
+
+            ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
+            long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
+            long total = (long) options.rate() * options.seconds();
+            System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes)%n", options.seconds(), options.rate(), options.probeShare() * 100);
+            long windowStart = System.nanoTime();
+            long probes = send(producer, traffic, total, due, options.backfillUsers() > 0 ? backfill : null);
+            double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
+            long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
+
+            awaitAnswers(changes, probesAnswered, probes, options.backfillUsers() > 0 ? backfill : null);
+            report(samples, backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
+            if (cpuBefore >= 0 && cpuAfter >= 0) {
+                double perEvent = (cpuAfter - cpuBefore) / (double) total;
+                System.out.printf("segment-function CPU during the window: %.1f µs per event (%.0f%% of a core)%n",
+                        perEvent, (cpuAfter - cpuBefore) / 1e4 / sendSeconds);
+                summary.add("latency", "segment-function CPU per event", "%.1f µs at %,d events/s", perEvent, options.rate());
+            }
+        }
+    }
+
+    /** One event for each of {@code n} new users, then until segment-function has them all: the users a backfill goes over. */
+    private void registerUsers(int n) throws Exception {
+        long start = System.nanoTime();
+        try (EventProducer producer = new EventProducer(options.bootstrap(), 10)) {
+            ShopTraffic traffic = new ShopTraffic(run, 1);
+            for (int i = 0; i < n; i++) {
+                producer.send(traffic.view("known-" + run + "-" + i, SegmentCatalog.view(0)));
+            }
+            producer.flush();
+        }
+        GroupProgress.Snapshot now = progress.snapshot();
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (now.lag() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            now = progress.snapshot();
+        }
+        if (now.lag() > 0) {
+            throw new IllegalStateException("segment-function did not take the " + n + " registering events within 10 minutes");
+        }
+        System.out.printf("registered %,d more users in %.1f s; segment-function knows %,d users%n", n,
+                (System.nanoTime() - start) / 1e9, catalog.knownUsers(progress.partitions()));
+    }
+
+    /**
+     * Sends {@code count} events at the configured rate from now, each at its due time (or at once when behind: open
+     * loop). Records the due time of each when {@code due} is given; starts the backfill a third in when asked.
+     * Answers the number of probes sent.
+     */
+    private long send(EventProducer producer, ShopTraffic traffic, long count, Map<String, Sent> due, BackfillWatch backfill)
+            throws Exception {
+        SplittableRandom random = new SplittableRandom();
+        long interval = 1_000_000_000L / options.rate();
+        long start = System.nanoTime();
+        long backfillAt = start + Duration.ofSeconds(options.seconds()).toNanos() / 3;
+        long probes = 0;
+        for (long n = 0; n < count; n++) {
+            long intended = start + n * interval;
+            long wait = intended - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            if (backfill != null && backfill.started == null && intended >= backfillAt) {
+                backfill.startNanos = System.nanoTime();
+                backfill.started = catalog.startBackfill(progress.partitions());
+                System.out.printf("backfill started at %s (%.1f s into the window): segment %s saved, all %,d known users %s, "
+                                + "revision %d%n", Instant.now(), (backfill.startNanos - start) / 1e9, BenchCatalog.BACKFILL_SEGMENT,
+                        backfill.started.knownUsers(), backfill.started.entering() ? "enter it" : "exit it", backfill.started.revision());
+            }
+            boolean probe = random.nextDouble() < options.probeShare();
+            Event event = probe ? traffic.probe("probe-" + run + "-" + (due == null ? "w" : "m") + n) : traffic.next();
+            if (due != null) {
+                due.put(event.messageId(), new Sent(intended, probe));
+            }
+            producer.send(event);
+            probes += probe ? 1 : 0;
+        }
+        producer.flush();
+        return probes;
+    }
+
+    /** Until every probe was answered (and the backfill is over), or a time limit. */
+    private void awaitAnswers(ChangeStream changes, AtomicLong probesAnswered, long probes, BackfillWatch backfill)
+            throws InterruptedException {
+        long end = System.nanoTime();
+        long deadline = end + Duration.ofSeconds(30 + (backfill != null ? options.backfillTimeoutSeconds() : 0)).toNanos();
+        long nextNotice = end + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            boolean probesDone = probesAnswered.get() >= probes;
+            if (probesDone && (backfill == null || backfillOver(backfill))) {
+                break;
+            }
+            if (System.nanoTime() > nextNotice) {
+                System.out.printf("  waiting: %,d of %,d probes answered%s%n", probesAnswered.get(), probes, backfill == null ? ""
+                        : String.format("; backfill: %,d of %,d known users changed", backfill.usersChanged.size(), backfill.started.knownUsers()));
+                nextNotice = System.nanoTime() + 5_000_000_000L;
+            }
+            Thread.sleep(100);
+        }
+        changes.awaitQuiet(Duration.ofSeconds(2), Duration.ofSeconds(10));
+    }
+
+    /** Every known user changed and no catalog-caused change for 2 s, or none for 10 s after the last. */
+    private static boolean backfillOver(BackfillWatch backfill) {
+        if (backfill.started == null) {
+            return true;
+        }
+        long quiet = System.nanoTime() - Math.max(backfill.lastChangeNanos, backfill.startNanos);
+        return (backfill.started.knownUsers() > 0 && backfill.usersChanged.size() >= backfill.started.knownUsers() && quiet > 2_000_000_000L)
+                || (backfill.lastChangeNanos > 0 && quiet > 10_000_000_000L);
+    }
+
+    private void report(LatencySamples samples, BackfillWatch backfill, long windowStart, long total, long probes, long answered,
+            long probesAnswered, double sendSeconds, ChangeStream changes) {
+        System.out.printf("sent %,d events in %.2f s (%,.0f events/s, %,d probes); %,d events answered by a change (%,d of the probes)%n",
+                total, sendSeconds, total / sendSeconds, probes, answered, probesAnswered);
+        System.out.printf("change records: %,d read, %,d distinct, %,d duplicates%n", changes.records(), changes.distinct(), changes.duplicates());
+        LatencySamples.Percentiles all = samples.percentiles(t -> true);
+        System.out.printf("event -> change record latency (from the intended send time): %s%n", all);
+        summary.add("latency", "rate", "%,d events/s for %d s (%,d probes; %,d answered)", options.rate(), options.seconds(), probes, probesAnswered);
+        summary.add("latency", "change latency, all", "%s", all);
+        summary.add("latency", "change records", "%,d distinct, %,d duplicates", changes.distinct(), changes.duplicates());
+        if (probesAnswered < probes) {
+            summary.add("latency", "probes without a change", "%,d (lost, or later than the wait)", probes - probesAnswered);
+        }
+        if (backfill.started == null) {
+            return;
+        }
+        long startNanos = backfill.startNanos;
+        long endNanos = backfill.lastChangeNanos > 0 ? backfill.lastChangeNanos : Long.MAX_VALUE;
+        String end = endNanos == Long.MAX_VALUE ? "no catalog-caused change seen"
+                : String.format("last catalog-caused change %.1f s after the start", (endNanos - startNanos) / 1e9);
+        System.out.printf("backfill: %,d known users, %,d changed in %s, %,d catalog-caused changes; %s%n",
+                backfill.started.knownUsers(), backfill.usersChanged.size(), BenchCatalog.BACKFILL_SEGMENT,
+                backfill.catalogChanges.get(), end);
+        LatencySamples.Percentiles before = samples.percentiles(t -> t < startNanos);
+        LatencySamples.Percentiles during = samples.percentiles(t -> t >= startNanos && t <= endNanos);
+        LatencySamples.Percentiles after = samples.percentiles(t -> t > endNanos);
+        System.out.printf("  events due before the backfill: %s%n  while it ran:                  %s%n  after it:                      %s%n",
+                before, during, after);
+        summary.add("latency", "backfill", "%,d known users, %s (%.1f s into the window)", backfill.started.knownUsers(), end,
+                (startNanos - windowStart) / 1e9);
+        summary.add("latency", "change latency, before backfill", "%s", before);
+        summary.add("latency", "change latency, during backfill", "%s", during);
+        summary.add("latency", "change latency, after backfill", "%s", after);
+    }
+}

@@ -1,0 +1,60 @@
+package io.segflow.bench.pipeline;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** CPU time (user + system) a process has used so far, from {@code /proc/<pid>/stat} (Linux). */
+final class ProcessCpu {
+    private static final long TICKS_PER_SECOND = ticksPerSecond();
+
+    private final long pid;
+
+    ProcessCpu(long pid) {
+        this.pid = pid;
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    boolean alive() {
+        return Files.exists(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    long micros() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        // The command name (field 2) may contain spaces and parentheses: count fields after its closing one.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime and stime, fields 14 and 15
+        return ticks * 1_000_000 / TICKS_PER_SECOND;
+    }
+
+    /** The pid given, else the one in the pid file (infra/local/up writes one per component), else null. */
+    static ProcessCpu find(Long pid, Path pidFile) {
+        if (pid != null) {
+            return new ProcessCpu(pid);
+        }
+        try {
+            return new ProcessCpu(Long.parseLong(Files.readString(pidFile).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static long ticksPerSecond() {
+        try {
+            Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(getconf.getInputStream().readAllBytes()).trim();
+            if (getconf.waitFor(5, TimeUnit.SECONDS) && getconf.exitValue() == 0) {
+                return Long.parseLong(out);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // the Linux default below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 100;
+    }
+}

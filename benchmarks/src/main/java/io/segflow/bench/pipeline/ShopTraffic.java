@@ -1,0 +1,121 @@
+package io.segflow.bench.pipeline;
+
+import io.segflow.bench.engine.SegmentCatalog;
+import io.segflow.core.event.Event;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.UUID;
+
+/**
+ * The events segment-function gets from ingest for an online shop, as normalized records: track calls on the
+ * catalog's event names with product or order properties and an analytics.js context, and identify calls with
+ * traits, in {@code TypicalUser}'s mix. Not thread-safe: one generator per sending thread.
+ */
+final class ShopTraffic {
+    private static final String[] CATEGORIES = {"shoes", "shirts", "bags", "watches", "hats"};
+
+    private final String run;
+    private final int users;
+    private final SplittableRandom random = new SplittableRandom();
+
+    /** {@code run} keeps one invocation's users apart from earlier runs' on the same stack. */
+    ShopTraffic(String run, int users) {
+        this.run = run;
+        this.users = users;
+    }
+
+    /** A user of the pool; events of one user keep their order on its partition. */
+    String user(int index) {
+        return "shop-" + run + "-" + index;
+    }
+
+    /** The next event of a random user of the pool, in the typical mix. */
+    Event next() {
+        String user = user(random.nextInt(users));
+        double pick = random.nextDouble();
+        if (pick < 0.03) {
+            return identify(user);
+        } else if (pick < 0.48) {
+            return view(user, SegmentCatalog.view(0));
+        } else if (pick < 0.63) {
+            return cart(user);
+        } else if (pick < 0.70) {
+            return buy(user);
+        }
+        return view(user, SegmentCatalog.view(1));
+    }
+
+    /** A fresh user's first event, on a name only the probe segment reads: it enters that segment, one change. */
+    Event probe(String user) {
+        return track(user, BenchCatalog.PROBE_EVENT, props("sku", sku(), "price", price(5, 150)));
+    }
+
+    /** One unweighted view: the event that registers a user for backfills. */
+    Event view(String user, String name) {
+        String category = CATEGORIES[random.nextInt(CATEGORIES.length)];
+        return track(user, name, props("sku", sku(), "category", category, "name", "Classic " + category,
+                "price", price(5, 150), "currency", "EUR"));
+    }
+
+    private Event cart(String user) {
+        return track(user, SegmentCatalog.cart(0), props("sku", sku(), "price", price(5, 150),
+                "quantity", 1 + random.nextInt(3), "currency", "EUR"));
+    }
+
+    private Event buy(String user) {
+        return track(user, SegmentCatalog.buy(0), props("orderId", "o-" + random.nextInt(1_000_000),
+                "amount", price(20, 300), "currency", "EUR", "items", 1 + random.nextInt(4)));
+    }
+
+    private Event identify(String user) {
+        Map<String, Object> traits = props("plan", random.nextInt(4) == 0 ? "free" : "pro", "age", 18 + random.nextInt(50),
+                "country", "FR", "email", user + "@example.com");
+        Instant now = Instant.now();
+        return new Event(Event.SCHEMA_VERSION, "identify", messageId(), user, anonymousId(user), null, null, null, null,
+                traits, null, context(), null, now, now, now, now, "web");
+    }
+
+    private Event track(String user, String name, Map<String, Object> properties) {
+        Instant now = Instant.now();
+        return new Event(Event.SCHEMA_VERSION, "track", messageId(), user, anonymousId(user), name, null, null, null,
+                null, properties, context(), null, now, now, now, now, "web");
+    }
+
+    /** Unique per event, as analytics.js makes them: the id segment-function deduplicates by and causes name. */
+    private static String messageId() {
+        return "ajs-next-" + UUID.randomUUID();
+    }
+
+    private static String anonymousId(String user) {
+        return "anon-" + Integer.toHexString(user.hashCode());
+    }
+
+    private Map<String, Object> context() {
+        String category = CATEGORIES[random.nextInt(CATEGORIES.length)];
+        return props(
+                "library", props("name", "analytics.js", "version", "next-1.70.0"),
+                "page", props("path", "/" + category, "url", "https://shop.example/" + category,
+                        "title", "Shop - " + category, "referrer", "https://www.google.com/"),
+                "userAgent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+                "locale", "de-DE",
+                "ip", "10.1." + random.nextInt(256) + "." + random.nextInt(256));
+    }
+
+    private String sku() {
+        return "SKU-" + (1000 + random.nextInt(500));
+    }
+
+    private double price(int from, int to) {
+        return Math.round((from + random.nextDouble() * (to - from)) * 100) / 100.0;
+    }
+
+    private static Map<String, Object> props(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put((String) pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+}
