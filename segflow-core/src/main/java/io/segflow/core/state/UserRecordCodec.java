@@ -32,6 +32,9 @@ public final class UserRecordCodec {
         long wake = in.readVarLong();
         Profile profile = Profile.readFrom(userId, in);
         RecentMessages recent = RecentMessages.readFrom(in);
+        if (!in.atEnd()) {
+            throw new IllegalArgumentException("user record of " + userId + " has bytes after its end");
+        }
         return new UserRecord(userId, memberships, wake, profile, recent);
     }
 
