@@ -166,6 +166,21 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void aStoredRecordThatDoesNotDecodeIsStartedAgainInsteadOfStoppingThePartition() {
+        // A damaged value the engine has not read yet (not in its memory): it is read with the user's next event.
+        redis.value(byte[].class).set(RedisKeys.user(partitionOf(user), user), new byte[] {42, 1, 2, 3});
+        String neighbour = user + "-next";
+
+        track("add_to_cart", "c-1");
+        send(trackEvent(neighbour, "add_to_cart", "n-1"));
+
+        // Until the engine writes it again, the damaged value fails to decode here too.
+        await().ignoreExceptions().atMost(WAIT)
+                .until(() -> record(user).map(r -> r.profile().count("add_to_cart") == 1).orElse(false));
+        await().atMost(WAIT).until(() -> record(neighbour).isPresent());
+    }
+
+    @Test
     void aRecordThatKeepsFailingGoesToTheDeadLetterTopicAndThePartitionMovesOn() {
         // No timestamp and no receivedAt: ingest never writes such a record, and the profile cannot place it in time.
         Event timeless = new Event(1, "track", "p-1", user, null, "add_to_cart", null, null, null, null, Map.of(), null,

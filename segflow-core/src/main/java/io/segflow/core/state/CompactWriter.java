@@ -49,6 +49,15 @@ public final class CompactWriter {
     }
 
     public void writeString(String value) {
+        int length = value.length();
+        if (length < 128 && isAscii(value)) { // names and ids mostly: no intermediate array
+            ensure(length + 1);
+            bytes[size++] = (byte) length;
+            for (int i = 0; i < length; i++) {
+                bytes[size++] = (byte) value.charAt(i);
+            }
+            return;
+        }
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         writeVarLong(utf8.length);
         ensure(utf8.length);
@@ -75,6 +84,15 @@ public final class CompactWriter {
         }
         writeSignedVarLong(DOUBLE_RAW);
         writeFixedLong(Double.doubleToRawLongBits(value));
+    }
+
+    private static boolean isAscii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public byte[] toByteArray() {

@@ -84,6 +84,7 @@ public class EventLoop {
 
     private final Counter processed;
     private final Counter unreadable;
+    private final Counter unreadableRecords;
     private final Counter deadLettered;
     private final Counter published;
     private final Counter resets;
@@ -118,6 +119,7 @@ public class EventLoop {
         this.metrics = metrics;
         this.processed = metrics.counter("segflow.events.processed");
         this.unreadable = metrics.counter("segflow.events.unreadable");
+        this.unreadableRecords = metrics.counter("segflow.user.records.unreadable");
         this.deadLettered = metrics.counter("segflow.events.dead.lettered");
         this.published = metrics.counter("segflow.changes.published");
         this.resets = metrics.counter("segflow.engine.resets");
@@ -325,13 +327,29 @@ public class EventLoop {
             Map<String, byte[]> stored = store.load(misses);
             misses.values().forEach(users -> users.forEach(user -> {
                 byte[] value = stored.get(user);
-                if (value != null) {
-                    cache.put(UserRecordCodec.decode(user, value));
+                UserRecord record = value == null ? null : decode(user, value);
+                if (record != null) {
+                    cache.put(record);
                 } else {
                     cache.put(UserRecord.empty(user));
                     created.add(user);
                 }
             }));
+        }
+    }
+
+    /**
+     * A stored record that does not decode (damaged, or of an unknown format) would stop its partition for good if
+     * it failed the round: the user starts again from an empty record instead, loudly (error log and metric).
+     */
+    private UserRecord decode(String user, byte[] value) {
+        try {
+            return UserRecordCodec.decode(user, value);
+        } catch (IllegalArgumentException e) {
+            unreadableRecords.increment();
+            LOG.errorf("The stored record of user %s does not decode (%s): the user starts again from an empty profile",
+                    user, e.getMessage());
+            return null;
         }
     }
 
@@ -352,7 +370,7 @@ public class EventLoop {
         for (Parsed item : parsed) {
             ConsumerRecord<String, byte[]> record = item.record();
             PartitionBatch batch = round.batch(record.partition());
-            if (item.event() != null && !skipped.contains(positionOf(record))) {
+            if (item.event() != null && (skipped.isEmpty() || !skipped.contains(positionOf(record)))) {
                 Span span = tracing.startProcessing(record);
                 round.spans.add(span);
                 try {
