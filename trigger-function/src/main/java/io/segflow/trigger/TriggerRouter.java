@@ -2,50 +2,131 @@ package io.segflow.trigger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.segflow.core.json.Json;
+import io.segflow.core.Topics;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.TriggerRecord;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
 import java.io.UncheckedIOException;
-import org.eclipse.microprofile.reactive.messaging.Channel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Writes one trigger record per segment change to {@code segflow.triggers}. Trigger rules (which changes fire,
- * cooldowns, frequency caps, webhooks) come later; this is the durable plumbing they build on.
+ * Writes one trigger record per segment change to {@code segflow.triggers}, a consumed batch at a time. Changes
+ * published twice are dropped ({@link SeenVersions}); the batch's offsets are committed only once every trigger
+ * record it produced is acknowledged. Trigger rules (which changes fire, cooldowns, frequency caps, webhooks) come
+ * later; this is the durable plumbing they build on.
  */
 @ApplicationScoped
 public class TriggerRouter {
     private static final Logger LOG = Logger.getLogger(TriggerRouter.class);
+    /** W3C trace context headers segment-function writes: downstream consumers continue the change's trace. */
+    private static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-    private final MutinyEmitter<Record<String, String>> triggers;
+    private final SeenPartitions seen;
+    private final TriggerProducer producer;
     private final Counter fired;
+    private final Counter duplicates;
     private final Counter unreadable;
 
-    TriggerRouter(@Channel("triggers") MutinyEmitter<Record<String, String>> triggers, MeterRegistry metrics) {
-        this.triggers = triggers;
+    TriggerRouter(SeenPartitions seen, TriggerProducer producer, MeterRegistry metrics) {
+        this.seen = seen;
+        this.producer = producer;
         this.fired = metrics.counter("segflow.triggers.fired");
+        this.duplicates = metrics.counter("segflow.segment-changes.duplicates");
         this.unreadable = metrics.counter("segflow.segment-changes.unreadable");
     }
 
-    /** Blocking so that the offset is committed only after the trigger record is acknowledged. */
+    /** Blocking: the method returns, and the batch's offsets become committable, only after every ack. */
     @Incoming("segment-changes")
     @Blocking
-    public void onSegmentChange(String json) {
-        SegmentChange change;
+    public void onSegmentChanges(ConsumerRecords<String, byte[]> records) throws InterruptedException {
+        List<ProducerRecord<String, byte[]>> triggers = new ArrayList<>(records.count());
+        int repeated = 0;
         try {
-            change = Json.read(json, SegmentChange.class);
-        } catch (UncheckedIOException e) {
-            unreadable.increment();
-            LOG.warnf("Skipping an unreadable record on segflow.segment-changes: %s", e.getMessage());
-            return;
+            for (TopicPartition partition : records.partitions()) {
+                SeenVersions versions = seen.of(partition);
+                for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
+                    SegmentChange change = read(record);
+                    if (change == null) {
+                        continue;
+                    }
+                    if (versions.firstSeen(change)) {
+                        triggers.add(trigger(change, record));
+                    } else {
+                        repeated++;
+                    }
+                }
+            }
+            sendUntilAcknowledged(triggers);
+        } catch (InterruptedException | RuntimeException e) {
+            // The batch is nacked and will be read again: versions it recorded must not make it look seen.
+            seen.forget(records.partitions());
+            throw e;
         }
-        TriggerRecord trigger = TriggerRecord.fromSegmentChange(change);
-        triggers.sendAndAwait(Record.of(trigger.userId(), Json.write(trigger)));
-        fired.increment();
+        duplicates.increment(repeated);
+        fired.increment(triggers.size());
+    }
+
+    private SegmentChange read(ConsumerRecord<String, byte[]> record) {
+        try {
+            if (record.value() != null) {
+                SegmentChange change = TriggerJson.readChange(record.value());
+                if (change != null && change.userId() != null && change.segmentId() != null && change.change() != null) {
+                    return change;
+                }
+            }
+            LOG.warnf("Skipping an empty record or one without user, segment or change at %s-%d@%d",
+                    record.topic(), record.partition(), record.offset());
+        } catch (IOException e) {
+            LOG.warnf("Skipping an unreadable record at %s-%d@%d: %s",
+                    record.topic(), record.partition(), record.offset(), e.getMessage());
+        }
+        // A foreign producer's record: count it, never stop the partition on it.
+        unreadable.increment();
+        return null;
+    }
+
+    private static ProducerRecord<String, byte[]> trigger(SegmentChange change, ConsumerRecord<String, byte[]> source) {
+        RecordHeaders headers = new RecordHeaders();
+        for (String name : TRACE_HEADERS) {
+            Header header = source.headers().lastHeader(name);
+            if (header != null) {
+                headers.add(header);
+            }
+        }
+        try {
+            return new ProducerRecord<>(Topics.TRIGGERS, null, change.userId(),
+                    TriggerJson.writeTrigger(TriggerRecord.fromSegmentChange(change)), headers);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // strings and an instant into memory: cannot fail
+        }
+    }
+
+    /** Kafka refusing or unreachable: hold the batch and send it again (downstream deduplicates on the id). */
+    private void sendUntilAcknowledged(List<ProducerRecord<String, byte[]>> triggers) throws InterruptedException {
+        Duration backoff = FIRST_BACKOFF;
+        while (true) {
+            try {
+                producer.sendAll(triggers);
+                return;
+            } catch (TriggerProducer.TriggerSendException e) {
+                LOG.warnf("Sending %d trigger records failed, retrying in %d ms: %s", triggers.size(), backoff.toMillis(), e.getMessage());
+                Thread.sleep(backoff.toMillis());
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
     }
 }

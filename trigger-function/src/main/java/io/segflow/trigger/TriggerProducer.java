@@ -1,0 +1,141 @@
+package io.segflow.trigger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.quarkus.runtime.Startup;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The Kafka producer trigger records are written with. A batch's records are all handed to it first, so they
+ * travel in its per-partition record batches, and then awaited together: one round trip per batch, not per record.
+ * Created at startup (invalid producer settings stop the function there), metrics bound as {@code kafka_producer_*}.
+ */
+@Startup
+@ApplicationScoped
+public class TriggerProducer {
+    /** Overridable by {@code segflow.trigger.producer.*}; {@code acks=all} + idempotence: nothing acked is lost or doubled. */
+    static final Map<String, String> DEFAULTS = Map.of(
+            ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+            ProducerConfig.LINGER_MS_CONFIG, "5",
+            ProducerConfig.BATCH_SIZE_CONFIG, "131072");
+
+    private final Producer<String, byte[]> producer;
+    private final KafkaClientMetrics metrics;
+
+    @Inject
+    TriggerProducer(@Identifier("default-kafka-broker") Map<String, Object> kafka, TriggerConfig config, MeterRegistry registry) {
+        Map<String, Object> settings = new HashMap<>(kafka);
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, "trigger-function");
+        settings.putAll(DEFAULTS);
+        settings.putAll(config.producer());
+        this.producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
+        this.metrics = new KafkaClientMetrics(producer);
+        metrics.bindTo(registry);
+    }
+
+    /** For tests: a given producer (e.g. Kafka's {@code MockProducer}). */
+    TriggerProducer(Producer<String, byte[]> producer) {
+        this.producer = producer;
+        this.metrics = null;
+    }
+
+    /**
+     * Sends every record, then waits until each one is acknowledged or failed (the producer reports each within
+     * {@code delivery.timeout.ms}). Throws the first failure, after which the rest are not sent; records sent before
+     * or after it may be on the topic.
+     */
+    public void sendAll(List<ProducerRecord<String, byte[]>> records) throws InterruptedException {
+        Acks acks = new Acks(records.size());
+        int sent = 0;
+        try {
+            for (ProducerRecord<String, byte[]> record : records) {
+                if (acks.failed()) {
+                    // send() reports a broker without metadata or buffer room only after max.block.ms, through the
+                    // callback: the batch is sent again anyway, so the rest need not wait that out one by one.
+                    break;
+                }
+                producer.send(record, acks);
+                sent++;
+            }
+        } catch (RuntimeException e) {
+            // send() threw (closed producer, interrupted, ...): no callback comes for this record and those after it.
+            acks.fail(e);
+        }
+        acks.abandon(records.size() - sent);
+        acks.await();
+    }
+
+    @PreDestroy
+    void close() {
+        if (metrics != null) {
+            metrics.close();
+        }
+        producer.close(Duration.ofSeconds(10));
+    }
+
+    /** One callback for a whole batch: counts down the records still unacknowledged and keeps the first failure. */
+    private static final class Acks implements Callback {
+        private final CountDownLatch pending;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        Acks(int records) {
+            this.pending = new CountDownLatch(records);
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception != null) {
+                failure.compareAndSet(null, exception);
+            }
+            pending.countDown();
+        }
+
+        boolean failed() {
+            return failure.get() != null;
+        }
+
+        void fail(RuntimeException cause) {
+            failure.compareAndSet(null, cause);
+        }
+
+        /** Records that were never handed to the producer: no callback will count them. */
+        void abandon(int records) {
+            for (int i = 0; i < records; i++) {
+                pending.countDown();
+            }
+        }
+
+        void await() throws InterruptedException {
+            pending.await();
+            Exception first = failure.get();
+            if (first != null) {
+                throw new TriggerSendException(first);
+            }
+        }
+    }
+
+    /** The broker refused or did not acknowledge a trigger record in time. */
+    static final class TriggerSendException extends RuntimeException {
+        TriggerSendException(Exception cause) {
+            super("a trigger record was not acknowledged: " + cause.getMessage(), cause);
+        }
+    }
+}
