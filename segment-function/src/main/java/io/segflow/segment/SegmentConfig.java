@@ -12,6 +12,9 @@ import java.util.Optional;
 @ConfigMapping(prefix = "segflow")
 public interface SegmentConfig {
 
+    /** What one cached user takes on the heap, about: the cache holds at most a third of the heap of them. */
+    long USER_MEMORY_BYTES = 8 * 1024;
+
     Engine engine();
 
     Scheduler scheduler();
@@ -30,7 +33,10 @@ public interface SegmentConfig {
         @WithDefault("2000")
         int maxPollRecords();
 
-        /** Users kept in memory (least recently used evicted); a miss costs one MGET per partition and poll. */
+        /**
+         * Users kept in memory (least recently used evicted); a miss costs one MGET per partition and poll. Capped at
+         * what a third of the heap holds, about 8 KB a user.
+         */
         @WithDefault("200000")
         int cacheUsers();
 

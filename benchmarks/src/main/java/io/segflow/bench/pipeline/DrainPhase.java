@@ -31,7 +31,12 @@ final class DrainPhase {
 
     void run() throws Exception {
         int members = progress.members();
-        if (members > 0) {
+        // --warm true: segment-function runs already (warmed up by an earlier drain); it is paused (SIGSTOP) while
+        // the backlog is written and resumed once it is ready, so that the drain measures a warm JVM.
+        ProcessCpu paused = options.warm() ? ProcessCpu.find(options.pid(), options.pidFile()) : null;
+        if (paused != null) {
+            signal(paused.pid(), "STOP");
+        } else if (members > 0) {
             throw new IllegalStateException("group " + EngineLoad.GROUP + " has " + members + " consumer(s): stop segment-function "
                     + "first (one killed without closing stays a member until its session times out); this phase measures it "
                     + "draining a backlog it has not seen yet");
@@ -49,8 +54,12 @@ final class DrainPhase {
                     options.events(), options.users(), producer.averageBytes(), produceSeconds, options.events() / produceSeconds);
 
             GroupProgress.Snapshot ready = progress.snapshot();
-            System.out.printf("%nbacklog ready: %,d events waiting in %s for group %s. Start segment-function now.%n%n",
-                    ready.lag(), io.segflow.core.Topics.EVENTS, EngineLoad.GROUP);
+            System.out.printf("%nbacklog ready: %,d events waiting in %s for group %s. %s%n%n",
+                    ready.lag(), io.segflow.core.Topics.EVENTS, EngineLoad.GROUP,
+                    paused != null ? "Resuming segment-function." : "Start segment-function now.");
+            if (paused != null) {
+                signal(paused.pid(), "CONT");
+            }
             GroupProgress.Snapshot first = awaitFirstCommit(ready);
             ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
             long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
@@ -164,5 +173,9 @@ final class DrainPhase {
                     + "per event%n", bench.summary(), redisCpuPerEvent);
             summary.add("drain", "redis-benchmark set,get -P 16", "%s (vs %.1f µs of Redis CPU per event)", bench.summary(), redisCpuPerEvent);
         }
+    }
+
+    private static void signal(long pid, String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
     }
 }

@@ -24,11 +24,12 @@ record EngineOptions(
         int backfillUsers,
         int backfillTimeoutSeconds,
         double probeShare,
-        String producerTopic) {
+        String producerTopic,
+        boolean warm) {
 
     private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-libs",
             "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "probe-share",
-            "producer-topic");
+            "producer-topic", "warm");
 
     static EngineOptions parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -55,7 +56,8 @@ record EngineOptions(
                 Integer.parseInt(given.getOrDefault("backfill-users", "0")),
                 Integer.parseInt(given.getOrDefault("backfill-timeout", "180")),
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),
-                given.getOrDefault("producer-topic", "segflow.bench.producer"));
+                given.getOrDefault("producer-topic", "segflow.bench.producer"),
+                Boolean.parseBoolean(given.getOrDefault("warm", "false")));
         if (!Set.of("drain", "latency", "all", "recovery").contains(options.phase)) {
             throw new IllegalArgumentException("--phase must be drain, latency, all or recovery");
         }

@@ -150,9 +150,20 @@ public class EventLoop {
 
     void start(@Observes StartupEvent ignored) {
         SegmentConfig.validate(config);
-        cache = new UserCache(config.engine().cacheUsers());
+        cache = new UserCache(cacheCapacity());
         running = true;
         thread = Thread.ofPlatform().name("segflow-engine").start(this::run);
+    }
+
+    /** The configured number of users, at most what a third of the heap holds (a user takes a few KB in memory). */
+    private int cacheCapacity() {
+        long fits = Runtime.getRuntime().maxMemory() / 3 / SegmentConfig.USER_MEMORY_BYTES;
+        int capacity = (int) Math.max(1_000, Math.min(config.engine().cacheUsers(), fits));
+        if (capacity < config.engine().cacheUsers()) {
+            LOG.infof("Keeping at most %d users in memory (segflow.engine.cache-users is %d; the heap holds about that many)",
+                    capacity, config.engine().cacheUsers());
+        }
+        return capacity;
     }
 
     void stop(@Observes ShutdownEvent ignored) throws InterruptedException {
@@ -177,6 +188,12 @@ public class EventLoop {
                 backoff = Duration.ofMillis(100);
             } catch (WakeupException e) {
                 break;
+            } catch (Error e) {
+                // Out of memory, say: nothing in this process can be trusted any more. Stop, so that it is restarted.
+                LOG.fatalf(e, "segment-function's engine loop stopped on %s: exiting", e);
+                status.stopped();
+                io.quarkus.runtime.Quarkus.asyncExit(1);
+                return;
             } catch (PoisonRecord e) {
                 poison(e);
                 reset();
@@ -558,7 +575,7 @@ public class EventLoop {
     /** Forgets everything in memory and claims the owned partitions again from what Redis holds. */
     private void reset() {
         resets.increment();
-        cache = new UserCache(config.engine().cacheUsers());
+        cache = new UserCache(cacheCapacity());
         unclaimed.addAll(owned.keySet());
         owned.clear();
         if (consumer != null && !unclaimed.isEmpty()) {
