@@ -9,6 +9,7 @@ import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.testkit.TopicReader;
+import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -185,6 +186,10 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         // No timestamp and no receivedAt: ingest never writes such a record, and the profile cannot place it in time.
         Event timeless = new Event(1, "track", "p-1", user, null, "add_to_cart", null, null, null, null, Map.of(), null,
                 null, null, null, null, null, "test");
+        // The topic must exist before the reader subscribes: a consumer looks for a missing topic again only slowly.
+        try (TopicWriter existing = new TopicWriter(bootstrapServers, io.segflow.core.Topics.EVENTS_DEAD_LETTER)) {
+            existing.send("someone-else", "{}");
+        }
         try (TopicReader deadLetters = new TopicReader(bootstrapServers, io.segflow.core.Topics.EVENTS_DEAD_LETTER)) {
             send(timeless);
             track("add_to_cart", "p-2");
