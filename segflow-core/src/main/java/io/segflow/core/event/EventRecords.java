@@ -1,5 +1,6 @@
 package io.segflow.core.event;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -24,6 +25,13 @@ import java.util.Map;
  */
 public final class EventRecords {
     private static final ObjectReader READER = Json.MAPPER.readerFor(Event.class);
+    /** Skips what a profile never reads: the carried-through context and integrations are most of a record's bytes. */
+    private static final ObjectReader PROFILE_READER = Json.MAPPER.copy()
+            .addMixIn(Event.class, WithoutCarriedThrough.class).readerFor(Event.class);
+
+    @JsonIgnoreProperties({"context", "integrations"})
+    private abstract static class WithoutCarriedThrough {
+    }
 
     private EventRecords() {
     }
@@ -59,6 +67,11 @@ public final class EventRecords {
 
     public static Event read(byte[] value) throws IOException {
         return READER.readValue(value);
+    }
+
+    /** A record value as a profile needs it: {@code context} and {@code integrations} are left out (null). */
+    public static Event readForProfile(byte[] value) throws IOException {
+        return PROFILE_READER.readValue(value);
     }
 
     /** A record value as segment-function consumes it; a value that is no event throws {@link UncheckedIOException}. */

@@ -36,6 +36,21 @@ class EventRecordsTest {
     }
 
     @Test
+    void aProfileReadsEverythingButTheCarriedThroughContextAndIntegrations() throws Exception {
+        JsonNode call = Json.MAPPER.readTree("""
+                {"type":"identify","userId":"u-1","messageId":"m-1","traits":{"plan":"pro","nested":{"a":[1,{"b":null}]}},
+                 "context":{"ip":"10.0.0.1","page":{"path":"/","list":[1,2.5,{"deep":[[]]}]}},"integrations":{"All":false},
+                 "timestamp":"2026-11-26T09:59:58.5Z"}""");
+        Event event = SegmentCallParser.parse(call, null, BatchDefaults.NONE, RECEIVED, "web");
+        Event read = EventRecords.readForProfile(EventRecords.write(event));
+
+        assertThat(read.context()).isNull();
+        assertThat(read.integrations()).isNull();
+        assertThat(read).usingRecursiveComparison().ignoringFields("context", "integrations")
+                .isEqualTo(EventRecords.read(EventRecords.write(event)));
+    }
+
+    @Test
     void keepsNullPropertiesAndTraits() throws Exception {
         JsonNode call = Json.MAPPER.readTree("{\"userId\":\"u\",\"traits\":{\"plan\":null}}");
         Event event = SegmentCallParser.parse(call, EventType.IDENTIFY, BatchDefaults.NONE, RECEIVED, "web");

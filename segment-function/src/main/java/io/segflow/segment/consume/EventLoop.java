@@ -422,7 +422,7 @@ public class EventLoop {
     /** Ingest validates every event, so an unreadable record is a foreign producer's: counted, never stops the partition. */
     private Event read(ConsumerRecord<String, byte[]> record) {
         try {
-            Event event = EventRecords.read(record.value());
+            Event event = EventRecords.readForProfile(record.value());
             if (event != null && event.profileKey() != null && event.messageId() != null) {
                 return event;
             }
