@@ -123,7 +123,7 @@ public class SegmentsResource {
             try {
                 dependsOn.put(stored.id(), compiler.compile(stored.condition()).reads().segments());
             } catch (RuleSyntaxException skipped) {
-                // stored by an older version and skipped by the engine too
+                // a condition that no longer compiles: the engine skips it too, so it depends on nothing
             }
         }
         dependsOn.put(id, condition.reads().segments());

@@ -52,19 +52,6 @@ final class TypicalRecord {
     }
 
     private static void store(UserRecord record, SegmentEngine.Outcome outcome, long at) {
-        if (!outcome.needsStore()) {
-            return;
-        }
-        Memberships current = record.memberships();
-        Map<String, Instant> since = new HashMap<>(current.since());
-        for (Transition transition : outcome.transitions()) {
-            if (transition.entering()) {
-                since.put(transition.segmentId(), Instant.ofEpochMilli(at));
-            } else {
-                since.remove(transition.segmentId());
-            }
-        }
-        record.memberships(new Memberships(since, current.version() + outcome.transitions().size(),
-                outcome.catalogRevision().orElse(current.catalogRevision())));
+        record.memberships(outcome.applyTo(record.memberships(), at));
     }
 }

@@ -38,6 +38,26 @@ public final class SegmentEngine {
         public boolean needsStore() {
             return !transitions.isEmpty() || catalogRevision.isPresent();
         }
+
+        /**
+         * The memberships after this outcome: entries at {@code atMillis}, exits removed, the version one higher per
+         * transition, and the catalog revision recorded if every segment was evaluated.
+         */
+        public Memberships applyTo(Memberships current, long atMillis) {
+            if (!needsStore()) {
+                return current;
+            }
+            Map<String, Instant> since = new HashMap<>(current.since());
+            Instant at = Instant.ofEpochMilli(atMillis);
+            for (Transition transition : transitions) {
+                if (transition.entering()) {
+                    since.put(transition.segmentId(), at);
+                } else {
+                    since.remove(transition.segmentId());
+                }
+            }
+            return new Memberships(since, current.version() + transitions.size(), catalogRevision.orElse(current.catalogRevision()));
+        }
     }
 
     private final ConditionEvaluator.ErrorListener errors;

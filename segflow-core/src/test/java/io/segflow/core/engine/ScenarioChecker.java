@@ -105,7 +105,7 @@ class ScenarioChecker {
                 if (next != UserRecord.NO_WAKE && next <= at) {
                     throw new IllegalStateException("the wake at " + at + " asked for the earlier or same wake " + next);
                 }
-                user.memberships(after(user.memberships(), outcome, at));
+                user.memberships(outcome.applyTo(user.memberships(), at));
                 user.scheduledWake(next);
                 user = roundTrip(user);
             }
@@ -120,7 +120,7 @@ class ScenarioChecker {
             applyEvent(user.profile(), event, index.needs(), clock);
             user = roundTrip(user);
             SegmentEngine.Outcome outcome = engine.onEvent(index, SCORING, user.profile(), user.memberships(), event, clock);
-            user.memberships(after(user.memberships(), outcome, clock));
+            user.memberships(outcome.applyTo(user.memberships(), clock));
             if (outcome.nextWake().isPresent()) {
                 user.scheduledWake(keptWake(user.scheduledWake(), outcome.nextWake().getAsLong()));
             }
@@ -145,19 +145,6 @@ class ScenarioChecker {
         private UserRecord roundTrip(UserRecord user) {
             stored = UserRecordCodec.encode(user);
             return load();
-        }
-
-        private static Memberships after(Memberships current, SegmentEngine.Outcome outcome, long at) {
-            Map<String, Instant> since = new HashMap<>(current.since());
-            for (Transition transition : outcome.transitions()) {
-                if (transition.entering()) {
-                    since.put(transition.segmentId(), Instant.ofEpochMilli(at));
-                } else {
-                    since.remove(transition.segmentId());
-                }
-            }
-            return new Memberships(since, current.version() + outcome.transitions().size(),
-                    outcome.catalogRevision().orElse(current.catalogRevision()));
         }
     }
 }

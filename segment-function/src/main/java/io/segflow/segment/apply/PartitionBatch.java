@@ -29,7 +29,6 @@ public final class PartitionBatch {
     final List<Change> changes = new ArrayList<>();
     private long nextOffset = -1;
     private String backfillProgress;
-    private int events;
 
     public PartitionBatch(int partition) {
         this.partition = partition;
@@ -73,7 +72,6 @@ public final class PartitionBatch {
     /** The next offset of the partition once this batch is stored: its events are accounted for. */
     public void consumedUpTo(long nextOffset) {
         this.nextOffset = nextOffset;
-        this.events++;
     }
 
     public void backfillProgress(String progress) {
@@ -110,10 +108,6 @@ public final class PartitionBatch {
 
     public List<Change> changes() {
         return changes;
-    }
-
-    public int events() {
-        return events;
     }
 
     public boolean isEmpty() {

@@ -10,9 +10,7 @@ import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.state.UserRecord;
 import io.segflow.segment.catalog.SegmentCatalog;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One user through the engine, in memory: an event, a due wake, a backfill or an erasure updates its record and
@@ -104,24 +102,11 @@ public final class UserProcessor {
 
     private void store(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, String cause, Span span,
                        long nowMillis) {
-        List<Transition> transitions = outcome.transitions();
-        Memberships current = record.memberships();
-        if (transitions.isEmpty() && outcome.catalogRevision().isEmpty()) {
+        if (!outcome.needsStore()) {
             return;
         }
-        Map<String, Instant> since = new HashMap<>(current.since());
-        Instant at = Instant.ofEpochMilli(nowMillis);
-        for (Transition transition : transitions) {
-            if (transition.entering()) {
-                since.put(transition.segmentId(), at);
-            } else {
-                since.remove(transition.segmentId());
-            }
-        }
-        long version = current.version() + transitions.size();
-        long catalogRevision = outcome.catalogRevision().orElse(current.catalogRevision());
-        record.memberships(new Memberships(since, version, catalogRevision));
-        addChanges(batch, record.userId(), transitions, version, cause, span, nowMillis);
+        record.memberships(outcome.applyTo(record.memberships(), nowMillis));
+        addChanges(batch, record.userId(), outcome.transitions(), record.memberships().version(), cause, span, nowMillis);
     }
 
     private static void addChanges(PartitionBatch batch, String user, List<Transition> transitions, long newVersion,

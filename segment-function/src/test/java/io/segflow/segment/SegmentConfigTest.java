@@ -1,0 +1,40 @@
+package io.segflow.segment;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Settings that cannot work are refused at startup, naming the setting. */
+class SegmentConfigTest {
+
+    private static SegmentConfig config(Map<String, String> values) {
+        // Durations as Quarkus reads them ("250ms", "24h").
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(SegmentConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withDefaultValues(values).build();
+        return config.getConfigMapping(SegmentConfig.class);
+    }
+
+    @Test
+    void theDefaultsAreValid() {
+        assertThatCode(() -> SegmentConfig.validate(config(Map.of()))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void aPollLargerThanOneFlushScriptCanTakeIsRefused() {
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.engine.max-poll-records", "5000"))))
+                .hasMessageContaining("segflow.engine.max-poll-records");
+    }
+
+    @Test
+    void aBackfillChunkOfZeroIsRefused() {
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.chunk", "0"))))
+                .hasMessageContaining("segflow.backfill.chunk");
+    }
+}
