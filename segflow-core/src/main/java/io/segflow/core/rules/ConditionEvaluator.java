@@ -2,6 +2,7 @@ package io.segflow.core.rules;
 
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelLateFunctionBindings;
+import io.segflow.core.rules.plan.ConditionPlan;
 import java.util.Map;
 
 /**
@@ -30,21 +31,37 @@ public final class ConditionEvaluator {
     /** Evaluates in {@code next} from now on. */
     public ConditionEvaluator reset(EvaluationContext next) {
         this.context = next;
-        this.variables = ProfileVocabulary.variables(next);
+        this.variables = null;
         return this;
     }
 
+    /** Whether the condition holds; an evaluation error counts as false and is reported. */
     public boolean matches(CompiledCondition condition) {
         try {
-            return Boolean.TRUE.equals(condition.program().eval(variables, functions));
+            if (condition.plan() != null) {
+                try {
+                    return condition.plan().test(context);
+                } catch (ConditionPlan.LeftToCel leftToCel) {
+                    // an answer the plan does not give: the program decides below
+                }
+            }
+            return Boolean.TRUE.equals(condition.program().eval(variables(), functions));
         } catch (CelEvaluationException | RuntimeException e) {
             errors.onEvaluationError(condition, context.profile().userId(), e);
             return false;
         }
     }
 
-    /** The value a condition evaluates to, or the error, for previews. */
+    /** The value a condition evaluates to, or the error, for previews: always the CEL program, the reference. */
     public Object evaluate(CompiledCondition condition) throws CelEvaluationException {
-        return condition.program().eval(variables, functions);
+        return condition.program().eval(variables(), functions);
+    }
+
+    /** The program's variables, made only when a program runs (the score, say, costs a decay computation). */
+    private Map<String, Object> variables() {
+        if (variables == null) {
+            variables = ProfileVocabulary.variables(context);
+        }
+        return variables;
     }
 }

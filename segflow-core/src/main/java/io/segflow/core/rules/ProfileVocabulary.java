@@ -29,16 +29,16 @@ import java.util.function.ToDoubleFunction;
  * inSegment(id)
  * </pre>
  */
-final class ProfileVocabulary {
-    static final String TRAITS = "traits";
-    static final String SCORE = "score";
-    static final String NOW = "now";
-    static final String FIRST_SEEN = "firstSeen";
-    static final String LAST_SEEN = "lastSeen";
-    static final String COUNT = "count";
-    static final String LAST = "last";
-    static final String IN_SEGMENT = "inSegment";
-    static final List<String> AGGREGATES = List.of("sum", "min", "max", "avg");
+public final class ProfileVocabulary {
+    public static final String TRAITS = "traits";
+    public static final String SCORE = "score";
+    public static final String NOW = "now";
+    public static final String FIRST_SEEN = "firstSeen";
+    public static final String LAST_SEEN = "lastSeen";
+    public static final String COUNT = "count";
+    public static final String LAST = "last";
+    public static final String IN_SEGMENT = "inSegment";
+    public static final List<String> AGGREGATES = List.of("sum", "min", "max", "avg");
 
     private static final Map<String, Window> WINDOWS = new ConcurrentHashMap<>();
 
@@ -121,7 +121,8 @@ final class ProfileVocabulary {
         return aggregate;
     }
 
-    static Window window(String text) {
+    /** The window a literal such as "7d" names, parsed once per text. */
+    public static Window window(String text) {
         return WINDOWS.computeIfAbsent(text, Window::parse);
     }
 

@@ -11,6 +11,7 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import io.segflow.core.rules.plan.PlanCompiler;
 
 /**
  * Compiles segment conditions: CEL over a profile (see {@link ProfileVocabulary}), type-checked to a bool.
@@ -64,7 +65,7 @@ public final class RuleCompiler {
         }
         Reads reads = ReadsCollector.collect(ast);
         try {
-            return new CompiledCondition(condition, runtime.createProgram(ast), reads);
+            return new CompiledCondition(condition, runtime.createProgram(ast), reads, PlanCompiler.compile(ast).orElse(null));
         } catch (CelEvaluationException e) {
             throw new RuleSyntaxException(e.getMessage(), 1, 1);
         }
