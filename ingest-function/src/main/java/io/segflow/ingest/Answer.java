@@ -1,5 +1,7 @@
 package io.segflow.ingest;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.segflow.core.api.ErrorBody;
 import io.segflow.core.event.Rejection;
 import io.segflow.core.json.Json;
@@ -31,6 +33,15 @@ public record Answer(boolean success, String error, String field, String reason,
 
     public static Response error(Response.Status status, String error, String field, String reason) {
         return json(status, new Answer(false, error, field, reason, null));
+    }
+
+    /** 400 for a body that is not JSON, with the position when the parser has one (a nesting-depth error has none). */
+    public static Response malformedJson(JsonProcessingException e) {
+        String message = e.getOriginalMessage() == null ? "not valid JSON" : e.getOriginalMessage();
+        JsonLocation where = e.getLocation();
+        String reason = where == null || where.getLineNr() < 1
+                ? message : message + " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
+        return error(Response.Status.BAD_REQUEST, "malformed_json", "$", reason);
     }
 
     public static Response invalid(String field, String reason) {

@@ -6,35 +6,30 @@ import io.segflow.core.event.InvalidEventException;
 import io.segflow.core.event.ParsedCalls;
 import io.segflow.core.event.SegmentCallParser;
 import io.segflow.core.event.SegmentCallParser.BatchDefaults;
-import io.segflow.core.event.SegmentLimits;
 import io.segflow.core.event.SegmentRequest;
 import io.segflow.core.event.SegmentRequestReader;
-import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The Segment HTTP tracking API: {@code POST /v1/<call>}, any content type (analytics.js sends text/plain to avoid a
- * CORS preflight). Parsing happens on the event loop (CPU only); the answer waits for Kafka without blocking it.
+ * The Segment HTTP tracking API: {@code POST /v1/<call>}. The body is JSON whatever its content type says (analytics.js
+ * sends text/plain to avoid a CORS preflight; some SDKs send gzip as form-urlencoded). Decoding and parsing happen on
+ * the event loop (CPU only); the answer waits for Kafka without blocking it.
  *
  * <p>A Vert.x route rather than a JAX-RS resource: this is ingest's hot path, and the REST layer's per-request
  * machinery (blocking-input body collection, request context, entity writers) was a fifth of ingest's CPU under
- * batch load. CORS, gzip decoding, the 500 KB check ({@link RequestSizeLimit}), traces and HTTP metrics all live at
- * the Vert.x level and apply here as to any route.
+ * batch load. CORS, the declared-length check ({@link RequestSizeLimit}), traces and HTTP metrics live at the Vert.x
+ * level and apply here as to any route; what fails there is answered in JSON by {@link FailureAnswers}.
  */
 @ApplicationScoped
 public class CollectorRoute {
@@ -49,52 +44,33 @@ public class CollectorRoute {
             Map.entry("batch", Optional.empty()), Map.entry("b", Optional.empty()), Map.entry("import", Optional.empty()));
     private final WriteKeys writeKeys;
     private final Intake intake;
-    /** Only caps memory against gzip bombs and undeclared lengths (a bare 413); Segment's 500 KB is checked below. */
-    private final long maxBufferedBody;
 
-    CollectorRoute(WriteKeys writeKeys, Intake intake,
-                   @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBufferedBody) {
+    CollectorRoute(WriteKeys writeKeys, Intake intake) {
         this.writeKeys = writeKeys;
         this.intake = intake;
-        this.maxBufferedBody = maxBufferedBody.asLongValue();
     }
 
     void install(@Observes Router router) {
-        router.post("/v1/:call")
-                .handler(BodyHandler.create(false).setBodyLimit(maxBufferedBody))
-                .handler(this::collect);
+        router.post("/v1/:call").handler(context -> RouteAnswers.afterBody(context, body -> answer(context, body)));
     }
 
-    private void collect(RoutingContext context) {
-        Uni<Response> answer;
-        try {
-            answer = answer(context);
-        } catch (RuntimeException e) {
-            context.fail(e);
-            return;
-        }
-        answer.subscribe().with(response -> reply(context, response), context::fail);
-    }
-
-    private Uni<Response> answer(RoutingContext context) {
+    /** @param sent the body as sent: any content type is read as JSON, once its Content-Encoding is undone */
+    private Uni<Response> answer(RoutingContext context, byte[] sent) {
         Instant receivedAt = Instant.now();
         String call = context.pathParam("call");
         Optional<EventType> type = CALLS.get(call);
         if (type == null) {
             return now(Answer.error(Response.Status.NOT_FOUND, "unknown_call", "path", "no such call: /v1/" + call));
         }
-        Buffer buffered = context.body().buffer();
-        if (buffered != null && buffered.length() > SegmentLimits.MAX_REQUEST_BYTES) {
-            return now(RequestSizeLimit.tooLarge()); // before copying up to 4 MB out of the buffer
-        }
-        byte[] body = buffered == null ? new byte[0] : buffered.getBytes();
         boolean batch = type.isEmpty();
         SegmentRequest request;
         try {
+            byte[] body = RequestBody.decoded(context.request().getHeader(HttpHeaders.CONTENT_ENCODING), sent);
             request = SegmentRequestReader.read(body, batch);
+        } catch (RequestBody.Refused e) {
+            return now(e.answer());
         } catch (JsonProcessingException e) {
-            return now(Answer.error(Response.Status.BAD_REQUEST, "malformed_json", "$", e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+            return now(Answer.malformedJson(e));
         } catch (IOException e) {
             return now(Answer.error(Response.Status.BAD_REQUEST, "malformed_json", "$", "unreadable body"));
         } catch (InvalidEventException e) {
@@ -121,18 +97,6 @@ public class CollectorRoute {
     private static String clientIp(RoutingContext context) {
         SocketAddress address = context.request().remoteAddress();
         return address == null ? null : address.hostAddress();
-    }
-
-    /** Writes an {@link Answer} (a JSON string entity, perhaps a Retry-After) as the route's response. */
-    private static void reply(RoutingContext context, Response response) {
-        var out = context.response().setStatusCode(response.getStatus())
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        response.getStringHeaders().forEach((name, values) -> {
-            if (!name.equalsIgnoreCase(HttpHeaders.CONTENT_TYPE.toString())) {
-                out.putHeader(name, values);
-            }
-        });
-        out.end((String) response.getEntity());
     }
 
     private static Uni<Response> now(Response response) {

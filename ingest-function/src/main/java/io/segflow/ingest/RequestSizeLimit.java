@@ -2,6 +2,7 @@ package io.segflow.ingest;
 
 import io.segflow.core.event.SegmentLimits;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -10,7 +11,7 @@ import jakarta.ws.rs.core.Response;
 /**
  * The 500 KB request limit, answered in JSON like every other error. A declared {@code Content-Length} over it is
  * refused here, before the body is read; a body that turns out larger (chunked, or after gzip decoding) is refused by
- * the resources with {@link #tooLarge()}.
+ * {@link BufferedBody} and {@link RequestBody} with {@link #tooLarge()}.
  */
 @ApplicationScoped
 public class RequestSizeLimit {
@@ -20,10 +21,13 @@ public class RequestSizeLimit {
         router.route().order(Integer.MIN_VALUE).handler(context -> {
             String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             if (length != null && declaredTooLarge(length)) {
-                context.response().setStatusCode(413)
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .putHeader(HttpHeaders.CONNECTION, "close")
-                        .end(tooLargeBody());
+                var response = context.response().setStatusCode(413)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+                if (context.request().version() != HttpVersion.HTTP_2) {
+                    // The unread body makes the connection useless; HTTP/2 forbids the header (only the stream ends).
+                    response.putHeader(HttpHeaders.CONNECTION, "close");
+                }
+                response.end(tooLargeBody());
             } else {
                 context.next();
             }

@@ -7,20 +7,19 @@ import io.segflow.core.event.RawCall;
 import io.segflow.core.event.Rejection;
 import io.segflow.core.event.SegmentCallParser;
 import io.segflow.core.event.SegmentCallParser.BatchDefaults;
-import io.segflow.core.event.SegmentLimits;
 import io.segflow.ingest.Answer;
 import io.segflow.ingest.Intake;
 import io.segflow.ingest.IngestConfig;
-import io.segflow.ingest.RequestSizeLimit;
+import io.segflow.ingest.RequestBody;
+import io.segflow.ingest.RouteAnswers;
 import io.segflow.ingest.WriteKeys;
 import io.smallrye.mutiny.Uni;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.time.Instant;
@@ -34,40 +33,41 @@ import java.util.Optional;
 /**
  * The CloudEvents HTTP binding at {@code POST /}, where a Knative sink (broker trigger, KafkaSource, SinkBinding)
  * delivers: binary, structured and batched content modes. Each event is mapped to a Segment call
- * ({@link CloudEventMapping}) and then treated exactly like one: same validation, limits, answers and topics.
+ * ({@link CloudEventMapping}) and then treated exactly like one: same validation, limits, answers and topics. A Vert.x
+ * route like the collector, so that its body is read, limited and decoded the same way and every error is JSON.
  */
-@Path("/")
-public class CloudEventsResource {
+@ApplicationScoped
+public class CloudEventsRoute {
     private static final String ENDPOINT = "/";
 
     private final WriteKeys writeKeys;
     private final Intake intake;
     private final Optional<String> trustedSource;
 
-    CloudEventsResource(WriteKeys writeKeys, Intake intake, IngestConfig config) {
+    CloudEventsRoute(WriteKeys writeKeys, Intake intake, IngestConfig config) {
         this.writeKeys = writeKeys;
         this.intake = intake;
         this.trustedSource = config.cloudevents().trustedSource();
     }
 
-    @POST
-    @Consumes(MediaType.WILDCARD)
-    @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> receive(@Context HttpHeaders headers, byte[] body) {
+    void install(@Observes Router router) {
+        router.post(ENDPOINT).handler(context ->
+                RouteAnswers.afterBody(context, body -> receive(context.request().headers(), body)));
+    }
+
+    private Uni<Response> receive(MultiMap headers, byte[] body) {
         Instant receivedAt = Instant.now();
-        Optional<String> source = sourceOf(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
+        Optional<String> source = sourceOf(headers.get(HttpHeaders.AUTHORIZATION));
         if (source.isEmpty()) {
             return now(WriteKeys.unauthorized());
         }
-        byte[] content = body == null ? new byte[0] : body;
-        if (content.length > SegmentLimits.MAX_REQUEST_BYTES) {
-            return now(RequestSizeLimit.tooLarge());
-        }
         List<CloudEvent> events;
         try {
-            events = read(headers, content);
+            events = read(headers, RequestBody.decoded(headers.get(HttpHeaders.CONTENT_ENCODING), body));
+        } catch (RequestBody.Refused e) {
+            return now(e.answer());
         } catch (JsonProcessingException e) {
-            return now(Answer.error(Response.Status.BAD_REQUEST, "malformed_json", "$", e.getOriginalMessage()));
+            return now(Answer.malformedJson(e));
         } catch (IOException e) {
             return now(Answer.error(Response.Status.BAD_REQUEST, "malformed_json", "$", "unreadable body"));
         } catch (InvalidEventException e) {
@@ -82,8 +82,8 @@ public class CloudEventsResource {
         return key.isPresent() ? key.flatMap(writeKeys::sourceOf) : trustedSource;
     }
 
-    private static List<CloudEvent> read(HttpHeaders headers, byte[] body) throws IOException {
-        String contentType = headers.getHeaderString(HttpHeaders.CONTENT_TYPE);
+    private static List<CloudEvent> read(MultiMap headers, byte[] body) throws IOException {
+        String contentType = headers.get(HttpHeaders.CONTENT_TYPE);
         String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase();
         if (mediaType.equals(CloudEventReader.BATCHED)) {
             return CloudEventReader.batched(body);
@@ -92,7 +92,7 @@ public class CloudEventsResource {
             return List.of(CloudEventReader.structured(body));
         }
         Map<String, String> single = new HashMap<>();
-        headers.getRequestHeaders().forEach((name, values) -> single.put(name, values.getFirst()));
+        headers.forEach(header -> single.putIfAbsent(header.getKey(), header.getValue()));
         return List.of(CloudEventReader.binary(single, contentType, body));
     }
 
