@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The enabled segments indexed by what they read, in dependency order ({@code inSegment} targets first), so an
@@ -27,6 +28,10 @@ public final class SegmentIndex {
     private final List<CompiledSegment> timeDependent = new ArrayList<>();
     private final Map<String, List<CompiledSegment>> dependents = new HashMap<>();
     private final ProfileNeeds needs;
+    /** affectedBy's answers, per event name and whether it carries traits and weight: asked once per event. */
+    private final Map<String, List<CompiledSegment>[]> affectedByEvent = new ConcurrentHashMap<>();
+    /** Event names are the senders' to choose: remember the answers for this many, compute the rest each time. */
+    private static final int MAX_REMEMBERED_EVENT_NAMES = 10_000;
 
     /** An index of catalog revision 0: for tests and tools that have no stored catalog. */
     public SegmentIndex(Collection<CompiledSegment> segments) {
@@ -90,6 +95,28 @@ public final class SegmentIndex {
 
     /** The segments an event can affect, plus those that depend on them, in dependency order. */
     public List<CompiledSegment> affectedBy(String eventName, boolean hasTraits, boolean weighted) {
+        if (eventName == null) {
+            return computeAffectedBy(null, hasTraits, weighted);
+        }
+        int variant = (hasTraits ? 1 : 0) | (weighted ? 2 : 0);
+        List<CompiledSegment>[] answers = affectedByEvent.get(eventName);
+        if (answers == null) {
+            @SuppressWarnings("unchecked")
+            List<CompiledSegment>[] fresh = new List[4];
+            answers = fresh;
+            if (affectedByEvent.size() < MAX_REMEMBERED_EVENT_NAMES) {
+                affectedByEvent.put(eventName, answers);
+            }
+        }
+        List<CompiledSegment> answer = answers[variant];
+        if (answer == null) {
+            answer = List.copyOf(computeAffectedBy(eventName, hasTraits, weighted));
+            answers[variant] = answer;
+        }
+        return answer;
+    }
+
+    private List<CompiledSegment> computeAffectedBy(String eventName, boolean hasTraits, boolean weighted) {
         Map<String, CompiledSegment> affected = new LinkedHashMap<>();
         byEvent.getOrDefault(eventName, List.of()).forEach(s -> affected.put(s.id(), s));
         everyEvent.forEach(s -> affected.put(s.id(), s));

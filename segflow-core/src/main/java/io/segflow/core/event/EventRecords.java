@@ -71,7 +71,11 @@ public final class EventRecords {
 
     /** A record value as a profile needs it: {@code context} and {@code integrations} are left out (null). */
     public static Event readForProfile(byte[] value) throws IOException {
-        return PROFILE_READER.readValue(value);
+        try {
+            return ProfileEventReader.read(value);
+        } catch (ProfileEventReader.Unexpected e) {
+            return PROFILE_READER.readValue(value);
+        }
     }
 
     /** A record value as segment-function consumes it; a value that is no event throws {@link UncheckedIOException}. */
