@@ -1,37 +1,30 @@
 package io.segflow.api;
 
-import io.segflow.core.api.ErrorBody;
+import io.segflow.api.auth.ApiKeys;
 import jakarta.enterprise.inject.Instance;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
-/** Lets admin calls through only with the configured bearer key; compares in constant time. */
+/** Lets admin calls through only with the admin key; a read-only server key is refused with 403. */
 @Provider
 @AdminOnly
 public class AdminKeyFilter implements ContainerRequestFilter {
     /** Looked up per call: REST filters are built before runtime config mappings exist. */
-    private final Instance<ApiConfig> config;
+    private final Instance<ApiKeys> keys;
 
-    AdminKeyFilter(Instance<ApiConfig> config) {
-        this.config = config;
+    AdminKeyFilter(Instance<ApiKeys> keys) {
+        this.keys = keys;
     }
 
     @Override
     public void filter(ContainerRequestContext request) {
-        byte[] expected = ("Bearer " + config.get().adminKey()).getBytes(StandardCharsets.UTF_8);
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (header == null || !MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8))) {
-            request.abortWith(Response.status(Response.Status.UNAUTHORIZED)
-                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                    .entity(ErrorBody.of("unauthorized", "Authorization", "admin calls need 'Authorization: Bearer <admin key>'"))
-                    .type(MediaType.APPLICATION_JSON_TYPE)
-                    .build());
+        switch (keys.get().holder(request.getHeaderString(HttpHeaders.AUTHORIZATION))) {
+            case ADMIN -> { }
+            case SERVER -> request.abortWith(KeyRefusals.forbidden("the server key is read-only; admin calls need the admin key"));
+            case NONE -> request.abortWith(KeyRefusals.unauthorized("admin calls need 'Authorization: Bearer <admin key>'"));
         }
     }
+
 }

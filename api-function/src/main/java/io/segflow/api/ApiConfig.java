@@ -3,6 +3,7 @@ package io.segflow.api;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 @ConfigMapping(prefix = "segflow")
@@ -10,6 +11,13 @@ public interface ApiConfig {
 
     /** The bearer key of the admin API (env {@code SEGFLOW_ADMIN_KEY}); no default outside dev and test. */
     String adminKey();
+
+    /**
+     * Read-only bearer keys for the customer's backend (env {@code SEGFLOW_SERVER_KEYS}, comma-separated): they read
+     * any user's memberships and profile without a user token, and change nothing (admin calls answer 403).
+     * Each at least {@value io.segflow.api.auth.ApiKeys#MIN_SERVER_KEY_LENGTH} characters; none by default.
+     */
+    Optional<List<String>> serverKeys();
 
     Tokens tokens();
 
@@ -38,6 +46,10 @@ public interface ApiConfig {
         @WithDefault("1h")
         Duration defaultTtl();
 
+        /**
+         * The longest lifetime of any token, minted here or by the customer's backend: {@code exp - iat} (and
+         * {@code exp - now}) above it is refused.
+         */
         @WithDefault("30d")
         Duration maxTtl();
     }
@@ -71,8 +83,12 @@ public interface ApiConfig {
         Duration heartbeat();
     }
 
-    /** The {@code /demo/} shop; enabled in dev and test only: it mints tokens for {@code demo-} users. */
+    /**
+     * The {@code /demo/} shop. Off by default; on in dev mode, in tests and in the local stack only: its
+     * {@code /demo/session} defines the demo's segments and mints tokens for {@code demo-} users without the admin key.
+     */
     interface Demo {
+        /** Env {@code SEGFLOW_DEMO_ENABLED}; never set it on a deployment that serves real users. */
         @WithDefault("false")
         boolean enabled();
 

@@ -5,6 +5,9 @@ import jakarta.ws.rs.core.Response;
 
 /** A request the API refuses, with the status and the JSON body to answer. */
 public class ApiException extends RuntimeException {
+    /** Sent with every 503: Redis and Kafka outages that clear by themselves usually do within seconds. */
+    public static final int RETRY_AFTER_SECONDS = 2;
+
     private final Response.Status status;
     private final Object body;
 
@@ -22,7 +25,7 @@ public class ApiException extends RuntimeException {
         return new ApiException(Response.Status.NOT_FOUND, ErrorBody.of("not_found", field, reason));
     }
 
-    /** A dependency (Kafka) did not answer in time: the caller may retry. */
+    /** A dependency (Kafka, Redis) cannot serve now: 503 with {@code Retry-After}; the caller may retry. */
     public static ApiException unavailable(String field, String reason) {
         return new ApiException(Response.Status.SERVICE_UNAVAILABLE, ErrorBody.of("unavailable", field, reason));
     }

@@ -7,9 +7,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 
 /**
- * Decides who may read a user's segments. The token comes as {@code Authorization: Bearer <token>}, or as the
- * {@code access_token} query parameter where a browser cannot set headers (EventSource, WebSocket).
- * A token for user A never reads user B (403); without a token, reads pass only where tokens are not required.
+ * Decides who may read a user's segments. A backend reads any user with the admin key or a server key in the
+ * {@code Authorization} header (never in the URL, where keys end up in logs). A browser's user token comes as
+ * {@code Authorization: Bearer <token>}, or as the {@code access_token} query parameter where a browser cannot set
+ * headers (EventSource, WebSocket). A token for user A never reads user B (403); without a token, reads pass only
+ * where tokens are not required.
  */
 @ApplicationScoped
 public class ReaderAccess {
@@ -17,14 +19,19 @@ public class ReaderAccess {
     private static final String BEARER = "Bearer ";
 
     private final UserTokens tokens;
+    private final ApiKeys keys;
     private final ApiConfig config;
 
-    ReaderAccess(UserTokens tokens, ApiConfig config) {
+    ReaderAccess(UserTokens tokens, ApiKeys keys, ApiConfig config) {
         this.tokens = tokens;
+        this.keys = keys;
         this.config = config;
     }
 
     public Reader authorize(String userId, String authorizationHeader, String queryToken) {
+        if (keys.holder(authorizationHeader) != ApiKeys.Holder.NONE) {
+            return Reader.unrestricted(userId);
+        }
         String token = token(authorizationHeader, queryToken);
         if (token == null) {
             if (config.tokens().required()) {

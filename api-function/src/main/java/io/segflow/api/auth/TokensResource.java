@@ -22,6 +22,8 @@ import java.util.Optional;
 @AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class TokensResource {
+    /** The allow-list is for a page's few segments, not a catalog: it rides along in every request. */
+    public static final int MAX_SEGMENTS = 100;
 
     public record MintedToken(String token, String userId, long expiresIn, List<String> segments) {
     }
@@ -56,6 +58,9 @@ public class TokensResource {
         }
         if (!node.isArray()) {
             throw ApiException.badRequest("segments", "must be an array of segment ids");
+        }
+        if (node.size() > MAX_SEGMENTS) {
+            throw ApiException.badRequest("segments", "at most " + MAX_SEGMENTS + " segment ids");
         }
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {

@@ -27,6 +27,7 @@ import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
+import org.eclipse.microprofile.jwt.Claims;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 
@@ -41,6 +42,8 @@ public class UserTokens {
     public static final String SEGMENTS_CLAIM = "segments";
     private static final Logger LOG = Logger.getLogger(UserTokens.class);
     private static final int MIN_SECRET_BYTES = 32;
+    /** How far ahead of ours a signer's clock may be. */
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
     private final ApiConfig.Tokens config;
     private final Optional<SecretKey> secret;
@@ -51,6 +54,8 @@ public class UserTokens {
         JWTAuthContextInfo verification = new JWTAuthContextInfo();
         verification.setIssuedBy(null); // the customer's backend picks its own issuer
         verification.setRequiredClaims(Set.of("sub", "exp"));
+        // iat is optional: without a parser-side maximum lifetime smallrye-jwt does not demand it; checkLifetime() applies max-ttl.
+        verification.setMaxTimeToLiveSecs(0L);
         if (this.config.publicKey().isPresent()) {
             this.secret = Optional.empty();
             verification.setPublicVerificationKey(publicKey(this.config.publicKey().get()));
@@ -90,7 +95,50 @@ public class UserTokens {
         if (subject == null || subject.isBlank()) {
             throw unauthorized("token has no subject");
         }
-        return new UserToken(subject, allowList(jwt), Instant.ofEpochSecond(jwt.getExpirationTime()));
+        Instant expiresAt = Instant.ofEpochSecond(jwt.getExpirationTime());
+        checkLifetime(issuedAt(jwt), expiresAt);
+        return new UserToken(subject, allowList(jwt), expiresAt);
+    }
+
+    /**
+     * No token outlives max-ttl, whoever signed it: {@code exp - iat}, or {@code exp - now} for a token without
+     * {@code iat}. An {@code iat} in the future (past clock skew) would stretch the lifetime, so it is refused too.
+     */
+    private void checkLifetime(Optional<Instant> issuedAt, Instant expiresAt) {
+        Duration max = config.maxTtl();
+        Instant now = Instant.now();
+        if (issuedAt.isEmpty()) {
+            if (Duration.between(now, expiresAt).compareTo(max) > 0) {
+                throw unauthorized("token lifetime exceeds segflow.tokens.max-ttl (" + max.toSeconds()
+                        + " s): 'exp' is further from now, and there is no 'iat'");
+            }
+            return;
+        }
+        Instant iat = issuedAt.get();
+        if (iat.isAfter(expiresAt)) {
+            throw unauthorized("token expires ('exp') before it was issued ('iat')");
+        }
+        if (iat.isAfter(now.plus(CLOCK_SKEW))) {
+            throw unauthorized("token is issued in the future ('iat')");
+        }
+        if (Duration.between(iat, expiresAt).compareTo(max) > 0) {
+            throw unauthorized("token lifetime exceeds segflow.tokens.max-ttl (" + max.toSeconds() + " s): 'exp' - 'iat' is longer");
+        }
+    }
+
+    private static Optional<Instant> issuedAt(JsonWebToken jwt) {
+        // Not containsClaim: smallrye-jwt answers 0 for an absent iat, and so "contains" it.
+        if (!jwt.getClaimNames().contains(Claims.iat.name())) {
+            return Optional.empty();
+        }
+        Object claim = jwt.getClaim(Claims.iat.name());
+        if (claim instanceof jakarta.json.JsonNumber number) {
+            return Optional.of(Instant.ofEpochSecond(number.longValue()));
+        }
+        if (claim instanceof Number number) {
+            return Optional.of(Instant.ofEpochSecond(number.longValue()));
+        }
+        throw unauthorized("claim 'iat' must be a time in seconds since the epoch");
     }
 
     private static Optional<Set<String>> allowList(JsonWebToken jwt) {

@@ -105,7 +105,7 @@ public class PushHub {
 
     private void heartbeatAll() {
         byUser.values().forEach(sessions -> sessions.forEach(session -> {
-            if (!session.heartbeat()) {
+            if (!session.keepAlive()) {
                 remove(session);
             }
         }));

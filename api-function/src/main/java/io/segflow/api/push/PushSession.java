@@ -15,6 +15,8 @@ import java.util.OptionalLong;
 public abstract class PushSession {
     private final Reader reader;
     private long lastSent = -1;
+    /** Set once the first state went out (or was not needed): until then the answer, maybe an error, is open. */
+    private volatile boolean started;
 
     protected PushSession(Reader reader) {
         this.reader = reader;
@@ -32,9 +34,18 @@ public abstract class PushSession {
         UserSegments current = state.segmentsFor(reader);
         if (resumeFrom.isPresent() && resumeFrom.getAsLong() == current.version()) {
             lastSent = current.version();
-            return;
+        } else {
+            sendCurrent(current);
         }
-        sendCurrent(current);
+        started = true;
+    }
+
+    /**
+     * Keeps proxies from closing an idle connection; false once the client is gone. Nothing is sent before the
+     * session started: a heartbeat would commit a 200 while reading the state may still fail (then a 503).
+     */
+    boolean keepAlive() {
+        return !started || heartbeat();
     }
 
     synchronized void deliver(SegmentChange change, UserState state) {
@@ -60,7 +71,7 @@ public abstract class PushSession {
 
     protected abstract void sendChange(ChangeMessage change);
 
-    /** Keeps proxies from closing an idle connection; false once the client is gone. */
+    /** Sends a heartbeat (SSE comment) or checks the connection (WebSocket pings itself); false once it is gone. */
     protected abstract boolean heartbeat();
 
     protected abstract void close();

@@ -1,17 +1,20 @@
 package io.segflow.api.push;
 
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.segflow.api.auth.Reader;
+import io.segflow.api.redis.RedisUnavailable;
 import io.segflow.api.users.UserState;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.json.Json;
 import io.smallrye.common.annotation.Blocking;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -21,6 +24,7 @@ import java.util.OptionalLong;
  */
 @WebSocket(path = "/v1/users/{userId}/segments/ws")
 public class SegmentSocket {
+    private static final int TRY_AGAIN_LATER = 1013;
     static final TypedKey<Reader> READER = new TypedKey<>("segflow.reader");
     private static final TypedKey<SocketSession> SESSION = new TypedKey<>("segflow.push-session");
 
@@ -38,7 +42,17 @@ public class SegmentSocket {
         SocketSession session = new SocketSession(connection.userData().get(READER), connection, hub);
         connection.userData().put(SESSION, session);
         hub.add(session);
-        session.start(state, OptionalLong.empty());
+        try {
+            session.start(state, OptionalLong.empty());
+        } catch (RuntimeException e) {
+            hub.remove(session);
+            Optional<String> redisReason = RedisUnavailable.reason(e);
+            if (redisReason.isEmpty()) {
+                throw e;
+            }
+            // 1013 "Try Again Later": the client reconnects after a while, as after a 503.
+            connection.closeAndAwait(new CloseReason(TRY_AGAIN_LATER, redisReason.get()));
+        }
     }
 
     @OnClose

@@ -50,7 +50,12 @@ public class SegmentStreamResource {
         SseSession[] self = new SseSession[1];
         self[0] = new SseSession(reader, sink, sse, () -> hub.remove(self[0]));
         hub.add(self[0]); // before reading the state: a change published meanwhile is then delivered, not lost
-        self[0].start(state, resumeFrom);
+        try {
+            self[0].start(state, resumeFrom);
+        } catch (RuntimeException e) {
+            hub.remove(self[0]); // nothing was sent yet: the error is answered as a plain response (503 if Redis)
+            throw e;
+        }
     }
 
     private static OptionalLong version(String lastEventId) {

@@ -3,7 +3,6 @@ package io.segflow.api.push;
 import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.json.Json;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
@@ -49,7 +48,7 @@ final class SseSession extends PushSession {
     }
 
     private OutboundSseEvent.Builder event(String name, long version, String json) {
-        return sse.newEventBuilder().name(name).id(Long.toString(version)).mediaType(MediaType.TEXT_PLAIN_TYPE).data(json);
+        return sse.newEventBuilder().name(name).id(Long.toString(version)).data(json);
     }
 
     private void send(OutboundSseEvent event) {

@@ -2,6 +2,7 @@ package io.segflow.api.users;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.api.AdminOnly;
+import io.segflow.api.ServerReadable;
 import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState.Membership;
 import io.segflow.api.users.UserState.UserSegments;
@@ -21,9 +22,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
-/** What segflow knows about one user (admin), and its erasure. */
+/** What segflow knows about one user (admin key or read-only server key), and its erasure (admin key). */
 @Path("/v1/users/{userId}")
-@AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class UsersAdminResource {
 
@@ -43,6 +43,7 @@ public class UsersAdminResource {
 
     @GET
     @Path("profile")
+    @ServerReadable
     public UserProfile profile(@PathParam("userId") String userId) {
         UserRecord record = state.record(UserIds.checked(userId));
         Profile profile = record.profile();
@@ -60,6 +61,7 @@ public class UsersAdminResource {
      * queued, with the segments the user is leaving.
      */
     @DELETE
+    @AdminOnly
     @ResponseStatus(202)
     public UserErasure.Accepted erase(@PathParam("userId") String userId) {
         return erasure.erase(UserIds.checked(userId));

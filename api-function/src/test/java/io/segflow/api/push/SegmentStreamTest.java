@@ -13,7 +13,13 @@ import io.segflow.api.support.TestTokens;
 import io.segflow.api.support.UserFixtures;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,6 +62,47 @@ class SegmentStreamTest extends PushTest {
                 Event exited = client.next();
                 assertThat(exited.id()).isEqualTo("6");
                 assertThat(Json.read(exited.data(), JsonNode.class).get("change").asText()).isEqualTo("exited");
+            }
+        }
+    }
+
+    @Test
+    void eventsOnTheWireAreIdEventRetryAndDataOnly() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        Instant since = Instant.parse("2026-11-26T04:33:16.364Z");
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", since), 4);
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(base + "v1/users/" + user + "/segments/stream"))
+                    .header("Authorization", "Bearer " + TestTokens.forUser(user)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream body = response.body()) {
+                assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+                assertThat(nextEvent(body)).isEqualTo("id:4\nevent:state\nretry:2000\ndata:{\"userId\":\"" + user
+                        + "\",\"segments\":[{\"id\":\"vip\",\"since\":\"2026-11-26T04:33:16.364Z\"}],\"version\":4}\n\n");
+                SegmentChange entered = fixtures.enter(user, "carts", 5);
+                assertThat(nextEvent(body)).isEqualTo("id:5\nevent:change\ndata:{\"userId\":\"" + user
+                        + "\",\"segmentId\":\"carts\",\"change\":\"entered\",\"at\":\"" + entered.at() + "\",\"version\":5}\n\n");
+            } finally {
+                http.shutdownNow();
+            }
+        }
+    }
+
+    /** The raw text of the next event up to and including its blank line; heartbeat comments are skipped. */
+    private static String nextEvent(InputStream body) throws Exception {
+        while (true) {
+            ByteArrayOutputStream event = new ByteArrayOutputStream();
+            int previous = -1;
+            for (int b = body.read(); b >= 0; b = body.read()) {
+                event.write(b);
+                if (b == '\n' && previous == '\n') {
+                    break;
+                }
+                previous = b;
+            }
+            String text = event.toString(StandardCharsets.UTF_8);
+            if (!text.startsWith(":")) {
+                return text;
             }
         }
     }

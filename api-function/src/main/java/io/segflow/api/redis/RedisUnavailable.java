@@ -1,0 +1,65 @@
+package io.segflow.api.redis;
+
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Tells the Redis failures that a retry soon will clear (Redis down, paused, loading its data, or every pooled
+ * connection busy) from those that are bugs. The former are answered 503 + Retry-After, never 500.
+ */
+public final class RedisUnavailable {
+    /** Error replies a Redis sends while it cannot serve yet: loading the dataset, a long script, a failover. */
+    private static final Set<String> NOT_READY_REPLIES = Set.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN");
+    private static final int MAX_CAUSES = 16;
+
+    private RedisUnavailable() {
+    }
+
+    /** Why Redis cannot serve now, if that is what {@code failure} (or one of its causes) says. */
+    public static Optional<String> reason(Throwable failure) {
+        Throwable cause = failure;
+        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = cause.getCause()) {
+            Optional<String> reason = ownReason(cause);
+            if (reason.isPresent()) {
+                return reason;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> ownReason(Throwable failure) {
+        if (failure instanceof ConnectionPoolTooBusyException) {
+            return Optional.of("Redis is saturated: every connection is busy and the wait queue is full");
+        }
+        if (failure instanceof io.smallrye.mutiny.TimeoutException) {
+            return Optional.of("Redis did not answer in time");
+        }
+        if (failure instanceof ErrorType reply && NOT_READY_REPLIES.contains(firstWord(reply.getMessage()))) {
+            return Optional.of("Redis is not ready (" + firstWord(reply.getMessage()) + ")");
+        }
+        if (failure instanceof ConnectException || failure instanceof ClosedChannelException
+                || isClosedConnection(failure)) {
+            return Optional.of("Redis is unreachable");
+        }
+        return Optional.empty();
+    }
+
+    /** How the Vert.x Redis client fails the commands of a connection that went away under them. */
+    private static boolean isClosedConnection(Throwable failure) {
+        String message = failure.getMessage();
+        return failure instanceof io.vertx.core.VertxException && message != null
+                && (message.contains("Connection is closed") || message.contains("Connection closed"));
+    }
+
+    private static String firstWord(String message) {
+        if (message == null) {
+            return "";
+        }
+        int space = message.indexOf(' ');
+        return space < 0 ? message : message.substring(0, space);
+    }
+}

@@ -1,0 +1,156 @@
+package io.segflow.api.outage;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.segflow.api.support.FirstSseEvent;
+import io.segflow.api.support.FirstSseEvent.Answer;
+import io.segflow.api.support.OwnRedis;
+import io.segflow.api.support.TestTokens;
+import io.segflow.api.support.UserFixtures;
+import io.segflow.core.redis.RedisKeys;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reads while Redis is paused, saturated or gone: 503 + Retry-After with the JSON error, never a 500, and
+ * answers again as soon as Redis is back. A small pool and a short timeout make the outage quick to observe.
+ */
+@QuarkusTest
+@TestProfile(RedisOutageTest.SmallPoolOwnRedis.class)
+class RedisOutageTest {
+
+    public static class SmallPoolOwnRedis implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.redis.max-pool-size", "2", "quarkus.redis.max-pool-waiting", "4", "quarkus.redis.timeout", "1s");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(OwnRedis.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    RedisDataSource redis;
+
+    @ConfigProperty(name = "quarkus.redis.hosts")
+    String redisUrl;
+
+    @Test
+    void aPausedRedisAnswers503WithRetryAfterUntilItResumes() throws Exception {
+        String user = storedUser();
+        readsSucceed(user);
+        OwnRedis.pause(redisUrl);
+        try {
+            readIsUnavailable(user);
+            Answer stream = openStream(user).get(30, TimeUnit.SECONDS);
+            assertThat(stream.status()).as(stream.text()).isEqualTo(503);
+            assertThat(stream.retryAfter()).isEqualTo("2");
+            assertThat(stream.text()).contains("\"error\":\"unavailable\"");
+        } finally {
+            OwnRedis.resume(redisUrl);
+        }
+        readsSucceed(user);
+    }
+
+    @Test
+    void moreReadsThanThePoolAndItsQueueHoldAre503NeverA500() throws Exception {
+        String user = storedUser();
+        readsSucceed(user);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        OwnRedis.pause(redisUrl);
+        try {
+            List<CompletableFuture<HttpResponse<String>>> reads = java.util.stream.IntStream.range(0, 40)
+                    .mapToObj(i -> http.sendAsync(HttpRequest.newBuilder(URI.create(base + "v1/users/" + user + "/segments"))
+                            .header("Authorization", "Bearer " + TestTokens.forUser(user)).build(), HttpResponse.BodyHandlers.ofString()))
+                    .toList();
+            CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            for (CompletableFuture<HttpResponse<String>> read : reads) {
+                HttpResponse<String> response = read.join();
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+                assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+                assertThat(response.body()).contains("\"error\":\"unavailable\"");
+            }
+        } finally {
+            OwnRedis.resume(redisUrl);
+            http.shutdownNow();
+        }
+        readsSucceed(user);
+    }
+
+    @Test
+    void aRedisThatIsShutDownAnswers503UntilItIsBack() throws Exception {
+        String user = storedUser();
+        readsSucceed(user);
+        OwnRedis.shutDown(redisUrl);
+        try {
+            readIsUnavailable(user);
+            Answer stream = openStream(user).get(30, TimeUnit.SECONDS);
+            assertThat(stream.status()).as(stream.text()).isEqualTo(503);
+            assertThat(stream.retryAfter()).isEqualTo("2");
+        } finally {
+            OwnRedis.startAgain(redisUrl);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", "Bearer " + TestTokens.forUser(user))
+                .when().get("/v1/users/" + user + "/segments").then().statusCode(200).body("version", equalTo(0)));
+    }
+
+    /** A user without state: its reads still go to Redis, and the partition count is there to find its record. */
+    private String storedUser() {
+        redis.value(String.class).set(RedisKeys.EVENT_PARTITIONS, Integer.toString(UserFixtures.PARTITIONS));
+        return "outage-" + UUID.randomUUID();
+    }
+
+    private void readIsUnavailable(String user) {
+        given().header("Authorization", "Bearer " + TestTokens.forUser(user))
+                .when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(503).header("Retry-After", "2")
+                .body("success", equalTo(false)).body("error", equalTo("unavailable"));
+    }
+
+    /** Both reads work again: a plain GET and a stream's first state. */
+    private void readsSucceed(String user) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            given().header("Authorization", "Bearer " + TestTokens.forUser(user))
+                    .when().get("/v1/users/" + user + "/segments").then().statusCode(200).body("version", equalTo(0));
+            Answer stream = openStream(user).get(30, TimeUnit.SECONDS);
+            assertThat(stream.status()).isEqualTo(200);
+            assertThat(stream.text()).startsWith("id:0\nevent:state\n");
+        });
+    }
+
+    private CompletableFuture<Answer> openStream(String user) {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        return FirstSseEvent.open(http, URI.create(base + "v1/users/" + user + "/segments/stream"),
+                Map.of("Authorization", "Bearer " + TestTokens.forUser(user))).whenComplete((answer, error) -> http.shutdownNow());
+    }
+}

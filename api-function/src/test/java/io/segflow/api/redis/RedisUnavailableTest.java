@@ -1,0 +1,40 @@
+package io.segflow.api.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.net.ConnectException;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/** The failures the Redis client raises, as the blocking data source hands them over (often wrapped). */
+class RedisUnavailableTest {
+
+    @Test
+    void aRedisStillLoadingItsDataIsNotReady() {
+        var loading = new CompletionException(ErrorType.create("LOADING Redis is loading the dataset in memory"));
+        assertThat(RedisUnavailable.reason(loading)).hasValue("Redis is not ready (LOADING)");
+    }
+
+    @Test
+    void aFullPoolIsSaturation() {
+        var busy = new ConnectionPoolTooBusyException("Connection pool reached max wait queue size of 24");
+        assertThat(RedisUnavailable.reason(busy)).get().asString().contains("saturated");
+    }
+
+    @Test
+    void aRefusedConnectionIsUnreachable() {
+        assertThat(RedisUnavailable.reason(new CompletionException(new ConnectException("Connection refused"))))
+                .hasValue("Redis is unreachable");
+    }
+
+    @Test
+    void errorsThatRetryingDoesNotFixAreNotOutages() {
+        assertThat(RedisUnavailable.reason(new CompletionException(
+                ErrorType.create("WRONGTYPE Operation against a key holding the wrong kind of value")))).isEmpty();
+        assertThat(RedisUnavailable.reason(ErrorType.create("BUSYKEY Target key name already exists")))
+                .isEmpty();
+        assertThat(RedisUnavailable.reason(new IllegalStateException("a bug"))).isEmpty();
+    }
+}
