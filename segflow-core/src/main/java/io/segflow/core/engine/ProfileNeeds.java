@@ -24,6 +24,8 @@ public final class ProfileNeeds {
     final Map<PropertyRef, Integer> windowStats = new HashMap<>();
     final Set<String> seenEvents = new HashSet<>();
     final Set<PropertyRef> lastValues = new HashSet<>();
+    /** Per event name, the properties anything above reads: an event's other properties are never looked at. */
+    final Map<String, Set<String>> propertiesByEvent = new HashMap<>();
     /** Per event name, the granularities of its window buckets (for counts and property aggregates alike). */
     final Map<String, Set<Granularity>> seriesByEvent = new HashMap<>();
     /** Per granularity, the longest window that uses it: older buckets are trimmed. */
@@ -53,6 +55,8 @@ public final class ProfileNeeds {
             }
             needs.seenEvents.addAll(read.seenEvents());
             needs.lastValues.addAll(read.lastValues());
+            read.lastValues().forEach(ref -> needs.readsProperty(ref.event(), ref.property()));
+            read.propertyAggregates().forEach(aggregate -> needs.readsProperty(aggregate.event(), aggregate.property()));
             needs.score |= read.score();
         }
         return needs;
@@ -84,6 +88,15 @@ public final class ProfileNeeds {
 
     public boolean lifetimeAggregate(PropertyRef ref) {
         return lifetimeAggregates.contains(ref);
+    }
+
+    /** The properties of {@code event} that some segment reads (aggregates or latest value). */
+    public Set<String> propertiesOf(String event) {
+        return propertiesByEvent.getOrDefault(event, Set.of());
+    }
+
+    private void readsProperty(String event, String property) {
+        propertiesByEvent.computeIfAbsent(event, e -> new HashSet<>()).add(property);
     }
 
     public boolean lastValue(PropertyRef ref) {

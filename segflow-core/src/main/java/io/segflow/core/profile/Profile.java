@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -76,10 +77,13 @@ public final class Profile implements ProfileView {
             }
         }
         Map<String, Object> properties = event.properties() != null ? event.properties() : Map.of();
-        for (Map.Entry<String, Object> property : properties.entrySet()) {
-            PropertyRef ref = new PropertyRef(name, property.getKey());
-            Object value = property.getValue();
-            if (value != null && needs.lastValue(ref)) {
+        for (String property : properties.isEmpty() ? Set.<String>of() : needs.propertiesOf(name)) {
+            Object value = properties.get(property);
+            if (value == null) {
+                continue;
+            }
+            PropertyRef ref = new PropertyRef(name, property);
+            if (needs.lastValue(ref)) {
                 history.last(ref.property(), at, Json.write(value));
             }
             if (!(value instanceof Number number)) {

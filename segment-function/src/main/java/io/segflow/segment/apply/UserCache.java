@@ -10,33 +10,58 @@ import java.util.Map;
  */
 public final class UserCache {
     private final int capacity;
-    private final LinkedHashMap<String, UserRecord> users;
+    /**
+     * Keyed by a 64-bit mix of the user id, not the id: ids that differ only in their digits ({@code shop-1234})
+     * crowd String.hashCode's buckets until HashMap turns them into trees, and a lookup costs string comparisons.
+     * A record whose id is not the one asked for (a 64-bit collision) is a miss.
+     */
+    private final LinkedHashMap<Long, UserRecord> users;
 
     public UserCache(int capacity) {
         this.capacity = capacity;
         this.users = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, UserRecord> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Long, UserRecord> eldest) {
                 return size() > UserCache.this.capacity;
             }
         };
     }
 
     public UserRecord get(String userId) {
-        return users.get(userId);
+        UserRecord record = users.get(key(userId));
+        return record != null && record.userId().equals(userId) ? record : null;
     }
 
     public void put(UserRecord record) {
-        users.put(record.userId(), record);
+        users.put(key(record.userId()), record);
     }
 
     public void remove(String userId) {
-        users.remove(userId);
+        Long key = key(userId);
+        UserRecord record = users.get(key);
+        if (record != null && record.userId().equals(userId)) {
+            users.remove(key);
+        }
     }
 
     /** Drops every user of one partition (revoked, or reset after a failure). */
     public void removePartition(int partition, java.util.function.ToIntFunction<String> partitionOf) {
-        users.keySet().removeIf(user -> partitionOf.applyAsInt(user) == partition);
+        users.values().removeIf(record -> partitionOf.applyAsInt(record.userId()) == partition);
+    }
+
+    /** FNV-1a over the characters, then murmur3's finalizer: every bit of the id reaches every bit of the key. */
+    static long key(String userId) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < userId.length(); i++) {
+            h ^= userId.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
     }
 
     public int size() {

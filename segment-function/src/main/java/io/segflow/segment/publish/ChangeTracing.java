@@ -26,6 +26,7 @@ import org.apache.kafka.common.header.Headers;
 @ApplicationScoped
 public class ChangeTracing {
     private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
+    private static final String TRACEPARENT = "traceparent";
     private static final TextMapGetter<Headers> HEADER_GETTER = new TextMapGetter<>() {
         @Override
         public Iterable<String> keys(Headers headers) {
@@ -49,8 +50,15 @@ public class ChangeTracing {
         this.tracer = telemetry.getTracer("io.segflow.segment");
     }
 
-    /** The span of processing one consumed event, a child of the trace its record carries (if any). */
+    /**
+     * The span of processing one consumed event, a child of the trace its record carries. A record without trace
+     * context (a producer other than ingest, or ingest with tracing off) starts no trace: a root span per event
+     * would cost more than the rest of its processing.
+     */
     public Span startProcessing(ConsumerRecord<?, ?> record) {
+        if (record.headers().lastHeader(TRACEPARENT) == null) {
+            return Span.getInvalid();
+        }
         Context parent = W3C.extract(Context.root(), record.headers(), HEADER_GETTER);
         return tracer.spanBuilder(record.topic() + " process").setParent(parent).setSpanKind(SpanKind.CONSUMER)
                 .setAttribute("messaging.system", "kafka")
