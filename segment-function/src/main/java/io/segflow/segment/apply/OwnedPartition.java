@@ -41,7 +41,7 @@ public final class OwnedPartition {
         return acknowledged;
     }
 
-    /** After a flush was stored and its change records acknowledged. */
+    /** After a flush was stored: it trimmed {@code flushedAcknowledged} change records from the stored list. */
     public void stored(PartitionBatch batch, int flushedAcknowledged) {
         if (batch.nextOffset() >= 0) {
             nextOffset = batch.nextOffset();
@@ -49,7 +49,12 @@ public final class OwnedPartition {
         if (batch.backfillProgress() != null) {
             backfill = BackfillProgress.parse(batch.backfillProgress());
         }
-        acknowledged = acknowledged - flushedAcknowledged + batch.changes().size();
+        acknowledged -= flushedAcknowledged;
+    }
+
+    /** After Kafka acknowledged {@code records} more of the stored change records: the next flush trims them. */
+    public void published(int records) {
+        acknowledged += records;
     }
 
     /** How far the backfill of a catalog revision went through a partition's users: an SSCAN cursor, or done. */

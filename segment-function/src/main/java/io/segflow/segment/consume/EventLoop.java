@@ -43,6 +43,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -92,6 +94,11 @@ public class EventLoop {
     private final Counter backfilled;
     private final Timer roundTimer;
     private final Timer lateness;
+    /** Where a round's time goes: waiting on Kafka or Redis, or computing. */
+    private final Timer pollStage;
+    private final Timer applyStage;
+    private final Timer flushStage;
+    private final Timer publishStage;
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
     private KafkaConsumer<String, byte[]> consumer;
@@ -101,6 +108,7 @@ public class EventLoop {
     private final Set<Integer> unclaimed = new TreeSet<>();
     private final Map<String, Integer> attempts = new HashMap<>();
     private final Set<String> skipped = new HashSet<>();
+    private InFlight inFlight;
     private long nextWakePoll;
     private long nextCatalogCheck;
     private Thread thread;
@@ -127,6 +135,10 @@ public class EventLoop {
         this.backfilled = metrics.counter("segflow.backfill.users");
         this.roundTimer = metrics.timer("segflow.round.duration");
         this.lateness = metrics.timer("segflow.time.flip.lateness");
+        this.pollStage = metrics.timer("segflow.round.stage", "stage", "poll");
+        this.applyStage = metrics.timer("segflow.round.stage", "stage", "apply");
+        this.flushStage = metrics.timer("segflow.round.stage", "stage", "flush");
+        this.publishStage = metrics.timer("segflow.round.stage", "stage", "publish");
         Counter duplicates = metrics.counter("segflow.events.duplicates");
         Counter evaluationErrors = metrics.counter("segflow.rule.evaluation.errors");
         this.processor = new UserProcessor(config.engine().dedupWindow().toMillis(), new UserProcessor.Listener() {
@@ -260,7 +272,11 @@ public class EventLoop {
     /** One round: claim, poll, events, wakes, a backfill chunk, then store and publish all of it. */
     private void round() {
         claimPending();
+        long polling = System.nanoTime();
         ConsumerRecords<String, byte[]> records = consumer.poll(backfillPending(catalog.current()) ? Duration.ZERO : config.engine().pollTimeout());
+        if (!records.isEmpty()) {
+            pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
+        }
         long now = System.currentTimeMillis();
         // Checked before every batch of events, so that a segment saved before an event is known when it is processed.
         if (!records.isEmpty() || now >= nextCatalogCheck) {
@@ -279,11 +295,13 @@ public class EventLoop {
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
             backfill(round);
+            settlePublished();
             for (OwnedPartition partition : owned.values()) {
                 if (partition.acknowledged() > 0) {
                     round.batch(partition.partition()); // trims the acknowledged change records
                 }
             }
+            applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             store(round);
         } finally {
             round.spans.forEach(Span::end);
@@ -511,7 +529,10 @@ public class EventLoop {
         }
     }
 
-    /** Stores every partition's batch (one pipeline), publishes their change records, updates member indexes, commits. */
+    /**
+     * Stores every partition's batch (one pipeline), then starts publishing their change records and updating member
+     * indexes (settled by the next round), and commits the offsets for lag monitoring.
+     */
     private void store(Round round) {
         if (round.batches.isEmpty()) {
             return;
@@ -525,16 +546,22 @@ public class EventLoop {
                 partitionsOfFlushes.add(owner);
             }
         });
+        long flushing = System.nanoTime();
         List<Boolean> stored = store.flush(flushes);
+        flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
         List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
         Map<String, Map<String, Long>> index = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Map<OwnedPartition, Integer> changesByPartition = new HashMap<>();
         for (int i = 0; i < flushes.size(); i++) {
             PartitionBatch batch = flushes.get(i).batch();
             if (!stored.get(i)) {
                 lose(batch.partition());
                 continue;
             }
+            OwnedPartition owner = partitionsOfFlushes.get(i);
+            owner.stored(batch, flushes.get(i).acknowledged());
+            changesByPartition.put(owner, batch.changes().size());
             for (PartitionBatch.Change change : batch.changes()) {
                 outgoing.add(new ChangePublisher.Outgoing(change.userId(), change.json(), change.cause()));
                 index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
@@ -544,15 +571,7 @@ public class EventLoop {
                 offsets.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
             }
         }
-        ChangePublisher.Pending acks = publisher.start(outgoing);
-        store.index(index);
-        acks.await(config.engine().publishTimeout());
-        published.increment(outgoing.size());
-        for (int i = 0; i < flushes.size(); i++) {
-            if (stored.get(i)) {
-                partitionsOfFlushes.get(i).stored(flushes.get(i).batch(), flushes.get(i).acknowledged());
-            }
-        }
+        inFlight = new InFlight(publisher.start(outgoing), store.index(index), changesByPartition, outgoing.size(), System.nanoTime());
         if (!offsets.isEmpty()) {
             // For lag monitoring and tools: where a new owner starts is the offset stored in Redis with the state.
             consumer.commitAsync(offsets, (committed, e) -> {
@@ -561,6 +580,32 @@ public class EventLoop {
                 }
             });
         }
+    }
+
+    /**
+     * The change records a stored round published, and its member index updates, on their way while the next round
+     * polls and applies: waited for before that round flushes, so the flush trims the acknowledged records.
+     */
+    private record InFlight(ChangePublisher.Pending acks, CompletableFuture<?> index, Map<OwnedPartition, Integer> changes,
+                            int records, long startedNanos) {
+    }
+
+    /** Waits for the previous round's change records (and index updates); a failure fails this round. */
+    private void settlePublished() {
+        if (inFlight == null) {
+            return;
+        }
+        InFlight settling = inFlight;
+        inFlight = null;
+        settling.acks().await(config.engine().publishTimeout());
+        settling.index().orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+        publishStage.record(System.nanoTime() - settling.startedNanos(), TimeUnit.NANOSECONDS);
+        published.increment(settling.records());
+        settling.changes().forEach((partition, records) -> {
+            if (owned.get(partition.partition()) == partition) {
+                partition.published(records);
+            }
+        });
     }
 
     /** Another instance claimed this partition: stop writing it; the rebalance will take it away from us too. */
@@ -575,6 +620,7 @@ public class EventLoop {
     /** Forgets everything in memory and claims the owned partitions again from what Redis holds. */
     private void reset() {
         resets.increment();
+        inFlight = null; // the new claims publish whatever it held again
         cache = new UserCache(cacheCapacity());
         unclaimed.addAll(owned.keySet());
         owned.clear();
@@ -605,8 +651,9 @@ public class EventLoop {
             }
         }
         ChangePublisher.Pending acks = publisher.start(unpublished);
-        store.index(index);
+        CompletableFuture<?> indexed = store.index(index);
         acks.await(config.engine().publishTimeout());
+        indexed.orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
         Map<TopicPartition, OffsetAndMetadata> claimed = new HashMap<>();
         for (PartitionStore.Claim claim : claims) {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());

@@ -170,7 +170,7 @@ public class PartitionStore {
     }
 
     /** The member index of each segment after a round's changes: ZADD for entries, ZREM for exits (idempotent). */
-    public void index(Map<String, Map<String, Long>> sinceBySegment) {
+    public java.util.concurrent.CompletableFuture<?> index(Map<String, Map<String, Long>> sinceBySegment) {
         List<Request> requests = new ArrayList<>();
         sinceBySegment.forEach((segment, users) -> {
             Request add = Request.cmd(Command.ZADD).arg(RedisKeys.segmentMembers(segment));
@@ -193,6 +193,6 @@ public class PartitionStore {
                 requests.add(remove);
             }
         });
-        pipeline.run(requests);
+        return pipeline.start(requests);
     }
 }

@@ -18,6 +18,14 @@ public class RedisPipeline {
         this.redis = redis;
     }
 
+    /** Sends the commands without waiting; for writes whose outcome is checked later. */
+    public java.util.concurrent.CompletableFuture<List<Response>> start(List<Request> requests) {
+        if (requests.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+        }
+        return redis.batch(requests).subscribeAsCompletionStage();
+    }
+
     /** The replies, in order; loads the scripts once and retries when Redis lost them (a restart). */
     public List<Response> run(List<Request> requests, LuaScript... scripts) {
         if (requests.isEmpty()) {
