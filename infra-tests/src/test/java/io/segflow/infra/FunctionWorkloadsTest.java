@@ -1,0 +1,94 @@
+package io.segflow.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Each function's workload, read with the fabric8 models: probes, resources, and the environment it needs. */
+class FunctionWorkloadsTest {
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    /** Functions that read Redis; all four use Kafka and export traces. */
+    private static final Set<String> REDIS_USERS = Set.of("segment-function", "api-function");
+    /** Keys each function takes from the Secret segflow-keys. */
+    private static final Map<String, Set<String>> SECRET_ENV = Map.of(
+            "ingest-function", Set.of("SEGFLOW_WRITE_KEYS"),
+            "api-function", Set.of("SEGFLOW_ADMIN_KEY"));
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ingest-function", "segment-function", "trigger-function", "api-function"})
+    void everyFunctionHasProbesOnARealPortResourcesAndItsEnvironment(String function) {
+        List<Container> containers = containers(function);
+        assertThat(containers).as(function + " containers").hasSize(1);
+        Container container = containers.get(0);
+        int port = container.getPorts().get(0).getContainerPort();
+
+        assertProbe(function + " liveness", container.getLivenessProbe(), "/q/health/live", port);
+        assertProbe(function + " readiness", container.getReadinessProbe(), "/q/health/ready", port);
+
+        var resources = container.getResources();
+        assertThat(resources).as(function + " resources").isNotNull();
+        assertThat(resources.getRequests()).as(function + " requests").containsKeys("cpu", "memory");
+        assertThat(resources.getLimits()).as(function + " limits").containsKeys("cpu", "memory");
+
+        Map<String, EnvVar> env = container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+        assertThat(env).as(function + " env").containsKeys("OTEL_EXPORTER_OTLP_ENDPOINT", "KAFKA_BOOTSTRAP_SERVERS");
+        assertThat(env.get("QUARKUS_HTTP_PORT").getValue()).as(function + " listens on its container port")
+                .isEqualTo(String.valueOf(port));
+        if (REDIS_USERS.contains(function)) {
+            assertThat(env).as(function + " env").containsKeys("QUARKUS_REDIS_HOSTS");
+        }
+        for (String key : SECRET_ENV.getOrDefault(function, Set.of())) {
+            assertThat(env.get(key)).as(function + " " + key).isNotNull();
+            assertThat(env.get(key).getValueFrom().getSecretKeyRef().getName()).as(function + " " + key + " secret")
+                    .isEqualTo("segflow-keys");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"segment-function"})
+    void aStatefulConsumerUsesItsPodNameAsStaticMemberId(String function) {
+        EnvVar id = containers(function).get(0).getEnv().stream()
+                .filter(e -> e.getName().equals("SEGFLOW_INSTANCE_ID")).findFirst().orElseThrow();
+        assertThat(id.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+    }
+
+    private static void assertProbe(String what, Probe probe, String path, int port) {
+        assertThat(probe).as(what).isNotNull();
+        assertThat(probe.getHttpGet()).as(what + " httpGet").isNotNull();
+        assertThat(probe.getHttpGet().getPath()).as(what + " path").isEqualTo(path);
+        assertThat(probe.getHttpGet().getPort()).as(what + " port").isNotNull();
+        assertThat(probe.getHttpGet().getPort().getIntVal()).as(what + " port number").isEqualTo(port);
+    }
+
+    /** The containers of the function's Knative Service, Deployment or StatefulSet, parsed into typed models. */
+    static List<Container> containers(String function) {
+        List<HasMetadata> workloads = Repo.baseResources().stream()
+                .filter(d -> d.name().equals(function) && Set.of("Service", "Deployment", "StatefulSet").contains(d.kind()))
+                .map(d -> (HasMetadata) SERIALIZATION.convertValue(d.node(), io.fabric8.kubernetes.api.model.KubernetesResource.class))
+                .filter(r -> !(r instanceof io.fabric8.kubernetes.api.model.Service)) // a headless Service for metrics
+                .toList();
+        assertThat(workloads).as("workloads named " + function).hasSize(1);
+        HasMetadata workload = workloads.get(0);
+        if (workload instanceof io.fabric8.knative.serving.v1.Service knative) {
+            return knative.getSpec().getTemplate().getSpec().getContainers();
+        } else if (workload instanceof Deployment deployment) {
+            return deployment.getSpec().getTemplate().getSpec().getContainers();
+        } else if (workload instanceof StatefulSet statefulSet) {
+            return statefulSet.getSpec().getTemplate().getSpec().getContainers();
+        }
+        throw new AssertionError(function + " is a " + workload.getClass().getName());
+    }
+}
