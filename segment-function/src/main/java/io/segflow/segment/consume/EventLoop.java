@@ -94,6 +94,8 @@ public class EventLoop {
     private final Counter backfilled;
     private final Timer roundTimer;
     private final Timer lateness;
+    /** The event-latency SLO's measure, a histogram with a bucket at 1 s. */
+    private final Timer membershipLatency;
     /** Where a round's time goes: waiting on Kafka or Redis, or computing. */
     private final Timer pollStage;
     private final Timer applyStage;
@@ -135,6 +137,11 @@ public class EventLoop {
         this.backfilled = metrics.counter("segflow.backfill.users");
         this.roundTimer = metrics.timer("segflow.round.duration");
         this.lateness = metrics.timer("segflow.time.flip.lateness");
+        this.membershipLatency = Timer.builder("segflow.event.membership.latency")
+                .description("From ingest receiving an event to its memberships being stored")
+                .serviceLevelObjectives(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
+                        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5))
+                .register(metrics);
         this.pollStage = metrics.timer("segflow.round.stage", "stage", "poll");
         this.applyStage = metrics.timer("segflow.round.stage", "stage", "apply");
         this.flushStage = metrics.timer("segflow.round.stage", "stage", "flush");
@@ -303,6 +310,7 @@ public class EventLoop {
             }
             applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             store(round);
+            round.recordLatencies(membershipLatency, System.currentTimeMillis());
         } finally {
             round.spans.forEach(Span::end);
         }
@@ -319,9 +327,30 @@ public class EventLoop {
         final Set<String> created = new HashSet<>();
         final List<Span> spans = new ArrayList<>();
 
+        /** When ingest received each event applied in this round (epoch millis), for the latency histogram. */
+        private long[] received = new long[256];
+        private int receivedCount;
+
         Round(SegmentCatalog.Current catalog, long now) {
             this.catalog = catalog;
             this.now = now;
+        }
+
+        void applied(Event event) {
+            if (event.receivedAt() == null) {
+                return;
+            }
+            if (receivedCount == received.length) {
+                received = java.util.Arrays.copyOf(received, receivedCount * 2);
+            }
+            received[receivedCount++] = event.receivedAt().toEpochMilli();
+        }
+
+        /** Once the round's memberships are stored: how long each of its events took from ingest to here. */
+        void recordLatencies(Timer timer, long storedAtMillis) {
+            for (int i = 0; i < receivedCount; i++) {
+                timer.record(Math.max(0, storedAtMillis - received[i]), TimeUnit.MILLISECONDS);
+            }
         }
 
         PartitionBatch batch(int partition) {
@@ -414,6 +443,7 @@ public class EventLoop {
                     span.recordException(e);
                     throw new PoisonRecord(record, e);
                 }
+                round.applied(item.event());
                 processed.increment();
             }
             batch.consumedUpTo(record.offset() + 1);
