@@ -80,6 +80,15 @@ class AdminApiTest {
                 .then().statusCode(400).body("error", equalTo("invalid_condition")).body("field", equalTo("condition"))
                 .body("line", equalTo(1));
         admin().body("{}").when().post("/v1/segments/validate").then().statusCode(400).body("field", equalTo("condition"));
+        // What would only fail when evaluated is refused here: an invalid regex, loops too big to evaluate.
+        admin().body("{\"condition\":\"traits.email.matches(\\\"[a-z\\\")\"}").when().post("/v1/segments/validate")
+                .then().statusCode(400).body("error", equalTo("invalid_condition"))
+                .body("reason", org.hamcrest.Matchers.containsString("regular expression"));
+        String digits = "[0,1,2,3,4,5,6,7,8,9]";
+        admin().body("{\"condition\":\"" + digits + ".exists(a, " + digits + ".exists(b, " + digits + ".exists(c, "
+                        + digits + ".exists(d, a + b + c + d == 40))))\"}").when().post("/v1/segments/validate")
+                .then().statusCode(400).body("error", equalTo("invalid_condition"))
+                .body("reason", org.hamcrest.Matchers.containsString("iterations"));
         given().contentType(ContentType.JSON).body("{\"condition\":\"true\"}").when().post("/v1/segments/validate").then().statusCode(401);
     }
 

@@ -17,6 +17,8 @@ public final class TopicWriter implements AutoCloseable {
     public TopicWriter(String bootstrapServers, String topic) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        // No JMX reporter: inside a Quarkus test, Kafka would load it from another class loader than its own.
+        props.put(ProducerConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
         this.topic = topic;

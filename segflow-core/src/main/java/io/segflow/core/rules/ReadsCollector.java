@@ -101,6 +101,16 @@ final class ReadsCollector {
                     }
                 }
             }
+            case "matches" -> {
+                CelExpr pattern = args.get(args.size() - 1);
+                if (isString(pattern)) {
+                    try {
+                        com.google.re2j.Pattern.compile(pattern.constant().stringValue());
+                    } catch (com.google.re2j.PatternSyntaxException e) {
+                        throw error(pattern, "matches(): the regular expression is invalid: " + e.getDescription());
+                    }
+                }
+            }
             default -> {
                 if (COMPARISONS.contains(function)) {
                     scoreThreshold(args.get(0), args.get(1));

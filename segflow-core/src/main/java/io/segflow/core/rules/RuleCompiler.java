@@ -23,6 +23,12 @@ public final class RuleCompiler {
     public static final int MAX_CONDITION_LENGTH = 4_096;
     private static final int MAX_NESTING = 32;
     private static final int MAX_NODES = 1_000;
+    /**
+     * Loop iterations one evaluation may make (CEL counts them across all of a condition's comprehensions): a
+     * condition over more fails for that user, as an evaluation error. Conditions whose literal ranges alone could
+     * make more are refused at save.
+     */
+    public static final int MAX_ITERATIONS = 1_000;
 
     private final CelCompiler compiler;
     private final CelRuntime runtime;
@@ -32,6 +38,7 @@ public final class RuleCompiler {
                 .maxExpressionCodePointSize(MAX_CONDITION_LENGTH)
                 .maxParseRecursionDepth(MAX_NESTING)
                 .maxParseExpressionNodeCount(MAX_NODES)
+                .comprehensionMaxIterations(MAX_ITERATIONS)
                 .evaluateCanonicalTypesToNativeValues(true)
                 // score > 10 should not need 10.0: compare ints and doubles by value, as marketers expect.
                 .enableHeterogeneousNumericComparisons(true)
@@ -62,6 +69,11 @@ public final class RuleCompiler {
             throw new RuleSyntaxException(first.getMessage(),
                     Math.max(1, first.getSourceLocation().getLine()),
                     first.getSourceLocation().getColumn() + 1);
+        }
+        long iterations = IterationBound.of(ast.getExpr());
+        if (iterations > MAX_ITERATIONS) {
+            throw new RuleSyntaxException("the condition's loops may run " + (iterations == Long.MAX_VALUE ? "without bound" : iterations + " times")
+                    + "; at most " + MAX_ITERATIONS + " iterations are allowed", 1, 1);
         }
         Reads reads = ReadsCollector.collect(ast);
         try {
