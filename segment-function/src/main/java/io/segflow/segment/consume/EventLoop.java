@@ -111,6 +111,8 @@ public class EventLoop {
     private final Map<String, Integer> attempts = new HashMap<>();
     private final Set<String> skipped = new HashSet<>();
     private InFlight inFlight;
+    /** At most one warning a minute per condition that goes over its iteration budget. */
+    private final WarningLimit overBudgetWarnings = new WarningLimit(Duration.ofMinutes(1));
     private long nextWakePoll;
     private long nextCatalogCheck;
     private Thread thread;
@@ -157,7 +159,14 @@ public class EventLoop {
             @Override
             public void evaluationError(String condition, String user, Exception error) {
                 evaluationErrors.increment();
-                LOG.debugf("Condition %s failed for user %s: %s", condition, user, error.getMessage());
+                String message = String.valueOf(error.getMessage());
+                if (message.contains("Iteration budget exceeded") && overBudgetWarnings.tryAcquire(condition)) {
+                    LOG.warnf("Condition %s went over its iteration budget for user %s (counted as false): %s",
+                            condition, user, message);
+                } else {
+                    // A missing trait or a property never seen: normal for many users, not worth a warning each.
+                    LOG.debugf("Condition %s failed for user %s: %s", condition, user, message);
+                }
             }
         });
         metrics.gauge("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size());
@@ -636,6 +645,29 @@ public class EventLoop {
                 partition.published(records);
             }
         });
+    }
+
+    /** Lets a warning through at most once per interval and key, so a bad condition does not flood the log. */
+    private static final class WarningLimit {
+        private final long intervalNanos;
+        private final Map<String, Long> lastWarned = new HashMap<>();
+
+        WarningLimit(Duration interval) {
+            this.intervalNanos = interval.toNanos();
+        }
+
+        boolean tryAcquire(String key) {
+            long now = System.nanoTime();
+            Long last = lastWarned.get(key);
+            if (last != null && now - last < intervalNanos) {
+                return false;
+            }
+            if (lastWarned.size() > 1_000) {
+                lastWarned.clear();
+            }
+            lastWarned.put(key, now);
+            return true;
+        }
     }
 
     /** Another instance claimed this partition: stop writing it; the rebalance will take it away from us too. */
