@@ -3,9 +3,9 @@ package io.segflow.ingest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.segflow.core.Topics;
 import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
 public abstract class IngestTopicsTest {
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    protected String bootstrapServers;
+    /** The broker the resource points the function at; read directly, so that *IT subclasses (no injection) work too. */
+    protected final String bootstrapServers = TestServices.kafkaBootstrapServers();
 
     protected TopicReader events;
     protected TopicReader rejected;
