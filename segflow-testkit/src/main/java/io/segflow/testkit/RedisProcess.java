@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * A real {@code redis-server} as a child process on a free loopback port, without persistence.
- * Uses {@code redis-server} from PATH, else the Redis 7 binary inside {@code org.signal:embedded-redis}.
+ * A real {@code redis-server} as a child process on a free loopback port, without persistence (or, for restart
+ * tests, with an append-only file). Uses {@code redis-server} from PATH, else the Redis 7 binary inside
+ * {@code org.signal:embedded-redis}.
  */
 public final class RedisProcess implements AutoCloseable {
     private final Process process;
@@ -30,13 +32,32 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public static RedisProcess start(int port) {
+        return start(port, List.of("--save", "", "--appendonly", "no"), ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /**
+     * With an append-only file in {@code dir}, fsynced before every reply, logging to {@code dir/redis.log}: started
+     * again on the same port and directory after a kill, it reloads everything it had acknowledged. (With Redis'
+     * default {@code appendfsync everysec}, writes acknowledged while a background fsync is slow can be lost.)
+     */
+    public static RedisProcess startAppendOnly(int port, Path dir) {
         try {
-            Path binary = redisServerBinary();
-            Process process = new ProcessBuilder(List.of(binary.toString(),
-                    "--bind", "127.0.0.1", "--port", String.valueOf(port),
-                    "--save", "", "--appendonly", "no", "--protected-mode", "no"))
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not create " + dir, e);
+        }
+        return start(port, List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()),
+                ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
+    }
+
+    private static RedisProcess start(int port, List<String> persistence, ProcessBuilder.Redirect output) {
+        try {
+            List<String> command = new ArrayList<>(List.of(redisServerBinary().toString(),
+                    "--bind", "127.0.0.1", "--port", String.valueOf(port), "--protected-mode", "no"));
+            command.addAll(persistence);
+            Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectOutput(output)
                     .start();
             awaitPort(port, process);
             return new RedisProcess(process, port);
@@ -51,6 +72,11 @@ public final class RedisProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The server's process id, for tests that signal it (SIGSTOP, SIGKILL). */
+    public long pid() {
+        return process.pid();
     }
 
     @Override

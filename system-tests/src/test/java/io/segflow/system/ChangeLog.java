@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,7 +18,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Everything on {@code segflow.segment-changes} from its beginning up to its current end, per user, in topic order. */
+/**
+ * Everything on {@code segflow.segment-changes} (or another topic keyed by user) from its beginning up to its
+ * current end, per user, in topic order.
+ */
 final class ChangeLog {
     private static final Duration READ = Duration.ofSeconds(60);
 
@@ -25,13 +29,18 @@ final class ChangeLog {
     }
 
     static Map<String, List<SegmentChange>> read(String bootstrapServers, Predicate<String> users) {
+        return read(bootstrapServers, Topics.SEGMENT_CHANGES, users, value -> Json.read(value, SegmentChange.class));
+    }
+
+    /** Any topic keyed by user, each value decoded, from its beginning up to its current end. */
+    static <T> Map<String, List<T>> read(String bootstrapServers, String topic, Predicate<String> users, Function<String, T> decode) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        Map<String, List<SegmentChange>> byUser = new HashMap<>();
+        Map<String, List<T>> byUser = new HashMap<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.SEGMENT_CHANGES, READ).stream()
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, READ).stream()
                     .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -39,11 +48,11 @@ final class ChangeLog {
             Instant deadline = Instant.now().plus(READ);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("could not read " + Topics.SEGMENT_CHANGES + " up to " + end + " within " + READ);
+                    throw new IllegalStateException("could not read " + topic + " up to " + end + " within " + READ);
                 }
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.key() != null && users.test(record.key())) {
-                        byUser.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(Json.read(record.value(), SegmentChange.class));
+                        byUser.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(decode.apply(record.value()));
                     }
                 }
             }

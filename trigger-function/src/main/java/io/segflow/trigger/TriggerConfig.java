@@ -3,12 +3,20 @@ package io.segflow.trigger;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Map;
+import java.util.Optional;
 
 /** Settings of trigger-function, all under {@code segflow.trigger}; checked at startup (see {@link SeenPartitions}). */
 @ConfigMapping(prefix = "segflow.trigger")
 public interface TriggerConfig {
 
     Dedupe dedupe();
+
+    /**
+     * Static consumer-group member id of this instance (env {@code SEGFLOW_INSTANCE_ID}; the pod name): a restarted
+     * instance rejoins as the same member and keeps its partitions. Unset, a restart after a crash waits for the
+     * dead member's session to time out before the partitions are consumed again. See {@link StaticMembership}.
+     */
+    Optional<String> instanceId();
 
     /**
      * Kafka producer properties of the trigger producer, as {@code segflow.trigger.producer.<property>} (e.g.

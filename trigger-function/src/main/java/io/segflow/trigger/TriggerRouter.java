@@ -2,6 +2,7 @@ package io.segflow.trigger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
 import io.segflow.core.Topics;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.TriggerRecord;
@@ -16,7 +17,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -30,20 +30,20 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class TriggerRouter {
     private static final Logger LOG = Logger.getLogger(TriggerRouter.class);
-    /** W3C trace context headers segment-function writes: downstream consumers continue the change's trace. */
-    private static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final SeenPartitions seen;
     private final TriggerProducer producer;
+    private final TriggerTracing tracing;
     private final Counter fired;
     private final Counter duplicates;
     private final Counter unreadable;
 
-    TriggerRouter(SeenPartitions seen, TriggerProducer producer, MeterRegistry metrics) {
+    TriggerRouter(SeenPartitions seen, TriggerProducer producer, TriggerTracing tracing, MeterRegistry metrics) {
         this.seen = seen;
         this.producer = producer;
+        this.tracing = tracing;
         this.fired = metrics.counter("segflow.triggers.fired");
         this.duplicates = metrics.counter("segflow.segment-changes.duplicates");
         this.unreadable = metrics.counter("segflow.segment-changes.unreadable");
@@ -54,6 +54,7 @@ public class TriggerRouter {
     @Blocking
     public void onSegmentChanges(ConsumerRecords<String, byte[]> records) throws InterruptedException {
         List<ProducerRecord<String, byte[]>> triggers = new ArrayList<>(records.count());
+        List<Span> spans = new ArrayList<>();
         int repeated = 0;
         try {
             for (TopicPartition partition : records.partitions()) {
@@ -64,7 +65,9 @@ public class TriggerRouter {
                         continue;
                     }
                     if (versions.firstSeen(change)) {
-                        triggers.add(trigger(change, record));
+                        Span span = tracing.start(record);
+                        spans.add(span);
+                        triggers.add(trigger(change, span));
                     } else {
                         repeated++;
                     }
@@ -74,8 +77,10 @@ public class TriggerRouter {
         } catch (InterruptedException | RuntimeException e) {
             // The batch is nacked and will be read again: versions it recorded must not make it look seen.
             seen.forget(records.partitions());
+            tracing.end(spans, e);
             throw e;
         }
+        tracing.end(spans, null);
         duplicates.increment(repeated);
         fired.increment(triggers.size());
     }
@@ -99,14 +104,9 @@ public class TriggerRouter {
         return null;
     }
 
-    private static ProducerRecord<String, byte[]> trigger(SegmentChange change, ConsumerRecord<String, byte[]> source) {
+    private ProducerRecord<String, byte[]> trigger(SegmentChange change, Span span) {
         RecordHeaders headers = new RecordHeaders();
-        for (String name : TRACE_HEADERS) {
-            Header header = source.headers().lastHeader(name);
-            if (header != null) {
-                headers.add(header);
-            }
-        }
+        tracing.inject(span, headers);
         try {
             return new ProducerRecord<>(Topics.TRIGGERS, null, change.userId(),
                     TriggerJson.writeTrigger(TriggerRecord.fromSegmentChange(change)), headers);

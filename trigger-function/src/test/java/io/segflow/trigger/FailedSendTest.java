@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
@@ -35,7 +36,8 @@ class FailedSendTest {
 
     private final FlakyProducer kafka = new FlakyProducer();
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final TriggerRouter router = new TriggerRouter(new SeenPartitions(SeenPartitionsTest.config(1_000)), new TriggerProducer(kafka), metrics);
+    private final TriggerRouter router = new TriggerRouter(new SeenPartitions(SeenPartitionsTest.config(1_000)), new TriggerProducer(kafka),
+            new TriggerTracing(OpenTelemetry.noop()), metrics);
 
     @Test
     void aBatchWhoseSendFailedIsSentAgainBeforeItCompletes() throws Exception {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.segflow.core.Topics;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +42,11 @@ class SeenPartitionsTest {
             @Override
             public Dedupe dedupe() {
                 return () -> usersPerPartition;
+            }
+
+            @Override
+            public Optional<String> instanceId() {
+                return Optional.empty();
             }
 
             @Override

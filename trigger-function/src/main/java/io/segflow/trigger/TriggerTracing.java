@@ -1,0 +1,87 @@
+package io.segflow.trigger;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * trigger-function's part of an event's trace: turning a change record into a trigger record is a span under the
+ * change's trace context (segment-function's span), and the trigger record carries this span's context, so consumers
+ * of {@code segflow.triggers} continue the same trace. The messaging extension's own tracing is off for this channel
+ * (it traces whole records only, not the records of a consumed batch), so it is done here.
+ */
+@ApplicationScoped
+public class TriggerTracing {
+    private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
+    private static final String TRACEPARENT = "traceparent";
+    private static final TextMapGetter<Headers> HEADER_GETTER = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Headers headers) {
+            List<String> keys = new ArrayList<>();
+            headers.forEach(header -> keys.add(header.key()));
+            return keys;
+        }
+
+        @Override
+        public String get(Headers headers, String key) {
+            Header header = headers == null ? null : headers.lastHeader(key);
+            return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        }
+    };
+    private static final TextMapSetter<Headers> HEADER_SETTER =
+            (headers, key, value) -> headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+
+    private final Tracer tracer;
+
+    TriggerTracing(OpenTelemetry telemetry) {
+        this.tracer = telemetry.getTracer("io.segflow.trigger");
+    }
+
+    /**
+     * The span of turning one change into its trigger, a child of the trace the change record carries. A record
+     * without trace context starts none: a root span per change would cost more than routing it. With tracing off
+     * here the span is the change's own context, so the trigger record still carries the upstream trace.
+     */
+    public Span start(ConsumerRecord<?, ?> change) {
+        if (change.headers().lastHeader(TRACEPARENT) == null) {
+            return Span.getInvalid();
+        }
+        Context parent = W3C.extract(Context.root(), change.headers(), HEADER_GETTER);
+        return tracer.spanBuilder(change.topic() + " process").setParent(parent).setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.destination.name", change.topic())
+                .setAttribute("messaging.destination.partition.id", String.valueOf(change.partition()))
+                .setAttribute("messaging.kafka.offset", change.offset())
+                .startSpan();
+    }
+
+    /** Writes the span's context into the trigger record's headers ({@code traceparent}, {@code tracestate}). */
+    public void inject(Span span, Headers headers) {
+        if (span.getSpanContext().isValid()) {
+            W3C.inject(Context.root().with(span), headers, HEADER_SETTER);
+        }
+    }
+
+    /** Ends the spans of a batch once its trigger records are acknowledged, or failed. */
+    public void end(List<Span> spans, Throwable failure) {
+        for (Span span : spans) {
+            if (failure != null) {
+                span.setStatus(StatusCode.ERROR, failure.toString());
+            }
+            span.end();
+        }
+    }
+}
