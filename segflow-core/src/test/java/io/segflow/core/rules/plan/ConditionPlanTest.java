@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Test;
  * The plan answers as the CEL program does. Random conditions over the whole vocabulary (including type errors at
  * run time, overflows, missing traits and values) are evaluated both ways on random profiles; a disagreement is
  * shrunk to a smallest condition and reported with its seed ({@code -Dsegflow.plan.seed=N} replays one).
+ * {@code -Dsegflow.plan.tries=60000} runs a longer search (about a minute) after a change to the plans.
  */
 class ConditionPlanTest {
-    private static final int TRIES = Integer.getInteger("segflow.plan.tries", 3_000);
+    private static final int TRIES = Integer.getInteger("segflow.plan.tries", 1_000);
     private static final long NOW = Instant.parse("2026-11-26T12:00:00Z").toEpochMilli();
     private static final Scoring SCORING = new Scoring(Duration.ofHours(6), Map.of("view", 1.0, "buy", 5.0));
     private final RuleCompiler compiler = new RuleCompiler();
