@@ -25,7 +25,8 @@ mkdir -p "$SF_LOGS" "$SF_DATA" "$SF_PIDS" "$SF_BIN"
 
 # Components in start order; down stops them in reverse.
 SF_FUNCTIONS=(ingest segment trigger api)
-SF_ALL=(redis kafka "${SF_FUNCTIONS[@]}")
+# prometheus runs only with up --observability.
+SF_ALL=(redis kafka "${SF_FUNCTIONS[@]}" prometheus)
 
 # Ports (env overrides, defaults for a single dev stack).
 SEGFLOW_API_PORT=${SEGFLOW_API_PORT:-8080}
@@ -35,6 +36,7 @@ SEGFLOW_TRIGGER_PORT=${SEGFLOW_TRIGGER_PORT:-8083}
 SEGFLOW_KAFKA_PORT=${SEGFLOW_KAFKA_PORT:-9092}
 SEGFLOW_KAFKA_CONTROLLER_PORT=${SEGFLOW_KAFKA_CONTROLLER_PORT:-$((SEGFLOW_KAFKA_PORT + 1000))}
 SEGFLOW_REDIS_PORT=${SEGFLOW_REDIS_PORT:-6379}
+SEGFLOW_PROMETHEUS_PORT=${SEGFLOW_PROMETHEUS_PORT:-9090}
 
 sf_log() { printf '==> %s\n' "$*" >&2; }
 sf_warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -49,6 +51,7 @@ sf_env_port() {
     segment) echo "$SEGFLOW_SEGMENT_PORT" ;;
     trigger) echo "$SEGFLOW_TRIGGER_PORT" ;;
     api) echo "$SEGFLOW_API_PORT" ;;
+    prometheus) echo "$SEGFLOW_PROMETHEUS_PORT" ;;
     *) sf_die "unknown component $1" ;;
   esac
 }
