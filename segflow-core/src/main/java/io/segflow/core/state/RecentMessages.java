@@ -81,8 +81,11 @@ public final class RecentMessages {
         return total;
     }
 
-    /** FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer to spread the bits. */
-    static long hash(String messageId) {
+    /**
+     * FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer to spread the bits. Stored in user records,
+     * so it never changes; also a well-spread in-memory key for any id.
+     */
+    public static long hash(String messageId) {
         long h = 0xcbf29ce484222325L;
         for (byte b : messageId.getBytes(StandardCharsets.UTF_8)) {
             h ^= b & 0xFF;

@@ -1,5 +1,6 @@
 package io.segflow.segment.apply;
 
+import io.segflow.core.state.RecentMessages;
 import io.segflow.core.state.UserRecord;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,19 +50,9 @@ public final class UserCache {
         users.values().removeIf(record -> partitionOf.applyAsInt(record.userId()) == partition);
     }
 
-    /** FNV-1a over the characters, then murmur3's finalizer: every bit of the id reaches every bit of the key. */
+    /** The same well-spread 64-bit hash the user records keep messageIds by. */
     static long key(String userId) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < userId.length(); i++) {
-            h ^= userId.charAt(i);
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return RecentMessages.hash(userId);
     }
 
     public int size() {

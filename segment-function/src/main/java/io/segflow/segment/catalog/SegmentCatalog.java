@@ -76,7 +76,7 @@ public class SegmentCatalog {
             try {
                 compiled.add(new CompiledSegment(definition, compiler.compile(definition.condition())));
             } catch (RuleSyntaxException e) {
-                // The API refuses such conditions; one stored by an older version must not stop the others.
+                // The API refuses such conditions, but one stored under other rules must not stop the others.
                 LOG.errorf("Segment %s has a condition that no longer compiles and is skipped: %s", definition.id(), e.getMessage());
             }
         }
