@@ -25,8 +25,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 final class ChangeStream implements AutoCloseable {
 
-    /** One change record; {@code cause} is {@code event:<messageId>}, {@code time:...} or {@code segments:<rev>}. */
-    record Change(String userId, String segmentId, boolean entered, long version, String cause) {
+    /**
+     * One change record; {@code cause} is {@code event:<messageId>}, {@code time:...} or {@code segments:<rev>};
+     * {@code sentAtMillis} is the record's timestamp, set by segment-function's producer when it sent the record.
+     */
+    record Change(String userId, String segmentId, boolean entered, long version, String cause, long sentAtMillis) {
     }
 
     interface Listener {
@@ -119,7 +122,7 @@ final class ChangeStream implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : batch) {
                     records.incrementAndGet();
                     lastRecordNanos = received;
-                    Change change = parse(record.value());
+                    Change change = parse(record.value(), record.timestamp());
                     if (change == null) {
                         continue;
                     }
@@ -139,11 +142,12 @@ final class ChangeStream implements AutoCloseable {
         }
     }
 
-    private static Change parse(byte[] value) {
+    private static Change parse(byte[] value, long timestamp) {
         try {
             JsonNode json = Json.MAPPER.readTree(value);
             return new Change(json.path("userId").asText(), json.path("segmentId").asText(),
-                    "entered".equals(json.path("change").asText()), json.path("version").asLong(), json.path("cause").asText(""));
+                    "entered".equals(json.path("change").asText()), json.path("version").asLong(), json.path("cause").asText(""),
+                    timestamp);
         } catch (IOException e) {
             return null; // not a change record: not ours to judge here
         }

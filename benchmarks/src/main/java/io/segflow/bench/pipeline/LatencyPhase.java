@@ -26,7 +26,8 @@ final class LatencyPhase {
     private final Summary summary;
     private final String run;
 
-    private record Sent(long intendedNanos, boolean probe) {
+    /** When the event was due, on the monotonic clock and on the wall clock (to compare with record timestamps). */
+    private record Sent(long intendedNanos, long intendedMillis, boolean probe) {
     }
 
     /** Where the backfill started by this phase is (nanoTime); its end is its last catalog-caused change received. */
@@ -57,6 +58,9 @@ final class LatencyPhase {
         Set<String> answered = ConcurrentHashMap.newKeySet();
         AtomicLong probesAnswered = new AtomicLong();
         LatencySamples samples = new LatencySamples();
+        // The total split at the change record's timestamp: up to segment-function's send, and Kafka's delivery after.
+        LatencySamples untilSent = new LatencySamples();
+        LatencySamples delivery = new LatencySamples();
         BackfillWatch backfill = new BackfillWatch();
         try (ChangeStream changes = new ChangeStream(options.bootstrap());
              EventProducer producer = new EventProducer(options.bootstrap(), 2)) {
@@ -72,6 +76,9 @@ final class LatencyPhase {
                 Sent sent = cause.startsWith("event:") ? due.get(cause.substring("event:".length())) : null;
                 if (sent != null) {
                     samples.add(sent.intendedNanos, received - sent.intendedNanos);
+                    long receivedMillis = System.currentTimeMillis();
+                    untilSent.add(sent.intendedNanos, (change.sentAtMillis() - sent.intendedMillis) * 1_000_000);
+                    delivery.add(sent.intendedNanos, (receivedMillis - change.sentAtMillis()) * 1_000_000);
                     if (answered.add(cause) && sent.probe) {
                         probesAnswered.incrementAndGet();
                     }
@@ -91,6 +98,8 @@ final class LatencyPhase {
             long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
 
             awaitAnswers(changes, probesAnswered, probes, options.backfillUsers() > 0 ? backfill : null);
+            System.out.printf("  of which until segment-function sent the change record: %s%n", untilSent.percentiles(t -> true));
+            System.out.printf("  of which from that send to its arrival here:            %s%n", delivery.percentiles(t -> true));
             report(samples, backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
             if (cpuBefore >= 0 && cpuAfter >= 0) {
                 double perEvent = (cpuAfter - cpuBefore) / (double) total;
@@ -134,6 +143,7 @@ final class LatencyPhase {
         SplittableRandom random = new SplittableRandom();
         long interval = 1_000_000_000L / options.rate();
         long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         long backfillAt = start + Duration.ofSeconds(options.seconds()).toNanos() / 3;
         long probes = 0;
         for (long n = 0; n < count; n++) {
@@ -152,7 +162,7 @@ final class LatencyPhase {
             boolean probe = random.nextDouble() < options.probeShare();
             Event event = probe ? traffic.probe("probe-" + run + "-" + (due == null ? "w" : "m") + n) : traffic.next();
             if (due != null) {
-                due.put(event.messageId(), new Sent(intended, probe));
+                due.put(event.messageId(), new Sent(intended, startMillis + (intended - start) / 1_000_000, probe));
             }
             producer.send(event);
             probes += probe ? 1 : 0;

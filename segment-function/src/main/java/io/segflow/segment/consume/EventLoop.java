@@ -1,8 +1,6 @@
 package io.segflow.segment.consume;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.opentelemetry.api.trace.Span;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -16,16 +14,18 @@ import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.UserRecord;
-import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.SegmentConfig;
 import io.segflow.segment.apply.OwnedPartition;
 import io.segflow.segment.apply.OwnedPartition.BackfillProgress;
 import io.segflow.segment.apply.PartitionBatch;
+import io.segflow.segment.apply.Round;
 import io.segflow.segment.apply.UserCache;
 import io.segflow.segment.apply.UserProcessor;
+import io.segflow.segment.backfill.CatalogBackfill;
 import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.publish.ChangePublisher;
 import io.segflow.segment.publish.ChangeTracing;
+import io.segflow.segment.schedule.DueWakes;
 import io.segflow.segment.store.PartitionStore;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,8 +37,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,23 +82,9 @@ public class EventLoop {
     private final UserProcessor processor;
     private final EngineStatus status = new EngineStatus();
 
-    private final Counter processed;
-    private final Counter unreadable;
-    private final Counter unreadableRecords;
-    private final Counter deadLettered;
-    private final Counter published;
-    private final Counter resets;
-    private final Counter fenced;
-    private final Counter backfilled;
-    private final Timer roundTimer;
-    private final Timer lateness;
-    /** The event-latency SLO's measure, a histogram with a bucket at 1 s. */
-    private final Timer membershipLatency;
-    /** Where a round's time goes: waiting on Kafka or Redis, or computing. */
-    private final Timer pollStage;
-    private final Timer applyStage;
-    private final Timer flushStage;
-    private final Timer publishStage;
+    private final EngineMetrics meters;
+    private final DueWakes dueWakes;
+    private final CatalogBackfill catalogBackfill;
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
     private KafkaConsumer<String, byte[]> consumer;
@@ -129,36 +113,16 @@ public class EventLoop {
         this.redis = redis;
         this.kafka = kafka;
         this.metrics = metrics;
-        this.processed = metrics.counter("segflow.events.processed");
-        this.unreadable = metrics.counter("segflow.events.unreadable");
-        this.unreadableRecords = metrics.counter("segflow.user.records.unreadable");
-        this.deadLettered = metrics.counter("segflow.events.dead.lettered");
-        this.published = metrics.counter("segflow.changes.published");
-        this.resets = metrics.counter("segflow.engine.resets");
-        this.fenced = metrics.counter("segflow.partitions.fenced");
-        this.backfilled = metrics.counter("segflow.backfill.users");
-        this.roundTimer = metrics.timer("segflow.round.duration");
-        this.lateness = metrics.timer("segflow.time.flip.lateness");
-        this.membershipLatency = Timer.builder("segflow.event.membership.latency")
-                .description("From ingest receiving an event to its memberships being stored")
-                .serviceLevelObjectives(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
-                        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5))
-                .register(metrics);
-        this.pollStage = metrics.timer("segflow.round.stage", "stage", "poll");
-        this.applyStage = metrics.timer("segflow.round.stage", "stage", "apply");
-        this.flushStage = metrics.timer("segflow.round.stage", "stage", "flush");
-        this.publishStage = metrics.timer("segflow.round.stage", "stage", "publish");
-        Counter duplicates = metrics.counter("segflow.events.duplicates");
-        Counter evaluationErrors = metrics.counter("segflow.rule.evaluation.errors");
+        this.meters = new EngineMetrics(metrics);
         this.processor = new UserProcessor(config.engine().dedupWindow().toMillis(), new UserProcessor.Listener() {
             @Override
             public void duplicate() {
-                duplicates.increment();
+                meters.duplicates.increment();
             }
 
             @Override
             public void evaluationError(String condition, String user, Exception error) {
-                evaluationErrors.increment();
+                meters.evaluationErrors.increment();
                 String message = String.valueOf(error.getMessage());
                 if (message.contains("Iteration budget exceeded") && overBudgetWarnings.tryAcquire(condition)) {
                     LOG.warnf("Condition %s went over its iteration budget for user %s (counted as false): %s",
@@ -169,6 +133,8 @@ public class EventLoop {
                 }
             }
         });
+        this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch());
+        this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
         metrics.gauge("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size());
     }
 
@@ -180,7 +146,18 @@ public class EventLoop {
         SegmentConfig.validate(config);
         cache = new UserCache(cacheCapacity());
         running = true;
+        // Compiling the segments takes seconds in a cold JVM: do it while the engine subscribes and joins the group,
+        // so that a restarted instance is processing as soon as it owns its partitions.
+        Thread.ofPlatform().name("segflow-catalog-warmup").daemon().start(this::warmUpCatalog);
         thread = Thread.ofPlatform().name("segflow-engine").start(this::run);
+    }
+
+    private void warmUpCatalog() {
+        try {
+            catalog.refresh();
+        } catch (RuntimeException e) {
+            LOG.debugf("Loading the segment catalog ahead failed (the engine loads it on its first round): %s", e.getMessage());
+        }
     }
 
     /** The configured number of users, at most what a third of the heap holds (a user takes a few KB in memory). */
@@ -289,9 +266,9 @@ public class EventLoop {
     private void round() {
         claimPending();
         long polling = System.nanoTime();
-        ConsumerRecords<String, byte[]> records = consumer.poll(backfillPending(catalog.current()) ? Duration.ZERO : config.engine().pollTimeout());
+        ConsumerRecords<String, byte[]> records = consumer.poll(CatalogBackfill.pending(catalog.current(), owned.values()) ? Duration.ZERO : config.engine().pollTimeout());
         if (!records.isEmpty()) {
-            pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
+            meters.pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
         }
         long now = System.currentTimeMillis();
         // Checked before every batch of events, so that a segment saved before an event is known when it is processed.
@@ -301,128 +278,30 @@ public class EventLoop {
         }
         SegmentCatalog.Current current = catalog.current();
         long start = System.nanoTime();
-        Round round = new Round(current, System.currentTimeMillis());
+        Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.unreadableRecords);
         try {
             if (!records.isEmpty()) {
                 events(records, round);
             }
             if (round.now >= nextWakePoll) {
-                wakes(round);
+                dueWakes.run(round, owned.keySet());
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
-            backfill(round);
+            catalogBackfill.run(round, owned.values());
             settlePublished();
             for (OwnedPartition partition : owned.values()) {
                 if (partition.acknowledged() > 0) {
                     round.batch(partition.partition()); // trims the acknowledged change records
                 }
             }
-            applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            meters.applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             store(round);
-            round.recordLatencies(membershipLatency, System.currentTimeMillis());
+            round.recordLatencies(meters.membershipLatency, System.currentTimeMillis());
         } finally {
             round.spans.forEach(Span::end);
         }
         if (!round.batches.isEmpty()) {
-            roundTimer.record(Duration.ofNanos(System.nanoTime() - start));
-        }
-    }
-
-    /** What one round decided, per partition, and the users it created. */
-    private final class Round {
-        final SegmentCatalog.Current catalog;
-        final long now;
-        final Map<Integer, PartitionBatch> batches = new LinkedHashMap<>();
-        final Set<String> created = new HashSet<>();
-        final List<Span> spans = new ArrayList<>();
-
-        /** When ingest received each event applied in this round (epoch millis), for the latency histogram. */
-        private long[] received = new long[256];
-        private int receivedCount;
-
-        Round(SegmentCatalog.Current catalog, long now) {
-            this.catalog = catalog;
-            this.now = now;
-        }
-
-        void applied(Event event) {
-            if (event.receivedAt() == null) {
-                return;
-            }
-            if (receivedCount == received.length) {
-                received = java.util.Arrays.copyOf(received, receivedCount * 2);
-            }
-            received[receivedCount++] = event.receivedAt().toEpochMilli();
-        }
-
-        /** Once the round's memberships are stored: how long each of its events took from ingest to here. */
-        void recordLatencies(Timer timer, long storedAtMillis) {
-            for (int i = 0; i < receivedCount; i++) {
-                timer.record(Math.max(0, storedAtMillis - received[i]), TimeUnit.MILLISECONDS);
-            }
-        }
-
-        PartitionBatch batch(int partition) {
-            return batches.computeIfAbsent(partition, PartitionBatch::new);
-        }
-
-        /**
-         * A user's record as of this round: in memory, or written earlier in the round (and evicted since), or read
-         * again; null when Redis holds none (then {@link #created} holds the user).
-         */
-        UserRecord record(PartitionBatch batch, String user) {
-            UserRecord record = cache.get(user);
-            if (record == null) {
-                record = batch.written().get(user);
-                if (record == null) {
-                    load(Map.of(batch.partition(), List.of(user)));
-                    record = cache.get(user);
-                }
-                cache.put(record);
-            }
-            return record;
-        }
-
-        /** The users' records, read from Redis for those not in memory; users with none get an empty one. */
-        void load(Map<Integer, ? extends Collection<String>> usersByPartition) {
-            Map<Integer, List<String>> misses = new HashMap<>();
-            usersByPartition.forEach((partition, users) -> {
-                for (String user : users) {
-                    if (cache.get(user) == null) {
-                        misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
-                    }
-                }
-            });
-            if (misses.isEmpty()) {
-                return;
-            }
-            misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
-            Map<String, byte[]> stored = store.load(misses);
-            misses.values().forEach(users -> users.forEach(user -> {
-                byte[] value = stored.get(user);
-                UserRecord record = value == null ? null : decode(user, value);
-                if (record != null) {
-                    cache.put(record);
-                } else {
-                    cache.put(UserRecord.empty(user));
-                    created.add(user);
-                }
-            }));
-        }
-    }
-
-    /**
-     * A stored record that does not decode (damaged, or of an unknown format) would stop its partition for good if
-     * it failed the round: the user starts again from an empty record instead, loudly (error log and metric).
-     */
-    private UserRecord decode(String user, byte[] value) {
-        try {
-            return UserRecordCodec.decode(user, value);
-        } catch (IllegalArgumentException e) {
-            unreadableRecords.increment();
-            LOG.errorf("The stored record of user %s does not decode (%s): the user starts again from an empty profile",
-                    user, e.getMessage());
-            return null;
+            meters.round.record(Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
@@ -453,7 +332,7 @@ public class EventLoop {
                     throw new PoisonRecord(record, e);
                 }
                 round.applied(item.event());
-                processed.increment();
+                meters.processed.increment();
             }
             batch.consumedUpTo(record.offset() + 1);
         }
@@ -467,9 +346,7 @@ public class EventLoop {
         UserRecord record = round.record(batch, user);
         if (event.isErasure()) {
             processor.erase(batch, record, span, round.now);
-            // From here on the user has no stored record: a later event starts a new one.
-            cache.put(UserRecord.empty(user));
-            round.created.add(user);
+            round.forget(user);
             return;
         }
         boolean fresh = round.created.remove(user);
@@ -486,86 +363,8 @@ public class EventLoop {
         } catch (IOException | RuntimeException e) {
             LOG.warnf("Skipping an unreadable record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
         }
-        unreadable.increment();
+        meters.unreadable.increment();
         return null;
-    }
-
-    /** Due wakes of every owned partition, read in one pipeline; their users re-evaluated as of now. */
-    private void wakes(Round round) {
-        if (owned.isEmpty()) {
-            return;
-        }
-        Map<Integer, List<PartitionStore.Due>> due = store.due(List.copyOf(owned.keySet()), round.now, config.scheduler().claimBatch());
-        if (due.isEmpty()) {
-            return;
-        }
-        Map<Integer, List<String>> users = new HashMap<>();
-        due.forEach((partition, entries) -> users.put(partition, entries.stream().map(PartitionStore.Due::user).toList()));
-        round.load(users);
-        Span span = tracing.startTimeFlips(due.values().stream().mapToInt(List::size).sum());
-        round.spans.add(span);
-        due.forEach((partition, entries) -> {
-            PartitionBatch batch = round.batch(partition);
-            for (PartitionStore.Due entry : entries) {
-                UserRecord record = round.record(batch, entry.user());
-                if (round.created.contains(entry.user())) {
-                    batch.removeWake(entry.user()); // no record (erased): its wake outlived it
-                    continue;
-                }
-                processor.onWake(batch, record, round.catalog, round.now, span);
-                lateness.record(Duration.ofMillis(Math.max(0, round.now - entry.dueMillis())));
-            }
-        });
-    }
-
-    private boolean backfillPending(SegmentCatalog.Current current) {
-        long revision = current.index().revision();
-        if (revision <= 0) {
-            return false;
-        }
-        for (OwnedPartition partition : owned.values()) {
-            if (!partition.backfill().done(revision)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * One chunk of a partition's users re-evaluated against a new catalog, each round: live events wait for at most
-     * one chunk. The progress is stored with the chunk's users, so a new owner goes on from there.
-     */
-    private void backfill(Round round) {
-        long revision = round.catalog.index().revision();
-        if (revision <= 0) {
-            return;
-        }
-        for (OwnedPartition partition : owned.values()) {
-            BackfillProgress progress = partition.backfill();
-            if (progress.done(revision)) {
-                continue;
-            }
-            PartitionStore.ScanStep step = store.scanUsers(partition.partition(), progress.cursorFor(revision), config.backfill().chunk());
-            round.load(Map.of(partition.partition(), step.users()));
-            PartitionBatch batch = round.batch(partition.partition());
-            Span span = step.users().isEmpty() ? Span.getInvalid() : tracing.startTimeFlips(step.users().size());
-            round.spans.add(span);
-            for (String user : step.users()) {
-                UserRecord record = round.record(batch, user);
-                if (round.created.contains(user)) {
-                    continue; // listed, but erased meanwhile
-                }
-                if (processor.onBackfill(batch, record, round.catalog, round.now, span)) {
-                    backfilled.increment();
-                }
-            }
-            String next = "0".equals(step.nextCursor()) ? BackfillProgress.DONE : step.nextCursor();
-            batch.backfillProgress(new BackfillProgress(revision, next).encode());
-            if (next.equals(BackfillProgress.DONE)) {
-                LOG.infof("Backfill of segment catalog revision %d done for partition %d", revision, partition.partition());
-            }
-            return; // one chunk a round
-        }
     }
 
     /**
@@ -587,7 +386,7 @@ public class EventLoop {
         });
         long flushing = System.nanoTime();
         List<Boolean> stored = store.flush(flushes);
-        flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
+        meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
         List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
         Map<String, Map<String, Long>> index = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -638,8 +437,8 @@ public class EventLoop {
         inFlight = null;
         settling.acks().await(config.engine().publishTimeout());
         settling.index().orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
-        publishStage.record(System.nanoTime() - settling.startedNanos(), TimeUnit.NANOSECONDS);
-        published.increment(settling.records());
+        meters.publishStage.record(System.nanoTime() - settling.startedNanos(), TimeUnit.NANOSECONDS);
+        meters.published.increment(settling.records());
         settling.changes().forEach((partition, records) -> {
             if (owned.get(partition.partition()) == partition) {
                 partition.published(records);
@@ -647,32 +446,9 @@ public class EventLoop {
         });
     }
 
-    /** Lets a warning through at most once per interval and key, so a bad condition does not flood the log. */
-    private static final class WarningLimit {
-        private final long intervalNanos;
-        private final Map<String, Long> lastWarned = new HashMap<>();
-
-        WarningLimit(Duration interval) {
-            this.intervalNanos = interval.toNanos();
-        }
-
-        boolean tryAcquire(String key) {
-            long now = System.nanoTime();
-            Long last = lastWarned.get(key);
-            if (last != null && now - last < intervalNanos) {
-                return false;
-            }
-            if (lastWarned.size() > 1_000) {
-                lastWarned.clear();
-            }
-            lastWarned.put(key, now);
-            return true;
-        }
-    }
-
     /** Another instance claimed this partition: stop writing it; the rebalance will take it away from us too. */
     private void lose(int partition) {
-        fenced.increment();
+        meters.fenced.increment();
         LOG.warnf("Partition %d of %s was claimed by another instance: dropping it", partition, Topics.EVENTS);
         owned.remove(partition);
         cache.removePartition(partition, user -> Partitioning.partitionOf(user, partitions));
@@ -681,7 +457,7 @@ public class EventLoop {
 
     /** Forgets everything in memory and claims the owned partitions again from what Redis holds. */
     private void reset() {
-        resets.increment();
+        meters.resets.increment();
         inFlight = null; // the new claims publish whatever it held again
         cache = new UserCache(cacheCapacity());
         unclaimed.addAll(owned.keySet());
@@ -749,7 +525,7 @@ public class EventLoop {
         String reason = failure.getCause().getClass().getSimpleName() + ": " + failure.getCause().getMessage();
         publisher.deadLetter(record.key(), new String(record.value(), StandardCharsets.UTF_8), record.partition(),
                 record.offset(), reason, config.engine().publishTimeout());
-        deadLettered.increment();
+        meters.deadLettered.increment();
         attempts.remove(position);
         skipped.add(position);
         LOG.errorf(failure.getCause(), "Record %s failed %d times: sent to %s and skipped", position, tries, Topics.EVENTS_DEAD_LETTER);
@@ -770,16 +546,6 @@ public class EventLoop {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    /** A record whose processing threw: the round is abandoned and the record retried or dead-lettered. */
-    private static final class PoisonRecord extends RuntimeException {
-        final transient ConsumerRecord<String, byte[]> record;
-
-        PoisonRecord(ConsumerRecord<String, byte[]> record, RuntimeException cause) {
-            super(cause.getMessage(), cause);
-            this.record = record;
         }
     }
 

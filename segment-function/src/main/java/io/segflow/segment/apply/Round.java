@@ -1,0 +1,140 @@
+package io.segflow.segment.apply;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.segflow.core.event.Event;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
+import io.segflow.segment.catalog.SegmentCatalog;
+import io.segflow.segment.store.PartitionStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * What one round of the engine decided, per partition: the users it touched (in memory, read from Redis on a miss),
+ * the batches to store, the users it created and the spans to end once stored.
+ */
+public final class Round {
+    private static final Logger LOG = Logger.getLogger(Round.class);
+
+    public final SegmentCatalog.Current catalog;
+    /** The round's instant (epoch millis): every evaluation of the round is as of it. */
+    public final long now;
+    public final Map<Integer, PartitionBatch> batches = new LinkedHashMap<>();
+    /** Users without a stored record (new, or erased in this round). */
+    public final Set<String> created = new HashSet<>();
+    public final List<Span> spans = new ArrayList<>();
+
+    private final UserCache cache;
+    private final PartitionStore store;
+    private final Counter unreadableRecords;
+
+    /** When ingest received each event applied in this round (epoch millis), for the latency histogram. */
+    private long[] received = new long[256];
+    private int receivedCount;
+
+    public Round(SegmentCatalog.Current catalog, long now, UserCache cache, PartitionStore store, Counter unreadableRecords) {
+        this.catalog = catalog;
+        this.now = now;
+        this.cache = cache;
+        this.store = store;
+        this.unreadableRecords = unreadableRecords;
+    }
+
+    public void applied(Event event) {
+        if (event.receivedAt() == null) {
+            return;
+        }
+        if (receivedCount == received.length) {
+            received = Arrays.copyOf(received, receivedCount * 2);
+        }
+        received[receivedCount++] = event.receivedAt().toEpochMilli();
+    }
+
+    /** Once the round's memberships are stored: how long each of its events took from ingest to here. */
+    public void recordLatencies(Timer timer, long storedAtMillis) {
+        for (int i = 0; i < receivedCount; i++) {
+            timer.record(Math.max(0, storedAtMillis - received[i]), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public PartitionBatch batch(int partition) {
+        return batches.computeIfAbsent(partition, PartitionBatch::new);
+    }
+
+    /**
+     * A user's record as of this round: in memory, or written earlier in the round (and evicted since), or read
+     * again; null when Redis holds none (then {@link #created} holds the user).
+     */
+    public UserRecord record(PartitionBatch batch, String user) {
+        UserRecord record = cache.get(user);
+        if (record == null) {
+            record = batch.written().get(user);
+            if (record == null) {
+                load(Map.of(batch.partition(), List.of(user)));
+                record = cache.get(user);
+            }
+            cache.put(record);
+        }
+        return record;
+    }
+
+    /** The users' records, read from Redis for those not in memory; users with none get an empty one. */
+    public void load(Map<Integer, ? extends Collection<String>> usersByPartition) {
+        Map<Integer, List<String>> misses = new HashMap<>();
+        usersByPartition.forEach((partition, users) -> {
+            for (String user : users) {
+                if (cache.get(user) == null) {
+                    misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
+                }
+            }
+        });
+        if (misses.isEmpty()) {
+            return;
+        }
+        misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
+        Map<String, byte[]> stored = store.load(misses);
+        misses.values().forEach(users -> users.forEach(user -> {
+            byte[] value = stored.get(user);
+            UserRecord record = value == null ? null : decode(user, value);
+            if (record != null) {
+                cache.put(record);
+            } else {
+                cache.put(UserRecord.empty(user));
+                created.add(user);
+            }
+        }));
+    }
+
+    /** From here on the user has no stored record: a later event of the round starts a new one. */
+    public void forget(String user) {
+        cache.put(UserRecord.empty(user));
+        created.add(user);
+    }
+
+    /**
+     * A stored record that does not decode (damaged, or of an unknown format) would stop its partition for good if
+     * it failed the round: the user starts again from an empty record instead, loudly (error log and metric).
+     */
+    private UserRecord decode(String user, byte[] value) {
+        try {
+            return UserRecordCodec.decode(user, value);
+        } catch (IllegalArgumentException e) {
+            unreadableRecords.increment();
+            LOG.errorf("The stored record of user %s does not decode (%s): the user starts again from an empty profile",
+                    user, e.getMessage());
+            return null;
+        }
+    }
+}

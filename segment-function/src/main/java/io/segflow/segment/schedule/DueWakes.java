@@ -1,0 +1,62 @@
+package io.segflow.segment.schedule;
+
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.segflow.core.state.UserRecord;
+import io.segflow.segment.apply.PartitionBatch;
+import io.segflow.segment.apply.Round;
+import io.segflow.segment.apply.UserProcessor;
+import io.segflow.segment.publish.ChangeTracing;
+import io.segflow.segment.store.PartitionStore;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Time-driven flips: the users whose wake is due in the owned partitions' schedules (one read per partition, one
+ * pipeline), re-evaluated as of the round's instant. Their next wakes are set by the processor.
+ */
+public final class DueWakes {
+    private final PartitionStore store;
+    private final UserProcessor processor;
+    private final ChangeTracing tracing;
+    private final Timer lateness;
+    private final int claimBatch;
+
+    public DueWakes(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Timer lateness, int claimBatch) {
+        this.store = store;
+        this.processor = processor;
+        this.tracing = tracing;
+        this.lateness = lateness;
+        this.claimBatch = claimBatch;
+    }
+
+    public void run(Round round, Collection<Integer> ownedPartitions) {
+        if (ownedPartitions.isEmpty()) {
+            return;
+        }
+        Map<Integer, List<PartitionStore.Due>> due = store.due(List.copyOf(ownedPartitions), round.now, claimBatch);
+        if (due.isEmpty()) {
+            return;
+        }
+        Map<Integer, List<String>> users = new HashMap<>();
+        due.forEach((partition, entries) -> users.put(partition, entries.stream().map(PartitionStore.Due::user).toList()));
+        round.load(users);
+        Span span = tracing.startTimeFlips(due.values().stream().mapToInt(List::size).sum());
+        round.spans.add(span);
+        due.forEach((partition, entries) -> {
+            PartitionBatch batch = round.batch(partition);
+            for (PartitionStore.Due entry : entries) {
+                UserRecord record = round.record(batch, entry.user());
+                if (round.created.contains(entry.user())) {
+                    batch.removeWake(entry.user()); // no record (erased): its wake outlived it
+                    continue;
+                }
+                processor.onWake(batch, record, round.catalog, round.now, span);
+                lateness.record(Duration.ofMillis(Math.max(0, round.now - entry.dueMillis())));
+            }
+        });
+    }
+}
