@@ -12,6 +12,7 @@ import io.segflow.core.json.Json;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -114,6 +116,32 @@ class EndToEndIT {
             assertThat(trigger.get("kind").asText()).isEqualTo("segment.entered");
             assertThat(trigger.get("segmentId").asText()).isEqualTo(segment);
         }
+    }
+
+    /**
+     * segflow's own metrics, after real traffic went through every function, pass {@code promtool check metrics}:
+     * names, units and help as Prometheus conventions want them (CI installs promtool; elsewhere the check is
+     * skipped). The libraries' meters (JVM, Vert.x, Kafka and Redis clients) are theirs, see docs/operations.md.
+     */
+    @Test
+    void segflowsMetricsFollowPrometheusConventions() throws Exception {
+        Path promtool = PromTool.find();
+        Assumptions.assumeTrue(promtool != null, "promtool is not installed");
+        twoCartAddsInOneBatchPutTheUserIntoTheSegmentEverywhere(); // so that the per-event meters exist
+        int checked = 0;
+        for (FunctionProcess function : FUNCTIONS) {
+            String metrics = given().baseUri(function.url()).when().get("/q/metrics").then().statusCode(200).extract().asString();
+            String segflows = PromTool.familiesStartingWith(metrics, "segflow_");
+            if (segflows.isEmpty()) {
+                continue; // ingest and api measure with the libraries' HTTP and client meters only
+            }
+            checked++;
+            PromTool.Result result = PromTool.checkMetrics(promtool, segflows);
+            assertThat(result.problems()).as("promtool check metrics on %s", function.url()).isEmpty();
+            assertThat(result.exitCode()).as("promtool's exit code for %s: %s", function.url(), result.problems()).isZero();
+        }
+        assertThat(checked).as("functions exposing segflow_ metrics (segment and trigger at least)").isGreaterThanOrEqualTo(2);
+    }
     }
 
     @Test

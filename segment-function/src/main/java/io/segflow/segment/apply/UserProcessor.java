@@ -3,10 +3,10 @@ package io.segflow.segment.apply;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.event.Event;
-import io.segflow.core.json.Json;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.membership.SegmentChangeJson;
 import io.segflow.core.state.UserRecord;
 import io.segflow.segment.catalog.SegmentCatalog;
 import java.time.Instant;
@@ -117,7 +117,8 @@ public final class UserProcessor {
         Instant at = Instant.ofEpochMilli(nowMillis);
         List<SegmentChange> changes = SegmentEngine.changes(user, transitions, newVersion, at, cause);
         for (SegmentChange change : changes) {
-            batch.change(new PartitionBatch.Change(user, change.segmentId(), change.entered(), nowMillis, Json.write(change), span));
+            batch.change(new PartitionBatch.Change(user, change.segmentId(), change.entered(), nowMillis,
+                    SegmentChangeJson.write(change), span));
         }
     }
 }

@@ -28,26 +28,37 @@ final class EngineMetrics {
     final Timer publishStage;
 
     EngineMetrics(MeterRegistry metrics) {
-        processed = metrics.counter("segflow.events.processed");
-        unreadable = metrics.counter("segflow.events.unreadable");
-        unreadableRecords = metrics.counter("segflow.user.records.unreadable");
-        deadLettered = metrics.counter("segflow.events.dead.lettered");
-        published = metrics.counter("segflow.changes.published");
-        resets = metrics.counter("segflow.engine.resets");
-        fenced = metrics.counter("segflow.partitions.fenced");
-        backfilled = metrics.counter("segflow.backfill.users");
-        duplicates = metrics.counter("segflow.events.duplicates");
-        evaluationErrors = metrics.counter("segflow.rule.evaluation.errors");
-        round = metrics.timer("segflow.round.duration");
-        lateness = metrics.timer("segflow.time.flip.lateness");
+        processed = counter(metrics, "segflow.events.processed", "Events applied to their users");
+        unreadable = counter(metrics, "segflow.events.unreadable", "Records of segflow.events that do not read as an event, skipped");
+        unreadableRecords = counter(metrics, "segflow.user.records.unreadable",
+                "Stored user records that did not decode: the user started again from an empty profile");
+        deadLettered = counter(metrics, "segflow.events.dead.lettered", "Events that kept failing, sent to the dead-letter topic");
+        published = counter(metrics, "segflow.changes.published", "Change records acknowledged by Kafka");
+        resets = counter(metrics, "segflow.engine.resets", "Failed rounds: the owned partitions were claimed again from Redis");
+        fenced = counter(metrics, "segflow.partitions.fenced", "Flushes refused because another instance claimed the partition");
+        backfilled = counter(metrics, "segflow.backfill.users", "Users re-evaluated in full against a new segment catalog");
+        duplicates = counter(metrics, "segflow.events.duplicates", "Events whose messageId was applied within the dedup window");
+        evaluationErrors = counter(metrics, "segflow.rule.evaluation.errors", "Conditions that failed for a user, counted as false");
+        round = Timer.builder("segflow.round.duration").description("One round of the engine loop").register(metrics);
+        lateness = Timer.builder("segflow.time.flip.lateness").description("From a user's due wake to its re-evaluation")
+                .register(metrics);
         membershipLatency = Timer.builder("segflow.event.membership.latency")
                 .description("From ingest receiving an event to its memberships being stored")
                 .serviceLevelObjectives(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
                         Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5))
                 .register(metrics);
-        pollStage = metrics.timer("segflow.round.stage", "stage", "poll");
-        applyStage = metrics.timer("segflow.round.stage", "stage", "apply");
-        flushStage = metrics.timer("segflow.round.stage", "stage", "flush");
-        publishStage = metrics.timer("segflow.round.stage", "stage", "publish");
+        pollStage = stage(metrics, "poll");
+        applyStage = stage(metrics, "apply");
+        flushStage = stage(metrics, "flush");
+        publishStage = stage(metrics, "publish");
+    }
+
+    private static Counter counter(MeterRegistry metrics, String name, String description) {
+        return Counter.builder(name).description(description).register(metrics);
+    }
+
+    private static Timer stage(MeterRegistry metrics, String stage) {
+        return Timer.builder("segflow.round.stage").description("Where a round's time goes, by stage").tag("stage", stage)
+                .register(metrics);
     }
 }

@@ -1,5 +1,6 @@
 package io.segflow.segment.consume;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.opentelemetry.api.trace.Span;
@@ -135,7 +136,8 @@ public class EventLoop {
         });
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch());
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
-        metrics.gauge("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size());
+        Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
+                .description("Users held in memory").register(metrics);
     }
 
     public EngineStatus status() {

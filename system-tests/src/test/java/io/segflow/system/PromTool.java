@@ -1,0 +1,54 @@
+package io.segflow.system;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Prometheus's {@code promtool} (Debian's prometheus package), as CI installs it. */
+final class PromTool {
+    private PromTool() {
+    }
+
+    /** What {@code promtool check metrics} said: its exit code and the lines that name a problem. */
+    record Result(int exitCode, List<String> problems) {
+    }
+
+    /** promtool on the PATH, or null. */
+    static Path find() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, "promtool");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** The lines of an exposition (text format) that belong to metric families whose name starts with {@code prefix}. */
+    static String familiesStartingWith(String exposition, String prefix) {
+        StringBuilder kept = new StringBuilder();
+        exposition.lines().filter(line -> {
+            String name = line.startsWith("# HELP ") || line.startsWith("# TYPE ") ? line.substring(7) : line;
+            return name.startsWith(prefix);
+        }).forEach(line -> kept.append(line).append('\n'));
+        return kept.toString();
+    }
+
+    /** Pipes an exposition to {@code promtool check metrics}. */
+    static Result checkMetrics(Path promtool, String exposition) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write(exposition.getBytes(StandardCharsets.UTF_8));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("promtool check metrics did not finish in 30 s");
+        }
+        List<String> problems = output.lines().filter(line -> !line.isBlank()).toList();
+        return new Result(process.exitValue(), problems);
+    }
+}
