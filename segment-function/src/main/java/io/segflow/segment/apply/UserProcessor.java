@@ -9,6 +9,7 @@ import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.SegmentChangeJson;
 import io.segflow.core.state.UserRecord;
 import io.segflow.segment.catalog.SegmentCatalog;
+import io.segflow.segment.schedule.WakeTraces;
 import java.time.Instant;
 import java.util.List;
 
@@ -28,10 +29,17 @@ public final class UserProcessor {
     private final SegmentEngine engine;
     private final long dedupWindowMillis;
     private final Listener listener;
+    private final WakeTraces wakeTraces;
 
+    /** Without links from time flips to what scheduled them. */
     public UserProcessor(long dedupWindowMillis, Listener listener) {
+        this(dedupWindowMillis, listener, new WakeTraces(0));
+    }
+
+    public UserProcessor(long dedupWindowMillis, Listener listener, WakeTraces wakeTraces) {
         this.dedupWindowMillis = dedupWindowMillis;
         this.listener = listener;
+        this.wakeTraces = wakeTraces;
         this.engine = new SegmentEngine((condition, user, error) -> listener.evaluationError(condition.source(), user, error));
     }
 
@@ -56,6 +64,7 @@ public final class UserProcessor {
                 && (record.scheduledWake() == UserRecord.NO_WAKE || outcome.nextWake().getAsLong() < record.scheduledWake())) {
             record.scheduledWake(outcome.nextWake().getAsLong());
             batch.wake(record.userId(), record.scheduledWake());
+            wakeTraces.scheduled(record.userId(), span.getSpanContext());
         }
         if (fresh) {
             batch.register(record.userId());
@@ -76,9 +85,11 @@ public final class UserProcessor {
         if (outcome.nextWake().isPresent()) {
             record.scheduledWake(outcome.nextWake().getAsLong());
             batch.wake(record.userId(), record.scheduledWake());
+            wakeTraces.scheduled(record.userId(), span.getSpanContext());
         } else {
             record.scheduledWake(UserRecord.NO_WAKE);
             batch.removeWake(record.userId());
+            wakeTraces.forget(record.userId());
         }
         batch.write(record);
     }
@@ -98,6 +109,7 @@ public final class UserProcessor {
         List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
         addChanges(batch, record.userId(), exits, memberships.version() + exits.size(), SegmentChange.ERASURE, span, nowMillis);
         batch.erase(record.userId());
+        wakeTraces.forget(record.userId());
     }
 
     private void store(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, String cause, Span span,

@@ -27,6 +27,7 @@ import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.publish.ChangePublisher;
 import io.segflow.segment.publish.ChangeTracing;
 import io.segflow.segment.schedule.DueWakes;
+import io.segflow.segment.schedule.WakeTraces;
 import io.segflow.segment.store.PartitionStore;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,6 +72,8 @@ import org.jboss.logging.Logger;
 public class EventLoop {
     private static final Logger LOG = Logger.getLogger(EventLoop.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** Users whose wake's trace is remembered, to link their time flips to it (a few hundred bytes each). */
+    private static final int WAKE_TRACES = 100_000;
 
     private final SegmentConfig config;
     private final SegmentCatalog catalog;
@@ -115,6 +118,7 @@ public class EventLoop {
         this.kafka = kafka;
         this.metrics = metrics;
         this.meters = new EngineMetrics(metrics);
+        WakeTraces wakeTraces = new WakeTraces(WAKE_TRACES);
         this.processor = new UserProcessor(config.engine().dedupWindow().toMillis(), new UserProcessor.Listener() {
             @Override
             public void duplicate() {
@@ -133,8 +137,8 @@ public class EventLoop {
                     LOG.debugf("Condition %s failed for user %s: %s", condition, user, message);
                 }
             }
-        });
-        this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch());
+        }, wakeTraces);
+        this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch(), wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
         Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
                 .description("Users held in memory").register(metrics);

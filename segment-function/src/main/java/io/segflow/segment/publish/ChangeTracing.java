@@ -2,6 +2,7 @@ package io.segflow.segment.publish;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.header.Headers;
  * One event's trace through segment-function: ingest writes the W3C {@code traceparent} into each event record;
  * processing the event is a span under it, and the change records the event causes carry that span's context, so
  * trigger-function and the api's push continue the same trace (one trace per event in Jaeger, ingest to browser).
- * Time-driven changes get a trace of their own per wave. Batches are consumed as plain records, so this is done
+ * Time-driven changes get a trace of their own, linked to the trace of the event that set the wake when it is known. Batches are consumed as plain records, so this is done
  * here rather than by the messaging extension, which traces whole records only.
  */
 @ApplicationScoped
@@ -71,6 +72,11 @@ public class ChangeTracing {
     /** The span of one wave of due wakes: time (or a backfill), not an event, caused its changes. */
     public Span startTimeFlips(int users) {
         return tracer.spanBuilder("segflow time flips").setNoParent().setAttribute("segflow.users", users).startSpan();
+    }
+
+    /** The span of one user's time flip: a trace of its own, linked to the trace of what set the wake. */
+    public Span startTimeFlip(SpanContext scheduler) {
+        return tracer.spanBuilder("segflow time flip").setNoParent().addLink(scheduler).setAttribute("segflow.users", 1).startSpan();
     }
 
     /** Writes the span's context into a change record's headers ({@code traceparent}, {@code tracestate}). */

@@ -2,6 +2,7 @@ package io.segflow.segment.schedule;
 
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.segflow.core.state.UserRecord;
 import io.segflow.segment.apply.PartitionBatch;
 import io.segflow.segment.apply.Round;
@@ -16,7 +17,8 @@ import java.util.Map;
 
 /**
  * Time-driven flips: the users whose wake is due in the owned partitions' schedules (one read per partition, one
- * pipeline), re-evaluated as of the round's instant. Their next wakes are set by the processor.
+ * pipeline), re-evaluated as of the round's instant. Their next wakes are set by the processor. A user whose wake
+ * was set by a traced event (or flip) gets a trace of its own, linked to that one.
  */
 public final class DueWakes {
     private final PartitionStore store;
@@ -24,13 +26,16 @@ public final class DueWakes {
     private final ChangeTracing tracing;
     private final Timer lateness;
     private final int claimBatch;
+    private final WakeTraces wakeTraces;
 
-    public DueWakes(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Timer lateness, int claimBatch) {
+    public DueWakes(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Timer lateness, int claimBatch,
+                    WakeTraces wakeTraces) {
         this.store = store;
         this.processor = processor;
         this.tracing = tracing;
         this.lateness = lateness;
         this.claimBatch = claimBatch;
+        this.wakeTraces = wakeTraces;
     }
 
     public void run(Round round, Collection<Integer> ownedPartitions) {
@@ -44,8 +49,7 @@ public final class DueWakes {
         Map<Integer, List<String>> users = new HashMap<>();
         due.forEach((partition, entries) -> users.put(partition, entries.stream().map(PartitionStore.Due::user).toList()));
         round.load(users);
-        Span span = tracing.startTimeFlips(due.values().stream().mapToInt(List::size).sum());
-        round.spans.add(span);
+        Span[] wave = {null}; // the users whose wake's origin is unknown share one span
         due.forEach((partition, entries) -> {
             PartitionBatch batch = round.batch(partition);
             for (PartitionStore.Due entry : entries) {
@@ -53,6 +57,18 @@ public final class DueWakes {
                 if (round.created.contains(entry.user())) {
                     batch.removeWake(entry.user()); // no record (erased): its wake outlived it
                     continue;
+                }
+                SpanContext scheduler = wakeTraces.take(entry.user());
+                Span span;
+                if (scheduler != null) {
+                    span = tracing.startTimeFlip(scheduler);
+                    round.spans.add(span);
+                } else {
+                    if (wave[0] == null) {
+                        wave[0] = tracing.startTimeFlips(due.values().stream().mapToInt(List::size).sum());
+                        round.spans.add(wave[0]);
+                    }
+                    span = wave[0];
                 }
                 processor.onWake(batch, record, round.catalog, round.now, span);
                 lateness.record(Duration.ofMillis(Math.max(0, round.now - entry.dueMillis())));
