@@ -72,6 +72,8 @@ import org.jboss.logging.Logger;
 public class EventLoop {
     private static final Logger LOG = Logger.getLogger(EventLoop.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** How stale the committed offsets (lag monitoring, autoscaling) may be. */
+    private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
     /** Users whose wake's trace is remembered, to link their time flips to it (a few hundred bytes each). */
     private static final int WAKE_TRACES = 100_000;
 
@@ -99,6 +101,9 @@ public class EventLoop {
     private final Map<String, Integer> attempts = new HashMap<>();
     private final Set<String> skipped = new HashSet<>();
     private InFlight inFlight;
+    /** Stored offsets not committed to the group yet. */
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private long lastCommitNanos;
     /** At most one warning a minute per condition that goes over its iteration budget. */
     private final WarningLimit overBudgetWarnings = new WarningLimit(Duration.ofMinutes(1));
     private long nextWakePoll;
@@ -302,6 +307,7 @@ public class EventLoop {
             }
             meters.applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             store(round);
+            commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
             round.recordLatencies(meters.membershipLatency, System.currentTimeMillis());
         } finally {
             round.spans.forEach(Span::end);
@@ -395,7 +401,6 @@ public class EventLoop {
         meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
         List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
         Map<String, Map<String, Long>> index = new HashMap<>();
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Map<OwnedPartition, Integer> changesByPartition = new HashMap<>();
         for (int i = 0; i < flushes.size(); i++) {
             PartitionBatch batch = flushes.get(i).batch();
@@ -412,18 +417,28 @@ public class EventLoop {
                         .put(change.userId(), change.entered() ? change.atMillis() : null);
             }
             if (batch.nextOffset() >= 0) {
-                offsets.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
+                uncommitted.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
             }
         }
         inFlight = new InFlight(publisher.start(outgoing), store.index(index), changesByPartition, outgoing.size(), System.nanoTime());
-        if (!offsets.isEmpty()) {
-            // For lag monitoring and tools: where a new owner starts is the offset stored in Redis with the state.
-            consumer.commitAsync(offsets, (committed, e) -> {
-                if (e != null) {
-                    LOG.debugf("Committing offsets failed (the stored offsets stay authoritative): %s", e.getMessage());
-                }
-            });
+    }
+
+    /**
+     * Commits the stored offsets for lag monitoring and tools (a new owner starts from the offset stored in Redis with
+     * the state), at most every {@link #COMMIT_INTERVAL_NANOS}: a commit per round would be a broker request per round.
+     */
+    private void commitOffsets() {
+        long now = System.nanoTime();
+        if (uncommitted.isEmpty() || now - lastCommitNanos < COMMIT_INTERVAL_NANOS) {
+            return;
         }
+        lastCommitNanos = now;
+        consumer.commitAsync(new HashMap<>(uncommitted), (committed, e) -> {
+            if (e != null) {
+                LOG.debugf("Committing offsets failed (the stored offsets stay authoritative): %s", e.getMessage());
+            }
+        });
+        uncommitted.clear();
     }
 
     /**
@@ -457,6 +472,7 @@ public class EventLoop {
         meters.fenced.increment();
         LOG.warnf("Partition %d of %s was claimed by another instance: dropping it", partition, Topics.EVENTS);
         owned.remove(partition);
+        uncommitted.remove(new TopicPartition(Topics.EVENTS, partition));
         cache.removePartition(partition, user -> Partitioning.partitionOf(user, partitions));
         consumer.pause(List.of(new TopicPartition(Topics.EVENTS, partition)));
     }
@@ -465,6 +481,7 @@ public class EventLoop {
     private void reset() {
         meters.resets.increment();
         inFlight = null; // the new claims publish whatever it held again
+        uncommitted.clear();
         cache = new UserCache(cacheCapacity());
         unclaimed.addAll(owned.keySet());
         owned.clear();
@@ -570,6 +587,7 @@ public class EventLoop {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             List<PartitionStore.Flush> trims = new ArrayList<>();
             for (TopicPartition tp : partitions) {
+                uncommitted.remove(tp);
                 OwnedPartition partition = owned.remove(tp.partition());
                 unclaimed.remove(tp.partition());
                 if (partition != null && partition.acknowledged() > 0) {
@@ -587,6 +605,7 @@ public class EventLoop {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
+                uncommitted.remove(tp);
                 owned.remove(tp.partition());
                 unclaimed.remove(tp.partition());
                 cache.removePartition(tp.partition(), user -> Partitioning.partitionOf(user, EventLoop.this.partitions));
