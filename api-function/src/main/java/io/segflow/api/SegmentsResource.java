@@ -1,6 +1,7 @@
 package io.segflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.api.segments.BackfillStatus;
 import io.segflow.api.segments.ConditionPreview;
 import io.segflow.api.segments.ConditionPreview.Preview;
 import io.segflow.api.segments.MemberIndex;
@@ -38,8 +39,12 @@ public class SegmentsResource {
     public record ConditionError(boolean success, String error, String field, String reason, int line, int column) {
     }
 
-    /** A stored definition with how many users are in the segment now. */
-    public record SegmentView(String id, String name, String condition, boolean enabled, Instant updatedAt, long memberCount) {
+    /**
+     * A stored definition with how many users are in the segment now, and how far the backfill of the catalog that
+     * holds it went (its users are all evaluated once it is {@code complete}).
+     */
+    public record SegmentView(String id, String name, String condition, boolean enabled, Instant updatedAt, long memberCount,
+                              BackfillStatus.State backfill) {
     }
 
     /** A condition that compiles, with what it reads (the engine's own analysis of it). */
@@ -49,23 +54,27 @@ public class SegmentsResource {
     private final SegmentRepository segments;
     private final MemberIndex members;
     private final ConditionPreview preview;
+    private final BackfillStatus backfill;
     private final RuleCompiler compiler = new RuleCompiler();
 
-    SegmentsResource(SegmentRepository segments, MemberIndex members, ConditionPreview preview) {
+    SegmentsResource(SegmentRepository segments, MemberIndex members, ConditionPreview preview, BackfillStatus backfill) {
         this.segments = segments;
         this.members = members;
         this.preview = preview;
+        this.backfill = backfill;
     }
 
     @GET
     public Map<String, List<SegmentView>> list() {
-        return Map.of("segments", segments.all().stream().map(this::view).toList());
+        BackfillStatus.State state = backfill.current();
+        return Map.of("segments", segments.all().stream().map(d -> view(d, state)).toList());
     }
 
     @GET
     @Path("{id}")
     public SegmentView get(@PathParam("id") String id) {
-        return segments.find(checkedId(id)).map(this::view).orElseThrow(() -> ApiException.notFound("id", "no segment " + id));
+        return segments.find(checkedId(id)).map(d -> view(d, backfill.current()))
+                .orElseThrow(() -> ApiException.notFound("id", "no segment " + id));
     }
 
     @PUT
@@ -135,8 +144,8 @@ public class SegmentsResource {
         }
     }
 
-    private SegmentView view(SegmentDefinition d) {
-        return new SegmentView(d.id(), d.name(), d.condition(), d.enabled(), d.updatedAt(), members.count(d.id()));
+    private SegmentView view(SegmentDefinition d, BackfillStatus.State state) {
+        return new SegmentView(d.id(), d.name(), d.condition(), d.enabled(), d.updatedAt(), members.count(d.id()), state);
     }
 
     private CompiledCondition compiled(String condition) {

@@ -11,6 +11,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import io.segflow.api.support.UserFixtures;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import jakarta.inject.Inject;
@@ -103,6 +104,30 @@ class SegmentsResourceTest {
         given().when().get("/v1/segments").then().statusCode(401).body("field", equalTo("Authorization"));
         given().header("Authorization", "Bearer wrong").contentType(ContentType.JSON).body("{\"condition\":\"true\"}")
                 .when().put("/v1/segments/" + newId()).then().statusCode(401);
+    }
+
+    @Test
+    void aSegmentShowsHowFarTheBackfillOfItsCatalogWent() {
+        String id = newId();
+        admin().body("{\"condition\":\"count(\\\"Product Viewed\\\", \\\"7d\\\") >= 3\"}").when().put("/v1/segments/" + id)
+                .then().statusCode(201);
+        long revision = revision();
+        redis.value(String.class).set(RedisKeys.EVENT_PARTITIONS, Integer.toString(UserFixtures.PARTITIONS));
+        for (int partition = 0; partition < UserFixtures.PARTITIONS; partition++) {
+            String progress = partition == 0 ? revision + " 1234" : revision + " done";
+            redis.hash(String.class).hset(RedisKeys.partitionState(partition), RedisKeys.BACKFILL_FIELD, progress);
+        }
+
+        admin().when().get("/v1/segments/" + id).then().statusCode(200)
+                .body("backfill.state", equalTo("running")).body("backfill.revision", equalTo((int) revision))
+                .body("backfill.partitionsDone", equalTo(UserFixtures.PARTITIONS - 1))
+                .body("backfill.partitions", equalTo(UserFixtures.PARTITIONS));
+
+        redis.hash(String.class).hset(RedisKeys.partitionState(0), RedisKeys.BACKFILL_FIELD, revision + " done");
+        admin().when().get("/v1/segments/" + id).then().statusCode(200)
+                .body("backfill.state", equalTo("complete")).body("backfill.partitionsDone", equalTo(UserFixtures.PARTITIONS));
+        admin().when().get("/v1/segments").then().statusCode(200).body("segments.find { it.id == '" + id + "' }.backfill.state",
+                equalTo("complete"));
     }
 
     private long revision() {

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -87,6 +89,35 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("identify") == 2).orElse(false));
         assertThat(backfilled.count()).isEqualTo(done);
         assertThat(memberships(user).version()).isEqualTo(version);
+    }
+
+    @Test
+    void aNewWindowedCountSegmentAnswersFromTheEventsItsUsersHadBeforeItWasSaved() {
+        String viewer = "bf-viewer-" + UUID.randomUUID();
+        String rarely = "bf-rarely-" + UUID.randomUUID();
+        Instant twoDaysAgo = Instant.now().minus(Duration.ofDays(2));
+        for (int i = 0; i < 3; i++) {
+            send(trackEventAt(viewer, "Product Viewed", twoDaysAgo.plusSeconds(i)));
+        }
+        // Three views too, but one of them nine days ago: outside the window.
+        send(trackEventAt(rarely, "Product Viewed", Instant.now().minus(Duration.ofDays(9))));
+        send(trackEventAt(rarely, "Product Viewed", twoDaysAgo));
+        send(trackEventAt(rarely, "Product Viewed", twoDaysAgo.plusSeconds(1)));
+        await().atMost(WAIT).until(() -> List.of(viewer, rarely).stream().allMatch(user -> evaluatedAndRegistered(user)
+                && record(user).orElseThrow().profile().count("Product Viewed") == 3));
+
+        long revision = define(segment, "count(\"Product Viewed\", \"7d\") >= 3");
+
+        changes.await(r -> viewer.equals(r.key()) && r.value().contains(segment) && r.value().contains("\"entered\""), 1, WAIT);
+        await().atMost(WAIT).until(() -> memberships(rarely).catalogRevision() >= revision);
+        assertThat(memberships(viewer).contains(segment)).isTrue();
+        assertThat(memberships(rarely).contains(segment)).isFalse();
+        awaitBackfillDone(revision);
+    }
+
+    private static Event trackEventAt(String user, String name, Instant at) {
+        return new Event(1, "track", UUID.randomUUID().toString(), user, null, name, null, null, null, null, Map.of(), null,
+                null, at, null, null, Instant.now(), "test");
     }
 
     private void awaitBackfillDone(long revision) {

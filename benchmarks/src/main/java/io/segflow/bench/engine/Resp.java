@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** A minimal blocking Redis client (RESP2): enough for a measuring tool, and no dependency to shade. */
@@ -21,6 +22,7 @@ public final class Resp implements AutoCloseable {
     public Resp(String url) throws IOException {
         URI uri = URI.create(url);
         socket = new Socket(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
+        socket.setTcpNoDelay(true); // a large command's last segment must not wait for the previous one's ack
         out = new BufferedOutputStream(socket.getOutputStream());
         in = new BufferedInputStream(socket.getInputStream());
     }
@@ -38,6 +40,17 @@ public final class Resp implements AutoCloseable {
 
     /** The same with binary arguments, such as a stored user record; replies are read as above. */
     public Object callBinary(List<byte[]> args) throws IOException {
+        send(args);
+        return read(false);
+    }
+
+    /** Binary arguments, and bulk replies as {@code byte[]} (MGET of stored records). */
+    public Object callRaw(List<byte[]> args) throws IOException {
+        send(args);
+        return read(true);
+    }
+
+    private void send(List<byte[]> args) throws IOException {
         out.write(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
         for (byte[] bytes : args) {
             out.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -46,10 +59,9 @@ public final class Resp implements AutoCloseable {
             out.write('\n');
         }
         out.flush();
-        return read();
     }
 
-    private Object read() throws IOException {
+    private Object read(boolean raw) throws IOException {
         int type = in.read();
         String line = line();
         switch (type) {
@@ -65,7 +77,7 @@ public final class Resp implements AutoCloseable {
                     return null;
                 }
                 byte[] bytes = in.readNBytes(length + 2);
-                return new String(bytes, 0, length, StandardCharsets.UTF_8);
+                return raw ? Arrays.copyOf(bytes, length) : new String(bytes, 0, length, StandardCharsets.UTF_8);
             }
             case '*': {
                 int count = Integer.parseInt(line);
@@ -74,7 +86,7 @@ public final class Resp implements AutoCloseable {
                 }
                 List<Object> items = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
-                    items.add(read());
+                    items.add(read(raw));
                 }
                 return items;
             }

@@ -4,7 +4,6 @@ import io.segflow.core.profile.Granularity;
 import io.segflow.core.rules.Reads;
 import io.segflow.core.rules.Reads.PropertyAggregate;
 import io.segflow.core.rules.Reads.PropertyRef;
-import io.segflow.core.rules.Reads.WindowedCount;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -13,11 +12,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The aggregates that the enabled segments read, beyond lifetime counts and traits (always kept). Profiles keep
- * only these, so a profile's memory is bounded by what segments need, not by traffic.
+ * The aggregates that the enabled segments read, beyond what profiles always keep (lifetime counts, first/last
+ * times, the count history of every event name, traits). Profiles keep only these, so a profile's memory is bounded
+ * by what segments need, not by traffic.
  */
 public final class ProfileNeeds {
-    final Map<String, Set<Granularity>> windowCounts = new HashMap<>();
     final Set<PropertyRef> lifetimeAggregates = new HashSet<>();
     final Map<PropertyRef, Set<Granularity>> windowAggregates = new HashMap<>();
     /** Per windowed property, which of sum, min and max its segments read ({@link io.segflow.core.profile.Aggregate} masks). */
@@ -26,9 +25,9 @@ public final class ProfileNeeds {
     final Set<PropertyRef> lastValues = new HashSet<>();
     /** Per event name, the properties anything above reads: an event's other properties are never looked at. */
     final Map<String, Set<String>> propertiesByEvent = new HashMap<>();
-    /** Per event name, the granularities of its window buckets (for counts and property aggregates alike). */
+    /** Per event name, the granularities at which windowed aggregates of its properties are kept. */
     final Map<String, Set<Granularity>> seriesByEvent = new HashMap<>();
-    /** Per granularity, the longest window that uses it: older buckets are trimmed. */
+    /** Per granularity, the longest window of a property aggregate that uses it: older values are dropped. */
     final Map<Granularity, Long> retentionMillis = new EnumMap<>(Granularity.class);
     boolean score;
 
@@ -37,11 +36,6 @@ public final class ProfileNeeds {
     public static ProfileNeeds of(Collection<Reads> reads) {
         ProfileNeeds needs = new ProfileNeeds();
         for (Reads read : reads) {
-            for (WindowedCount count : read.windowedCounts()) {
-                needs.windowCounts.computeIfAbsent(count.event(), e -> new HashSet<>()).add(count.window().granularity());
-                needs.seriesByEvent.computeIfAbsent(count.event(), e -> new HashSet<>()).add(count.window().granularity());
-                needs.retain(count.window().granularity(), count.window().millis());
-            }
             for (PropertyAggregate aggregate : read.propertyAggregates()) {
                 PropertyRef ref = new PropertyRef(aggregate.event(), aggregate.property());
                 if (aggregate.window() == null) {
@@ -70,7 +64,7 @@ public final class ProfileNeeds {
         return score;
     }
 
-    /** The granularities of the window buckets kept for {@code event}. */
+    /** The granularities at which windowed aggregates of some property of {@code event} are kept. */
     public Set<Granularity> seriesOf(String event) {
         return seriesByEvent.getOrDefault(event, Set.of());
     }
@@ -103,7 +97,7 @@ public final class ProfileNeeds {
         return lastValues.contains(ref);
     }
 
-    /** The longest window of {@code granularity} any segment reads; 0 when none does. */
+    /** The longest window of {@code granularity} any segment reads a property aggregate over; 0 when none does. */
     public long retentionMillis(Granularity granularity) {
         return retentionMillis.getOrDefault(granularity, 0L);
     }

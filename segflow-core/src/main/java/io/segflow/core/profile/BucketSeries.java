@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * The time buckets of one event name at one {@link Granularity}: how many events fell in each bucket and, for the
@@ -49,6 +50,38 @@ final class BucketSeries {
                 max[slot] = Double.isNaN(max[slot]) ? value : Math.max(max[slot], value);
             }
             n[slot]++;
+        }
+
+        /**
+         * Of a column read only for its max (or only its min), keeps only the buckets no later bucket equals or beats:
+         * every window holding such a bucket holds the later one, so it can be neither the answer nor change it by
+         * leaving. The buckets kept thus beat each other from the newest to the oldest, so a new value only has to
+         * be compared with its nearest kept neighbours.
+         */
+        void dropBeaten(int slot, int size) {
+            boolean maxOnly = stats == Aggregate.STAT_MAX;
+            if (!maxOnly && stats != Aggregate.STAT_MIN) {
+                return;
+            }
+            double value = maxOnly ? max[slot] : min[slot];
+            for (int later = slot + 1; later < size; later++) {
+                if (n[later] > 0) {
+                    if (maxOnly ? max[later] >= value : min[later] <= value) {
+                        n[slot] = 0;
+                        return;
+                    }
+                    break;
+                }
+            }
+            for (int earlier = slot - 1; earlier >= 0; earlier--) {
+                if (n[earlier] == 0) {
+                    continue;
+                }
+                if (maxOnly ? max[earlier] > value : min[earlier] < value) {
+                    return;
+                }
+                n[earlier] = 0;
+            }
         }
 
         Aggregate at(int slot) {
@@ -98,6 +131,7 @@ final class BucketSeries {
         PropertyColumn column = column(property);
         column.stats |= stats;
         column.plus(slot, value);
+        column.dropBeaten(slot, size);
     }
 
     /** Events in the buckets from {@code fromBucket} on. */
@@ -146,6 +180,29 @@ final class BucketSeries {
             column.dropFirst(k, size);
         }
         size -= k;
+    }
+
+    /**
+     * Drops the property columns {@code needed} rejects, and the values of the others in buckets before
+     * {@code valuesFrom} (no window of theirs counts them; the bucket's event count stays for the history).
+     */
+    void keepValues(Predicate<String> needed, long valuesFrom) {
+        if (columns.isEmpty()) {
+            return;
+        }
+        int end = firstAtOrAfter(valuesFrom);
+        columns.removeIf(column -> {
+            if (!needed.test(column.property)) {
+                return true;
+            }
+            Arrays.fill(column.n, 0, Math.min(end, size), 0);
+            for (int i = end; i < size; i++) {
+                if (column.n[i] > 0) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     boolean isEmpty() {
@@ -215,17 +272,21 @@ final class BucketSeries {
     /**
      * Per column its property and a flag byte (the stored parts, and whether every event of every bucket carried
      * the property: then its per-bucket count is the bucket's and is not written). Per bucket one varint with the
-     * delta from the previous bucket and a small count (larger counts follow), then per column its count unless
-     * implied, and one value when it is 1 (sum = min = max), else the stored parts.
+     * delta from the previous bucket (the first from {@code anchor}, the bucket of the event's last time, so it is
+     * short) and a small count (larger counts follow), then per column its count unless implied, and one value when
+     * it is 1 (sum = min = max), else the stored parts.
      */
-    void writeTo(CompactWriter out) {
+    void writeTo(CompactWriter out, long anchor) {
+        boolean[] implied = new boolean[columns.size()];
         out.writeVarLong(columns.size());
-        for (PropertyColumn column : columns) {
+        for (int c = 0; c < columns.size(); c++) {
+            PropertyColumn column = columns.get(c);
+            implied[c] = Arrays.equals(column.n, 0, size, counts, 0, size);
             out.writeString(column.property);
-            out.writeByte(column.stats | (countsMatch(column) ? EVERY_EVENT_HAS_IT : 0));
+            out.writeByte(column.stats | (implied[c] ? EVERY_EVENT_HAS_IT : 0));
         }
         out.writeVarLong(size);
-        long previous = 0;
+        long previous = anchor;
         for (int i = 0; i < size; i++) {
             long delta = buckets[i] - previous;
             previous = buckets[i];
@@ -235,9 +296,10 @@ final class BucketSeries {
             if (count < 1 || count > COUNT_INLINE_MAX) {
                 out.writeVarLong(count);
             }
-            for (PropertyColumn column : columns) {
+            for (int c = 0; c < columns.size(); c++) {
+                PropertyColumn column = columns.get(c);
                 long n = column.n[i];
-                if (!countsMatch(column)) {
+                if (!implied[c]) {
                     out.writeVarLong(n);
                 }
                 if (n == 1) {
@@ -257,16 +319,8 @@ final class BucketSeries {
         }
     }
 
-    private boolean countsMatch(PropertyColumn column) {
-        for (int i = 0; i < size; i++) {
-            if (column.n[i] != counts[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static BucketSeries readFrom(CompactReader in) {
+    /** Reads what {@link #writeTo} wrote with the same {@code anchor}. */
+    static BucketSeries readFrom(CompactReader in, long anchor) {
         BucketSeries series = new BucketSeries();
         int columnCount = in.readCount();
         List<String> properties = new ArrayList<>(columnCount);
@@ -284,7 +338,7 @@ final class BucketSeries {
             column.stats = flags[c] & ~EVERY_EVENT_HAS_IT;
             series.columns.add(column);
         }
-        long previous = 0;
+        long previous = anchor;
         for (int i = 0; i < size; i++) {
             long packed = in.readVarLong();
             long zigzag = packed >>> COUNT_BITS;

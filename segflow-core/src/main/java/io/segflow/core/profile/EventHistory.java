@@ -7,8 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a profile keeps of one event name: its lifetime count and first and last time (always), and what enabled
- * segments read of it — window buckets per granularity, lifetime aggregates and latest values of properties.
+ * What a profile keeps of one event name: its lifetime count, first and last time and count history (always: time
+ * buckets at every granularity, each as long as its longest window), and what enabled segments read of its
+ * properties — windowed aggregates (columns of those buckets), lifetime aggregates and latest values.
  */
 final class EventHistory {
     long count;
@@ -52,7 +53,7 @@ final class EventHistory {
         out.writeVarLong(series.size());
         series.forEach((granularity, buckets) -> {
             out.writeByte(granularity.ordinal());
-            buckets.writeTo(out);
+            buckets.writeTo(out, granularity.bucketOf(lastSeen));
         });
         out.writeVarLong(lifetime.size());
         lifetime.forEach((property, aggregate) -> {
@@ -67,13 +68,15 @@ final class EventHistory {
         });
     }
 
-    static EventHistory readFrom(CompactReader in, long base) {
+    static EventHistory readFrom(CompactReader in, long base, boolean anchoredSeries) {
         EventHistory history = new EventHistory();
         history.count = in.readVarLong();
         history.firstSeen = base + in.readSignedVarLong();
         history.lastSeen = history.firstSeen + in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
-            history.series.put(granularity(in.readByte()), BucketSeries.readFrom(in));
+            Granularity granularity = granularity(in.readByte());
+            history.series.put(granularity, BucketSeries.readFrom(in,
+                    anchoredSeries ? granularity.bucketOf(history.lastSeen) : 0));
         }
         for (int i = in.readCount(); i > 0; i--) {
             history.lifetime.put(in.readString(), readAggregate(in));

@@ -33,6 +33,11 @@ public enum Granularity {
         return bucketMillis;
     }
 
+    /** The longest window that uses this granularity: how long a profile keeps its buckets. */
+    public long maxWindowMillis() {
+        return maxWindow.toMillis();
+    }
+
     public long bucketOf(long epochMillis) {
         return Math.floorDiv(epochMillis, bucketMillis);
     }

@@ -10,6 +10,7 @@ import io.segflow.core.state.CompactWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,9 +21,10 @@ import java.util.TreeMap;
 
 /**
  * One user's profile, kept incrementally: {@link #apply} adds an event without re-reading history, and the
- * read methods answer segment conditions as of any instant. Per event name it keeps the lifetime count and
- * first/last times, and what the enabled segments read ({@link ProfileNeeds}): window buckets, property
- * aggregates, latest values; plus traits and the decaying engagement score. Mutable: owned by one thread at a time.
+ * read methods answer segment conditions as of any instant. Per event name it keeps the lifetime count, first/last
+ * times and a count history that answers any window, and what the enabled segments read ({@link ProfileNeeds}):
+ * windowed and lifetime property aggregates, latest values; plus traits and the decaying engagement score.
+ * Mutable: owned by one thread at a time.
  */
 public final class Profile implements ProfileView {
     private final String userId;
@@ -57,9 +59,9 @@ public final class Profile implements ProfileView {
     }
 
     /**
-     * Adds one event: counts, first/last seen, traits, and the buckets, aggregates, latest values and score the
-     * enabled segments read. An event older than every window of a granularity is counted only where it still
-     * matters (its lifetime aggregates); buckets no window can count any more are dropped.
+     * Adds one event: counts, first/last seen, the count history, traits, and the property aggregates, latest values
+     * and score the enabled segments read. An event older than every window of a granularity is not counted at that
+     * granularity (only where it still matters); buckets no window can count any more are dropped.
      *
      * @param nowMillis the processing time
      */
@@ -71,9 +73,10 @@ public final class Profile implements ProfileView {
         totalEvents++;
         EventHistory history = history(name);
         history.seen(at);
-        for (Granularity granularity : needs.seriesOf(name)) {
-            if (stillCounts(granularity, at, needs, nowMillis)) {
-                history.series.computeIfAbsent(granularity, g -> new BucketSeries()).count(granularity.bucketOf(at));
+        for (Granularity granularity : Granularity.values()) {
+            long bucket = granularity.bucketOf(at);
+            if (granularity.inWindow(bucket, granularity.maxWindowMillis(), nowMillis)) {
+                history.series.computeIfAbsent(granularity, g -> new BucketSeries()).count(bucket);
             }
         }
         Map<String, Object> properties = event.properties() != null ? event.properties() : Map.of();
@@ -137,12 +140,13 @@ public final class Profile implements ProfileView {
         }
     }
 
+    /** Whether a property value at {@code at} can still count in a window some segment reads at this granularity. */
     private static boolean stillCounts(Granularity granularity, long at, ProfileNeeds needs, long nowMillis) {
         return granularity.inWindow(granularity.bucketOf(at), needs.retentionMillis(granularity), nowMillis);
     }
 
     /**
-     * Drops buckets no window can count any more, and the series of granularities no segment reads: those of the
+     * Drops buckets no window can count any more, and property values no segment reads (any more): those of the
      * event just applied every time, those of every other event at most once a minute (a bucket kept a minute
      * longer changes no result, it only takes a few bytes meanwhile).
      */
@@ -157,17 +161,13 @@ public final class Profile implements ProfileView {
     }
 
     private static void trimHistory(String event, EventHistory history, ProfileNeeds needs, long nowMillis) {
-        if (history.series.isEmpty()) {
-            return;
-        }
-        var kept = needs.seriesOf(event);
         history.series.entrySet().removeIf(s -> {
-            if (!kept.contains(s.getKey())) {
-                return true;
-            }
             Granularity granularity = s.getKey();
-            s.getValue().trimBefore(granularity.bucketOf(nowMillis - needs.retentionMillis(granularity)));
-            return s.getValue().isEmpty();
+            BucketSeries series = s.getValue();
+            series.trimBefore(granularity.bucketOf(nowMillis - granularity.maxWindowMillis()));
+            series.keepValues(property -> needs.windowAggregate(new PropertyRef(event, property), granularity),
+                    granularity.bucketOf(nowMillis - needs.retentionMillis(granularity)));
+            return series.isEmpty();
         });
     }
 
@@ -317,6 +317,22 @@ public final class Profile implements ProfileView {
         return buckets;
     }
 
+    /** The size of one series of the count history: its buckets and its encoded bytes (with its property values). */
+    public record SeriesSize(int buckets, int bytes) {
+    }
+
+    /** Per event name and granularity, what its series holds and takes: where a profile's bytes go (benchmarks). */
+    public Map<String, Map<Granularity, SeriesSize>> seriesSizes() {
+        Map<String, Map<Granularity, SeriesSize>> sizes = new TreeMap<>();
+        events.forEach((event, history) -> history.series.forEach((granularity, series) -> {
+            CompactWriter out = new CompactWriter(64);
+            series.writeTo(out, granularity.bucketOf(history.lastSeen));
+            sizes.computeIfAbsent(event, e -> new EnumMap<>(Granularity.class))
+                    .put(granularity, new SeriesSize(series.size(), out.size() + 1)); // + its granularity byte
+        }));
+        return sizes;
+    }
+
     public void writeTo(CompactWriter out) {
         out.writeVarLong(totalEvents);
         if (totalEvents > 0) {
@@ -337,7 +353,8 @@ public final class Profile implements ProfileView {
         });
     }
 
-    public static Profile readFrom(String userId, CompactReader in) {
+    /** @param anchoredSeries false for records whose bucket series start from bucket 0 (the older encoding) */
+    public static Profile readFrom(String userId, CompactReader in, boolean anchoredSeries) {
         Profile profile = new Profile(userId);
         profile.totalEvents = in.readVarLong();
         if (profile.totalEvents > 0) {
@@ -348,7 +365,7 @@ public final class Profile implements ProfileView {
         profile.scoreAsOf = in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
             String event = in.readString();
-            profile.events.put(event, EventHistory.readFrom(in, profile.firstSeen));
+            profile.events.put(event, EventHistory.readFrom(in, profile.firstSeen, anchoredSeries));
         }
         for (int i = in.readCount(); i > 0; i--) {
             String name = in.readString();

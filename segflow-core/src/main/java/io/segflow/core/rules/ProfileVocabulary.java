@@ -45,7 +45,7 @@ public final class ProfileVocabulary {
     private ProfileVocabulary() {
     }
 
-    static List<CelVarDecl> variables() {
+    public static List<CelVarDecl> variables() {
         return List.of(
                 CelVarDecl.newVarDeclaration(TRAITS, MapType.create(SimpleType.STRING, SimpleType.DYN)),
                 CelVarDecl.newVarDeclaration(SCORE, SimpleType.DOUBLE),
@@ -54,7 +54,7 @@ public final class ProfileVocabulary {
                 CelVarDecl.newVarDeclaration(LAST_SEEN, SimpleType.TIMESTAMP));
     }
 
-    static List<CelFunctionDecl> functions() {
+    public static List<CelFunctionDecl> functions() {
         List<CelFunctionDecl> functions = new ArrayList<>();
         functions.add(CelFunctionDecl.newFunctionDeclaration(COUNT,
                 global("count_event", "lifetime count of an event", SimpleType.INT, SimpleType.STRING),
@@ -80,7 +80,7 @@ public final class ProfileVocabulary {
     }
 
     /** {@code duration("7d")}: CEL durations know no days; rewrite day literals to hours at parse time. */
-    static CelMacro dayDurations() {
+    public static CelMacro dayDurations() {
         return CelMacro.newGlobalMacro("duration", 1, (factory, target, arguments) -> {
             var argument = arguments.get(0);
             if (argument.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.CONSTANT
@@ -126,7 +126,7 @@ public final class ProfileVocabulary {
         return WINDOWS.computeIfAbsent(text, Window::parse);
     }
 
-    static Map<String, Object> variables(EvaluationContext context) {
+    public static Map<String, Object> variables(EvaluationContext context) {
         return Map.of(
                 TRAITS, context.profile().traits(),
                 SCORE, context.score(),
@@ -139,7 +139,7 @@ public final class ProfileVocabulary {
      * Functions bound late, so that one compiled program serves every profile and instant; they read the context
      * {@code current} holds when they are called, so one set of bindings serves every evaluation of a thread.
      */
-    static List<CelFunctionBinding> bindings(Supplier<EvaluationContext> current) {
+    public static List<CelFunctionBinding> bindings(Supplier<EvaluationContext> current) {
         List<CelFunctionBinding> bindings = new ArrayList<>();
         bindings.add(CelFunctionBinding.from("count_event", String.class, event -> current.get().profile().count(event)));
         bindings.add(CelFunctionBinding.from("count_event_window", String.class, String.class,

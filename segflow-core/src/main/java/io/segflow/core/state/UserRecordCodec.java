@@ -11,7 +11,9 @@ import java.util.Map;
  * memberships stop there), the scheduled wake, the profile and the recent messageIds; numbers as varints.
  */
 public final class UserRecordCodec {
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
+    /** The format before bucket series were anchored at their event's last time; still read. */
+    static final int FORMAT_UNANCHORED = 1;
 
     private UserRecordCodec() {
     }
@@ -28,9 +30,10 @@ public final class UserRecordCodec {
 
     public static UserRecord decode(String userId, byte[] value) {
         CompactReader in = reader(value);
+        boolean anchored = value[0] != FORMAT_UNANCHORED;
         Memberships memberships = readMemberships(in);
         long wake = in.readVarLong();
-        Profile profile = Profile.readFrom(userId, in);
+        Profile profile = Profile.readFrom(userId, in, anchored);
         RecentMessages recent = RecentMessages.readFrom(in);
         if (!in.atEnd()) {
             throw new IllegalArgumentException("user record of " + userId + " has bytes after its end");
@@ -46,7 +49,7 @@ public final class UserRecordCodec {
     private static CompactReader reader(byte[] value) {
         CompactReader in = new CompactReader(value);
         int format = in.readByte();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_UNANCHORED) {
             throw new IllegalArgumentException("unknown user record format " + format);
         }
         return in;

@@ -62,7 +62,12 @@ record Scenario(List<Step> steps) {
                 return new Event(1, "identify", messageId, "u", null, null, null, null, null,
                         Map.of("plan", plan), null, null, null, at, null, null, at, "test");
             }
-            Map<String, Object> properties = name.equals("buy") ? Map.of("amount", amount) : Map.of();
+            Map<String, Object> properties = switch (name) {
+                case "buy" -> Map.of("amount", amount);
+                // a price from the arrival second: varied, and still the same on every replay of the scenario
+                case "view", "cart" -> Map.of("price", (int) (arrivalMillis / 1_000 % 100));
+                default -> Map.of();
+            };
             return new Event(1, "track", messageId, "u", null, name, null, null, null, null, properties,
                     null, null, at, null, null, at, "test");
         }

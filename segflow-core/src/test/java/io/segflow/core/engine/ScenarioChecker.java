@@ -33,7 +33,7 @@ class ScenarioChecker {
     static final String USER = "u";
     static final long DEDUP_WINDOW_MILLIS = Duration.ofHours(24).toMillis();
     static final Scoring SCORING = new Scoring(Duration.ofMinutes(10), Map.of("view", 1.0, "cart", 2.0, "buy", 5.0));
-    static final Map<String, String> CONDITIONS = new TreeMap<>(Map.of(
+    static final Map<String, String> CONDITIONS = byId(
             "s1", "count(\"view\", \"90s\") >= 2",
             "s2", "count(\"cart\", \"30m\") >= 1 && count(\"view\") >= 3",
             "s3", "sum(\"buy\", \"amount\", \"2h\") > 50",
@@ -42,9 +42,31 @@ class ScenarioChecker {
             "s6", "score > 3.5",
             "s7", "inSegment(\"s1\") && !inSegment(\"s6\")",
             "s8", "\"plan\" in traits && traits.plan == \"pro\" && now - lastSeen(\"cart\") < duration(\"10m\")",
-            "s9", "last(\"buy\", \"amount\") > 50 && count(\"buy\") >= 2"));
+            "s9", "last(\"buy\", \"amount\") > 50 && count(\"buy\") >= 2",
+            "s10", "max(\"view\", \"price\", \"45m\") >= 90",
+            "s11", "min(\"cart\", \"price\", \"3h\") < 5");
+    /**
+     * Segments saved "now", at any step, after the events: a backfill evaluates them on the profile as kept, so they
+     * must answer from the count history (every granularity, event names no enabled segment reads).
+     */
+    static final Map<String, String> SAVED_LATER = new TreeMap<>(Map.of(
+            "h1", "count(\"buy\", \"20s\") >= 1",
+            "h2", "count(\"identify\", \"45m\") >= 1",
+            "h3", "count(\"cart\", \"3h\") >= 2 && count(\"view\", \"10m\") == 0",
+            "h4", "count(\"view\", \"1d\") >= 4",
+            "h5", "count(\"buy\", \"8d\") >= 2 || count(\"identify\", \"90s\") >= 1"));
+
+    /** id, condition, id, condition, … in a map sorted by id. */
+    private static Map<String, String> byId(String... idsAndConditions) {
+        Map<String, String> conditions = new TreeMap<>();
+        for (int i = 0; i < idsAndConditions.length; i += 2) {
+            conditions.put(idsAndConditions[i], idsAndConditions[i + 1]);
+        }
+        return conditions;
+    }
 
     private final SegmentIndex index = new SegmentIndex(TestSegments.compile(CONDITIONS));
+    private final SegmentIndex savedLater = new SegmentIndex(TestSegments.compile(SAVED_LATER));
     private final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
 
     /** The engine's memberships differ from the model's at {@code step}, {@code offsetMillis} after the start. */
@@ -62,14 +84,16 @@ class ScenarioChecker {
 
     Optional<Mismatch> firstMismatch(Scenario scenario) {
         Replay replay = new Replay();
-        for (int i = 0; i < scenario.size(); i++) {
+        for (int s = 0; s < scenario.size(); s++) {
+            int i = s;
             Scenario.Step step = scenario.steps().get(i);
             replay.advance(step.advanceMillis());
-            Optional<Mismatch> mismatch = replay.compare(i, "after the wakes due");
+            Optional<Mismatch> mismatch = replay.compare(i, "after the wakes due")
+                    .or(() -> replay.compareSavedLater(i, "segments saved after the wakes due"));
             if (mismatch.isEmpty() && step.event() != null) {
                 // Ids derive from the step, so a shrunk scenario replays exactly as the original did.
                 replay.deliver(step.event().toEvent(replay.clock, "m" + i));
-                mismatch = replay.compare(i, "after its event");
+                mismatch = replay.compare(i, "after its event").or(() -> replay.compareSavedLater(i, "segments saved after its event"));
             }
             if (mismatch.isPresent()) {
                 return mismatch;
@@ -135,6 +159,17 @@ class ScenarioChecker {
             Set<String> actual = load().memberships().since().keySet();
             return expected.equals(actual) ? Optional.empty()
                     : Optional.of(new Mismatch(step, clock - START, when, expected, Set.copyOf(actual)));
+        }
+
+        /** A backfill of {@link #SAVED_LATER} now: a full evaluation of the stored profile. */
+        Optional<Mismatch> compareSavedLater(int step, String when) {
+            if (history.isEmpty()) {
+                return Optional.empty();
+            }
+            Set<String> expected = engine.matching(savedLater, SCORING, new BruteForceModel(USER, history), Memberships.NONE, clock);
+            Set<String> actual = engine.matching(savedLater, SCORING, load().profile(), Memberships.NONE, clock);
+            return expected.equals(actual) ? Optional.empty()
+                    : Optional.of(new Mismatch(step, clock - START, when, expected, actual));
         }
 
         private UserRecord load() {

@@ -62,11 +62,79 @@ class BucketSeriesTest {
         }
     }
 
+    @Test
+    void aColumnReadOnlyForItsMaxStoresOnlyTheValuesNoLaterBucketBeatsAndAnswersTheSame() {
+        for (long seed = 0; seed < 100; seed++) {
+            Random random = new Random(seed);
+            BucketSeries series = new BucketSeries();
+            BucketSeries everything = new BucketSeries();
+            for (int event = 0; event < 60; event++) {
+                long bucket = 1_000 + random.nextInt(50);
+                double price = random.nextInt(15_000) / 100.0;
+                series.count(bucket);
+                series.add(bucket, "price", price, Aggregate.STAT_MAX);
+                everything.count(bucket);
+                everything.add(bucket, "price", price);
+            }
+            BucketSeries read = roundTrip(series);
+            for (long from = 990; from < 1_060; from++) {
+                assertThat(Double.valueOf(read.aggregateFrom("price", from).max())).as("seed %d, from %d", seed, from)
+                        .isEqualTo(Double.valueOf(everything.aggregateFrom("price", from).max()));
+                // the oldest value left decides when the window's max changes: no other bucket can change it
+                OptionalLong oldest = read.oldestFrom("price", from);
+                assertThat(oldest).isEqualTo(series.oldestFrom("price", from));
+                if (oldest.isPresent()) {
+                    assertThat(Double.valueOf(read.aggregateFrom("price", oldest.getAsLong() + 1).max()))
+                            .as("seed %d: the max without bucket %d", seed, oldest.getAsLong())
+                            .isNotEqualTo(Double.valueOf(read.aggregateFrom("price", from).max()));
+                }
+            }
+            assertThat(encodedSize(series)).as("seed %d", seed).isLessThan(encodedSize(everything) - 60);
+        }
+    }
+
+    @Test
+    void valuesNoSegmentReadsAreDroppedWhileTheCountsStay() {
+        BucketSeries series = new BucketSeries();
+        for (long bucket = 10; bucket < 20; bucket++) {
+            series.count(bucket);
+            series.add(bucket, "amount", bucket);
+            series.add(bucket, "quantity", 1);
+        }
+
+        series.keepValues("amount"::equals, 15);
+
+        BucketSeries read = roundTrip(series);
+        assertThat(read.countFrom(0)).isEqualTo(10);
+        assertThat(read.aggregateFrom("amount", 0)).isEqualTo(new Aggregate(5, 15 + 16 + 17 + 18 + 19, 15, 19));
+        assertThat(read.aggregateFrom("quantity", 0)).isEqualTo(Aggregate.EMPTY);
+
+        series.keepValues("amount"::equals, 20);
+        assertThat(roundTrip(series).aggregateFrom("amount", 0)).isEqualTo(Aggregate.EMPTY);
+        assertThat(encodedSize(series)).isEqualTo(encodedSize(countsOnly(10, 20)));
+    }
+
+    private static BucketSeries countsOnly(long from, long to) {
+        BucketSeries series = new BucketSeries();
+        for (long bucket = from; bucket < to; bucket++) {
+            series.count(bucket);
+        }
+        return series;
+    }
+
+    private static final long ANCHOR = 1_100;
+
+    private static int encodedSize(BucketSeries series) {
+        CompactWriter out = new CompactWriter(0);
+        series.writeTo(out, ANCHOR);
+        return out.size();
+    }
+
     private static BucketSeries roundTrip(BucketSeries series) {
         CompactWriter out = new CompactWriter(0);
-        series.writeTo(out);
+        series.writeTo(out, ANCHOR);
         CompactReader in = new CompactReader(out.toByteArray());
-        BucketSeries read = BucketSeries.readFrom(in);
+        BucketSeries read = BucketSeries.readFrom(in, ANCHOR);
         assertThat(in.atEnd()).isTrue();
         return read;
     }

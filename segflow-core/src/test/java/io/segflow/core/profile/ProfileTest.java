@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 class ProfileTest {
     private static final long NOW = 1_795_600_000_000L;
     private static final long MINUTE = 60_000;
+    private static final long DAY = 24 * 60 * MINUTE;
     private static final Scoring SCORING = new Scoring(Duration.ofSeconds(1), Map.of("view", 4.0));
 
     private final Profile profile = new Profile("u1");
@@ -41,37 +42,68 @@ class ProfileTest {
     void anEventOlderThanEveryWindowCountsOnlyInItsLifetimeData() {
         ProfileNeeds needs = needsOf("sum(\"buy\", \"amount\", \"1h\") > 0 && sum(\"buy\", \"amount\") > 0");
 
-        profile.apply(track("buy", NOW - 2 * 60 * MINUTE, Map.of("amount", 7)), needs, SCORING, NOW);
+        profile.apply(track("buy", NOW - 91 * DAY, Map.of("amount", 7)), needs, SCORING, NOW);
 
         assertThat(profile.count("buy")).isEqualTo(1);
         assertThat(profile.aggregate("buy", "amount")).isEqualTo(new Aggregate(1, 7, 7, 7));
-        assertThat(profile.aggregate("buy", "amount", Window.parse("1h"), NOW)).isEqualTo(Aggregate.EMPTY);
+        assertThat(profile.count("buy", Window.parse("90d"), NOW)).isZero();
         assertThat(profile.bucketCount()).isZero();
     }
 
     @Test
-    void bucketsNoWindowCanCountAnyMoreAreDroppedByTheNextUpdate() {
-        ProfileNeeds needs = needsOf("count(\"view\", \"1h\") >= 1");
-        profile.apply(track("view", NOW, Map.of()), needs, SCORING, NOW);
-        assertThat(profile.bucketCount()).isEqualTo(1);
+    void aPropertyValueOlderThanItsWindowsIsNotKeptThoughItsEventStillCounts() {
+        ProfileNeeds needs = needsOf("sum(\"buy\", \"amount\", \"1h\") > 0");
 
-        long later = NOW + 2 * 60 * MINUTE;
-        profile.apply(track("view", later, Map.of()), needs, SCORING, later);
+        profile.apply(track("buy", NOW - 2 * 60 * MINUTE, Map.of("amount", 7)), needs, SCORING, NOW);
 
-        assertThat(profile.bucketCount()).isEqualTo(1);
-        assertThat(profile.count("view")).isEqualTo(2);
-        assertThat(profile.count("view", Window.parse("1h"), later)).isEqualTo(1);
+        assertThat(profile.aggregate("buy", "amount", Window.parse("1h"), NOW)).isEqualTo(Aggregate.EMPTY);
+        assertThat(profile.aggregate("buy", "amount", Window.parse("3h"), NOW)).isEqualTo(Aggregate.EMPTY);
+        assertThat(profile.count("buy", Window.parse("3h"), NOW)).isEqualTo(1);
     }
 
     @Test
-    void onlyWhatSegmentsReadIsKept() {
+    void bucketsNoWindowCanCountAnyMoreAreDroppedByTheNextUpdate() {
+        profile.apply(track("view", NOW, Map.of()), ProfileNeeds.NONE, SCORING, NOW);
+        assertThat(profile.bucketCount()).as("one bucket per granularity").isEqualTo(4);
+
+        long later = NOW + 20 * MINUTE;
+        profile.apply(track("view", later, Map.of()), ProfileNeeds.NONE, SCORING, later);
+        assertThat(profile.bucketCount()).as("the first event's second bucket is gone").isEqualTo(4 + 3 - 1);
+
+        long muchLater = NOW + 91 * DAY;
+        profile.apply(track("view", muchLater, Map.of()), ProfileNeeds.NONE, SCORING, muchLater);
+        assertThat(profile.bucketCount()).isEqualTo(4);
+        assertThat(profile.count("view")).isEqualTo(3);
+        assertThat(profile.count("view", Window.parse("90d"), muchLater)).isEqualTo(1);
+    }
+
+    @Test
+    void everyEventNameKeepsAHistoryThatAnswersAnyWindowNoSegmentReadBefore() {
+        long[] ago = {3 * DAY, 2 * DAY + 5 * 60 * MINUTE, 2 * DAY, 30 * MINUTE, 30_000};
+        for (long millis : ago) {
+            profile.apply(track("view", NOW - millis, Map.of("price", 9)), ProfileNeeds.NONE, SCORING, NOW - millis);
+        }
+        profile.apply(track("buy", NOW - 40 * DAY, Map.of()), ProfileNeeds.NONE, SCORING, NOW - 40 * DAY);
+
+        assertThat(profile.count("view", Window.parse("7d"), NOW)).isEqualTo(5);
+        assertThat(profile.count("view", Window.parse("48h"), NOW)).as("hour buckets: the 2-day-old one is at most an hour late")
+                .isEqualTo(3);
+        assertThat(profile.count("view", Window.parse("1h"), NOW)).isEqualTo(2);
+        assertThat(profile.count("view", Window.parse("90s"), NOW)).isEqualTo(1);
+        assertThat(profile.count("buy", Window.parse("45d"), NOW)).isEqualTo(1);
+        assertThat(profile.count("buy", Window.parse("30d"), NOW)).isZero();
+        assertThat(profile.aggregates()).as("property values only where segments read them").isEmpty();
+    }
+
+    @Test
+    void onlyWhatSegmentsReadIsKeptOfProperties() {
         profile.apply(track("buy", NOW, Map.of("amount", 7)), ProfileNeeds.NONE, SCORING, NOW);
 
         assertThat(profile.counts()).containsExactly(Map.entry("buy", 1L));
         assertThat(profile.lastSeen("buy")).isEqualTo(Instant.ofEpochMilli(NOW));
         assertThat(profile.aggregates()).isEmpty();
         assertThat(profile.lastValue("buy", "amount")).isEmpty();
-        assertThat(profile.bucketCount()).isZero();
+        assertThat(profile.aggregate("buy", "amount", Window.parse("1h"), NOW)).isEqualTo(Aggregate.EMPTY);
     }
 
     @Test

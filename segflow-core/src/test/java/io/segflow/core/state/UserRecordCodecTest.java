@@ -11,6 +11,7 @@ import io.segflow.core.profile.Window;
 import io.segflow.core.rules.Reads;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +82,7 @@ class UserRecordCodecTest {
             kindsOfData(random.user(), random.clock()).forEach(kind -> users.merge(kind, 1, Integer::sum));
         });
 
-        assertThat(users).as("users by what they hold").hasSize(12)
+        assertThat(users).as("users by what they hold").hasSize(14)
                 .allSatisfy((kind, n) -> assertThat(n).as(kind).isGreaterThanOrEqualTo(10));
     }
 
@@ -123,6 +124,29 @@ class UserRecordCodecTest {
         assertThat(decoded.scheduledWake()).isEqualTo(UserRecord.NO_WAKE);
     }
 
+    /**
+     * Written by the previous format (series counted from bucket 0): three views 3 days, 2 days and 1 hour before
+     * {@code 1_795_600_000_000}, kept by the hour for {@code count("view", "7d")}, and a buy of 12.5 a day before, kept
+     * by the day for {@code sum("buy", "amount", "30d")}.
+     */
+    private static final String PREVIOUS_FORMAT = "01000000000480a09a95a03480cbf0790000020476696577030080cbf079010200039182e7"
+            + "038103f1050000036275790180e0e5a4010001030106616d6f756e740901d1a514924e00000000";
+
+    @Test
+    void aRecordOfThePreviousFormatIsReadAndStoredInTheCurrentOne() {
+        long now = 1_795_600_000_000L;
+        UserRecord old = UserRecordCodec.decode("u1", HexFormat.of().parseHex(PREVIOUS_FORMAT));
+
+        assertThat(old.profile().count("view")).isEqualTo(3);
+        assertThat(old.profile().count("view", Window.parse("7d"), now)).isEqualTo(3);
+        assertThat(old.profile().count("view", Window.parse("2d"), now)).isEqualTo(2);
+        assertThat(old.profile().aggregate("buy", "amount", Window.parse("30d"), now)).isEqualTo(new Aggregate(1, 12.5, 12.5, 12.5));
+
+        byte[] current = UserRecordCodec.encode(old);
+        assertThat(current[0]).isEqualTo((byte) UserRecordCodec.FORMAT);
+        assertSameReads(UserRecordCodec.decode("u1", current), old, now);
+    }
+
     @Test
     void aUserWithoutAStoredValueHasNoMemberships() {
         assertThat(UserRecordCodec.memberships(null)).isEqualTo(Memberships.NONE);
@@ -142,7 +166,7 @@ class UserRecordCodecTest {
     @Test
     void anUnknownFormatIsAnIllegalArgument() {
         byte[] bytes = UserRecordCodec.encode(richUser());
-        bytes[0] = 2;
+        bytes[0] = 3;
 
         assertThatThrownBy(() -> UserRecordCodec.decode("u", bytes)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("format");
