@@ -25,8 +25,10 @@ mkdir -p "$SF_LOGS" "$SF_DATA" "$SF_PIDS" "$SF_BIN"
 
 # Components in start order; down stops them in reverse.
 SF_FUNCTIONS=(ingest segment trigger api)
-# prometheus runs only with up --observability.
-SF_ALL=(redis kafka "${SF_FUNCTIONS[@]}" prometheus)
+# redis-2 and redis-3 run only with up --redis-cluster (then redis is the cluster's first master); prometheus
+# only with up --observability.
+SF_REDIS_CLUSTER_NODES=(redis redis-2 redis-3)
+SF_ALL=("${SF_REDIS_CLUSTER_NODES[@]}" kafka "${SF_FUNCTIONS[@]}" prometheus)
 
 # Ports (env overrides, defaults for a single dev stack).
 SEGFLOW_API_PORT=${SEGFLOW_API_PORT:-8080}
@@ -46,6 +48,8 @@ sf_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 sf_env_port() {
   case $1 in
     redis) echo "$SEGFLOW_REDIS_PORT" ;;
+    redis-2) echo $((SEGFLOW_REDIS_PORT + 1)) ;;
+    redis-3) echo $((SEGFLOW_REDIS_PORT + 2)) ;;
     kafka) echo "$SEGFLOW_KAFKA_PORT" ;;
     ingest) echo "$SEGFLOW_INGEST_PORT" ;;
     segment) echo "$SEGFLOW_SEGMENT_PORT" ;;
@@ -143,6 +147,25 @@ sf_port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 sf_http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$1" 2>/dev/null || true; }
 
 # Sends PING over the Redis protocol with bash only (no redis-cli needed); true on +PONG.
+# sf_redis_call PORT WORD... : one inline command, prints the reply's lines (a bulk reply's text without its
+# length line), at most 2 s.
+sf_redis_call() {
+  local port=$1
+  shift
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+    printf '%s\r\n' "$*" >&3
+    local line
+    IFS= read -r -t 2 line <&3 || exit 1
+    line=${line%$'\r'}
+    if [[ $line == '$'* ]]; then
+      head -c "${line#\$}" <&3
+    else
+      printf '%s\n' "$line"
+    fi
+  ) 2>/dev/null
+}
+
 sf_redis_ping() {
   local reply=""
   (

@@ -50,6 +50,19 @@ public final class RedisProcess implements AutoCloseable {
                 ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
     }
 
+    /** A node of a {@link RedisCluster}: cluster mode, its node table and log in {@code dir}, no persistence. */
+    static RedisProcess startClusterNode(int port, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not create " + dir, e);
+        }
+        return start(port, List.of("--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+                        "--cluster-node-timeout", "2000"),
+                ProcessBuilder.Redirect.appendTo(dir.resolve("redis-" + port + ".log").toFile()));
+    }
+
     private static RedisProcess start(int port, List<String> persistence, ProcessBuilder.Redirect output) {
         try {
             List<String> command = new ArrayList<>(List.of(redisServerBinary().toString(),

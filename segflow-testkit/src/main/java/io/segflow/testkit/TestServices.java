@@ -10,6 +10,7 @@ import java.util.Optional;
 public final class TestServices {
     private static String kafkaBootstrap;
     private static String redisUrl;
+    private static RedisCluster redisCluster;
 
     private TestServices() {
     }
@@ -26,6 +27,14 @@ public final class TestServices {
             redisUrl = env("REDIS_URL").orElseGet(() -> register(RedisProcess.start()).url());
         }
         return redisUrl;
+    }
+
+    /** A Redis Cluster of three masters, for the tests that run against one (see {@link RedisClusterResource}). */
+    public static synchronized RedisCluster redisCluster() {
+        if (redisCluster == null) {
+            redisCluster = register(RedisCluster.start(3, 0));
+        }
+        return redisCluster;
     }
 
     private static Optional<String> env(String name) {

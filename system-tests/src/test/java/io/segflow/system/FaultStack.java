@@ -191,6 +191,23 @@ final class FaultStack implements AutoCloseable {
         functions.put(function, killed.restart());
     }
 
+    /** Another instance of a function on this stack, with an instance id of its own; not awaited, not closed by the stack. */
+    FunctionProcess startAnother(Function function, String suffix) throws IOException {
+        Map<String, String> env = env(function);
+        env.computeIfPresent("SEGFLOW_INSTANCE_ID", (key, id) -> id + "-" + suffix);
+        return FunctionProcess.start(function.module, name + "-" + function.module + "-" + suffix, freePort(), env);
+    }
+
+    /** SIGTERM, as a rolling restart stops a pod, and the wait for the process to end. */
+    void stop(Function function) throws InterruptedException {
+        functions.get(function).close();
+    }
+
+    /** A stopped or killed function started again on its port with its environment (not awaited). */
+    void startAgain(Function function) throws IOException {
+        functions.put(function, functions.get(function).restart());
+    }
+
     void pauseRedis() throws Exception {
         Signals.stop(redis.pid());
     }

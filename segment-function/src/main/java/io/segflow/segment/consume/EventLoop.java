@@ -523,6 +523,8 @@ public class EventLoop {
             if (claim.nextOffset() >= 0) {
                 consumer.seek(topicPartition, claim.nextOffset());
                 claimed.put(topicPartition, new OffsetAndMetadata(claim.nextOffset()));
+            } else {
+                startWithoutState(topicPartition);
             }
             consumer.resume(List.of(topicPartition));
             unclaimed.remove(claim.partition());
@@ -534,6 +536,20 @@ public class EventLoop {
             LOG.infof("Published %d change records a previous owner had stored", unpublished.size());
         }
         LOG.infof("Owning partitions %s of %s", new TreeSet<>(owned.keySet()), Topics.EVENTS);
+    }
+
+    /**
+     * A partition whose state was never stored: none of its events counted yet, so it starts where the group's offsets
+     * are (none, at its first start: its beginning), not where an earlier, failed round of this instance left the
+     * consumer's position.
+     */
+    private void startWithoutState(TopicPartition partition) {
+        OffsetAndMetadata committed = consumer.committed(Set.of(partition)).get(partition);
+        if (committed != null) {
+            consumer.seek(partition, committed.offset());
+        } else {
+            consumer.seekToBeginning(List.of(partition));
+        }
     }
 
     /** A record failed: retry it (the round starts over from Redis) up to max-attempts, then dead-letter it. */

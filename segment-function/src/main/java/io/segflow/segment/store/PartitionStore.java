@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * The owned partitions' state in Redis. Each partition's keys share one hash tag, so a round's writes for a
- * partition are one atomic script, and the partitions of a round go to Redis as one pipeline.
+ * partition are one atomic script on one Redis Cluster slot, and the partitions of a round go to Redis as one
+ * pipeline (one per master on a cluster). Every command touches the keys of one slot only.
  */
 @ApplicationScoped
 public class PartitionStore {
@@ -39,9 +40,10 @@ public class PartitionStore {
 
     /** Becomes the owner of the partitions (fencing any previous owner); one round trip for all. */
     public List<Claim> claim(List<Integer> partitions) {
-        List<Request> requests = new ArrayList<>(partitions.size());
+        List<SlotRequest> requests = new ArrayList<>(partitions.size());
         for (int partition : partitions) {
-            requests.add(CLAIM.call(2).arg(RedisKeys.partitionState(partition)).arg(RedisKeys.changes(partition)));
+            String state = RedisKeys.partitionState(partition);
+            requests.add(new SlotRequest(state, CLAIM.call(2).arg(state).arg(RedisKeys.changes(partition))));
         }
         List<Response> replies = pipeline.run(requests, CLAIM);
         List<Claim> claims = new ArrayList<>(partitions.size());
@@ -61,13 +63,13 @@ public class PartitionStore {
 
     /** The stored records of users, by partition; users without one are absent from the answer. */
     public Map<String, byte[]> load(Map<Integer, List<String>> usersByPartition) {
-        List<Request> requests = new ArrayList<>(usersByPartition.size());
+        List<SlotRequest> requests = new ArrayList<>(usersByPartition.size());
         List<List<String>> order = new ArrayList<>(usersByPartition.size());
         usersByPartition.forEach((partition, users) -> {
             if (!users.isEmpty()) {
                 Request mget = Request.cmd(Command.MGET);
                 users.forEach(user -> mget.arg(RedisKeys.user(partition, user)));
-                requests.add(mget);
+                requests.add(new SlotRequest(RedisKeys.partitionState(partition), mget));
                 order.add(users);
             }
         });
@@ -91,9 +93,9 @@ public class PartitionStore {
      * false means another instance claimed the partition since (nothing of it was written).
      */
     public List<Boolean> flush(List<Flush> flushes) {
-        List<Request> requests = new ArrayList<>(flushes.size());
+        List<SlotRequest> requests = new ArrayList<>(flushes.size());
         for (Flush flush : flushes) {
-            requests.add(flushRequest(flush));
+            requests.add(new SlotRequest(RedisKeys.partitionState(flush.batch().partition()), flushRequest(flush)));
         }
         List<Response> replies = pipeline.run(requests, FLUSH);
         List<Boolean> stored = new ArrayList<>(replies.size());
@@ -132,10 +134,11 @@ public class PartitionStore {
 
     /** Due users of each partition: {@code ZRANGEBYSCORE -inf now WITHSCORES LIMIT 0 max}, one pipeline. */
     public Map<Integer, List<Due>> due(List<Integer> partitions, long nowMillis, int max) {
-        List<Request> requests = new ArrayList<>(partitions.size());
+        List<SlotRequest> requests = new ArrayList<>(partitions.size());
         for (int partition : partitions) {
-            requests.add(Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.schedule(partition)).arg("-inf").arg(nowMillis)
-                    .arg("WITHSCORES").arg("LIMIT").arg(0).arg(max));
+            String schedule = RedisKeys.schedule(partition);
+            requests.add(new SlotRequest(schedule, Request.cmd(Command.ZRANGEBYSCORE).arg(schedule).arg("-inf").arg(nowMillis)
+                    .arg("WITHSCORES").arg("LIMIT").arg(0).arg(max)));
         }
         List<Response> replies = pipeline.run(requests);
         Map<Integer, List<Due>> due = new HashMap<>();
@@ -162,19 +165,21 @@ public class PartitionStore {
     }
 
     public ScanStep scanUsers(int partition, String cursor, int count) {
-        Response reply = pipeline.run(List.of(Request.cmd(Command.SSCAN).arg(RedisKeys.users(partition)).arg(cursor)
-                .arg("COUNT").arg(count))).get(0);
-        List<String> users = new ArrayList<>(reply.get(1).size());
-        reply.get(1).forEach(user -> users.add(user.toString()));
-        return new ScanStep(users, reply.get(0).toString());
+        String users = RedisKeys.users(partition);
+        Response reply = pipeline.run(List.of(new SlotRequest(users, Request.cmd(Command.SSCAN).arg(users).arg(cursor)
+                .arg("COUNT").arg(count)))).get(0);
+        List<String> found = new ArrayList<>(reply.get(1).size());
+        reply.get(1).forEach(user -> found.add(user.toString()));
+        return new ScanStep(found, reply.get(0).toString());
     }
 
     /** The member index of each segment after a round's changes: ZADD for entries, ZREM for exits (idempotent). */
     public java.util.concurrent.CompletableFuture<?> index(Map<String, Map<String, Long>> sinceBySegment) {
-        List<Request> requests = new ArrayList<>();
+        List<SlotRequest> requests = new ArrayList<>();
         sinceBySegment.forEach((segment, users) -> {
-            Request add = Request.cmd(Command.ZADD).arg(RedisKeys.segmentMembers(segment));
-            Request remove = Request.cmd(Command.ZREM).arg(RedisKeys.segmentMembers(segment));
+            String members = RedisKeys.segmentMembers(segment);
+            Request add = Request.cmd(Command.ZADD).arg(members);
+            Request remove = Request.cmd(Command.ZREM).arg(members);
             int adds = 0;
             int removes = 0;
             for (Map.Entry<String, Long> user : users.entrySet()) {
@@ -187,10 +192,10 @@ public class PartitionStore {
                 }
             }
             if (adds > 0) {
-                requests.add(add);
+                requests.add(new SlotRequest(members, add));
             }
             if (removes > 0) {
-                requests.add(remove);
+                requests.add(new SlotRequest(members, remove));
             }
         });
         return pipeline.start(requests);

@@ -1,44 +1,103 @@
 package io.segflow.segment.store;
 
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Sends many commands in one round trip: a round of the loop writes all its partitions in one pipeline, so the
- * per-call hand-offs, not Redis, are what a busy instance pays for.
+ * per-call hand-offs, not Redis, are what a busy instance pays for. On a Redis Cluster
+ * ({@code quarkus.redis.client-type=cluster}) the client takes a pipeline only when all its keys live on one master,
+ * so the commands are grouped by the master of their slot and the groups sent at once, one pipeline each.
  */
 @ApplicationScoped
 public class RedisPipeline {
     private final Redis redis;
+    private final boolean cluster;
+    /** The slot map the groups are made with; forgotten when a pipeline fails (a failover or resharding moved slots). */
+    private volatile SlotOwners owners;
 
-    RedisPipeline(Redis redis) {
+    RedisPipeline(Redis redis, @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.redis = redis;
+        this.cluster = clientType.equalsIgnoreCase("cluster");
     }
 
     /** Sends the commands without waiting; for writes whose outcome is checked later. */
-    public java.util.concurrent.CompletableFuture<List<Response>> start(List<Request> requests) {
-        if (requests.isEmpty()) {
-            return java.util.concurrent.CompletableFuture.completedFuture(List.of());
-        }
-        return redis.batch(requests).subscribeAsCompletionStage();
+    public CompletableFuture<List<Response>> start(List<SlotRequest> requests) {
+        return send(requests).subscribeAsCompletionStage();
     }
 
-    /** The replies, in order; loads the scripts once and retries when Redis lost them (a restart). */
-    public List<Response> run(List<Request> requests, LuaScript... scripts) {
+    /** The replies, in order; loads the scripts when Redis (or one of its masters) does not know them yet. */
+    public List<Response> run(List<SlotRequest> requests, LuaScript... scripts) {
+        return send(requests, scripts).await().indefinitely();
+    }
+
+    private Uni<List<Response>> send(List<SlotRequest> requests, LuaScript... scripts) {
         if (requests.isEmpty()) {
-            return List.of();
+            return Uni.createFrom().item(List.of());
         }
-        try {
-            return redis.batchAndAwait(requests);
-        } catch (RuntimeException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
-                throw e;
+        if (!cluster) {
+            return pipeline(requests.stream().map(SlotRequest::request).toList(), scripts);
+        }
+        return slotOwners().chain(slots -> {
+            Map<String, List<Integer>> byMaster = new LinkedHashMap<>();
+            for (int i = 0; i < requests.size(); i++) {
+                byMaster.computeIfAbsent(slots.masterOf(requests.get(i).key()), master -> new ArrayList<>()).add(i);
             }
-            redis.batchAndAwait(java.util.Arrays.stream(scripts).map(LuaScript::load).toList());
-            return redis.batchAndAwait(requests);
+            List<List<Integer>> groups = List.copyOf(byMaster.values());
+            List<Uni<List<Response>>> sent = new ArrayList<>(groups.size());
+            for (List<Integer> group : groups) {
+                sent.add(pipeline(group.stream().map(i -> requests.get(i).request()).toList(), scripts));
+            }
+            return Uni.join().all(sent).andCollectFailures().map(replies -> {
+                Response[] inOrder = new Response[requests.size()];
+                for (int g = 0; g < groups.size(); g++) {
+                    for (int r = 0; r < groups.get(g).size(); r++) {
+                        inOrder[groups.get(g).get(r)] = replies.get(g).get(r);
+                    }
+                }
+                return Arrays.asList(inOrder);
+            });
+        }).onFailure().invoke(failure -> owners = null);
+    }
+
+    /**
+     * One pipeline to one server. A server that lost the scripts (a restart, a failover, or a master that never ran
+     * them) answers NOSCRIPT: the same pipeline again, with the scripts loaded first on that very server.
+     */
+    private Uni<List<Response>> pipeline(List<Request> requests, LuaScript... scripts) {
+        return redis.batch(requests).onFailure(failure -> scripts.length > 0 && mentions(failure, "NOSCRIPT")).recoverWithUni(() -> {
+            List<Request> loadedFirst = new ArrayList<>(scripts.length + requests.size());
+            Arrays.stream(scripts).map(LuaScript::load).forEach(loadedFirst::add);
+            loadedFirst.addAll(requests);
+            return redis.batch(loadedFirst).map(replies -> replies.subList(scripts.length, replies.size()));
+        });
+    }
+
+    private Uni<SlotOwners> slotOwners() {
+        SlotOwners known = owners;
+        if (known != null) {
+            return Uni.createFrom().item(known);
         }
+        return redis.send(Request.cmd(Command.CLUSTER).arg("SLOTS")).map(answer -> owners = new SlotOwners(answer));
+    }
+
+    private static boolean mentions(Throwable failure, String text) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains(text)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

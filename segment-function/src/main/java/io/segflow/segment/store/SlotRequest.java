@@ -1,0 +1,7 @@
+package io.segflow.segment.store;
+
+import io.vertx.mutiny.redis.client.Request;
+
+/** A command with the key that decides its hash slot: every key of the command shares that key's slot. */
+public record SlotRequest(String key, Request request) {
+}
