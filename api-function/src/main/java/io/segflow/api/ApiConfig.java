@@ -27,6 +27,8 @@ public interface ApiConfig {
 
     Demo demo();
 
+    Triggers triggers();
+
     /** Per-user tokens (JWT) with which browsers read their own segments. */
     interface Tokens {
         /** Whether user reads need a token; false only in dev, so a page can try segflow without a backend. */
@@ -97,5 +99,15 @@ public interface ApiConfig {
 
         @WithDefault("dev-write-key")
         String writeKey();
+    }
+
+    /** Test deliveries of triggers ({@code POST /v1/triggers/{id}/test}): which addresses they may call (SSRF). */
+    interface Triggers {
+        /** Calls loopback, private and link-local addresses too; on in dev, tests and the local stack only. */
+        @WithDefault("false")
+        boolean allowPrivate();
+
+        /** Internal address ranges (CIDR) calls may go to all the same, e.g. a receiver inside the cluster. */
+        Optional<List<String>> allow();
     }
 }

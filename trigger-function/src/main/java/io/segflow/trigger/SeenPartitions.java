@@ -2,9 +2,12 @@ package io.segflow.trigger;
 
 import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Identifier;
+import io.segflow.core.trigger.TriggerKeys;
+import io.segflow.trigger.fire.OwnedShards;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
+import jakarta.inject.Inject;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +30,16 @@ public class SeenPartitions implements KafkaConsumerRebalanceListener {
 
     private final Map<TopicPartition, SeenVersions> partitions = new ConcurrentHashMap<>();
     private final int usersPerPartition;
+    private final OwnedShards shards;
 
     SeenPartitions(TriggerConfig config) {
+        this(config, new OwnedShards());
+    }
+
+    /** Also tells {@code shards} which partitions' firing schedules this instance now works off. */
+    @Inject
+    SeenPartitions(TriggerConfig config, OwnedShards shards) {
+        this.shards = shards;
         this.usersPerPartition = config.dedupe().usersPerPartition();
         if (usersPerPartition < 1) {
             throw new IllegalArgumentException("segflow.trigger.dedupe.users-per-partition must be at least 1, was "
@@ -48,15 +59,18 @@ public class SeenPartitions implements KafkaConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
         forget(assigned);
+        assigned.forEach(p -> shards.add(TriggerKeys.changesShard(p.partition())));
     }
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> revoked) {
         forget(revoked);
+        revoked.forEach(p -> shards.remove(TriggerKeys.changesShard(p.partition())));
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> lost) {
         forget(lost);
+        lost.forEach(p -> shards.remove(TriggerKeys.changesShard(p.partition())));
     }
 }

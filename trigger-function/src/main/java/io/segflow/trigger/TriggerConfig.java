@@ -2,6 +2,8 @@ package io.segflow.trigger;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -10,6 +12,12 @@ import java.util.Optional;
 public interface TriggerConfig {
 
     Dedupe dedupe();
+
+    /** Delivering firings of trigger definitions: retries, deadline, timeouts, breaker, schedule polling. */
+    Deliveries deliveries();
+
+    /** Which addresses actions may call (SSRF). */
+    Endpoints endpoints();
 
     /**
      * Static consumer-group member id of this instance (env {@code SEGFLOW_INSTANCE_ID}; the pod name): a restarted
@@ -36,5 +44,55 @@ public interface TriggerConfig {
          */
         @WithDefault("200000")
         int usersPerPartition();
+    }
+
+    interface Deliveries {
+        /**
+         * Waits between attempts, the n-th after the n-th failure, the last repeated; each varied by
+         * {@link #jitter()}. A {@code Retry-After} on 429 or 503 replaces the wait.
+         */
+        @WithDefault("5s,30s,2m,10m,30m,2h,5h,10h")
+        List<Duration> backoff();
+
+        /** Share of a wait added or taken at random (0 to 0.5), so that retries of one outage spread out. */
+        @WithDefault("0.2")
+        double jitter();
+
+        /** How long after it fired a firing is retried before it goes to {@code segflow.triggers.dead}. */
+        @WithDefault("24h")
+        Duration deadline();
+
+        /** The longest wait for an endpoint's answer; a call that takes longer is a failed attempt. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** How often the owned shards' schedules are read for due delays and retries (≤ 1 s keeps delays exact). */
+        @WithDefault("100ms")
+        Duration pollInterval();
+
+        /** Due firings taken per shard and poll. */
+        @WithDefault("500")
+        int claimBatch();
+
+        /** Calls in flight per endpoint (scheme, host, port); more wait in the schedule, others are not held up. */
+        @WithDefault("16")
+        int concurrencyPerEndpoint();
+
+        /** Failed attempts in a row after which an endpoint's breaker opens. */
+        @WithDefault("5")
+        int breakerFailures();
+
+        /** How long an open breaker keeps firings for its endpoint in the schedule before one attempt is let through. */
+        @WithDefault("30s")
+        Duration breakerOpenFor();
+    }
+
+    interface Endpoints {
+        /** Lets actions call loopback, private and link-local addresses; the local stack and dev mode set it. */
+        @WithDefault("false")
+        boolean allowPrivate();
+
+        /** Internal address ranges (CIDR, e.g. {@code 10.8.0.0/16}) actions may call all the same. */
+        Optional<List<String>> allow();
     }
 }

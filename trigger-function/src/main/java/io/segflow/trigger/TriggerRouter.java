@@ -6,8 +6,11 @@ import io.opentelemetry.api.trace.Span;
 import io.segflow.core.Topics;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.TriggerRecord;
+import io.segflow.core.trigger.Firing;
+import io.segflow.trigger.fire.ChangeTriggers;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -24,8 +27,8 @@ import org.jboss.logging.Logger;
 /**
  * Writes one trigger record per segment change to {@code segflow.triggers}, a consumed batch at a time. Changes
  * published twice are dropped ({@link SeenVersions}); the batch's offsets are committed only once every trigger
- * record it produced is acknowledged. Trigger rules (which changes fire, cooldowns, frequency caps, webhooks) come
- * later; this is the durable plumbing they build on.
+ * record it produced is acknowledged, and the firings of trigger definitions on the changed segments are stored
+ * ({@link ChangeTriggers}).
  */
 @ApplicationScoped
 public class TriggerRouter {
@@ -39,14 +42,26 @@ public class TriggerRouter {
     private final Counter fired;
     private final Counter duplicates;
     private final Counter unreadable;
+    /** The trigger definitions' side of a change; null where only the forwarding is exercised. */
+    private final ChangeTriggers definitions;
 
     TriggerRouter(SeenPartitions seen, TriggerProducer producer, TriggerTracing tracing, MeterRegistry metrics) {
+        this(seen, producer, tracing, metrics, null);
+    }
+
+    @Inject
+    TriggerRouter(SeenPartitions seen, TriggerProducer producer, TriggerTracing tracing, MeterRegistry metrics,
+                  ChangeTriggers definitions) {
+        this.definitions = definitions;
         this.seen = seen;
         this.producer = producer;
         this.tracing = tracing;
-        this.fired = metrics.counter("segflow.triggers.fired");
-        this.duplicates = metrics.counter("segflow.segment-changes.duplicates");
-        this.unreadable = metrics.counter("segflow.segment-changes.unreadable");
+        this.fired = Counter.builder("segflow.triggers.fired").description("Trigger records written to segflow.triggers")
+                .register(metrics);
+        this.duplicates = Counter.builder("segflow.segment-changes.duplicates")
+                .description("Change records seen before (userId, version), dropped").register(metrics);
+        this.unreadable = Counter.builder("segflow.segment-changes.unreadable")
+                .description("Records of segflow.segment-changes that do not read as a change, skipped").register(metrics);
     }
 
     /** Blocking: the method returns, and the batch's offsets become committable, only after every ack. */
@@ -55,6 +70,7 @@ public class TriggerRouter {
     public void onSegmentChanges(ConsumerRecords<String, byte[]> records) throws InterruptedException {
         List<ProducerRecord<String, byte[]>> triggers = new ArrayList<>(records.count());
         List<Span> spans = new ArrayList<>();
+        List<Routed> routed = new ArrayList<>(records.count());
         int repeated = 0;
         try {
             for (TopicPartition partition : records.partitions()) {
@@ -68,12 +84,14 @@ public class TriggerRouter {
                         Span span = tracing.start(record);
                         spans.add(span);
                         triggers.add(trigger(change, span));
+                        routed.add(new Routed(partition.partition(), change, tracing.traceparent(span, record)));
                     } else {
                         repeated++;
                     }
                 }
             }
             sendUntilAcknowledged(triggers);
+            fireDefinitions(routed);
         } catch (InterruptedException | RuntimeException e) {
             // The batch is nacked and will be read again: versions it recorded must not make it look seen.
             seen.forget(records.partitions());
@@ -83,6 +101,39 @@ public class TriggerRouter {
         tracing.end(spans, null);
         duplicates.increment(repeated);
         fired.increment(triggers.size());
+    }
+
+    /** A first-seen change, with the partition it came from and its trace context. */
+    private record Routed(int partition, SegmentChange change, String traceparent) {
+    }
+
+    /**
+     * The changes' trigger firings, stored in Redis before the batch completes (and its offsets become committable);
+     * Redis unreachable: hold the batch and try again, as for Kafka. New firings then run at once.
+     */
+    private void fireDefinitions(List<Routed> routed) throws InterruptedException {
+        if (definitions == null || routed.isEmpty()) {
+            return;
+        }
+        Duration backoff = FIRST_BACKOFF;
+        while (true) {
+            try {
+                definitions.refresh();
+                if (routed.stream().noneMatch(r -> definitions.hasTriggers(r.change().segmentId()))) {
+                    return;
+                }
+                List<Firing> runNow = new ArrayList<>();
+                for (Routed r : routed) {
+                    definitions.onChange(r.partition(), r.change(), r.traceparent(), runNow);
+                }
+                definitions.handOver(runNow);
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf("Storing the firings of %d changes failed, retrying in %d ms: %s", routed.size(), backoff.toMillis(), e.toString());
+                Thread.sleep(backoff.toMillis());
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
     }
 
     private SegmentChange read(ConsumerRecord<String, byte[]> record) {

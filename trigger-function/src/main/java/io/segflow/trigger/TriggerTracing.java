@@ -75,6 +75,19 @@ public class TriggerTracing {
         }
     }
 
+    /**
+     * The W3C {@code traceparent} a firing carries into its webhook call: the span's, else the change record's own,
+     * else null (the change came without trace context).
+     */
+    public String traceparent(Span span, ConsumerRecord<?, ?> change) {
+        if (span.getSpanContext().isValid()) {
+            var context = span.getSpanContext();
+            return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex();
+        }
+        Header header = change.headers().lastHeader(TRACEPARENT);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
     /** Ends the spans of a batch once its trigger records are acknowledged, or failed. */
     public void end(List<Span> spans, Throwable failure) {
         for (Span span : spans) {

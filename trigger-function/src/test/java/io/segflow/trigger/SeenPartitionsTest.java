@@ -53,6 +53,16 @@ class SeenPartitionsTest {
             public Map<String, String> producer() {
                 return Map.of();
             }
+
+            @Override
+            public Deliveries deliveries() {
+                throw new UnsupportedOperationException("not read by the dedupe");
+            }
+
+            @Override
+            public Endpoints endpoints() {
+                throw new UnsupportedOperationException("not read by the dedupe");
+            }
         };
     }
 }

@@ -42,6 +42,16 @@ class StaticMembershipTest {
             public Map<String, String> producer() {
                 return Map.of();
             }
+
+            @Override
+            public Deliveries deliveries() {
+                throw new UnsupportedOperationException("not read by the static membership");
+            }
+
+            @Override
+            public Endpoints endpoints() {
+                throw new UnsupportedOperationException("not read by the static membership");
+            }
         };
         Map<String, Object> kafka = new HashMap<>(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "trigger-function"));
         return new StaticMembership(config).customize(channel, null, kafka);

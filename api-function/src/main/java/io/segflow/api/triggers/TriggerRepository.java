@@ -1,0 +1,117 @@
+package io.segflow.api.triggers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.hash.HashCommands;
+import io.segflow.core.json.Json;
+import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.core.trigger.Firing;
+import io.segflow.core.trigger.TriggerCodec;
+import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.core.trigger.TriggerExpressions;
+import io.segflow.core.trigger.TriggerKeys;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Trigger definitions, their deliveries log and replays, in Redis. Every definition change bumps the revision in the
+ * same transaction, so trigger-functions reload; saving a definition also clears a 410-disabled endpoint.
+ */
+@ApplicationScoped
+public class TriggerRepository {
+    private final RedisDataSource redis;
+    private final HashCommands<String, String, String> hashes;
+    private final TriggerCodec codec = new TriggerCodec(new TriggerExpressions());
+
+    TriggerRepository(RedisDataSource redis) {
+        this.redis = redis;
+        this.hashes = redis.hash(String.class);
+    }
+
+    TriggerCodec codec() {
+        return codec;
+    }
+
+    public List<TriggerDefinition> all() {
+        return hashes.hgetall(TriggerKeys.DEFINITIONS).values().stream().map(codec::readStored)
+                .sorted(Comparator.comparing(TriggerDefinition::id)).toList();
+    }
+
+    public Optional<TriggerDefinition> find(String id) {
+        return Optional.ofNullable(hashes.hget(TriggerKeys.DEFINITIONS, id)).map(codec::readStored);
+    }
+
+    /** Why the trigger's endpoint was disabled (it answered 410), if it was. */
+    public Optional<JsonNode> disabled(String id) {
+        return Optional.ofNullable(hashes.hget(TriggerKeys.DISABLED, id)).map(json -> Json.read(json, JsonNode.class));
+    }
+
+    /** Stores the definition; true when it is new. */
+    public boolean save(TriggerDefinition definition) {
+        var result = redis.withTransaction(tx -> {
+            tx.hash(String.class).hset(TriggerKeys.DEFINITIONS, definition.id(), TriggerCodec.write(definition));
+            tx.hash(String.class).hdel(TriggerKeys.DISABLED, definition.id());
+            tx.value(Long.class).incr(TriggerKeys.REVISION);
+        });
+        return result.<Boolean>get(0);
+    }
+
+    public boolean delete(String id) {
+        var result = redis.withTransaction(tx -> {
+            tx.hash(String.class).hdel(TriggerKeys.DEFINITIONS, id);
+            tx.hash(String.class).hdel(TriggerKeys.DISABLED, id);
+            tx.value(Long.class).incr(TriggerKeys.REVISION);
+        });
+        redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
+        return result.<Integer>get(0) > 0;
+    }
+
+    /** The latest {@code limit} log entries, newest first. */
+    public List<DeliveryEntry> deliveries(String triggerId, int limit) {
+        List<String> ids = redis.sortedSet(String.class).zrange(TriggerKeys.recent(triggerId), 0, limit - 1,
+                new io.quarkus.redis.datasource.sortedset.ZRangeArgs().rev());
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> entries = hashes.hmget(TriggerKeys.log(triggerId), ids.toArray(String[]::new));
+        List<DeliveryEntry> found = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            String json = entries.get(id);
+            if (json != null) {
+                found.add(Json.read(json, DeliveryEntry.class));
+            }
+        }
+        return found;
+    }
+
+    public Optional<DeliveryEntry> delivery(String triggerId, String deliveryId) {
+        return Optional.ofNullable(hashes.hget(TriggerKeys.log(triggerId), deliveryId)).map(json -> Json.read(json, DeliveryEntry.class));
+    }
+
+    /**
+     * Puts the firing back into its shard's schedule, due now, from its first attempt: the trigger-function that owns
+     * the shard delivers it with the same id. The log entry says it is scheduled again.
+     */
+    public DeliveryEntry replay(DeliveryEntry entry) {
+        Instant now = Instant.now();
+        Firing firing = Objects.requireNonNull(entry.firing()).replayed(now);
+        DeliveryEntry scheduled = new DeliveryEntry(entry.id(), entry.userId(), DeliveryEntry.Status.SCHEDULED, 0, null, null,
+                null, now, null, now, firing);
+        // Two slots (the shard's and the log's): two transactions, the schedule first, so a replay is never only logged.
+        redis.withTransaction(tx -> {
+            tx.hash(String.class).hset(TriggerKeys.jobs(firing.shard()), firing.id(), Json.write(firing));
+            tx.sortedSet(String.class).zadd(TriggerKeys.due(firing.shard()), now.toEpochMilli(), firing.id());
+        });
+        redis.withTransaction(tx -> {
+            tx.hash(String.class).hset(TriggerKeys.log(firing.triggerId()), entry.id(), Json.write(scheduled));
+            tx.sortedSet(String.class).zadd(TriggerKeys.recent(firing.triggerId()), now.toEpochMilli(), entry.id());
+        });
+        return scheduled;
+    }
+}

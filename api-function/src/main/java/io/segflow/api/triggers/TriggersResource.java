@@ -1,0 +1,159 @@
+package io.segflow.api.triggers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segflow.api.AdminOnly;
+import io.segflow.api.ApiException;
+import io.segflow.api.JsonBodies;
+import io.segflow.core.api.ErrorBody;
+import io.segflow.core.rules.SegmentDefinition;
+import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.core.trigger.InvalidTriggerException;
+import io.segflow.core.trigger.TriggerAction;
+import io.segflow.core.trigger.TriggerCodec;
+import io.segflow.core.trigger.TriggerDefinition;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Admin API for trigger definitions, their deliveries, replays and test calls (docs/triggers.md). */
+@Path("/v1/triggers")
+@AdminOnly
+@Produces(MediaType.APPLICATION_JSON)
+public class TriggersResource {
+    private static final int MAX_LIMIT = DeliveryEntry.KEPT;
+
+    /** An expression CEL refused, with where: {@code line} and {@code column} are 1-based. */
+    public record ConditionError(boolean success, String error, String field, String reason, int line, int column) {
+    }
+
+    private final TriggerRepository triggers;
+    private final TestDelivery tests;
+    private final SecureRandom random = new SecureRandom();
+
+    TriggersResource(TriggerRepository triggers, TestDelivery tests) {
+        this.triggers = triggers;
+        this.tests = tests;
+    }
+
+    @GET
+    public Map<String, List<JsonNode>> list() {
+        return Map.of("triggers", triggers.all().stream().map(this::view).toList());
+    }
+
+    @GET
+    @Path("{id}")
+    public JsonNode get(@PathParam("id") String id) {
+        return view(found(id));
+    }
+
+    /** Creates or replaces a trigger; a webhook without a secret gets a new one, answered once here (and on GET). */
+    @PUT
+    @Path("{id}")
+    @Consumes(MediaType.WILDCARD)
+    public Response put(@PathParam("id") String id, String body) {
+        JsonNode json = JsonBodies.object(body);
+        JsonNode action = json.get("action");
+        if (action instanceof ObjectNode object && "webhook".equals(object.path("type").asText())
+                && !object.hasNonNull("secret") && !object.hasNonNull("secrets")) {
+            object.put("secret", TriggerCodec.newSecret(random));
+        }
+        TriggerDefinition definition;
+        try {
+            definition = triggers.codec().read(id, json, Instant.now());
+        } catch (InvalidTriggerException e) {
+            throw refusal(e);
+        }
+        boolean created = triggers.save(definition);
+        return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(view(definition)).build();
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Response delete(@PathParam("id") String id) {
+        if (!triggers.delete(checkedId(id))) {
+            throw ApiException.notFound("id", "no trigger " + id);
+        }
+        return Response.noContent().build();
+    }
+
+    /** The latest firings, newest first: delivered, retrying (with the next attempt), dead, suppressed (with why). */
+    @GET
+    @Path("{id}/deliveries")
+    public Map<String, Object> deliveries(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("100") String limit) {
+        found(id);
+        int count;
+        try {
+            count = Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            count = -1;
+        }
+        if (count < 1 || count > MAX_LIMIT) {
+            throw ApiException.badRequest("limit", "must be an integer from 1 to " + MAX_LIMIT);
+        }
+        return Map.of("triggerId", id, "deliveries", triggers.deliveries(id, count));
+    }
+
+    /** Delivers a logged firing again, from its first attempt, with the same id (receivers deduplicate on it). */
+    @POST
+    @Path("{id}/deliveries/{deliveryId}/replay")
+    public Response replay(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId) {
+        found(id);
+        DeliveryEntry entry = triggers.delivery(id, deliveryId)
+                .orElseThrow(() -> ApiException.notFound("deliveryId", "no delivery " + deliveryId + " in the log of " + id));
+        if (entry.firing() == null) {
+            throw ApiException.badRequest("deliveryId", "this log entry has nothing to deliver");
+        }
+        return Response.accepted(triggers.replay(entry)).build();
+    }
+
+    /** A signed {@code trigger.test} call to the trigger's webhook, now; answers what the endpoint said. */
+    @POST
+    @Path("{id}/test")
+    @Consumes(MediaType.WILDCARD)
+    public TestDelivery.Result test(@PathParam("id") String id) throws InterruptedException {
+        TriggerDefinition trigger = found(id);
+        if (!(trigger.action() instanceof TriggerAction.Webhook webhook)) {
+            throw ApiException.badRequest("action.type", "test deliveries go to webhooks; this trigger's action is " + trigger.action().type());
+        }
+        return tests.send(trigger, webhook);
+    }
+
+    private TriggerDefinition found(String id) {
+        return triggers.find(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id));
+    }
+
+    private JsonNode view(TriggerDefinition definition) {
+        ObjectNode json = TriggerCodec.tree(definition);
+        triggers.disabled(definition.id()).ifPresent(why -> json.set("disabled", why));
+        return json;
+    }
+
+    private static ApiException refusal(InvalidTriggerException e) {
+        if (e.isCondition()) {
+            return new ApiException(Response.Status.BAD_REQUEST,
+                    new ConditionError(false, "invalid_condition", e.field(), e.getMessage(), e.line(), e.column()));
+        }
+        return new ApiException(Response.Status.BAD_REQUEST, ErrorBody.of("invalid_trigger", e.field(), e.getMessage()));
+    }
+
+    private static String checkedId(String id) {
+        if (!SegmentDefinition.isValidId(id)) {
+            throw ApiException.badRequest("id", "must match " + SegmentDefinition.ID_PATTERN.pattern());
+        }
+        return id;
+    }
+}

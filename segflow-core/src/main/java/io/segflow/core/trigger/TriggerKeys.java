@@ -1,0 +1,67 @@
+package io.segflow.core.trigger;
+
+/**
+ * Redis keys of triggers. Definitions share the tag {@code {triggers}}. A firing's state lives with the partition
+ * whose owner decides it: {@code {tc<N>}} for partition N of {@code segflow.segment-changes}, {@code {te<N>}} for
+ * partition N of {@code segflow.events}, so that one instance reads and writes each shard and a Redis Cluster
+ * spreads the shards over its slots. The log of one trigger's deliveries has its own tag.
+ *
+ * <pre>
+ * sf:{triggers}:defs                    hash    trigger id -> definition JSON (TriggerCodec)
+ * sf:{triggers}:rev                     string  counter, bumped with every definition change
+ * sf:{triggers}:disabled                hash    trigger id -> why its endpoint was disabled (it answered 410)
+ * sf:{<shard>}:due                      zset    firing id -> epoch millis of its next step (delay over, next attempt)
+ * sf:{<shard>}:jobs                     hash    firing id -> Firing JSON, while it waits or retries
+ * sf:{<shard>}:fired:<trigger>:<user>   zset    firing id -> epoch millis fired: cooldown and cap
+ * sf:{<shard>}:pending:<trigger>:<user> string  the id of the user's firing waiting out its delay
+ * sf:{<shard>}:side:<trigger>:<user>    string  above | below: where the user's threshold value was last
+ * sf:trg:{<trigger>}:log                hash    delivery id -> DeliveryEntry JSON
+ * sf:trg:{<trigger>}:recent             zset    delivery id -> epoch millis last updated (the log's order and trim)
+ * </pre>
+ */
+public final class TriggerKeys {
+    public static final String DEFINITIONS = "sf:{triggers}:defs";
+    public static final String REVISION = "sf:{triggers}:rev";
+    public static final String DISABLED = "sf:{triggers}:disabled";
+
+    private TriggerKeys() {
+    }
+
+    /** The shard of partition {@code partition} of {@code segflow.segment-changes}. */
+    public static String changesShard(int partition) {
+        return "tc" + partition;
+    }
+
+    /** The shard of partition {@code partition} of {@code segflow.events}. */
+    public static String eventsShard(int partition) {
+        return "te" + partition;
+    }
+
+    public static String due(String shard) {
+        return "sf:{" + shard + "}:due";
+    }
+
+    public static String jobs(String shard) {
+        return "sf:{" + shard + "}:jobs";
+    }
+
+    public static String fired(String shard, String triggerId, String userId) {
+        return "sf:{" + shard + "}:fired:" + triggerId + ":" + userId;
+    }
+
+    public static String pending(String shard, String triggerId, String userId) {
+        return "sf:{" + shard + "}:pending:" + triggerId + ":" + userId;
+    }
+
+    public static String side(String shard, String triggerId, String userId) {
+        return "sf:{" + shard + "}:side:" + triggerId + ":" + userId;
+    }
+
+    public static String log(String triggerId) {
+        return "sf:trg:{" + triggerId + "}:log";
+    }
+
+    public static String recent(String triggerId) {
+        return "sf:trg:{" + triggerId + "}:recent";
+    }
+}

@@ -1,0 +1,238 @@
+package io.segflow.trigger.deliver;
+
+import io.segflow.core.json.IsoInstants;
+import io.segflow.core.json.Json;
+import io.segflow.core.trigger.EndpointGuard;
+import io.segflow.core.trigger.Firing;
+import io.segflow.core.trigger.TriggerAction;
+import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.core.trigger.WebhookSigner;
+import io.segflow.trigger.TriggerConfig;
+import io.segflow.trigger.TriggerProducer;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * One attempt of a firing's action: a signed webhook, a Segment {@code track} call, a binary-mode CloudEvent, or a
+ * trigger record on a Kafka topic. HTTP calls follow no redirects (only 2xx counts), time out, carry the firing's
+ * {@code traceparent}, and go only to addresses the {@link EndpointGuard} lets through.
+ */
+@ApplicationScoped
+public class ActionCalls {
+    private static final String TRACEPARENT = "traceparent";
+
+    private final ExecutorService httpThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("trigger-http-", 0).factory());
+    private final HttpClient http;
+    private final Duration timeout;
+    private final EndpointGuard guard;
+    private final TriggerProducer producer;
+
+    ActionCalls(TriggerConfig config, TriggerProducer producer) {
+        this.timeout = config.deliveries().timeout();
+        this.http = HttpClient.newBuilder().executor(httpThreads).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.guard = new EndpointGuard(config.endpoints().allowPrivate(),
+                config.endpoints().allow().orElse(List.of()).stream().map(EndpointGuard.Range::parse).toList());
+        this.producer = producer;
+    }
+
+    /** The endpoint whose breaker and concurrency bound a firing of this action goes through. */
+    public static String endpointOf(TriggerAction action) {
+        URI url = switch (action) {
+            case TriggerAction.Webhook w -> w.url();
+            case TriggerAction.Segment s -> s.url();
+            case TriggerAction.CloudEvents c -> c.url();
+            case TriggerAction.Kafka k -> URI.create("kafka://" + k.topic());
+        };
+        return url.getScheme() + "://" + url.getHost() + ":" + url.getPort();
+    }
+
+    public Outcome attempt(TriggerDefinition trigger, Firing firing) throws InterruptedException {
+        long started = System.nanoTime();
+        try {
+            return switch (trigger.action()) {
+                case TriggerAction.Webhook w -> post(w.url(), webhook(w, firing), started);
+                case TriggerAction.Segment s -> post(URI.create(s.url().toString().replaceAll("/+$", "") + "/v1/track"),
+                        segment(s, firing), started);
+                case TriggerAction.CloudEvents c -> post(c.url(), cloudEvent(c, firing), started);
+                case TriggerAction.Kafka k -> kafka(k, firing, started);
+            };
+        } catch (EndpointGuard.RefusedEndpoint e) {
+            return Outcome.failed(null, "refused: " + e.getMessage(), null, millisSince(started));
+        }
+    }
+
+    /** The webhook body: {@code {"type", "timestamp", "data"}}, the same on every attempt. */
+    static byte[] payload(Firing firing) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("trigger", firing.triggerId());
+        data.put("userId", firing.userId());
+        put(data, "segmentId", firing.segmentId());
+        put(data, "version", firing.version());
+        put(data, "event", firing.event());
+        put(data, "properties", firing.properties());
+        put(data, "cause", firing.cause());
+        put(data, "at", firing.at() == null ? null : IsoInstants.format(firing.at()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", firing.kind());
+        body.put("timestamp", IsoInstants.format(firing.firedAt() != null ? firing.firedAt() : firing.at()));
+        body.put("data", data);
+        return Json.write(body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private HttpRequest.Builder webhook(TriggerAction.Webhook webhook, Firing firing) throws EndpointGuard.RefusedEndpoint {
+        byte[] body = payload(firing);
+        long now = Instant.now().getEpochSecond();
+        return request(webhook.url(), firing, body)
+                .header(WebhookSigner.ID_HEADER, firing.id())
+                .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(now))
+                .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(webhook.secrets(), firing.id(), now, body));
+    }
+
+    /** As Segment Engage sends audiences: {@code Audience Entered|Exited} with {@code audience_key} and {@code <key>: bool}. */
+    private HttpRequest.Builder segment(TriggerAction.Segment segment, Firing firing) throws EndpointGuard.RefusedEndpoint {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        String event;
+        if (firing.segmentId() != null) {
+            boolean entered = Firing.ENTERED.equals(firing.kind());
+            event = entered ? "Audience Entered" : "Audience Exited";
+            properties.put("audience_key", firing.segmentId());
+            properties.put(firing.segmentId(), entered);
+        } else {
+            event = "Trigger Fired";
+            properties.put("trigger", firing.triggerId());
+        }
+        Map<String, Object> call = new LinkedHashMap<>();
+        call.put("type", "track");
+        call.put("userId", firing.userId());
+        call.put("event", event);
+        call.put("properties", properties);
+        call.put("messageId", firing.id());
+        call.put("timestamp", IsoInstants.format(firing.at()));
+        call.put("context", Map.of("library", Map.of("name", "segflow")));
+        String basic = Base64.getEncoder().encodeToString((segment.writeKey() + ":").getBytes(StandardCharsets.UTF_8));
+        return request(URI.create(segment.url().toString().replaceAll("/+$", "") + "/v1/track"), firing,
+                Json.write(call).getBytes(StandardCharsets.UTF_8)).header("authorization", "Basic " + basic);
+    }
+
+    /** Binary mode: attributes as {@code ce-} headers, the firing's data as the body. */
+    private HttpRequest.Builder cloudEvent(TriggerAction.CloudEvents cloudEvents, Firing firing) throws EndpointGuard.RefusedEndpoint {
+        String type = switch (firing.kind()) {
+            case Firing.ENTERED -> "io.segflow.segment.entered.v1";
+            case Firing.EXITED -> "io.segflow.segment.exited.v1";
+            default -> "io.segflow.trigger.fired.v1";
+        };
+        byte[] data = Json.write(Json.read(new String(payload(firing), StandardCharsets.UTF_8), Map.class).get("data"))
+                .getBytes(StandardCharsets.UTF_8);
+        return request(cloudEvents.url(), firing, data)
+                .header("ce-specversion", "1.0")
+                .header("ce-id", firing.id())
+                .header("ce-source", "/segflow/triggers/" + firing.triggerId())
+                .header("ce-type", type)
+                .header("ce-subject", firing.userId())
+                .header("ce-time", IsoInstants.format(firing.at()))
+                .header("ce-partitionkey", firing.userId());
+    }
+
+    private HttpRequest.Builder request(URI url, Firing firing, byte[] body) throws EndpointGuard.RefusedEndpoint {
+        guard.check(url);
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
+                .header("content-type", "application/json")
+                .header("user-agent", "segflow-trigger-function")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (firing.traceparent() != null) {
+            request.header(TRACEPARENT, firing.traceparent());
+        }
+        return request;
+    }
+
+    private Outcome post(URI url, HttpRequest.Builder request, long started) throws InterruptedException {
+        try {
+            HttpResponse<Void> answer = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            int status = answer.statusCode();
+            if (status / 100 == 2) {
+                return Outcome.ok(status, millisSince(started));
+            }
+            Duration retryAfter = status == 429 || status == 503
+                    ? answer.headers().firstValue("retry-after").map(ActionCalls::retryAfter).orElse(null) : null;
+            return Outcome.failed(status, "HTTP " + status, retryAfter, millisSince(started));
+        } catch (HttpTimeoutException e) {
+            return Outcome.failed(null, "no answer within " + timeout.toMillis() + " ms", null, millisSince(started));
+        } catch (IOException e) {
+            return Outcome.failed(null, e.toString(), null, millisSince(started));
+        }
+    }
+
+    private Outcome kafka(TriggerAction.Kafka kafka, Firing firing, long started) throws InterruptedException {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("id", firing.id());
+        record.put("kind", firing.kind());
+        record.put("trigger", firing.triggerId());
+        record.put("userId", firing.userId());
+        put(record, "segmentId", firing.segmentId());
+        put(record, "event", firing.event());
+        put(record, "at", firing.at() == null ? null : IsoInstants.format(firing.at()));
+        put(record, "cause", firing.cause());
+        RecordHeaders headers = new RecordHeaders();
+        if (firing.traceparent() != null) {
+            headers.add(TRACEPARENT, firing.traceparent().getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            producer.sendAll(List.of(new ProducerRecord<>(kafka.topic(), null, firing.userId(),
+                    Json.write(record).getBytes(StandardCharsets.UTF_8), headers)));
+            return Outcome.ok(null, millisSince(started));
+        } catch (RuntimeException e) {
+            return Outcome.failed(null, e.getMessage(), null, millisSince(started));
+        }
+    }
+
+    /** Seconds, or an HTTP date; null when neither (the backoff then decides). */
+    static Duration retryAfter(String value) {
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME));
+                return until.isNegative() ? Duration.ZERO : until;
+            } catch (DateTimeParseException neither) {
+                return null;
+            }
+        }
+    }
+
+    private static void put(Map<String, Object> map, String key, Object value) {
+        if (value != null) {
+            map.put(key, value);
+        }
+    }
+
+    private static long millisSince(long started) {
+        return Duration.ofNanos(System.nanoTime() - started).toMillis();
+    }
+
+    @PreDestroy
+    void close() {
+        http.shutdownNow();
+        httpThreads.shutdownNow();
+    }
+}

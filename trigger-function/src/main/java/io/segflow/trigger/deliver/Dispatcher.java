@@ -1,0 +1,214 @@
+package io.segflow.trigger.deliver;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.core.trigger.Firing;
+import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.trigger.TriggerConfig;
+import io.segflow.trigger.fire.DeliveryLog;
+import io.segflow.trigger.fire.FiringStore;
+import io.segflow.trigger.fire.OwnedShards;
+import io.segflow.trigger.fire.TriggerMetrics;
+import io.segflow.trigger.rules.TriggerCatalog;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Works off the owned shards' schedules: firings whose delay is over and retries that are due, read every poll
+ * interval, plus new firings handed over at once by the change consumer. Each firing is claimed with a lease in its
+ * schedule before it runs, so a firing in flight when this instance dies is due again for the next owner: nothing
+ * waits in memory only. Attempts run on virtual threads; one endpoint's slowness holds only its own firings.
+ */
+@ApplicationScoped
+public class Dispatcher {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+
+    private final TriggerCatalog catalog;
+    private final FiringStore store;
+    private final DeliveryLog log;
+    private final OwnedShards shards;
+    private final ActionCalls calls;
+    private final EndpointLimits limits;
+    private final RetryPolicy retries;
+    private final DeadFirings dead;
+    private final TriggerMetrics metrics;
+    private final Duration pollInterval;
+    private final int claimBatch;
+    private final long leaseMillis;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private long lastWarning;
+    private final ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("trigger-schedule").factory());
+
+    Dispatcher(TriggerCatalog catalog, FiringStore store, DeliveryLog log, OwnedShards shards, ActionCalls calls,
+               EndpointLimits limits, RetryPolicy retries, DeadFirings dead, TriggerMetrics metrics, TriggerConfig config) {
+        this.catalog = catalog;
+        this.store = store;
+        this.log = log;
+        this.shards = shards;
+        this.calls = calls;
+        this.limits = limits;
+        this.retries = retries;
+        this.dead = dead;
+        this.metrics = metrics;
+        this.pollInterval = config.deliveries().pollInterval();
+        this.claimBatch = config.deliveries().claimBatch();
+        if (pollInterval.isZero() || pollInterval.isNegative() || pollInterval.compareTo(Duration.ofSeconds(1)) > 0 || claimBatch < 1) {
+            throw new IllegalArgumentException("segflow.trigger.deliveries.poll-interval must be within (0, 1s] and claim-batch positive");
+        }
+        // Past the longest attempt: a claimed firing is not taken again while its call may still be running.
+        this.leaseMillis = config.deliveries().timeout().toMillis() + 5_000;
+    }
+
+    void start(@Observes StartupEvent started) {
+        poller.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        poller.shutdownNow();
+        attempts.shutdownNow();
+    }
+
+    /** The lease a firing handed over at once is stored with. */
+    public long leaseFrom(long now) {
+        return now + leaseMillis;
+    }
+
+    /** Runs firings already stored with a lease (new ones from the change consumer) without waiting for a poll. */
+    public void handOver(Collection<Firing> firings) {
+        firings.forEach(this::submit);
+    }
+
+    private void poll() {
+        try {
+            catalog.refresh();
+            long now = System.currentTimeMillis();
+            for (String shard : shards.current()) {
+                for (Firing firing : store.claimDue(shard, now, claimBatch, leaseFrom(now))) {
+                    submit(firing);
+                }
+            }
+        } catch (RuntimeException e) {
+            if (poller.isShutdown()) {
+                return; // stopping: the interrupted read is no failure
+            }
+            long now = System.currentTimeMillis();
+            if (now - lastWarning > 10_000) { // every poll would flood the log while Redis is down
+                lastWarning = now;
+                LOG.warnf("Reading the trigger schedules failed, retrying every %d ms: %s", pollInterval.toMillis(), e.toString());
+            }
+        }
+    }
+
+    private void submit(Firing firing) {
+        if (inFlight.add(firing.id())) {
+            attempts.execute(() -> {
+                try {
+                    run(firing);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    // Redis or Kafka failed mid-way: the firing keeps its lease and is due again when it runs out.
+                    LOG.warnf("Firing %s of trigger %s stays scheduled after a failure: %s", firing.id(), firing.triggerId(), e.toString());
+                } finally {
+                    inFlight.remove(firing.id());
+                }
+            });
+        }
+    }
+
+    private void run(Firing firing) throws InterruptedException {
+        TriggerCatalog.Current current = catalog.current();
+        TriggerDefinition trigger = current.byId().get(firing.triggerId());
+        if (trigger == null || !current.fires(firing.triggerId())) {
+            store.settle(firing);
+            log.cancelled(firing, trigger == null ? "trigger deleted" : "trigger disabled");
+            return;
+        }
+        long now = System.currentTimeMillis();
+        Firing due = firing;
+        if (firing.stage() == Firing.Stage.DELAY) {
+            Optional<Firing> fired = fireAfterDelay(trigger, firing, now);
+            if (fired.isEmpty()) {
+                return;
+            }
+            due = fired.get();
+        }
+        String endpoint = ActionCalls.endpointOf(trigger.action());
+        // A busy endpoint is waited for here (well within the lease); an open breaker sends the firing back to Redis.
+        long retryAt = limits.acquire(endpoint, now, leaseMillis / 4);
+        if (retryAt != 0) {
+            store.reschedule(due, retryAt); // breaker open or endpoint busy: not an attempt
+            return;
+        }
+        Outcome outcome;
+        try {
+            outcome = calls.attempt(trigger, due);
+        } catch (InterruptedException | RuntimeException e) {
+            limits.release(endpoint, false, System.currentTimeMillis());
+            throw e;
+        }
+        limits.release(endpoint, outcome.success(), System.currentTimeMillis());
+        settle(due.withAttempts(due.attempts() + 1), outcome);
+    }
+
+    /** The delay is over: the firing is decided now (cooldown and cap count from here) and delivered. */
+    private Optional<Firing> fireAfterDelay(TriggerDefinition trigger, Firing waiting, long now) {
+        Firing firing = waiting.withStage(Firing.Stage.DELIVER, Instant.ofEpochMilli(now));
+        Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
+        if (suppressed.isPresent()) {
+            store.settle(firing);
+            metrics.suppressed(trigger.id(), suppressed.get());
+            log.suppressed(firing, suppressed.get());
+            return Optional.empty();
+        }
+        store.fire(trigger, firing, now, leaseFrom(now));
+        metrics.fired(trigger.id());
+        return Optional.of(firing);
+    }
+
+    private void settle(Firing firing, Outcome outcome) throws InterruptedException {
+        long now = System.currentTimeMillis();
+        if (outcome.success()) {
+            store.settle(firing);
+            metrics.delivered(firing.triggerId(), Duration.ofMillis(Math.max(0, now - firing.firedAt().toEpochMilli())));
+            log.attempt(firing, DeliveryEntry.Status.DELIVERED, outcome.status(), null, outcome.latencyMs(), null);
+            return;
+        }
+        metrics.failed(firing.triggerId());
+        if (outcome.gone()) {
+            store.disable(firing.triggerId(), "the endpoint answered 410 Gone at " + Instant.ofEpochMilli(now));
+            giveUp(firing, outcome, "endpoint gone (410): trigger disabled");
+            LOG.warnf("Trigger %s disabled: its endpoint answered 410 Gone", firing.triggerId());
+            return;
+        }
+        long next = now + retries.wait(firing.attempts(), outcome.retryAfter()).toMillis();
+        if (next > retries.deadlineOf(firing.firedAt().toEpochMilli())) {
+            giveUp(firing, outcome, "retry deadline passed");
+            return;
+        }
+        store.reschedule(firing, next);
+        metrics.retried(firing.triggerId());
+        log.attempt(firing, DeliveryEntry.Status.RETRYING, outcome.status(), outcome.error(), outcome.latencyMs(), Instant.ofEpochMilli(next));
+    }
+
+    private void giveUp(Firing firing, Outcome outcome, String reason) throws InterruptedException {
+        dead.send(firing, outcome, reason);
+        store.settle(firing);
+        metrics.dead(firing.triggerId());
+        log.attempt(firing, DeliveryEntry.Status.DEAD, outcome.status(), reason + ": " + outcome.error(), outcome.latencyMs(), null);
+    }
+}

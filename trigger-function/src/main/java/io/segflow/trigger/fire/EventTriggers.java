@@ -1,0 +1,213 @@
+package io.segflow.trigger.fire;
+
+import io.segflow.core.engine.ProfileUpdate;
+import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
+import io.segflow.core.profile.Scoring;
+import io.segflow.core.rules.EvaluationContext;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.trigger.Firing;
+import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.core.trigger.TriggerExpressions;
+import io.segflow.core.trigger.TriggerKeys;
+import io.segflow.core.trigger.When;
+import io.segflow.trigger.deliver.Dispatcher;
+import io.segflow.trigger.rules.TriggerCatalog;
+import io.segflow.trigger.rules.TriggerCatalog.EventTrigger;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Event and threshold triggers: reads {@code segflow.events} (its own consumer group) and evaluates, per event, the
+ * event triggers on its name and every threshold trigger, against the event and the user's profile as
+ * segment-function stored it. The profile is read once it includes the event (its messageId is in the record), for
+ * at most {@link #PROFILE_WAIT}: conditions such as {@code count("Order Completed") == 1} then count this event.
+ */
+@ApplicationScoped
+public class EventTriggers {
+    private static final Logger LOG = Logger.getLogger(EventTriggers.class);
+    static final Duration PROFILE_WAIT = Duration.ofSeconds(2);
+    private static final String ABOVE = "above";
+    private static final String BELOW = "below";
+    private static final String AT = "at";
+
+    private final TriggerCatalog catalog;
+    private final FiringStore store;
+    private final DeliveryLog log;
+    private final TriggerMetrics metrics;
+    private final Dispatcher dispatcher;
+    private final UserProfiles profiles;
+
+    EventTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, TriggerMetrics metrics, Dispatcher dispatcher,
+                  UserProfiles profiles) {
+        this.catalog = catalog;
+        this.store = store;
+        this.log = log;
+        this.metrics = metrics;
+        this.dispatcher = dispatcher;
+        this.profiles = profiles;
+    }
+
+    /** The batch completes (offsets committable) once its firings are stored; Redis unreachable: held and tried again. */
+    @Incoming("events")
+    @Blocking
+    public void onEvents(ConsumerRecords<String, byte[]> records) throws InterruptedException {
+        long backoff = 100;
+        while (true) {
+            try {
+                handle(records);
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf("Evaluating event triggers on %d events failed, retrying in %d ms: %s", records.count(), backoff, e.toString());
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    private void handle(ConsumerRecords<String, byte[]> records) throws InterruptedException {
+        TriggerCatalog.Current current;
+        try {
+            current = catalog.refresh();
+        } catch (RuntimeException e) {
+            current = catalog.current(); // without event triggers, events pass without Redis
+            if (!catalog.loaded() || current.readsEvents()) {
+                throw e;
+            }
+        }
+        if (!current.readsEvents()) {
+            return;
+        }
+        Scoring scoring = profiles.scoring();
+        List<Firing> runNow = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Event event = read(record);
+            if (event == null || event.isErasure() || event.userId() == null) {
+                continue;
+            }
+            List<EventTrigger> onName = current.onEvent(ProfileUpdate.eventName(event));
+            if (onName.isEmpty() && current.thresholds().isEmpty()) {
+                continue;
+            }
+            String shard = TriggerKeys.eventsShard(record.partition());
+            UserRecord user = profileIncluding(event);
+            long now = System.currentTimeMillis();
+            EvaluationContext context = new EvaluationContext(user.profile(), now, scoring, user.memberships()::contains);
+            Map<String, Object> eventVariable = eventVariable(event);
+            String traceparent = traceparent(record);
+            for (EventTrigger trigger : onName) {
+                if (trigger.expression() == null || isTrue(trigger, context, eventVariable, event)) {
+                    fire(trigger.definition(), event, shard, traceparent, now).ifPresent(runNow::add);
+                }
+            }
+            for (EventTrigger trigger : current.thresholds()) {
+                if (crossed(trigger, shard, context, event)) {
+                    fire(trigger.definition(), event, shard, traceparent, now).ifPresent(runNow::add);
+                }
+            }
+        }
+        if (!runNow.isEmpty()) {
+            dispatcher.handOver(runNow);
+        }
+    }
+
+    private UserRecord profileIncluding(Event event) throws InterruptedException {
+        long deadline = System.nanoTime() + PROFILE_WAIT.toNanos();
+        while (true) {
+            UserRecord record = profiles.record(event.userId());
+            if (UserProfiles.includes(record, event.messageId(), System.currentTimeMillis()) || System.nanoTime() > deadline) {
+                return profiles.record(event.userId()); // includes() remembered the id in this copy: read a clean one
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private boolean isTrue(EventTrigger trigger, EvaluationContext context, Map<String, Object> event, Event source) {
+        try {
+            return Boolean.TRUE.equals(trigger.expression().evaluate(context, event));
+        } catch (Exception e) {
+            LOG.debugf("Condition of trigger %s failed for user %s (counts as false): %s", trigger.definition().id(), source.userId(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** Whether the value crossed the trigger's line in its direction since the user's last event; remembers the side. */
+    private boolean crossed(EventTrigger trigger, String shard, EvaluationContext context, Event event) {
+        When.ThresholdCrossed when = (When.ThresholdCrossed) trigger.definition().when();
+        double value;
+        try {
+            value = TriggerExpressions.toDouble(trigger.expression().evaluate(context, null));
+        } catch (Exception e) {
+            LOG.debugf("Threshold of trigger %s failed for user %s: %s", trigger.definition().id(), event.userId(), e.getMessage());
+            return false;
+        }
+        String side = value > when.value() ? ABOVE : value < when.value() ? BELOW : AT;
+        String before = store.side(shard, trigger.definition().id(), event.userId());
+        if (side.equals(before)) {
+            return false;
+        }
+        store.side(shard, trigger.definition().id(), event.userId(), side);
+        // A user seen for the first time starts from nothing: below any positive line.
+        return when.crosses() == When.Crossing.ABOVE ? side.equals(ABOVE)
+                : side.equals(BELOW) && before != null && !before.equals(BELOW);
+    }
+
+    private Optional<Firing> fire(TriggerDefinition trigger, Event event, String shard, String traceparent, long now) {
+        Firing firing = new Firing(Firing.idOf(trigger.id(), event.userId(), "event:" + event.messageId()), trigger.id(),
+                event.userId(), Firing.FIRED, null, null, ProfileUpdate.eventName(event),
+                Instant.ofEpochMilli(ProfileUpdate.eventMillis(event)), "event:" + event.messageId(), traceparent, shard,
+                Firing.Stage.DELIVER, 0, Instant.ofEpochMilli(now), event.properties());
+        if (store.decided(firing)) {
+            return Optional.empty();
+        }
+        Optional<String> suppressed = store.limit(trigger, shard, event.userId(), now);
+        if (suppressed.isPresent()) {
+            metrics.suppressed(trigger.id(), suppressed.get());
+            log.suppressed(firing, suppressed.get());
+            return Optional.empty();
+        }
+        store.fire(trigger, firing, now, dispatcher.leaseFrom(now));
+        metrics.fired(trigger.id());
+        log.scheduled(firing, Instant.ofEpochMilli(now));
+        return Optional.of(firing);
+    }
+
+    /** What {@code event.*} reads in a condition. */
+    private static Map<String, Object> eventVariable(Event event) {
+        Map<String, Object> variable = new HashMap<>();
+        variable.put("type", event.type());
+        variable.put("name", ProfileUpdate.eventName(event));
+        variable.put("messageId", event.messageId());
+        variable.put("userId", event.userId());
+        variable.put("properties", event.properties() == null ? Map.of() : event.properties());
+        variable.put("traits", event.traits() == null ? Map.of() : event.traits());
+        return variable;
+    }
+
+    private static Event read(ConsumerRecord<String, byte[]> record) {
+        try {
+            return record.value() == null ? null : EventRecords.readForProfile(record.value());
+        } catch (IOException | RuntimeException e) {
+            return null; // segment-function counts and skips foreign records; nothing to fire on them
+        }
+    }
+
+    private static String traceparent(ConsumerRecord<String, byte[]> record) {
+        Header header = record.headers().lastHeader("traceparent");
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,126 @@
+package io.segflow.trigger.rules;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.segflow.core.trigger.InvalidTriggerException;
+import io.segflow.core.trigger.TriggerCodec;
+import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.core.trigger.TriggerExpressions;
+import io.segflow.core.trigger.TriggerKeys;
+import io.segflow.core.trigger.When;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * The trigger definitions, read again only when the api-function (or a 410 disabling an endpoint) bumps their
+ * revision. Disabled triggers and those whose endpoint answered 410 are known ({@link Current#byId}) but never fire.
+ */
+@ApplicationScoped
+public class TriggerCatalog {
+    private static final Logger LOG = Logger.getLogger(TriggerCatalog.class);
+
+    /** The definitions of one revision, indexed for what a change or an event looks up. */
+    public record Current(Map<String, TriggerDefinition> byId, Set<String> firing,
+                          Map<String, List<TriggerDefinition>> bySegment, Map<String, List<EventTrigger>> byEvent,
+                          List<EventTrigger> thresholds) {
+
+        /** Enabled event triggers on events named {@code event}. */
+        public List<EventTrigger> onEvent(String event) {
+            return byEvent.getOrDefault(event, List.of());
+        }
+
+        /** Whether any event or threshold trigger fires: else events need not even be read. */
+        public boolean readsEvents() {
+            return !byEvent.isEmpty() || !thresholds.isEmpty();
+        }
+
+        /** Enabled triggers on segment {@code segment}: those of this change fire, the others' delays are cancelled. */
+        public List<TriggerDefinition> onSegment(String segment) {
+            return bySegment.getOrDefault(segment, List.of());
+        }
+
+        /** Whether the trigger exists, is enabled and its endpoint was not disabled. */
+        public boolean fires(String triggerId) {
+            return firing.contains(triggerId);
+        }
+
+        static final Current EMPTY = new Current(Map.of(), Set.of(), Map.of(), Map.of(), List.of());
+    }
+
+    /** An event or threshold trigger with its CEL compiled once (null: an event trigger without condition). */
+    public record EventTrigger(TriggerDefinition definition, TriggerExpressions.Compiled expression) {
+    }
+
+    private final RedisDataSource redis;
+    private final TriggerExpressions expressions = new TriggerExpressions();
+    private final TriggerCodec codec = new TriggerCodec(expressions);
+    private volatile String revision;
+    private volatile Current current = Current.EMPTY;
+    private volatile boolean loaded;
+
+    TriggerCatalog(RedisDataSource redis) {
+        this.redis = redis;
+    }
+
+    public Current current() {
+        return current;
+    }
+
+    /** Whether the definitions were read at least once: before that, no trigger is known not to exist. */
+    public boolean loaded() {
+        return loaded;
+    }
+
+    /** Re-reads the definitions if their revision changed: one GET when nothing did. */
+    public Current refresh() {
+        String latest = redis.value(String.class).get(TriggerKeys.REVISION);
+        if (!Objects.equals(latest, revision) || !loaded) {
+            synchronized (this) {
+                if (!Objects.equals(latest, revision) || !loaded) {
+                    current = load();
+                    revision = latest;
+                    loaded = true;
+                    LOG.infof("Loaded %d triggers, %d firing (revision %s)", current.byId().size(), current.firing().size(), latest);
+                }
+            }
+        }
+        return current;
+    }
+
+    private Current load() {
+        Set<String> disabled = redis.hash(String.class).hgetall(TriggerKeys.DISABLED).keySet();
+        Map<String, TriggerDefinition> byId = new HashMap<>();
+        Map<String, List<TriggerDefinition>> bySegment = new HashMap<>();
+        Set<String> firing = new java.util.HashSet<>();
+        Map<String, List<EventTrigger>> byEvent = new HashMap<>();
+        List<EventTrigger> thresholds = new ArrayList<>();
+        for (String json : redis.hash(String.class).hgetall(TriggerKeys.DEFINITIONS).values()) {
+            TriggerDefinition definition;
+            try {
+                definition = codec.readStored(json);
+            } catch (InvalidTriggerException | IllegalArgumentException e) {
+                // The API refuses such definitions; one stored under other rules must not stop the others.
+                LOG.errorf("A stored trigger no longer reads and is skipped: %s", e.getMessage());
+                continue;
+            }
+            byId.put(definition.id(), definition);
+            if (!definition.enabled() || disabled.contains(definition.id())) {
+                continue;
+            }
+            firing.add(definition.id());
+            switch (definition.when()) {
+                case When.SegmentChanged segment -> bySegment.computeIfAbsent(segment.segment(), s -> new ArrayList<>()).add(definition);
+                case When.EventSeen event -> byEvent.computeIfAbsent(event.event(), e -> new ArrayList<>()).add(new EventTrigger(definition,
+                        event.condition() == null ? null : expressions.condition(event.condition(), "when.condition")));
+                case When.ThresholdCrossed threshold -> thresholds.add(new EventTrigger(definition,
+                        expressions.number(threshold.expression(), "when.threshold")));
+            }
+        }
+        return new Current(Map.copyOf(byId), Set.copyOf(firing), Map.copyOf(bySegment), Map.copyOf(byEvent), List.copyOf(thresholds));
+    }
+}

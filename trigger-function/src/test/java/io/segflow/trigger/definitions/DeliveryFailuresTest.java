@@ -1,0 +1,160 @@
+package io.segflow.trigger.definitions;
+
+import static io.segflow.trigger.definitions.Definitions.change;
+import static io.segflow.trigger.definitions.Definitions.unique;
+import static io.segflow.trigger.definitions.Definitions.webhook;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.Topics;
+import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.TestServices;
+import io.segflow.testkit.TopicReader;
+import io.segflow.testkit.TopicWriter;
+import io.segflow.trigger.definitions.WebhookReceiver.Answer;
+import io.segflow.trigger.deliver.DeadFirings;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Endpoints failing: retries with the same webhook-id, Retry-After, 410 disabling, the dead topic, an endpoint down
+ * and back. The test profile's backoff is 200 ms then 400 ms, without jitter, and the deadline 3 s.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class DeliveryFailuresTest {
+
+    @Inject
+    RedisDataSource redis;
+
+    private Definitions definitions;
+    private WebhookReceiver receiver;
+    private TopicWriter changes;
+
+    @BeforeEach
+    void setUp() {
+        definitions = new Definitions(redis);
+        receiver = WebhookReceiver.start();
+        changes = new TopicWriter(TestServices.kafkaBootstrapServers(), Topics.SEGMENT_CHANGES);
+    }
+
+    @AfterEach
+    void tearDown() {
+        receiver.close();
+        changes.close();
+    }
+
+    /** A trigger on entering a new segment, delivering to {@code url}; returns the segment. */
+    private String triggerOnEntry(String id, String url) {
+        String segment = unique("seg");
+        definitions.define(id, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': " + webhook(url) + "}");
+        return segment;
+    }
+
+    private void enter(String user, String segment, long version) {
+        changes.send(user, Json.write(change(user, segment, SegmentChange.ENTERED, version)));
+    }
+
+    @Test
+    void a500IsRetriedWithTheSameIdUntilItIsDelivered() throws Exception {
+        String trigger = unique("flaky");
+        String segment = triggerOnEntry(trigger, receiver.url("/flaky"));
+        receiver.script("/flaky", Answer.of(500), Answer.of(500));
+
+        enter(unique("user"), segment, 1);
+
+        List<WebhookReceiver.Call> calls = receiver.await("/flaky", 3, Duration.ofSeconds(20));
+        assertThat(calls).extracting(c -> c.header("webhook-id")).containsOnly(calls.get(0).header("webhook-id"));
+        assertThat(calls).allMatch(WebhookReceiver.Call::signed);
+        assertThat(Duration.between(calls.get(0).at(), calls.get(1).at())).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        assertThat(Duration.between(calls.get(1).at(), calls.get(2).at())).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.status()).isEqualTo(DeliveryEntry.Status.DELIVERED);
+                    assertThat(e.attempts()).isEqualTo(3);
+                }));
+    }
+
+    @Test
+    void a429sRetryAfterIsWaitedOut() throws Exception {
+        String segment = triggerOnEntry(unique("throttled"), receiver.url("/throttled"));
+        receiver.script("/throttled", new Answer(429, Map.of("Retry-After", "1")));
+
+        enter(unique("user"), segment, 1);
+
+        List<WebhookReceiver.Call> calls = receiver.await("/throttled", 2, Duration.ofSeconds(20));
+        assertThat(Duration.between(calls.get(0).at(), calls.get(1).at()))
+                .as("Retry-After: 1, not the 200 ms backoff").isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    }
+
+    @Test
+    void a410DisablesTheTriggerAndSendsTheFiringToTheDeadTopic() throws Exception {
+        String trigger = unique("gone");
+        String segment = triggerOnEntry(trigger, receiver.url("/gone"));
+        receiver.script("/gone", Answer.of(410));
+        String user = unique("user");
+
+        try (TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
+            enter(user, segment, 1);
+
+            JsonNode record = Json.read(dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20)).get(0).value(), JsonNode.class);
+            assertThat(record.get("trigger").asText()).isEqualTo(trigger);
+            assertThat(record.get("lastStatus").asInt()).isEqualTo(410);
+        }
+        assertThat(definitions.disabled(trigger)).isTrue();
+        enter(user, segment, 3);
+        Thread.sleep(1_000);
+        assertThat(receiver.calls("/gone")).as("a disabled trigger fires no more").hasSize(1);
+    }
+
+    @Test
+    void aFiringFailingPastTheDeadlineGoesToTheDeadTopicWithTheLastStatus() throws Exception {
+        String trigger = unique("broken");
+        String segment = triggerOnEntry(trigger, receiver.url("/broken"));
+        receiver.script("/broken", java.util.stream.Stream.generate(() -> Answer.of(500)).limit(50).toArray(Answer[]::new));
+        String user = unique("user");
+
+        try (TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
+            enter(user, segment, 1);
+
+            JsonNode record = Json.read(dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20)).get(0).value(), JsonNode.class);
+            assertThat(record.get("lastStatus").asInt()).isEqualTo(500);
+            assertThat(record.get("reason").asText()).isEqualTo("retry deadline passed");
+            assertThat(record.get("attempts").asInt()).isGreaterThanOrEqualTo(5);
+        }
+        assertThat(definitions.log(trigger)).singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.DEAD);
+        assertThat(definitions.disabled(trigger)).as("only a 410 disables").isFalse();
+    }
+
+    @Test
+    void anEndpointDownAndBackGetsEveryFiring() throws Exception {
+        WebhookReceiver later = WebhookReceiver.down();
+        try {
+            String segment = triggerOnEntry(unique("down"), later.url("/down"));
+            String user = unique("user");
+            for (long version = 1; version <= 5; version += 2) {
+                enter(user, segment, version);
+            }
+            Thread.sleep(800); // refused meanwhile: retried from Redis
+            later.listen();
+
+            List<WebhookReceiver.Call> calls = later.await("/down", 3, Duration.ofSeconds(20));
+            assertThat(calls).extracting(c -> Json.read(c.body(), JsonNode.class).at("/data/version").asLong())
+                    .containsExactlyInAnyOrder(1L, 3L, 5L);
+        } finally {
+            later.close();
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.segflow.trigger.definitions;
+
+import static io.segflow.trigger.definitions.Definitions.unique;
+import static io.segflow.trigger.definitions.Definitions.webhook;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.Topics;
+import io.segflow.core.engine.ProfileNeeds;
+import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
+import io.segflow.core.json.Json;
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.Scoring;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.Partitioning;
+import io.segflow.core.state.RecentMessages;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
+import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.TestServices;
+import io.segflow.testkit.TopicWriter;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Event triggers with a condition over the event and the profile, and threshold crossings (once per crossing). The
+ * test plays segment-function: it stores the user's profile with each event applied, then writes the event.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class EventTriggersTest {
+
+    @Inject
+    RedisDataSource redis;
+
+    private Definitions definitions;
+    private WebhookReceiver receiver;
+    private TopicWriter events;
+    private int partitions;
+
+    @BeforeEach
+    void setUp() {
+        definitions = new Definitions(redis);
+        receiver = WebhookReceiver.start();
+        events = new TopicWriter(TestServices.kafkaBootstrapServers(), Topics.EVENTS);
+        redis.value(String.class).setnx(RedisKeys.EVENT_PARTITIONS, "3");
+        partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
+    }
+
+    @AfterEach
+    void tearDown() {
+        receiver.close();
+        events.close();
+    }
+
+    /** Applies the events to a new profile, stores it as segment-function would, then writes the last event. */
+    private void track(String user, List<Event> applied) {
+        Profile profile = new Profile(user);
+        RecentMessages recent = new RecentMessages();
+        long now = System.currentTimeMillis();
+        for (Event event : applied) {
+            profile.apply(event, ProfileNeeds.NONE, Scoring.NONE, now);
+            recent.checkAndRemember(event.messageId(), now, 86_400_000L);
+        }
+        redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(user, partitions), user),
+                UserRecordCodec.encode(new UserRecord(user, Memberships.NONE, UserRecord.NO_WAKE, profile, recent)));
+        Event last = applied.get(applied.size() - 1);
+        events.send(user, new String(EventRecords.write(last), StandardCharsets.UTF_8));
+    }
+
+    private static Event order(String user, double revenue) {
+        Instant now = Instant.now();
+        return new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), user, null, "Order Completed", null, null,
+                null, null, Map.of("revenue", revenue), null, null, now, null, null, now, "test");
+    }
+
+    @Test
+    void anEventFiresWhenItsConditionOverTheEventAndTheProfileHolds() throws Exception {
+        String trigger = unique("first-big-order");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed', 'condition': "
+                + "'event.properties.revenue > 100.0 && count(\\'Order Completed\\') == 1'}, 'action': " + webhook(receiver.url("/big")) + "}");
+        String small = unique("user");
+        String big = unique("user");
+        String second = unique("user");
+
+        track(small, List.of(order(small, 20)));
+        track(second, List.of(order(second, 20), order(second, 500)));
+        track(big, List.of(order(big, 250)));
+
+        WebhookReceiver.Call call = receiver.await("/big", 1, Duration.ofSeconds(30)).get(0);
+        JsonNode body = Json.read(call.body(), JsonNode.class);
+        assertThat(body.get("type").asText()).isEqualTo("trigger.fired");
+        assertThat(body.at("/data/userId").asText()).isEqualTo(big);
+        assertThat(body.at("/data/properties/revenue").asDouble()).isEqualTo(250.0);
+        assertThat(call.signed()).isTrue();
+        Thread.sleep(500);
+        assertThat(receiver.calls("/big")).as("a small order and a second order do not fire").hasSize(1);
+    }
+
+    @Test
+    void aThresholdFiresOncePerCrossingNotOnEveryEventAboveIt() throws Exception {
+        String trigger = unique("regular");
+        definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 2}, "
+                + "'action': " + webhook(receiver.url("/regular")) + "}");
+        String user = unique("user");
+        List<Event> orders = List.of(order(user, 1), order(user, 1), order(user, 1), order(user, 1));
+
+        for (int n = 1; n <= orders.size(); n++) {
+            track(user, orders.subList(0, n));
+        }
+
+        WebhookReceiver.Call call = receiver.await("/regular", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(user);
+        Thread.sleep(1_000);
+        assertThat(receiver.calls("/regular")).as("the 3rd order crosses 2; the 4th is still above").hasSize(1);
+    }
+}

@@ -1,0 +1,121 @@
+package io.segflow.trigger.definitions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.Topics;
+import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.testkit.TestServices;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Change record to webhook receiver: one packaged trigger-function (prod profile, internal addresses allowed) on the
+ * testkit's Kafka and Redis, one segment trigger with a webhook to a local receiver, {@code changes} entered-changes
+ * of distinct users written at {@code rate} per second. Latency is the receiver's arrival time minus the change's
+ * {@code at} (set when the record is written). Not run by the build:
+ *
+ * <pre>
+ * ./mvnw -o -q -pl trigger-function package -DskipTests
+ * ./mvnw -o -q -pl trigger-function dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+ * cd trigger-function &amp;&amp; java -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
+ *   io.segflow.trigger.definitions.FiringLatencyBenchmark [changes 10000] [rate 1000]
+ * </pre>
+ */
+public final class FiringLatencyBenchmark {
+    public static void main(String[] args) throws Exception {
+        int changes = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+        String bootstrap = TestServices.kafkaBootstrapServers();
+        String redis = TestServices.redisUrl();
+        String segment = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+        try (WebhookReceiver receiver = WebhookReceiver.start();
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                     ProducerConfig.LINGER_MS_CONFIG, "0", ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+            KillNineIT.define(redis, segment, receiver.url("/bench"));
+            int port = 18_000 + (int) (Math.random() * 2_000);
+            Path log = Files.createTempFile("trigger-bench-", ".log");
+            ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m", "-jar",
+                    new File("target/quarkus-app/quarkus-run.jar").getAbsolutePath()).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "QUARKUS_REDIS_HOSTS", redis,
+                    "QUARKUS_HTTP_PORT", Integer.toString(port), "SEGFLOW_TRIGGER_ENDPOINTS_ALLOW_PRIVATE", "true",
+                    "QUARKUS_OTEL_SDK_DISABLED", "true"));
+            Process function = builder.start();
+            try {
+                awaitReady(port);
+                send(producer, segment, "warm", 500, rate);
+                receiver.await("/bench", 500, Duration.ofSeconds(60));
+                Instant started = Instant.now();
+                Map<String, Instant> sentAt = send(producer, segment, "u", changes, rate);
+                receiver.await("/bench", 500 + changes, Duration.ofSeconds(120));
+                List<Long> latencies = new ArrayList<>();
+                for (WebhookReceiver.Call call : receiver.calls("/bench")) {
+                    JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
+                    Instant at = Instant.parse(data.get("at").asText());
+                    if (sentAt.containsKey(data.get("userId").asText())) {
+                        latencies.add(Duration.between(at, call.at()).toMillis());
+                    }
+                }
+                latencies.sort(Long::compare);
+                System.out.printf("changes %d at %d/s over %d ms: latency change -> receiver p50 %d ms, p99 %d ms, max %d ms%n",
+                        changes, rate, Duration.between(started, Instant.now()).toMillis(), latencies.get(latencies.size() / 2),
+                        latencies.get((int) (latencies.size() * 0.99)), latencies.get(latencies.size() - 1));
+            } finally {
+                function.destroy();
+                function.waitFor();
+            }
+        }
+        System.exit(0);
+    }
+
+    private static Map<String, Instant> send(KafkaProducer<String, String> producer, String segment, String prefix, int count, int rate)
+            throws InterruptedException {
+        Map<String, Instant> sent = new HashMap<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            long due = start + (long) i * 1_000_000_000L / rate;
+            while (System.nanoTime() < due) {
+                Thread.onSpinWait();
+            }
+            String user = segment + "-" + prefix + i;
+            Instant at = Instant.now();
+            producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user,
+                    Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, at, 1, "event:b" + i))));
+            sent.put(user, at);
+        }
+        producer.flush();
+        return sent;
+    }
+
+    private static void awaitReady(int port) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // starting
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("trigger-function did not get ready");
+    }
+}

@@ -1,0 +1,39 @@
+package io.segflow.trigger.deliver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class EndpointLimitsTest {
+    private static final String A = "https://a.example:-1";
+    private static final String B = "https://b.example:-1";
+
+    @Test
+    void aRunOfFailuresOpensTheBreakerOfThatEndpointOnly() {
+        EndpointLimits limits = new EndpointLimits(4, 3, 1_000);
+        for (int i = 0; i < 3; i++) {
+            assertThat(limits.acquire(A, 0)).isZero();
+            limits.release(A, false, 100);
+        }
+        assertThat(limits.acquire(A, 200)).as("open until 100 + 1000").isEqualTo(1_100);
+        assertThat(limits.acquire(B, 200)).as("another endpoint is not held up").isZero();
+        limits.release(B, true, 200);
+
+        assertThat(limits.acquire(A, 1_100)).as("half open: one try").isZero();
+        limits.release(A, false, 1_100);
+        assertThat(limits.isOpen(A, 1_200)).as("one more failure opens it again").isTrue();
+        assertThat(limits.acquire(A, 2_100)).isZero();
+        limits.release(A, true, 2_100);
+        assertThat(limits.isOpen(A, 2_101)).isFalse();
+    }
+
+    @Test
+    void callsInFlightAreBoundedPerEndpoint() {
+        EndpointLimits limits = new EndpointLimits(2, 5, 1_000);
+        assertThat(limits.acquire(A, 0)).isZero();
+        assertThat(limits.acquire(A, 0)).isZero();
+        assertThat(limits.acquire(A, 0)).as("full: try again shortly").isPositive();
+        limits.release(A, true, 0);
+        assertThat(limits.acquire(A, 0)).isZero();
+    }
+}
