@@ -12,9 +12,12 @@ import java.util.stream.Stream;
 
 /** Prometheus metric names the functions expose, read from their sources, plus the checked lists of the rest. */
 final class ExposedMetrics {
-    /** Meters registered in code: registry.counter("a.b"), Timer.builder("a.b"), ... */
+    /**
+     * Meters registered in code: registry.counter("a.b"), Timer.builder("a.b"), ..., and helpers of the same names
+     * taking the registry first or the name first: counter(registry, "a.b", ...), counter("a.b", ...).
+     */
     private static final Pattern METER = Pattern.compile(
-            "(?:\\.(counter|timer|gauge|summary)|\\b(Counter|Timer|Gauge|DistributionSummary)\\.builder)\\(\\s*\"([^\"]+)\"");
+            "(?:\\b(counter|timer|gauge|summary)|\\b(Counter|Timer|Gauge|DistributionSummary)\\.builder)\\(\\s*(?:\\w+\\s*,\\s*)?\"([^\"]+)\"");
 
     /** Quarkus' own (quarkus-micrometer HTTP server binder and the Kafka client binder of SmallRye consumers). */
     static final Set<String> QUARKUS = Set.of(

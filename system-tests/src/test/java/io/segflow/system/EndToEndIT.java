@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,13 +42,7 @@ class EndToEndIT {
         start("trigger-function", shared);
         api = start("api-function", with(shared, "SEGFLOW_ADMIN_KEY", "system-admin-key"));
         // Start all four in parallel: JVM startups dominate this test's time.
-        CompletableFuture.allOf(FUNCTIONS.stream().map(f -> CompletableFuture.runAsync(() -> {
-            try {
-                f.awaitReady(WAIT);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        })).toArray(CompletableFuture[]::new)).join();
+        FunctionProcess.awaitAllReady(FUNCTIONS, WAIT);
     }
 
     @AfterAll

@@ -18,7 +18,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -121,13 +120,7 @@ final class FaultStack implements AutoCloseable {
     }
 
     void awaitAllReady() {
-        CompletableFuture.allOf(functions.values().stream().map(f -> CompletableFuture.runAsync(() -> {
-            try {
-                f.awaitReady(READY);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        })).toArray(CompletableFuture[]::new)).join();
+        FunctionProcess.awaitAllReady(functions.values(), READY);
     }
 
     private void defineSegment(String id, String condition) {

@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** One packaged function ({@code target/quarkus-app/quarkus-run.jar}) running as its own JVM process. */
 final class FunctionProcess implements AutoCloseable {
@@ -41,6 +43,17 @@ final class FunctionProcess implements AutoCloseable {
 
     static FunctionProcess start(String module, int port, Map<String, String> env) throws IOException {
         return start(module, module, port, env);
+    }
+
+    /** Waits for all of them to be ready at once: JVM startups dominate the time of a test that starts several. */
+    static void awaitAllReady(Collection<FunctionProcess> processes, Duration timeout) {
+        CompletableFuture.allOf(processes.stream().map(f -> CompletableFuture.runAsync(() -> {
+            try {
+                f.awaitReady(timeout);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })).toArray(CompletableFuture[]::new)).join();
     }
 
     /** As {@link #start(String, int, Map)}, logging to {@code system-tests/target/function-logs/<logName>.log}. */

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,7 @@ class InstancesScaleIT {
             for (Function function : TWICE) {
                 second.add(stack.startAnother(function, "b"));
             }
-            awaitReady(second);
+            FunctionProcess.awaitAllReady(second, READY);
             String otherApi = second.get(2).url();
 
             // One user's stream, held on the api instance that will be stopped; its events are sent one step at a time.
@@ -73,16 +72,6 @@ class InstancesScaleIT {
                 process.close();
             }
         }
-    }
-
-    private static void awaitReady(List<FunctionProcess> processes) {
-        CompletableFuture.allOf(processes.stream().map(f -> CompletableFuture.runAsync(() -> {
-            try {
-                f.awaitReady(READY);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        })).toArray(CompletableFuture[]::new)).join();
     }
 
     private static String token(FaultStack stack, String user) throws Exception {

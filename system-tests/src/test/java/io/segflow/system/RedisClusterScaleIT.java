@@ -18,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -60,13 +59,7 @@ class RedisClusterScaleIT {
         start("segment-function", shared);
         start("trigger-function", shared);
         api = start("api-function", with(shared, Map.of("SEGFLOW_ADMIN_KEY", "scale-admin-key", "SEGFLOW_TOKENS_REQUIRED", "false")));
-        CompletableFuture.allOf(FUNCTIONS.stream().map(f -> CompletableFuture.runAsync(() -> {
-            try {
-                f.awaitReady(WAIT);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        })).toArray(CompletableFuture[]::new)).join();
+        FunctionProcess.awaitAllReady(FUNCTIONS, WAIT);
     }
 
     @AfterAll

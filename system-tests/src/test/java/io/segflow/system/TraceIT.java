@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -61,13 +60,7 @@ class TraceIT {
         start(SEGMENT, shared);
         start(TRIGGER, shared);
         api = start(API, with(shared, "SEGFLOW_ADMIN_KEY", ADMIN_KEY));
-        CompletableFuture.allOf(FUNCTIONS.stream().map(f -> CompletableFuture.runAsync(() -> {
-            try {
-                f.awaitReady(Duration.ofSeconds(60));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        })).toArray(CompletableFuture[]::new)).join();
+        FunctionProcess.awaitAllReady(FUNCTIONS, Duration.ofSeconds(60));
     }
 
     @AfterAll

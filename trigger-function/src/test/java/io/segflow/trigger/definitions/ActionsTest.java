@@ -5,49 +5,23 @@ import static io.segflow.trigger.definitions.Definitions.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
-import io.segflow.testkit.TopicWriter;
 import io.segflow.trigger.deliver.DeadFirings;
-import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Segment, CloudEvents and Kafka actions, and the refusal of internal addresses. */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class ActionsTest {
-
-    @Inject
-    RedisDataSource redis;
-
-    private Definitions definitions;
-    private WebhookReceiver receiver;
-    private TopicWriter changes;
-
-    @BeforeEach
-    void setUp() {
-        definitions = new Definitions(redis);
-        receiver = WebhookReceiver.start();
-        changes = new TopicWriter(TestServices.kafkaBootstrapServers(), Topics.SEGMENT_CHANGES);
-    }
-
-    @AfterEach
-    void tearDown() {
-        receiver.close();
-        changes.close();
-    }
+class ActionsTest extends TriggerFixture {
 
     private String onEntry(String action) {
         String segment = unique("seg");

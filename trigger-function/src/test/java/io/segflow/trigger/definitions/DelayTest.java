@@ -6,46 +6,19 @@ import static io.segflow.trigger.definitions.Definitions.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TestServices;
-import io.segflow.testkit.TopicWriter;
-import jakarta.inject.Inject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A delay: fired when it is over if the user is still in, to within a second; cancelled when the user leaves. */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class DelayTest {
-
-    @Inject
-    RedisDataSource redis;
-
-    private Definitions definitions;
-    private WebhookReceiver receiver;
-    private TopicWriter changes;
-
-    @BeforeEach
-    void setUp() {
-        definitions = new Definitions(redis);
-        receiver = WebhookReceiver.start();
-        changes = new TopicWriter(TestServices.kafkaBootstrapServers(), Topics.SEGMENT_CHANGES);
-    }
-
-    @AfterEach
-    void tearDown() {
-        receiver.close();
-        changes.close();
-    }
+class DelayTest extends TriggerFixture {
 
     @Test
     void aUserStillInWhenTheDelayIsOverIsFiredOnTime() throws Exception {

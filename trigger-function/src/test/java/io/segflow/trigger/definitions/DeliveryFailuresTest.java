@@ -7,25 +7,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
-import io.segflow.testkit.TopicWriter;
 import io.segflow.trigger.definitions.WebhookReceiver.Answer;
 import io.segflow.trigger.deliver.DeadFirings;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,27 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class DeliveryFailuresTest {
-
-    @Inject
-    RedisDataSource redis;
-
-    private Definitions definitions;
-    private WebhookReceiver receiver;
-    private TopicWriter changes;
-
-    @BeforeEach
-    void setUp() {
-        definitions = new Definitions(redis);
-        receiver = WebhookReceiver.start();
-        changes = new TopicWriter(TestServices.kafkaBootstrapServers(), Topics.SEGMENT_CHANGES);
-    }
-
-    @AfterEach
-    void tearDown() {
-        receiver.close();
-        changes.close();
-    }
+class DeliveryFailuresTest extends TriggerFixture {
 
     /** A trigger on entering a new segment, delivering to {@code url}; returns the segment. */
     private String triggerOnEntry(String id, String url) {

@@ -7,49 +7,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.testkit.KafkaAndRedisResource;
-import io.segflow.testkit.TestServices;
-import io.segflow.testkit.TopicWriter;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Segment triggers with a webhook action: signed calls on entry and exit, cooldowns and caps. */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
-class WebhookTriggersTest {
+class WebhookTriggersTest extends TriggerFixture {
     private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-
-    @Inject
-    RedisDataSource redis;
-
-    private Definitions definitions;
-    private WebhookReceiver receiver;
-    private TopicWriter changes;
-
-    @BeforeEach
-    void setUp() {
-        definitions = new Definitions(redis);
-        receiver = WebhookReceiver.start();
-        changes = new TopicWriter(TestServices.kafkaBootstrapServers(), Topics.SEGMENT_CHANGES);
-    }
-
-    @AfterEach
-    void tearDown() {
-        receiver.close();
-        changes.close();
-    }
 
     private void send(SegmentChange change, Map<String, String> headers) {
         changes.send(change.userId(), Json.write(change), headers);
