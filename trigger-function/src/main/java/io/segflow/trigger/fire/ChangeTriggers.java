@@ -23,14 +23,14 @@ public class ChangeTriggers {
     private final TriggerCatalog catalog;
     private final FiringStore store;
     private final DeliveryLog log;
-    private final TriggerMetrics metrics;
+    private final FiringAdmission admission;
     private final Dispatcher dispatcher;
 
-    ChangeTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, TriggerMetrics metrics, Dispatcher dispatcher) {
+    ChangeTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, FiringAdmission admission, Dispatcher dispatcher) {
         this.catalog = catalog;
         this.store = store;
         this.log = log;
-        this.metrics = metrics;
+        this.admission = admission;
         this.dispatcher = dispatcher;
     }
 
@@ -89,21 +89,8 @@ public class ChangeTriggers {
                 log.scheduled(firing, Instant.ofEpochMilli(due));
                 continue;
             }
-            fireNow(trigger, firing.withStage(Firing.Stage.DELIVER, Instant.ofEpochMilli(now)), now).ifPresent(runNow::add);
+            admission.admit(trigger, firing.withStage(Firing.Stage.DELIVER, Instant.ofEpochMilli(now)), now).ifPresent(runNow::add);
         }
-    }
-
-    private Optional<Firing> fireNow(TriggerDefinition trigger, Firing firing, long now) {
-        Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
-        if (suppressed.isPresent()) {
-            metrics.suppressed(trigger.id(), suppressed.get());
-            log.suppressed(firing, suppressed.get());
-            return Optional.empty();
-        }
-        store.fire(trigger, firing, now, dispatcher.leaseFrom(now));
-        metrics.fired(trigger.id());
-        log.scheduled(firing, Instant.ofEpochMilli(now));
-        return Optional.of(firing);
     }
 
     public void handOver(List<Firing> firings) {

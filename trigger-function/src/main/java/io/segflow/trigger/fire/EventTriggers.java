@@ -47,17 +47,15 @@ public class EventTriggers {
 
     private final TriggerCatalog catalog;
     private final FiringStore store;
-    private final DeliveryLog log;
-    private final TriggerMetrics metrics;
+    private final FiringAdmission admission;
     private final Dispatcher dispatcher;
     private final UserProfiles profiles;
 
-    EventTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, TriggerMetrics metrics, Dispatcher dispatcher,
+    EventTriggers(TriggerCatalog catalog, FiringStore store, FiringAdmission admission, Dispatcher dispatcher,
                   UserProfiles profiles) {
         this.catalog = catalog;
         this.store = store;
-        this.log = log;
-        this.metrics = metrics;
+        this.admission = admission;
         this.dispatcher = dispatcher;
         this.profiles = profiles;
     }
@@ -174,16 +172,7 @@ public class EventTriggers {
         if (store.decided(firing)) {
             return Optional.empty();
         }
-        Optional<String> suppressed = store.limit(trigger, shard, event.userId(), now);
-        if (suppressed.isPresent()) {
-            metrics.suppressed(trigger.id(), suppressed.get());
-            log.suppressed(firing, suppressed.get());
-            return Optional.empty();
-        }
-        store.fire(trigger, firing, now, dispatcher.leaseFrom(now));
-        metrics.fired(trigger.id());
-        log.scheduled(firing, Instant.ofEpochMilli(now));
-        return Optional.of(firing);
+        return admission.admit(trigger, firing, now);
     }
 
     /** What {@code event.*} reads in a condition. */

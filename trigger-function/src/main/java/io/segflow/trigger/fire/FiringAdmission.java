@@ -1,0 +1,41 @@
+package io.segflow.trigger.fire;
+
+import io.segflow.core.trigger.Firing;
+import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.trigger.deliver.Dispatcher;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The one way a firing of any kind of trigger is let through: its user's cooldown and cap first (a suppressed firing
+ * is counted and logged with its reason, never silently dropped), then stored, leased for delivery and counted.
+ */
+@ApplicationScoped
+public class FiringAdmission {
+    private final FiringStore store;
+    private final DeliveryLog log;
+    private final TriggerMetrics metrics;
+    private final Dispatcher dispatcher;
+
+    FiringAdmission(FiringStore store, DeliveryLog log, TriggerMetrics metrics, Dispatcher dispatcher) {
+        this.store = store;
+        this.log = log;
+        this.metrics = metrics;
+        this.dispatcher = dispatcher;
+    }
+
+    /** The firing to deliver now, or empty when a cooldown or cap suppressed it. */
+    public Optional<Firing> admit(TriggerDefinition trigger, Firing firing, long now) {
+        Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
+        if (suppressed.isPresent()) {
+            metrics.suppressed(trigger.id(), suppressed.get());
+            log.suppressed(firing, suppressed.get());
+            return Optional.empty();
+        }
+        store.fire(trigger, firing, now, dispatcher.leaseFrom(now));
+        metrics.fired(trigger.id());
+        log.scheduled(firing, Instant.ofEpochMilli(now));
+        return Optional.of(firing);
+    }
+}
