@@ -21,6 +21,8 @@ public interface SegmentConfig {
 
     Backfill backfill();
 
+    Identity identity();
+
     interface Engine {
         /**
          * Identity of this instance in the consumer group (Kafka static membership). Set it to something stable
@@ -75,6 +77,15 @@ public interface SegmentConfig {
         /** Users re-evaluated per loop round while a new catalog is backfilled: live events wait at most one chunk. */
         @WithDefault("100")
         int chunk();
+    }
+
+    interface Identity {
+        /**
+         * Whether an identify or alias may merge an id that is itself a known user id (one that events carried as their
+         * userId). Off, as in Segment: such a merge is refused and counted ({@code segflow_identity_merges_total}).
+         */
+        @WithDefault("false")
+        boolean mergeKnownUsers();
     }
 
     /** Refuses to start with settings that cannot work, naming the setting. */

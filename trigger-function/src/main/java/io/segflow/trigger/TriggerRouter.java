@@ -80,6 +80,10 @@ public class TriggerRouter {
                     if (change == null) {
                         continue;
                     }
+                    if (change.isMerge()) {
+                        versions.firstSeen(change); // the id was merged into another user: nothing to trigger
+                        continue;
+                    }
                     if (versions.firstSeen(change)) {
                         Span span = tracing.start(record);
                         spans.add(span);
@@ -140,7 +144,8 @@ public class TriggerRouter {
         try {
             if (record.value() != null) {
                 SegmentChange change = TriggerJson.readChange(record.value());
-                if (change != null && change.userId() != null && change.segmentId() != null && change.change() != null) {
+                if (change != null && change.userId() != null && change.change() != null
+                        && (change.segmentId() != null || change.isMerge())) {
                     return change;
                 }
             }

@@ -3,20 +3,48 @@ package io.segflow.core.membership;
 import java.time.Instant;
 
 /**
- * A record on {@code segflow.segment-changes}: a user entered or exited a segment.
+ * A record on {@code segflow.segment-changes}: a user entered or exited a segment, or (change {@code merged}, no
+ * segment) the id was merged into another user, whose changes it continues with.
  *
  * @param version the user's membership version after this change
- * @param cause   what caused it: {@code event:<messageId>}, {@code time:<instant>} for time-driven flips, or
- *                {@code segments:<revision>} when a wake re-evaluated the user against a new segment catalog
+ * @param cause   what caused it: {@code event:<messageId>}, {@code time:<instant>} for time-driven flips,
+ *                {@code segments:<revision>} when a wake re-evaluated the user against a new segment catalog, or
+ *                {@code merged:<other id>} when an identity merge moved it (on both ids)
  */
 public record SegmentChange(String userId, String segmentId, String change, Instant at, long version, String cause) {
     public static final String ENTERED = "entered";
     public static final String EXITED = "exited";
     /** The cause of the exits an erasure publishes; the user's versions start again from 0 after it. */
     public static final String ERASURE = "erasure";
+    /**
+     * The change of the last record of an id merged into another: no segment; its cause {@code merged:<userId>} names
+     * the user it now is (its memberships exited just before, with the same cause).
+     */
+    public static final String MERGED = "merged";
+    private static final String MERGE_CAUSE = "merged:";
 
     public boolean entered() {
         return ENTERED.equals(change);
+    }
+
+    /** Whether this record says the id was merged into another (no segment). */
+    public boolean isMerge() {
+        return MERGED.equals(change);
+    }
+
+    /** The id this record's user was merged into, for a {@link #MERGED} record; else null. */
+    public String mergedInto() {
+        return isMerge() && cause != null && cause.startsWith(MERGE_CAUSE) ? cause.substring(MERGE_CAUSE.length()) : null;
+    }
+
+    /** The last record of {@code userId}, merged into {@code into}. */
+    public static SegmentChange merged(String userId, String into, Instant at, long version) {
+        return new SegmentChange(userId, null, MERGED, at, version, causedByMerge(into));
+    }
+
+    /** Changes an identity merge caused: on the merged id, naming the user; on the user, naming the merged id. */
+    public static String causedByMerge(String otherId) {
+        return MERGE_CAUSE + otherId;
     }
 
     public static String causedByEvent(String messageId) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.DoubleBinaryOperator;
 import java.util.function.Predicate;
 
 /**
@@ -84,6 +85,52 @@ final class BucketSeries {
             }
         }
 
+        /** Adds the values {@code other} holds in its bucket {@code from} to this column's bucket {@code slot}. */
+        void merge(int slot, PropertyColumn other, int from) {
+            if (n[slot] == 0) {
+                sum[slot] = other.sum[from];
+                min[slot] = other.min[from];
+                max[slot] = other.max[from];
+            } else {
+                // NaN is a part not stored (no segment read it): missing, as in plus
+                sum[slot] = combine(sum[slot], other.sum[from], Double::sum);
+                min[slot] = combine(min[slot], other.min[from], Math::min);
+                max[slot] = combine(max[slot], other.max[from], Math::max);
+            }
+            n[slot] += other.n[from];
+        }
+
+        private static double combine(double a, double b, DoubleBinaryOperator op) {
+            return Double.isNaN(a) ? b : Double.isNaN(b) ? a : op.applyAsDouble(a, b);
+        }
+
+        /**
+         * {@link #dropBeaten} over the whole column, from the newest bucket to the oldest, after a merge: the buckets
+         * kept by the two sides need not beat each other. Each side kept, with its true value, every bucket no later
+         * one of its own beats; so a bucket no later bucket of either side beats holds its true value, and any other
+         * is beaten by one that does: what stays is what one series of all the events would keep.
+         */
+        void dropAllBeaten(int size) {
+            boolean maxOnly = stats == Aggregate.STAT_MAX;
+            if (!maxOnly && stats != Aggregate.STAT_MIN) {
+                return;
+            }
+            boolean any = false;
+            double best = 0;
+            for (int i = size - 1; i >= 0; i--) {
+                if (n[i] == 0) {
+                    continue;
+                }
+                double value = maxOnly ? max[i] : min[i];
+                if (any && (maxOnly ? best >= value : best <= value)) {
+                    n[i] = 0;
+                } else {
+                    any = true;
+                    best = value;
+                }
+            }
+        }
+
         Aggregate at(int slot) {
             return n[slot] == 0 ? Aggregate.EMPTY : new Aggregate(n[slot], sum[slot], min[slot], max[slot]);
         }
@@ -132,6 +179,28 @@ final class BucketSeries {
         column.stats |= stats;
         column.plus(slot, value);
         column.dropBeaten(slot, size);
+    }
+
+    /**
+     * Adds everything {@code other} holds: its bucket counts and its property values (a copy: {@code other} is left
+     * as it was). Answers afterwards are those of one series that counted the events of both.
+     */
+    void merge(BucketSeries other) {
+        for (PropertyColumn theirs : other.columns) {
+            column(theirs.property).stats |= theirs.stats;
+        }
+        for (int i = 0; i < other.size; i++) {
+            int slot = slot(other.buckets[i]); // first: it may insert a bucket and shift every column
+            counts[slot] += other.counts[i];
+            for (PropertyColumn theirs : other.columns) {
+                if (theirs.n[i] > 0) {
+                    find(theirs.property).merge(slot, theirs, i);
+                }
+            }
+        }
+        for (PropertyColumn column : columns) {
+            column.dropAllBeaten(size);
+        }
     }
 
     /** Events in the buckets from {@code fromBucket} on. */

@@ -45,6 +45,26 @@ final class EventHistory {
         }
     }
 
+    /**
+     * Adds what {@code other} holds of the same event name, as if its events had been seen here too: counts, first and
+     * last times, buckets and their values, lifetime aggregates; the later latest value by event time (on a tie, this
+     * one's). Copies: {@code other} is left as it was.
+     */
+    void merge(EventHistory other) {
+        count += other.count;
+        firstSeen = Math.min(firstSeen, other.firstSeen);
+        lastSeen = Math.max(lastSeen, other.lastSeen);
+        other.series.forEach((granularity, theirs) ->
+                series.computeIfAbsent(granularity, g -> new BucketSeries()).merge(theirs));
+        other.lifetime.forEach((property, aggregate) -> lifetime.merge(property, aggregate, Aggregate::merge));
+        other.lastValues.forEach((property, theirs) -> {
+            LastValue mine = lastValues.get(property);
+            if (mine == null || theirs.millis > mine.millis) {
+                lastValues.put(property, new LastValue(theirs.millis, theirs.json));
+            }
+        });
+    }
+
     /** Times relative to {@code base} (the profile's first event) and to this event's last time: short varints. */
     void writeTo(CompactWriter out, long base) {
         out.writeVarLong(count);

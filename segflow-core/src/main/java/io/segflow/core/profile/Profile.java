@@ -112,6 +112,57 @@ public final class Profile implements ProfileView {
         trim(name, history, needs, nowMillis);
     }
 
+    /**
+     * Merges {@code other} (an anonymous visitor's profile, once its id is linked to this user) into this one: every
+     * read afterwards answers what one profile that had applied the events of both, with the same {@code needs}, would
+     * answer — counts, windows, aggregates (sums up to the rounding of adding in another order), first and last
+     * times, latest values (the later event time wins; on a tie this profile's) and the score (both decayed to the
+     * later of their times and added). Then drops what no window can count any more at {@code nowMillis}, as
+     * {@link #apply} does. {@code other} is left as it was.
+     *
+     * <p>Traits are not replayed by event time: this profile's values win, and {@code other}'s only fill the names this
+     * one lacks, since the identify that links the two ids carries the user's current traits.
+     *
+     * <p>Call it once per link: merging the same profile twice counts its events twice.
+     */
+    public void merge(Profile other, ProfileNeeds needs, Scoring scoring, long nowMillis) {
+        if (other == this) {
+            throw new IllegalArgumentException("a profile cannot be merged into itself");
+        }
+        if (other.totalEvents > 0) {
+            firstSeen = totalEvents == 0 ? other.firstSeen : Math.min(firstSeen, other.firstSeen);
+            lastSeen = totalEvents == 0 ? other.lastSeen : Math.max(lastSeen, other.lastSeen);
+            totalEvents += other.totalEvents;
+        }
+        other.events.forEach((name, theirs) -> history(name).merge(theirs));
+        other.traitJson.forEach((name, json) -> {
+            if (!traitJson.containsKey(name)) {
+                traitJson.put(name, json);
+                Object value = other.traits.get(name);
+                if (value != null) { // a stored JSON null has no CEL value (see readFrom)
+                    traits.put(name, value);
+                }
+            }
+        });
+        mergeScore(other, scoring);
+        trimAll(needs, nowMillis);
+    }
+
+    /** Both scores decayed to the later of their times and added: what applying their events here would give. */
+    private void mergeScore(Profile other, Scoring scoring) {
+        if (other.scoreValue == 0 && other.scoreAsOf == 0) {
+            return; // no weighted event (addScore's empty state)
+        }
+        if (scoreValue == 0 && scoreAsOf == 0) {
+            scoreValue = other.scoreValue;
+            scoreAsOf = other.scoreAsOf;
+            return;
+        }
+        long asOf = Math.max(scoreAsOf, other.scoreAsOf);
+        scoreValue = scoring.decay(scoreValue, scoreAsOf, asOf) + scoring.decay(other.scoreValue, other.scoreAsOf, asOf);
+        scoreAsOf = asOf;
+    }
+
     private EventHistory history(String event) {
         return events.computeIfAbsent(event, e -> new EventHistory());
     }
@@ -156,7 +207,12 @@ public final class Profile implements ProfileView {
             trimHistory(event, applied, needs, nowMillis);
             return;
         }
-        trimmedMinute = minute;
+        trimAll(needs, nowMillis);
+    }
+
+    /** Trims every event's buckets now (as {@link #apply} does at most once a minute). */
+    void trimAll(ProfileNeeds needs, long nowMillis) {
+        trimmedMinute = Math.floorDiv(nowMillis, 60_000);
         events.forEach((name, history) -> trimHistory(name, history, needs, nowMillis));
     }
 

@@ -3,7 +3,11 @@ package io.segflow.core.state;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The messageIds of a user's recent events, so that an SDK retry within the dedup window counts once: 64-bit hashes
@@ -64,6 +68,40 @@ public final class RecentMessages {
         }
         last.add(hash);
         return false;
+    }
+
+    /**
+     * Adds the messages {@code other} remembers (an anonymous id's, once linked to this user), so that an SDK retry of
+     * one of its events is still recognised here. Hours stay ascending (forgetting drops them from the front); a
+     * message both remember is kept once, in the later of its hours, so it is remembered as long as either side
+     * would. Old hours are dropped by the next check, as usual. {@code other} is left as it was.
+     */
+    public void mergeFrom(RecentMessages other) {
+        if (other == this || other.hours.isEmpty()) {
+            return;
+        }
+        TreeMap<Long, List<Hour>> byHour = new TreeMap<>();
+        for (RecentMessages side : List.of(this, other)) {
+            side.hours.forEach(hour -> byHour.computeIfAbsent(hour.hour, h -> new ArrayList<>(2)).add(hour));
+        }
+        // From the newest hour back, so that a message both remember stays in its later hour.
+        Set<Long> kept = new HashSet<>();
+        List<Hour> merged = new ArrayList<>(byHour.size());
+        for (Map.Entry<Long, List<Hour>> entry : byHour.descendingMap().entrySet()) {
+            Hour union = new Hour(entry.getKey(), entry.getValue().stream().mapToInt(hour -> hour.size).sum());
+            for (Hour hour : entry.getValue()) {
+                for (int i = 0; i < hour.size; i++) {
+                    if (kept.add(hour.hashes[i])) {
+                        union.add(hour.hashes[i]);
+                    }
+                }
+            }
+            if (union.size > 0) {
+                merged.add(union);
+            }
+        }
+        hours.clear();
+        hours.addAll(merged.reversed());
     }
 
     private void forgetBefore(long oldestHour) {

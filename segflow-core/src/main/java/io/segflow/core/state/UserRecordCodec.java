@@ -1,5 +1,6 @@
 package io.segflow.core.state;
 
+import io.segflow.core.identity.Identity;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
 import java.time.Instant;
@@ -8,21 +9,33 @@ import java.util.Map;
 
 /**
  * The stored form of a {@link UserRecord}: a format byte, then the memberships (first, so that readers of
- * memberships stop there), the scheduled wake, the profile and the recent messageIds; numbers as varints.
+ * memberships stop there), the scheduled wake, the identity links, the profile and the recent messageIds; numbers as
+ * varints. An id merged into another is stored as its forward only: the format byte {@link #FORWARD}, the last
+ * membership version and the id it was merged into.
  */
 public final class UserRecordCodec {
-    static final int FORMAT = 2;
-    /** The format before bucket series were anchored at their event's last time; still read. */
+    static final int FORMAT = 3;
+    /** Before identity links: read as a user with none. */
+    static final int FORMAT_WITHOUT_IDENTITY = 2;
+    /** Before bucket series were anchored at their event's last time (and before identity links); still read. */
     static final int FORMAT_UNANCHORED = 1;
+    static final int FORWARD = 16;
 
     private UserRecordCodec() {
     }
 
     public static byte[] encode(UserRecord record) {
         CompactWriter out = new CompactWriter(512);
+        if (record.isForward()) {
+            out.writeByte(FORWARD);
+            out.writeVarLong(record.memberships().version());
+            out.writeString(record.mergedInto());
+            return out.toByteArray();
+        }
         out.writeByte(FORMAT);
         writeMemberships(out, record.memberships());
         out.writeVarLong(record.scheduledWake());
+        record.identity().writeTo(out);
         record.profile().writeTo(out);
         record.recent().writeTo(out);
         return out.toByteArray();
@@ -30,26 +43,52 @@ public final class UserRecordCodec {
 
     public static UserRecord decode(String userId, byte[] value) {
         CompactReader in = reader(value);
+        if (value[0] == FORWARD) {
+            long version = in.readVarLong();
+            String into = in.readString();
+            if (!in.atEnd()) {
+                throw new IllegalArgumentException("forward of " + userId + " has bytes after its end");
+            }
+            return UserRecord.forward(userId, version, into);
+        }
         boolean anchored = value[0] != FORMAT_UNANCHORED;
         Memberships memberships = readMemberships(in);
         long wake = in.readVarLong();
+        Identity identity = value[0] == FORMAT ? Identity.readFrom(in) : new Identity();
         Profile profile = Profile.readFrom(userId, in, anchored);
         RecentMessages recent = RecentMessages.readFrom(in);
         if (!in.atEnd()) {
             throw new IllegalArgumentException("user record of " + userId + " has bytes after its end");
         }
-        return new UserRecord(userId, memberships, wake, profile, recent);
+        return new UserRecord(userId, memberships, wake, identity, profile, recent);
     }
 
-    /** Only the memberships: what the api-function answers front-ends with. */
+    /**
+     * Only the memberships: what the api-function answers front-ends with. A forward has none (see
+     * {@link #mergedInto}: the memberships to answer are the other id's).
+     */
     public static Memberships memberships(byte[] value) {
-        return value == null ? Memberships.NONE : readMemberships(reader(value));
+        if (value == null) {
+            return Memberships.NONE;
+        }
+        CompactReader in = reader(value);
+        return value[0] == FORWARD ? new Memberships(Map.of(), in.readVarLong()) : readMemberships(in);
+    }
+
+    /** The id a stored record was merged into, or null when it is a profile of its own (or absent). */
+    public static String mergedInto(byte[] value) {
+        if (value == null || value.length == 0 || value[0] != FORWARD) {
+            return null;
+        }
+        CompactReader in = reader(value);
+        in.readVarLong();
+        return in.readString();
     }
 
     private static CompactReader reader(byte[] value) {
         CompactReader in = new CompactReader(value);
         int format = in.readByte();
-        if (format != FORMAT && format != FORMAT_UNANCHORED) {
+        if (format != FORMAT && format != FORMAT_WITHOUT_IDENTITY && format != FORMAT_UNANCHORED && format != FORWARD) {
             throw new IllegalArgumentException("unknown user record format " + format);
         }
         return in;

@@ -94,6 +94,52 @@ class BucketSeriesTest {
     }
 
     @Test
+    void twoMergedSeriesAnswerLikeOneThatCountedTheEventsOfBoth() {
+        for (long seed = 0; seed < 200; seed++) {
+            Random random = new Random(seed);
+            BucketSeries[] sides = {new BucketSeries(), new BucketSeries()};
+            BucketSeries[] maxOnly = {new BucketSeries(), new BucketSeries()};
+            BucketSeries everyMax = new BucketSeries();
+            Oracle oracle = new Oracle();
+            for (int event = random.nextInt(100); event > 0; event--) {
+                int side = random.nextInt(2);
+                long bucket = 1_000 + random.nextInt(random.nextBoolean() ? 8 : 100);
+                sides[side].count(bucket);
+                maxOnly[side].count(bucket);
+                everyMax.count(bucket);
+                oracle.counts.merge(bucket, 1L, Long::sum);
+                for (String property : PROPERTIES) {
+                    if (random.nextBoolean()) {
+                        double value = random.nextInt(2_000) / 4.0 - 5; // quarters: sums exact in any order
+                        sides[side].add(bucket, property, value);
+                        oracle.aggregates.computeIfAbsent(bucket, b -> new HashMap<>())
+                                .merge(property, Aggregate.EMPTY.plus(value), Aggregate::merge);
+                        maxOnly[side].add(bucket, property, value, Aggregate.STAT_MAX);
+                        everyMax.add(bucket, property, value, Aggregate.STAT_MAX);
+                    }
+                }
+            }
+            BucketSeries merged = random.nextBoolean() ? sides[0] : roundTrip(sides[0]);
+            merged.merge(random.nextBoolean() ? sides[1] : roundTrip(sides[1]));
+            BucketSeries mergedMax = random.nextBoolean() ? maxOnly[0] : roundTrip(maxOnly[0]);
+            mergedMax.merge(random.nextBoolean() ? maxOnly[1] : roundTrip(maxOnly[1]));
+
+            for (long from = 990; from < 1_110; from++) {
+                assertThat(answers(merged, from)).as("seed %d, from %d", seed, from).isEqualTo(oracle.answers(from));
+                assertThat(answers(roundTrip(merged), from)).as("seed %d, from %d, stored", seed, from)
+                        .isEqualTo(oracle.answers(from));
+                for (String property : PROPERTIES) {
+                    // only the max is kept: the max and the oldest bucket that can change it (n is no count here)
+                    assertThat(Double.valueOf(mergedMax.aggregateFrom(property, from).max())).as("seed %d, from %d", seed, from)
+                            .isEqualTo(Double.valueOf(everyMax.aggregateFrom(property, from).max()));
+                    assertThat(mergedMax.oldestFrom(property, from)).as("seed %d, from %d", seed, from)
+                            .isEqualTo(everyMax.oldestFrom(property, from));
+                }
+            }
+        }
+    }
+
+    @Test
     void valuesNoSegmentReadsAreDroppedWhileTheCountsStay() {
         BucketSeries series = new BucketSeries();
         for (long bucket = 10; bucket < 20; bucket++) {

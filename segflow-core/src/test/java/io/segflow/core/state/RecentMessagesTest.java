@@ -58,6 +58,88 @@ class RecentMessagesTest {
     }
 
     @Test
+    void afterAMergeARetryOfEitherIdsMessageIsCaught() {
+        RecentMessages anonymous = new RecentMessages();
+        for (int i = 0; i < 30; i++) { // the anonymous id's hours start earlier and interleave with the user's
+            anonymous.checkAndRemember("a" + i, NOW - 2 * HOUR + i * 7 * 60_000L, WINDOW);
+            recent.checkAndRemember("u" + i, NOW + i * 11 * 60_000L, WINDOW);
+        }
+
+        recent.mergeFrom(anonymous);
+
+        assertThat(recent.size()).isEqualTo(60);
+        assertThat(anonymous.size()).as("left as it was").isEqualTo(30);
+        long later = NOW + 6 * HOUR;
+        for (int i = 0; i < 30; i++) {
+            assertThat(recent.checkAndRemember("a" + i, later, WINDOW)).as("a%d", i).isTrue();
+            assertThat(recent.checkAndRemember("u" + i, later, WINDOW)).as("u%d", i).isTrue();
+        }
+        assertThat(recent.checkAndRemember("new", later, WINDOW)).isFalse();
+    }
+
+    @Test
+    void mergedHoursAreForgottenInOrder() {
+        RecentMessages anonymous = new RecentMessages();
+        recent.checkAndRemember("user", NOW, WINDOW);
+        anonymous.checkAndRemember("older", NOW - 2 * HOUR, WINDOW);
+        anonymous.checkAndRemember("newer", NOW + 2 * HOUR, WINDOW);
+
+        recent.mergeFrom(anonymous);
+
+        long endOfOlderHour = (Math.floorDiv(NOW - 2 * HOUR, HOUR) + 1) * HOUR;
+        assertThat(recent.checkAndRemember("older", endOfOlderHour + WINDOW, WINDOW)).as("its hour dropped first").isFalse();
+        assertThat(recent.checkAndRemember("user", endOfOlderHour + WINDOW, WINDOW)).isTrue();
+        assertThat(recent.checkAndRemember("newer", endOfOlderHour + WINDOW, WINDOW)).isTrue();
+    }
+
+    @Test
+    void aMessageBothRememberIsKeptOnceInItsLaterHour() {
+        RecentMessages anonymous = new RecentMessages();
+        recent.checkAndRemember("m1", NOW, WINDOW);
+        anonymous.checkAndRemember("m1", NOW + 3 * HOUR, WINDOW);
+
+        recent.mergeFrom(anonymous);
+
+        assertThat(recent.size()).isEqualTo(1);
+        long endOfLaterHour = (Math.floorDiv(NOW + 3 * HOUR, HOUR) + 1) * HOUR;
+        assertThat(recent.checkAndRemember("m1", endOfLaterHour + WINDOW - 1, WINDOW)).isTrue();
+        assertThat(recent.checkAndRemember("m1", endOfLaterHour + WINDOW, WINDOW)).isFalse();
+    }
+
+    @Test
+    void mergingNoMessagesEitherWayKeepsTheOthers() {
+        RecentMessages empty = new RecentMessages();
+        recent.checkAndRemember("m1", NOW, WINDOW);
+
+        recent.mergeFrom(new RecentMessages());
+        empty.mergeFrom(recent);
+
+        assertThat(recent.size()).isEqualTo(1);
+        assertThat(empty.size()).isEqualTo(1);
+        assertThat(empty.checkAndRemember("m1", NOW + HOUR, WINDOW)).isTrue();
+        assertThat(recent.checkAndRemember("m1", NOW + HOUR, WINDOW)).isTrue();
+    }
+
+    @Test
+    void mergedMessagesSurviveTheStoredForm() {
+        UserRecord user = UserRecord.empty("u1");
+        RecentMessages anonymous = new RecentMessages();
+        for (int i = 0; i < 20; i++) {
+            user.recent().checkAndRemember("u" + i, NOW + i * 20 * 60_000L, WINDOW);
+            anonymous.checkAndRemember("a" + i, NOW - 3 * HOUR + i * 25 * 60_000L, WINDOW);
+        }
+        user.recent().mergeFrom(anonymous);
+
+        RecentMessages decoded = UserRecordCodec.decode("u1", UserRecordCodec.encode(user)).recent();
+
+        assertThat(decoded.size()).isEqualTo(40);
+        for (int i = 0; i < 20; i++) {
+            assertThat(decoded.checkAndRemember("u" + i, NOW + 8 * HOUR, WINDOW)).as("u%d", i).isTrue();
+            assertThat(decoded.checkAndRemember("a" + i, NOW + 8 * HOUR, WINDOW)).as("a%d", i).isTrue();
+        }
+    }
+
+    @Test
     void rememberedMessagesSurviveTheStoredForm() {
         UserRecord user = UserRecord.empty("u1");
         for (int i = 0; i < 50; i++) {

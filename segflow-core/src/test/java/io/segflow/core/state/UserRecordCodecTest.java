@@ -148,6 +148,58 @@ class UserRecordCodecTest {
     }
 
     @Test
+    void identityLinksRoundTrip() {
+        UserRecord user = richUser();
+        user.identity().markKnown();
+        user.identity().requested("anon-2");
+        user.identity().merged("anon-1");
+
+        UserRecord decoded = UserRecordCodec.decode(user.userId(), UserRecordCodec.encode(user));
+
+        assertThat(decoded.identity()).isEqualTo(user.identity());
+        assertThat(decoded.identity().known()).isTrue();
+        assertThat(decoded.identity().mergedIds()).containsExactly("anon-1");
+        assertThat(decoded.identity().linkedIds()).containsExactly("anon-1", "anon-2");
+        assertThat(UserRecordCodec.encode(decoded)).isEqualTo(UserRecordCodec.encode(user));
+    }
+
+    @Test
+    void aForwardKeepsItsVersionAndTargetOnly() {
+        byte[] bytes = UserRecordCodec.encode(UserRecord.forward("anon-1", 7, "user-9"));
+
+        UserRecord decoded = UserRecordCodec.decode("anon-1", bytes);
+
+        assertThat(decoded.isForward()).isTrue();
+        assertThat(decoded.mergedInto()).isEqualTo("user-9");
+        assertThat(decoded.memberships().version()).isEqualTo(7);
+        assertThat(UserRecordCodec.memberships(bytes)).isEqualTo(new Memberships(Map.of(), 7));
+        assertThat(UserRecordCodec.mergedInto(bytes)).isEqualTo("user-9");
+        assertThat(UserRecordCodec.mergedInto(UserRecordCodec.encode(richUser()))).isNull();
+        assertThat(UserRecordCodec.mergedInto(null)).isNull();
+        assertThatThrownBy(() -> UserRecordCodec.decode("anon-1", Arrays.copyOf(bytes, bytes.length - 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aRecordWithoutIdentityLinksIsReadAsOneWithNone() {
+        UserRecord rich = richUser();
+        UserRecord user = new UserRecord(rich.userId(), Memberships.NONE, UserRecord.NO_WAKE, rich.profile(), new RecentMessages());
+        byte[] current = UserRecordCodec.encode(user);
+        // format, version 0, catalog 0, no memberships, no wake, then the identity (one byte: no links): drop it
+        assertThat(Arrays.copyOfRange(current, 0, 6)).containsExactly(UserRecordCodec.FORMAT, 0, 0, 0, 0, 0);
+        byte[] previous = new byte[current.length - 1];
+        previous[0] = UserRecordCodec.FORMAT_WITHOUT_IDENTITY;
+        System.arraycopy(current, 1, previous, 1, 4);
+        System.arraycopy(current, 6, previous, 5, current.length - 6);
+
+        UserRecord decoded = UserRecordCodec.decode(user.userId(), previous);
+
+        assertThat(decoded.identity().isEmpty()).isTrue();
+        assertSameReads(decoded, user, RandomUsers.START);
+        assertThat(UserRecordCodec.encode(decoded)).isEqualTo(current);
+    }
+
+    @Test
     void aUserWithoutAStoredValueHasNoMemberships() {
         assertThat(UserRecordCodec.memberships(null)).isEqualTo(Memberships.NONE);
     }
@@ -166,7 +218,7 @@ class UserRecordCodecTest {
     @Test
     void anUnknownFormatIsAnIllegalArgument() {
         byte[] bytes = UserRecordCodec.encode(richUser());
-        bytes[0] = 3;
+        bytes[0] = 9;
 
         assertThatThrownBy(() -> UserRecordCodec.decode("u", bytes)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("format");

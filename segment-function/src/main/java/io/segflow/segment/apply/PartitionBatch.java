@@ -1,6 +1,7 @@
 package io.segflow.segment.apply;
 
 import io.opentelemetry.api.trace.Span;
+import io.segflow.core.state.PendingRecord;
 import io.segflow.core.state.UserRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ public final class PartitionBatch {
     final Set<String> wakesRemoved = new LinkedHashSet<>();
     final Set<String> registered = new LinkedHashSet<>();
     final List<Change> changes = new ArrayList<>();
+    final List<PendingRecord> sends = new ArrayList<>();
     private long nextOffset = -1;
     private String backfillProgress;
 
@@ -67,6 +69,11 @@ public final class PartitionBatch {
 
     public void change(Change change) {
         changes.add(change);
+    }
+
+    /** A record for segflow.events (an identity step): stored with the batch, published after it like a change. */
+    public void send(PendingRecord record) {
+        sends.add(record);
     }
 
     /** The next offset of the partition once this batch is stored: its events are accounted for. */
@@ -110,8 +117,17 @@ public final class PartitionBatch {
         return changes;
     }
 
+    public List<PendingRecord> sends() {
+        return sends;
+    }
+
+    /** Records the flush appends to the partition's pending list: the change records, then the identity steps. */
+    public int pendingRecords() {
+        return changes.size() + sends.size();
+    }
+
     public boolean isEmpty() {
         return written.isEmpty() && erased.isEmpty() && wakes.isEmpty() && wakesRemoved.isEmpty() && registered.isEmpty()
-                && changes.isEmpty() && nextOffset < 0 && backfillProgress == null;
+                && changes.isEmpty() && sends.isEmpty() && nextOffset < 0 && backfillProgress == null;
     }
 }

@@ -117,6 +117,12 @@ public final class Round {
         }));
     }
 
+    /** The record kept for a user from here on (a forward that replaced a merged profile). */
+    public void replace(UserRecord record) {
+        cache.put(record);
+        created.remove(record.userId());
+    }
+
     /** From here on the user has no stored record: a later event of the round starts a new one. */
     public void forget(String user) {
         cache.put(UserRecord.empty(user));

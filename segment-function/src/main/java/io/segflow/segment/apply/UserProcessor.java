@@ -3,15 +3,21 @@ package io.segflow.segment.apply;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
+import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.SegmentChangeJson;
+import io.segflow.core.state.PendingRecord;
 import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.schedule.WakeTraces;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One user through the engine, in memory: an event, a due wake, a backfill or an erasure updates its record and
@@ -24,22 +30,52 @@ public final class UserProcessor {
         void duplicate();
 
         void evaluationError(String condition, String user, Exception error);
+
+        /** An identity step's outcome (see {@link MergeStep}). */
+        default void merge(MergeStep step) {
+        }
+    }
+
+    /** What an identity step did. */
+    public enum MergeStep {
+        /** An identify or alias linked a new id: the merge was requested from its owner. */
+        REQUESTED,
+        /** The linked id's profile was turned into a forward and sent to the user. */
+        SENT,
+        /** The user's profile took in the linked id's. */
+        MERGED,
+        /** A step seen before (a repeated identify, a republished record): nothing to do. */
+        DUPLICATE,
+        /** The id to merge away is a known user id (merging known users is off). */
+        REFUSED_KNOWN_USER,
+        /** The id was merged into another user already. */
+        REFUSED_ALREADY_MERGED,
+        /** The profile arrived for a user erased since the merge was requested: dropped. */
+        DROPPED_ERASED,
+        /** An event or step for an id merged into another went on to that user. */
+        FORWARDED;
+
+        public String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     private final SegmentEngine engine;
     private final long dedupWindowMillis;
     private final Listener listener;
     private final WakeTraces wakeTraces;
+    private final boolean mergeKnownUsers;
 
-    /** Without links from time flips to what scheduled them. */
+    /** Without links from time flips to what scheduled them; known users are never merged. */
     public UserProcessor(long dedupWindowMillis, Listener listener) {
-        this(dedupWindowMillis, listener, new WakeTraces(0));
+        this(dedupWindowMillis, listener, new WakeTraces(0), false);
     }
 
-    public UserProcessor(long dedupWindowMillis, Listener listener, WakeTraces wakeTraces) {
+    public UserProcessor(long dedupWindowMillis, Listener listener, WakeTraces wakeTraces, boolean mergeKnownUsers) {
         this.dedupWindowMillis = dedupWindowMillis;
         this.listener = listener;
         this.wakeTraces = wakeTraces;
+        this.mergeKnownUsers = mergeKnownUsers;
         this.engine = new SegmentEngine((condition, user, error) -> listener.evaluationError(condition.source(), user, error));
     }
 
@@ -56,6 +92,7 @@ public final class UserProcessor {
             return;
         }
         record.profile().apply(event, catalog.index().needs(), catalog.scoring(), nowMillis);
+        link(batch, record, event, nowMillis);
         SegmentEngine.Outcome outcome = engine.onEvent(catalog.index(), catalog.scoring(), record.profile(),
                 record.memberships(), event, nowMillis);
         store(batch, record, outcome, SegmentChange.causedByEvent(event.messageId()), span, nowMillis);
@@ -73,15 +110,140 @@ public final class UserProcessor {
     }
 
     /**
+     * Identity: an event carrying the record's key as userId makes it a known user; an identify or alias naming another
+     * id asks that id's owner (on its own partition) to merge it into this user, once per id.
+     */
+    private void link(PartitionBatch batch, UserRecord record, Event event, long nowMillis) {
+        if (record.userId().equals(event.userId()) && !record.identity().known()) {
+            record.identity().markKnown();
+        }
+        String linked = IdentityRecords.linkedId(event);
+        if (linked != null && record.userId().equals(event.userId()) && !record.identity().isLinked(linked)) {
+            record.identity().requested(linked);
+            send(batch, linked, IdentityRecords.mergeRequest(linked, record.userId(), Instant.ofEpochMilli(nowMillis)));
+            listener.merge(MergeStep.REQUESTED);
+        }
+    }
+
+    /**
+     * A merge request on the partition of the id to merge away: its profile goes to the user (one record keyed by the
+     * user), its memberships end (exits, then a {@code merged} record naming the user) and what is left is a forward.
+     * Done once: a forward answers a repeated request as a duplicate, or as refused when it points elsewhere. A known
+     * user id is not merged unless {@code segflow.identity.merge-known-users} says so.
+     *
+     * @return the record now kept for the id (a forward), or the unchanged one
+     */
+    public UserRecord onMergeRequest(PartitionBatch batch, UserRecord record, String into, Span span, long nowMillis) {
+        if (record.isForward()) {
+            listener.merge(into.equals(record.mergedInto()) ? MergeStep.DUPLICATE : MergeStep.REFUSED_ALREADY_MERGED);
+            return record;
+        }
+        if (record.userId().equals(into)) {
+            listener.merge(MergeStep.DUPLICATE);
+            return record;
+        }
+        if (record.identity().known() && !mergeKnownUsers) {
+            listener.merge(MergeStep.REFUSED_KNOWN_USER);
+            return record;
+        }
+        Instant at = Instant.ofEpochMilli(nowMillis);
+        send(batch, into, IdentityRecords.profile(record.userId(), into, UserRecordCodec.encode(record), at));
+        Memberships memberships = record.memberships();
+        List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
+        String cause = SegmentChange.causedByMerge(into);
+        addChanges(batch, record.userId(), exits, memberships.version() + exits.size(), cause, span, nowMillis);
+        long version = memberships.version() + exits.size() + 1;
+        SegmentChange merged = SegmentChange.merged(record.userId(), into, at, version);
+        batch.change(new PartitionBatch.Change(record.userId(), null, false, nowMillis, SegmentChangeJson.write(merged), span));
+        UserRecord forward = UserRecord.forward(record.userId(), version, into);
+        if (record.scheduledWake() != UserRecord.NO_WAKE) {
+            batch.removeWake(record.userId());
+        }
+        wakeTraces.forget(record.userId());
+        batch.write(forward);
+        listener.merge(MergeStep.SENT);
+        return forward;
+    }
+
+    /**
+     * The profile of a merged id, on the user's partition: added to the user's once (the id is recorded as merged),
+     * then every segment is evaluated on the merged profile (changes caused {@code merged:<id>}). For a forward (the user
+     * was itself merged on) it goes on; for a user with no record (erased since it asked) it is dropped.
+     *
+     * @param stored whether the user has a stored record (or one written earlier in the round)
+     */
+    public void onMergedProfile(PartitionBatch batch, UserRecord record, boolean stored, Event event,
+                                SegmentCatalog.Current catalog, Span span, long nowMillis) {
+        String from = IdentityRecords.profileFrom(event);
+        byte[] profile = IdentityRecords.profileRecord(event);
+        if (record.isForward()) {
+            send(batch, record.mergedInto(), IdentityRecords.profile(from, record.mergedInto(), profile, Instant.ofEpochMilli(nowMillis)));
+            listener.merge(MergeStep.FORWARDED);
+            return;
+        }
+        if (!stored) {
+            listener.merge(MergeStep.DROPPED_ERASED);
+            return;
+        }
+        if (record.identity().isMerged(from)) {
+            listener.merge(MergeStep.DUPLICATE);
+            return;
+        }
+        UserRecord other = UserRecordCodec.decode(from, profile);
+        record.profile().merge(other.profile(), catalog.index().needs(), catalog.scoring(), nowMillis);
+        record.recent().mergeFrom(other.recent());
+        record.identity().absorb(other.identity());
+        record.identity().merged(from);
+        // Remembered like an event's id: trigger-function waits for the profile to include what it evaluates.
+        record.recent().checkAndRemember(event.messageId(), nowMillis, dedupWindowMillis);
+        // Every segment, as after a catalog change: the merged history can move any of them.
+        Memberships current = record.memberships();
+        record.memberships(new Memberships(current.since(), current.version(), Memberships.NEVER_FULLY_EVALUATED));
+        SegmentEngine.Outcome outcome = engine.onTime(catalog.index(), catalog.scoring(), record.profile(),
+                record.memberships(), nowMillis);
+        store(batch, record, outcome, SegmentChange.causedByMerge(from), span, nowMillis);
+        schedule(batch, record, outcome, span);
+        batch.write(record);
+        listener.merge(MergeStep.MERGED);
+    }
+
+    /** An event for an id merged into another: it goes on to that user, as the user's event. */
+    public void forward(PartitionBatch batch, UserRecord record, Event event, byte[] value) {
+        String into = record.mergedInto();
+        byte[] forwarded;
+        try {
+            forwarded = IdentityRecords.forwarded(value, event, into, record.userId());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("the event to forward does not read: " + e.getMessage(), e);
+        }
+        batch.send(PendingRecord.event(into, new String(forwarded, StandardCharsets.UTF_8)));
+        listener.merge(MergeStep.FORWARDED);
+    }
+
+    private static void send(PartitionBatch batch, String key, Event record) {
+        batch.send(PendingRecord.event(key, new String(EventRecords.write(record), StandardCharsets.UTF_8)));
+    }
+
+    /**
      * A due wake: re-evaluates the time-dependent segments (every segment if the user is behind the catalog) and
      * sets the next wake from all of them.
      */
     public void onWake(PartitionBatch batch, UserRecord record, SegmentCatalog.Current catalog, long nowMillis, Span span) {
+        if (record.isForward()) {
+            batch.removeWake(record.userId()); // a wake set before the merge, whose removal did not reach the schedule
+            return;
+        }
         SegmentEngine.Outcome outcome = engine.onTime(catalog.index(), catalog.scoring(), record.profile(),
                 record.memberships(), nowMillis);
         String cause = outcome.catalogRevision().isPresent()
                 ? SegmentChange.causedByCatalog(catalog.index().revision()) : "time:" + Instant.ofEpochMilli(nowMillis);
         store(batch, record, outcome, cause, span, nowMillis);
+        schedule(batch, record, outcome, span);
+        batch.write(record);
+    }
+
+    /** After every time-dependent segment was evaluated: the next wake is the outcome's, or none. */
+    private void schedule(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, Span span) {
         if (outcome.nextWake().isPresent()) {
             record.scheduledWake(outcome.nextWake().getAsLong());
             batch.wake(record.userId(), record.scheduledWake());
@@ -91,25 +253,41 @@ public final class UserProcessor {
             batch.removeWake(record.userId());
             wakeTraces.forget(record.userId());
         }
-        batch.write(record);
     }
 
     /** A backfill's visit: only a user last fully evaluated against another catalog is evaluated (in full). */
     public boolean onBackfill(PartitionBatch batch, UserRecord record, SegmentCatalog.Current catalog, long nowMillis, Span span) {
-        if (!SegmentEngine.catalogChanged(catalog.index(), record.memberships())) {
+        if (record.isForward() || !SegmentEngine.catalogChanged(catalog.index(), record.memberships())) {
             return false;
         }
         onWake(batch, record, catalog, nowMillis, span);
         return true;
     }
 
-    /** Erases the user: an exit per membership, versions going on, then the record, its wake and its registry entry go. */
+    /**
+     * Erases the user: an exit per membership, versions going on, then the record, its wake and its registry entry go;
+     * the ids merged into it (or on their way) are erased on their own partitions, each if it is a forward to this user.
+     * An erasure of a forward erases the forward only.
+     */
     public void erase(PartitionBatch batch, UserRecord record, Span span, long nowMillis) {
+        Instant at = Instant.ofEpochMilli(nowMillis);
+        for (String linked : record.identity().linkedIds()) {
+            send(batch, linked, IdentityRecords.eraseMerged(linked, record.userId(), at));
+        }
         Memberships memberships = record.memberships();
         List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
         addChanges(batch, record.userId(), exits, memberships.version() + exits.size(), SegmentChange.ERASURE, span, nowMillis);
         batch.erase(record.userId());
         wakeTraces.forget(record.userId());
+    }
+
+    /** An erasure sent by a user erased since: erases this id if it is a forward to that user, else nothing. */
+    public boolean eraseForward(PartitionBatch batch, UserRecord record, String erasedUser) {
+        if (!record.isForward() || !erasedUser.equals(record.mergedInto())) {
+            return false;
+        }
+        batch.erase(record.userId());
+        return true;
     }
 
     private void store(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, String cause, Span span,

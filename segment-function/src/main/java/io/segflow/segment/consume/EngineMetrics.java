@@ -3,7 +3,10 @@ package io.segflow.segment.consume;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.segflow.segment.apply.UserProcessor.MergeStep;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 
 /** The engine loop's meters (names in docs/operations.md). */
 final class EngineMetrics {
@@ -26,6 +29,8 @@ final class EngineMetrics {
     final Timer applyStage;
     final Timer flushStage;
     final Timer publishStage;
+    /** Identity steps by outcome: requested, sent, merged, duplicate, refused_known_user, ... */
+    final Map<MergeStep, Counter> identity = new EnumMap<>(MergeStep.class);
 
     EngineMetrics(MeterRegistry metrics) {
         processed = counter(metrics, "segflow.events.processed", "Events applied to their users");
@@ -51,6 +56,10 @@ final class EngineMetrics {
         applyStage = stage(metrics, "apply");
         flushStage = stage(metrics, "flush");
         publishStage = stage(metrics, "publish");
+        for (MergeStep step : MergeStep.values()) {
+            identity.put(step, Counter.builder("segflow.identity.merges").tag("step", step.tag())
+                    .description("Identity merge steps by outcome (requested, sent, merged, refused, forwarded, ...)").register(metrics));
+        }
     }
 
     private static Counter counter(MeterRegistry metrics, String name, String description) {

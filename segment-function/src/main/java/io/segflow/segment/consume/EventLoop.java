@@ -10,10 +10,12 @@ import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
+import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.state.Partitioning;
+import io.segflow.core.state.PendingRecord;
 import io.segflow.core.state.UserRecord;
 import io.segflow.segment.SegmentConfig;
 import io.segflow.segment.apply.OwnedPartition;
@@ -131,6 +133,11 @@ public class EventLoop {
             }
 
             @Override
+            public void merge(UserProcessor.MergeStep step) {
+                meters.identity.get(step).increment();
+            }
+
+            @Override
             public void evaluationError(String condition, String user, Exception error) {
                 meters.evaluationErrors.increment();
                 String message = String.valueOf(error.getMessage());
@@ -142,7 +149,7 @@ public class EventLoop {
                     LOG.debugf("Condition %s failed for user %s: %s", condition, user, message);
                 }
             }
-        }, wakeTraces);
+        }, wakeTraces, config.identity().mergeKnownUsers());
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch(), wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
         Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
@@ -338,7 +345,7 @@ public class EventLoop {
                 Span span = tracing.startProcessing(record);
                 round.spans.add(span);
                 try {
-                    apply(round, batch, item.event(), span);
+                    apply(round, batch, item.event(), record.value(), span);
                 } catch (RuntimeException e) {
                     span.recordException(e);
                     throw new PoisonRecord(record, e);
@@ -353,12 +360,33 @@ public class EventLoop {
     private record Parsed(ConsumerRecord<String, byte[]> record, Event event) {
     }
 
-    private void apply(Round round, PartitionBatch batch, Event event, Span span) {
+    private void apply(Round round, PartitionBatch batch, Event event, byte[] value, Span span) {
         String user = event.profileKey();
         UserRecord record = round.record(batch, user);
         if (event.isErasure()) {
-            processor.erase(batch, record, span, round.now);
-            round.forget(user);
+            String erasedUser = IdentityRecords.erasureOfForwardTo(event);
+            if (erasedUser == null) {
+                processor.erase(batch, record, span, round.now);
+                round.forget(user);
+            } else if (processor.eraseForward(batch, record, erasedUser)) {
+                round.forget(user);
+            }
+            return;
+        }
+        String mergeInto = IdentityRecords.mergeTarget(event);
+        if (mergeInto != null) {
+            UserRecord kept = processor.onMergeRequest(batch, record, mergeInto, span, round.now);
+            if (kept != record) {
+                round.replace(kept);
+            }
+            return;
+        }
+        if (IdentityRecords.isProfile(event)) {
+            processor.onMergedProfile(batch, record, !round.created.contains(user), event, round.catalog, span, round.now);
+            return;
+        }
+        if (record.isForward()) {
+            processor.forward(batch, record, event, value);
             return;
         }
         boolean fresh = round.created.remove(user);
@@ -410,11 +438,16 @@ public class EventLoop {
             }
             OwnedPartition owner = partitionsOfFlushes.get(i);
             owner.stored(batch, flushes.get(i).acknowledged());
-            changesByPartition.put(owner, batch.changes().size());
+            changesByPartition.put(owner, batch.pendingRecords());
             for (PartitionBatch.Change change : batch.changes()) {
-                outgoing.add(new ChangePublisher.Outgoing(change.userId(), change.json(), change.cause()));
-                index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
-                        .put(change.userId(), change.entered() ? change.atMillis() : null);
+                outgoing.add(ChangePublisher.Outgoing.change(change.userId(), change.json(), change.cause()));
+                if (change.segmentId() != null) {
+                    index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
+                            .put(change.userId(), change.entered() ? change.atMillis() : null);
+                }
+            }
+            for (PendingRecord send : batch.sends()) {
+                outgoing.add(new ChangePublisher.Outgoing(send.topic(), send.key(), send.value(), null));
             }
             if (batch.nextOffset() >= 0) {
                 uncommitted.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
@@ -504,11 +537,16 @@ public class EventLoop {
         List<ChangePublisher.Outgoing> unpublished = new ArrayList<>();
         Map<String, Map<String, Long>> index = new HashMap<>();
         for (PartitionStore.Claim claim : claims) {
-            for (String json : claim.unpublished()) {
-                SegmentChange change = Json.read(json, SegmentChange.class);
-                unpublished.add(new ChangePublisher.Outgoing(change.userId(), json, null));
-                index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
-                        .put(change.userId(), change.entered() ? change.at().toEpochMilli() : null);
+            for (String stored : claim.unpublished()) {
+                PendingRecord pending = PendingRecord.decode(stored, json -> Json.read(json, SegmentChange.class).userId());
+                unpublished.add(new ChangePublisher.Outgoing(pending.topic(), pending.key(), pending.value(), null));
+                if (pending.isChange()) {
+                    SegmentChange change = Json.read(pending.value(), SegmentChange.class);
+                    if (change.segmentId() != null) {
+                        index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
+                                .put(change.userId(), change.entered() ? change.at().toEpochMilli() : null);
+                    }
+                }
             }
         }
         ChangePublisher.Pending acks = publisher.start(unpublished);

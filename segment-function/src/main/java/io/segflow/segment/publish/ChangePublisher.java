@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Writes change records to {@code segflow.segment-changes} (keyed by user, so a user's records keep their order on
- * one partition) and dead letters to {@code segflow.events.dead-letter}. Sends are asynchronous; {@link #send}
+ * one partition), identity steps to {@code segflow.events} and dead letters to {@code segflow.events.dead-letter}. Sends are asynchronous; {@link #send}
  * returns once the broker acknowledged all of them (idempotent producer, {@code acks=all}).
  */
 @ApplicationScoped
@@ -34,8 +34,11 @@ public class ChangePublisher {
     private final KafkaClientMetrics clientMetrics;
     private final ChangeTracing tracing;
 
-    /** A record to send: its key and value, and the span of what caused it (its trace goes on with its consumers). */
-    public record Outgoing(String userId, String json, Span cause) {
+    /** A record to send: its topic, key and value, and the span of what caused it (its trace goes on with its consumers). */
+    public record Outgoing(String topic, String key, String json, Span cause) {
+        public static Outgoing change(String userId, String json, Span cause) {
+            return new Outgoing(Topics.SEGMENT_CHANGES, userId, json, cause);
+        }
     }
 
     ChangePublisher(@Identifier("default-kafka-broker") Map<String, Object> kafka, ChangeTracing tracing, MeterRegistry metrics) {
@@ -63,7 +66,7 @@ public class ChangePublisher {
     public Pending start(List<Outgoing> changes) {
         List<Future<RecordMetadata>> acks = new ArrayList<>(changes.size());
         for (Outgoing change : changes) {
-            ProducerRecord<String, String> record = new ProducerRecord<>(Topics.SEGMENT_CHANGES, change.userId(), change.json());
+            ProducerRecord<String, String> record = new ProducerRecord<>(change.topic(), change.key(), change.json());
             if (change.cause() != null) {
                 tracing.inject(change.cause(), record.headers());
             }

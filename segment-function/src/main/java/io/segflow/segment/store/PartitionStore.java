@@ -125,6 +125,7 @@ public class PartitionStore {
         batch.registered().forEach(request::arg);
         batch.erased().forEach(request::arg);
         batch.changes().forEach(change -> request.arg(change.json()));
+        batch.sends().forEach(record -> request.arg(record.encode()));
         return request;
     }
 

@@ -2,6 +2,7 @@ package io.segflow.trigger.fire;
 
 import io.segflow.core.engine.ProfileUpdate;
 import io.segflow.core.event.Event;
+import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.event.EventRecords;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.rules.EvaluationContext;
@@ -94,7 +95,7 @@ public class EventTriggers {
         List<Firing> runNow = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             Event event = read(record);
-            if (event == null || event.isErasure() || event.userId() == null) {
+            if (event == null || event.isErasure() || event.userId() == null || IdentityRecords.isStep(event)) {
                 continue;
             }
             List<EventTrigger> onName = current.onEvent(ProfileUpdate.eventName(event));

@@ -1,0 +1,40 @@
+package io.segflow.core.state;
+
+import io.segflow.core.Topics;
+
+/**
+ * A record a partition's flush stored in its pending list ({@code sf:{pN}:changes}), to publish after the store and
+ * publish again if the owner changes before Kafka acknowledged it. Change records (most of them) are stored as their
+ * JSON, as consumers read it; records for {@code segflow.events} (identity steps, see
+ * {@link io.segflow.core.identity.IdentityRecords}) as {@code E<key length>:<key><value>}.
+ */
+public record PendingRecord(String topic, String key, String value) {
+    private static final char EVENT = 'E';
+
+    public static PendingRecord change(String userId, String json) {
+        return new PendingRecord(Topics.SEGMENT_CHANGES, userId, json);
+    }
+
+    public static PendingRecord event(String key, String json) {
+        return new PendingRecord(Topics.EVENTS, key, json);
+    }
+
+    public boolean isChange() {
+        return Topics.SEGMENT_CHANGES.equals(topic);
+    }
+
+    /** The stored form; a change record's key is read back from its JSON. */
+    public String encode() {
+        return isChange() ? value : EVENT + Integer.toString(key.length()) + ':' + key + value;
+    }
+
+    /** A stored entry; {@code changeKey} reads a change record's user from its JSON. */
+    public static PendingRecord decode(String stored, java.util.function.Function<String, String> changeKey) {
+        if (stored.isEmpty() || stored.charAt(0) != EVENT) {
+            return change(changeKey.apply(stored), stored);
+        }
+        int colon = stored.indexOf(':');
+        int length = Integer.parseInt(stored.substring(1, colon));
+        return event(stored.substring(colon + 1, colon + 1 + length), stored.substring(colon + 1 + length));
+    }
+}

@@ -1,0 +1,208 @@
+package io.segflow.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.event.Event;
+import io.segflow.core.identity.IdentityRecords;
+import io.segflow.core.json.Json;
+import io.segflow.core.state.UserRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Anonymous visitors becoming known users, on real Kafka and Redis: every step of a merge runs on the partition of
+ * the id it changes, so the tests look at both ids' records and change records.
+ */
+@QuarkusTest
+class IdentityMergeTest extends SegmentFunctionTestBase {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private String anonymous;
+    private String user;
+
+    @BeforeEach
+    void setUp() {
+        define("carts", "count(\"add_to_cart\") >= 2");
+        define("browsers", "count(\"page\") >= 1");
+        define("pro", "\"plan\" in traits && traits.plan == \"pro\"");
+        anonymous = "anon-" + UUID.randomUUID();
+        user = "user-" + UUID.randomUUID();
+    }
+
+    private static Event anonymousTrack(String anonymousId, String name) {
+        return new Event(1, "track", UUID.randomUUID().toString(), null, anonymousId, name, null, null, null, null, Map.of(),
+                null, null, Instant.now(), null, null, Instant.now(), "test");
+    }
+
+    private static Event anonymousPage(String anonymousId) {
+        return new Event(1, "page", UUID.randomUUID().toString(), null, anonymousId, null, "Home", null, null, null, Map.of(),
+                null, null, Instant.now(), null, null, Instant.now(), "test");
+    }
+
+    private static Event identify(String userId, String anonymousId, Map<String, Object> traits) {
+        return new Event(1, "identify", UUID.randomUUID().toString(), userId, anonymousId, null, null, null, null, traits,
+                null, null, null, Instant.now(), null, null, Instant.now(), "test");
+    }
+
+    private static Event alias(String userId, String previousId) {
+        return new Event(1, "alias", UUID.randomUUID().toString(), userId, null, null, null, null, previousId, null,
+                null, null, null, Instant.now(), null, null, Instant.now(), "test");
+    }
+
+    private UserRecord awaitMerged(String into, String... ids) {
+        await().atMost(WAIT).until(() -> record(into).map(r -> r.identity().mergedIds().containsAll(List.of(ids))).orElse(false));
+        return record(into).orElseThrow();
+    }
+
+    private List<JsonNode> changesOf(String id, int count) {
+        return changes.await(r -> id.equals(r.key()), count, WAIT).stream().map(r -> Json.read(r.value(), JsonNode.class)).toList();
+    }
+
+    @Test
+    void browsingAnonymouslyThenSigningUpKeepsTheCartAndMovesTheMemberships() {
+        send(anonymousPage(anonymous));
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        await().atMost(WAIT).until(() -> memberships(anonymous).contains("browsers"));
+
+        send(identify(user, anonymous, Map.of("plan", "pro")));
+        send(trackEvent(user, "add_to_cart", "cart-2"));
+
+        UserRecord merged = awaitMerged(user, anonymous);
+        await().atMost(WAIT).until(() -> memberships(user).contains("carts") && memberships(user).contains("browsers"));
+        merged = record(user).orElseThrow();
+        assertThat(merged.profile().count("add_to_cart")).isEqualTo(2);
+        assertThat(merged.profile().count("page")).isEqualTo(1);
+        assertThat(merged.identity().known()).isTrue();
+        assertThat(merged.memberships().since()).containsOnlyKeys("carts", "browsers", "pro");
+
+        UserRecord forward = record(anonymous).orElseThrow();
+        assertThat(forward.isForward()).isTrue();
+        assertThat(forward.mergedInto()).isEqualTo(user);
+        // The anonymous id: entered browsers, then left it and became the user, in version order.
+        List<JsonNode> anonymousChanges = changesOf(anonymous, 3);
+        assertThat(anonymousChanges).extracting(c -> c.get("change").asText()).containsExactly("entered", "exited", "merged");
+        assertThat(anonymousChanges.get(1).get("cause").asText()).isEqualTo("merged:" + user);
+        assertThat(anonymousChanges.get(2).get("cause").asText()).isEqualTo("merged:" + user);
+        assertThat(anonymousChanges.get(2).has("segmentId")).isFalse();
+        assertThat(anonymousChanges).extracting(c -> c.get("version").asLong()).containsExactly(1L, 2L, 3L);
+        assertThat(forward.memberships().version()).isEqualTo(3);
+        // The user entered browsers through the merge, and carts once (by the merge or by its own event, not both).
+        List<JsonNode> userChanges = changes.drain(r -> user.equals(r.key()), Duration.ofMillis(500)).stream()
+                .map(r -> Json.read(r.value(), JsonNode.class)).toList();
+        assertThat(userChanges).filteredOn(c -> c.get("segmentId").asText().equals("browsers"))
+                .extracting(c -> c.get("cause").asText()).containsExactly("merged:" + anonymous);
+        assertThat(userChanges).filteredOn(c -> c.get("segmentId").asText().equals("carts"))
+                .extracting(c -> c.get("change").asText()).containsExactly("entered");
+    }
+
+    @Test
+    void anAliasMergesThePreviousId() {
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        await().atMost(WAIT).until(() -> memberships(anonymous).contains("carts"));
+
+        send(alias(user, anonymous));
+
+        awaitMerged(user, anonymous);
+        await().atMost(WAIT).until(() -> memberships(user).contains("carts"));
+        assertThat(record(user).orElseThrow().profile().count("add_to_cart")).isEqualTo(2);
+        assertThat(record(anonymous).orElseThrow().mergedInto()).isEqualTo(user);
+    }
+
+    @Test
+    void eventsThatStillCarryOnlyTheAnonymousIdCountOnTheUser() {
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        send(identify(user, anonymous, Map.of()));
+        awaitMerged(user, anonymous);
+
+        send(anonymousTrack(anonymous, "add_to_cart")); // a late SDK flush from the anonymous session
+        send(anonymousPage(anonymous));
+
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("page") == 1).orElse(false));
+        UserRecord merged = record(user).orElseThrow();
+        assertThat(merged.profile().count("add_to_cart")).isEqualTo(2);
+        assertThat(memberships(user).since()).containsKeys("carts", "browsers");
+        assertThat(record(anonymous).orElseThrow().isForward()).isTrue();
+    }
+
+    @Test
+    void eventsBeforeDuringAndAfterTheMergeCountExactlyOnce() {
+        for (int i = 0; i < 5; i++) {
+            send(anonymousTrack(anonymous, "view"));
+        }
+        send(identify(user, anonymous, Map.of()));
+        for (int i = 0; i < 5; i++) {
+            send(anonymousTrack(anonymous, "view"));
+            send(trackEvent(user, "view", UUID.randomUUID().toString()));
+        }
+        // The same identify again, and a merge request that arrives twice: neither merges anything twice.
+        send(identify(user, anonymous, Map.of()));
+        Event again = IdentityRecords.mergeRequest(anonymous, user, Instant.now());
+        send(again);
+        send(again);
+
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("view") == 15).orElse(false));
+        send(trackEvent(user, "done", "done-1"));
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("done") == 1).orElse(false));
+        assertThat(record(user).orElseThrow().profile().count("view")).isEqualTo(15);
+        assertThat(record(user).orElseThrow().identity().mergedIds()).containsExactly(anonymous);
+    }
+
+    @Test
+    void twoDevicesMergeIntoOneUser() {
+        String phone = "anon-phone-" + UUID.randomUUID();
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        send(anonymousTrack(phone, "add_to_cart"));
+
+        send(identify(user, anonymous, Map.of()));
+        send(identify(user, phone, Map.of()));
+
+        UserRecord merged = awaitMerged(user, anonymous, phone);
+        assertThat(merged.profile().count("add_to_cart")).isEqualTo(2);
+        await().atMost(WAIT).until(() -> memberships(user).contains("carts"));
+        assertThat(record(phone).orElseThrow().mergedInto()).isEqualTo(user);
+    }
+
+    @Test
+    void aKnownUserIsNotMergedIntoAnother() {
+        String other = "user-" + UUID.randomUUID();
+        send(trackEvent(other, "add_to_cart", UUID.randomUUID().toString()));
+        await().atMost(WAIT).until(() -> record(other).isPresent());
+
+        send(alias(user, other));
+        send(trackEvent(user, "marker", "marker-1"));
+        send(trackEvent(other, "marker", "marker-2"));
+
+        await().atMost(WAIT).until(() -> record(other).map(r -> r.profile().count("marker") == 1).orElse(false));
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("marker") == 1).orElse(false));
+        UserRecord refused = record(other).orElseThrow();
+        assertThat(refused.isForward()).isFalse();
+        assertThat(refused.profile().count("add_to_cart")).isEqualTo(1);
+        assertThat(record(user).orElseThrow().profile().count("add_to_cart")).isZero();
+        assertThat(record(user).orElseThrow().identity().mergedIds()).isEmpty();
+    }
+
+    @Test
+    void erasingTheUserErasesTheAnonymousIdsMergedIntoIt() {
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        send(identify(user, anonymous, Map.of()));
+        awaitMerged(user, anonymous);
+
+        send(Event.erasure(user, "erase-" + UUID.randomUUID(), Instant.now()));
+
+        await().atMost(WAIT).until(() -> record(user).isEmpty() && record(anonymous).isEmpty());
+        // The anonymous id is a new visitor from here on.
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        await().atMost(WAIT).until(() -> record(anonymous).map(r -> !r.isForward() && r.profile().count("add_to_cart") == 1)
+                .orElse(false));
+        assertThat(record(user)).isEmpty();
+    }
+}
