@@ -1,6 +1,8 @@
 /*!
  * segflow.js: a user's segments in the browser, live. No dependencies.
  *   segflow.init({apiHost, userId, token}); segflow.has("vip"); segflow.on("change", cb);
+ *   segflow.userId(): the user the segments are of; after an identify merged this id (an anonymousId) into a
+ *   user, that user's id (the client keeps asking for the id it was given, with its token; the server follows).
  *   <div data-segflow-show="vip" hidden>…</div>  <div data-segflow-hide="vip">…</div>
  * Server-Sent Events first; polling with ETag when a stream cannot be held; the last state is kept in
  * localStorage and shown at once on the next page load.
@@ -26,13 +28,15 @@
     var base = apiHost + "/v1/users/" + encodeURIComponent(o.userId) + "/segments";
     var cacheKey = "segflow:" + apiHost + ":" + o.userId;
     var listeners = {change: [], error: []};
-    var state = {segments: {}, version: -1};
+    // userId: whose segments these are, as the server said (o.userId, or the user it was merged into).
+    var state = {segments: {}, version: -1, userId: o.userId};
     var source = null, timer = null, closed = false, streamFailures = 0;
 
     var client = {
       has: function (id) { return Object.prototype.hasOwnProperty.call(state.segments, id); },
       segments: function () { return Object.keys(state.segments).sort(); },
       version: function () { return state.version; },
+      userId: function () { return state.userId; },
       on: function (event, cb) { (listeners[event] = listeners[event] || []).push(cb); return client; },
       off: function (event, cb) {
         listeners[event] = (listeners[event] || []).filter(function (l) { return l !== cb; });
@@ -52,17 +56,20 @@
       });
     }
 
-    function setState(ids, version, since, cached) {
+    function setState(ids, version, since, cached, userId) {
       var next = {};
       ids.forEach(function (id) { next[id] = since[id] || state.segments[id] || null; });
       var entered = ids.filter(function (id) { return !client.has(id); });
       var exited = client.segments().filter(function (id) { return !next.hasOwnProperty(id); });
       var first = state.version < 0;
-      state = {segments: next, version: version};
+      var user = userId || state.userId;
+      var merged = user !== state.userId;
+      state = {segments: next, version: version, userId: user};
       if (!cached) save();
       applyDom(env.document);
-      if (first || entered.length || exited.length) {
-        var change = {segments: client.segments(), entered: entered, exited: exited, version: version, cached: !!cached};
+      if (first || merged || entered.length || exited.length) {
+        var change = {segments: client.segments(), entered: entered, exited: exited, version: version, cached: !!cached,
+          userId: user};
         // The cached state is applied inside init(): tell listeners registered right after it, too.
         if (cached) Promise.resolve().then(function () { emit("change", change); }); else emit("change", change);
       }
@@ -71,11 +78,12 @@
     function applyState(body, cached) {
       var since = {};
       var ids = (body.segments || []).map(function (s) { since[s.id] = s.since; return s.id; });
-      setState(ids, body.version, since, cached);
+      setState(ids, body.version, since, cached, body.userId);
     }
 
     function applyChange(c) {
-      if (c.version <= state.version) return;
+      // Versions are per user: after a merge the server sends the new user's state before its changes.
+      if ((c.userId && c.userId !== state.userId) || c.version <= state.version) return;
       var ids = client.segments().filter(function (id) { return id !== c.segmentId; });
       if (c.change === "entered") ids.push(c.segmentId);
       var since = {};
@@ -88,7 +96,8 @@
       try {
         env.storage.setItem(cacheKey, JSON.stringify({
           segments: client.segments().map(function (id) { return {id: id, since: state.segments[id]}; }),
-          version: state.version
+          version: state.version,
+          userId: state.userId
         }));
       } catch (e) { /* storage full or disabled: the cache is only an optimisation */ }
     }
@@ -124,7 +133,7 @@
       if (closed) return;
       var headers = {"Accept": "application/json"};
       if (o.token) headers.Authorization = "Bearer " + o.token;
-      if (state.version >= 0) headers["If-None-Match"] = '"v' + state.version + '"';
+      if (state.version >= 0) headers["If-None-Match"] = etag();
       env.fetch(base, {headers: headers, cache: "no-cache"}).then(function (response) {
         if (response.status === 401 || response.status === 403) {
           return response.json().catch(function () { return null; }).then(function (body) { refused(response.status, body); });
@@ -132,6 +141,12 @@
         if (response.status === 200) return response.json().then(function (body) { applyState(body, false); schedule(); });
         schedule(); // 304 or a passing failure
       }, schedule);
+    }
+
+    // The server's ETag: "v<version>", or for a merged id "v<version>@<the user's id, URI-encoded>".
+    function etag() {
+      var merged = state.userId && state.userId !== o.userId;
+      return '"v' + state.version + (merged ? "@" + encodeURIComponent(state.userId) : "") + '"';
     }
 
     function schedule() {
@@ -173,6 +188,7 @@
     createClient: createClient,
     has: function (id) { return !!current && current.has(id); },
     segments: function () { return current ? current.segments() : []; },
+    userId: function () { return current ? current.userId() : null; },
     on: function (event, cb) {
       if (!current) throw new Error("segflow: call init() first");
       return current.on(event, cb);

@@ -143,6 +143,46 @@ test("any-of lists in data attributes", () => {
   assert.equal(el.hidden, false);
 });
 
+test("adopts the user an anonymous id was merged into, from the stream's state", () => {
+  const storage = memoryStorage();
+  const client = segflow.createClient({userId: "anon-1", token: "t", EventSource: FakeEventSource, storage,
+    document: null, ...noTimers});
+  const es = FakeEventSource.last;
+  const changes = [];
+  client.on("change", (c) => changes.push(c));
+  es.emit("state", {userId: "anon-1", segments: [{id: "browsing", since: "s"}], version: 6});
+  assert.equal(client.userId(), "anon-1");
+
+  // The identify merged anon-1 into "user 7": the stream goes on with that user's state, then its changes.
+  es.emit("state", {userId: "user 7", mergedFrom: "anon-1", segments: [{id: "browsing", since: "s"}], version: 2});
+  assert.equal(client.userId(), "user 7");
+  assert.equal(client.version(), 2);
+  assert.equal(changes.at(-1).userId, "user 7", "listeners hear of the switch even with the same segments");
+  assert.deepEqual(changes.at(-1).exited, []);
+  assert.equal(es.url, "/v1/users/anon-1/segments/stream?access_token=t", "still the id the token is for");
+
+  es.emit("change", {userId: "anon-1", segmentId: "browsing", change: "exited", at: "x", version: 7});
+  assert.equal(client.has("browsing"), true, "a late record of the merged id is ignored");
+  es.emit("change", {userId: "user 7", segmentId: "vip", change: "entered", at: "y", version: 3});
+  assert.deepEqual(client.segments(), ["browsing", "vip"]);
+  assert.equal(JSON.parse(storage.items["segflow::anon-1"]).userId, "user 7");
+});
+
+test("polls a merged id with the ETag naming the user it was merged into", async () => {
+  const calls = [];
+  const answers = [response(200, {userId: "user 7", mergedFrom: "anon-2", segments: [{id: "vip"}], version: 3}), response(304)];
+  const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(answers.shift()); };
+  const timers = [];
+  const client = segflow.createClient({userId: "anon-2", EventSource: null, fetch, storage: null, document: null,
+    setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  await flush();
+  assert.equal(client.userId(), "user 7");
+  timers.shift()();
+  await flush();
+  assert.equal(calls[1].url, "/v1/users/anon-2/segments");
+  assert.equal(calls[1].init.headers["If-None-Match"], '"v3@user%207"');
+});
+
 test("userId is required", () => {
   assert.throws(() => segflow.createClient({}), /userId/);
 });

@@ -16,7 +16,11 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** A user's segment memberships for front-ends; the ETag is the membership version. */
+/**
+ * A user's segment memberships for front-ends; the ETag is the membership version, {@code "v<version>"}, or for an id
+ * merged into another user (whose memberships are answered) {@code "v<version>@<that user's id, URI-encoded>"}: the
+ * versions of two users are unrelated, so the tag names whose version it is.
+ */
 @Path("/v1/users/{userId}/segments")
 @Produces(MediaType.APPLICATION_JSON)
 public class MembershipsResource {
@@ -37,10 +41,15 @@ public class MembershipsResource {
                         @QueryParam(ReaderAccess.TOKEN_QUERY_PARAMETER) String accessToken) {
         Reader reader = access.authorize(UserIds.checked(userId), authorization, accessToken);
         UserSegments segments = state.segmentsFor(reader);
-        EntityTag etag = new EntityTag("v" + segments.version());
+        EntityTag etag = new EntityTag(tag(segments));
         if (ifNoneMatch != null && ifNoneMatch.contains(etag.toString())) {
             return cache.apply(Response.notModified(etag)).build();
         }
         return cache.apply(Response.ok(segments).tag(etag)).build();
+    }
+
+    /** The opaque part of the ETag (segflow.js builds the same one for its If-None-Match). */
+    static String tag(UserSegments segments) {
+        return "v" + segments.version() + (segments.forwarded() ? "@" + UserIds.encoded(segments.userId()) : "");
     }
 }

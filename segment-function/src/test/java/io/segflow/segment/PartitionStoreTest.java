@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.Span;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.Topics;
+import io.segflow.core.identity.IdentityRecords;
+import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.PendingRecord;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.apply.PartitionBatch;
@@ -91,6 +95,31 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1"))).isNull();
         assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(PARTITION), "u1")).isEmpty();
         assertThat(redis.set(String.class).sismember(RedisKeys.users(PARTITION), "u1")).isFalse();
+    }
+
+    @Test
+    void aMergeStoresTheForwardAndItsStepRecordsForANewOwnerToPublish() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 1, "{\"v\":1}"), claim.epoch(), 0)));
+        PartitionBatch merge = new PartitionBatch(PARTITION);
+        UserRecord anonymous = UserRecord.empty("u1"); // events with only an anonymousId: not a known user
+        // Through the processor, as the engine handles a merge request of u1 into u2.
+        new io.segflow.segment.apply.UserProcessor(60_000, new NoListener()).onMergeRequest(merge, anonymous, "u2", Span.getInvalid(), 5);
+        merge.consumedUpTo(2);
+
+        assertThat(store.flush(List.of(new PartitionStore.Flush(merge, claim.epoch(), 0)))).containsExactly(true);
+
+        UserRecord forward = UserRecordCodec.decode("u1", redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1")));
+        assertThat(forward.mergedInto()).isEqualTo("u2");
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(PARTITION), "u1")).isEmpty();
+        List<PendingRecord> pending = store.claim(List.of(PARTITION)).get(0).unpublished().stream()
+                .map(stored -> PendingRecord.decode(stored, json -> "u1")).toList();
+        assertThat(pending).extracting(PendingRecord::topic)
+                .containsExactly(Topics.SEGMENT_CHANGES, Topics.SEGMENT_CHANGES, Topics.EVENTS);
+        assertThat(pending.get(1).value()).contains("\"change\":\"merged\"").contains("\"cause\":\"merged:u2\"");
+        PendingRecord profile = pending.get(2);
+        assertThat(profile.key()).isEqualTo("u2");
+        assertThat(IdentityRecords.profileFrom(Json.read(profile.value(), io.segflow.core.event.Event.class))).isEqualTo("u1");
     }
 
     private static PartitionBatch batchWithUser(String user, long nextOffset, String change) {

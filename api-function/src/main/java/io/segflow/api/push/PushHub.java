@@ -13,12 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
-/** The open push connections of this instance, by user; fans each change out to that user's connections. */
+/**
+ * The open push connections of this instance, by user; fans each change out to that user's connections (those
+ * opened on it, and those opened on an id merged into it).
+ */
 @ApplicationScoped
 public class PushHub {
     private static final Logger LOG = Logger.getLogger(PushHub.class);
 
+    /** Sessions by the id they were opened on and by the user they serve (the same, unless that id was merged). */
     private final ConcurrentHashMap<String, Set<PushSession>> byUser = new ConcurrentHashMap<>();
+    private final Set<PushSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
     private final UserState state;
     private final Vertx vertx;
@@ -46,47 +51,74 @@ public class PushHub {
     }
 
     public void add(PushSession session) {
-        byUser.computeIfAbsent(session.userId(), u -> ConcurrentHashMap.newKeySet()).add(session);
-        open.incrementAndGet();
+        if (sessions.add(session)) {
+            open.incrementAndGet();
+            index(session.userId(), session);
+        }
     }
 
     public void remove(PushSession session) {
-        byUser.computeIfPresent(session.userId(), (u, sessions) -> {
-            if (sessions.remove(session)) {
-                open.decrementAndGet();
+        if (sessions.remove(session)) {
+            open.decrementAndGet();
+            unindex(session.userId(), session);
+            String serving = session.servingId();
+            if (!serving.equals(session.userId())) {
+                unindex(serving, session);
             }
-            return sessions.isEmpty() ? null : sessions;
-        });
+        }
+    }
+
+    /**
+     * A session moves on from the user it served to {@code to} (the id it was opened on was merged into that user):
+     * it is registered for {@code to}'s changes, and stays registered under the id it was opened on, so that
+     * {@link #closeAll} of that id still reaches it. Called under the session's lock.
+     */
+    void follow(PushSession session, String from, String to) {
+        index(to, session);
+        session.serving(to);
+        if (!sessions.contains(session)) {
+            unindex(to, session); // removed meanwhile: remove() may have read the old serving id
+        } else if (!from.equals(session.userId())) {
+            unindex(from, session);
+        }
     }
 
     /** Called for every record on segflow.segment-changes; a user without connections here costs one map lookup. */
     public void publish(SegmentChange change) {
-        Set<PushSession> sessions = byUser.get(change.userId());
-        if (sessions == null) {
+        Set<PushSession> users = byUser.get(change.userId());
+        if (users == null) {
             return;
         }
-        for (PushSession session : sessions) {
+        for (PushSession session : users) {
             try {
-                session.deliver(change, state);
+                session.deliver(change, state, this);
             } catch (RuntimeException e) {
-                LOG.debugf(e, "dropping a push connection of %s", change.userId());
+                // Redis cannot serve the state now, or a merge chain too long to follow: the client reconnects.
+                LOG.debugf(e, "closing a push connection of %s", change.userId());
                 remove(session);
+                closeQuietly(session);
             }
         }
         if (SegmentChange.ERASURE.equals(change.cause())) {
             // The erased user's next versions start again from zero, which an open session would drop as already
             // sent: close it, so that the client reconnects and is sent the state afresh. This reaches connections
-            // opened after the erasure request, and those held by other instances than the one that accepted it.
+            // opened after the erasure request, and those held by other instances than the one that accepted it,
+            // and those opened on ids merged into the user.
             closeAll(change.userId());
         }
     }
 
-    /** Closes every connection of a user (after an erasure: its versions start again from zero). */
+    /**
+     * Closes every connection serving a user or opened on it (after an erasure: its versions start again from zero;
+     * of a merged id only the forward is erased).
+     */
     public void closeAll(String userId) {
-        Set<PushSession> sessions = byUser.remove(userId);
-        if (sessions != null) {
-            open.addAndGet(-sessions.size());
-            sessions.forEach(PushSession::close);
+        Set<PushSession> users = byUser.get(userId);
+        if (users != null) {
+            for (PushSession session : users) {
+                remove(session);
+                closeQuietly(session);
+            }
         }
     }
 
@@ -104,10 +136,33 @@ public class PushHub {
     }
 
     private void heartbeatAll() {
-        byUser.values().forEach(sessions -> sessions.forEach(session -> {
+        sessions.forEach(session -> {
             if (!session.keepAlive()) {
                 remove(session);
             }
-        }));
+        });
+    }
+
+    private static void closeQuietly(PushSession session) {
+        try {
+            session.close();
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "closing a push connection of %s failed", session.userId());
+        }
+    }
+
+    private void index(String userId, PushSession session) {
+        byUser.compute(userId, (u, users) -> {
+            Set<PushSession> set = users == null ? ConcurrentHashMap.newKeySet() : users;
+            set.add(session);
+            return set;
+        });
+    }
+
+    private void unindex(String userId, PushSession session) {
+        byUser.computeIfPresent(userId, (u, users) -> {
+            users.remove(session);
+            return users.isEmpty() ? null : users;
+        });
     }
 }

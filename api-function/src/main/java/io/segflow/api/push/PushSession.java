@@ -4,35 +4,54 @@ import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.membership.SegmentChange;
-import java.util.OptionalLong;
+import java.util.Optional;
 
 /**
  * One open push connection (SSE or WebSocket) of one user. It tracks the last version the client has, so that
  * it never sends a change twice nor skips one: a change is sent when it is exactly the next version; an older
  * one is dropped (the state already had it); a newer one means some were missed, so the current state is sent.
  * Synchronized: changes arrive on the Kafka thread while the first state may still be being sent.
+ *
+ * <p>Identity merges: the session serves the user whose memberships the id it was opened on leads to (that id, or
+ * the user it was merged into, forwards followed). When the served id is merged while the connection is open (its
+ * exits caused {@code merged:<user>}, then its {@code merged} record), the session moves on to that user at once: the
+ * client is sent that user's state (and not the merge's exits, which would flicker), then that user's changes.
  */
 public abstract class PushSession {
     private final Reader reader;
+    /** The user whose changes are sent: the requested one, or the user it was merged into. Set under the lock. */
+    private volatile String serving;
     private long lastSent = -1;
     /** Set once the first state went out (or was not needed): until then the answer, maybe an error, is open. */
     private volatile boolean started;
 
     protected PushSession(Reader reader) {
         this.reader = reader;
+        this.serving = reader.userId();
     }
 
+    /** The id the connection was opened on. */
     public String userId() {
         return reader.userId();
     }
 
+    /** The user whose changes the connection carries: {@link #userId()}, or the user that id was merged into. */
+    public String servingId() {
+        return serving;
+    }
+
+    void serving(String userId) {
+        serving = userId;
+    }
+
     /**
-     * Sends the current state, unless the client resumes at the current version already. Call after the session
-     * is registered with the hub, so that no change published meanwhile is lost.
+     * Sends the current state, unless the client resumes at the current version (of the same user) already. Call
+     * after the session is registered with the hub, so that no change published meanwhile is lost.
      */
-    public synchronized void start(UserState state, OptionalLong resumeFrom) {
-        UserSegments current = state.segmentsFor(reader);
-        if (resumeFrom.isPresent() && resumeFrom.getAsLong() == current.version()) {
+    public synchronized void start(UserState state, PushHub hub, Optional<EventIds.Resume> resume) {
+        UserSegments current = current(state, hub);
+        if (resume.isPresent() && resume.get().userId().equals(current.userId())
+                && resume.get().version() == current.version()) {
             lastSent = current.version();
         } else {
             sendCurrent(current);
@@ -48,23 +67,62 @@ public abstract class PushSession {
         return !started || heartbeat();
     }
 
-    synchronized void deliver(SegmentChange change, UserState state) {
+    synchronized void deliver(SegmentChange change, UserState state, PushHub hub) {
+        if (!change.userId().equals(serving)) {
+            return; // a record of the id this session moved on from (it was merged): the state sent covers it
+        }
         if (lastSent < 0 || change.version() <= lastSent) {
             return; // not started yet (start() will read it from Redis) or already in the state sent
         }
+        if (change.isMerge() || endsByMerge(change, state)) {
+            sendCurrent(current(state, hub)); // the user it was merged into, from now on
+            return;
+        }
         if (change.version() == lastSent + 1) {
             lastSent = change.version();
-            if (reader.maySee(change.segmentId())) {
+            if (change.segmentId() != null && reader.maySee(change.segmentId())) {
                 sendChange(ChangeMessage.of(change));
             }
             return;
         }
-        sendCurrent(state.segmentsFor(reader));
+        sendCurrent(current(state, hub));
+    }
+
+    /**
+     * An exit of the served id caused by an identity merge, while its record is a forward already: the id itself was
+     * merged (not a user taking a merged profile in, whose changes carry the same kind of cause).
+     */
+    private boolean endsByMerge(SegmentChange change, UserState state) {
+        return !change.entered() && change.cause() != null
+                && change.cause().startsWith(SegmentChange.causedByMerge(""))
+                && state.mergedInto(serving) != null;
+    }
+
+    /**
+     * The state to send, of the user the requested id leads to now. When that is another user than the one served
+     * so far, the session is registered for that user's changes first, then the state is read again: a change
+     * published between the two reads is then in the state or delivered after it, never lost.
+     */
+    private UserSegments current(UserState state, PushHub hub) {
+        UserSegments current = state.segmentsFor(reader);
+        for (int moves = 0; !current.userId().equals(serving); moves++) {
+            hub.follow(this, serving, current.userId());
+            if (moves == UserState.MAX_FORWARDS) {
+                break; // merged on and on while we read: serve what was read, a later gap sends the state again
+            }
+            current = state.segmentsFor(reader);
+        }
+        return current;
     }
 
     private void sendCurrent(UserSegments current) {
         lastSent = current.version();
         sendState(current);
+    }
+
+    /** The id of an event carrying {@code version} of {@code userId} (see {@link EventIds}). */
+    protected String eventId(String userId, long version) {
+        return EventIds.of(reader.userId(), userId, version);
     }
 
     protected abstract void sendState(UserSegments state);

@@ -36,7 +36,8 @@ public class SegmentChangesListener {
             LOG.warnf("ignoring an unreadable segment change: %s", e.getMessage());
             return;
         }
-        if (change.userId() != null && change.segmentId() != null) {
+        // A merged record has no segment: it moves the id's streams on to the user it was merged into.
+        if (change.userId() != null && (change.segmentId() != null || change.isMerge())) {
             hub.publish(change);
         }
     }

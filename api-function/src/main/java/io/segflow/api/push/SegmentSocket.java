@@ -6,25 +6,29 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.segflow.api.ApiException;
 import io.segflow.api.auth.Reader;
 import io.segflow.api.redis.RedisUnavailable;
 import io.segflow.api.users.UserState;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.json.Json;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Live membership changes of one user over a WebSocket: text messages {@code {"type":"state",...}} first, then
  * {@code {"type":"change",...}}. The token is checked at the HTTP upgrade ({@link SocketUpgradeCheck}), so a
- * refused client gets a plain 401/403; pings keep the connection open (quarkus.websockets-next auto-ping).
+ * refused client gets a plain 401/403; pings keep the connection open (quarkus.websockets-next auto-ping). On an id
+ * merged into another user, that user's messages (the state names it as {@code userId}, the id as {@code mergedFrom}).
  */
 @WebSocket(path = "/v1/users/{userId}/segments/ws")
 public class SegmentSocket {
     private static final int TRY_AGAIN_LATER = 1013;
+    /** Application close code (4000-4999) mirroring the HTTP reads' 409 merge_chain_too_long. */
+    static final int MERGE_CHAIN_TOO_LONG = 4409;
     static final TypedKey<Reader> READER = new TypedKey<>("segflow.reader");
     private static final TypedKey<SocketSession> SESSION = new TypedKey<>("segflow.push-session");
 
@@ -43,9 +47,14 @@ public class SegmentSocket {
         connection.userData().put(SESSION, session);
         hub.add(session);
         try {
-            session.start(state, OptionalLong.empty());
+            session.start(state, hub, Optional.empty());
         } catch (RuntimeException e) {
             hub.remove(session);
+            if (e instanceof ApiException refused && refused.status() == Response.Status.CONFLICT) {
+                // A merge chain too long to follow (the HTTP reads answer 409): the client may try again later.
+                connection.closeAndAwait(new CloseReason(MERGE_CHAIN_TOO_LONG, UserState.MERGE_CHAIN_TOO_LONG));
+                return;
+            }
             Optional<String> redisReason = RedisUnavailable.reason(e);
             if (redisReason.isEmpty()) {
                 throw e;
@@ -78,6 +87,9 @@ public class SegmentSocket {
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("type", "state");
             message.put("userId", state.userId());
+            if (state.forwarded()) {
+                message.put("mergedFrom", state.mergedFrom());
+            }
             message.put("segments", state.segments());
             message.put("version", state.version());
             send(Json.write(message));

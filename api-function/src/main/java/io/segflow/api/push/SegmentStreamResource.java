@@ -16,12 +16,13 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
-import java.util.OptionalLong;
+import java.util.Optional;
 
 /**
  * Live membership changes of one user as Server-Sent Events. The first event is the current state
  * ({@code event: state}), then one {@code event: change} per change; every event's id is the membership version,
- * so a reconnecting browser resumes from {@code Last-Event-ID} and is sent the state again only if it moved.
+ * so a reconnecting browser resumes from {@code Last-Event-ID} and is sent the state again only if it moved. On an
+ * id merged into another user, that user's state and changes, with ids naming it ({@link EventIds}).
  */
 @Path("/v1/users/{userId}/segments/stream")
 public class SegmentStreamResource {
@@ -46,26 +47,24 @@ public class SegmentStreamResource {
                        @Context SseEventSink sink,
                        @Context Sse sse) {
         Reader reader = access.authorize(UserIds.checked(userId), authorization, accessToken);
-        OptionalLong resumeFrom = version(lastEventId);
+        Optional<EventIds.Resume> resumeFrom = resume(userId, lastEventId);
         SseSession[] self = new SseSession[1];
         self[0] = new SseSession(reader, sink, sse, () -> hub.remove(self[0]));
         hub.add(self[0]); // before reading the state: a change published meanwhile is then delivered, not lost
         try {
-            self[0].start(state, resumeFrom);
+            self[0].start(state, hub, resumeFrom);
         } catch (RuntimeException e) {
             hub.remove(self[0]); // nothing was sent yet: the error is answered as a plain response (503 if Redis)
             throw e;
         }
     }
 
-    private static OptionalLong version(String lastEventId) {
-        if (lastEventId == null || lastEventId.isBlank()) {
-            return OptionalLong.empty();
-        }
+    private static Optional<EventIds.Resume> resume(String userId, String lastEventId) {
         try {
-            return OptionalLong.of(Long.parseLong(lastEventId.trim()));
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest(LAST_EVENT_ID, "must be a membership version (a whole number)");
+            return EventIds.parse(userId, lastEventId);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(LAST_EVENT_ID,
+                    "must be an event id of this stream: a membership version (a whole number), or <version>@<user id>");
         }
     }
 }

@@ -7,7 +7,10 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
-/** A push session over Server-Sent Events: {@code state} and {@code change} events whose id is the version. */
+/**
+ * A push session over Server-Sent Events: {@code state} and {@code change} events whose id is the version (with the
+ * user it is of, once the stream serves the user its id was merged into: {@link EventIds}).
+ */
 final class SseSession extends PushSession {
     /** How long a browser waits before reconnecting (it then sends Last-Event-ID). */
     private static final long RECONNECT_MILLIS = 2_000;
@@ -25,12 +28,12 @@ final class SseSession extends PushSession {
 
     @Override
     protected void sendState(UserSegments state) {
-        send(event("state", state.version(), Json.write(state)).reconnectDelay(RECONNECT_MILLIS).build());
+        send(event("state", eventId(state.userId(), state.version()), Json.write(state)).reconnectDelay(RECONNECT_MILLIS).build());
     }
 
     @Override
     protected void sendChange(ChangeMessage change) {
-        send(event("change", change.version(), Json.write(change)).build());
+        send(event("change", eventId(change.userId(), change.version()), Json.write(change)).build());
     }
 
     @Override
@@ -47,8 +50,8 @@ final class SseSession extends PushSession {
         sink.close();
     }
 
-    private OutboundSseEvent.Builder event(String name, long version, String json) {
-        return sse.newEventBuilder().name(name).id(Long.toString(version)).data(json);
+    private OutboundSseEvent.Builder event(String name, String id, String json) {
+        return sse.newEventBuilder().name(name).id(id).data(json);
     }
 
     private void send(OutboundSseEvent event) {

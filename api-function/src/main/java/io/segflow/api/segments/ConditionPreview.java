@@ -1,5 +1,6 @@
 package io.segflow.api.segments;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.segflow.api.users.UserState;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Aggregate;
@@ -21,8 +22,11 @@ public class ConditionPreview {
     /**
      * @param error  why the condition could not be evaluated for this user (it then counts as false), else null
      * @param read   the profile values the condition reads, by the name it reads them with
+     * @param userId the user evaluated: for an id merged into another user, that user (the id asked for is then
+     *               {@code mergedFrom})
      */
-    public record Preview(String userId, boolean matches, String error, Map<String, Object> read) {
+    public record Preview(String userId, @JsonInclude(JsonInclude.Include.NON_NULL) String mergedFrom, boolean matches,
+                          String error, Map<String, Object> read) {
     }
 
     private final UserState state;
@@ -33,13 +37,14 @@ public class ConditionPreview {
 
     public Preview evaluate(CompiledCondition condition, String userId) {
         // One read: the profile and the memberships inSegment() answers from are of the same moment.
-        UserRecord record = state.record(userId);
+        UserState.Resolved resolved = state.resolve(userId);
+        UserRecord record = resolved.record();
         Memberships memberships = record.memberships();
         long now = System.currentTimeMillis();
         EvaluationContext context = new EvaluationContext(record.profile(), now, state.scoring(), memberships::contains);
         String[] error = new String[1];
         boolean matches = new ConditionEvaluator(context, (c, user, e) -> error[0] = e.getMessage()).matches(condition);
-        return new Preview(userId, matches, error[0], read(condition.reads(), context, memberships));
+        return new Preview(resolved.userId(), resolved.mergedFrom(), matches, error[0], read(condition.reads(), context, memberships));
     }
 
     private static Map<String, Object> read(Reads reads, EvaluationContext context, Memberships memberships) {

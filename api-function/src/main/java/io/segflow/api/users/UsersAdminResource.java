@@ -1,5 +1,6 @@
 package io.segflow.api.users;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.api.AdminOnly;
 import io.segflow.api.ServerReadable;
@@ -27,8 +28,13 @@ import org.jboss.resteasy.reactive.ResponseStatus;
 @Produces(MediaType.APPLICATION_JSON)
 public class UsersAdminResource {
 
-    /** What segments read about a user: traits, counts, aggregates, seen times, the score as of now, memberships. */
-    public record UserProfile(String userId, Map<String, JsonNode> traits, Map<String, Long> counts,
+    /**
+     * What segments read about a user: traits, counts, aggregates, seen times, the score as of now, memberships, and
+     * the ids merged into it. For an id merged into another user, that user's profile, with the id asked for as
+     * {@code mergedFrom}.
+     */
+    public record UserProfile(String userId, @JsonInclude(JsonInclude.Include.NON_NULL) String mergedFrom,
+                              List<String> mergedIds, Map<String, JsonNode> traits, Map<String, Long> counts,
                               Map<String, Aggregate> aggregates, Instant firstSeen, Instant lastSeen,
                               Map<String, Instant> lastSeenByEvent, double score, List<Membership> segments, long version) {
     }
@@ -45,20 +51,23 @@ public class UsersAdminResource {
     @Path("profile")
     @ServerReadable
     public UserProfile profile(@PathParam("userId") String userId) {
-        UserRecord record = state.record(UserIds.checked(userId));
+        UserState.Resolved resolved = state.resolve(UserIds.checked(userId));
+        UserRecord record = resolved.record();
         Profile profile = record.profile();
         Map<String, JsonNode> traits = new TreeMap<>();
         profile.traitJson().forEach((name, json) -> traits.put(name, Json.read(json, JsonNode.class)));
-        UserSegments segments = UserState.visible(Reader.unrestricted(userId), record.memberships());
+        UserSegments segments = UserState.visible(Reader.unrestricted(resolved.userId()), resolved.userId(),
+                resolved.mergedFrom(), record.memberships());
         boolean seen = profile.totalEvents() > 0;
-        return new UserProfile(userId, traits, profile.counts(), profile.aggregates(),
-                seen ? profile.firstSeen() : null, seen ? profile.lastSeen() : null, profile.lastSeenByEvent(),
-                profile.score(state.scoring(), System.currentTimeMillis()), segments.segments(), segments.version());
+        return new UserProfile(resolved.userId(), resolved.mergedFrom(), record.identity().mergedIds(), traits,
+                profile.counts(), profile.aggregates(), seen ? profile.firstSeen() : null,
+                seen ? profile.lastSeen() : null, profile.lastSeenByEvent(), profile.score(state.scoring(), System.currentTimeMillis()), segments.segments(), segments.version());
     }
 
     /**
      * GDPR erasure, carried out by segment-function in order with the user's events: 202 once the request is
-     * queued, with the segments the user is leaving.
+     * queued, with the segments the user is leaving. Of an id merged into another user only the forward is erased
+     * (its profile is that user's now), so its {@code exitedSegments} are none.
      */
     @DELETE
     @AdminOnly

@@ -3,6 +3,7 @@ package io.segflow.api.support;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
+import io.segflow.core.identity.Identity;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
@@ -48,6 +49,37 @@ public final class UserFixtures implements AutoCloseable {
     /** Stores a whole user, publishing nothing. */
     public void store(String userId, Memberships memberships, Profile profile) {
         write(userId, new UserRecord(userId, memberships, UserRecord.NO_WAKE, profile, new RecentMessages()));
+    }
+
+    /** Stores a whole user with its identity links (ids merged into it), publishing nothing. */
+    public void store(String userId, Memberships memberships, Identity identity, Profile profile) {
+        write(userId, new UserRecord(userId, memberships, UserRecord.NO_WAKE, identity, profile, new RecentMessages()));
+    }
+
+    /** Stores what is left of an id merged into {@code into}: the forward, at its last version; publishes nothing. */
+    public void forward(String userId, long version, String into) {
+        write(userId, UserRecord.forward(userId, version, into));
+    }
+
+    /**
+     * What segment-function does on the merged id's partition when {@code id} is merged into {@code into}: the
+     * forward is stored, then an exit per membership (cause {@code merged:<into>}) and the {@code merged} record are
+     * published, versions going on from the id's.
+     *
+     * @return the version of the merged record (the forward's)
+     */
+    public long merge(String id, String into) {
+        byte[] stored = redis.value(byte[].class).get(key(id));
+        Memberships memberships = UserRecordCodec.memberships(stored);
+        long version = memberships.version() + memberships.since().size() + 1;
+        forward(id, version, into);
+        long exitVersion = memberships.version();
+        for (String segment : memberships.sorted().keySet()) {
+            publish(new SegmentChange(id, segment, SegmentChange.EXITED, Instant.now(), ++exitVersion,
+                    SegmentChange.causedByMerge(into)));
+        }
+        publish(SegmentChange.merged(id, into, Instant.now(), version));
+        return version;
     }
 
     /** The user enters a segment: its record first, then the change. */

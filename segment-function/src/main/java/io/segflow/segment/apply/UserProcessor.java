@@ -156,9 +156,7 @@ public final class UserProcessor {
         SegmentChange merged = SegmentChange.merged(record.userId(), into, at, version);
         batch.change(new PartitionBatch.Change(record.userId(), null, false, nowMillis, SegmentChangeJson.write(merged), span));
         UserRecord forward = UserRecord.forward(record.userId(), version, into);
-        if (record.scheduledWake() != UserRecord.NO_WAKE) {
-            batch.removeWake(record.userId());
-        }
+        batch.removeWake(record.userId());
         wakeTraces.forget(record.userId());
         batch.write(forward);
         listener.merge(MergeStep.SENT);
@@ -190,12 +188,18 @@ public final class UserProcessor {
             return;
         }
         UserRecord other = UserRecordCodec.decode(from, profile);
-        record.profile().merge(other.profile(), catalog.index().needs(), catalog.scoring(), nowMillis);
-        record.recent().mergeFrom(other.recent());
         record.identity().absorb(other.identity());
         record.identity().merged(from);
         // Remembered like an event's id: trigger-function waits for the profile to include what it evaluates.
         record.recent().checkAndRemember(event.messageId(), nowMillis, dedupWindowMillis);
+        if (other.profile().totalEvents() == 0 && other.profile().traits().isEmpty()) {
+            // An anonymous id with no events yet (analytics.js names one in every identify): nothing to evaluate.
+            batch.write(record);
+            listener.merge(MergeStep.MERGED);
+            return;
+        }
+        record.profile().merge(other.profile(), catalog.index().needs(), catalog.scoring(), nowMillis);
+        record.recent().mergeFrom(other.recent());
         // Every segment, as after a catalog change: the merged history can move any of them.
         Memberships current = record.memberships();
         record.memberships(new Memberships(current.since(), current.version(), Memberships.NEVER_FULLY_EVALUATED));
