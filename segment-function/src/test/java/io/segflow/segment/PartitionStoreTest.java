@@ -97,6 +97,35 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(redis.set(String.class).sismember(RedisKeys.users(PARTITION), "u1")).isFalse();
     }
 
+    /** More values than Lua's unpack takes at once (about 8,000) in every part of one flush: stored whole, not half. */
+    @Test
+    void aFlushLargerThanOneLuaUnpackIsStoredWhole() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        PartitionBatch batch = new PartitionBatch(PARTITION);
+        int users = 4_500;
+        for (int i = 0; i < users; i++) {
+            UserRecord record = UserRecord.empty("big-" + i);
+            batch.written().put(record.userId(), record);
+            batch.wake(record.userId(), 1_000 + i);
+            batch.registered().add(record.userId());
+            batch.change(new PartitionBatch.Change(record.userId(), "s", true, 1, "{\"n\":" + i + "}", Span.getInvalid()));
+            batch.change(new PartitionBatch.Change(record.userId(), "t", true, 1, "{\"m\":" + i + "}", Span.getInvalid()));
+        }
+        batch.consumedUpTo(77);
+
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batch, claim.epoch(), 0)))).containsExactly(true);
+
+        assertThat(redis.sortedSet(String.class).zcard(RedisKeys.schedule(PARTITION))).isEqualTo(users);
+        assertThat(redis.set(String.class).scard(RedisKeys.users(PARTITION))).isEqualTo(users);
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "big-" + (users - 1)))).isNotNull();
+        PartitionStore.Claim next = store.claim(List.of(PARTITION)).get(0);
+        assertThat(next.nextOffset()).isEqualTo(77);
+        assertThat(next.unpublished()).hasSize(2 * users).startsWith("{\"n\":0}").endsWith("{\"m\":" + (users - 1) + "}");
+        for (int i = 0; i < users; i++) {
+            redis.key().del(RedisKeys.user(PARTITION, "big-" + i));
+        }
+    }
+
     @Test
     void aMergeStoresTheForwardAndItsStepRecordsForANewOwnerToPublish() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);

@@ -112,6 +112,69 @@ class EndToEndIT {
     }
 
     /**
+     * A visitor adds to the bag anonymously, with the page's stream open on the anonymous id; signs up (identify with
+     * both ids) and adds once more as the user: the user is in the segment that needed both adds (an event of its own, so that
+     * no other test's segment counts it), the open stream goes
+     * on with the user's memberships without reconnecting, and the anonymous id's reads answer the user.
+     */
+    @Test
+    void anAnonymousVisitorWhoSignsUpKeepsTheCartAndTheOpenStreamFollows() throws Exception {
+        String anonymous = "e2e-anon-" + UUID.randomUUID();
+        String user = "e2e-user-" + UUID.randomUUID();
+        String segment = "bags-" + UUID.randomUUID().toString().substring(0, 8);
+        given().baseUri(api.url()).header("Authorization", "Bearer system-admin-key").contentType(ContentType.JSON)
+                .body("{\"name\":\"Cart lovers\",\"condition\":\"count(\\\"add_to_bag\\\") >= 2\"}")
+                .when().put("/v1/segments/" + segment)
+                .then().statusCode(201);
+        track("{\"type\":\"track\",\"anonymousId\":\"" + anonymous + "\",\"event\":\"add_to_bag\"}");
+        String token = given().baseUri(api.url()).header("Authorization", "Bearer system-admin-key").contentType(ContentType.JSON)
+                .body("{\"userId\":\"" + anonymous + "\"}")
+                .when().post("/v1/tokens")
+                .then().statusCode(200).extract().path("token");
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(api.url() + "/v1/users/" + anonymous + "/segments/stream"))
+                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token).build();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        var response = http.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofLines()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                response.body().forEach(lines::add);
+            } catch (RuntimeException closed) {
+                // the test ends
+            }
+        });
+        try {
+            await().atMost(WAIT).until(() -> lines.contains("event:state") || lines.contains("event: state"));
+
+            track("{\"batch\":["
+                    + "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"anonymousId\":\"" + anonymous + "\",\"traits\":{\"plan\":\"pro\"}},"
+                    + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"anonymousId\":\"" + anonymous + "\",\"event\":\"add_to_bag\"}]}");
+
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    given().baseUri(api.url()).header("Authorization", "Bearer " + token).when().get("/v1/users/" + anonymous + "/segments")
+                            .then().statusCode(200)
+                            .body("userId", equalTo(user))
+                            .body("mergedFrom", equalTo(anonymous))
+                            .body("segments.id", org.hamcrest.Matchers.contains(segment)));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(lines)
+                    .as("the stream opened on the anonymous id, without reconnecting")
+                    .anyMatch(line -> line.startsWith("data:") && line.contains(user) && line.contains(segment)));
+            assertThat(reader.isAlive()).as("the stream is still the one opened first").isTrue();
+        } finally {
+            reader.interrupt();
+            response.body().close();
+        }
+    }
+
+    private static void track(String body) {
+        given().baseUri(ingest.url()).auth().preemptive().basic("system-write-key", "").contentType(ContentType.JSON)
+                .body(body)
+                .when().post(body.startsWith("{\"batch\"") ? "/v1/batch" : "/v1/track")
+                .then().statusCode(200).body("success", equalTo(true));
+    }
+
+    /**
      * segflow's own metrics (registered at startup, before any traffic) pass {@code promtool check metrics}:
      * names, units and help as Prometheus conventions want them (CI installs promtool; elsewhere the check is
      * skipped). The libraries' meters (JVM, Vert.x, Kafka and Redis clients) are theirs, see docs/operations.md.

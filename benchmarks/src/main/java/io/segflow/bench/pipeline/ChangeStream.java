@@ -5,6 +5,8 @@ import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -26,10 +28,16 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class ChangeStream implements AutoCloseable {
 
     /**
-     * One change record; {@code cause} is {@code event:<messageId>}, {@code time:...} or {@code segments:<rev>};
-     * {@code sentAtMillis} is the record's timestamp, set by segment-function's producer when it sent the record.
+     * One change record; {@code cause} is {@code event:<messageId>}, {@code time:...}, {@code segments:<rev>} or
+     * {@code merged:<other id>}; {@code kind} is {@code entered}, {@code exited} or {@code merged} (the last record of
+     * an id merged into a user); {@code atMillis} is the record's {@code at}, the time of segment-function's round that
+     * made it; {@code sentAtMillis} is the record's timestamp, set by segment-function's producer when it sent it.
      */
-    record Change(String userId, String segmentId, boolean entered, long version, String cause, long sentAtMillis) {
+    record Change(String userId, String segmentId, boolean entered, long version, String cause, long sentAtMillis,
+                  String kind, long atMillis) {
+        boolean merged() {
+            return "merged".equals(kind);
+        }
     }
 
     interface Listener {
@@ -45,6 +53,7 @@ final class ChangeStream implements AutoCloseable {
     private final AtomicLong byEvent = new AtomicLong();
     private final AtomicLong byTime = new AtomicLong();
     private final AtomicLong byCatalog = new AtomicLong();
+    private final AtomicLong byMerge = new AtomicLong();
     private volatile long lastRecordNanos = System.nanoTime();
     private volatile Listener listener = (change, nanos) -> { };
     private volatile boolean running = true;
@@ -80,9 +89,9 @@ final class ChangeStream implements AutoCloseable {
         return duplicates.get();
     }
 
-    /** Distinct changes by cause: event, time, catalog (backfill). */
+    /** Distinct changes by cause: event, time, catalog (backfill), identity merge. */
     long[] byCause() {
-        return new long[] {byEvent.get(), byTime.get(), byCatalog.get()};
+        return new long[] {byEvent.get(), byTime.get(), byCatalog.get(), byMerge.get()};
     }
 
     long lastRecordNanos() {
@@ -131,7 +140,8 @@ final class ChangeStream implements AutoCloseable {
                         continue;
                     }
                     String cause = change.cause();
-                    (cause.startsWith("event:") ? byEvent : cause.startsWith("time:") ? byTime : byCatalog).incrementAndGet();
+                    (cause.startsWith("event:") ? byEvent : cause.startsWith("time:") ? byTime
+                            : cause.startsWith("merged:") ? byMerge : byCatalog).incrementAndGet();
                     listener.onChange(change, received);
                 }
             }
@@ -145,10 +155,12 @@ final class ChangeStream implements AutoCloseable {
     private static Change parse(byte[] value, long timestamp) {
         try {
             JsonNode json = Json.MAPPER.readTree(value);
+            String kind = json.path("change").asText();
+            String at = json.path("at").asText(null);
             return new Change(json.path("userId").asText(), json.path("segmentId").asText(),
-                    "entered".equals(json.path("change").asText()), json.path("version").asLong(), json.path("cause").asText(""),
-                    timestamp);
-        } catch (IOException e) {
+                    "entered".equals(kind), json.path("version").asLong(), json.path("cause").asText(""),
+                    timestamp, kind, at == null ? 0 : Instant.parse(at).toEpochMilli());
+        } catch (IOException | DateTimeParseException e) {
             return null; // not a change record: not ours to judge here
         }
     }

@@ -83,8 +83,9 @@ final class DrainPhase {
             changes.awaitQuiet(Duration.ofSeconds(2), Duration.ofSeconds(30));
             long[] byCause = changes.byCause();
             System.out.printf("change records: %,d read, %,d distinct (user, version), %,d duplicates; distinct by cause: "
-                    + "event %,d, time %,d, catalog %,d; %.2f per event%n", changes.records(), changes.distinct(),
-                    changes.duplicates(), byCause[0], byCause[1], byCause[2], changes.distinct() / (double) options.events());
+                    + "event %,d, time %,d, catalog %,d, merge %,d; %.2f per event%n", changes.records(), changes.distinct(),
+                    changes.duplicates(), byCause[0], byCause[1], byCause[2], byCause[3],
+                    changes.distinct() / (double) options.events());
             summary.add("drain", "change records", "%,d distinct, %,d duplicates", changes.distinct(), changes.duplicates());
 
             compareWithKafka(rate, producer.averageBytes(), Math.max(200_000L, options.events()));
@@ -136,7 +137,7 @@ final class DrainPhase {
      * The writes flush-partition.lua makes (its rows are inside EVALSHA's time). The member index's ZADD and ZREM
      * are sent directly too; leaving those rows out undercounts by them (a few per round, not per event).
      */
-    private static final java.util.Set<String> RUN_BY_FLUSH_SCRIPT =
+    static final java.util.Set<String> RUN_BY_FLUSH_SCRIPT =
             java.util.Set.of("mset", "del", "zadd", "zrem", "sadd", "srem", "ltrim", "rpush", "hset", "hget");
 
     private void reportRedis(RedisStats before, RedisStats after, long events) {

@@ -22,6 +22,10 @@ import java.util.UUID;
  *   <li>{@code --phase all}: drain, then latency (segment-function running from the drain on).</li>
  *   <li>{@code --phase recovery}: steady traffic and the group's lag every second while the operator kills and
  *   restarts segment-function. {@link RecoveryPhase}</li>
+ *   <li>{@code --phase identity}: {@code --users} anonymous visitors browse into segments, then as many identify calls
+ *   at {@code --rate} (default 2,000/s) merge each into a user: latency from the identify to the anonymous id's
+ *   {@code merged} record and to the user's first change it caused, Redis commands, segment-function CPU and records
+ *   on {@code segflow.events} per merge, next to the same per plain event. {@link IdentityPhase}</li>
  * </ul>
  *
  * <p>The segments are the 20 typical ones of {@code SegmentCatalog} with its scoring, plus a probe segment
@@ -47,7 +51,7 @@ import java.util.UUID;
  *
  * <p>Options (defaults): {@code --bootstrap} (127.0.0.1:9092), {@code --redis} (redis://127.0.0.1:6379), {@code --pid}
  * or {@code --pid-file} ($SEGFLOW_HOME/pids/segment-function.pid; read when the drain starts), {@code --kafka-libs}
- * ($SEGFLOW_HOME/kafka/libs), {@code --events} (200000), {@code --users} (20000), {@code --rate} (5000),
+ * ($SEGFLOW_HOME/kafka/libs), {@code --events} (200000), {@code --users} (20000), {@code --rate} (5000; identity 2000),
  * {@code --seconds} (30), {@code --warmup} (5), {@code --probe-share} (0.2), {@code --backfill-users} (0),
  * {@code --backfill-timeout} (180 s), {@code --producer-topic} (segflow.bench.producer).
  */
@@ -70,6 +74,7 @@ public final class EngineLoad {
                 case "drain" -> new DrainPhase(options, redis, progress, summary, run).run();
                 case "latency" -> new LatencyPhase(options, progress, catalog, summary, run).run();
                 case "recovery" -> new RecoveryPhase(options, progress, summary, run).run();
+                case "identity" -> new IdentityPhase(options, redis, progress, summary, run).run();
                 default -> {
                     new DrainPhase(options, redis, progress, summary, run).run();
                     new LatencyPhase(options, progress, catalog, summary, run).run();

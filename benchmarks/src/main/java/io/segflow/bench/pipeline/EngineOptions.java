@@ -50,7 +50,8 @@ record EngineOptions(
                 given.getOrDefault("kafka-libs", home + "/kafka/libs"),
                 Integer.parseInt(given.getOrDefault("events", "200000")),
                 Integer.parseInt(given.getOrDefault("users", "20000")),
-                Integer.parseInt(given.getOrDefault("rate", "5000")),
+                // identity: identifies per second, 2,000 (sign-ups are rarer than events; each is three steps)
+                Integer.parseInt(given.getOrDefault("rate", "identity".equals(given.get("phase")) ? "2000" : "5000")),
                 Integer.parseInt(given.getOrDefault("seconds", "30")),
                 Integer.parseInt(given.getOrDefault("warmup", "5")),
                 Integer.parseInt(given.getOrDefault("backfill-users", "0")),
@@ -58,8 +59,8 @@ record EngineOptions(
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),
                 given.getOrDefault("producer-topic", "segflow.bench.producer"),
                 Boolean.parseBoolean(given.getOrDefault("warm", "false")));
-        if (!Set.of("drain", "latency", "all", "recovery").contains(options.phase)) {
-            throw new IllegalArgumentException("--phase must be drain, latency, all or recovery");
+        if (!Set.of("drain", "latency", "all", "recovery", "identity").contains(options.phase)) {
+            throw new IllegalArgumentException("--phase must be drain, latency, all, recovery or identity");
         }
         if (options.events < 1 || options.users < 1 || options.rate < 1 || options.seconds < 1
                 || options.probeShare < 0 || options.probeShare > 1) {

@@ -13,9 +13,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes events to {@code segflow.events} as ingest does: keyed by user, {@code acks=all}, idempotent, with
- * ingest's batching. A failed send is kept and thrown at the next {@link #flush()}: a run with lost events
- * would measure the wrong thing.
+ * Writes events to {@code segflow.events} as ingest does: keyed by userId (else anonymousId), {@code acks=all},
+ * idempotent, with ingest's batching. A failed send is kept and thrown at the next {@link #flush()}: a run with lost
+ * events would measure the wrong thing.
  */
 final class EventProducer implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
@@ -39,7 +39,8 @@ final class EventProducer implements AutoCloseable {
         byte[] value = EventRecords.write(event);
         bytes.addAndGet(value.length);
         sent.incrementAndGet();
-        producer.send(new ProducerRecord<>(Topics.EVENTS, event.userId(), value), (metadata, error) -> {
+        // Keyed as ingest keys: by userId, else (an anonymous visitor) by anonymousId.
+        producer.send(new ProducerRecord<>(Topics.EVENTS, event.profileKey(), value), (metadata, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
             }

@@ -59,6 +59,55 @@ final class ShopTraffic {
                 "price", price(5, 150), "currency", "EUR"));
     }
 
+    /**
+     * The typical mix without identify calls, for a known user browsing on with {@code anonymousId} (as analytics.js
+     * sends every call after an identify): product views, add to cart, orders.
+     */
+    Event nextTrack(String user, String anonymousId) {
+        double pick = random.nextDouble() * 0.97;
+        if (pick < 0.45) {
+            return productViewed(user, anonymousId, SegmentCatalog.view(0));
+        } else if (pick < 0.60) {
+            return addToCart(user, anonymousId);
+        } else if (pick < 0.67) {
+            return track(user, anonymousId, SegmentCatalog.buy(0), props("orderId", "o-" + random.nextInt(1_000_000),
+                    "amount", price(20, 300), "currency", "EUR", "items", 1 + random.nextInt(4)));
+        }
+        return productViewed(user, anonymousId, SegmentCatalog.view(1));
+    }
+
+    /** A page call ({@code analytics.page()}): counted under {@code page}, which no catalog segment reads. */
+    Event page(String user, String anonymousId) {
+        String category = CATEGORIES[random.nextInt(CATEGORIES.length)];
+        Instant now = Instant.now();
+        return new Event(Event.SCHEMA_VERSION, "page", messageId(), user, anonymousId, null, "Category " + category, null,
+                null, null, props("path", "/" + category, "url", "https://shop.example/" + category,
+                "title", "Shop - " + category, "referrer", "https://www.google.com/"), context(), null, now, now, now, now, "web");
+    }
+
+    /** A product view with its properties; {@code user} null for an anonymous visitor (then keyed by the anonymousId). */
+    Event productViewed(String user, String anonymousId, String name) {
+        String category = CATEGORIES[random.nextInt(CATEGORIES.length)];
+        return track(user, anonymousId, name, props("sku", sku(), "category", category, "name", "Classic " + category,
+                "price", price(5, 150), "currency", "EUR"));
+    }
+
+    /** An add to cart of group 0 ({@code cart_0}); {@code user} null for an anonymous visitor. */
+    Event addToCart(String user, String anonymousId) {
+        return track(user, anonymousId, SegmentCatalog.cart(0), props("sku", sku(), "price", price(5, 150),
+                "quantity", 1 + random.nextInt(3), "currency", "EUR"));
+    }
+
+    /** A sign-up: analytics.js's identify with the new userId, the visitor's anonymousId and the user's traits. */
+    Event identify(String user, String anonymousId) {
+        Map<String, Object> traits = props("plan", random.nextInt(4) == 0 ? "free" : "pro", "age", 18 + random.nextInt(50),
+                "country", "FR", "email", user + "@example.com", "name", "Bench User",
+                "createdAt", Instant.now().toString());
+        Instant now = Instant.now();
+        return new Event(Event.SCHEMA_VERSION, "identify", messageId(), user, anonymousId, null, null, null, null,
+                traits, null, context(), null, now, now, now, now, "web");
+    }
+
     private Event cart(String user) {
         return track(user, SegmentCatalog.cart(0), props("sku", sku(), "price", price(5, 150),
                 "quantity", 1 + random.nextInt(3), "currency", "EUR"));
@@ -78,8 +127,12 @@ final class ShopTraffic {
     }
 
     private Event track(String user, String name, Map<String, Object> properties) {
+        return track(user, anonymousId(user), name, properties);
+    }
+
+    private Event track(String user, String anonymousId, String name, Map<String, Object> properties) {
         Instant now = Instant.now();
-        return new Event(Event.SCHEMA_VERSION, "track", messageId(), user, anonymousId(user), name, null, null, null,
+        return new Event(Event.SCHEMA_VERSION, "track", messageId(), user, anonymousId, name, null, null, null,
                 null, properties, context(), null, now, now, now, now, "web");
     }
 

@@ -12,6 +12,19 @@ local state = KEYS[1]
 if redis.call('HGET', state, 'epoch') ~= ARGV[1] then
   return -1
 end
+-- Lua's unpack takes about 8,000 values at most, and a script that fails half-way keeps what it wrote: every
+-- variadic command goes in slices of at most 4,000 values (an even number: pairs stay whole).
+local SLICE = 4000
+local function sliced(command, key, values, first, last)
+  for i = first, last, SLICE do
+    local j = math.min(last, i + SLICE - 1)
+    if key then
+      redis.call(command, key, unpack(values, i, j))
+    else
+      redis.call(command, unpack(values, i, j))
+    end
+  end
+end
 local u, d, w, r, g, x = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]),
   tonumber(ARGV[9]), tonumber(ARGV[10])
 local a = 11
@@ -21,17 +34,17 @@ if u > 0 then
     writes[2 * i - 1] = KEYS[4 + i]
     writes[2 * i] = ARGV[a + i - 1]
   end
-  redis.call('MSET', unpack(writes))
+  sliced('MSET', nil, writes, 1, 2 * u)
   a = a + u
 end
-if d > 0 then redis.call('DEL', unpack(KEYS, 5 + u, 4 + u + d)) end
-if w > 0 then redis.call('ZADD', KEYS[2], unpack(ARGV, a, a + 2 * w - 1)); a = a + 2 * w end
-if r > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, a, a + r - 1)); a = a + r end
-if g > 0 then redis.call('SADD', KEYS[3], unpack(ARGV, a, a + g - 1)); a = a + g end
-if x > 0 then redis.call('SREM', KEYS[3], unpack(ARGV, a, a + x - 1)); a = a + x end
+if d > 0 then sliced('DEL', nil, KEYS, 5 + u, 4 + u + d) end
+if w > 0 then sliced('ZADD', KEYS[2], ARGV, a, a + 2 * w - 1); a = a + 2 * w end
+if r > 0 then sliced('ZREM', KEYS[2], ARGV, a, a + r - 1); a = a + r end
+if g > 0 then sliced('SADD', KEYS[3], ARGV, a, a + g - 1); a = a + g end
+if x > 0 then sliced('SREM', KEYS[3], ARGV, a, a + x - 1); a = a + x end
 local acked = tonumber(ARGV[3])
 if acked > 0 then redis.call('LTRIM', KEYS[4], acked, -1) end
-if a <= #ARGV then redis.call('RPUSH', KEYS[4], unpack(ARGV, a, #ARGV)) end
+if a <= #ARGV then sliced('RPUSH', KEYS[4], ARGV, a, #ARGV) end
 if ARGV[2] ~= '' and ARGV[4] ~= '' then
   redis.call('HSET', state, 'offset', ARGV[2], 'backfill', ARGV[4])
 elseif ARGV[2] ~= '' then

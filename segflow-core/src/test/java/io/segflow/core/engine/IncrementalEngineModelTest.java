@@ -8,9 +8,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Property: replaying any event sequence (late and out-of-order events included) through the incremental
- * engine — the profile and its stored encoding, the event index, scheduled time-driven wakes, bucket trimming —
- * gives, after every step's due wakes and after every event, the same memberships as a brute-force model that
- * answers every read from the full history ({@link BruteForceModel}).
+ * engine — the profile and its stored encoding, the event index, scheduled time-driven wakes, bucket trimming, SDK
+ * retries — gives, after every step's due wakes and after every step, the same memberships as a brute-force model that
+ * answers every read from the full history ({@link BruteForceModel}). Also for two ids, a user "u" and an anonymous
+ * id "a" merged into it as segment-function does it (a's record sent to u, a left as a forward, a's later events
+ * forwarded, u taking those in whenever they are delivered, once): u then answers for the events of both, and a has
+ * no memberships.
  * <p>
  * Each seed generates one random {@link Scenario}; {@link ScenarioChecker} replays it. A failing scenario is
  * shrunk ({@link Shrinker}) and the failure names the seed, the original size, the minimal scenario one step a

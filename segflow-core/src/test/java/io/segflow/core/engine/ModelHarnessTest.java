@@ -3,14 +3,20 @@ package io.segflow.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segflow.core.engine.ModelProperty.Counterexample;
+import io.segflow.core.engine.Scenario.Control;
+import io.segflow.core.engine.Scenario.Step;
 import io.segflow.core.event.Event;
 import io.segflow.core.profile.Profile;
+import io.segflow.core.state.UserRecord;
+import java.util.Deque;
+import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The model property can fail, and then reports a small scenario: faults a caller of the engine could plausibly
- * make are injected into the replay (test code only), and the default seeds must catch each one and shrink it.
+ * make are injected into the replay (test code only), and the default seeds must catch each one and shrink it to a
+ * few steps. Two of them are in the identity merge: a transfer taken in twice, forwarded events lost.
  */
 class ModelHarnessTest {
 
@@ -32,6 +38,21 @@ class ModelHarnessTest {
         }
     }
 
+    /** Takes a transfer in again when it is delivered twice (a republished record), as if it had no memory of the merge. */
+    static final class MergesATransferTwice extends ScenarioChecker {
+        @Override
+        protected boolean alreadyMerged(UserRecord user, String from) {
+            return false;
+        }
+    }
+
+    /** Loses the events of a merged id instead of forwarding them to the user. */
+    static final class DropsForwardedEvents extends ScenarioChecker {
+        @Override
+        protected void forward(Deque<byte[]> toUser, byte[] forwarded) {
+        }
+    }
+
     @Test
     void aForgottenWakeIsCaughtAndShrunk() {
         Counterexample counterexample = findAndShrink(new OverwritesScheduledWake());
@@ -46,6 +67,25 @@ class ModelHarnessTest {
 
         assertThat(counterexample.minimal().steps()).as("only a late event shows the fault")
                 .anyMatch(step -> step.event() != null && step.event().lateMillis() > 0);
+    }
+
+    @Test
+    void aTransferMergedTwiceIsCaughtAndShrunk() {
+        Counterexample counterexample = findAndShrink(new MergesATransferTwice());
+
+        assertThat(counterexample.minimal().steps()).as("only a second delivery of the transfer shows the fault")
+                .extracting(Step::action).contains(Control.MERGE, Control.DELIVER, Control.REDELIVER);
+    }
+
+    @Test
+    void forwardedEventsLostAreCaughtAndShrunk() {
+        Counterexample counterexample = findAndShrink(new DropsForwardedEvents());
+
+        List<Step> steps = counterexample.minimal().steps();
+        int merge = steps.stream().map(Step::action).toList().indexOf(Control.MERGE);
+        assertThat(merge).as("a merge, then an event of a to forward").isNotNegative();
+        assertThat(steps.subList(merge, steps.size())).as("an event of a after the merge")
+                .anyMatch(step -> step.event() != null && step.event().anonymous());
     }
 
     private static Counterexample findAndShrink(ScenarioChecker faulty) {

@@ -33,7 +33,7 @@ final class ModelProperty {
         String report() {
             return """
                     The incremental engine disagrees with the brute-force model for seed %d (-D%s=%d replays it).
-                    Its scenario of %d steps shrank, in %d re-runs, to %d step(s) (clock advance, event):
+                    Its scenario of %d steps shrank, in %d re-runs, to %d step(s) (clock advance, then what the step does):
                     %s%s""".formatted(seed, SEED_PROPERTY, seed, original.size(), shrinkRuns, minimal.size(),
                     minimal, failure);
         }

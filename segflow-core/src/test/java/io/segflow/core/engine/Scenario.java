@@ -3,64 +3,133 @@ package io.segflow.core.engine;
 import io.segflow.core.event.Event;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /**
  * What the model test replays, as plain data so it can be generated, shrunk and printed: steps that each move the
- * clock forward and may deliver one event of user "u". Nothing random is left for replay time: the same scenario
- * always replays the same way.
+ * clock forward and then may do one thing — an event of the user "u" or of the anonymous id "a", a step of a's merge
+ * into u, or an SDK retry. Nothing random is left for replay time: the same scenario always replays the same way.
+ * <p>
+ * Every step is valid in any order, so that dropping steps leaves a scenario that still replays: a step that cannot
+ * act yet (a merge before u's identify named "a", a delivery with nothing queued, a retry before any event) does
+ * nothing.
  */
 record Scenario(List<Step> steps) {
+    static final String USER = "u";
+    static final String ANONYMOUS = "a";
     private static final List<String> NAMES = List.of("view", "view", "cart", "buy", "identify");
 
     Scenario {
         steps = List.copyOf(steps);
     }
 
+    /** What a step does after its clock advance: a {@link StepEvent} or a {@link Control} step. */
+    sealed interface Action permits StepEvent, Control {
+    }
+
     /**
-     * @param advanceMillis how far the clock moves before the step's event (scheduled wakes due by then fire first)
-     * @param event         null for a pure time step
+     * @param advanceMillis how far the clock moves before the step's action (scheduled wakes due by then fire first)
+     * @param action        null for a pure time step
      */
-    record Step(long advanceMillis, StepEvent event) {
+    record Step(long advanceMillis, Action action) {
 
         static Step timeOnly(long advanceMillis) {
             return new Step(advanceMillis, null);
         }
 
+        /** The step's event, or null (a time step, or a control step). */
+        StepEvent event() {
+            return action instanceof StepEvent event ? event : null;
+        }
+
         @Override
         public String toString() {
-            return event == null ? "+" + advanceMillis + "ms" : "+" + advanceMillis + "ms  " + event;
+            return action == null ? "+" + advanceMillis + "ms" : "+" + advanceMillis + "ms  " + action;
         }
     }
 
     /**
-     * One event; it happened {@code lateMillis} before it arrives.
-     *
-     * @param amount the "amount" property of a "buy", else unused
-     * @param plan   the "plan" trait of an "identify", else unused
+     * The identity and retry steps. As in segment-function, each touches one id: a's partition for {@link #MERGE}, u's
+     * for the deliveries; records a's partition sends to u wait in a queue, in order, until a {@link #DELIVER}.
      */
-    record StepEvent(String name, long lateMillis, int amount, String plan) {
+    enum Control implements Action {
+        /**
+         * The merge request (sent by u's identify naming "a") reaches a's partition: a's stored record goes to u (the
+         * transfer), a's memberships end, a becomes a forward. Does nothing before u's identify, and when a is merged.
+         */
+        MERGE("merge: a's record sent to u, a becomes a forward"),
+        /** u takes the next record a's partition sent it (the transfer, or a forwarded event of a); none queued: nothing. */
+        DELIVER("deliver: u takes the next record sent by a"),
+        /** The transfer reaches u again (a record published twice), once it was delivered: it must change nothing. */
+        REDELIVER("redeliver: u gets the transfer again"),
+        /** An SDK retry of u's last event (same messageId): it must change nothing. */
+        RETRY_USER("retry: u's last event again"),
+        /** An SDK retry of a's last event: a recognises it, or, a merged, u does. */
+        RETRY_ANONYMOUS("retry: a's last event again");
+
+        private final String text;
+
+        Control(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /**
+     * One event of {@code id}; it happened {@code lateMillis} before it arrives.
+     *
+     * @param id     "u" (an event with that userId; its identify names "a" as anonymousId) or "a" (anonymousId only)
+     * @param amount the "amount" property of a "buy", else unused
+     * @param plan   the "plan" trait of an "identify" ({@link #NO_PLAN}: an identify without traits; {@link #PLAN_REMOVED}:
+     *               one that sets it to null, which removes it), else unused
+     */
+    record StepEvent(String id, String name, long lateMillis, int amount, String plan) implements Action {
+        static final String NO_PLAN = "(none)";
+        static final String PLAN_REMOVED = "null";
+        private static final List<String> PLANS = List.of("pro", "free", "pro", "free", NO_PLAN, PLAN_REMOVED);
 
         static StepEvent of(String name, long lateMillis) {
-            return new StepEvent(name, lateMillis, 0, null);
+            return new StepEvent(USER, name, lateMillis, 0, null);
         }
 
         static StepEvent buy(int amount, long lateMillis) {
-            return new StepEvent("buy", lateMillis, amount, null);
+            return new StepEvent(USER, "buy", lateMillis, amount, null);
         }
 
         static StepEvent identify(String plan, long lateMillis) {
-            return new StepEvent("identify", lateMillis, 0, plan);
+            return new StepEvent(USER, "identify", lateMillis, 0, plan);
+        }
+
+        /** The same event sent by {@code other}. */
+        StepEvent by(String other) {
+            return new StepEvent(other, name, lateMillis, amount, plan);
+        }
+
+        StepEvent late(long millis) {
+            return new StepEvent(id, name, millis, amount, plan);
+        }
+
+        boolean anonymous() {
+            return id.equals(ANONYMOUS);
         }
 
         /** The event as the engine receives it at {@code arrivalMillis}. */
         Event toEvent(long arrivalMillis, String messageId) {
             Instant at = Instant.ofEpochMilli(arrivalMillis - lateMillis);
+            String userId = anonymous() ? null : USER;
             if (name.equals("identify")) {
-                return new Event(1, "identify", messageId, "u", null, null, null, null, null,
-                        Map.of("plan", plan), null, null, null, at, null, null, at, "test");
+                // u's identify carries the anonymousId it had: it links "a" (the merge is requested); a's has no userId
+                Map<String, Object> traits = new HashMap<>();
+                traits.put("plan", plan.equals(PLAN_REMOVED) ? null : plan);
+                return new Event(1, "identify", messageId, userId, ANONYMOUS, null, null, null, null,
+                        plan.equals(NO_PLAN) ? null : traits, null, null, null, at, null, null, at, "test");
             }
             Map<String, Object> properties = switch (name) {
                 case "buy" -> Map.of("amount", amount);
@@ -68,8 +137,8 @@ record Scenario(List<Step> steps) {
                 case "view", "cart" -> Map.of("price", (int) (arrivalMillis / 1_000 % 100));
                 default -> Map.of();
             };
-            return new Event(1, "track", messageId, "u", null, name, null, null, null, null, properties,
-                    null, null, at, null, null, at, "test");
+            return new Event(1, "track", messageId, userId, anonymous() ? ANONYMOUS : null, name, null, null, null, null,
+                    properties, null, null, at, null, null, at, "test");
         }
 
         @Override
@@ -79,17 +148,48 @@ record Scenario(List<Step> steps) {
                 case "identify" -> " plan=" + plan;
                 default -> "";
             };
-            return name + detail + " late=" + lateMillis + "ms";
+            return id + " " + name + detail + " late=" + lateMillis + "ms";
         }
     }
 
-    /** 20 to 79 steps; a quarter are pure time steps, a quarter of the events are up to 40 minutes late. */
+    /**
+     * 20 to 79 steps: a quarter are pure time steps, an eighth take no time, a quarter of the events are up to 40
+     * minutes late; an identify sets the plan, sets none, or removes it. In 7 scenarios of 8 the anonymous id "a"
+     * sends events too (two in five), and once u identified, a's merge request may come (more than once), followed by
+     * deliveries to u interleaved with everything else; now and then a retry, or the transfer published twice.
+     */
     static Scenario random(Random random) {
         int size = 20 + random.nextInt(60);
+        boolean anonymous = random.nextInt(8) != 0;
+        boolean identified = false;
+        boolean merged = false;
         List<Step> steps = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            long advance = (long) (random.nextDouble() * random.nextDouble() * 20 * 60_000);
-            steps.add(random.nextInt(4) == 0 ? Step.timeOnly(advance) : new Step(advance, randomEvent(random)));
+            // one step in eight in the same millisecond as the one before: ties of event times
+            long advance = random.nextInt(8) == 0 ? 0 : (long) (random.nextDouble() * random.nextDouble() * 20 * 60_000);
+            int roll = random.nextInt(100);
+            Action action;
+            if (roll < 25) {
+                action = null;
+            } else if (roll < 31 && anonymous && identified) {
+                action = Control.MERGE;
+                merged = true;
+            } else if (roll >= 31 && roll < 47 && merged) {
+                action = Control.DELIVER;
+            } else if (roll >= 47 && roll < 51 && merged) {
+                action = Control.REDELIVER;
+            } else if (roll >= 51 && roll < 54) {
+                action = anonymous && random.nextBoolean() ? Control.RETRY_ANONYMOUS : Control.RETRY_USER;
+            } else {
+                StepEvent event = randomEvent(random);
+                if (anonymous && random.nextInt(5) < 2) {
+                    event = event.by(ANONYMOUS);
+                } else {
+                    identified |= event.name().equals("identify");
+                }
+                action = event;
+            }
+            steps.add(new Step(advance, action));
         }
         return new Scenario(steps);
     }
@@ -97,15 +197,10 @@ record Scenario(List<Step> steps) {
     private static StepEvent randomEvent(Random random) {
         String name = NAMES.get(random.nextInt(NAMES.size()));
         long late = random.nextInt(4) == 0 ? (long) (random.nextDouble() * 40 * 60_000) : 0;
-        // The random.nextLong() calls were the events' message ids; kept so that every seed still generates
-        // the scenario it generated before ids became deterministic.
         if (name.equals("identify")) {
-            random.nextLong();
-            return StepEvent.identify(random.nextBoolean() ? "pro" : "free", late);
+            return StepEvent.identify(StepEvent.PLANS.get(random.nextInt(StepEvent.PLANS.size())), late);
         }
-        int amount = name.equals("buy") ? 1 + random.nextInt(100) : 0;
-        random.nextLong();
-        return name.equals("buy") ? StepEvent.buy(amount, late) : StepEvent.of(name, late);
+        return name.equals("buy") ? StepEvent.buy(1 + random.nextInt(100), late) : StepEvent.of(name, late);
     }
 
     int size() {

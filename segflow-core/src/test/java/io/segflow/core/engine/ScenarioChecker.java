@@ -1,16 +1,25 @@
 package io.segflow.core.engine;
 
+import static io.segflow.core.engine.Scenario.ANONYMOUS;
+import static io.segflow.core.engine.Scenario.USER;
+
+import io.segflow.core.engine.Scenario.Control;
+import io.segflow.core.engine.Scenario.StepEvent;
 import io.segflow.core.event.Event;
-import io.segflow.core.membership.MembershipDiff.Transition;
+import io.segflow.core.event.EventRecords;
+import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,18 +29,29 @@ import java.util.TreeSet;
 
 /**
  * Replays a {@link Scenario} through the incremental engine as the segment function drives it (each event checked
- * against the recent messageIds and applied to the user's one {@link Profile}, scheduled wakes fired in order once
- * due, the earliest wake kept) and compares its memberships with the {@link BruteForceModel} after each step's
- * wakes and after each event. The user goes through {@link UserRecordCodec} after every update and the engine
- * reads the decoded copy, so the property covers the stored encoding too.
+ * against the recent messageIds and applied to its id's one {@link Profile}, scheduled wakes fired in order once due,
+ * the earliest wake kept) and compares the memberships of both ids with the {@link BruteForceModel} after each step's
+ * wakes and after each step. Every id goes through {@link UserRecordCodec} after every update and the engine reads the
+ * decoded copy, so the property covers the stored encoding too.
+ * <p>
+ * The anonymous id "a" is merged into "u" as segment-function's {@code UserProcessor} does it, each side on its own
+ * partition: the merge request makes a's stored record a {@code merge-profile} record for u (the transfer), ends a's
+ * memberships and leaves a forward; a's later events are forwarded to u as u's; both wait, in order, in a queue that
+ * u takes from one record per delivery. The transfer is added to u's profile once ({@code Profile.merge}, the recent
+ * messageIds, the identity), then every segment is evaluated and the next wake set from that. The records a's
+ * partition sends u go through their JSON form ({@link EventRecords}) as on the topic. The model's u is its own events plus, from the transfer's
+ * first delivery, a's events before the merge (with {@code Profile.merge}'s documented rules for traits and ties).
  * <p>
  * The protected hooks are the engine path's seams: {@code ModelHarnessTest} overrides them to inject faults and
  * prove the property catches them.
  */
 class ScenarioChecker {
     static final long START = 1_795_600_000_000L;
-    static final String USER = "u";
     static final long DEDUP_WINDOW_MILLIS = Duration.ofHours(24).toMillis();
+    /** A retry step comes at most this long after its original (else it does nothing): well inside the dedup window. */
+    static final long RETRY_WITHIN_MILLIS = DEDUP_WINDOW_MILLIS - Duration.ofHours(1).toMillis();
+    /** The catalog's revision: any catalog with segments has one (the api counts every save from 1). */
+    static final long CATALOG_REVISION = 1;
     static final Scoring SCORING = new Scoring(Duration.ofMinutes(10), Map.of("view", 1.0, "cart", 2.0, "buy", 5.0));
     static final Map<String, String> CONDITIONS = byId(
             "s1", "count(\"view\", \"90s\") >= 2",
@@ -65,20 +85,20 @@ class ScenarioChecker {
         return conditions;
     }
 
-    private final SegmentIndex index = new SegmentIndex(TestSegments.compile(CONDITIONS));
-    private final SegmentIndex savedLater = new SegmentIndex(TestSegments.compile(SAVED_LATER));
+    private final SegmentIndex index = new SegmentIndex(TestSegments.compile(CONDITIONS), CATALOG_REVISION);
+    private final SegmentIndex savedLater = new SegmentIndex(TestSegments.compile(SAVED_LATER), CATALOG_REVISION);
     private final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
 
-    /** The engine's memberships differ from the model's at {@code step}, {@code offsetMillis} after the start. */
-    record Mismatch(int step, long offsetMillis, String when, Set<String> expected, Set<String> actual) {
+    /** The engine's memberships of {@code id} differ from the model's at {@code step}, {@code offsetMillis} after the start. */
+    record Mismatch(int step, long offsetMillis, String id, String when, Set<String> expected, Set<String> actual) {
         @Override
         public String toString() {
             Set<String> missing = new TreeSet<>(expected);
             missing.removeAll(actual);
             Set<String> unexpected = new TreeSet<>(actual);
             unexpected.removeAll(expected);
-            return "step %d at +%dms, %s: model %s, engine %s (missing %s, unexpected %s)".formatted(step, offsetMillis,
-                    when, new TreeSet<>(expected), new TreeSet<>(actual), missing, unexpected);
+            return "step %d at +%dms, %s %s: model %s, engine %s (missing %s, unexpected %s)".formatted(step, offsetMillis,
+                    id, when, new TreeSet<>(expected), new TreeSet<>(actual), missing, unexpected);
         }
     }
 
@@ -88,12 +108,10 @@ class ScenarioChecker {
             int i = s;
             Scenario.Step step = scenario.steps().get(i);
             replay.advance(step.advanceMillis());
-            Optional<Mismatch> mismatch = replay.compare(i, "after the wakes due")
-                    .or(() -> replay.compareSavedLater(i, "segments saved after the wakes due"));
-            if (mismatch.isEmpty() && step.event() != null) {
-                // Ids derive from the step, so a shrunk scenario replays exactly as the original did.
-                replay.deliver(step.event().toEvent(replay.clock, "m" + i));
-                mismatch = replay.compare(i, "after its event").or(() -> replay.compareSavedLater(i, "segments saved after its event"));
+            Optional<Mismatch> mismatch = replay.compare(i, "after the wakes due");
+            if (mismatch.isEmpty() && step.action() != null) {
+                replay.act(i, step.action());
+                mismatch = replay.compare(i, step.event() != null ? "after its event" : "after its step");
             }
             if (mismatch.isPresent()) {
                 return mismatch;
@@ -102,7 +120,7 @@ class ScenarioChecker {
         return Optional.empty();
     }
 
-    /** Adds an event to the user's profile, as the segment function does before it evaluates. */
+    /** Adds an event to an id's profile, as the segment function does before it evaluates. */
     protected void applyEvent(Profile profile, Event event, ProfileNeeds needs, long nowMillis) {
         profile.apply(event, needs, SCORING, nowMillis);
     }
@@ -112,74 +130,323 @@ class ScenarioChecker {
         return scheduled == UserRecord.NO_WAKE ? requested : Math.min(scheduled, requested);
     }
 
-    /** One user while a scenario replays: its stored value, and every event it got for the model. */
-    private final class Replay {
-        private byte[] stored = UserRecordCodec.encode(UserRecord.empty(USER));
-        private final List<Event> history = new ArrayList<>();
-        private long clock = START;
+    /** Whether the user took in the profile of {@code from} already: a transfer delivered again changes nothing. */
+    protected boolean alreadyMerged(UserRecord user, String from) {
+        return user.identity().isMerged(from);
+    }
 
-        /** Time passes: fire the scheduled wakes due by now, in order, as the scheduler does. */
+    /** An event of the merged id, forwarded as the user's: queued for the user behind what was sent before. */
+    protected void forward(Deque<byte[]> toUser, byte[] forwarded) {
+        toUser.add(forwarded);
+    }
+
+    /** One id on its partition: its stored value, and for the model every event it applied. */
+    private static final class Party {
+        final String id;
+        byte[] stored;
+        /** What the model's profile holds: the events this id applied, in arrival order (forwarded ones included). */
+        final List<Event> history = new ArrayList<>();
+        /** The last event this id sent, for a retry, and when. */
+        Event lastSent;
+        long lastSentAt;
+
+        Party(String id) {
+            this.id = id;
+            this.stored = UserRecordCodec.encode(UserRecord.empty(id));
+        }
+
+        UserRecord load() {
+            return UserRecordCodec.decode(id, stored);
+        }
+
+        /** Stores the record and reads it back: what the engine sees next is what the encoding kept. */
+        UserRecord roundTrip(UserRecord record) {
+            stored = UserRecordCodec.encode(record);
+            return load();
+        }
+    }
+
+    /**
+     * Both ids while a scenario replays. The engine's side: the stored records and the records a's partition sent u.
+     * The model's side, kept apart so that a fault in the engine's path cannot change what is expected: each id's
+     * events, and what u must receive from a, in order.
+     */
+    private final class Replay {
+        private final Party user = new Party(USER);
+        private final Party anonymous = new Party(ANONYMOUS);
+        private long clock = START;
+        /** The engine: records from a's partition to u, not delivered yet, in the order they were sent. */
+        private final Deque<byte[]> toUser = new ArrayDeque<>();
+        /** The engine: the transfer record, once a's partition sent it. */
+        private byte[] transfer;
+        /** The model: what u must receive from a, in order (a forwarded event, or the transfer: null). */
+        private final Deque<Optional<Event>> expectedByUser = new ArrayDeque<>();
+        /** The model: u's identify named "a" (the merge can be requested). */
+        private boolean linked;
+        /** The model: a was merged, with these events of its own. */
+        private boolean merged;
+        private List<Event> transferred = List.of();
+        /** The model: the transfer reached u, when u had applied {@code mergedAt} events of its own. */
+        private boolean delivered;
+        private int mergedAt;
+
+        /** Time passes: fire each id's scheduled wakes due by now, in order, as the scheduler does. */
         void advance(long millis) {
             clock += millis;
-            UserRecord user = load();
-            while (user.scheduledWake() != UserRecord.NO_WAKE && user.scheduledWake() <= clock) {
-                long at = user.scheduledWake();
-                SegmentEngine.Outcome outcome = engine.onTime(index, SCORING, user.profile(), user.memberships(), at);
+            fireWakes(user);
+            fireWakes(anonymous);
+        }
+
+        private void fireWakes(Party party) {
+            UserRecord record = party.load();
+            while (record.scheduledWake() != UserRecord.NO_WAKE && record.scheduledWake() <= clock) {
+                if (record.isForward()) {
+                    throw new IllegalStateException(party.id + " is a forward with a wake at " + record.scheduledWake());
+                }
+                long at = record.scheduledWake();
+                SegmentEngine.Outcome outcome = engine.onTime(index, SCORING, record.profile(), record.memberships(), at);
                 long next = outcome.nextWake().orElse(UserRecord.NO_WAKE);
                 if (next != UserRecord.NO_WAKE && next <= at) {
-                    throw new IllegalStateException("the wake at " + at + " asked for the earlier or same wake " + next);
+                    throw new IllegalStateException("the wake of " + party.id + " at " + at + " asked for the earlier or same wake " + next);
                 }
-                user.memberships(outcome.applyTo(user.memberships(), at));
-                user.scheduledWake(next);
-                user = roundTrip(user);
+                record.memberships(outcome.applyTo(record.memberships(), at));
+                record.scheduledWake(next);
+                record = party.roundTrip(record);
             }
         }
 
-        void deliver(Event event) {
-            history.add(event);
-            UserRecord user = load();
-            if (user.recent().checkAndRemember(event.messageId(), clock, DEDUP_WINDOW_MILLIS)) {
-                throw new IllegalStateException("the new message " + event.messageId() + " was taken for a retry");
+        void act(int step, Scenario.Action action) {
+            switch (action) {
+                // Ids derive from the step, so a shrunk scenario replays exactly as the original did.
+                case StepEvent event -> send(event.anonymous() ? anonymous : user, event.toEvent(clock, "m" + step), true);
+                case Control control -> {
+                    switch (control) {
+                        case MERGE -> mergeRequest();
+                        case DELIVER -> deliverNext();
+                        case REDELIVER -> {
+                            if (delivered) {
+                                mergedProfile(read(transfer));
+                            }
+                        }
+                        case RETRY_USER -> retry(user);
+                        case RETRY_ANONYMOUS -> retry(anonymous);
+                    }
+                }
             }
-            applyEvent(user.profile(), event, index.needs(), clock);
-            user = roundTrip(user);
-            SegmentEngine.Outcome outcome = engine.onEvent(index, SCORING, user.profile(), user.memberships(), event, clock);
-            user.memberships(outcome.applyTo(user.memberships(), clock));
+        }
+
+        /** An event arrives on the partition of its id: applied there, or forwarded to u once a is merged. */
+        private void send(Party party, Event event, boolean original) {
+            if (original) {
+                party.lastSent = event;
+                party.lastSentAt = clock;
+            }
+            if (party == anonymous && merged) {
+                expectedByUser.add(Optional.of(event));
+                // As UserProcessor.forward: the record as received, made u's
+                byte[] received = EventRecords.write(event);
+                try {
+                    forward(toUser, IdentityRecords.forwarded(received, read(received), USER, ANONYMOUS));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            } else {
+                boolean seen = seen(party, event);
+                apply(party, event, seen);
+                remember(party, event, seen);
+            }
+        }
+
+        /** An SDK retry of the id's last event, while the dedup window must still know it. */
+        private void retry(Party party) {
+            if (party.lastSent != null && clock - party.lastSentAt <= RETRY_WITHIN_MILLIS) {
+                send(party, party.lastSent, false);
+            }
+        }
+
+        /** The model: whether the id's profile holds the event already (then its arrival is a retry). */
+        private boolean seen(Party party, Event event) {
+            return modelEvents(party).stream().anyMatch(e -> e.messageId().equals(event.messageId()));
+        }
+
+        /** The model: the id's profile holds the event from now on, unless it did already. */
+        private void remember(Party party, Event event, boolean seen) {
+            if (!seen) {
+                party.history.add(event);
+                linked |= party == user && ANONYMOUS.equals(IdentityRecords.linkedId(event));
+            }
+        }
+
+        /**
+         * As UserProcessor.onEvent: the messageId check (which must know what the model saw), the profile, the
+         * identity links, the affected segments.
+         */
+        private void apply(Party party, Event event, boolean seen) {
+            UserRecord record = party.load();
+            boolean retry = record.recent().checkAndRemember(event.messageId(), clock, DEDUP_WINDOW_MILLIS);
+            if (retry != seen) {
+                throw new IllegalStateException(seen ? "the retry of " + event.messageId() + " was applied again to " + party.id
+                        : "the new message " + event.messageId() + " was taken for a retry by " + party.id);
+            }
+            if (retry) {
+                return;
+            }
+            applyEvent(record.profile(), event, index.needs(), clock);
+            link(record, event);
+            record = party.roundTrip(record);
+            SegmentEngine.Outcome outcome = engine.onEvent(index, SCORING, record.profile(), record.memberships(), event, clock);
+            record.memberships(outcome.applyTo(record.memberships(), clock));
             if (outcome.nextWake().isPresent()) {
-                user.scheduledWake(keptWake(user.scheduledWake(), outcome.nextWake().getAsLong()));
+                record.scheduledWake(keptWake(record.scheduledWake(), outcome.nextWake().getAsLong()));
             }
-            stored = UserRecordCodec.encode(user);
+            party.stored = UserRecordCodec.encode(record);
         }
 
+        /** As UserProcessor.link, without the merge request it sends (a {@link Control#MERGE} step stands for it). */
+        private static void link(UserRecord record, Event event) {
+            if (record.userId().equals(event.userId()) && !record.identity().known()) {
+                record.identity().markKnown();
+            }
+            String other = IdentityRecords.linkedId(event);
+            if (other != null && record.userId().equals(event.userId()) && !record.identity().isLinked(other)) {
+                record.identity().requested(other);
+            }
+        }
+
+        /**
+         * As UserProcessor.onMergeRequest on a's partition: a's record goes to u, a's memberships end and a forward is
+         * left. Only once u's identify asked for it; a forward answers a repeat with nothing.
+         */
+        private void mergeRequest() {
+            if (!linked) {
+                return; // nobody asked yet
+            }
+            if (!user.load().identity().isLinked(ANONYMOUS)) {
+                throw new IllegalStateException("u applied an identify naming a, but its stored identity does not link a");
+            }
+            UserRecord record = anonymous.load();
+            if (merged) {
+                if (!record.isForward()) {
+                    throw new IllegalStateException("a was merged, but its stored record is no forward");
+                }
+                return;
+            }
+            if (record.isForward() || record.identity().known()) {
+                throw new IllegalStateException("a, not merged yet, is stored as a forward or as a known user");
+            }
+            merged = true;
+            transferred = List.copyOf(anonymous.history);
+            expectedByUser.add(Optional.empty());
+            Instant at = Instant.ofEpochMilli(clock);
+            transfer = EventRecords.write(IdentityRecords.profile(ANONYMOUS, USER, UserRecordCodec.encode(record), at));
+            toUser.add(transfer);
+            Memberships memberships = record.memberships();
+            long version = memberships.version() + memberships.since().size() + 1; // an exit per membership, then "merged"
+            anonymous.stored = UserRecordCodec.encode(UserRecord.forward(ANONYMOUS, version, USER));
+        }
+
+        /**
+         * u's partition reads the next record a's sent it, as EventLoop.apply routes it; the model takes what u must
+         * receive next.
+         */
+        private void deliverNext() {
+            if (!toUser.isEmpty()) {
+                Event record = read(toUser.poll());
+                if (IdentityRecords.isProfile(record)) {
+                    mergedProfile(record);
+                } else {
+                    apply(user, record, seen(user, record));
+                }
+            }
+            if (!expectedByUser.isEmpty()) {
+                Optional<Event> next = expectedByUser.poll();
+                if (next.isPresent()) {
+                    remember(user, next.get(), seen(user, next.get()));
+                } else if (!delivered) {
+                    delivered = true;
+                    mergedAt = user.history.size();
+                }
+            }
+        }
+
+        /**
+         * As UserProcessor.onMergedProfile: the profile of a added to u's once, then every segment evaluated (as after
+         * a catalog change) and the next wake set from that.
+         */
+        private void mergedProfile(Event record) {
+            String from = IdentityRecords.profileFrom(record);
+            UserRecord target = user.load();
+            if (alreadyMerged(target, from)) {
+                return;
+            }
+            UserRecord other = UserRecordCodec.decode(from, IdentityRecords.profileRecord(record));
+            target.profile().merge(other.profile(), index.needs(), SCORING, clock);
+            target.recent().mergeFrom(other.recent());
+            target.identity().absorb(other.identity());
+            target.identity().merged(from);
+            target.recent().checkAndRemember(record.messageId(), clock, DEDUP_WINDOW_MILLIS);
+            target = user.roundTrip(target);
+            Memberships current = target.memberships();
+            target.memberships(new Memberships(current.since(), current.version(), Memberships.NEVER_FULLY_EVALUATED));
+            SegmentEngine.Outcome outcome = engine.onTime(index, SCORING, target.profile(), target.memberships(), clock);
+            target.memberships(outcome.applyTo(target.memberships(), clock));
+            target.scheduledWake(outcome.nextWake().orElse(UserRecord.NO_WAKE));
+            user.stored = UserRecordCodec.encode(target);
+        }
+
+        private static Event read(byte[] record) {
+            try {
+                return EventRecords.readForProfile(record);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The events the model's profile of the id holds: u's own, and from the transfer on a's before the merge. */
+        private List<Event> modelEvents(Party party) {
+            if (party == user && delivered) {
+                List<Event> events = new ArrayList<>(transferred);
+                events.addAll(user.history);
+                return events;
+            }
+            return party.history;
+        }
+
+        private BruteForceModel model(Party party) {
+            return party == user && delivered ? new BruteForceModel(USER, user.history, transferred, mergedAt)
+                    : new BruteForceModel(party.id, party.history);
+        }
+
+        /** Both ids: memberships, then segments saved now; a merged a has none and is stored as a forward to u. */
         Optional<Mismatch> compare(int step, String when) {
-            if (history.isEmpty()) {
+            return compare(step, when, user).or(() -> compare(step, when, anonymous));
+        }
+
+        private Optional<Mismatch> compare(int step, String when, Party party) {
+            if (party == anonymous && merged) {
+                if (!USER.equals(UserRecordCodec.mergedInto(anonymous.stored))) {
+                    throw new IllegalStateException("a was merged, but its stored record is no forward to u");
+                }
+                Set<String> actual = UserRecordCodec.memberships(anonymous.stored).since().keySet();
+                return mismatch(step, party, when, Set.of(), actual);
+            }
+            if (modelEvents(party).isEmpty()) {
                 return Optional.empty(); // a profile exists from its first event on
             }
-            Set<String> expected = engine.matching(index, SCORING, new BruteForceModel(USER, history), Memberships.NONE, clock);
-            Set<String> actual = load().memberships().since().keySet();
+            BruteForceModel model = model(party);
+            UserRecord record = party.load();
+            Set<String> expected = engine.matching(index, SCORING, model, Memberships.NONE, clock);
+            return mismatch(step, party, when, expected, record.memberships().since().keySet()).or(() -> {
+                // A backfill of SAVED_LATER now: a full evaluation of the stored profile.
+                Set<String> savedExpected = engine.matching(savedLater, SCORING, model, Memberships.NONE, clock);
+                Set<String> savedActual = engine.matching(savedLater, SCORING, record.profile(), Memberships.NONE, clock);
+                return mismatch(step, party, "segments saved " + when, savedExpected, savedActual);
+            });
+        }
+
+        private Optional<Mismatch> mismatch(int step, Party party, String when, Set<String> expected, Set<String> actual) {
             return expected.equals(actual) ? Optional.empty()
-                    : Optional.of(new Mismatch(step, clock - START, when, expected, Set.copyOf(actual)));
-        }
-
-        /** A backfill of {@link #SAVED_LATER} now: a full evaluation of the stored profile. */
-        Optional<Mismatch> compareSavedLater(int step, String when) {
-            if (history.isEmpty()) {
-                return Optional.empty();
-            }
-            Set<String> expected = engine.matching(savedLater, SCORING, new BruteForceModel(USER, history), Memberships.NONE, clock);
-            Set<String> actual = engine.matching(savedLater, SCORING, load().profile(), Memberships.NONE, clock);
-            return expected.equals(actual) ? Optional.empty()
-                    : Optional.of(new Mismatch(step, clock - START, when, expected, actual));
-        }
-
-        private UserRecord load() {
-            return UserRecordCodec.decode(USER, stored);
-        }
-
-        /** Stores the user and reads it back: what the engine sees next is what the encoding kept. */
-        private UserRecord roundTrip(UserRecord user) {
-            stored = UserRecordCodec.encode(user);
-            return load();
+                    : Optional.of(new Mismatch(step, clock - START, party.id, when, expected, Set.copyOf(actual)));
         }
     }
 }
