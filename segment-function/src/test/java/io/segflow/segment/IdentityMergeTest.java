@@ -157,6 +157,24 @@ class IdentityMergeTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void anAnonymousIdMergedIntoOneUserIsNotMergedIntoASecond() {
+        String second = "user-" + UUID.randomUUID();
+        send(anonymousTrack(anonymous, "add_to_cart"));
+        send(identify(user, anonymous, Map.of()));
+        awaitMerged(user, anonymous);
+
+        send(identify(second, anonymous, Map.of()));
+        send(anonymousTrack(anonymous, "add_to_cart")); // after the refused merge: still the first user's
+        send(trackEvent(second, "marker", "second-marker"));
+
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("add_to_cart") == 2).orElse(false));
+        await().atMost(WAIT).until(() -> record(second).map(r -> r.profile().count("marker") == 1).orElse(false));
+        assertThat(record(anonymous).orElseThrow().mergedInto()).isEqualTo(user);
+        assertThat(record(second).orElseThrow().profile().count("add_to_cart")).isZero();
+        assertThat(record(second).orElseThrow().identity().mergedIds()).isEmpty();
+    }
+
+    @Test
     void twoDevicesMergeIntoOneUser() {
         String phone = "anon-phone-" + UUID.randomUUID();
         send(anonymousTrack(anonymous, "add_to_cart"));

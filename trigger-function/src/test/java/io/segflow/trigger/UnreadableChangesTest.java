@@ -51,6 +51,26 @@ class UnreadableChangesTest {
         }
     }
 
+    /** The last record of an id merged into another user has no segment: nothing to trigger, and not unreadable. */
+    @Test
+    void aMergedRecordIsNeitherATriggerNorUnreadable() {
+        String user = "anon-" + UUID.randomUUID();
+        double unreadableBefore = unreadable();
+        try (TopicWriter changes = new TopicWriter(bootstrapServers, Topics.SEGMENT_CHANGES);
+             TopicReader triggers = new TopicReader(bootstrapServers, Topics.TRIGGERS)) {
+            changes.send(user, json(change(user, "vip", 1)));
+            changes.send(user, json(io.segflow.core.membership.SegmentChange.merged(user, "user-1",
+                    java.time.Instant.parse("2026-11-26T10:00:00Z"), 2)));
+            changes.send(user, json(change(user, "vip", 3)));
+
+            triggers.await(r -> user.equals(r.key()), 2, Duration.ofSeconds(20));
+            assertThat(triggers.drain(r -> user.equals(r.key()), Duration.ofSeconds(1)))
+                    .extracting(r -> Json.read(r.value(), JsonNode.class).get("id").asText())
+                    .containsExactly(user + ":vip:1", user + ":vip:3");
+            assertThat(unreadable() - unreadableBefore).isZero();
+        }
+    }
+
     private double unreadable() {
         return metrics.counter("segflow.segment-changes.unreadable").count();
     }
