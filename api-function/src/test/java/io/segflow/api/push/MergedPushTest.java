@@ -1,5 +1,7 @@
 package io.segflow.api.push;
 
+import static io.segflow.api.push.SocketMessages.collector;
+import static io.segflow.api.push.SocketMessages.next;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -223,28 +224,5 @@ class MergedPushTest extends PushTest {
                 ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
             }
         }
-    }
-
-    private static String next(BlockingQueue<String> messages) throws InterruptedException {
-        String message = messages.poll(20, TimeUnit.SECONDS);
-        assertThat(message).as("a WebSocket message").isNotNull();
-        return message;
-    }
-
-    private static WebSocket.Listener collector(BlockingQueue<String> messages) {
-        return new WebSocket.Listener() {
-            private final StringBuilder partial = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                    messages.add(partial.toString());
-                    partial.setLength(0);
-                }
-                webSocket.request(1);
-                return null;
-            }
-        };
     }
 }

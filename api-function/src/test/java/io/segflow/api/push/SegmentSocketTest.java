@@ -1,5 +1,7 @@
 package io.segflow.api.push;
 
+import static io.segflow.api.push.SocketMessages.collector;
+import static io.segflow.api.push.SocketMessages.next;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +19,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -66,28 +67,5 @@ class SegmentSocketTest extends PushTest {
         assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(socket(user, "garbage"), collector(new LinkedBlockingQueue<>())).get(20, TimeUnit.SECONDS))
                 .cause().satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(401));
-    }
-
-    private static String next(BlockingQueue<String> messages) throws InterruptedException {
-        String message = messages.poll(20, TimeUnit.SECONDS);
-        assertThat(message).as("a WebSocket message").isNotNull();
-        return message;
-    }
-
-    private static WebSocket.Listener collector(BlockingQueue<String> messages) {
-        return new WebSocket.Listener() {
-            private final StringBuilder partial = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                    messages.add(partial.toString());
-                    partial.setLength(0);
-                }
-                webSocket.request(1);
-                return null;
-            }
-        };
     }
 }
