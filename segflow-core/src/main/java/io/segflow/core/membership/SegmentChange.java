@@ -1,5 +1,6 @@
 package io.segflow.core.membership;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
 
 /**
@@ -28,11 +29,13 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
     }
 
     /** Whether this record says the id was merged into another (no segment). */
+    @JsonIgnore
     public boolean isMerge() {
         return MERGED.equals(change);
     }
 
     /** The id this record's user was merged into, for a {@link #MERGED} record; else null. */
+    @JsonIgnore
     public String mergedInto() {
         return isMerge() && cause != null && cause.startsWith(MERGE_CAUSE) ? cause.substring(MERGE_CAUSE.length()) : null;
     }
