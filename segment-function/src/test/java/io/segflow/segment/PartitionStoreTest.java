@@ -141,6 +141,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         UserRecord forward = UserRecordCodec.decode("u1", redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1")));
         assertThat(forward.mergedInto()).isEqualTo("u2");
         assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(PARTITION), "u1")).isEmpty();
+        assertThat(redis.set(String.class).sismember(RedisKeys.users(PARTITION), "u1")).as("in the backfills' registry").isFalse();
         List<PendingRecord> pending = store.claim(List.of(PARTITION)).get(0).unpublished().stream()
                 .map(stored -> PendingRecord.decode(stored, json -> "u1")).toList();
         assertThat(pending).extracting(PendingRecord::topic)

@@ -27,6 +27,7 @@ public final class PartitionBatch {
     final Map<String, Long> wakes = new LinkedHashMap<>();
     final Set<String> wakesRemoved = new LinkedHashSet<>();
     final Set<String> registered = new LinkedHashSet<>();
+    final Set<String> unregistered = new LinkedHashSet<>();
     final List<Change> changes = new ArrayList<>();
     final List<PendingRecord> sends = new ArrayList<>();
     private long nextOffset = -1;
@@ -64,7 +65,14 @@ public final class PartitionBatch {
     }
 
     void register(String userId) {
+        unregistered.remove(userId);
         registered.add(userId);
+    }
+
+    /** The user stays stored but leaves the registry backfills scan (an id merged into another: a forward). */
+    void unregister(String userId) {
+        registered.remove(userId);
+        unregistered.add(userId);
     }
 
     public void change(Change change) {
@@ -113,6 +121,13 @@ public final class PartitionBatch {
         return registered;
     }
 
+    /** Users that leave the registry: the erased ones and those {@link #unregister}ed. */
+    public Set<String> unregistered() {
+        Set<String> leaving = new LinkedHashSet<>(erased);
+        leaving.addAll(unregistered);
+        return leaving;
+    }
+
     public List<Change> changes() {
         return changes;
     }
@@ -127,7 +142,7 @@ public final class PartitionBatch {
     }
 
     public boolean isEmpty() {
-        return written.isEmpty() && erased.isEmpty() && wakes.isEmpty() && wakesRemoved.isEmpty() && registered.isEmpty()
+        return written.isEmpty() && erased.isEmpty() && wakes.isEmpty() && wakesRemoved.isEmpty() && registered.isEmpty() && unregistered.isEmpty()
                 && changes.isEmpty() && sends.isEmpty() && nextOffset < 0 && backfillProgress == null;
     }
 }

@@ -157,6 +157,7 @@ public final class UserProcessor {
         batch.change(new PartitionBatch.Change(record.userId(), null, false, nowMillis, SegmentChangeJson.write(merged), span));
         UserRecord forward = UserRecord.forward(record.userId(), version, into);
         batch.removeWake(record.userId());
+        batch.unregister(record.userId()); // backfills have nothing to evaluate on a forward
         wakeTraces.forget(record.userId());
         batch.write(forward);
         listener.merge(MergeStep.SENT);

@@ -116,14 +116,14 @@ public class PartitionStore {
                 .arg(flush.acknowledged())
                 .arg(batch.backfillProgress() == null ? "" : batch.backfillProgress())
                 .arg(batch.written().size()).arg(batch.erased().size()).arg(batch.wakes().size())
-                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(batch.erased().size());
+                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(batch.unregistered().size());
         for (UserRecord record : batch.written().values()) {
             request.arg(UserRecordCodec.encode(record));
         }
         batch.wakes().forEach((user, at) -> request.arg(at).arg(user));
         batch.wakesRemoved().forEach(request::arg);
         batch.registered().forEach(request::arg);
-        batch.erased().forEach(request::arg);
+        batch.unregistered().forEach(request::arg);
         batch.changes().forEach(change -> request.arg(change.json()));
         batch.sends().forEach(record -> request.arg(record.encode()));
         return request;
