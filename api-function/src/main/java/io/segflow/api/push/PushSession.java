@@ -69,7 +69,7 @@ public abstract class PushSession {
 
     synchronized void deliver(SegmentChange change, UserState state, PushHub hub) {
         if (!change.userId().equals(serving)) {
-            return; // a record of the id this session moved on from (it was merged): the state sent covers it
+            return; // another id's record (the id asked for is merged into the user served): the state sent covers it
         }
         if (lastSent < 0 || change.version() <= lastSent) {
             return; // not started yet (start() will read it from Redis) or already in the state sent

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The owned partitions' state in Redis. Each partition's keys share one hash tag, so a round's writes for a
@@ -106,6 +107,7 @@ public class PartitionStore {
     private static Request flushRequest(Flush flush) {
         PartitionBatch batch = flush.batch();
         int partition = batch.partition();
+        Set<String> unregistered = batch.unregistered();
         Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size())
                 .arg(RedisKeys.partitionState(partition)).arg(RedisKeys.schedule(partition))
                 .arg(RedisKeys.users(partition)).arg(RedisKeys.changes(partition));
@@ -116,14 +118,14 @@ public class PartitionStore {
                 .arg(flush.acknowledged())
                 .arg(batch.backfillProgress() == null ? "" : batch.backfillProgress())
                 .arg(batch.written().size()).arg(batch.erased().size()).arg(batch.wakes().size())
-                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(batch.unregistered().size());
+                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(unregistered.size());
         for (UserRecord record : batch.written().values()) {
             request.arg(UserRecordCodec.encode(record));
         }
         batch.wakes().forEach((user, at) -> request.arg(at).arg(user));
         batch.wakesRemoved().forEach(request::arg);
         batch.registered().forEach(request::arg);
-        batch.unregistered().forEach(request::arg);
+        unregistered.forEach(request::arg);
         batch.changes().forEach(change -> request.arg(change.json()));
         batch.sends().forEach(record -> request.arg(record.encode()));
         return request;
