@@ -5,26 +5,18 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.segflow.api.support.ProductionProfile;
 import io.segflow.api.support.TestTokens;
 import io.segflow.testkit.KafkaAndRedisResource;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** In CDN mode shared caches may keep membership reads briefly; the answer varies with the token and origin. */
 @QuarkusTest
-@TestProfile(CdnCacheTest.CdnMode.class)
+@TestProfile(ProductionProfile.class)
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
 class CdnCacheTest {
-
-    public static class CdnMode implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("segflow.cache.mode", "cdn", "segflow.cache.s-max-age", "7s");
-        }
-    }
 
     @Test
     void readsArePubliclyCacheableForAFewSecondsAndVaryOnTokenAndOrigin() {

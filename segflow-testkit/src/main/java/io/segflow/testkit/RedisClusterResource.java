@@ -14,7 +14,7 @@ public class RedisClusterResource implements QuarkusTestResourceLifecycleManager
     public Map<String, String> start() {
         return Map.of(
                 "kafka.bootstrap.servers", TestServices.kafkaBootstrapServers(),
-                "quarkus.redis.hosts", TestServices.redisCluster().hosts(),
+                "quarkus.redis.hosts", TestServices.redisClusterHosts(),
                 "quarkus.redis.client-type", "cluster",
                 // MULTI over keys of one hash tag (a segment definition and the catalog revision) on their node.
                 "quarkus.redis.cluster-transactions", "single-node");

@@ -54,6 +54,10 @@ final class KafkaProcess implements AutoCloseable {
                 "transaction.state.log.replication.factor=1",
                 "transaction.state.log.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
+                // Started again after a SIGKILL, the broker is refused as a duplicate registration until the session
+                // its previous run left in the controller expires (9 s by default): keep that short.
+                "broker.session.timeout.ms=3000",
+                "broker.heartbeat.interval.ms=500",
                 ""));
         Process format = java(dir, "kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
                 "-c", dir.resolve("server.properties").toString(), "--ignore-formatted").start();
@@ -69,7 +73,7 @@ final class KafkaProcess implements AutoCloseable {
     private static ProcessBuilder java(Path dir, String mainClass, String... args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         // Kafka's logging is bound to JBoss LogManager on this class path, which wants to be the JUL manager.
-        List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx512m",
+        List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx512m", "-XX:TieredStopAtLevel=1",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true)
