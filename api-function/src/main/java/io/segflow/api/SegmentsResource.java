@@ -56,6 +56,8 @@ public class SegmentsResource {
     private final ConditionPreview preview;
     private final BackfillStatus backfill;
     private final RuleCompiler compiler = new RuleCompiler();
+    /** Listing segments compiles each condition once, not per request. */
+    private final Map<String, Reads> readsByCondition = new java.util.concurrent.ConcurrentHashMap<>();
 
     SegmentsResource(SegmentRepository segments, MemberIndex members, ConditionPreview preview, BackfillStatus backfill) {
         this.segments = segments;
@@ -66,14 +68,14 @@ public class SegmentsResource {
 
     @GET
     public Map<String, List<SegmentView>> list() {
-        BackfillStatus.State state = backfill.current();
+        BackfillStatus.Snapshot state = backfill.snapshot();
         return Map.of("segments", segments.all().stream().map(d -> view(d, state)).toList());
     }
 
     @GET
     @Path("{id}")
     public SegmentView get(@PathParam("id") String id) {
-        return segments.find(checkedId(id)).map(d -> view(d, backfill.current()))
+        return segments.find(checkedId(id)).map(d -> view(d, backfill.snapshot()))
                 .orElseThrow(() -> ApiException.notFound("id", "no segment " + id));
     }
 
@@ -144,8 +146,25 @@ public class SegmentsResource {
         }
     }
 
-    private SegmentView view(SegmentDefinition d, BackfillStatus.State state) {
-        return new SegmentView(d.id(), d.name(), d.condition(), d.enabled(), d.updatedAt(), members.count(d.id()), state);
+    private SegmentView view(SegmentDefinition d, BackfillStatus.Snapshot state) {
+        return new SegmentView(d.id(), d.name(), d.condition(), d.enabled(), d.updatedAt(), members.count(d.id()),
+                BackfillStatus.of(state, readsOf(d.condition())));
+    }
+
+    /** What a stored condition reads; one that no longer compiles reads nothing (the engine skips it). */
+    private Reads readsOf(String condition) {
+        Reads reads = readsByCondition.get(condition);
+        if (reads == null) {
+            try {
+                reads = compiler.compile(condition).reads();
+            } catch (RuleSyntaxException e) {
+                reads = compiler.compile("true").reads();
+            }
+            if (readsByCondition.size() < 10_000) {
+                readsByCondition.put(condition, reads);
+            }
+        }
+        return reads;
     }
 
     private CompiledCondition compiled(String condition) {

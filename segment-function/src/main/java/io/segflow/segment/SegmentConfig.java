@@ -77,6 +77,13 @@ public interface SegmentConfig {
         /** Users re-evaluated per loop round while a new catalog is backfilled: live events wait at most one chunk. */
         @WithDefault("100")
         int chunk();
+
+        /**
+         * Events read per loop round while a replay of {@code segflow.events} rebuilds the past of event properties
+         * a new catalog needs (a windowed sum, say): live events wait for at most one such chunk.
+         */
+        @WithDefault("2000")
+        int replayRecords();
     }
 
     interface Identity {
@@ -102,6 +109,8 @@ public interface SegmentConfig {
         require(config.scheduler().pollInterval().toMillis() >= 10, "segflow.scheduler.poll-interval", "at least 10ms");
         require(config.scheduler().claimBatch() >= 1 && config.scheduler().claimBatch() <= 3000, "segflow.scheduler.claim-batch", "between 1 and 3000");
         require(config.backfill().chunk() >= 1 && config.backfill().chunk() <= 3000, "segflow.backfill.chunk", "between 1 and 3000");
+        require(config.backfill().replayRecords() >= 1 && config.backfill().replayRecords() <= 20_000,
+                "segflow.backfill.replay-records", "between 1 and 20000");
     }
 
     private static void require(boolean valid, String property, String expected) {

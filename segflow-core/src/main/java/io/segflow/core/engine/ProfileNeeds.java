@@ -29,6 +29,8 @@ public final class ProfileNeeds {
     final Map<String, Set<Granularity>> seriesByEvent = new HashMap<>();
     /** Per granularity, the longest window of a property aggregate that uses it: older values are dropped. */
     final Map<Granularity, Long> retentionMillis = new EnumMap<>(Granularity.class);
+    /** Per windowed property and granularity, the longest window its segments read. */
+    final Map<PropertyRef, Map<Granularity, Long>> windowMillis = new HashMap<>();
     boolean score;
 
     public static final ProfileNeeds NONE = of(java.util.List.of());
@@ -45,6 +47,8 @@ public final class ProfileNeeds {
                     needs.windowStats.merge(ref, io.segflow.core.profile.Aggregate.statsOf(aggregate.function()), (a, b) -> a | b);
                     needs.seriesByEvent.computeIfAbsent(aggregate.event(), e -> new HashSet<>()).add(aggregate.window().granularity());
                     needs.retain(aggregate.window().granularity(), aggregate.window().millis());
+                    needs.windowMillis.computeIfAbsent(ref, r -> new EnumMap<>(Granularity.class))
+                            .merge(aggregate.window().granularity(), aggregate.window().millis(), Math::max);
                 }
             }
             needs.seenEvents.addAll(read.seenEvents());
@@ -91,6 +95,49 @@ public final class ProfileNeeds {
 
     private void readsProperty(String event, String property) {
         propertiesByEvent.computeIfAbsent(event, e -> new HashSet<>()).add(property);
+    }
+
+    /**
+     * What is kept of each property some segment reads (see {@link AggregateShape}): a profile holds the events of a
+     * property's aggregates only since its shape was first needed as it is.
+     */
+    public Map<PropertyRef, AggregateShape> shapes() {
+        Map<PropertyRef, AggregateShape> shapes = new HashMap<>();
+        propertiesByEvent.forEach((event, properties) -> properties.forEach(property -> {
+            PropertyRef ref = new PropertyRef(event, property);
+            shapes.put(ref, new AggregateShape(lifetimeAggregates.contains(ref), lastValues.contains(ref),
+                    windowStats(ref), windowMillis.getOrDefault(ref, Map.of())));
+        }));
+        return shapes;
+    }
+
+    /**
+     * Only what these needs keep of {@code refs}: what a replay of past events applies for properties whose
+     * aggregates were not kept before. Keeps the retention of every granularity, so that a replayed value is kept
+     * exactly as long as a live one.
+     */
+    public ProfileNeeds only(Set<PropertyRef> refs) {
+        ProfileNeeds only = new ProfileNeeds();
+        only.retentionMillis.putAll(retentionMillis);
+        for (PropertyRef ref : refs) {
+            if (lifetimeAggregates.contains(ref)) {
+                only.lifetimeAggregates.add(ref);
+            }
+            if (lastValues.contains(ref)) {
+                only.lastValues.add(ref);
+            }
+            Set<Granularity> granularities = windowAggregates.get(ref);
+            if (granularities != null) {
+                only.windowAggregates.put(ref, granularities);
+                only.windowStats.put(ref, windowStats(ref));
+                only.windowMillis.put(ref, windowMillis.get(ref));
+                only.seriesByEvent.computeIfAbsent(ref.event(), e -> new HashSet<>()).addAll(granularities);
+            }
+            if (propertiesOf(ref.event()).contains(ref.property())) {
+                only.readsProperty(ref.event(), ref.property());
+            }
+        }
+        return only;
     }
 
     public boolean lastValue(PropertyRef ref) {

@@ -104,8 +104,9 @@ public final class SegmentEngine {
         return current.catalogRevision() != index.revision();
     }
 
+    /** A full evaluation is recorded, unless some segments were held (then the backfill after their replay does it). */
     private static OptionalLong recorded(SegmentIndex index, boolean catchUp) {
-        return catchUp ? OptionalLong.of(index.revision()) : OptionalLong.empty();
+        return catchUp && !index.holds() ? OptionalLong.of(index.revision()) : OptionalLong.empty();
     }
 
     /** Evaluates every segment: for previews and the reference model. */

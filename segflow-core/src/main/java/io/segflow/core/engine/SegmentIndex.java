@@ -2,6 +2,7 @@ package io.segflow.core.engine;
 
 import io.segflow.core.rules.CompiledSegment;
 import io.segflow.core.rules.Reads;
+import io.segflow.core.rules.Reads.PropertyRef;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -28,6 +29,8 @@ public final class SegmentIndex {
     private final List<CompiledSegment> timeDependent = new ArrayList<>();
     private final Map<String, List<CompiledSegment>> dependents = new HashMap<>();
     private final ProfileNeeds needs;
+    /** Segments of the catalog not evaluated for now (see {@link #holding}). */
+    private final Set<String> held;
     /** affectedBy's answers, per event name and whether it carries traits and weight: asked once per event. */
     private final Map<String, List<CompiledSegment>[]> affectedByEvent = new ConcurrentHashMap<>();
     /** Event names are the senders' to choose: remember the answers for this many, compute the rest each time. */
@@ -40,7 +43,12 @@ public final class SegmentIndex {
 
     /** @param revision the catalog revision (the api-function's counter) these segments were read at */
     public SegmentIndex(Collection<CompiledSegment> segments, long revision) {
+        this(segments, revision, null, Set.of());
+    }
+
+    private SegmentIndex(Collection<CompiledSegment> segments, long revision, ProfileNeeds needs, Set<String> held) {
         this.revision = revision;
+        this.held = held;
         this.ordered = SegmentDependencies.inDependencyOrder(segments);
         for (int i = 0; i < ordered.size(); i++) {
             CompiledSegment segment = ordered.get(i);
@@ -66,7 +74,37 @@ public final class SegmentIndex {
             }
             reads.segments().forEach(target -> dependents.computeIfAbsent(target, t -> new ArrayList<>()).add(segment));
         }
-        this.needs = ProfileNeeds.of(ordered.stream().map(s -> s.condition().reads()).toList());
+        this.needs = needs != null ? needs : ProfileNeeds.of(ordered.stream().map(s -> s.condition().reads()).toList());
+    }
+
+    /**
+     * This catalog with the segments that read one of {@code replaying} held: not evaluated (their memberships stand)
+     * while a replay of the event log rebuilds the past of those properties. Profiles keep what the whole catalog
+     * needs. A user evaluated against it is not recorded as evaluated against the revision: the backfill after the
+     * replay evaluates it in full.
+     */
+    public SegmentIndex holding(Set<PropertyRef> replaying) {
+        if (replaying.isEmpty()) {
+            return this;
+        }
+        List<CompiledSegment> evaluated = new ArrayList<>(ordered.size());
+        Set<String> waiting = new HashSet<>();
+        for (CompiledSegment segment : ordered) {
+            Reads reads = segment.condition().reads();
+            boolean readsReplayed = reads.lastValues().stream().anyMatch(replaying::contains)
+                    || reads.propertyAggregates().stream().anyMatch(a -> replaying.contains(new PropertyRef(a.event(), a.property())));
+            if (readsReplayed) {
+                waiting.add(segment.id());
+            } else {
+                evaluated.add(segment);
+            }
+        }
+        return waiting.isEmpty() ? this : new SegmentIndex(evaluated, revision, needs, Set.copyOf(waiting));
+    }
+
+    /** Whether some segments are held (see {@link #holding}): evaluations against it are not complete. */
+    public boolean holds() {
+        return !held.isEmpty();
     }
 
     public static SegmentIndex empty() {
@@ -82,7 +120,7 @@ public final class SegmentIndex {
     }
 
     public boolean contains(String segmentId) {
-        return position.containsKey(segmentId);
+        return position.containsKey(segmentId) || held.contains(segmentId);
     }
 
     public ProfileNeeds needs() {

@@ -19,15 +19,20 @@ final class EventHistory {
     final Map<String, Aggregate> lifetime = new LinkedHashMap<>(2);
     final Map<String, LastValue> lastValues = new LinkedHashMap<>(2);
 
-    /** The value of a property on the latest event by event time; its CEL form is parsed on first read. */
+    /**
+     * The value of a property on the latest event by event time; its CEL form is parsed on first read.
+     * {@code replayed}: set by a replay of the event log, from an event that arrived before every live one.
+     */
     static final class LastValue {
         final long millis;
         final String json;
+        final boolean replayed;
         Object parsed;
 
-        LastValue(long millis, String json) {
+        LastValue(long millis, String json, boolean replayed) {
             this.millis = millis;
             this.json = json;
+            this.replayed = replayed;
         }
     }
 
@@ -39,9 +44,17 @@ final class EventHistory {
 
     /** The later event by event time wins; on a tie, the later arrival. */
     void last(String property, long at, String json) {
+        last(property, at, json, false);
+    }
+
+    /**
+     * On a tie of event time the later arrival wins: a live event over any kept value, a replayed one only over another
+     * replayed one (a replay reads the log in order, before every live event).
+     */
+    void last(String property, long at, String json, boolean replayed) {
         LastValue old = lastValues.get(property);
-        if (old == null || old.millis <= at) {
-            lastValues.put(property, new LastValue(at, json));
+        if (old == null || old.millis < at || old.millis == at && (!replayed || old.replayed)) {
+            lastValues.put(property, new LastValue(at, json, replayed));
         }
     }
 
@@ -60,7 +73,7 @@ final class EventHistory {
         other.lastValues.forEach((property, theirs) -> {
             LastValue mine = lastValues.get(property);
             if (mine == null || theirs.millis > mine.millis) {
-                lastValues.put(property, new LastValue(theirs.millis, theirs.json));
+                lastValues.put(property, new LastValue(theirs.millis, theirs.json, theirs.replayed));
             }
         });
     }
@@ -83,12 +96,13 @@ final class EventHistory {
         out.writeVarLong(lastValues.size());
         lastValues.forEach((property, value) -> {
             out.writeString(property);
-            out.writeSignedVarLong(lastSeen - value.millis);
+            out.writeSignedVarLong((lastSeen - value.millis) * 2 + (value.replayed ? 1 : 0)); // the mark in the low bit
             out.writeString(value.json);
         });
     }
 
-    static EventHistory readFrom(CompactReader in, long base, boolean anchoredSeries) {
+    /** @param replayMarks whether latest values carry their replay mark (records of the current format) */
+    static EventHistory readFrom(CompactReader in, long base, boolean anchoredSeries, boolean replayMarks) {
         EventHistory history = new EventHistory();
         history.count = in.readVarLong();
         history.firstSeen = base + in.readSignedVarLong();
@@ -103,7 +117,9 @@ final class EventHistory {
         }
         for (int i = in.readCount(); i > 0; i--) {
             String property = in.readString();
-            history.lastValues.put(property, new LastValue(history.lastSeen - in.readSignedVarLong(), in.readString()));
+            long delta = in.readSignedVarLong();
+            boolean replayed = replayMarks && (delta & 1) != 0;
+            history.lastValues.put(property, new LastValue(history.lastSeen - (replayMarks ? delta >> 1 : delta), in.readString(), replayed));
         }
         return history;
     }

@@ -37,6 +37,8 @@ public final class Profile implements ProfileView {
     private long lastSeen;
     private double scoreValue;
     private long scoreAsOf;
+    /** The catalog revision the property values were reconciled with (stored with the record, see forget). */
+    private long aggregatesRevision;
     /** Minute of the last trim of every event's buckets (not stored: a restart trims again). */
     private long trimmedMinute = Long.MIN_VALUE;
 
@@ -79,6 +81,20 @@ public final class Profile implements ProfileView {
                 history.series.computeIfAbsent(granularity, g -> new BucketSeries()).count(bucket);
             }
         }
+        applyProperties(name, at, history, event, needs, nowMillis, true);
+        if (event.traits() != null) {
+            event.traits().forEach(this::trait);
+        }
+        double weight = scoring.weightOf(name);
+        if (needs.score() && weight != 0) {
+            addScore(at, weight, scoring.halfLife().toMillis());
+        }
+        trim(name, history, needs, nowMillis);
+    }
+
+    /** The property aggregates and latest values {@code needs} keep of one event. */
+    private static void applyProperties(String name, long at, EventHistory history, Event event, ProfileNeeds needs, long nowMillis,
+                                        boolean live) {
         Map<String, Object> properties = event.properties() != null ? event.properties() : Map.of();
         for (String property : properties.isEmpty() ? Set.<String>of() : needs.propertiesOf(name)) {
             Object value = properties.get(property);
@@ -87,7 +103,7 @@ public final class Profile implements ProfileView {
             }
             PropertyRef ref = new PropertyRef(name, property);
             if (needs.lastValue(ref)) {
-                history.last(ref.property(), at, Json.write(value));
+                history.last(ref.property(), at, Json.write(value), !live);
             }
             if (!(value instanceof Number number)) {
                 continue; // sum, min, max and avg read numbers only
@@ -98,18 +114,67 @@ public final class Profile implements ProfileView {
             }
             for (Granularity granularity : needs.seriesOf(name)) {
                 if (needs.windowAggregate(ref, granularity) && stillCounts(granularity, at, needs, nowMillis)) {
-                    history.series.get(granularity).add(granularity.bucketOf(at), ref.property(), amount, needs.windowStats(ref));
+                    history.series.computeIfAbsent(granularity, g -> new BucketSeries()).add(granularity.bucketOf(at), ref.property(), amount, needs.windowStats(ref));
                 }
             }
         }
-        if (event.traits() != null) {
-            event.traits().forEach(this::trait);
+    }
+
+    /**
+     * Adds to the property aggregates and latest values of {@code only} (see {@link ProfileNeeds#only}) an event this
+     * profile counted before they were kept: how a replay of the event log rebuilds their past. Counts, times, traits
+     * and score stay as they are. An event of a name this profile holds nothing of (erased since), or without a value
+     * of those properties, is not added (returns false). A
+     * replayed latest value does not replace a live one of the same event time (that one arrived later); between two
+     * replayed events of the same time, the later in the log wins, as it did live.
+     */
+    public boolean replay(Event event, ProfileNeeds only, long nowMillis) {
+        EventHistory history = events.get(ProfileUpdate.eventName(event));
+        if (history == null || history.count == 0 || !carries(event, only)) {
+            return false;
         }
-        double weight = scoring.weightOf(name);
-        if (needs.score() && weight != 0) {
-            addScore(at, weight, scoring.halfLife().toMillis());
+        applyProperties(ProfileUpdate.eventName(event), ProfileUpdate.eventMillis(event), history, event, only, nowMillis, false);
+        return true;
+    }
+
+    /** Whether the event has a value of a property {@code needs} keeps for its name (else a replay skips it). */
+    public static boolean carries(Event event, ProfileNeeds needs) {
+        Map<String, Object> properties = event.properties();
+        if (properties == null || properties.isEmpty()) {
+            return false;
         }
-        trim(name, history, needs, nowMillis);
+        for (String property : needs.propertiesOf(ProfileUpdate.eventName(event))) {
+            if (properties.get(property) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Drops what this profile holds of {@code refs}: values kept under an earlier catalog, before the property was
+     * needed again (they miss the events in between). Profiles are reconciled so with their partition's
+     * {@link io.segflow.core.history.PartitionHistory} before their values are read or added to.
+     */
+    public void forget(Set<PropertyRef> refs) {
+        for (PropertyRef ref : refs) {
+            EventHistory history = events.get(ref.event());
+            if (history == null) {
+                continue;
+            }
+            history.lifetime.remove(ref.property());
+            history.lastValues.remove(ref.property());
+            history.series.values().forEach(series -> series.keepValues(property -> !property.equals(ref.property()), Long.MIN_VALUE));
+        }
+    }
+
+    /** The catalog revision this profile's property values were last reconciled with (see {@link #forget}). */
+    public long aggregatesRevision() {
+        return aggregatesRevision;
+    }
+
+    public void aggregatesRevision(long revision) {
+        this.aggregatesRevision = revision;
     }
 
     /**
@@ -411,6 +476,11 @@ public final class Profile implements ProfileView {
 
     /** @param anchoredSeries false for records whose bucket series start from bucket 0 (the older encoding) */
     public static Profile readFrom(String userId, CompactReader in, boolean anchoredSeries) {
+        return readFrom(userId, in, anchoredSeries, true);
+    }
+
+    /** @param replayMarks false for records whose latest values carry no replay mark (the formats before) */
+    public static Profile readFrom(String userId, CompactReader in, boolean anchoredSeries, boolean replayMarks) {
         Profile profile = new Profile(userId);
         profile.totalEvents = in.readVarLong();
         if (profile.totalEvents > 0) {
@@ -421,7 +491,7 @@ public final class Profile implements ProfileView {
         profile.scoreAsOf = in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
             String event = in.readString();
-            profile.events.put(event, EventHistory.readFrom(in, profile.firstSeen, anchoredSeries));
+            profile.events.put(event, EventHistory.readFrom(in, profile.firstSeen, anchoredSeries, replayMarks));
         }
         for (int i = in.readCount(); i > 0; i--) {
             String name = in.readString();

@@ -32,6 +32,8 @@ public final class RedisKeys {
     public static final String EPOCH_FIELD = "epoch";
     public static final String OFFSET_FIELD = "offset";
     public static final String BACKFILL_FIELD = "backfill";
+    /** What the partition's profiles keep of event properties, and its replays of the log (PartitionHistory, JSON). */
+    public static final String HISTORY_FIELD = "history";
 
     private RedisKeys() {
     }

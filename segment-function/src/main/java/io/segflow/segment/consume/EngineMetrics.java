@@ -18,6 +18,7 @@ final class EngineMetrics {
     final Counter resets;
     final Counter fenced;
     final Counter backfilled;
+    final Counter replayed;
     final Counter duplicates;
     final Counter evaluationErrors;
     final Timer round;
@@ -42,6 +43,8 @@ final class EngineMetrics {
         resets = counter(metrics, "segflow.engine.resets", "Failed rounds: the owned partitions were claimed again from Redis");
         fenced = counter(metrics, "segflow.partitions.fenced", "Flushes refused because another instance claimed the partition");
         backfilled = counter(metrics, "segflow.backfill.users", "Users re-evaluated in full against a new segment catalog");
+        replayed = counter(metrics, "segflow.history.replayed.events",
+                "Past events read again from segflow.events and added to a profile's event properties a new catalog needs");
         duplicates = counter(metrics, "segflow.events.duplicates", "Events whose messageId was applied within the dedup window");
         evaluationErrors = counter(metrics, "segflow.rule.evaluation.errors", "Conditions that failed for a user, counted as false");
         round = Timer.builder("segflow.round.duration").description("One round of the engine loop").register(metrics);

@@ -25,6 +25,7 @@ import io.segflow.segment.apply.Round;
 import io.segflow.segment.apply.UserCache;
 import io.segflow.segment.apply.UserProcessor;
 import io.segflow.segment.backfill.CatalogBackfill;
+import io.segflow.segment.backfill.HistoryReplay;
 import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.publish.ChangePublisher;
 import io.segflow.segment.publish.ChangeTracing;
@@ -93,6 +94,7 @@ public class EventLoop {
     private final EngineMetrics meters;
     private final DueWakes dueWakes;
     private final CatalogBackfill catalogBackfill;
+    private final HistoryReplay historyReplay;
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
     private KafkaConsumer<String, byte[]> consumer;
@@ -152,6 +154,7 @@ public class EventLoop {
         }, wakeTraces, config.identity().mergeKnownUsers());
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch(), wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
+        this.historyReplay = new HistoryReplay(kafka, processor, config.backfill().replayRecords(), meters.replayed);
         Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
                 .description("Users held in memory").register(metrics);
     }
@@ -231,6 +234,7 @@ public class EventLoop {
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
+        historyReplay.close();
         if (consumer != null) {
             try {
                 consumer.close(Duration.ofSeconds(5));
@@ -296,8 +300,10 @@ public class EventLoop {
         }
         SegmentCatalog.Current current = catalog.current();
         long start = System.nanoTime();
-        Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.unreadableRecords);
+        Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.unreadableRecords,
+                partition -> owned.containsKey(partition) ? owned.get(partition).history() : null);
         try {
+            historyReplay.plan(round, owned.values());
             if (!records.isEmpty()) {
                 events(records, round);
             }
@@ -305,6 +311,7 @@ public class EventLoop {
                 dueWakes.run(round, owned.keySet());
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
+            historyReplay.run(round, owned.values(), !records.isEmpty());
             catalogBackfill.run(round, owned.values());
             settlePublished();
             for (OwnedPartition partition : owned.values()) {
@@ -382,7 +389,7 @@ public class EventLoop {
             return;
         }
         if (IdentityRecords.isProfile(event)) {
-            processor.onMergedProfile(batch, record, !round.created.contains(user), event, round.catalog, span, round.now);
+            processor.onMergedProfile(batch, record, !round.created.contains(user), event, round.catalogOf(batch.partition()), span, round.now);
             return;
         }
         if (record.isForward()) {
@@ -390,7 +397,7 @@ public class EventLoop {
             return;
         }
         boolean fresh = round.created.remove(user);
-        processor.onEvent(batch, record, fresh, event, span, round.catalog, round.now);
+        processor.onEvent(batch, record, fresh, event, span, round.catalogOf(batch.partition()), round.now);
     }
 
     /** Ingest validates every event, so an unreadable record is a foreign producer's: counted, never stops the partition. */
@@ -516,6 +523,7 @@ public class EventLoop {
         inFlight = null; // the new claims publish whatever it held again
         uncommitted.clear();
         cache = new UserCache(cacheCapacity());
+        historyReplay.forgetPosition();
         unclaimed.addAll(owned.keySet());
         owned.clear();
         if (consumer != null && !unclaimed.isEmpty()) {
@@ -557,7 +565,7 @@ public class EventLoop {
         for (PartitionStore.Claim claim : claims) {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());
             owned.put(claim.partition(), new OwnedPartition(claim.partition(), claim.epoch(), claim.nextOffset(),
-                    BackfillProgress.parse(claim.backfillProgress()), claim.unpublished().size()));
+                    BackfillProgress.parse(claim.backfillProgress()), claim.history(), claim.unpublished().size()));
             if (claim.nextOffset() >= 0) {
                 consumer.seek(topicPartition, claim.nextOffset());
                 claimed.put(topicPartition, new OffsetAndMetadata(claim.nextOffset()));

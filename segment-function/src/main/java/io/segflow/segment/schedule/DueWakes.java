@@ -70,7 +70,7 @@ public final class DueWakes {
                     }
                     span = wave[0];
                 }
-                processor.onWake(batch, record, round.catalog, round.now, span);
+                processor.onWake(batch, record, round.catalogOf(batch.partition()), round.now, span);
                 lateness.record(Duration.ofMillis(Math.max(0, round.now - entry.dueMillis())));
             }
         });

@@ -1,5 +1,6 @@
 package io.segflow.segment.store;
 
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.redis.LuaScripts;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.state.UserRecord;
@@ -26,7 +27,8 @@ public class PartitionStore {
     static final LuaScript FLUSH = new LuaScript(LuaScripts.FLUSH_PARTITION);
 
     /** Where a claimed partition's stored state stands. */
-    public record Claim(int partition, String epoch, long nextOffset, String backfillProgress, List<String> unpublished) {
+    public record Claim(int partition, String epoch, long nextOffset, String backfillProgress, PartitionHistory history,
+                        List<String> unpublished) {
     }
 
     /** What one flush writes: the batch, with the number of change records Kafka acknowledged since the last one. */
@@ -52,12 +54,13 @@ public class PartitionStore {
             Response reply = replies.get(i);
             String offset = reply.get(1).toString();
             String backfill = reply.get(2).toString();
-            List<String> unpublished = new ArrayList<>(reply.size() - 3);
-            for (int r = 3; r < reply.size(); r++) {
+            PartitionHistory history = PartitionHistory.decode(reply.get(3).toString());
+            List<String> unpublished = new ArrayList<>(reply.size() - 4);
+            for (int r = 4; r < reply.size(); r++) {
                 unpublished.add(reply.get(r).toString());
             }
             claims.add(new Claim(partitions.get(i), reply.get(0).toString(), offset.isEmpty() ? -1 : Long.parseLong(offset),
-                    backfill.isEmpty() ? null : backfill, unpublished));
+                    backfill.isEmpty() ? null : backfill, history, unpublished));
         }
         return claims;
     }
@@ -118,7 +121,8 @@ public class PartitionStore {
                 .arg(flush.acknowledged())
                 .arg(batch.backfillProgress() == null ? "" : batch.backfillProgress())
                 .arg(batch.written().size()).arg(batch.erased().size()).arg(batch.wakes().size())
-                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(unregistered.size());
+                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(unregistered.size())
+                .arg(batch.history() == null ? "" : batch.history().encode());
         for (UserRecord record : batch.written().values()) {
             request.arg(UserRecordCodec.encode(record));
         }
