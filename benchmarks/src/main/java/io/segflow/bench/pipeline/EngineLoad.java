@@ -26,6 +26,10 @@ import java.util.UUID;
  *   at {@code --rate} (default 2,000/s) merge each into a user: latency from the identify to the anonymous id's
  *   {@code merged} record and to the user's first change it caused, Redis commands, segment-function CPU and records
  *   on {@code segflow.events} per merge, next to the same per plain event. {@link IdentityPhase}</li>
+ *   <li>{@code --phase replay}: a backlog of {@code --events} (500,000) events over the last 20 days, then a new segment
+ *   on a property aggregate no segment kept: the history replay's time, events/s, CPU and Redis per replayed event, the
+ *   backfill after it, {@code kafka-consumer-perf-test} on the same topic, and the members against a brute-force count.
+ *   {@code --metrics-url} (http://127.0.0.1:8082/q/metrics) is segment-function's Prometheus endpoint. {@link ReplayPhase}</li>
  * </ul>
  *
  * <p>The segments are the 20 typical ones of {@code SegmentCatalog} with its scoring, plus a probe segment
@@ -75,6 +79,7 @@ public final class EngineLoad {
                 case "latency" -> new LatencyPhase(options, progress, catalog, summary, run).run();
                 case "recovery" -> new RecoveryPhase(options, progress, summary, run).run();
                 case "identity" -> new IdentityPhase(options, redis, progress, summary, run).run();
+                case "replay" -> new ReplayPhase(options, redis, progress, summary, run).run();
                 default -> {
                     new DrainPhase(options, redis, progress, summary, run).run();
                     new LatencyPhase(options, progress, catalog, summary, run).run();

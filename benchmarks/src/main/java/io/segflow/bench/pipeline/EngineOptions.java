@@ -25,11 +25,12 @@ record EngineOptions(
         int backfillTimeoutSeconds,
         double probeShare,
         String producerTopic,
-        boolean warm) {
+        boolean warm,
+        String metricsUrl) {
 
     private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-libs",
             "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "probe-share",
-            "producer-topic", "warm");
+            "producer-topic", "warm", "metrics-url");
 
     static EngineOptions parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -48,7 +49,8 @@ record EngineOptions(
                 given.containsKey("pid") ? Long.parseLong(given.get("pid")) : null,
                 Path.of(given.getOrDefault("pid-file", home + "/pids/segment-function.pid")),
                 given.getOrDefault("kafka-libs", home + "/kafka/libs"),
-                Integer.parseInt(given.getOrDefault("events", "200000")),
+                // replay: a backlog of 20 days for the replay to read
+                Integer.parseInt(given.getOrDefault("events", "replay".equals(given.get("phase")) ? "500000" : "200000")),
                 Integer.parseInt(given.getOrDefault("users", "20000")),
                 // identity: identifies per second, 2,000 (sign-ups are rarer than events; each is three steps)
                 Integer.parseInt(given.getOrDefault("rate", "identity".equals(given.get("phase")) ? "2000" : "5000")),
@@ -58,9 +60,11 @@ record EngineOptions(
                 Integer.parseInt(given.getOrDefault("backfill-timeout", "180")),
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),
                 given.getOrDefault("producer-topic", "segflow.bench.producer"),
-                Boolean.parseBoolean(given.getOrDefault("warm", "false")));
-        if (!Set.of("drain", "latency", "all", "recovery", "identity").contains(options.phase)) {
-            throw new IllegalArgumentException("--phase must be drain, latency, all, recovery or identity");
+                Boolean.parseBoolean(given.getOrDefault("warm", "false")),
+                // replay: segment-function's Prometheus endpoint, for segflow_history_replayed_events_total
+                given.getOrDefault("metrics-url", "http://127.0.0.1:8082/q/metrics"));
+        if (!Set.of("drain", "latency", "all", "recovery", "identity", "replay").contains(options.phase)) {
+            throw new IllegalArgumentException("--phase must be drain, latency, all, recovery, identity or replay");
         }
         if (options.events < 1 || options.users < 1 || options.rate < 1 || options.seconds < 1
                 || options.probeShare < 0 || options.probeShare > 1) {
