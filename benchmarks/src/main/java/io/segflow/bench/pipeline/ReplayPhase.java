@@ -41,9 +41,9 @@ import java.util.concurrent.TimeUnit;
  *   is saved as the api-function saves one (definition and revision bump in one MULTI). Each partition's owner then
  *   replays {@code segflow.events} from the window's start to where live processing started keeping the property.</li>
  *   <li>From the save: the time until every partition's {@code history} has no replay (the replay), then until every
- *   {@code backfill} is {@code "<revision> done"}; events replayed ({@code segflow_history_replayed_events_total} on
+ *   {@code backfill} is {@code "<revision> done"}; events added to profiles ({@code segflow_history_replayed_events_total} on
  *   {@code --metrics-url}, and the records the replays covered, {@code to - from}); segment-function's CPU and Redis'
- *   {@code INFO commandstats} per replayed event.</li>
+ *   {@code INFO commandstats} per record read.</li>
  *   <li>{@code kafka-consumer-perf-test} ({@code org.apache.kafka.tools.ConsumerPerformance}, the Kafka jars in
  *   {@code --kafka-libs}) over {@code segflow.events} for as many records as the replays read: the raw read rate of
  *   the same broker, and the ratio.</li>
@@ -223,36 +223,41 @@ final class ReplayPhase {
         double replaySeconds = (replayEnd - saved) / 1e9;
         long firstSeen = seen.values().stream().mapToLong(s -> s.firstSeenNanos).min().orElse(saved);
         double backfillSeconds = (backfillEnd - replayEnd) / 1e9;
-        double rate = replayed / replaySeconds;
+        // The replay reads every record of its ranges and adds to profiles only the events carrying the property.
+        long read = records > 0 ? records : replayed;
+        double rate = read / replaySeconds;
         System.out.printf("%nreplays (partition: offsets [from, to)):%n");
         seen.forEach((p, s) -> System.out.printf("  %d: [%,d, %,d) %,d records, seen %.2f s after the save%n", p, s.from, s.to,
                 s.to - s.from, (s.firstSeenNanos - saved) / 1e9));
-        System.out.printf("replay: %,d events replayed (%s; %,d records in the replayed ranges) in %.2f s from the save "
-                        + "(first replay seen in history %.2f s after the save): %,.0f events/s; then the backfill %.2f s; "
+        System.out.printf("replay: %,d records read in the replayed ranges, %,d events added to profiles (%s) in %.2f s from "
+                        + "the save (first replay seen in history %.2f s after the save): %,.0f records/s; then the backfill %.2f s; "
                         + "load average %s -> %s%n",
-                replayed, Double.isNaN(metricBefore) ? "records: no metric at " + options.metricsUrl() : METRIC + " delta",
-                records, replaySeconds, (firstSeen - saved) / 1e9, rate, backfillSeconds, loadBefore, loadAfter);
+                read, replayed, Double.isNaN(metricBefore) ? "no metric at " + options.metricsUrl() : METRIC + " delta",
+                replaySeconds, (firstSeen - saved) / 1e9, rate, backfillSeconds, loadBefore, loadAfter);
         summary.add("replay", "backlog", "%,d events, %,d users, %,d bytes per record, event times over %d days",
                 options.events(), users, averageBytes, SPREAD.toDays());
         summary.add("replay", "segment", "%s", condition);
-        summary.add("replay", "events replayed", "%,d (%,d records in the replayed ranges of %d partitions)", replayed, records, seen.size());
+        summary.add("replay", "records read / events added", "%,d records in the replayed ranges of %d partitions / %,d events with the property",
+                read, seen.size(), replayed);
         summary.add("replay", "replay time (save -> no replay left)", "%.2f s", replaySeconds);
-        summary.add("replay", "replay rate", "%,.0f events/s (%,.0f from the first replay seen in history)", rate,
-                replayed / ((replayEnd - firstSeen) / 1e9));
+        summary.add("replay", "replay rate", "%,.0f records/s read (%,.0f from the first replay seen in history)", rate,
+                read / ((replayEnd - firstSeen) / 1e9));
         summary.add("replay", "backfill time (after the last replay)", "%.2f s", backfillSeconds);
         if (cpuBefore >= 0 && cpuAtReplayEnd >= 0) {
+            double perRecord = (cpuAtReplayEnd - cpuBefore) / (double) read;
             double perEvent = (cpuAtReplayEnd - cpuBefore) / (double) replayed;
-            System.out.printf("segment-function CPU: %,.0f ms over the replay, %.1f µs per replayed event; %,.0f ms over the backfill%n",
-                    (cpuAtReplayEnd - cpuBefore) / 1000.0, perEvent, cpuAfter >= 0 ? (cpuAfter - cpuAtReplayEnd) / 1000.0 : Double.NaN);
-            summary.add("replay", "segment-function CPU per replayed event", "%.1f µs", perEvent);
+            System.out.printf("segment-function CPU: %,.0f ms over the replay, %.1f µs per record read, %.1f µs per event added; "
+                            + "%,.0f ms over the backfill%n", (cpuAtReplayEnd - cpuBefore) / 1000.0, perRecord, perEvent,
+                    cpuAfter >= 0 ? (cpuAfter - cpuAtReplayEnd) / 1000.0 : Double.NaN);
+            summary.add("replay", "segment-function CPU", "%.1f µs per record read, %.1f µs per event added", perRecord, perEvent);
         }
-        reportRounds(metricsBefore, metricsAtReplayEnd, replayed, summary);
-        reportRedis(redisBefore, redisAtReplayEnd, replayed, "replay");
+        reportRounds(metricsBefore, metricsAtReplayEnd, read, summary);
+        reportRedis(redisBefore, redisAtReplayEnd, read, "replay");
         // The backfill of a partition starts when its own replay ends: most of it ran during the others' replays.
-        reportRedis(redisBefore, redisAfter, replayed, "replay and backfill");
+        reportRedis(redisBefore, redisAfter, read, "replay and backfill");
 
         // ------------------------------------------------------------ 4. the raw consumer
-        compareWithConsumerPerfTest(rate, records > 0 ? records : replayed);
+        compareWithConsumerPerfTest(rate, read);
 
         // ------------------------------------------------------------ 5. correctness
         check(expected, threshold);
@@ -400,9 +405,9 @@ final class ReplayPhase {
             double sum = after.getOrDefault(key, 0.0) - before.getOrDefault(key, 0.0);
             stages.append(String.format("%s%s %.1f ms", stages.isEmpty() ? "" : ", ", stage, sum * 1000 / rounds));
         }
-        System.out.printf("rounds over the replay: %,.0f with a batch, %.1f ms each on average (stages per round: %s), %,.0f replayed events per round%n",
+        System.out.printf("rounds over the replay: %,.0f with a batch, %.1f ms each on average (stages per round: %s), %,.0f records read per round%n",
                 rounds, seconds * 1000 / rounds, stages, replayed / rounds);
-        summary.add("replay", "rounds over the replay", "%,.0f, %.1f ms each, %,.0f events each (%s)", rounds, seconds * 1000 / rounds,
+        summary.add("replay", "rounds over the replay", "%,.0f, %.1f ms each, %,.0f records each (%s)", rounds, seconds * 1000 / rounds,
                 replayed / rounds, stages);
     }
 
@@ -412,7 +417,7 @@ final class ReplayPhase {
         long calls = sent.stream().mapToLong(RedisStats.Command::calls).sum();
         long usec = sent.stream().mapToLong(RedisStats.Command::usec).sum();
         double cpu = (after.cpuSeconds() - before.cpuSeconds()) * 1e6 / units;
-        String unit = "replayed event";
+        String unit = "record read";
         System.out.printf("Redis over the %s: %.3f calls and %.2f µs of command time per %s (scripts with what they run, and "
                 + "the commands sent directly); process CPU %.1f µs per %s (INFO cpu; this tool's polling included)%n",
                 what, calls / (double) units, usec / (double) units, unit, cpu, unit);
@@ -447,7 +452,7 @@ final class ReplayPhase {
         System.out.printf("kafka-consumer-perf-test on the same broker, %s from the start, %,d records: %,.0f records/s while "
                 + "fetching (%,.0f records/s with the group join) [%s]%n", Topics.EVENTS, perf.messages(), perf.fetchPerSecond(),
                 perf.perSecond(), perf.line());
-        System.out.printf("ratio replay events/s : kafka-consumer-perf-test records/s = %.3f%n", rate / perf.fetchPerSecond());
+        System.out.printf("ratio replay records/s : kafka-consumer-perf-test records/s = %.3f%n", rate / perf.fetchPerSecond());
         summary.add("replay", "kafka-consumer-perf-test", "%,.0f records/s fetching (%,.0f with the group join), %,d records",
                 perf.fetchPerSecond(), perf.perSecond(), perf.messages());
         summary.add("replay", "ratio replay : consumer-perf-test", "%.3f", rate / perf.fetchPerSecond());
