@@ -107,11 +107,7 @@ final class IdentityPhase {
         if (progress.members() == 0) {
             throw new IllegalStateException("group " + EngineLoad.GROUP + " has no consumer: start segment-function first");
         }
-        ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
-        if (cpu == null || !cpu.alive()) {
-            System.out.println("warning: no live segment-function pid (give --pid or --pid-file): its CPU is not measured");
-            cpu = null;
-        }
+        ProcessCpu cpu = ProcessCpu.segmentFunction(options);
         int averageBytes;
         try (ChangeStream changes = new ChangeStream(options.bootstrap())) {
             visitors(changes);

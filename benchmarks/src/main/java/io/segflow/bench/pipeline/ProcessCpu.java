@@ -32,6 +32,16 @@ final class ProcessCpu {
     }
 
     /** The pid given, else the one in the pid file (infra/local/up writes one per component), else null. */
+    /** segment-function's process (from --pid or --pid-file), or null with a warning when none is alive. */
+    static ProcessCpu segmentFunction(EngineOptions options) {
+        ProcessCpu cpu = find(options.pid(), options.pidFile());
+        if (cpu == null || !cpu.alive()) {
+            System.out.println("warning: no live segment-function pid (give --pid or --pid-file): its CPU is not measured");
+            return null;
+        }
+        return cpu;
+    }
+
     static ProcessCpu find(Long pid, Path pidFile) {
         if (pid != null) {
             return new ProcessCpu(pid);

@@ -89,11 +89,7 @@ final class ReplayPhase {
         if (progress.members() == 0) {
             throw new IllegalStateException("group " + EngineLoad.GROUP + " has no consumer: start segment-function first");
         }
-        ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
-        if (cpu == null || !cpu.alive()) {
-            System.out.println("warning: no live segment-function pid (give --pid or --pid-file): its CPU is not measured");
-            cpu = null;
-        }
+        ProcessCpu cpu = ProcessCpu.segmentFunction(options);
         retireEarlier();
         System.out.printf("load average before the backlog: %s%n", loadAverage());
 
