@@ -20,6 +20,7 @@ import io.segflow.segment.apply.PartitionBatch;
 import io.segflow.segment.apply.Round;
 import io.segflow.segment.apply.UserProcessor;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -139,6 +140,7 @@ public final class HistoryReplay implements AutoCloseable {
             ProfileNeeds only = round.catalog.index().needs().only(Set.copyOf(replay.refs()));
             long next = replay.next();
             long historyStart = replay.historyStart();
+            byte[][] names = quotedNames(replay.refs());
             List<Parsed> events = new ArrayList<>(records.size());
             Map<Integer, List<String>> users = new HashMap<>();
             for (ConsumerRecord<String, byte[]> record : records) {
@@ -153,6 +155,9 @@ public final class HistoryReplay implements AutoCloseable {
                     historyStart = record.timestamp(); // retention removed the first events meanwhile
                 }
                 next = record.offset() + 1;
+                if (!mentionsAny(record.value(), names)) {
+                    continue; // none of the replayed events: not worth parsing (most records of a replay)
+                }
                 Event event = read(record);
                 // Only events with a value of a replayed property change a profile: the others are not even loaded.
                 if (event != null && Profile.carries(event, only)) {
@@ -181,6 +186,47 @@ public final class HistoryReplay implements AutoCloseable {
     }
 
     private record Parsed(Event event) {
+    }
+
+    /**
+     * The replayed event names as JSON strings, as a record holds them: a record whose bytes hold none of them is not
+     * one of those events. Null (parse every record) when a name has a character a writer may escape in more than one
+     * way (anything but printable ASCII other than quote and backslash).
+     */
+    static byte[][] quotedNames(List<PropertyRef> refs) {
+        List<String> names = refs.stream().map(PropertyRef::event).distinct().toList();
+        for (String name : names) {
+            if (!name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+                return null;
+            }
+        }
+        return names.stream().map(name -> ('"' + name + '"').getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+    }
+
+    /** Whether the record may be of one of the events ({@code needles} null: it may). */
+    static boolean mentionsAny(byte[] value, byte[][] needles) {
+        if (needles == null) {
+            return true;
+        }
+        for (byte[] needle : needles) {
+            if (indexOf(value, needle) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static boolean sameReplay(Replay replay, Replay other) {
