@@ -1,6 +1,7 @@
 package io.segflow.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.api.trace.Span;
 import io.quarkus.test.junit.QuarkusTest;
@@ -53,6 +54,23 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(next.nextOffset()).isEqualTo(42);
         assertThat(next.unpublished()).containsExactly("{\"userId\":\"u1\",\"version\":1}");
         assertThat(Long.parseLong(next.epoch())).isGreaterThan(Long.parseLong(claim.epoch()));
+    }
+
+    @Test
+    void aFlushFindingAnOlderOffsetThanItStoredWritesNothingAndSaysTheStateWasLost() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0, -1))))
+                .containsExactly(true);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 20, "{}"), claim.epoch(), 0, 10))))
+                .containsExactly(true);
+
+        // A failover to a replica that had not received the last flush: the stored offset went back.
+        redis.hash(String.class).hset(RedisKeys.partitionState(PARTITION), RedisKeys.OFFSET_FIELD, "10");
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 30, "{}"), claim.epoch(), 0, 20))))
+                .isInstanceOf(PartitionStore.StateLost.class);
+
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
+        assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(10);
     }
 
     @Test

@@ -5,12 +5,18 @@
 --       the d user keys deleted
 -- ARGV: 1 epoch, 2 next offset ('' keeps it), 3 change records acknowledged (trimmed from the head of the list),
 --       4 backfill progress ('' keeps it), 5 u, 6 d, 7 w (wakes set), 8 r (wakes removed), 9 g (users registered),
---       10 x (users unregistered), 11 history ('' keeps it), then u records, w (score, user id) pairs, r user ids, g user ids, x user ids,
+--       10 x (users unregistered), 11 history ('' keeps it), 12 the offset the owner last stored ('' if none: not
+--       checked), then u records, w (score, user id) pairs, r user ids, g user ids, x user ids,
 --       then the change records to append
--- Returns 1, or -1 when another instance claimed the partition since (then nothing is written).
+-- Returns 1, or -1 when another instance claimed the partition since, or -2 when the stored offset is not the one
+-- the owner last stored: Redis lost acknowledged writes (a failover to a replica behind its master) and the owner
+-- must claim again from what it holds. Then nothing is written.
 local state = KEYS[1]
 if redis.call('HGET', state, 'epoch') ~= ARGV[1] then
   return -1
+end
+if ARGV[12] ~= '' and redis.call('HGET', state, 'offset') ~= ARGV[12] then
+  return -2
 end
 -- Lua's unpack takes about 8,000 values at most, and a script that fails half-way keeps what it wrote: every
 -- variadic command goes in slices of at most 4,000 values (an even number: pairs stay whole).
@@ -27,7 +33,7 @@ local function sliced(command, key, values, first, last)
 end
 local u, d, w, r, g, x = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]),
   tonumber(ARGV[9]), tonumber(ARGV[10])
-local a = 12
+local a = 13
 if u > 0 then
   local writes = {}
   for i = 1, u do

@@ -31,8 +31,22 @@ public class PartitionStore {
                         List<String> unpublished) {
     }
 
-    /** What one flush writes: the batch, with the number of change records Kafka acknowledged since the last one. */
-    public record Flush(PartitionBatch batch, String epoch, int acknowledged) {
+    /**
+     * What one flush writes: the batch, with the number of change records Kafka acknowledged since the last one, and
+     * the offset this owner last stored ({@code -1}: none, not checked).
+     */
+    public record Flush(PartitionBatch batch, String epoch, int acknowledged, long storedOffset) {
+        public Flush(PartitionBatch batch, String epoch, int acknowledged) {
+            this(batch, epoch, acknowledged, -1);
+        }
+    }
+
+    /** Redis no longer holds the offset this owner stored: acknowledged writes were lost, the owner must claim again. */
+    public static final class StateLost extends IllegalStateException {
+        StateLost(int partition, long storedOffset) {
+            super("partition " + partition + " no longer holds the offset " + storedOffset + " this owner stored "
+                    + "(writes lost by a Redis failover?): claiming it again from what Redis holds");
+        }
     }
 
     private final RedisPipeline pipeline;
@@ -95,6 +109,8 @@ public class PartitionStore {
     /**
      * Stores the flushes, one script each, in one pipeline. Returns, per flush in order, whether it was stored:
      * false means another instance claimed the partition since (nothing of it was written).
+     *
+     * @throws StateLost when a partition's stored offset is not the one its flush expected (the others were stored)
      */
     public List<Boolean> flush(List<Flush> flushes) {
         List<SlotRequest> requests = new ArrayList<>(flushes.size());
@@ -103,7 +119,13 @@ public class PartitionStore {
         }
         List<Response> replies = pipeline.run(requests, FLUSH);
         List<Boolean> stored = new ArrayList<>(replies.size());
-        replies.forEach(reply -> stored.add(reply.toLong() > 0));
+        for (int i = 0; i < replies.size(); i++) {
+            long reply = replies.get(i).toLong();
+            if (reply == -2) {
+                throw new StateLost(flushes.get(i).batch().partition(), flushes.get(i).storedOffset());
+            }
+            stored.add(reply > 0);
+        }
         return stored;
     }
 
@@ -122,7 +144,8 @@ public class PartitionStore {
                 .arg(batch.backfillProgress() == null ? "" : batch.backfillProgress())
                 .arg(batch.written().size()).arg(batch.erased().size()).arg(batch.wakes().size())
                 .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(unregistered.size())
-                .arg(batch.history() == null ? "" : batch.history().encode());
+                .arg(batch.history() == null ? "" : batch.history().encode())
+                .arg(flush.storedOffset() < 0 ? "" : Long.toString(flush.storedOffset()));
         for (UserRecord record : batch.written().values()) {
             request.arg(UserRecordCodec.encode(record));
         }
