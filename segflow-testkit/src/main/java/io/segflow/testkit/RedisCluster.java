@@ -146,6 +146,108 @@ public final class RedisCluster implements AutoCloseable {
         return total;
     }
 
+    public List<RedisProcess> replicas() {
+        return List.copyOf(replicas);
+    }
+
+    /** The master that serves the slot of {@code key} now, as a live node's {@code CLUSTER SLOTS} answers. */
+    public RedisProcess masterOf(String key) {
+        RedisProcess live = nodes().stream().filter(RedisCluster::alive).findFirst().orElseThrow();
+        try (RespClient client = new RespClient(live.port())) {
+            long slot = (Long) client.call("CLUSTER", "KEYSLOT", key);
+            for (Object entry : (List<?>) client.call("CLUSTER", "SLOTS")) {
+                List<?> range = (List<?>) entry;
+                if ((Long) range.get(0) <= slot && slot <= (Long) range.get(1)) {
+                    int port = ((Long) ((List<?>) range.get(2)).get(1)).intValue();
+                    return nodes().stream().filter(node -> node.port() == port).findFirst().orElseThrow();
+                }
+            }
+        }
+        throw new IllegalStateException("no node serves the slot of " + key);
+    }
+
+    /** The nodes that replicate {@code master} now ({@code INFO replication} of each live replica). */
+    public List<RedisProcess> replicasOf(RedisProcess master) {
+        List<RedisProcess> of = new ArrayList<>();
+        for (RedisProcess node : nodes()) {
+            if (node != master && alive(node) && replication(node).contains("master_port:" + master.port() + "\r\n")) {
+                of.add(node);
+            }
+        }
+        return of;
+    }
+
+    /**
+     * The node's replication offset: {@code master_repl_offset} of a master, the offset a replica has processed of
+     * its master's stream ({@code slave_repl_offset}) for a replica. Compared just before a master dies, the
+     * difference is the bytes of acknowledged writes its replica never got.
+     */
+    public long replicationOffset(RedisProcess node) {
+        String info = replication(node);
+        String field = info.contains("role:slave") ? "slave_repl_offset:" : "master_repl_offset:";
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.substring(field.length()).trim());
+            }
+        }
+        throw new IllegalStateException("no " + field + " in " + info);
+    }
+
+    /**
+     * Closes the replication links of {@code master} ({@code CLIENT KILL TYPE replica}): what it writes from now on
+     * reaches no replica until one reconnects. With the replica stopped (SIGSTOP) meanwhile, the master goes on
+     * acknowledging writes its replica will never have: the lag an asynchronous replica can have when its master dies.
+     */
+    public void cutReplicationLinks(RedisProcess master) {
+        try (RespClient client = new RespClient(master.port())) {
+            client.call("CLIENT", "KILL", "TYPE", "replica");
+        }
+    }
+
+    /** SIGKILL, as a crashed host or an OOM kill: no shutdown, nothing handed over; waits until the process is gone. */
+    public void kill(RedisProcess node) {
+        ProcessHandle.of(node.pid()).ifPresent(process -> {
+            process.destroyForcibly();
+            process.onExit().join();
+        });
+    }
+
+    /**
+     * Waits until a replica of the killed {@code master} has been promoted (the cluster's own failover: the other
+     * masters mark it failed after {@code cluster-node-timeout}, its replica wins the election) and every live node
+     * reports {@code cluster_state:ok} with all slots served; returns the promoted replica.
+     */
+    public RedisProcess awaitFailover(RedisProcess master, List<RedisProcess> itsReplicas, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        List<RedisProcess> live = nodes().stream().filter(node -> node != master && alive(node)).toList();
+        while (true) {
+            for (RedisProcess replica : itsReplicas) {
+                if (alive(replica) && replication(replica).contains("role:master") && live.stream().allMatch(node -> {
+                    try (RespClient client = new RespClient(node.port())) {
+                        String info = client.text("CLUSTER", "INFO");
+                        return info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:" + SLOTS);
+                    }
+                })) {
+                    return replica;
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("no replica of " + master.url() + " took over within " + timeout + " (logs in " + dir + ")");
+            }
+            sleep(20);
+        }
+    }
+
+    private static String replication(RedisProcess node) {
+        try (RespClient client = new RespClient(node.port())) {
+            return client.text("INFO", "replication");
+        }
+    }
+
+    private static boolean alive(RedisProcess node) {
+        return ProcessHandle.of(node.pid()).map(ProcessHandle::isAlive).orElse(false);
+    }
+
     /** Keys stored per master, by URL: how the data spread over the shards. */
     public java.util.Map<String, Long> keysPerMaster() {
         java.util.Map<String, Long> keys = new java.util.LinkedHashMap<>();
