@@ -17,6 +17,12 @@ class StaticMembershipTest {
     }
 
     @Test
+    void theEventsConsumerOfEventAndThresholdTriggersIsAStaticMemberToo() {
+        Map<String, Object> consumer = customize(Optional.of("trigger-0"), StaticMembership.EVENTS_CHANNEL);
+        assertThat(consumer).containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "trigger-0");
+    }
+
+    @Test
     void withoutAnInstanceIdTheConsumerStaysADynamicMember() {
         assertThat(customize(Optional.empty(), StaticMembership.CHANNEL)).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     }
