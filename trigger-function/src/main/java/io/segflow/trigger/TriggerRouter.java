@@ -70,7 +70,7 @@ public class TriggerRouter {
     public void onSegmentChanges(ConsumerRecords<String, byte[]> records) throws InterruptedException {
         List<ProducerRecord<String, byte[]>> triggers = new ArrayList<>(records.count());
         List<Span> spans = new ArrayList<>();
-        List<Routed> routed = new ArrayList<>(records.count());
+        List<ChangeTriggers.Change> routed = new ArrayList<>(records.count());
         int repeated = 0;
         try {
             for (TopicPartition partition : records.partitions()) {
@@ -88,7 +88,7 @@ public class TriggerRouter {
                         Span span = tracing.start(record);
                         spans.add(span);
                         triggers.add(trigger(change, span));
-                        routed.add(new Routed(partition.partition(), change, tracing.traceparent(span, record)));
+                        routed.add(new ChangeTriggers.Change(partition.partition(), change, tracing.traceparent(span, record)));
                     } else {
                         repeated++;
                     }
@@ -107,15 +107,11 @@ public class TriggerRouter {
         fired.increment(triggers.size());
     }
 
-    /** A first-seen change, with the partition it came from and its trace context. */
-    private record Routed(int partition, SegmentChange change, String traceparent) {
-    }
-
     /**
      * The changes' trigger firings, stored in Redis before the batch completes (and its offsets become committable);
      * Redis unreachable: hold the batch and try again, as for Kafka. New firings then run at once.
      */
-    private void fireDefinitions(List<Routed> routed) throws InterruptedException {
+    private void fireDefinitions(List<ChangeTriggers.Change> routed) throws InterruptedException {
         if (definitions == null || routed.isEmpty()) {
             return;
         }
@@ -127,9 +123,7 @@ public class TriggerRouter {
                     return;
                 }
                 List<Firing> runNow = new ArrayList<>();
-                for (Routed r : routed) {
-                    definitions.onChange(r.partition(), r.change(), r.traceparent(), runNow);
-                }
+                definitions.onChanges(routed, runNow);
                 definitions.handOver(runNow);
                 return;
             } catch (RuntimeException e) {

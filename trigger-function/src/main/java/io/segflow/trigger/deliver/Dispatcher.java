@@ -44,6 +44,7 @@ public class Dispatcher {
     private final RetryPolicy retries;
     private final DeadFirings dead;
     private final TriggerMetrics metrics;
+    private final DeliveredFirings delivered;
     private final Duration pollInterval;
     private final int claimBatch;
     private final long leaseMillis;
@@ -54,7 +55,7 @@ public class Dispatcher {
             Thread.ofPlatform().daemon().name("trigger-schedule").factory());
 
     Dispatcher(TriggerCatalog catalog, FiringStore store, DeliveryLog log, OwnedShards shards, ActionCalls calls,
-               EndpointLimits limits, RetryPolicy retries, DeadFirings dead, TriggerMetrics metrics, TriggerConfig config) {
+               EndpointLimits limits, RetryPolicy retries, DeadFirings dead, TriggerMetrics metrics, DeliveredFirings delivered, TriggerConfig config) {
         this.catalog = catalog;
         this.store = store;
         this.log = log;
@@ -64,6 +65,7 @@ public class Dispatcher {
         this.retries = retries;
         this.dead = dead;
         this.metrics = metrics;
+        this.delivered = delivered;
         this.pollInterval = config.deliveries().pollInterval();
         this.claimBatch = config.deliveries().claimBatch();
         if (pollInterval.isZero() || pollInterval.isNegative() || pollInterval.compareTo(Duration.ofSeconds(1)) > 0 || claimBatch < 1) {
@@ -183,9 +185,7 @@ public class Dispatcher {
     private void settle(Firing firing, Outcome outcome) throws InterruptedException {
         long now = System.currentTimeMillis();
         if (outcome.success()) {
-            store.settle(firing);
-            metrics.delivered(firing.triggerId(), Duration.ofMillis(Math.max(0, now - firing.firedAt().toEpochMilli())));
-            log.attempt(firing, DeliveryEntry.Status.DELIVERED, outcome.status(), null, outcome.latencyMs(), null);
+            delivered.add(firing, outcome, now);
             return;
         }
         metrics.failed(firing.triggerId());

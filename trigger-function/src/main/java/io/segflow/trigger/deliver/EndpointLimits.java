@@ -42,19 +42,21 @@ public class EndpointLimits {
         long openUntil;
 
         Endpoint(int concurrency) {
-            this.calls = new Semaphore(concurrency);
+            // Fair: waiting firings get a call in the order they came, and newcomers cannot starve them into
+            // timing out (each timeout is a trip back through the schedule: under load, a pile-up of them).
+            this.calls = new Semaphore(concurrency, true);
         }
     }
 
     /** 0 when a call may start now (then {@link #release} it), else the epoch millis to try again at. */
-    public long acquire(String endpoint, long now) {
+    public long acquire(String endpoint, long now) throws InterruptedException {
         Endpoint e = endpoints.computeIfAbsent(endpoint, k -> new Endpoint(concurrency));
         synchronized (e) {
             if (e.openUntil > now) {
                 return e.openUntil;
             }
         }
-        return e.calls.tryAcquire() ? 0 : now + 50;
+        return e.calls.tryAcquire(0, TimeUnit.MILLISECONDS) ? 0 : now + 50; // timed: behind waiting firings
     }
 
     /**

@@ -9,12 +9,17 @@ import io.segflow.trigger.deliver.Dispatcher;
 import io.segflow.trigger.rules.TriggerCatalog;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * Turns one segment change into the firings of the triggers on its segment: at once (unless a cooldown or cap
- * suppresses it), or after the trigger's delay, counted from the change. The opposite change cancels a delay still
+ * Turns segment changes into the firings of the triggers on their segments: at once (unless a cooldown or cap
+ * suppresses it), or after the trigger's delay, counted from the change. A consumed batch is decided together, its
+ * Redis reads and writes pipelined per shard rather than a round trip per command and change. The opposite change cancels a delay still
  * running: a user who left before the delay was over does not get the firing.
  */
 @ApplicationScoped
@@ -55,41 +60,105 @@ public class ChangeTriggers {
         return !catalog.current().onSegment(segment).isEmpty();
     }
 
+    /** A first-seen change, with the partition it came from and its trace context. */
+    public record Change(int partition, SegmentChange change, String traceparent) {
+    }
+
     /**
-     * Decides the change's firings and stores them in the shard of its partition; adds those to run now to
-     * {@code now}. Handling a change again (after a crash) decides nothing twice: firing ids are stable.
+     * Decides the changes' firings and stores them in the shards of their partitions; adds those to run now to
+     * {@code runNow}. Handling a change again (after a crash) decides nothing twice: firing ids are stable.
      */
-    public void onChange(int partition, SegmentChange change, String traceparent, List<Firing> runNow) {
-        List<TriggerDefinition> triggers = catalog.current().onSegment(change.segmentId());
-        if (triggers.isEmpty()) {
+    public void onChanges(List<Change> changes, List<Firing> runNow) {
+        for (List<Change> round : rounds(changes)) {
+            decide(round, runNow);
+        }
+    }
+
+    /**
+     * The changes in rounds where each user appears once, a user's changes in their order: a round reads all it
+     * needs, then writes, and a user's next change (next round) sees what the previous one stored.
+     */
+    static List<List<Change>> rounds(List<Change> changes) {
+        List<List<Change>> rounds = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (Change change : changes) {
+            int round = seen.merge(change.change().userId(), 1, Integer::sum) - 1;
+            if (round == rounds.size()) {
+                rounds.add(new ArrayList<>());
+            }
+            rounds.get(round).add(change);
+        }
+        return rounds;
+    }
+
+    /** What one change means for one trigger: a firing to decide, or a waiting one to cancel; with its reads. */
+    private record Step(TriggerDefinition trigger, String shard, SegmentChange change, Firing firing,
+                        Supplier<Boolean> decided, Supplier<Optional<String>> limit, Supplier<String> pending) {
+    }
+
+    /** One round: its reads in one pipeline per shard, then its writes in one transaction per shard. */
+    private void decide(List<Change> round, List<Firing> runNow) {
+        long now = System.currentTimeMillis();
+        RedisBatch reads = store.reads();
+        List<Step> steps = new ArrayList<>();
+        for (Change c : round) {
+            SegmentChange change = c.change();
+            String shard = TriggerKeys.changesShard(c.partition());
+            for (TriggerDefinition trigger : catalog.current().onSegment(change.segmentId())) {
+                When.SegmentChanged when = (When.SegmentChanged) trigger.when();
+                if (!when.change().wire().equals(change.change())) {
+                    if (trigger.delay() != null) {
+                        steps.add(new Step(trigger, shard, change, null, null, null,
+                                store.pending(reads, shard, trigger.id(), change.userId())));
+                    }
+                    continue;
+                }
+                Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"
+                        + change.version() + ":" + change.cause()), trigger.id(), change.userId(), "segment." + change.change(),
+                        change.segmentId(), change.version(), null, change.at(), change.cause(), c.traceparent(), shard,
+                        trigger.delay() != null ? Firing.Stage.DELAY : Firing.Stage.DELIVER, 0, null, null);
+                Supplier<Optional<String>> limit = trigger.delay() == null
+                        ? store.limit(reads, trigger, shard, change.userId(), now) : null;
+                steps.add(new Step(trigger, shard, change, firing, store.decided(reads, firing), limit, null));
+            }
+        }
+        if (steps.isEmpty()) {
             return;
         }
-        String shard = TriggerKeys.changesShard(partition);
-        long now = System.currentTimeMillis();
-        for (TriggerDefinition trigger : triggers) {
-            When.SegmentChanged when = (When.SegmentChanged) trigger.when();
-            if (!when.change().wire().equals(change.change())) {
-                if (trigger.delay() != null) {
-                    store.cancelPending(shard, trigger.id(), change.userId())
-                            .ifPresent(waiting -> log.cancelled(waiting, "the user " + change.change() + " before the delay was over"));
-                }
-                continue;
+        reads.send();
+        RedisBatch writes = store.writes();
+        List<Firing> admitted = new ArrayList<>();
+        for (Step step : steps) {
+            if (step.firing() == null) {
+                cancel(writes, step);
+            } else if (!step.decided().get()) {
+                decide(writes, step, now, admitted);
             }
-            Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"
-                    + change.version() + ":" + change.cause()), trigger.id(), change.userId(), "segment." + change.change(),
-                    change.segmentId(), change.version(), null, change.at(), change.cause(), traceparent, shard,
-                    trigger.delay() != null ? Firing.Stage.DELAY : Firing.Stage.DELIVER, 0, null, null);
-            if (store.decided(firing)) {
-                continue;
-            }
-            if (trigger.delay() != null) {
-                long from = change.at() != null ? change.at().toEpochMilli() : now;
-                long due = from + trigger.delay().millis();
-                store.delay(firing, due, trigger.delay().millis());
-                log.scheduled(firing, Instant.ofEpochMilli(due));
-                continue;
-            }
-            admission.admit(trigger, firing.withStage(Firing.Stage.DELIVER, Instant.ofEpochMilli(now)), now).ifPresent(runNow::add);
+        }
+        writes.send();
+        runNow.addAll(admitted); // stored now: safe to attempt
+    }
+
+    private void decide(RedisBatch writes, Step step, long now, List<Firing> admitted) {
+        TriggerDefinition trigger = step.trigger();
+        Firing firing = step.firing();
+        if (trigger.delay() != null) {
+            long from = firing.at() != null ? firing.at().toEpochMilli() : now;
+            long due = from + trigger.delay().millis();
+            store.delay(writes, firing, due, trigger.delay().millis());
+            log.scheduled(writes, firing, Instant.ofEpochMilli(due));
+            return;
+        }
+        admission.admit(writes, trigger, firing.withStage(Firing.Stage.DELIVER, Instant.ofEpochMilli(now)), now, step.limit().get())
+                .ifPresent(admitted::add);
+    }
+
+    /** The opposite change: the user's firing still waiting out its delay, if there is one, is cancelled (rare). */
+    private void cancel(RedisBatch writes, Step step) {
+        String id = step.pending().get();
+        if (id != null) {
+            store.cancelPending(step.shard(), step.trigger().id(), step.change().userId(), id)
+                    .ifPresent(waiting -> log.cancelled(writes, waiting, "the user " + step.change().change() + " before the delay was over"));
         }
     }
 

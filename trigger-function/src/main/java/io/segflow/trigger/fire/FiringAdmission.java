@@ -28,14 +28,26 @@ public class FiringAdmission {
     /** The firing to deliver now, or empty when a cooldown or cap suppressed it. */
     public Optional<Firing> admit(TriggerDefinition trigger, Firing firing, long now) {
         Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
+        RedisBatch writes = store.writes();
+        Optional<Firing> admitted = admit(writes, trigger, firing, now, suppressed);
+        writes.send();
+        return admitted;
+    }
+
+    /**
+     * As {@link #admit(TriggerDefinition, Firing, long)} with the cooldown and cap already read
+     * ({@link FiringStore#limit(RedisBatch, TriggerDefinition, String, String, long)}): the firing is stored, and
+     * counted, when {@code writes} is sent; it must not be attempted before.
+     */
+    public Optional<Firing> admit(RedisBatch writes, TriggerDefinition trigger, Firing firing, long now, Optional<String> suppressed) {
         if (suppressed.isPresent()) {
-            metrics.suppressed(trigger.id(), suppressed.get());
-            log.suppressed(firing, suppressed.get());
+            log.suppressed(writes, firing, suppressed.get());
+            writes.afterSend(() -> metrics.suppressed(trigger.id(), suppressed.get()));
             return Optional.empty();
         }
-        store.fire(trigger, firing, now, dispatcher.leaseFrom(now));
-        metrics.fired(trigger.id());
-        log.scheduled(firing, Instant.ofEpochMilli(now));
+        store.fire(writes, trigger, firing, now, dispatcher.leaseFrom(now));
+        log.scheduled(writes, firing, Instant.ofEpochMilli(now));
+        writes.afterSend(() -> metrics.fired(trigger.id()));
         return Optional.of(firing);
     }
 }

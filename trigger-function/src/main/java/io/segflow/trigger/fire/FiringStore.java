@@ -2,10 +2,13 @@ package io.segflow.trigger.fire;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.sortedset.ScoreRange;
-import io.quarkus.redis.datasource.sortedset.ScoredValue;
 import io.quarkus.redis.datasource.sortedset.ZAddArgs;
 import io.quarkus.redis.datasource.sortedset.ZRangeArgs;
 import io.quarkus.redis.datasource.value.SetArgs;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerDefinition;
@@ -16,11 +19,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Firings as they wait in Redis, per shard ({@link TriggerKeys}): the schedule of due steps, the firings themselves,
- * the firing times behind cooldowns and caps, and pending delays. Every write of one firing is one MULTI on its
- * shard's slot. One instance owns a shard at a time (its Kafka partition), so reads then writes need no script.
+ * the firing times behind cooldowns and caps, and pending delays. Every write of one firing is in one MULTI on its
+ * shard's slot; methods taking a {@link RedisBatch} add their commands to it, so that a consumed batch's firings
+ * are read and stored in one pipelined round trip per shard. One instance owns a shard at a time (its Kafka partition), so reads then writes need no script.
  */
 @ApplicationScoped
 public class FiringStore {
@@ -30,27 +35,73 @@ public class FiringStore {
         this.redis = redis;
     }
 
+    /** A batch of reads for the methods below that take one; send it, then read their answers. */
+    public RedisBatch reads() {
+        return RedisBatch.reads(redis);
+    }
+
+    /** A batch of writes for the methods below that take one: per shard one MULTI/EXEC. */
+    public RedisBatch writes() {
+        return RedisBatch.writes(redis);
+    }
+
     /** Whether this firing was already decided (a change handled again after a crash is not fired twice). */
     public boolean decided(Firing firing) {
-        return redis.sortedSet(String.class).zscore(TriggerKeys.fired(firing.shard(), firing.triggerId(), firing.userId()), firing.id())
-                .isPresent();
+        RedisBatch reads = reads();
+        Supplier<Boolean> decided = decided(reads, firing);
+        reads.send();
+        return decided.get();
+    }
+
+    /** As {@link #decided(Firing)}, answered once {@code reads} is sent. */
+    public Supplier<Boolean> decided(RedisBatch reads, Firing firing) {
+        RedisBatch.Reply score = reads.add(firing.shard(), Request.cmd(Command.ZSCORE)
+                .arg(TriggerKeys.fired(firing.shard(), firing.triggerId(), firing.userId())).arg(firing.id()));
+        return () -> score.get() != null;
     }
 
     /** Why the user may not be fired at now ({@code cooldown}, {@code cap}), or empty. */
     public Optional<String> limit(TriggerDefinition trigger, String shard, String userId, long now) {
+        RedisBatch reads = reads();
+        Supplier<Optional<String>> limit = limit(reads, trigger, shard, userId, now);
+        reads.send();
+        return limit.get();
+    }
+
+    /** As {@link #limit(TriggerDefinition, String, String, long)}, answered once {@code reads} is sent. */
+    public Supplier<Optional<String>> limit(RedisBatch reads, TriggerDefinition trigger, String shard, String userId, long now) {
         if (trigger.cooldown() == null && trigger.cap() == null) {
+            return Optional::empty;
+        }
+        RedisBatch.Reply fired = reads.add(shard, Request.cmd(Command.ZRANGEBYSCORE).arg(TriggerKeys.fired(shard, trigger.id(), userId))
+                .arg(now - trigger.memoryMillis()).arg("+inf").arg("WITHSCORES"));
+        return () -> {
+            List<Double> times = scores(fired.get());
+            if (trigger.cooldown() != null && times.stream().anyMatch(t -> t > now - trigger.cooldown().millis())) {
+                return Optional.of("cooldown");
+            }
+            if (trigger.cap() != null && times.stream().filter(t -> t > now - trigger.cap().per().millis()).count() >= trigger.cap().count()) {
+                return Optional.of("cap");
+            }
             return Optional.empty();
+        };
+    }
+
+    /** The scores of a WITHSCORES answer: member/score pairs (RESP3) or alternating members and scores (RESP2). */
+    private static List<Double> scores(Response answer) {
+        List<Double> scores = new ArrayList<>();
+        if (answer == null) {
+            return scores;
         }
-        List<ScoredValue<String>> fired = redis.sortedSet(String.class).zrangebyscoreWithScores(
-                TriggerKeys.fired(shard, trigger.id(), userId), ScoreRange.from((double) (now - trigger.memoryMillis()), Double.POSITIVE_INFINITY));
-        if (trigger.cooldown() != null && fired.stream().anyMatch(f -> f.score() > now - trigger.cooldown().millis())) {
-            return Optional.of("cooldown");
+        for (int i = 0; i < answer.size(); i++) {
+            Response element = answer.get(i);
+            if (element.type() == ResponseType.MULTI) {
+                scores.add(element.get(1).toDouble());
+            } else if (i % 2 == 1) {
+                scores.add(element.toDouble());
+            }
         }
-        if (trigger.cap() != null
-                && fired.stream().filter(f -> f.score() > now - trigger.cap().per().millis()).count() >= trigger.cap().count()) {
-            return Optional.of("cap");
-        }
-        return Optional.empty();
+        return scores;
     }
 
     /**
@@ -58,41 +109,49 @@ public class FiringStore {
      * {@code due}: the dispatcher claims it then, or at once when it is handed over directly.
      */
     public void fire(TriggerDefinition trigger, Firing firing, long now, long due) {
-        String fired = TriggerKeys.fired(firing.shard(), firing.triggerId(), firing.userId());
+        RedisBatch writes = writes();
+        fire(writes, trigger, firing, now, due);
+        writes.send();
+    }
+
+    /** As {@link #fire(TriggerDefinition, Firing, long, long)}, stored once {@code writes} is sent. */
+    public void fire(RedisBatch writes, TriggerDefinition trigger, Firing firing, long now, long due) {
+        String shard = firing.shard();
+        String fired = TriggerKeys.fired(shard, firing.triggerId(), firing.userId());
         long memory = Math.max(trigger.memoryMillis(), 60_000);
-        redis.withTransaction(tx -> {
-            tx.sortedSet(String.class).zadd(fired, now, firing.id());
-            tx.sortedSet(String.class).zremrangebyscore(fired, ScoreRange.from(Double.NEGATIVE_INFINITY, (double) (now - memory)));
-            tx.key().pexpire(fired, memory);
-            tx.hash(String.class).hset(TriggerKeys.jobs(firing.shard()), firing.id(), Json.write(firing));
-            tx.sortedSet(String.class).zadd(TriggerKeys.due(firing.shard()), due, firing.id());
-            tx.key().del(TriggerKeys.pending(firing.shard(), firing.triggerId(), firing.userId()));
-        });
+        writes.add(shard, List.of(
+                Request.cmd(Command.ZADD).arg(fired).arg(now).arg(firing.id()),
+                Request.cmd(Command.ZREMRANGEBYSCORE).arg(fired).arg("-inf").arg(now - memory),
+                Request.cmd(Command.PEXPIRE).arg(fired).arg(memory),
+                Request.cmd(Command.HSET).arg(TriggerKeys.jobs(shard)).arg(firing.id()).arg(Json.write(firing)),
+                Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id()),
+                Request.cmd(Command.DEL).arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId()))));
     }
 
     /** A firing waiting out its trigger's delay, due when it is over; remembered as the user's pending one. */
-    public void delay(Firing firing, long due, long delayMillis) {
-        redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(TriggerKeys.jobs(firing.shard()), firing.id(), Json.write(firing));
-            tx.sortedSet(String.class).zadd(TriggerKeys.due(firing.shard()), due, firing.id());
-            tx.value(String.class).set(TriggerKeys.pending(firing.shard(), firing.triggerId(), firing.userId()), firing.id(),
-                    new SetArgs().px(delayMillis + 3_600_000));
-        });
+    public void delay(RedisBatch writes, Firing firing, long due, long delayMillis) {
+        String shard = firing.shard();
+        writes.add(shard, List.of(
+                Request.cmd(Command.HSET).arg(TriggerKeys.jobs(shard)).arg(firing.id()).arg(Json.write(firing)),
+                Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id()),
+                Request.cmd(Command.SET).arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId()))
+                        .arg(firing.id()).arg("PX").arg(delayMillis + 3_600_000)));
     }
 
-    /** Cancels the user's firing waiting out its delay, if there is one; returns it. */
-    public Optional<Firing> cancelPending(String shard, String triggerId, String userId) {
-        String pending = TriggerKeys.pending(shard, triggerId, userId);
-        String id = redis.value(String.class).get(pending);
-        if (id == null) {
-            return Optional.empty();
-        }
+    /** The id of the user's firing waiting out its delay (null if none), answered once {@code reads} is sent. */
+    public Supplier<String> pending(RedisBatch reads, String shard, String triggerId, String userId) {
+        RedisBatch.Reply id = reads.add(shard, Request.cmd(Command.GET).arg(TriggerKeys.pending(shard, triggerId, userId)));
+        return () -> id.get() == null ? null : id.get().toString();
+    }
+
+    /** Cancels the user's firing {@code id} waiting out its delay; returns it (empty if it was settled meanwhile). */
+    public Optional<Firing> cancelPending(String shard, String triggerId, String userId, String id) {
         String json = redis.hash(String.class).hget(TriggerKeys.jobs(shard), id);
-        redis.withTransaction(tx -> {
-            tx.sortedSet(String.class).zrem(TriggerKeys.due(shard), id);
-            tx.hash(String.class).hdel(TriggerKeys.jobs(shard), id);
-            tx.key().del(pending);
-        });
+        RedisBatch writes = writes();
+        writes.add(shard, List.of(Request.cmd(Command.ZREM).arg(TriggerKeys.due(shard)).arg(id),
+                Request.cmd(Command.HDEL).arg(TriggerKeys.jobs(shard)).arg(id),
+                Request.cmd(Command.DEL).arg(TriggerKeys.pending(shard, triggerId, userId))));
+        writes.send();
         return Optional.ofNullable(json).map(j -> Json.read(j, Firing.class));
     }
 
@@ -124,18 +183,24 @@ public class FiringStore {
 
     /** Stores the firing's next state and its next due time. */
     public void reschedule(Firing firing, long due) {
-        redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(TriggerKeys.jobs(firing.shard()), firing.id(), Json.write(firing));
-            tx.sortedSet(String.class).zadd(TriggerKeys.due(firing.shard()), due, firing.id());
-        });
+        RedisBatch writes = writes();
+        String shard = firing.shard();
+        writes.add(shard, List.of(Request.cmd(Command.HSET).arg(TriggerKeys.jobs(shard)).arg(firing.id()).arg(Json.write(firing)),
+                Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id())));
+        writes.send();
     }
 
     /** The firing is settled (delivered, dead, dropped): out of the schedule. */
     public void settle(Firing firing) {
-        redis.withTransaction(tx -> {
-            tx.sortedSet(String.class).zrem(TriggerKeys.due(firing.shard()), firing.id());
-            tx.hash(String.class).hdel(TriggerKeys.jobs(firing.shard()), firing.id());
-        });
+        RedisBatch writes = writes();
+        settle(writes, firing);
+        writes.send();
+    }
+
+    /** As {@link #settle(Firing)}, once {@code writes} is sent. */
+    public void settle(RedisBatch writes, Firing firing) {
+        writes.add(firing.shard(), List.of(Request.cmd(Command.ZREM).arg(TriggerKeys.due(firing.shard())).arg(firing.id()),
+                Request.cmd(Command.HDEL).arg(TriggerKeys.jobs(firing.shard())).arg(firing.id())));
     }
 
     /** Marks the trigger's endpoint as gone (it answered 410): trigger-functions reload and stop firing it. */

@@ -9,7 +9,7 @@ class EndpointLimitsTest {
     private static final String B = "https://b.example:-1";
 
     @Test
-    void aRunOfFailuresOpensTheBreakerOfThatEndpointOnly() {
+    void aRunOfFailuresOpensTheBreakerOfThatEndpointOnly() throws InterruptedException {
         EndpointLimits limits = new EndpointLimits(4, 3, 1_000);
         for (int i = 0; i < 3; i++) {
             assertThat(limits.acquire(A, 0)).isZero();
@@ -28,12 +28,35 @@ class EndpointLimitsTest {
     }
 
     @Test
-    void callsInFlightAreBoundedPerEndpoint() {
+    void callsInFlightAreBoundedPerEndpoint() throws InterruptedException {
         EndpointLimits limits = new EndpointLimits(2, 5, 1_000);
         assertThat(limits.acquire(A, 0)).isZero();
         assertThat(limits.acquire(A, 0)).isZero();
         assertThat(limits.acquire(A, 0)).as("full: try again shortly").isPositive();
         limits.release(A, true, 0);
         assertThat(limits.acquire(A, 0)).isZero();
+    }
+
+    @Test
+    void aFreedCallGoesToTheFiringWaitingLongestNotToANewcomer() throws Exception {
+        EndpointLimits limits = new EndpointLimits(1, 5, 1_000);
+        assertThat(limits.acquire(A, 0)).isZero();
+        java.util.concurrent.atomic.AtomicLong waited = new java.util.concurrent.atomic.AtomicLong(-1);
+        Thread waiting = Thread.ofVirtual().start(() -> {
+            try {
+                waited.set(limits.acquire(A, 0, 5_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        while (waiting.getState() != Thread.State.TIMED_WAITING) {
+            Thread.sleep(1);
+        }
+
+        limits.release(A, true, 0);
+
+        assertThat(limits.acquire(A, 0)).as("the newcomer queues behind the waiting firing").isPositive();
+        waiting.join();
+        assertThat(waited.get()).isZero();
     }
 }

@@ -1,0 +1,96 @@
+package io.segflow.trigger.deliver;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.core.trigger.Firing;
+import io.segflow.trigger.fire.DeliveryLog;
+import io.segflow.trigger.fire.FiringStore;
+import io.segflow.trigger.fire.RedisBatch;
+import io.segflow.trigger.fire.TriggerMetrics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.jboss.logging.Logger;
+
+/**
+ * Takes delivered firings out of the schedule and logs them, all those delivered meanwhile in one batch: two Redis
+ * round trips per delivery would make the connection pool, not the endpoint, bound the deliveries per second. A
+ * delivered firing whose batch fails keeps its lease and is delivered again when it runs out (at least once, same id).
+ */
+@ApplicationScoped
+public class DeliveredFirings {
+    private static final Logger LOG = Logger.getLogger(DeliveredFirings.class);
+    private static final int BATCH = 500;
+
+    private record Delivered(Firing firing, Outcome outcome, long at) {
+    }
+
+    private final FiringStore store;
+    private final DeliveryLog log;
+    private final TriggerMetrics metrics;
+    private final BlockingQueue<Delivered> queue = new LinkedBlockingQueue<>();
+    private final Thread writer = Thread.ofPlatform().daemon().name("trigger-delivered").unstarted(this::run);
+
+    DeliveredFirings(FiringStore store, DeliveryLog log, TriggerMetrics metrics) {
+        this.store = store;
+        this.log = log;
+        this.metrics = metrics;
+    }
+
+    void start(@Observes StartupEvent started) {
+        writer.start();
+    }
+
+    void stop(@Observes ShutdownEvent stopping) throws InterruptedException {
+        writer.interrupt();
+        writer.join(5_000);
+        write(drain(new ArrayList<>())); // what was delivered last, best effort
+    }
+
+    /** The firing got a 2xx at {@code at}. */
+    public void add(Firing firing, Outcome outcome, long at) {
+        queue.add(new Delivered(firing, outcome, at));
+    }
+
+    private void run() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                List<Delivered> batch = new ArrayList<>();
+                batch.add(queue.take());
+                write(drain(batch));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private List<Delivered> drain(List<Delivered> batch) {
+        queue.drainTo(batch, BATCH - batch.size());
+        return batch;
+    }
+
+    private void write(List<Delivered> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            RedisBatch writes = store.writes();
+            for (Delivered d : batch) {
+                store.settle(writes, d.firing());
+                log.attempt(writes, d.firing(), DeliveryEntry.Status.DELIVERED, d.outcome().status(), null, d.outcome().latencyMs(), null);
+            }
+            writes.send();
+            for (Delivered d : batch) {
+                metrics.delivered(d.firing().triggerId(), Duration.ofMillis(Math.max(0, d.at() - d.firing().firedAt().toEpochMilli())));
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("%d delivered firings stay scheduled (their lease runs out, then they are delivered again): %s",
+                    batch.size(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.segflow.trigger.definitions;
+
+import static io.segflow.trigger.definitions.Definitions.change;
+import static io.segflow.trigger.definitions.Definitions.unique;
+import static io.segflow.trigger.definitions.Definitions.webhook;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.core.trigger.Firing;
+import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.trigger.fire.ChangeTriggers;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A consumed batch's firings are read and stored together: a user's several changes in one batch still count
+ * against the cooldown and cap one after the other, and a delay is cancelled by an exit in the same batch.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class BatchedChangesTest extends TriggerFixture {
+
+    @Inject
+    ChangeTriggers triggers;
+
+    @Test
+    void aUsersChangesInOneBatchCountAgainstCooldownAndCapInOrder() throws Exception {
+        String segment = unique("seg");
+        String user = unique("user");
+        String cooled = unique("cooled");
+        String capped = unique("capped");
+        definitions.define(cooled, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'cooldown': '1h', 'action': "
+                + webhook(receiver.url("/cooled")) + "}");
+        definitions.define(capped, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'cap': {'count': 2, 'per': '7d'}, "
+                + "'action': " + webhook(receiver.url("/capped")) + "}");
+        List<ChangeTriggers.Change> batch = new ArrayList<>();
+        String other = unique("other");
+        for (long version = 1; version <= 5; version++) {
+            batch.add(new ChangeTriggers.Change(3, change(user, segment, version % 2 == 1 ? SegmentChange.ENTERED : SegmentChange.EXITED, version), null));
+            batch.add(new ChangeTriggers.Change(4, change(other + version, segment, SegmentChange.ENTERED, 1), null));
+        }
+
+        List<Firing> runNow = decide(batch);
+
+        assertThat(runNow.stream().filter(f -> f.userId().equals(user)).map(Firing::triggerId))
+                .containsExactlyInAnyOrder(cooled, capped, capped);
+        assertThat(runNow.stream().filter(f -> !f.userId().equals(user))).as("other users are not held up").hasSize(10);
+        assertThat(suppressed(definitions.log(cooled))).containsExactly("cooldown", "cooldown");
+        assertThat(suppressed(definitions.log(capped))).containsExactly("cap");
+        receiver.await("/capped", 7, Duration.ofSeconds(20));
+        assertThat(decide(batch)).as("the same batch again (after a crash) fires nothing").isEmpty();
+    }
+
+    @Test
+    void anExitInTheSameBatchCancelsTheDelay() throws Exception {
+        String segment = unique("seg");
+        String trigger = unique("reminder");
+        definitions.define(trigger, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'delay': '1s', "
+                + "'action': " + webhook(receiver.url("/cancelled")) + "}");
+        List<ChangeTriggers.Change> batch = IntStream.rangeClosed(1, 2).mapToObj(version -> new ChangeTriggers.Change(1,
+                change("u-" + trigger, segment, version == 1 ? SegmentChange.ENTERED : SegmentChange.EXITED, version), null)).toList();
+
+        assertThat(decide(batch)).isEmpty();
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                .singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.CANCELLED));
+        Thread.sleep(1_500);
+        assertThat(receiver.calls("/cancelled")).isEmpty();
+    }
+
+    @Test
+    void aFullPollIsStoredInPipelinesAConnectionTakes() throws Exception {
+        String segment = unique("seg");
+        definitions.define(unique("many"), "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': "
+                + webhook(receiver.url("/many")) + "}");
+        List<ChangeTriggers.Change> batch = IntStream.range(0, 1000).mapToObj(i -> new ChangeTriggers.Change(0,
+                change(segment + "-u" + i, segment, SegmentChange.ENTERED, 1), null)).toList();
+
+        assertThat(decide(batch)).as("8,000 commands on one shard, more than one connection takes at once").hasSize(1000);
+
+        receiver.await("/many", 1000, Duration.ofSeconds(30));
+    }
+
+    private List<Firing> decide(List<ChangeTriggers.Change> batch) {
+        triggers.refresh();
+        List<Firing> runNow = new ArrayList<>();
+        triggers.onChanges(batch, runNow);
+        triggers.handOver(runNow);
+        return runNow;
+    }
+
+    private static List<String> suppressed(List<DeliveryEntry> log) {
+        return log.stream().filter(e -> e.status() == DeliveryEntry.Status.SUPPRESSED).map(DeliveryEntry::suppressed).toList();
+    }
+}
