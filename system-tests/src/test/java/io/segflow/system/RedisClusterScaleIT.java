@@ -9,10 +9,8 @@ import io.segflow.core.Topics;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.EmbeddedKafka;
 import io.segflow.testkit.RedisCluster;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,9 +19,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +34,7 @@ class RedisClusterScaleIT {
     private static final String ADMIN = "Bearer scale-admin-key";
     private static final int USERS = 40;
 
-    private static final List<FunctionProcess> FUNCTIONS = new ArrayList<>();
+    private static ClusterStack stack;
     private static EmbeddedKafka kafka;
     private static RedisCluster cluster;
     private static FunctionProcess ingest;
@@ -47,31 +42,20 @@ class RedisClusterScaleIT {
 
     @BeforeAll
     static void startStack() throws Exception {
-        kafka = EmbeddedKafka.start();
-        // Twelve partitions, so that the partitions' hash tags land on every master.
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(Topics.EVENTS, 12, (short) 1))).all().get();
-        }
-        cluster = RedisCluster.start(3, 0);
-        Map<String, String> shared = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "SEGFLOW_REDIS_HOSTS", cluster.hosts(), "SEGFLOW_REDIS_CLIENT_TYPE", "cluster");
-        ingest = start("ingest-function", with(shared, Map.of("SEGFLOW_WRITE_KEYS", "web:scale-write-key")));
-        start("segment-function", shared);
-        start("trigger-function", shared);
-        api = start("api-function", with(shared, Map.of("SEGFLOW_ADMIN_KEY", "scale-admin-key", "SEGFLOW_TOKENS_REQUIRED", "false")));
-        FunctionProcess.awaitAllReady(FUNCTIONS, WAIT);
+        stack = ClusterStack.start("cluster", 3, 0);
+        kafka = stack.kafka;
+        cluster = stack.cluster;
+        ingest = stack.start("ingest-function", Map.of("SEGFLOW_WRITE_KEYS", "web:scale-write-key"));
+        stack.start("segment-function", Map.of());
+        stack.start("trigger-function", Map.of());
+        api = stack.start("api-function", Map.of("SEGFLOW_ADMIN_KEY", "scale-admin-key", "SEGFLOW_TOKENS_REQUIRED", "false"));
+        stack.awaitAllReady(WAIT);
     }
 
     @AfterAll
     static void stopStack() throws Exception {
-        for (FunctionProcess function : FUNCTIONS) {
-            function.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -136,7 +120,7 @@ class RedisClusterScaleIT {
 
         assertThat(cluster.errorReplies("CROSSSLOT")).as("CROSSSLOT replies of the cluster").isZero();
         assertThat(cluster.keysPerMaster().values()).as("keys per master").allMatch(keys -> keys > 0);
-        for (FunctionProcess function : FUNCTIONS) {
+        for (FunctionProcess function : stack.functions) {
             assertThat(Files.readString(function.log())).as("log of %s", function.url()).doesNotContain("CROSSSLOT");
         }
     }
@@ -158,23 +142,5 @@ class RedisClusterScaleIT {
                 .when().get("/v1/segments/" + segment + "/members?limit=1000")
                 .then().statusCode(200).extract().jsonPath().getList("members.userId", String.class);
         return new HashSet<>(ids);
-    }
-
-    private static FunctionProcess start(String module, Map<String, String> env) throws Exception {
-        FunctionProcess process = FunctionProcess.start(module, "cluster-" + module, freePort(), env);
-        FUNCTIONS.add(process);
-        return process;
-    }
-
-    private static Map<String, String> with(Map<String, String> env, Map<String, String> more) {
-        Map<String, String> copy = new HashMap<>(env);
-        copy.putAll(more);
-        return copy;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -24,7 +24,6 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +31,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -42,9 +40,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartition;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
@@ -75,13 +70,13 @@ class RedisFailoverScaleIT {
     private static final String WRITE_KEY = "failover-write-key";
     private static final String ADMIN_KEY = "failover-admin-key";
     private static final String SERVER_KEY = "failover-server-key-0123456789";
-    private static final int PARTITIONS = 12;
+    private static final int PARTITIONS = ClusterStack.PARTITIONS;
     private static final int USERS = 300;
     private static final int EVENTS_PER_SECOND = 300;
     /** The partition whose master is killed: {@code {p2}} shares a master with {@code {p6}}, {@code {p10}} and the member index of ticks-10-to-25. */
     private static final int KILLED_PARTITION = 2;
 
-    private static final List<FunctionProcess> FUNCTIONS = new ArrayList<>();
+    private static ClusterStack stack;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static EmbeddedKafka kafka;
     private static RedisCluster cluster;
@@ -91,20 +86,14 @@ class RedisFailoverScaleIT {
 
     @BeforeAll
     static void startStack() throws Exception {
-        kafka = EmbeddedKafka.start();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(Topics.EVENTS, PARTITIONS, (short) 1))).all().get();
-        }
+        stack = ClusterStack.start("failover", 3, 1);
+        kafka = stack.kafka;
+        cluster = stack.cluster;
         offsets = new GroupOffsets(kafka.bootstrapServers());
-        cluster = RedisCluster.start(3, 1);
-        // The masters only: the client reads the rest of the topology (replicas, and after a failover the promoted
-        // replica) from CLUSTER SLOTS.
-        Map<String, String> shared = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "SEGFLOW_REDIS_HOSTS", cluster.hosts(), "SEGFLOW_REDIS_CLIENT_TYPE", "cluster");
-        ingest = start("ingest-function", with(shared, Map.of("SEGFLOW_WRITE_KEYS", "web:" + WRITE_KEY)));
-        start("segment-function", with(shared, Map.of("SEGFLOW_INSTANCE_ID", "failover-segment")));
-        api = start("api-function", with(shared, Map.of("SEGFLOW_ADMIN_KEY", ADMIN_KEY, "SEGFLOW_SERVER_KEYS", SERVER_KEY)));
-        FunctionProcess.awaitAllReady(FUNCTIONS, READY);
+        ingest = stack.start("ingest-function", Map.of("SEGFLOW_WRITE_KEYS", "web:" + WRITE_KEY));
+        stack.start("segment-function", Map.of("SEGFLOW_INSTANCE_ID", "failover-segment"));
+        api = stack.start("api-function", Map.of("SEGFLOW_ADMIN_KEY", ADMIN_KEY, "SEGFLOW_SERVER_KEYS", SERVER_KEY));
+        stack.awaitAllReady(READY);
         for (TickSegment tick : TickSegments.ALL) {
             HttpResponse<String> saved = send(HttpRequest.newBuilder(URI.create(api.url() + "/v1/segments/" + tick.id()))
                     .header("Authorization", "Bearer " + ADMIN_KEY).header("Content-Type", "application/json")
@@ -115,17 +104,11 @@ class RedisFailoverScaleIT {
 
     @AfterAll
     static void stopStack() throws Exception {
-        for (FunctionProcess function : FUNCTIONS) {
-            function.close();
-        }
         if (offsets != null) {
             offsets.close();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -200,11 +183,11 @@ class RedisFailoverScaleIT {
             }
             assertApiReads(users, delivered, evidence);
             // Every function ready again (segment-function reports failing rounds on its readiness).
-            for (FunctionProcess function : FUNCTIONS) {
+            for (FunctionProcess function : stack.functions) {
                 function.awaitReady(Duration.ofSeconds(30));
             }
             assertThat(RedisCluster.errorReplies(String.join(",", live), "CROSSSLOT")).as("CROSSSLOT replies").isZero();
-            for (FunctionProcess function : FUNCTIONS) {
+            for (FunctionProcess function : stack.functions) {
                 assertThat(Files.readString(function.log())).as("log of %s", function.url()).doesNotContain("CROSSSLOT");
             }
         }
@@ -308,24 +291,6 @@ class RedisFailoverScaleIT {
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
         return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static FunctionProcess start(String module, Map<String, String> env) throws IOException {
-        FunctionProcess process = FunctionProcess.start(module, "failover-" + module, freePort(), env);
-        FUNCTIONS.add(process);
-        return process;
-    }
-
-    private static Map<String, String> with(Map<String, String> env, Map<String, String> more) {
-        Map<String, String> copy = new HashMap<>(env);
-        copy.putAll(more);
-        return copy;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** The stored records and member indexes, read from the cluster (a cluster client: each key from its master). */
