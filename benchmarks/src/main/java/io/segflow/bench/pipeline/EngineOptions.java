@@ -1,7 +1,7 @@
 package io.segflow.bench.pipeline;
 
+import io.segflow.bench.Flags;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,14 +33,7 @@ record EngineOptions(
             "producer-topic", "warm", "metrics-url");
 
     static EngineOptions parse(String[] args) {
-        Map<String, String> given = new HashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            String name = args[i].startsWith("--") ? args[i].substring(2) : null;
-            if (name == null || !NAMES.contains(name) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --name value pairs with a name of " + NAMES + ", got " + args[i]);
-            }
-            given.put(name, args[i + 1]);
-        }
+        Map<String, String> given = Flags.parse(args, NAMES);
         String home = System.getenv().getOrDefault("SEGFLOW_HOME", ".segflow");
         EngineOptions options = new EngineOptions(
                 given.getOrDefault("phase", "all"),

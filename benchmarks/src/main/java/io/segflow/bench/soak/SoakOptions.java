@@ -1,5 +1,6 @@
 package io.segflow.bench.soak;
 
+import io.segflow.bench.Flags;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,14 +48,7 @@ record SoakOptions(
             "browsers", "browser-join", "browser-share", "reads", "streams", "backfill-at", "restarts", "home", "repo", "csv");
 
     static SoakOptions parse(String[] args) {
-        Map<String, String> given = new HashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            String name = args[i].startsWith("--") ? args[i].substring(2) : null;
-            if (name == null || !NAMES.contains(name) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --name value pairs with a name of " + NAMES + ", got " + args[i]);
-            }
-            given.put(name, args[i + 1]);
-        }
+        Map<String, String> given = Flags.parse(args, NAMES);
         Map<String, String> env = System.getenv();
         Map<String, Integer> ports = new HashMap<>();
         ports.put("api", Integer.parseInt(env.getOrDefault("SEGFLOW_API_PORT", "8080")));
