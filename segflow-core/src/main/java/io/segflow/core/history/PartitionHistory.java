@@ -47,7 +47,12 @@ public record PartitionHistory(long revision, List<KeptProperty> kept, List<Repl
         }
 
         public Replay at(long nextOffset) {
-            return new Replay(revision, refs, from, to, Math.min(nextOffset, to), historyStart);
+            return at(nextOffset, historyStart);
+        }
+
+        /** Moved on to {@code nextOffset} (at most {@code to}), having found the log to start at {@code oldestEvent}. */
+        public Replay at(long nextOffset, long oldestEvent) {
+            return new Replay(revision, refs, from, to, Math.min(nextOffset, to), oldestEvent);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.segflow.segment.apply;
 
 import io.opentelemetry.api.trace.Span;
+import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
@@ -111,9 +112,9 @@ public final class UserProcessor {
 
     /**
      * A past event read again by a replay of the log: added to the property values {@code only} keeps (see
-     * {@link io.segflow.core.engine.ProfileNeeds#only}); memberships wait for the backfill after the replay.
+     * {@link ProfileNeeds#only}); memberships wait for the backfill after the replay.
      */
-    public boolean onReplay(PartitionBatch batch, UserRecord record, Event event, io.segflow.core.engine.ProfileNeeds only, long nowMillis) {
+    public boolean onReplay(PartitionBatch batch, UserRecord record, Event event, ProfileNeeds only, long nowMillis) {
         if (!record.profile().replay(event, only, nowMillis)) {
             return false;
         }

@@ -141,8 +141,8 @@ public final class HistoryReplay implements AutoCloseable {
             long next = replay.next();
             long historyStart = replay.historyStart();
             byte[][] names = quotedNames(replay.refs());
-            List<Parsed> events = new ArrayList<>(records.size());
-            Map<Integer, List<String>> users = new HashMap<>();
+            List<Event> events = new ArrayList<>(records.size());
+            List<String> users = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> record : records) {
                 if (record.offset() < next) {
                     continue;
@@ -161,19 +161,15 @@ public final class HistoryReplay implements AutoCloseable {
                 Event event = read(record);
                 // Only events with a value of a replayed property change a profile: the others are not even loaded.
                 if (event != null && Profile.carries(event, only)) {
-                    events.add(new Parsed(event));
-                    users.computeIfAbsent(partition.partition(), p -> new ArrayList<>()).add(event.profileKey());
+                    events.add(event);
+                    users.add(event.profileKey());
                 }
             }
-            if (records.isEmpty() && position >= replay.to()) {
-                next = replay.to();
+            round.load(Map.of(partition.partition(), users));
+            for (Event event : events) {
+                apply(round, batch, event, only);
             }
-            round.load(users);
-            for (Parsed parsed : events) {
-                apply(round, batch, parsed.event(), only);
-            }
-            Replay progressed = new Replay(replay.revision(), replay.refs(), replay.from(), replay.to(),
-                    Math.max(next, Math.min(position, replay.to())), historyStart);
+            Replay progressed = replay.at(Math.max(next, position), historyStart);
             batch.history(history.progressed(progressed));
             if (progressed.finished()) {
                 seen.clear();
@@ -183,9 +179,6 @@ public final class HistoryReplay implements AutoCloseable {
             }
             return;
         }
-    }
-
-    private record Parsed(Event event) {
     }
 
     /**
