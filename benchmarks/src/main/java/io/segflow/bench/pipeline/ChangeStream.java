@@ -1,6 +1,7 @@
 package io.segflow.bench.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import java.io.IOException;
@@ -152,14 +153,37 @@ final class ChangeStream implements AutoCloseable {
         }
     }
 
+    /** Reads the few fields a change's consumers here need, with Jackson's token stream (no tree per record). */
     private static Change parse(byte[] value, long timestamp) {
-        try {
-            JsonNode json = Json.MAPPER.readTree(value);
-            String kind = json.path("change").asText();
-            String at = json.path("at").asText(null);
-            return new Change(json.path("userId").asText(), json.path("segmentId").asText(),
-                    "entered".equals(kind), json.path("version").asLong(), json.path("cause").asText(""),
-                    timestamp, kind, at == null ? 0 : Instant.parse(at).toEpochMilli());
+        String userId = "";
+        String segmentId = "";
+        String kind = "";
+        String cause = "";
+        String at = null;
+        long version = 0;
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken token = parser.nextToken();
+                if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+                    parser.skipChildren();
+                    continue;
+                }
+                switch (field) {
+                    case "userId" -> userId = parser.getText();
+                    case "segmentId" -> segmentId = token == JsonToken.VALUE_NULL ? "" : parser.getText();
+                    case "change" -> kind = parser.getText();
+                    case "cause" -> cause = parser.getText();
+                    case "at" -> at = parser.getText();
+                    case "version" -> version = parser.getValueAsLong();
+                    default -> { }
+                }
+            }
+            return new Change(userId, segmentId, "entered".equals(kind), version, cause, timestamp, kind,
+                    at == null ? 0 : Instant.parse(at).toEpochMilli());
         } catch (IOException | DateTimeParseException e) {
             return null; // not a change record: not ours to judge here
         }

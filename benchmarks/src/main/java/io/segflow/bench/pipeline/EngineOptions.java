@@ -48,7 +48,8 @@ record EngineOptions(
                 // identity: identifies per second, 2,000 (sign-ups are rarer than events; each is three steps)
                 Integer.parseInt(given.getOrDefault("rate", "identity".equals(given.get("phase")) ? "2000" : "5000")),
                 Integer.parseInt(given.getOrDefault("seconds", "30")),
-                Integer.parseInt(given.getOrDefault("warmup", "5")),
+                // latency: long enough for this JVM's JIT to finish compiling before the window
+                Integer.parseInt(given.getOrDefault("warmup", "latency".equals(given.get("phase")) ? "15" : "5")),
                 Integer.parseInt(given.getOrDefault("backfill-users", "0")),
                 Integer.parseInt(given.getOrDefault("backfill-timeout", "180")),
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),

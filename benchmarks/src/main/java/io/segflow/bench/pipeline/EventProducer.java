@@ -36,11 +36,15 @@ final class EventProducer implements AutoCloseable {
     }
 
     void send(Event event) {
-        byte[] value = EventRecords.write(event);
+        // Keyed as ingest keys: by userId, else (an anonymous visitor) by anonymousId.
+        send(event.profileKey(), EventRecords.write(event));
+    }
+
+    /** A record serialized ahead ({@link EventRecords#write}), keyed by {@link Event#profileKey()}. */
+    void send(String key, byte[] value) {
         bytes.addAndGet(value.length);
         sent.incrementAndGet();
-        // Keyed as ingest keys: by userId, else (an anonymous visitor) by anonymousId.
-        producer.send(new ProducerRecord<>(Topics.EVENTS, event.profileKey(), value), (metadata, error) -> {
+        producer.send(new ProducerRecord<>(Topics.EVENTS, key, value), (metadata, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
             }

@@ -2,8 +2,11 @@ package io.segflow.bench.pipeline;
 
 import io.segflow.bench.engine.SegmentCatalog;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -85,15 +88,17 @@ final class LatencyPhase {
                 }
             });
             ShopTraffic traffic = new ShopTraffic(run, options.users());
+            long total = (long) options.rate() * options.seconds();
+            List<Prepared> warmup = prepare(traffic, (long) options.rate() * options.warmupSeconds(), false);
+            List<Prepared> measured = prepare(traffic, total, true);
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
-            send(producer, traffic, (long) options.rate() * options.warmupSeconds(), null, null);
+            send(producer, warmup, null, null);
 
             ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
             long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
-            long total = (long) options.rate() * options.seconds();
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes)%n", options.seconds(), options.rate(), options.probeShare() * 100);
             long windowStart = System.nanoTime();
-            long probes = send(producer, traffic, total, due, options.backfillUsers() > 0 ? backfill : null);
+            long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
 
@@ -133,20 +138,34 @@ final class LatencyPhase {
                 (System.nanoTime() - start) / 1e9, catalog.knownUsers(progress.partitions()));
     }
 
+    /** An event built and serialized ahead of the window, so that the window's CPU is sending, not building. */
+    private record Prepared(String key, byte[] value, String messageId, boolean probe) {
+    }
+
+    private List<Prepared> prepare(ShopTraffic traffic, long count, boolean measured) {
+        SplittableRandom random = new SplittableRandom();
+        List<Prepared> events = new ArrayList<>((int) count);
+        for (long n = 0; n < count; n++) {
+            boolean probe = random.nextDouble() < options.probeShare();
+            Event event = probe ? traffic.probe("probe-" + run + "-" + (measured ? "m" : "w") + n) : traffic.next();
+            events.add(new Prepared(event.profileKey(), EventRecords.write(event), event.messageId(), probe));
+        }
+        return events;
+    }
+
     /**
-     * Sends {@code count} events at the configured rate from now, each at its due time (or at once when behind: open
+     * Sends the prepared events at the configured rate from now, each at its due time (or at once when behind: open
      * loop). Records the due time of each when {@code due} is given; starts the backfill a third in when asked.
      * Answers the number of probes sent.
      */
-    private long send(EventProducer producer, ShopTraffic traffic, long count, Map<String, Sent> due, BackfillWatch backfill)
+    private long send(EventProducer producer, List<Prepared> events, Map<String, Sent> due, BackfillWatch backfill)
             throws Exception {
-        SplittableRandom random = new SplittableRandom();
         long interval = 1_000_000_000L / options.rate();
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         long backfillAt = start + Duration.ofSeconds(options.seconds()).toNanos() / 3;
         long probes = 0;
-        for (long n = 0; n < count; n++) {
+        for (int n = 0; n < events.size(); n++) {
             long intended = start + n * interval;
             long wait = intended - System.nanoTime();
             if (wait > 0) {
@@ -159,13 +178,12 @@ final class LatencyPhase {
                                 + "revision %d%n", Instant.now(), (backfill.startNanos - start) / 1e9, BenchCatalog.BACKFILL_SEGMENT,
                         backfill.started.knownUsers(), backfill.started.entering() ? "enter it" : "exit it", backfill.started.revision());
             }
-            boolean probe = random.nextDouble() < options.probeShare();
-            Event event = probe ? traffic.probe("probe-" + run + "-" + (due == null ? "w" : "m") + n) : traffic.next();
+            Prepared event = events.get(n);
             if (due != null) {
-                due.put(event.messageId(), new Sent(intended, startMillis + (intended - start) / 1_000_000, probe));
+                due.put(event.messageId(), new Sent(intended, startMillis + (intended - start) / 1_000_000, event.probe()));
             }
-            producer.send(event);
-            probes += probe ? 1 : 0;
+            producer.send(event.key(), event.value());
+            probes += event.probe() ? 1 : 0;
         }
         producer.flush();
         return probes;

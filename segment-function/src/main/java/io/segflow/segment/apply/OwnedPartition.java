@@ -15,6 +15,11 @@ public final class OwnedPartition {
     private BackfillProgress backfill;
     private PartitionHistory history;
     private int acknowledged;
+    private long lastFlushNanos = System.nanoTime();
+
+    /** A partition without events is flushed only to trim its acknowledged change records this often, or past this many. */
+    private static final long TRIM_INTERVAL_NANOS = 1_000_000_000L;
+    private static final int TRIM_RECORDS = 10_000;
 
     public OwnedPartition(int partition, String epoch, long nextOffset, BackfillProgress backfill, PartitionHistory history,
                           int acknowledged) {
@@ -63,6 +68,12 @@ public final class OwnedPartition {
             history = batch.history();
         }
         acknowledged -= flushedAcknowledged;
+        lastFlushNanos = System.nanoTime();
+    }
+
+    /** Whether the partition needs a flush of its own to trim acknowledged change records (no events to carry it). */
+    public boolean trimDue(long nowNanos) {
+        return acknowledged > 0 && (acknowledged >= TRIM_RECORDS || nowNanos - lastFlushNanos >= TRIM_INTERVAL_NANOS);
     }
 
     /** After Kafka acknowledged {@code records} more of the stored change records: the next flush trims them. */

@@ -38,6 +38,7 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -65,8 +66,9 @@ import org.jboss.logging.Logger;
  * The engine's loop: the only writer of the users of the partitions it owns, as a Kafka Streams task is of its
  * state. Each round polls events, applies them to the users in memory (read from Redis on a miss), handles the due
  * wakes and a chunk of any backfill, then stores everything the round decided with one atomic script per partition
- * (users, wakes, registry, change records and the offset they account for, in one pipeline), publishes the change
- * records and waits for their acks. A new owner starts from the offset Redis holds, so every event counts exactly
+ * (users, wakes, registry, change records and the offset they account for, in one pipeline) and publishes the change
+ * records; the next rounds go on while Kafka acknowledges them, and a later flush trims the acknowledged ones from
+ * Redis. A new owner starts from the offset Redis holds, so every event counts exactly
  * once, and publishes the change records a previous owner stored but may not have published (at least once: a
  * consumer drops a {@code (userId, version)} it has seen). Any failure resets the owned partitions: their users are
  * dropped from memory and the partitions claimed again from what Redis holds.
@@ -77,6 +79,11 @@ public class EventLoop {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** How stale the committed offsets (lag monitoring, autoscaling) may be. */
     private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
+    /**
+     * Rounds stored but not acknowledged by Kafka yet: the loop goes on polling and storing while they are on their
+     * way, and waits for the oldest only when this many are.
+     */
+    private static final int MAX_ROUNDS_IN_FLIGHT = 4;
     /** Users whose wake's trace is remembered, to link their time flips to it (a few hundred bytes each). */
     private static final int WAKE_TRACES = 100_000;
 
@@ -104,7 +111,10 @@ public class EventLoop {
     private final Set<Integer> unclaimed = new TreeSet<>();
     private final Map<String, Integer> attempts = new HashMap<>();
     private final Set<String> skipped = new HashSet<>();
-    private InFlight inFlight;
+    /** Stored rounds whose change records and member index updates are on their way, oldest first. */
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    /** The member index updates of every round, one after the other: an exit must not overtake the entry before it. */
+    private CompletableFuture<?> indexed = CompletableFuture.completedFuture(null);
     /** Stored offsets not committed to the group yet. */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     private long lastCommitNanos;
@@ -313,10 +323,11 @@ public class EventLoop {
             }
             historyReplay.run(round, owned.values(), !records.isEmpty());
             catalogBackfill.run(round, owned.values());
-            settlePublished();
+            settlePublished(false);
+            long nowNanos = System.nanoTime();
             for (OwnedPartition partition : owned.values()) {
-                if (partition.acknowledged() > 0) {
-                    round.batch(partition.partition()); // trims the acknowledged change records
+                if (partition.trimDue(nowNanos)) {
+                    round.batch(partition.partition()); // a quiet partition: a flush only to trim its acknowledged records
                 }
             }
             meters.applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -460,7 +471,7 @@ public class EventLoop {
                 uncommitted.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
             }
         }
-        inFlight = new InFlight(publisher.start(outgoing), store.index(index), changesByPartition, outgoing.size(), System.nanoTime());
+        inFlight.addLast(new InFlight(publisher.start(outgoing), index(index), changesByPartition, outgoing.size(), System.nanoTime()));
     }
 
     /**
@@ -482,29 +493,47 @@ public class EventLoop {
     }
 
     /**
-     * The change records a stored round published, and its member index updates, on their way while the next round
-     * polls and applies: waited for before that round flushes, so the flush trims the acknowledged records.
+     * A stored round's change records and member index updates, on their way while the next rounds poll, apply and
+     * store: a partition's stored records are trimmed once Kafka acknowledged them, by a later flush.
      */
     private record InFlight(ChangePublisher.Pending acks, CompletableFuture<?> index, Map<OwnedPartition, Integer> changes,
                             int records, long startedNanos) {
+        boolean done() {
+            return acks.done() && index.isDone();
+        }
     }
 
-    /** Waits for the previous round's change records (and index updates); a failure fails this round. */
-    private void settlePublished() {
-        if (inFlight == null) {
-            return;
-        }
-        InFlight settling = inFlight;
-        inFlight = null;
-        settling.acks().await(config.engine().publishTimeout());
-        settling.index().orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
-        meters.publishStage.record(System.nanoTime() - settling.startedNanos(), TimeUnit.NANOSECONDS);
-        meters.published.increment(settling.records());
-        settling.changes().forEach((partition, records) -> {
-            if (owned.get(partition.partition()) == partition) {
-                partition.published(records);
+    /** Sends a round's member index updates once the previous round's are applied. */
+    private CompletableFuture<?> index(Map<String, Map<String, Long>> updates) {
+        // A failed update fails its own round when settled; the ones after it still go.
+        CompletableFuture<?> next = updates.isEmpty() ? indexed
+                : indexed.handle((previous, failure) -> null).thenCompose(previous -> store.index(updates));
+        indexed = next;
+        return next;
+    }
+
+    /**
+     * Takes the rounds Kafka acknowledged off the head of the queue, in order, so that what the next flush trims is a
+     * prefix of each partition's stored records; waits for the oldest while too many are on their way (or for all of
+     * them). A failed send fails this round.
+     */
+    private void settlePublished(boolean all) {
+        while (!inFlight.isEmpty()) {
+            InFlight oldest = inFlight.peekFirst();
+            if (!all && !oldest.done() && inFlight.size() < MAX_ROUNDS_IN_FLIGHT) {
+                return;
             }
-        });
+            inFlight.pollFirst();
+            oldest.acks().await(config.engine().publishTimeout());
+            oldest.index().orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+            meters.publishStage.record(System.nanoTime() - oldest.startedNanos(), TimeUnit.NANOSECONDS);
+            meters.published.increment(oldest.records());
+            oldest.changes().forEach((partition, records) -> {
+                if (owned.get(partition.partition()) == partition) {
+                    partition.published(records);
+                }
+            });
+        }
     }
 
     /** Another instance claimed this partition: stop writing it; the rebalance will take it away from us too. */
@@ -520,7 +549,7 @@ public class EventLoop {
     /** Forgets everything in memory and claims the owned partitions again from what Redis holds. */
     private void reset() {
         meters.resets.increment();
-        inFlight = null; // the new claims publish whatever it held again
+        inFlight.clear(); // the new claims publish whatever it held again
         uncommitted.clear();
         cache = new UserCache(cacheCapacity());
         historyReplay.forgetPosition();
@@ -558,9 +587,9 @@ public class EventLoop {
             }
         }
         ChangePublisher.Pending acks = publisher.start(unpublished);
-        CompletableFuture<?> indexed = store.index(index);
+        CompletableFuture<?> claimIndexed = index(index);
         acks.await(config.engine().publishTimeout());
-        indexed.orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+        claimIndexed.orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
         Map<TopicPartition, OffsetAndMetadata> claimed = new HashMap<>();
         for (PartitionStore.Claim claim : claims) {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());
@@ -647,6 +676,12 @@ public class EventLoop {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            try {
+                settlePublished(true); // so that the trims below cover all that was sent
+            } catch (RuntimeException e) {
+                LOG.debugf("Waiting for the change records on revocation failed (the next owner republishes them): %s", e.getMessage());
+                inFlight.clear();
+            }
             List<PartitionStore.Flush> trims = new ArrayList<>();
             for (TopicPartition tp : partitions) {
                 uncommitted.remove(tp);

@@ -50,7 +50,10 @@ public class ChangePublisher {
         // A round's records are sent together and waited for at once: a short linger batches them without delaying much.
         config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // No compression unless kafka.compression.type says otherwise: a round's batch per partition holds a few
+        // records of ~250 bytes, too few to compress well, and LZ4's two 64 KB buffers per batch were most of what the
+        // function allocated.
+        config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         this.producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
         this.clientMetrics = new KafkaClientMetrics(producer);
         clientMetrics.bindTo(metrics);
@@ -60,6 +63,9 @@ public class ChangePublisher {
     public interface Pending {
         /** Returns once Kafka acknowledged every record; throws if one failed or the timeout passed. */
         void await(Duration timeout);
+
+        /** Whether every record was acknowledged or failed (then {@link #await} returns or throws at once). */
+        boolean done();
     }
 
     /** Sends the change records in order, without waiting: the caller does other work, then {@link Pending#await}s. */
@@ -72,7 +78,22 @@ public class ChangePublisher {
             }
             acks.add(producer.send(record));
         }
-        return timeout -> await(acks, timeout);
+        return new Pending() {
+            private int settled;
+
+            @Override
+            public void await(Duration timeout) {
+                ChangePublisher.await(acks, timeout);
+            }
+
+            @Override
+            public boolean done() {
+                while (settled < acks.size() && acks.get(settled).isDone()) {
+                    settled++;
+                }
+                return settled == acks.size();
+            }
+        };
     }
 
     /** Writes one event record that kept failing to the dead-letter topic, with the reason; waits for the ack. */
