@@ -41,6 +41,7 @@ public final class Round {
 
     private final UserCache cache;
     private final PartitionStore store;
+    private final Counter userReads;
     private final Counter unreadableRecords;
     /** Each owned partition's history of event properties (what its profiles keep, its replays). */
     private final Function<Integer, PartitionHistory> histories;
@@ -51,12 +52,13 @@ public final class Round {
     private long[] received = new long[256];
     private int receivedCount;
 
-    public Round(SegmentCatalog.Current catalog, long now, UserCache cache, PartitionStore store, Counter unreadableRecords,
-                 Function<Integer, PartitionHistory> histories) {
+    public Round(SegmentCatalog.Current catalog, long now, UserCache cache, PartitionStore store, Counter userReads,
+                 Counter unreadableRecords, Function<Integer, PartitionHistory> histories) {
         this.catalog = catalog;
         this.now = now;
         this.cache = cache;
         this.store = store;
+        this.userReads = userReads;
         this.unreadableRecords = unreadableRecords;
         this.histories = histories;
     }
@@ -154,6 +156,7 @@ public final class Round {
             return;
         }
         misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
+        misses.values().forEach(users -> userReads.increment(users.size()));
         Map<String, byte[]> stored = store.load(misses);
         misses.values().forEach(users -> users.forEach(user -> {
             byte[] value = stored.get(user);

@@ -13,6 +13,7 @@ final class EngineMetrics {
     final Counter processed;
     final Counter unreadable;
     final Counter unreadableRecords;
+    final Counter userReads;
     final Counter deadLettered;
     final Counter published;
     final Counter resets;
@@ -38,6 +39,8 @@ final class EngineMetrics {
         unreadable = counter(metrics, "segflow.events.unreadable", "Records of segflow.events that do not read as an event, skipped");
         unreadableRecords = counter(metrics, "segflow.user.records.unreadable",
                 "Stored user records that did not decode: the user started again from an empty profile");
+        userReads = counter(metrics, "segflow.engine.user.reads",
+                "Users read from Redis because they were not in memory (evicted, or owned since): many mean a heap too small for the hot users");
         deadLettered = counter(metrics, "segflow.events.dead.lettered", "Events that kept failing, sent to the dead-letter topic");
         published = counter(metrics, "segflow.changes.published", "Change records acknowledged by Kafka");
         resets = counter(metrics, "segflow.engine.resets", "Failed rounds: the owned partitions were claimed again from Redis");

@@ -231,7 +231,12 @@ public class EventLoop {
                 io.quarkus.runtime.Quarkus.asyncExit(1);
                 return;
             } catch (PoisonRecord e) {
-                poison(e);
+                try {
+                    poison(e);
+                } catch (RuntimeException deadLetterFailed) {
+                    // Kafka refused the dead letter too: the record is tried again after the reset.
+                    LOG.warnf("Dead-lettering %s failed: %s", positionOf(e.record), deadLetterFailed.getMessage());
+                }
                 reset();
             } catch (RuntimeException e) {
                 status.failing(e);
@@ -310,7 +315,7 @@ public class EventLoop {
         }
         SegmentCatalog.Current current = catalog.current();
         long start = System.nanoTime();
-        Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.unreadableRecords,
+        Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
                 partition -> owned.containsKey(partition) ? owned.get(partition).history() : null);
         try {
             historyReplay.plan(round, owned.values());
@@ -550,6 +555,7 @@ public class EventLoop {
     private void reset() {
         meters.resets.increment();
         inFlight.clear(); // the new claims publish whatever it held again
+        publisher.restart(); // a producer that refused a record dropped the ones after it: they are published again too
         uncommitted.clear();
         cache = new UserCache(cacheCapacity());
         historyReplay.forgetPosition();

@@ -22,17 +22,25 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
 
 /**
  * Writes change records to {@code segflow.segment-changes} (keyed by user, so a user's records keep their order on
- * one partition), identity steps to {@code segflow.events} and dead letters to {@code segflow.events.dead-letter}. Sends are asynchronous; {@link #send}
- * returns once the broker acknowledged all of them (idempotent producer, {@code acks=all}).
+ * one partition), identity steps to {@code segflow.events} and dead letters to {@code segflow.events.dead-letter}.
+ * Sends are asynchronous (idempotent producer, {@code acks=all}); the engine sends the next rounds' records before
+ * the previous ones are acknowledged. So the first record Kafka refuses closes the producer at once, failing every
+ * record still queued or in flight: none sent after it can land before it (an idempotent producer that gives up on a
+ * batch starts a new sequence, and later batches would succeed). The engine then resets, {@link #restart}s the
+ * producer and publishes the stored records again, in order.
  */
 @ApplicationScoped
 public class ChangePublisher {
-    private final KafkaProducer<String, String> producer;
-    private final KafkaClientMetrics clientMetrics;
+    private static final Logger LOG = Logger.getLogger(ChangePublisher.class);
+
+    private final Map<String, Object> config;
+    private final MeterRegistry metrics;
     private final ChangeTracing tracing;
+    private volatile Producer current;
 
     /** A record to send: its topic, key and value, and the span of what caused it (its trace goes on with its consumers). */
     public record Outgoing(String topic, String key, String json, Span cause) {
@@ -41,22 +49,48 @@ public class ChangePublisher {
         }
     }
 
+    /** One Kafka producer, closed for good by the first record it fails to write. */
+    private static final class Producer {
+        final KafkaProducer<String, String> kafka;
+        final KafkaClientMetrics metrics;
+        volatile boolean failed;
+
+        Producer(Map<String, Object> config, MeterRegistry registry) {
+            kafka = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
+            metrics = new KafkaClientMetrics(kafka);
+            metrics.bindTo(registry);
+        }
+
+        /** On the producer's I/O thread, in the callback of the refused record, before it sends anything else. */
+        void fail(Exception error) {
+            if (!failed) {
+                failed = true;
+                LOG.warnf("Kafka refused a change record (%s): failing the records queued after it", error.getMessage());
+                kafka.close(Duration.ZERO);
+            }
+        }
+
+        void close(Duration timeout) {
+            metrics.close();
+            kafka.close(timeout);
+        }
+    }
+
     ChangePublisher(@Identifier("default-kafka-broker") Map<String, Object> kafka, ChangeTracing tracing, MeterRegistry metrics) {
         this.tracing = tracing;
-        Map<String, Object> config = new HashMap<>(kafka);
+        this.metrics = metrics;
+        this.config = new HashMap<>(kafka);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "segment-function-changes");
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // A round's records are sent together and waited for at once: a short linger batches them without delaying much.
+        // A round's records are sent together: a short linger batches them without delaying much.
         config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         // No compression unless kafka.compression.type says otherwise: a round's batch per partition holds a few
         // records of ~250 bytes, too few to compress well, and LZ4's two 64 KB buffers per batch were most of what the
         // function allocated.
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        this.producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
-        this.clientMetrics = new KafkaClientMetrics(producer);
-        clientMetrics.bindTo(metrics);
+        this.current = new Producer(config, metrics);
     }
 
     /** Change records on their way to Kafka. */
@@ -68,15 +102,23 @@ public class ChangePublisher {
         boolean done();
     }
 
-    /** Sends the change records in order, without waiting: the caller does other work, then {@link Pending#await}s. */
+    /**
+     * Sends the change records in order, without waiting: the caller does other work, then {@link Pending#await}s.
+     * Throws once a record failed, until {@link #restart}.
+     */
     public Pending start(List<Outgoing> changes) {
+        Producer producer = usable();
         List<Future<RecordMetadata>> acks = new ArrayList<>(changes.size());
         for (Outgoing change : changes) {
             ProducerRecord<String, String> record = new ProducerRecord<>(change.topic(), change.key(), change.json());
             if (change.cause() != null) {
                 tracing.inject(change.cause(), record.headers());
             }
-            acks.add(producer.send(record));
+            acks.add(producer.kafka.send(record, (metadata, error) -> {
+                if (error != null) {
+                    producer.fail(error);
+                }
+            }));
         }
         return new Pending() {
             private int settled;
@@ -96,12 +138,29 @@ public class ChangePublisher {
         };
     }
 
+    /** After a reset: a new producer if the current one failed (the records it dropped are published again by the caller). */
+    public void restart() {
+        Producer producer = current;
+        if (producer.failed) {
+            producer.close(Duration.ZERO);
+            current = new Producer(config, metrics);
+        }
+    }
+
+    private Producer usable() {
+        Producer producer = current;
+        if (producer.failed) {
+            throw new IllegalStateException("Kafka refused a record: change records wait for the engine to reset");
+        }
+        return producer;
+    }
+
     /** Writes one event record that kept failing to the dead-letter topic, with the reason; waits for the ack. */
     public void deadLetter(String key, String value, int partition, long offset, String reason, Duration timeout) {
         ProducerRecord<String, String> record = new ProducerRecord<>(Topics.EVENTS_DEAD_LETTER, key, value);
         record.headers().add("segflow.reason", reason.getBytes(StandardCharsets.UTF_8));
         record.headers().add("segflow.source", (Topics.EVENTS + "-" + partition + "@" + offset).getBytes(StandardCharsets.UTF_8));
-        await(List.of(producer.send(record)), timeout);
+        await(List.of(usable().kafka.send(record)), timeout);
     }
 
     private static void await(List<Future<RecordMetadata>> acks, Duration timeout) {
@@ -122,7 +181,6 @@ public class ChangePublisher {
 
     @PreDestroy
     void close() {
-        clientMetrics.close();
-        producer.close(Duration.ofSeconds(5));
+        current.close(Duration.ofSeconds(5));
     }
 }
