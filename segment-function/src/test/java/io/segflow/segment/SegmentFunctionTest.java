@@ -75,6 +75,18 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void aPublishedChangeLeavesItsPartitionsPendingListOnceTheUserIsQuiet() {
+        track("add_to_cart", "m-1");
+        track("add_to_cart", "m-2");
+        changesOf("carts", 1);
+
+        // Kept until Kafka acknowledged it, for a new owner to publish again; then trimmed, with no later event needed.
+        String pending = RedisKeys.changes(partitionOf(user));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(redis.list(String.class).lrange(pending, 0, -1))
+                .as("records of %s still pending in %s", user, pending).noneMatch(record -> record.contains(user)));
+    }
+
+    @Test
     void aRedeliveredMessageIdCountsOnce() {
         track("add_to_cart", "dup");
         track("add_to_cart", "dup");
