@@ -63,7 +63,15 @@ public class TriggerProducer {
      * or after it may be on the topic.
      */
     public void sendAll(List<ProducerRecord<String, byte[]>> records) throws InterruptedException {
-        Acks acks = new Acks(records.size());
+        send(records).await();
+    }
+
+    /**
+     * Hands every record to the producer and returns at once; {@link Sending#await()} then waits for their acks as
+     * {@link #sendAll} does. Lets the caller do other work while the records travel.
+     */
+    public Sending send(List<ProducerRecord<String, byte[]>> records) {
+        Sending acks = new Sending(records.size());
         int sent = 0;
         try {
             for (ProducerRecord<String, byte[]> record : records) {
@@ -80,7 +88,7 @@ public class TriggerProducer {
             acks.fail(e);
         }
         acks.abandon(records.size() - sent);
-        acks.await();
+        return acks;
     }
 
     @PreDestroy
@@ -91,12 +99,12 @@ public class TriggerProducer {
         producer.close(Duration.ofSeconds(10));
     }
 
-    /** One callback for a whole batch: counts down the records still unacknowledged and keeps the first failure. */
-    private static final class Acks implements Callback {
+    /** Records on their way; one callback for all: counts down those still unacknowledged, keeps the first failure. */
+    public static final class Sending implements Callback {
         private final CountDownLatch pending;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
 
-        Acks(int records) {
+        Sending(int records) {
             this.pending = new CountDownLatch(records);
         }
 
@@ -123,7 +131,8 @@ public class TriggerProducer {
             }
         }
 
-        void await() throws InterruptedException {
+        /** Waits for every record's ack; throws the first failure. */
+        public void await() throws InterruptedException {
             pending.await();
             Exception first = failure.get();
             if (first != null) {

@@ -2,12 +2,15 @@ package io.segflow.trigger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.Topics;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.membership.SegmentChangeJson;
 import io.segflow.core.membership.TriggerRecord;
 import io.segflow.core.trigger.Firing;
 import io.segflow.trigger.fire.ChangeTriggers;
+import io.segflow.trigger.fire.TriggerMetrics;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,6 +46,9 @@ public class TriggerRouter {
     private final Counter fired;
     private final Counter duplicates;
     private final Counter unreadable;
+    private final Timer consumed;
+    private final Timer forwarded;
+    private final Timer stored;
     /** The trigger definitions' side of a change; null where only the forwarding is exercised. */
     private final ChangeTriggers definitions;
 
@@ -62,6 +69,9 @@ public class TriggerRouter {
                 .description("Change records seen before (userId, version), dropped").register(metrics);
         this.unreadable = Counter.builder("segflow.segment-changes.unreadable")
                 .description("Records of segflow.segment-changes that do not read as a change, skipped").register(metrics);
+        this.consumed = TriggerMetrics.stage(metrics, "consume");
+        this.forwarded = TriggerMetrics.stage(metrics, "forward");
+        this.stored = TriggerMetrics.stage(metrics, "store");
     }
 
     /** Blocking: the method returns, and the batch's offsets become committable, only after every ack. */
@@ -72,10 +82,12 @@ public class TriggerRouter {
         List<Span> spans = new ArrayList<>();
         List<ChangeTriggers.Change> routed = new ArrayList<>(records.count());
         int repeated = 0;
+        long read = System.currentTimeMillis();
         try {
             for (TopicPartition partition : records.partitions()) {
                 SeenVersions versions = seen.of(partition);
                 for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
+                    consumed.record(Math.max(0, read - record.timestamp()), TimeUnit.MILLISECONDS);
                     SegmentChange change = read(record);
                     if (change == null) {
                         continue;
@@ -94,8 +106,15 @@ public class TriggerRouter {
                     }
                 }
             }
-            sendUntilAcknowledged(triggers);
+            // The trigger records travel while the firings are stored and handed over: a firing does not wait
+            // for the forwarding's acks, the batch (its offsets) does.
+            long forwarding = System.nanoTime();
+            TriggerProducer.Sending sending = producer.send(triggers);
+            long storing = System.nanoTime();
             fireDefinitions(routed);
+            stored.record(System.nanoTime() - storing, TimeUnit.NANOSECONDS);
+            awaitAcknowledged(sending, triggers);
+            forwarded.record(System.nanoTime() - forwarding, TimeUnit.NANOSECONDS);
         } catch (InterruptedException | RuntimeException e) {
             // The batch is nacked and will be read again: versions it recorded must not make it look seen.
             seen.forget(records.partitions());
@@ -118,9 +137,13 @@ public class TriggerRouter {
         Duration backoff = FIRST_BACKOFF;
         while (true) {
             try {
-                definitions.refresh();
-                if (routed.stream().noneMatch(r -> definitions.hasTriggers(r.change().segmentId()))) {
-                    return;
+                // A batch with triggers learns of changed definitions in its own reads (onChanges); one without
+                // reads them here, in case a trigger on its segments was just saved.
+                if (noneHasTriggers(routed)) {
+                    definitions.refresh();
+                    if (noneHasTriggers(routed)) {
+                        return;
+                    }
                 }
                 List<Firing> runNow = new ArrayList<>();
                 definitions.onChanges(routed, runNow);
@@ -134,10 +157,14 @@ public class TriggerRouter {
         }
     }
 
+    private boolean noneHasTriggers(List<ChangeTriggers.Change> routed) {
+        return routed.stream().noneMatch(r -> definitions.hasTriggers(r.change().segmentId()));
+    }
+
     private SegmentChange read(ConsumerRecord<String, byte[]> record) {
         try {
             if (record.value() != null) {
-                SegmentChange change = TriggerJson.readChange(record.value());
+                SegmentChange change = SegmentChangeJson.read(record.value());
                 if (change != null && change.userId() != null && change.change() != null
                         && (change.segmentId() != null || change.isMerge())) {
                     return change;
@@ -166,16 +193,18 @@ public class TriggerRouter {
     }
 
     /** Kafka refusing or unreachable: hold the batch and send it again (downstream deduplicates on the id). */
-    private void sendUntilAcknowledged(List<ProducerRecord<String, byte[]>> triggers) throws InterruptedException {
+    private void awaitAcknowledged(TriggerProducer.Sending sending, List<ProducerRecord<String, byte[]>> triggers)
+            throws InterruptedException {
         Duration backoff = FIRST_BACKOFF;
         while (true) {
             try {
-                producer.sendAll(triggers);
+                sending.await();
                 return;
             } catch (TriggerProducer.TriggerSendException e) {
                 LOG.warnf("Sending %d trigger records failed, retrying in %d ms: %s", triggers.size(), backoff.toMillis(), e.getMessage());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                sending = producer.send(triggers);
             }
         }
     }

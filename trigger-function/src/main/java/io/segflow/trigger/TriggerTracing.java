@@ -10,6 +10,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,9 @@ import org.apache.kafka.common.header.Headers;
 /**
  * trigger-function's part of an event's trace: turning a change record into a trigger record is a span under the
  * change's trace context (segment-function's span), and the trigger record carries this span's context, so consumers
- * of {@code segflow.triggers} continue the same trace. The messaging extension's own tracing is off for this channel
+ * of {@code segflow.triggers} continue the same trace. Each HTTP call of a firing's action is a client span under the
+ * context the firing carries, and the call's {@code traceparent} is that span's, so the receiver continues it too.
+ * The messaging extension's own tracing is off for this channel
  * (it traces whole records only, not the records of a consumed batch), so it is done here.
  */
 @ApplicationScoped
@@ -39,6 +42,17 @@ public class TriggerTracing {
         public String get(Headers headers, String key) {
             Header header = headers == null ? null : headers.lastHeader(key);
             return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        }
+    };
+    private static final TextMapGetter<String> TRACEPARENT_GETTER = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String traceparent) {
+            return List.of(TRACEPARENT);
+        }
+
+        @Override
+        public String get(String traceparent, String key) {
+            return TRACEPARENT.equals(key) ? traceparent : null;
         }
     };
     private static final TextMapSetter<Headers> HEADER_SETTER =
@@ -81,11 +95,52 @@ public class TriggerTracing {
      */
     public String traceparent(Span span, ConsumerRecord<?, ?> change) {
         if (span.getSpanContext().isValid()) {
-            var context = span.getSpanContext();
-            return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex();
+            return traceparent(span);
         }
         Header header = change.headers().lastHeader(TRACEPARENT);
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The client span of one HTTP call of a firing's action, a child of the context the firing carries
+     * ({@code traceparent}, from its change or event); none for a firing without one.
+     */
+    public Span startCall(String traceparent, URI url) {
+        if (traceparent == null) {
+            return Span.getInvalid();
+        }
+        Context parent = W3C.extract(Context.root(), traceparent, TRACEPARENT_GETTER);
+        return tracer.spanBuilder("POST").setParent(parent).setSpanKind(SpanKind.CLIENT)
+                .setAttribute("http.request.method", "POST")
+                .setAttribute("server.address", url.getHost())
+                .setAttribute("server.port", (long) port(url))
+                .setAttribute("url.scheme", url.getScheme())
+                .startSpan();
+    }
+
+    /** The {@code traceparent} a call carries: its span's, else (tracing off) the firing's own, else null. */
+    public String callTraceparent(Span call, String firing) {
+        return call.getSpanContext().isValid() ? traceparent(call) : firing;
+    }
+
+    /** Ends a call's span with the answer's status (null: no answer), an error unless 2xx. */
+    public void endCall(Span call, Integer status, String error) {
+        if (status != null) {
+            call.setAttribute("http.response.status_code", (long) status);
+        }
+        if (status == null || status / 100 != 2) {
+            call.setStatus(StatusCode.ERROR, error == null ? "HTTP " + status : error);
+        }
+        call.end();
+    }
+
+    private static String traceparent(Span span) {
+        var context = span.getSpanContext();
+        return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex();
+    }
+
+    private static int port(URI url) {
+        return url.getPort() != -1 ? url.getPort() : "https".equals(url.getScheme()) ? 443 : 80;
     }
 
     /** Ends the spans of a batch once its trigger records are acknowledged, or failed. */

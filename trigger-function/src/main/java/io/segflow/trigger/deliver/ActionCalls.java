@@ -1,5 +1,6 @@
 package io.segflow.trigger.deliver;
 
+import io.opentelemetry.api.trace.Span;
 import io.segflow.core.json.IsoInstants;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.EndpointGuard;
@@ -9,14 +10,20 @@ import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.WebhookSigner;
 import io.segflow.trigger.TriggerConfig;
 import io.segflow.trigger.TriggerProducer;
+import io.segflow.trigger.TriggerTracing;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,30 +34,44 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jboss.logging.Logger;
 
 /**
  * One attempt of a firing's action: a signed webhook, a Segment {@code track} call, a binary-mode CloudEvent, or a
  * trigger record on a Kafka topic. HTTP calls follow no redirects (only 2xx counts), time out, carry the firing's
- * {@code traceparent}, and go only to addresses the {@link EndpointGuard} lets through.
+ * {@code traceparent}, and go only to addresses the {@link EndpointGuard} lets through. They go through Vert.x's
+ * HTTP/1.1 client on kept-alive connections, as many per endpoint as calls may be in flight to it
+ * ({@link EndpointLimits}): the JDK's {@code HttpClient} costs several times its CPU per call.
  */
 @ApplicationScoped
 public class ActionCalls {
+    private static final Logger LOG = Logger.getLogger(ActionCalls.class);
     private static final String TRACEPARENT = "traceparent";
 
-    private final ExecutorService httpThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("trigger-http-", 0).factory());
     private final HttpClient http;
     private final Duration timeout;
     private final EndpointGuard guard;
     private final TriggerProducer producer;
+    private final TriggerTracing tracing;
 
-    ActionCalls(TriggerConfig config, TriggerProducer producer) {
+    ActionCalls(TriggerConfig config, TriggerProducer producer, Vertx vertx, TriggerTracing tracing) {
+        this.tracing = tracing;
         this.timeout = config.deliveries().timeout();
-        this.http = HttpClient.newBuilder().executor(httpThreads).connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setName("trigger-actions").setProtocolVersion(HttpVersion.HTTP_1_1)
+                        .setKeepAlive(true).setConnectTimeout((int) timeout.toMillis()))
+                .with(new PoolOptions().setHttp1MaxSize(config.deliveries().concurrencyPerEndpoint()).setMaxWaitQueueSize(-1))
+                // An endpoint resetting an idle kept-alive connection fails no call (one in flight fails on its own).
+                .withConnectHandler(connection -> connection.exceptionHandler(
+                        e -> LOG.debugf("Connection to %s closed: %s", connection.remoteAddress(), e.toString())))
+                .build();
         this.guard = new EndpointGuard(config.endpoints().allowPrivate(),
                 config.endpoints().allow().orElse(List.of()).stream().map(EndpointGuard.Range::parse).toList());
         this.producer = producer;
@@ -71,10 +92,9 @@ public class ActionCalls {
         long started = System.nanoTime();
         try {
             return switch (trigger.action()) {
-                case TriggerAction.Webhook w -> post(w.url(), webhook(w, firing), started);
-                case TriggerAction.Segment s -> post(URI.create(s.url().toString().replaceAll("/+$", "") + "/v1/track"),
-                        segment(s, firing), started);
-                case TriggerAction.CloudEvents c -> post(c.url(), cloudEvent(c, firing), started);
+                case TriggerAction.Webhook w -> post(webhook(w, firing), firing, started);
+                case TriggerAction.Segment s -> post(segment(s, firing), firing, started);
+                case TriggerAction.CloudEvents c -> post(cloudEvent(c, firing), firing, started);
                 case TriggerAction.Kafka k -> kafka(k, firing, started);
             };
         } catch (EndpointGuard.RefusedEndpoint e) {
@@ -100,17 +120,25 @@ public class ActionCalls {
         return Json.write(body).getBytes(StandardCharsets.UTF_8);
     }
 
-    private HttpRequest.Builder webhook(TriggerAction.Webhook webhook, Firing firing) throws EndpointGuard.RefusedEndpoint {
+    /** An HTTP POST to make: where, with which headers, and its body. */
+    private record Post(URI url, RequestOptions request, byte[] body) {
+        Post header(String name, String value) {
+            request.putHeader(name, value);
+            return this;
+        }
+    }
+
+    private Post webhook(TriggerAction.Webhook webhook, Firing firing) throws EndpointGuard.RefusedEndpoint {
         byte[] body = payload(firing);
         long now = Instant.now().getEpochSecond();
-        return request(webhook.url(), firing, body)
+        return request(webhook.url(), body)
                 .header(WebhookSigner.ID_HEADER, firing.id())
                 .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(now))
                 .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(webhook.secrets(), firing.id(), now, body));
     }
 
     /** As Segment Engage sends audiences: {@code Audience Entered|Exited} with {@code audience_key} and {@code <key>: bool}. */
-    private HttpRequest.Builder segment(TriggerAction.Segment segment, Firing firing) throws EndpointGuard.RefusedEndpoint {
+    private Post segment(TriggerAction.Segment segment, Firing firing) throws EndpointGuard.RefusedEndpoint {
         Map<String, Object> properties = new LinkedHashMap<>();
         String event;
         if (firing.segmentId() != null) {
@@ -131,12 +159,12 @@ public class ActionCalls {
         call.put("timestamp", IsoInstants.format(firing.at()));
         call.put("context", Map.of("library", Map.of("name", "segflow")));
         String basic = Base64.getEncoder().encodeToString((segment.writeKey() + ":").getBytes(StandardCharsets.UTF_8));
-        return request(URI.create(segment.url().toString().replaceAll("/+$", "") + "/v1/track"), firing,
+        return request(URI.create(segment.url().toString().replaceAll("/+$", "") + "/v1/track"),
                 Json.write(call).getBytes(StandardCharsets.UTF_8)).header("authorization", "Basic " + basic);
     }
 
     /** Binary mode: attributes as {@code ce-} headers, the firing's data as the body. */
-    private HttpRequest.Builder cloudEvent(TriggerAction.CloudEvents cloudEvents, Firing firing) throws EndpointGuard.RefusedEndpoint {
+    private Post cloudEvent(TriggerAction.CloudEvents cloudEvents, Firing firing) throws EndpointGuard.RefusedEndpoint {
         String type = switch (firing.kind()) {
             case Firing.ENTERED -> "io.segflow.segment.entered.v1";
             case Firing.EXITED -> "io.segflow.segment.exited.v1";
@@ -144,7 +172,7 @@ public class ActionCalls {
         };
         byte[] data = Json.write(Json.read(new String(payload(firing), StandardCharsets.UTF_8), Map.class).get("data"))
                 .getBytes(StandardCharsets.UTF_8);
-        return request(cloudEvents.url(), firing, data)
+        return request(cloudEvents.url(), data)
                 .header("ce-specversion", "1.0")
                 .header("ce-id", firing.id())
                 .header("ce-source", "/segflow/triggers/" + firing.triggerId())
@@ -154,33 +182,75 @@ public class ActionCalls {
                 .header("ce-partitionkey", firing.userId());
     }
 
-    private HttpRequest.Builder request(URI url, Firing firing, byte[] body) throws EndpointGuard.RefusedEndpoint {
+    private Post request(URI url, byte[] body) throws EndpointGuard.RefusedEndpoint {
         guard.check(url);
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
-                .header("content-type", "application/json")
-                .header("user-agent", "segflow-trigger-function")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (firing.traceparent() != null) {
-            request.header(TRACEPARENT, firing.traceparent());
-        }
-        return request;
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
+                .setFollowRedirects(false).setIdleTimeout(timeout.toMillis())
+                .putHeader("content-type", "application/json")
+                .putHeader("user-agent", "segflow-trigger-function");
+        return new Post(url, request, body);
     }
 
-    private Outcome post(URI url, HttpRequest.Builder request, long started) throws InterruptedException {
+    /** Sends the call, in a client span of the firing's trace, and waits for its answer, at most the timeout. */
+    private Outcome post(Post post, Firing firing, long started) throws InterruptedException {
+        Span span = tracing.startCall(firing.traceparent(), post.url());
+        String traceparent = tracing.callTraceparent(span, firing.traceparent());
+        if (traceparent != null) {
+            post.header(TRACEPARENT, traceparent);
+        }
+        Outcome outcome = null;
         try {
-            HttpResponse<Void> answer = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            outcome = call(post, started);
+            return outcome;
+        } finally {
+            tracing.endCall(span, outcome == null ? null : outcome.status(), outcome == null ? "interrupted" : outcome.error());
+        }
+    }
+
+    /** Sends the call and waits for its answer (on the firing's virtual thread), at most the timeout. */
+    private Outcome call(Post post, long started) throws InterruptedException {
+        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+        CompletableFuture<HttpClientResponse> answered = http.request(post.request())
+                .compose(request -> {
+                    sent.set(request);
+                    return request.send(Buffer.buffer(post.body()));
+                })
+                // The body is read to its end (and dropped) so that the connection is reused.
+                .compose(response -> response.handler(ignored -> { }).end().map(response))
+                .toCompletionStage().toCompletableFuture();
+        try {
+            HttpClientResponse answer = answered.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             int status = answer.statusCode();
             if (status / 100 == 2) {
                 return Outcome.ok(status, millisSince(started));
             }
-            Duration retryAfter = status == 429 || status == 503
-                    ? answer.headers().firstValue("retry-after").map(ActionCalls::retryAfter).orElse(null) : null;
+            String retryAfterHeader = status == 429 || status == 503 ? answer.getHeader("retry-after") : null;
+            Duration retryAfter = retryAfterHeader == null ? null : retryAfter(retryAfterHeader);
             return Outcome.failed(status, "HTTP " + status, retryAfter, millisSince(started));
-        } catch (HttpTimeoutException e) {
-            return Outcome.failed(null, "no answer within " + timeout.toMillis() + " ms", null, millisSince(started));
-        } catch (IOException e) {
-            return Outcome.failed(null, e.toString(), null, millisSince(started));
+        } catch (TimeoutException e) {
+            reset(sent.get());
+            return timedOut(started);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TimeoutException) { // the idle timeout: no answer, or no more of it, within the timeout
+                return timedOut(started);
+            }
+            return Outcome.failed(null, cause.toString(), null, millisSince(started));
+        } catch (InterruptedException e) {
+            reset(sent.get());
+            throw e;
         }
+    }
+
+    /** Abandons a call: its connection is closed, not handed to the next call. */
+    private static void reset(HttpClientRequest request) {
+        if (request != null) {
+            request.reset();
+        }
+    }
+
+    private Outcome timedOut(long started) {
+        return Outcome.failed(null, "no answer within " + timeout.toMillis() + " ms", null, millisSince(started));
     }
 
     private Outcome kafka(TriggerAction.Kafka kafka, Firing firing, long started) throws InterruptedException {
@@ -232,7 +302,6 @@ public class ActionCalls {
 
     @PreDestroy
     void close() {
-        http.shutdownNow();
-        httpThreads.shutdownNow();
+        http.close();
     }
 }

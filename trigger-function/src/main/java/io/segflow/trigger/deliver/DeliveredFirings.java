@@ -1,5 +1,6 @@
 package io.segflow.trigger.deliver;
 
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.trigger.DeliveryEntry;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,6 +35,7 @@ public class DeliveredFirings {
     private final FiringStore store;
     private final DeliveryLog log;
     private final TriggerMetrics metrics;
+    private final Timer settling;
     private final BlockingQueue<Delivered> queue = new LinkedBlockingQueue<>();
     private final Thread writer = Thread.ofPlatform().daemon().name("trigger-delivered").unstarted(this::run);
 
@@ -40,6 +43,7 @@ public class DeliveredFirings {
         this.store = store;
         this.log = log;
         this.metrics = metrics;
+        this.settling = metrics.stage("settle");
     }
 
     void start(@Observes StartupEvent started) {
@@ -78,6 +82,7 @@ public class DeliveredFirings {
         if (batch.isEmpty()) {
             return;
         }
+        long started = System.nanoTime();
         try {
             RedisBatch writes = store.writes();
             for (Delivered d : batch) {
@@ -85,6 +90,7 @@ public class DeliveredFirings {
                 log.attempt(writes, d.firing(), DeliveryEntry.Status.DELIVERED, d.outcome().status(), null, d.outcome().latencyMs(), null);
             }
             writes.send();
+            settling.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             for (Delivered d : batch) {
                 metrics.delivered(d.firing().triggerId(), Duration.ofMillis(Math.max(0, d.at() - d.firing().firedAt().toEpochMilli())));
             }

@@ -1,5 +1,6 @@
 package io.segflow.trigger.deliver;
 
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.trigger.DeliveryEntry;
@@ -48,6 +49,8 @@ public class Dispatcher {
     private final Duration pollInterval;
     private final int claimBatch;
     private final long leaseMillis;
+    private final Timer queued;
+    private final Timer called;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private long lastWarning;
     private final ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor();
@@ -66,6 +69,8 @@ public class Dispatcher {
         this.dead = dead;
         this.metrics = metrics;
         this.delivered = delivered;
+        this.queued = metrics.stage("queue");
+        this.called = metrics.stage("call");
         this.pollInterval = config.deliveries().pollInterval();
         this.claimBatch = config.deliveries().claimBatch();
         if (pollInterval.isZero() || pollInterval.isNegative() || pollInterval.compareTo(Duration.ofSeconds(1)) > 0 || claimBatch < 1) {
@@ -117,9 +122,10 @@ public class Dispatcher {
 
     private void submit(Firing firing) {
         if (inFlight.add(firing.id())) {
+            long submitted = System.nanoTime();
             attempts.execute(() -> {
                 try {
-                    run(firing);
+                    run(firing, submitted);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
@@ -132,7 +138,7 @@ public class Dispatcher {
         }
     }
 
-    private void run(Firing firing) throws InterruptedException {
+    private void run(Firing firing, long submitted) throws InterruptedException {
         TriggerCatalog.Current current = catalog.current();
         TriggerDefinition trigger = current.byId().get(firing.triggerId());
         if (trigger == null || !current.fires(firing.triggerId())) {
@@ -156,9 +162,12 @@ public class Dispatcher {
             store.reschedule(due, retryAt); // breaker open or endpoint busy: not an attempt
             return;
         }
+        long calling = System.nanoTime();
+        queued.record(calling - submitted, TimeUnit.NANOSECONDS);
         Outcome outcome;
         try {
             outcome = calls.attempt(trigger, due);
+            called.record(System.nanoTime() - calling, TimeUnit.NANOSECONDS);
         } catch (InterruptedException | RuntimeException e) {
             limits.release(endpoint, false, System.currentTimeMillis());
             throw e;

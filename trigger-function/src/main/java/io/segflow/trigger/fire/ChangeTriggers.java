@@ -40,9 +40,10 @@ public class ChangeTriggers {
     }
 
     /**
-     * Reads the definitions again if they changed; once per consumed batch. With Redis unreachable the last ones read
-     * stay: changes of segments without triggers then go on without Redis (the forwarding to segflow.triggers never
-     * waits for it), and the others wait for Redis in {@link #onChange}.
+     * Reads the definitions again if they changed; for a batch none of whose segments has triggers (the others learn
+     * of changes in {@link #onChanges}). With Redis unreachable the last ones read stay: changes of segments without
+     * triggers then go on without Redis (the forwarding to segflow.triggers never waits for it), and the others wait
+     * for Redis in {@link #onChanges}.
      */
     public void refresh() {
         try {
@@ -66,11 +67,20 @@ public class ChangeTriggers {
 
     /**
      * Decides the changes' firings and stores them in the shards of their partitions; adds those to run now to
-     * {@code runNow}. Handling a change again (after a crash) decides nothing twice: firing ids are stable.
+     * {@code runNow}. Handling a change again (after a crash) decides nothing twice: firing ids are stable. Whether
+     * the definitions changed is asked in the first round's reads; if they did, they are read again and the round
+     * decided anew (nothing was written yet).
      */
     public void onChanges(List<Change> changes, List<Firing> runNow) {
-        for (List<Change> round : rounds(changes)) {
-            decide(round, runNow);
+        if (changes.isEmpty()) {
+            return;
+        }
+        List<List<Change>> rounds = rounds(changes);
+        while (!decide(rounds.get(0), runNow, true)) {
+            catalog.refresh();
+        }
+        for (List<Change> round : rounds.subList(1, rounds.size())) {
+            decide(round, runNow, false);
         }
     }
 
@@ -96,15 +106,20 @@ public class ChangeTriggers {
                         Supplier<Boolean> decided, Supplier<Optional<String>> limit, Supplier<String> pending) {
     }
 
-    /** One round: its reads in one pipeline per shard, then its writes in one transaction per shard. */
-    private void decide(List<Change> round, List<Firing> runNow) {
+    /**
+     * One round: its reads in one pipeline per shard, then its writes in one transaction per shard. False, with
+     * nothing written, when {@code checkDefinitions} found that the definitions changed.
+     */
+    private boolean decide(List<Change> round, List<Firing> runNow, boolean checkDefinitions) {
         long now = System.currentTimeMillis();
         RedisBatch reads = store.reads();
+        Supplier<Boolean> definitionsChanged = checkDefinitions ? catalog.changed(reads) : () -> false;
+        TriggerCatalog.Current definitions = catalog.current();
         List<Step> steps = new ArrayList<>();
         for (Change c : round) {
             SegmentChange change = c.change();
             String shard = TriggerKeys.changesShard(c.partition());
-            for (TriggerDefinition trigger : catalog.current().onSegment(change.segmentId())) {
+            for (TriggerDefinition trigger : definitions.onSegment(change.segmentId())) {
                 When.SegmentChanged when = (When.SegmentChanged) trigger.when();
                 if (!when.change().wire().equals(change.change())) {
                     if (trigger.delay() != null) {
@@ -122,10 +137,13 @@ public class ChangeTriggers {
                 steps.add(new Step(trigger, shard, change, firing, store.decided(reads, firing), limit, null));
             }
         }
-        if (steps.isEmpty()) {
-            return;
+        if (steps.isEmpty() && !checkDefinitions) {
+            return true;
         }
         reads.send();
+        if (definitionsChanged.get()) {
+            return false;
+        }
         RedisBatch writes = store.writes();
         List<Firing> admitted = new ArrayList<>();
         for (Step step : steps) {
@@ -137,6 +155,7 @@ public class ChangeTriggers {
         }
         writes.send();
         runNow.addAll(admitted); // stored now: safe to attempt
+        return true;
     }
 
     private void decide(RedisBatch writes, Step step, long now, List<Firing> admitted) {

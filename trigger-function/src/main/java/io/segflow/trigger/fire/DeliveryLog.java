@@ -1,6 +1,8 @@
 package io.segflow.trigger.fire;
 
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
@@ -8,23 +10,43 @@ import io.segflow.core.trigger.TriggerKeys;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
- * Each trigger's recent firings and their state, for {@code GET /v1/triggers/{id}/deliveries}; trimmed to the newest.
- * Methods taking a {@link RedisBatch} write when it is sent, the others at once.
+ * Each trigger's recent firings and their state, for {@code GET /v1/triggers/{id}/deliveries}. Methods taking a
+ * {@link RedisBatch} write when it is sent, the others at once. The logs written to are trimmed to the newest
+ * {@link DeliveryEntry#KEPT} entries every second, on a thread of their own: trimming takes round trips that the
+ * writers (the change consumer, the delivered firings' batches) would otherwise wait for.
  */
 @ApplicationScoped
 public class DeliveryLog {
-    /** Trim about once per this many writes: ZCARD on every write would double the log's cost. */
-    private static final int TRIM_EVERY = 50;
+    private static final Logger LOG = Logger.getLogger(DeliveryLog.class);
+    private static final long TRIM_EVERY_MILLIS = 1_000;
 
     private final RedisDataSource redis;
+    /** Triggers whose log was written to since it was last trimmed. */
+    private final Set<String> written = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService trimmer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("trigger-log-trim").factory());
 
     DeliveryLog(RedisDataSource redis) {
         this.redis = redis;
+    }
+
+    void start(@Observes StartupEvent started) {
+        trimmer.scheduleWithFixedDelay(this::trimWritten, TRIM_EVERY_MILLIS, TRIM_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        trimmer.shutdownNow();
     }
 
     public void scheduled(RedisBatch writes, Firing firing, Instant next) {
@@ -72,15 +94,27 @@ public class DeliveryLog {
         String tag = "trg:" + firing.triggerId();
         writes.add(tag, List.of(Request.cmd(Command.HSET).arg(log).arg(firing.id()).arg(Json.write(entry)),
                 Request.cmd(Command.ZADD).arg(recent).arg(now.toEpochMilli()).arg(firing.id())));
-        if (ThreadLocalRandom.current().nextInt(TRIM_EVERY) == 0) {
-            writes.afterSend(() -> trim(log, recent));
+        written.add(firing.triggerId());
+    }
+
+    private void trimWritten() {
+        for (String triggerId : List.copyOf(written)) {
+            written.remove(triggerId);
+            try {
+                trim(triggerId);
+            } catch (RuntimeException e) {
+                written.add(triggerId); // next time
+                LOG.debugf("Trimming the deliveries log of trigger %s failed: %s", triggerId, e.toString());
+            }
         }
     }
 
-    private void trim(String log, String recent) {
-        long excess = redis.sortedSet(String.class).zcard(recent) - DeliveryEntry.KEPT;
-        if (excess > 0) {
-            List<String> oldest = redis.sortedSet(String.class).zrange(recent, 0, excess - 1);
+    /** Keeps the trigger's newest {@link DeliveryEntry#KEPT} entries: one read when there are no more. */
+    private void trim(String triggerId) {
+        String log = TriggerKeys.log(triggerId);
+        String recent = TriggerKeys.recent(triggerId);
+        List<String> oldest = redis.sortedSet(String.class).zrange(recent, 0, -(DeliveryEntry.KEPT + 1));
+        if (!oldest.isEmpty()) {
             redis.withTransaction(tx -> {
                 tx.sortedSet(String.class).zrem(recent, oldest.toArray(String[]::new));
                 tx.hash(String.class).hdel(log, oldest.toArray(String[]::new));

@@ -44,6 +44,21 @@ public class TriggerMetrics {
         counter("segflow.trigger.dead", "Firings given up and sent to segflow.triggers.dead", trigger).increment();
     }
 
+    /**
+     * Where a firing's time goes, by stage: {@code consume} (change record written to read here), {@code forward}
+     * (a batch's trigger records until acknowledged), {@code store} (a batch's firings decided and stored in Redis),
+     * {@code queue} (a firing handed to the dispatcher until its call starts), {@code call} (one attempt),
+     * {@code settle} (a batch of delivered firings taken out of the schedule).
+     */
+    public static Timer stage(MeterRegistry registry, String stage) {
+        return Timer.builder("segflow.trigger.stage").description("Where a firing's time goes, by stage").tag("stage", stage)
+                .register(registry);
+    }
+
+    public Timer stage(String stage) {
+        return stage(registry, stage);
+    }
+
     private Counter counter(String name, String description, String trigger) {
         return Counter.builder(name).description(description).tag("trigger", trigger).register(registry);
     }

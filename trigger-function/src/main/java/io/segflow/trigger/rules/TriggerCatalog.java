@@ -7,6 +7,9 @@ import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.core.trigger.When;
+import io.segflow.trigger.fire.RedisBatch;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -90,6 +94,18 @@ public class TriggerCatalog {
             }
         }
         return current;
+    }
+
+    /**
+     * Whether the definitions changed since those of {@link #current()} were read, answered once {@code reads} is
+     * sent: a batch learns of new definitions in the round trip of its own reads. Ask before taking
+     * {@link #current()}, so that an answer of "unchanged" is never about older definitions than those used.
+     */
+    public Supplier<Boolean> changed(RedisBatch reads) {
+        String known = revision;
+        boolean wasLoaded = loaded;
+        RedisBatch.Reply latest = reads.add("triggers", Request.cmd(Command.GET).arg(TriggerKeys.REVISION));
+        return () -> !wasLoaded || !Objects.equals(latest.get() == null ? null : latest.get().toString(), known);
     }
 
     private Current load() {

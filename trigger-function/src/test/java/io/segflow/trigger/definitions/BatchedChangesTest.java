@@ -89,6 +89,27 @@ class BatchedChangesTest extends TriggerFixture {
         receiver.await("/many", 1000, Duration.ofSeconds(30));
     }
 
+    @Test
+    void aTriggerSavedAfterTheDefinitionsWereReadFiresForTheNextBatch() throws Exception {
+        String segment = unique("seg");
+        String first = unique("first");
+        definitions.define(first, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': "
+                + webhook(receiver.url("/first")) + "}");
+        assertThat(decide(List.of(new ChangeTriggers.Change(2, change(unique("u"), segment, SegmentChange.ENTERED, 1), null))))
+                .extracting(Firing::triggerId).containsExactly(first);
+        String second = unique("second");
+        definitions.define(second, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': "
+                + webhook(receiver.url("/second")) + "}");
+
+        List<Firing> runNow = new ArrayList<>();
+        triggers.onChanges(List.of(new ChangeTriggers.Change(2, change(unique("u"), segment, SegmentChange.ENTERED, 1), null)), runNow);
+        triggers.handOver(runNow);
+
+        assertThat(runNow).as("the batch's own reads find the new definitions, no refresh before it")
+                .extracting(Firing::triggerId).containsExactlyInAnyOrder(first, second);
+        receiver.await("/second", 1, Duration.ofSeconds(20));
+    }
+
     private List<Firing> decide(List<ChangeTriggers.Change> batch) {
         triggers.refresh();
         List<Firing> runNow = new ArrayList<>();

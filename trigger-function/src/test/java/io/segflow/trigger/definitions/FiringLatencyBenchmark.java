@@ -18,7 +18,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,20 +31,23 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Change record to webhook receiver: one packaged trigger-function (prod profile, internal addresses allowed) on the
  * testkit's Kafka and Redis, one segment trigger with a webhook to a local receiver, {@code changes} entered-changes
- * of distinct users written at {@code rate} per second. Latency is the receiver's arrival time minus the change's
- * {@code at} (set when the record is written). Not run by the build:
+ * of distinct users written at {@code rate} per second after {@code warm-up} changes at that rate (a JIT-compiled
+ * function). Latency is the receiver's arrival time minus the change's {@code at} (set when the record is written);
+ * also printed: the function's CPU and its {@code segflow_trigger_stage_seconds} over the measured changes. Not run
+ * by the build:
  *
  * <pre>
  * ./mvnw -o -q -pl trigger-function package -DskipTests
  * ./mvnw -o -q -pl trigger-function dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
  * cd trigger-function &amp;&amp; java -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
- *   io.segflow.trigger.definitions.FiringLatencyBenchmark [changes 10000] [rate 1000]
+ *   io.segflow.trigger.definitions.FiringLatencyBenchmark [changes 10000] [rate 1000] [warm-up changes 30000]
  * </pre>
  */
 public final class FiringLatencyBenchmark {
     public static void main(String[] args) throws Exception {
         int changes = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+        int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 30_000;
         String bootstrap = TestServices.kafkaBootstrapServers();
         String redis = TestServices.redisUrl();
         String segment = "bench-" + UUID.randomUUID().toString().substring(0, 8);
@@ -50,19 +57,26 @@ public final class FiringLatencyBenchmark {
             KillNineIT.define(redis, segment, receiver.url("/bench"));
             int port = 18_000 + (int) (Math.random() * 2_000);
             Path log = Files.createTempFile("trigger-bench-", ".log");
-            ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m", "-jar",
-                    new File("target/quarkus-app/quarkus-run.jar").getAbsolutePath()).redirectErrorStream(true).redirectOutput(log.toFile());
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m"));
+            // Extra options for the function's JVM, e.g. -Dfunction.jvm="-XX:StartFlightRecording=filename=f.jfr"
+            command.addAll(List.of(System.getProperty("function.jvm", "").split(" ")).stream().filter(o -> !o.isBlank()).toList());
+            command.addAll(List.of("-jar", new File("target/quarkus-app/quarkus-run.jar").getAbsolutePath()));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "QUARKUS_REDIS_HOSTS", redis,
                     "QUARKUS_HTTP_PORT", Integer.toString(port), "SEGFLOW_TRIGGER_ENDPOINTS_ALLOW_PRIVATE", "true",
                     "QUARKUS_OTEL_SDK_DISABLED", "true"));
             Process function = builder.start();
+            System.out.println("trigger-function pid " + function.pid() + ", log " + log);
             try {
                 awaitReady(port);
-                send(producer, segment, "warm", 500, rate);
-                receiver.await("/bench", 500, Duration.ofSeconds(60));
+                send(producer, segment, "warm", warmUp, rate);
+                receiver.await("/bench", warmUp, Duration.ofSeconds(120));
+                Duration cpuBefore = function.info().totalCpuDuration().orElseThrow();
+                Map<String, double[]> stagesBefore = stages(port);
                 Instant started = Instant.now();
                 Map<String, Instant> sentAt = send(producer, segment, "u", changes, rate);
-                receiver.await("/bench", 500 + changes, Duration.ofSeconds(120));
+                receiver.await("/bench", warmUp + changes, Duration.ofSeconds(120));
+                Duration cpu = function.info().totalCpuDuration().orElseThrow().minus(cpuBefore);
                 List<Long> latencies = new ArrayList<>();
                 for (WebhookReceiver.Call call : receiver.calls("/bench")) {
                     JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
@@ -75,6 +89,8 @@ public final class FiringLatencyBenchmark {
                 System.out.printf("changes %d at %d/s over %d ms: latency change -> receiver p50 %d ms, p99 %d ms, max %d ms%n",
                         changes, rate, Duration.between(started, Instant.now()).toMillis(), latencies.get(latencies.size() / 2),
                         latencies.get((int) (latencies.size() * 0.99)), latencies.get(latencies.size() - 1));
+                System.out.printf("  function CPU %d ms, %.0f µs per firing%n", cpu.toMillis(), cpu.toNanos() / 1000.0 / changes);
+                printStages(stagesBefore, stages(port));
             } finally {
                 function.destroy();
                 function.waitFor();
@@ -89,8 +105,9 @@ public final class FiringLatencyBenchmark {
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long due = start + (long) i * 1_000_000_000L / rate;
-            while (System.nanoTime() < due) {
-                Thread.onSpinWait();
+            long ahead = due - System.nanoTime();
+            if (ahead > 0) {
+                LockSupport.parkNanos(ahead); // not a spin: the function under test needs the cores
             }
             String user = segment + "-" + prefix + i;
             Instant at = Instant.now();
@@ -100,6 +117,27 @@ public final class FiringLatencyBenchmark {
         }
         producer.flush();
         return sent;
+    }
+
+    /** The function's {@code segflow_trigger_stage_seconds}: per stage its count and sum (seconds) so far. */
+    private static Map<String, double[]> stages(int port) throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, double[]> stages = new TreeMap<>();
+        Matcher line = Pattern.compile("(?m)^segflow_trigger_stage_seconds_(count|sum)\\{.*stage=\"(\\w+)\".*} (\\S+)$").matcher(metrics);
+        while (line.find()) {
+            stages.computeIfAbsent(line.group(2), k -> new double[2])[line.group(1).equals("count") ? 0 : 1] = Double.parseDouble(line.group(3));
+        }
+        return stages;
+    }
+
+    /** Per stage, how often and how long on average while the measured changes ran. */
+    private static void printStages(Map<String, double[]> before, Map<String, double[]> after) {
+        after.forEach((stage, total) -> {
+            double[] earlier = before.getOrDefault(stage, new double[2]);
+            double count = total[0] - earlier[0];
+            System.out.printf("  stage %-8s %7.0f times, mean %8.2f ms%n", stage, count, count == 0 ? 0 : 1000 * (total[1] - earlier[1]) / count);
+        });
     }
 
     private static void awaitReady(int port) throws Exception {
