@@ -1,12 +1,13 @@
 package io.segflow.api.push;
 
-import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.membership.SegmentChangeJson;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.UncheckedIOException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
@@ -31,13 +32,13 @@ public class SegmentChangesListener {
     public void onChange(String json) {
         SegmentChange change;
         try {
-            change = Json.read(json, SegmentChange.class);
-        } catch (UncheckedIOException e) {
+            change = SegmentChangeJson.read(json.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
             LOG.warnf("ignoring an unreadable segment change: %s", e.getMessage());
             return;
         }
         // A merged record has no segment: it moves the id's streams on to the user it was merged into.
-        if (change.userId() != null && (change.segmentId() != null || change.isMerge())) {
+        if (change != null && change.userId() != null && (change.segmentId() != null || change.isMerge())) {
             hub.publish(change);
         }
     }

@@ -1,13 +1,10 @@
 package io.segflow.bench.pipeline;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.segflow.core.Topics;
-import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.membership.SegmentChangeJson;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -153,38 +150,16 @@ final class ChangeStream implements AutoCloseable {
         }
     }
 
-    /** Reads the few fields a change's consumers here need, with Jackson's token stream (no tree per record). */
     private static Change parse(byte[] value, long timestamp) {
-        String userId = "";
-        String segmentId = "";
-        String kind = "";
-        String cause = "";
-        String at = null;
-        long version = 0;
-        try (JsonParser parser = Json.MAPPER.getFactory().createParser(value)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
+        try {
+            SegmentChange change = SegmentChangeJson.read(value);
+            if (change == null) {
                 return null;
             }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken token = parser.nextToken();
-                if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
-                    parser.skipChildren();
-                    continue;
-                }
-                switch (field) {
-                    case "userId" -> userId = parser.getText();
-                    case "segmentId" -> segmentId = token == JsonToken.VALUE_NULL ? "" : parser.getText();
-                    case "change" -> kind = parser.getText();
-                    case "cause" -> cause = parser.getText();
-                    case "at" -> at = parser.getText();
-                    case "version" -> version = parser.getValueAsLong();
-                    default -> { }
-                }
-            }
-            return new Change(userId, segmentId, "entered".equals(kind), version, cause, timestamp, kind,
-                    at == null ? 0 : Instant.parse(at).toEpochMilli());
-        } catch (IOException | DateTimeParseException e) {
+            return new Change(change.userId(), change.segmentId() == null ? "" : change.segmentId(), change.entered(),
+                    change.version(), change.cause() == null ? "" : change.cause(), timestamp,
+                    change.change() == null ? "" : change.change(), change.at() == null ? 0 : change.at().toEpochMilli());
+        } catch (IOException | RuntimeException e) {
             return null; // not a change record: not ours to judge here
         }
     }
