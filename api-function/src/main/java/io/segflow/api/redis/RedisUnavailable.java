@@ -1,7 +1,9 @@
 package io.segflow.api.redis;
 
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.redis.client.impl.types.ErrorType;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Optional;
@@ -14,6 +16,8 @@ import java.util.Set;
 public final class RedisUnavailable {
     /** Error replies a Redis sends while it cannot serve yet: loading the dataset, a long script, a failover. */
     private static final Set<String> NOT_READY_REPLIES = Set.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN");
+    /** The error the client fails every command with that was still waiting for a reply when its connection ended. */
+    private static final String CONNECTION_CLOSED_REPLY = "CONNECTION_CLOSED";
     private static final int MAX_CAUSES = 16;
 
     private RedisUnavailable() {
@@ -41,17 +45,24 @@ public final class RedisUnavailable {
         if (failure instanceof ErrorType reply && NOT_READY_REPLIES.contains(firstWord(reply.getMessage()))) {
             return Optional.of("Redis is not ready (" + firstWord(reply.getMessage()) + ")");
         }
+        if (failure instanceof ErrorType reply && CONNECTION_CLOSED_REPLY.equals(firstWord(reply.getMessage()))) {
+            return Optional.of("Redis is unreachable");
+        }
         if (failure instanceof ConnectException || failure instanceof ClosedChannelException
-                || isClosedConnection(failure)) {
+                || failure instanceof IOException || isClosedConnection(failure)) {
             return Optional.of("Redis is unreachable");
         }
         return Optional.empty();
     }
 
-    /** How the Vert.x Redis client fails the commands of a connection that went away under them. */
+    /**
+     * How the Vert.x Redis client fails the commands sent on a connection that already went away: a message-only
+     * failure, which Vert.x raises as a {@link NoStackTraceThrowable} (not even a {@code RuntimeException}).
+     */
     private static boolean isClosedConnection(Throwable failure) {
         String message = failure.getMessage();
-        return failure instanceof io.vertx.core.VertxException && message != null
+        return (failure instanceof io.vertx.core.VertxException || failure instanceof NoStackTraceThrowable)
+                && message != null
                 && (message.contains("Connection is closed") || message.contains("Connection closed"));
     }
 

@@ -3,7 +3,9 @@ package io.segflow.api.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.redis.client.impl.types.ErrorType;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -30,11 +32,23 @@ class RedisUnavailableTest {
     }
 
     @Test
+    void aConnectionThatEndedUnderItsCommandsIsUnreachable() {
+        // Commands waiting for a reply when Redis died, commands sent on the dead connection, a reset socket.
+        assertThat(RedisUnavailable.reason(new CompletionException(ErrorType.create("CONNECTION_CLOSED"))))
+                .hasValue("Redis is unreachable");
+        assertThat(RedisUnavailable.reason(new CompletionException(new NoStackTraceThrowable("Connection is closed"))))
+                .hasValue("Redis is unreachable");
+        assertThat(RedisUnavailable.reason(new CompletionException(new IOException("Connection reset by peer"))))
+                .hasValue("Redis is unreachable");
+    }
+
+    @Test
     void errorsThatRetryingDoesNotFixAreNotOutages() {
         assertThat(RedisUnavailable.reason(new CompletionException(
                 ErrorType.create("WRONGTYPE Operation against a key holding the wrong kind of value")))).isEmpty();
         assertThat(RedisUnavailable.reason(ErrorType.create("BUSYKEY Target key name already exists")))
                 .isEmpty();
         assertThat(RedisUnavailable.reason(new IllegalStateException("a bug"))).isEmpty();
+        assertThat(RedisUnavailable.reason(new NoStackTraceThrowable("Request is not valid"))).isEmpty();
     }
 }
