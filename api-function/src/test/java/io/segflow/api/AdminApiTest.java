@@ -26,6 +26,7 @@ import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.rules.RuleCompiler;
+import io.segflow.core.state.Partitioning;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
@@ -37,6 +38,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -142,9 +144,13 @@ class AdminApiTest {
     void membersArePagedInEntryOrderAndCounted() {
         String segment = newId("paged");
         admin().body("{\"condition\":\"true\"}").when().put("/v1/segments/" + segment).then().statusCode(201);
-        // Five members, two of them entering in the same millisecond.
-        redis.sortedSet(String.class).zadd(RedisKeys.segmentMembers(segment),
-                Map.of("u-a", 1000.0, "u-b", 2000.0, "u-c", 2000.0, "u-d", 3000.0, "u-e", 4000.0));
+        // Five members, two of them entering in the same millisecond, indexed under their partitions.
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            Map.of("u-a", 1000L, "u-b", 2000L, "u-c", 2000L, "u-d", 3000L, "u-e", 4000L)
+                    .forEach((user, since) -> fixtures.index(segment, user, since));
+        }
+        assertThat(Stream.of("u-a", "u-b", "u-c", "u-d", "u-e").map(u -> Partitioning.partitionOf(u, UserFixtures.PARTITIONS)).distinct())
+                .as("the members' partitions: the pages merge several").hasSizeGreaterThan(1);
 
         admin().when().get("/v1/segments/" + segment).then().statusCode(200).body("memberCount", equalTo(5));
         admin().when().get("/v1/segments").then().body("segments.find { it.id == '" + segment + "' }.memberCount", equalTo(5));

@@ -55,12 +55,12 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         for (String gold : List.of(gold1, gold2)) {
             changes.await(r -> gold.equals(r.key()) && r.value().contains(segment), 1, WAIT);
         }
-        await().atMost(WAIT).until(() -> redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), gold1).isPresent()
-                && redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), gold2).isPresent());
+        assertThat(indexedSince(segment, gold1)).isPresent();
+        assertThat(indexedSince(segment, gold2)).isPresent();
         // The other user was evaluated against the new catalog too, and stays out.
         await().atMost(WAIT).until(() -> memberships(tin).catalogRevision() >= revision);
         assertThat(memberships(tin).contains(segment)).isFalse();
-        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), tin)).isEmpty();
+        assertThat(indexedSince(segment, tin)).isEmpty();
         assertThat(changes.drain(r -> tin.equals(r.key()) && r.value().contains(segment), Duration.ofSeconds(1))).isEmpty();
         for (String gold : List.of(gold1, gold2)) {
             List<JsonNode> entered = changes.drain(r -> gold.equals(r.key()) && r.value().contains(segment), Duration.ZERO).stream()

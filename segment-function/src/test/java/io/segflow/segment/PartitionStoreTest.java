@@ -35,7 +35,38 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     @AfterEach
     void cleanUp() {
         redis.key().del(RedisKeys.partitionState(PARTITION), RedisKeys.changes(PARTITION), RedisKeys.schedule(PARTITION),
-                RedisKeys.users(PARTITION), RedisKeys.user(PARTITION, "u1"), RedisKeys.user(PARTITION, "u2"));
+                RedisKeys.users(PARTITION), RedisKeys.user(PARTITION, "u1"), RedisKeys.user(PARTITION, "u2"),
+                RedisKeys.segmentMembers(PARTITION, "s"), RedisKeys.segmentMembers(PARTITION, "t"));
+    }
+
+    @Test
+    void aFlushWritesItsMembershipChangesToThePartitionsMemberIndexesInTheOrderDecided() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        PartitionBatch batch = new PartitionBatch(PARTITION);
+        batch.change(new PartitionBatch.Change("u1", "s", true, 10, "{}", Span.getInvalid()));
+        batch.change(new PartitionBatch.Change("u2", "s", true, 11, "{}", Span.getInvalid()));
+        batch.change(new PartitionBatch.Change("u2", "s", false, 12, "{}", Span.getInvalid()));
+        batch.change(new PartitionBatch.Change("u1", "t", true, 13, "{}", Span.getInvalid()));
+        batch.change(new PartitionBatch.Change("u1", null, false, 14, "{\"change\":\"merged\"}", Span.getInvalid()));
+
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batch, claim.epoch(), 0)))).containsExactly(true);
+
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(PARTITION, "s"), "u1")).hasValue(10.0);
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(PARTITION, "s"), "u2")).as("entered, then left").isEmpty();
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(PARTITION, "t"), "u1")).hasValue(13.0);
+
+        PartitionBatch exit = new PartitionBatch(PARTITION);
+        exit.change(new PartitionBatch.Change("u1", "s", false, 20, "{}", Span.getInvalid()));
+        assertThat(store.flush(List.of(new PartitionStore.Flush(exit, claim.epoch(), 0)))).containsExactly(true);
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(PARTITION, "s"), "u1")).isEmpty();
+
+        // A fenced owner's entry is refused with the rest of its flush.
+        PartitionStore.Claim current = store.claim(List.of(PARTITION)).get(0);
+        PartitionBatch stale = new PartitionBatch(PARTITION);
+        stale.change(new PartitionBatch.Change("u2", "s", true, 30, "{}", Span.getInvalid()));
+        assertThat(store.flush(List.of(new PartitionStore.Flush(stale, claim.epoch(), 0)))).containsExactly(false);
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(PARTITION, "s"), "u2")).isEmpty();
+        assertThat(current.epoch()).isNotEqualTo(claim.epoch());
     }
 
     @Test
@@ -135,6 +166,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
 
         assertThat(redis.sortedSet(String.class).zcard(RedisKeys.schedule(PARTITION))).isEqualTo(users);
         assertThat(redis.set(String.class).scard(RedisKeys.users(PARTITION))).isEqualTo(users);
+        assertThat(redis.sortedSet(String.class).zcard(RedisKeys.segmentMembers(PARTITION, "t"))).isEqualTo(users);
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "big-" + (users - 1)))).isNotNull();
         PartitionStore.Claim next = store.claim(List.of(PARTITION)).get(0);
         assertThat(next.nextOffset()).isEqualTo(77);

@@ -159,6 +159,7 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         track("add_to_cart", "e-2");
         changesOf("carts", 1);
         long version = memberships(user).version();
+        assertThat(indexedSince("carts", user)).as("indexed by the store that the change record follows").isPresent();
 
         send(io.segflow.core.event.Event.erasure(user, "erase-" + UUID.randomUUID(), Instant.now()));
 
@@ -168,7 +169,7 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         assertThat(exit.get("version").asLong()).isEqualTo(version + 1);
         await().atMost(WAIT).until(() -> record(user).isEmpty());
         int partition = partitionOf(user);
-        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers("carts"), user)).isEmpty();
+        assertThat(indexedSince("carts", user)).isEmpty();
         assertThat(redis.set(String.class).sismember(RedisKeys.users(partition), user)).isFalse();
         assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(partition), user)).isEmpty();
 
@@ -220,7 +221,9 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         String segment = "gone-" + UUID.randomUUID().toString().substring(0, 6);
         define(segment, "count(\"touch\") >= 1");
         track("touch", "t-1");
-        changesOf(segment, 1);
+        JsonNode entry = changesOf(segment, 1).get(0);
+        assertThat(indexedSince(segment, user)).as("indexed when the change record is out")
+                .hasValue((double) Instant.parse(entry.get("at").asText()).toEpochMilli());
         redis.hash(String.class).hdel(RedisKeys.SEGMENTS, segment);
         long revision = redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
 
@@ -228,7 +231,7 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         JsonNode exit = changesOf(segment, 2).get(1);
         assertThat(exit.get("change").asText()).isEqualTo("exited");
         assertThat(exit.get("cause").asText()).isEqualTo("segments:" + revision);
-        await().atMost(WAIT).until(() -> redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(segment), user).isEmpty());
+        assertThat(indexedSince(segment, user)).as("out of the index when the exit is out").isEmpty();
     }
 
     @Test

@@ -67,6 +67,11 @@ abstract class SegmentFunctionTestBase {
         return Partitioning.partitionOf(user, Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS)));
     }
 
+    /** When the user entered the segment, as the segment's member index lists it (under the user's partition). */
+    protected Optional<Double> indexedSince(String segment, String user) {
+        return redis.sortedSet(String.class).zscore(RedisKeys.segmentMembers(partitionOf(user), segment), user).stream().boxed().findFirst();
+    }
+
     /** The user's record as segment-function stored it, if any. */
     protected Optional<UserRecord> record(String user) {
         byte[] value = redis.value(byte[].class).get(RedisKeys.user(partitionOf(user), user));

@@ -63,11 +63,14 @@ final class EngineState implements AutoCloseable {
         return records;
     }
 
-    /** The member index of one segment: the user ids it lists. */
+    /** The member index of one segment: the user ids its partitions' sets list. */
     Set<String> members(String segmentId) {
+        int partitions = Integer.parseInt(send(Request.cmd(Command.GET).arg(RedisKeys.EVENT_PARTITIONS)).toString());
         Set<String> members = new HashSet<>();
-        for (Response member : send(Request.cmd(Command.ZRANGE).arg(RedisKeys.segmentMembers(segmentId)).arg(0).arg(-1))) {
-            members.add(member.toString());
+        for (int partition = 0; partition < partitions; partition++) {
+            for (Response member : send(Request.cmd(Command.ZRANGE).arg(RedisKeys.segmentMembers(partition, segmentId)).arg(0).arg(-1))) {
+                members.add(member.toString());
+            }
         }
         return members;
     }

@@ -30,7 +30,8 @@ public class UserRecords {
         return count == UNKNOWN ? null : records.get(RedisKeys.user(Partitioning.partitionOf(userId, count), userId));
     }
 
-    private int partitions() {
+    /** The partition count of {@code segflow.events} the state is laid out for; 0 while no segment-function recorded it. */
+    public int partitions() {
         if (partitions == UNKNOWN) {
             String stored = text.get(RedisKeys.EVENT_PARTITIONS);
             if (stored != null) {

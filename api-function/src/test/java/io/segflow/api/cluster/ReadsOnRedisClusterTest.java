@@ -56,7 +56,9 @@ class ReadsOnRedisClusterTest {
                 .when().put("/v1/segments/" + segment).then().statusCode(201);
         assertThat(redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION)).isNotEqualTo(revision);
 
-        redis.sortedSet(String.class).zadd(RedisKeys.segmentMembers(segment), 1795600000000.0, "u1");
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.index(segment, "u1", 1795600000000L);
+        }
         given().header("Authorization", "Bearer dev-admin-key")
                 .when().get("/v1/segments/" + segment + "/members")
                 .then().statusCode(200).body("count", equalTo(1)).body("members.userId", contains("u1"));

@@ -41,6 +41,12 @@ public final class UserFixtures implements AutoCloseable {
         return RedisKeys.user(Partitioning.partitionOf(userId, PARTITIONS), userId);
     }
 
+    /** Lists a user as a member of a segment, entered at {@code sinceMillis}, where segment-function indexes it. */
+    public void index(String segmentId, String userId, long sinceMillis) {
+        redis.sortedSet(String.class).zadd(RedisKeys.segmentMembers(Partitioning.partitionOf(userId, PARTITIONS), segmentId),
+                sinceMillis, userId);
+    }
+
     /** Stores memberships (segment id -> entry time) at a version, with an empty profile, publishing nothing. */
     public void store(String userId, Map<String, Instant> segments, long version) {
         store(userId, new Memberships(segments, version), new Profile(userId));

@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code kafka-consumer-perf-test} ({@code org.apache.kafka.tools.ConsumerPerformance}, the Kafka jars in
  *   {@code --kafka-libs}) over {@code segflow.events} for as many records as the replays read: the raw read rate of
  *   the same broker, and the ratio.</li>
- *   <li>The segment's member index ({@code sf:seg:{bench-replay}:members}) against the brute-force count, per user.</li>
+ *   <li>The segment's member index ({@code sf:{pN}:m:bench-replay} of every partition) against the brute-force count, per user.</li>
  * </ol>
  * A segment {@value #SEGMENT} left by an earlier run is removed first (and the tool waits until every partition adopted
  * that catalog), so that the property is new to the profiles again.
@@ -256,7 +256,7 @@ final class ReplayPhase {
         compareWithConsumerPerfTest(rate, read);
 
         // ------------------------------------------------------------ 5. correctness
-        check(expected, threshold);
+        check(expected, threshold, partitions);
         summary.add("replay", "load average", "%s before the save, %s after the backfill", loadBefore, loadAfter);
     }
 
@@ -484,19 +484,21 @@ final class ReplayPhase {
 
     // ---------------------------------------------------------------- correctness
 
-    private void check(Set<String> expected, long threshold) throws Exception {
-        String key = RedisKeys.segmentMembers(SEGMENT);
+    private void check(Set<String> expected, long threshold, int partitions) throws Exception {
+        String key = RedisKeys.segmentMembers(0, SEGMENT).replace("{p0}", "{p*}");
         String prefix = "shop-" + run + "-";
         Set<String> members = Set.of();
-        // The member index follows the flushes; give it a moment to settle.
+        // The backfill may still be finishing in some partitions; give it a moment to settle.
         for (int attempt = 0; attempt < 50; attempt++) {
-            @SuppressWarnings("unchecked")
-            List<Object> all = (List<Object>) redis.call("ZRANGE", key, "0", "-1");
             Set<String> now = new HashSet<>();
-            for (Object member : all) {
-                String user = String.valueOf(member);
-                if (user.startsWith(prefix)) {
-                    now.add(user);
+            for (int p = 0; p < partitions; p++) {
+                @SuppressWarnings("unchecked")
+                List<Object> all = (List<Object>) redis.call("ZRANGE", RedisKeys.segmentMembers(p, SEGMENT), "0", "-1");
+                for (Object member : all) {
+                    String user = String.valueOf(member);
+                    if (user.startsWith(prefix)) {
+                        now.add(user);
+                    }
                 }
             }
             boolean stable = now.equals(members);

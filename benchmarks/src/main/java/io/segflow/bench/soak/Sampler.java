@@ -296,7 +296,10 @@ final class Sampler implements AutoCloseable {
         s.put("trg.jobs", (double) jobs);
         long members = 0;
         for (String id : segmentIds) {
-            long n = number(redis.call("ZCARD", RedisKeys.segmentMembers(id)));
+            long n = 0;
+            for (int p = 0; p < partitions; p++) {
+                n += number(redis.call("ZCARD", RedisKeys.segmentMembers(p, id)));
+            }
             members += n;
             if (id.startsWith("soak-")) {
                 s.put("members." + id, (double) n);
@@ -321,7 +324,7 @@ final class Sampler implements AutoCloseable {
                 String key = (String) o;
                 if (key.startsWith("sf:{p") && key.contains("}:u:")) {
                     users++;
-                } else if (key.startsWith("sf:seg:")) {
+                } else if (key.startsWith("sf:{p") && key.contains("}:m:")) {
                     memberSets++;
                 } else if (key.contains("}:fired:")) {
                     fired++;

@@ -14,7 +14,8 @@ package io.segflow.core.redis;
  * sf:{pN}:due             zset    user id -> epoch millis of its next time-driven re-evaluation
  * sf:{pN}:users           set     every user id of the partition: who a backfill re-evaluates
  * sf:{pN}:changes         list    change records stored, not yet acknowledged by Kafka (republished by a new owner)
- * sf:seg:{id}:members     zset    user id -> epoch millis entered: the member index of one segment
+ * sf:{pN}:m:{segmentId}   zset    user id -> epoch millis entered: the partition's members of one segment (the
+ *                                 segment's member index is the union over the partitions)
  * sf:{segments}:defs      hash    segment id -> SegmentDefinition JSON
  * sf:{segments}:scoring   string  Scoring JSON (half-life, weights)
  * sf:{segments}:rev       string  counter, bumped in the same MULTI as every definition or scoring change
@@ -62,7 +63,12 @@ public final class RedisKeys {
         return partition(partition) + "changes";
     }
 
-    public static String segmentMembers(String segmentId) {
-        return "sf:seg:{" + segmentId + "}:members";
+    /**
+     * The members of one segment among the users of one partition. The index is kept per partition so that the flush
+     * that stores a user's memberships writes their index entries in the same atomic script: a failover or a crash
+     * can lose neither without the other.
+     */
+    public static String segmentMembers(int partition, String segmentId) {
+        return partition(partition) + "m:" + segmentId;
     }
 }

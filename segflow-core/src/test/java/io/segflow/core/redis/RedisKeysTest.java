@@ -24,10 +24,16 @@ class RedisKeysTest {
     }
 
     @Test
-    void catalogKeysShareOneTagAndEachSegmentIndexHasItsOwn() {
+    void catalogKeysShareOneTag() {
         assertThat(List.of(RedisKeys.SEGMENTS, RedisKeys.SCORING, RedisKeys.SEGMENTS_REVISION, RedisKeys.EVENT_PARTITIONS))
                 .allMatch(key -> hashTag(key).equals("segments"));
-        assertThat(hashTag(RedisKeys.segmentMembers("vip"))).isEqualTo("vip");
+    }
+
+    @Test
+    void aSegmentsMembersAreIndexedInTheSlotOfTheirPartitionWhateverTheSegmentIdHolds() {
+        assertThat(hashTag(RedisKeys.segmentMembers(3, "vip"))).isEqualTo("p3");
+        assertThat(hashTag(RedisKeys.segmentMembers(3, "{vip}"))).isEqualTo("p3");
+        assertThat(RedisKeys.segmentMembers(3, "vip")).isNotEqualTo(RedisKeys.segmentMembers(4, "vip"));
     }
 
     /** The part of the key Redis Cluster hashes, as CLUSTER KEYSLOT picks it. */

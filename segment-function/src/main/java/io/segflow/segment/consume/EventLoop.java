@@ -47,7 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -111,10 +110,8 @@ public class EventLoop {
     private final Set<Integer> unclaimed = new TreeSet<>();
     private final Map<String, Integer> attempts = new HashMap<>();
     private final Set<String> skipped = new HashSet<>();
-    /** Stored rounds whose change records and member index updates are on their way, oldest first. */
+    /** Stored rounds whose change records are on their way, oldest first. */
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-    /** The member index updates of every round, one after the other: an exit must not overtake the entry before it. */
-    private CompletableFuture<?> indexed = CompletableFuture.completedFuture(null);
     /** Stored offsets not committed to the group yet. */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     private long lastCommitNanos;
@@ -431,8 +428,8 @@ public class EventLoop {
     }
 
     /**
-     * Stores every partition's batch (one pipeline), then starts publishing their change records and updating member
-     * indexes (settled by the next round), and commits the offsets for lag monitoring.
+     * Stores every partition's batch (one pipeline; the member indexes are written with the users), then starts
+     * publishing their change records (settled by the next rounds), and commits the offsets for lag monitoring.
      */
     private void store(Round round) {
         if (round.batches.isEmpty()) {
@@ -451,7 +448,6 @@ public class EventLoop {
         List<Boolean> stored = store.flush(flushes);
         meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
         List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
-        Map<String, Map<String, Long>> index = new HashMap<>();
         Map<OwnedPartition, Integer> changesByPartition = new HashMap<>();
         for (int i = 0; i < flushes.size(); i++) {
             PartitionBatch batch = flushes.get(i).batch();
@@ -464,10 +460,6 @@ public class EventLoop {
             changesByPartition.put(owner, batch.pendingRecords());
             for (PartitionBatch.Change change : batch.changes()) {
                 outgoing.add(ChangePublisher.Outgoing.change(change.userId(), change.json(), change.cause()));
-                if (change.segmentId() != null) {
-                    index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
-                            .put(change.userId(), change.entered() ? change.atMillis() : null);
-                }
             }
             for (PendingRecord send : batch.sends()) {
                 outgoing.add(new ChangePublisher.Outgoing(send.topic(), send.key(), send.value(), null));
@@ -476,7 +468,7 @@ public class EventLoop {
                 uncommitted.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
             }
         }
-        inFlight.addLast(new InFlight(publisher.start(outgoing), index(index), changesByPartition, outgoing.size(), System.nanoTime()));
+        inFlight.addLast(new InFlight(publisher.start(outgoing), changesByPartition, outgoing.size(), System.nanoTime()));
     }
 
     /**
@@ -498,23 +490,13 @@ public class EventLoop {
     }
 
     /**
-     * A stored round's change records and member index updates, on their way while the next rounds poll, apply and
-     * store: a partition's stored records are trimmed once Kafka acknowledged them, by a later flush.
+     * A stored round's change records, on their way while the next rounds poll, apply and store: a partition's stored
+     * records are trimmed once Kafka acknowledged them, by a later flush.
      */
-    private record InFlight(ChangePublisher.Pending acks, CompletableFuture<?> index, Map<OwnedPartition, Integer> changes,
-                            int records, long startedNanos) {
+    private record InFlight(ChangePublisher.Pending acks, Map<OwnedPartition, Integer> changes, int records, long startedNanos) {
         boolean done() {
-            return acks.done() && index.isDone();
+            return acks.done();
         }
-    }
-
-    /** Sends a round's member index updates once the previous round's are applied. */
-    private CompletableFuture<?> index(Map<String, Map<String, Long>> updates) {
-        // A failed update fails its own round when settled; the ones after it still go.
-        CompletableFuture<?> next = updates.isEmpty() ? indexed
-                : indexed.handle((previous, failure) -> null).thenCompose(previous -> store.index(updates));
-        indexed = next;
-        return next;
     }
 
     /**
@@ -530,7 +512,6 @@ public class EventLoop {
             }
             inFlight.pollFirst();
             oldest.acks().await(config.engine().publishTimeout());
-            oldest.index().orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
             meters.publishStage.record(System.nanoTime() - oldest.startedNanos(), TimeUnit.NANOSECONDS);
             meters.published.increment(oldest.records());
             oldest.changes().forEach((partition, records) -> {
@@ -578,24 +559,13 @@ public class EventLoop {
         unclaimed.removeIf(partition -> !assigned.contains(new TopicPartition(Topics.EVENTS, partition)));
         List<PartitionStore.Claim> claims = store.claim(List.copyOf(unclaimed));
         List<ChangePublisher.Outgoing> unpublished = new ArrayList<>();
-        Map<String, Map<String, Long>> index = new HashMap<>();
         for (PartitionStore.Claim claim : claims) {
             for (String stored : claim.unpublished()) {
                 PendingRecord pending = PendingRecord.decode(stored, json -> Json.read(json, SegmentChange.class).userId());
                 unpublished.add(new ChangePublisher.Outgoing(pending.topic(), pending.key(), pending.value(), null));
-                if (pending.isChange()) {
-                    SegmentChange change = Json.read(pending.value(), SegmentChange.class);
-                    if (change.segmentId() != null) {
-                        index.computeIfAbsent(change.segmentId(), s -> new HashMap<>())
-                                .put(change.userId(), change.entered() ? change.at().toEpochMilli() : null);
-                    }
-                }
             }
         }
-        ChangePublisher.Pending acks = publisher.start(unpublished);
-        CompletableFuture<?> claimIndexed = index(index);
-        acks.await(config.engine().publishTimeout());
-        claimIndexed.orTimeout(config.engine().publishTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+        publisher.start(unpublished).await(config.engine().publishTimeout());
         Map<TopicPartition, OffsetAndMetadata> claimed = new HashMap<>();
         for (PartitionStore.Claim claim : claims) {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());

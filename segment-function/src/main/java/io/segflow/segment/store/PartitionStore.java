@@ -133,11 +133,13 @@ public class PartitionStore {
         PartitionBatch batch = flush.batch();
         int partition = batch.partition();
         Set<String> unregistered = batch.unregistered();
-        Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size())
+        IndexSteps index = IndexSteps.of(batch.changes());
+        Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size() + index.segments().size())
                 .arg(RedisKeys.partitionState(partition)).arg(RedisKeys.schedule(partition))
                 .arg(RedisKeys.users(partition)).arg(RedisKeys.changes(partition));
         batch.written().keySet().forEach(user -> request.arg(RedisKeys.user(partition, user)));
         batch.erased().forEach(user -> request.arg(RedisKeys.user(partition, user)));
+        index.segments().forEach(segment -> request.arg(RedisKeys.segmentMembers(partition, segment)));
         request.arg(flush.epoch())
                 .arg(batch.nextOffset() < 0 ? "" : Long.toString(batch.nextOffset()))
                 .arg(flush.acknowledged())
@@ -145,7 +147,8 @@ public class PartitionStore {
                 .arg(batch.written().size()).arg(batch.erased().size()).arg(batch.wakes().size())
                 .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(unregistered.size())
                 .arg(batch.history() == null ? "" : batch.history().encode())
-                .arg(flush.storedOffset() < 0 ? "" : Long.toString(flush.storedOffset()));
+                .arg(flush.storedOffset() < 0 ? "" : Long.toString(flush.storedOffset()))
+                .arg(index.segments().size()).arg(index.steps().size());
         for (UserRecord record : batch.written().values()) {
             request.arg(UserRecordCodec.encode(record));
         }
@@ -153,9 +156,33 @@ public class PartitionStore {
         batch.wakesRemoved().forEach(request::arg);
         batch.registered().forEach(request::arg);
         unregistered.forEach(request::arg);
+        for (PartitionBatch.Change step : index.steps()) {
+            request.arg(index.segments().indexOf(step.segmentId()) + 1)
+                    .arg(step.entered() ? Long.toString(step.atMillis()) : "").arg(step.userId());
+        }
         batch.changes().forEach(change -> request.arg(change.json()));
         batch.sends().forEach(record -> request.arg(record.encode()));
         return request;
+    }
+
+    /**
+     * A batch's membership changes as steps of the partition's member indexes, in the order decided: an entry then an
+     * exit of one user in one batch leaves the user out.
+     */
+    private record IndexSteps(List<String> segments, List<PartitionBatch.Change> steps) {
+        static IndexSteps of(List<PartitionBatch.Change> changes) {
+            List<String> segments = new ArrayList<>();
+            List<PartitionBatch.Change> steps = new ArrayList<>();
+            for (PartitionBatch.Change change : changes) {
+                if (change.segmentId() != null) {
+                    if (!segments.contains(change.segmentId())) {
+                        segments.add(change.segmentId());
+                    }
+                    steps.add(change);
+                }
+            }
+            return new IndexSteps(segments, steps);
+        }
     }
 
     /** A user whose wake is due, and when it was. */
@@ -201,33 +228,5 @@ public class PartitionStore {
         List<String> found = new ArrayList<>(reply.get(1).size());
         reply.get(1).forEach(user -> found.add(user.toString()));
         return new ScanStep(found, reply.get(0).toString());
-    }
-
-    /** The member index of each segment after a round's changes: ZADD for entries, ZREM for exits (idempotent). */
-    public java.util.concurrent.CompletableFuture<?> index(Map<String, Map<String, Long>> sinceBySegment) {
-        List<SlotRequest> requests = new ArrayList<>();
-        sinceBySegment.forEach((segment, users) -> {
-            String members = RedisKeys.segmentMembers(segment);
-            Request add = Request.cmd(Command.ZADD).arg(members);
-            Request remove = Request.cmd(Command.ZREM).arg(members);
-            int adds = 0;
-            int removes = 0;
-            for (Map.Entry<String, Long> user : users.entrySet()) {
-                if (user.getValue() != null) {
-                    add.arg(user.getValue()).arg(user.getKey());
-                    adds++;
-                } else {
-                    remove.arg(user.getKey());
-                    removes++;
-                }
-            }
-            if (adds > 0) {
-                requests.add(new SlotRequest(members, add));
-            }
-            if (removes > 0) {
-                requests.add(new SlotRequest(members, remove));
-            }
-        });
-        return pipeline.start(requests);
     }
 }

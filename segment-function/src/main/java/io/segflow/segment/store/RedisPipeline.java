@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -30,11 +29,6 @@ public class RedisPipeline {
     RedisPipeline(Redis redis, @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.redis = redis;
         this.cluster = clientType.equalsIgnoreCase("cluster");
-    }
-
-    /** Sends the commands without waiting; for writes whose outcome is checked later. */
-    public CompletableFuture<List<Response>> start(List<SlotRequest> requests) {
-        return send(requests).subscribeAsCompletionStage();
     }
 
     /** The replies, in order; loads the scripts when Redis (or one of its masters) does not know them yet. */
