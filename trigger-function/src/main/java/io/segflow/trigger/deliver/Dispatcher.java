@@ -156,10 +156,14 @@ public class Dispatcher {
             due = fired.get();
         }
         String endpoint = ActionCalls.endpointOf(trigger.action());
-        // A busy endpoint is waited for here (well within the lease); an open breaker sends the firing back to Redis.
+        // A busy endpoint is waited for here (well within the lease), then the firing's lease brings it back; an
+        // open breaker sends it back to the schedule until the breaker half-opens. Neither is an attempt.
         long retryAt = limits.acquire(endpoint, now, leaseMillis / 4);
+        if (retryAt == EndpointLimits.STAY_SCHEDULED) {
+            return;
+        }
         if (retryAt != 0) {
-            store.reschedule(due, retryAt); // breaker open or endpoint busy: not an attempt
+            store.reschedule(due, retryAt);
             return;
         }
         long calling = System.nanoTime();

@@ -15,6 +15,15 @@ import java.util.concurrent.TimeUnit;
  */
 @ApplicationScoped
 public class EndpointLimits {
+    /**
+     * What {@link #acquire(String, long, long)} answers for a firing whose endpoint stayed busy: leave it in the
+     * schedule as it is, where its lease brings it back. Writing anything would be a Redis write per waiting firing,
+     * all at once when a backlog times out together.
+     */
+    public static final long STAY_SCHEDULED = -1;
+    /** Firings that may wait in memory for a call of one endpoint, per call slot; the others wait in the schedule. */
+    private static final int WAITING_PER_SLOT = 64;
+
     private final int concurrency;
     private final int failuresToOpen;
     private final long openMillis;
@@ -61,14 +70,20 @@ public class EndpointLimits {
 
     /**
      * As {@link #acquire(String, long)}, waiting up to {@code waitMillis} for a call of a busy endpoint to end (on the
-     * firing's own virtual thread) before giving the firing back to the schedule.
+     * firing's own virtual thread, in the order the firings came), else {@link #STAY_SCHEDULED}: also at once when
+     * {@value #WAITING_PER_SLOT} firings per call slot already wait, so that memory does not grow with the backlog of a
+     * slow endpoint.
      */
     public long acquire(String endpoint, long now, long waitMillis) throws InterruptedException {
         long retryAt = acquire(endpoint, now);
         if (retryAt == 0 || isOpen(endpoint, now)) {
             return retryAt;
         }
-        return endpoints.get(endpoint).calls.tryAcquire(waitMillis, TimeUnit.MILLISECONDS) ? 0 : System.currentTimeMillis() + 50;
+        Semaphore calls = endpoints.get(endpoint).calls;
+        if (calls.getQueueLength() >= WAITING_PER_SLOT * concurrency) {
+            return STAY_SCHEDULED;
+        }
+        return calls.tryAcquire(waitMillis, TimeUnit.MILLISECONDS) ? 0 : STAY_SCHEDULED;
     }
 
     public void release(String endpoint, boolean success, long now) {

@@ -2,6 +2,9 @@ package io.segflow.trigger.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class EndpointLimitsTest {
@@ -58,5 +61,36 @@ class EndpointLimitsTest {
         assertThat(limits.acquire(A, 0)).as("the newcomer queues behind the waiting firing").isPositive();
         waiting.join();
         assertThat(waited.get()).isZero();
+    }
+
+    @Test
+    void aFiringThatWaitedInVainStaysInTheScheduleAsItIs() throws InterruptedException {
+        EndpointLimits limits = new EndpointLimits(1, 5, 1_000);
+        assertThat(limits.acquire(A, 0)).isZero();
+        assertThat(limits.acquire(A, 0, 20)).isEqualTo(EndpointLimits.STAY_SCHEDULED);
+    }
+
+    @Test
+    void pastSixtyFourWaitingFiringsPerCallSlotTheNextOnesDoNotWaitInMemory() throws Exception {
+        EndpointLimits limits = new EndpointLimits(1, 5, 1_000);
+        assertThat(limits.acquire(A, 0)).isZero();
+        List<Thread> waiting = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            waiting.add(Thread.ofVirtual().start(() -> {
+                try {
+                    limits.acquire(A, 0, 60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        while (waiting.stream().anyMatch(t -> t.getState() != Thread.State.TIMED_WAITING)) {
+            Thread.sleep(1);
+        }
+
+        long started = System.nanoTime();
+        assertThat(limits.acquire(A, 0, 60_000)).as("the 65th").isEqualTo(EndpointLimits.STAY_SCHEDULED);
+        assertThat(System.nanoTime() - started).as("answered without waiting").isLessThan(TimeUnit.SECONDS.toNanos(30));
+        waiting.forEach(Thread::interrupt);
     }
 }
