@@ -40,7 +40,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     }
 
     @Test
-    void aFlushWritesItsMembershipChangesToThePartitionsMemberIndexesInTheOrderDecided() {
+    void aFlushLeavesEachUserInThePartitionsMemberIndexesAsItsLastChangeDecided() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
         PartitionBatch batch = new PartitionBatch(PARTITION);
         batch.change(new PartitionBatch.Change("u1", "s", true, 10, "{}", Span.getInvalid()));

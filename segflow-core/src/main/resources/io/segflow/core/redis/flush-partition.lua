@@ -7,9 +7,9 @@
 -- ARGV: 1 epoch, 2 next offset ('' keeps it), 3 change records acknowledged (trimmed from the head of the list),
 --       4 backfill progress ('' keeps it), 5 u, 6 d, 7 w (wakes set), 8 r (wakes removed), 9 g (users registered),
 --       10 x (users unregistered), 11 history ('' keeps it), 12 the offset the owner last stored ('' if none: not
---       checked), 13 k, 14 m (member index steps), then u records, w (score, user id) pairs, r user ids,
---       g user ids, x user ids, m steps (index key number 1..k, epoch millis entered or '' for an exit, user id)
---       in the order the batch decided them, then the change records to append
+--       checked), 13 k, then u records, w (score, user id) pairs, r user ids, g user ids, x user ids, per member
+--       index key its entries and exits (their counts e and o, then e (epoch millis entered, user id) pairs, then o
+--       user ids), then the change records to append
 -- Returns 1, or -1 when another instance claimed the partition since, or -2 when the stored offset is not the one
 -- the owner last stored: Redis lost acknowledged writes (a failover to a replica behind its master) and the owner
 -- must claim again from what it holds. Then nothing is written.
@@ -35,8 +35,8 @@ local function sliced(command, key, values, first, last)
 end
 local u, d, w, r, g, x = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]),
   tonumber(ARGV[9]), tonumber(ARGV[10])
-local k, m = tonumber(ARGV[13]), tonumber(ARGV[14])
-local a = 15
+local k = tonumber(ARGV[13])
+local a = 14
 if u > 0 then
   local writes = {}
   for i = 1, u do
@@ -51,16 +51,12 @@ if w > 0 then sliced('ZADD', KEYS[2], ARGV, a, a + 2 * w - 1); a = a + 2 * w end
 if r > 0 then sliced('ZREM', KEYS[2], ARGV, a, a + r - 1); a = a + r end
 if g > 0 then sliced('SADD', KEYS[3], ARGV, a, a + g - 1); a = a + g end
 if x > 0 then sliced('SREM', KEYS[3], ARGV, a, a + x - 1); a = a + x end
-local indexes = 4 + u + d
-for i = a, a + 3 * m - 1, 3 do
-  local key = KEYS[indexes + tonumber(ARGV[i])]
-  if ARGV[i + 1] == '' then
-    redis.call('ZREM', key, ARGV[i + 2])
-  else
-    redis.call('ZADD', key, ARGV[i + 1], ARGV[i + 2])
-  end
+for i = 1, k do
+  local key, e, o = KEYS[4 + u + d + i], tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  a = a + 2
+  if e > 0 then sliced('ZADD', key, ARGV, a, a + 2 * e - 1); a = a + 2 * e end
+  if o > 0 then sliced('ZREM', key, ARGV, a, a + o - 1); a = a + o end
 end
-a = a + 3 * m
 local acked = tonumber(ARGV[3])
 if acked > 0 then redis.call('LTRIM', KEYS[4], acked, -1) end
 if a <= #ARGV then sliced('RPUSH', KEYS[4], ARGV, a, #ARGV) end

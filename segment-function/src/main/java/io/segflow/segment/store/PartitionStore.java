@@ -12,6 +12,7 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -133,13 +134,13 @@ public class PartitionStore {
         PartitionBatch batch = flush.batch();
         int partition = batch.partition();
         Set<String> unregistered = batch.unregistered();
-        IndexSteps index = IndexSteps.of(batch.changes());
-        Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size() + index.segments().size())
+        Map<String, Map<String, Long>> index = memberIndexes(batch.changes());
+        Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size() + index.size())
                 .arg(RedisKeys.partitionState(partition)).arg(RedisKeys.schedule(partition))
                 .arg(RedisKeys.users(partition)).arg(RedisKeys.changes(partition));
         batch.written().keySet().forEach(user -> request.arg(RedisKeys.user(partition, user)));
         batch.erased().forEach(user -> request.arg(RedisKeys.user(partition, user)));
-        index.segments().forEach(segment -> request.arg(RedisKeys.segmentMembers(partition, segment)));
+        index.keySet().forEach(segment -> request.arg(RedisKeys.segmentMembers(partition, segment)));
         request.arg(flush.epoch())
                 .arg(batch.nextOffset() < 0 ? "" : Long.toString(batch.nextOffset()))
                 .arg(flush.acknowledged())
@@ -148,7 +149,7 @@ public class PartitionStore {
                 .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(unregistered.size())
                 .arg(batch.history() == null ? "" : batch.history().encode())
                 .arg(flush.storedOffset() < 0 ? "" : Long.toString(flush.storedOffset()))
-                .arg(index.segments().size()).arg(index.steps().size());
+                .arg(index.size());
         for (UserRecord record : batch.written().values()) {
             request.arg(UserRecordCodec.encode(record));
         }
@@ -156,33 +157,39 @@ public class PartitionStore {
         batch.wakesRemoved().forEach(request::arg);
         batch.registered().forEach(request::arg);
         unregistered.forEach(request::arg);
-        for (PartitionBatch.Change step : index.steps()) {
-            request.arg(index.segments().indexOf(step.segmentId()) + 1)
-                    .arg(step.entered() ? Long.toString(step.atMillis()) : "").arg(step.userId());
-        }
+        index.values().forEach(users -> {
+            long entries = users.values().stream().filter(since -> since != null).count();
+            request.arg(entries).arg(users.size() - entries);
+            users.forEach((user, since) -> {
+                if (since != null) {
+                    request.arg(since).arg(user);
+                }
+            });
+            users.forEach((user, since) -> {
+                if (since == null) {
+                    request.arg(user);
+                }
+            });
+        });
         batch.changes().forEach(change -> request.arg(change.json()));
         batch.sends().forEach(record -> request.arg(record.encode()));
         return request;
     }
 
     /**
-     * A batch's membership changes as steps of the partition's member indexes, in the order decided: an entry then an
-     * exit of one user in one batch leaves the user out.
+     * Where a batch leaves each user in the partition's member indexes: per segment, per user the time entered, or
+     * null for out. The last change of a user and segment decides; entries and exits of distinct users commute, so
+     * each index gets one ZADD and one ZREM.
      */
-    private record IndexSteps(List<String> segments, List<PartitionBatch.Change> steps) {
-        static IndexSteps of(List<PartitionBatch.Change> changes) {
-            List<String> segments = new ArrayList<>();
-            List<PartitionBatch.Change> steps = new ArrayList<>();
-            for (PartitionBatch.Change change : changes) {
-                if (change.segmentId() != null) {
-                    if (!segments.contains(change.segmentId())) {
-                        segments.add(change.segmentId());
-                    }
-                    steps.add(change);
-                }
+    private static Map<String, Map<String, Long>> memberIndexes(List<PartitionBatch.Change> changes) {
+        Map<String, Map<String, Long>> index = new LinkedHashMap<>();
+        for (PartitionBatch.Change change : changes) {
+            if (change.segmentId() != null) {
+                index.computeIfAbsent(change.segmentId(), segment -> new LinkedHashMap<>())
+                        .put(change.userId(), change.entered() ? change.atMillis() : null);
             }
-            return new IndexSteps(segments, steps);
         }
+        return index;
     }
 
     /** A user whose wake is due, and when it was. */
