@@ -9,12 +9,14 @@ import io.segflow.api.users.UserRecords;
 import io.segflow.core.redis.RedisKeys;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.IntFunction;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The members of one segment. segment-function keeps them per partition of {@code segflow.events}, in a sorted set
@@ -39,10 +41,14 @@ public class MemberIndex {
 
     private final ReactiveSortedSetCommands<String, String> sets;
     private final UserRecords records;
+    /** As long as a blocking Redis command may take: the reads of all partitions together. */
+    private final Duration timeout;
 
-    MemberIndex(ReactiveRedisDataSource redis, UserRecords records) {
+    MemberIndex(ReactiveRedisDataSource redis, UserRecords records,
+                @ConfigProperty(name = "quarkus.redis.timeout", defaultValue = "10s") Duration timeout) {
         this.sets = redis.sortedSet(String.class);
         this.records = records;
+        this.timeout = timeout;
     }
 
     public long count(String segmentId) {
@@ -73,7 +79,7 @@ public class MemberIndex {
         for (int partition = 0; partition < partitions; partition++) {
             reads.add(read.apply(partition));
         }
-        return Uni.join().all(reads).andFailFast().await().indefinitely();
+        return Uni.join().all(reads).andFailFast().await().atMost(timeout);
     }
 
     /**

@@ -2,14 +2,18 @@ package io.segflow.api.outage;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.segflow.api.redis.RedisUnavailable;
+import io.segflow.api.segments.MemberIndex;
 import io.segflow.api.support.FirstSseEvent;
 import io.segflow.api.support.FirstSseEvent.Answer;
 import io.segflow.api.support.OwnRedis;
@@ -62,6 +66,9 @@ class RedisOutageTest {
     @Inject
     RedisDataSource redis;
 
+    @Inject
+    MemberIndex members;
+
     @ConfigProperty(name = "quarkus.redis.hosts")
     String redisUrl;
 
@@ -76,6 +83,9 @@ class RedisOutageTest {
             assertThat(stream.status()).as(stream.text()).isEqualTo(503);
             assertThat(stream.retryAfter()).isEqualTo("2");
             assertThat(stream.text()).contains("\"error\":\"unavailable\"");
+            // A member count reads every partition at once: it gives up with the timeout, as a 503, never hangs.
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThatThrownBy(() -> members.count("any"))
+                    .satisfies(failure -> assertThat(RedisUnavailable.reason(failure)).isPresent()));
         } finally {
             OwnRedis.resume(redisUrl);
         }
