@@ -136,7 +136,10 @@ class RedisOutageTest {
 
     /** A user without state: its reads still go to Redis, and the partition count is there to find its record. */
     private String storedUser() {
-        redis.value(String.class).set(RedisKeys.EVENT_PARTITIONS, Integer.toString(UserFixtures.PARTITIONS));
+        // Set up with retries: a first command of a freshly started function on a busy machine can outlast the
+        // profile's 1 s timeout, and that is not what these tests look at.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(
+                () -> redis.value(String.class).set(RedisKeys.EVENT_PARTITIONS, Integer.toString(UserFixtures.PARTITIONS)));
         return "outage-" + UUID.randomUUID();
     }
 
