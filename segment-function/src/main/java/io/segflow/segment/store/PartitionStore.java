@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -134,7 +135,7 @@ public class PartitionStore {
         PartitionBatch batch = flush.batch();
         int partition = batch.partition();
         Set<String> unregistered = batch.unregistered();
-        Map<String, Map<String, Long>> index = memberIndexes(batch.changes());
+        Map<String, IndexWrites> index = memberIndexes(batch.changes());
         Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size() + index.size())
                 .arg(RedisKeys.partitionState(partition)).arg(RedisKeys.schedule(partition))
                 .arg(RedisKeys.users(partition)).arg(RedisKeys.changes(partition));
@@ -157,36 +158,43 @@ public class PartitionStore {
         batch.wakesRemoved().forEach(request::arg);
         batch.registered().forEach(request::arg);
         unregistered.forEach(request::arg);
-        index.values().forEach(users -> {
-            long entries = users.values().stream().filter(since -> since != null).count();
-            request.arg(entries).arg(users.size() - entries);
-            users.forEach((user, since) -> {
-                if (since != null) {
-                    request.arg(since).arg(user);
-                }
-            });
-            users.forEach((user, since) -> {
-                if (since == null) {
-                    request.arg(user);
-                }
-            });
-        });
+        for (IndexWrites writes : index.values()) {
+            request.arg(writes.entered().size()).arg(writes.exited().size());
+            writes.entered().forEach((user, since) -> request.arg(since).arg(user));
+            writes.exited().forEach(request::arg);
+        }
         batch.changes().forEach(change -> request.arg(change.json()));
         batch.sends().forEach(record -> request.arg(record.encode()));
         return request;
     }
 
+    /** One member index's writes of a flush: users entered (with the time) and users exited. */
+    private record IndexWrites(Map<String, Long> entered, Set<String> exited) {
+        IndexWrites() {
+            this(new LinkedHashMap<>(), new LinkedHashSet<>());
+        }
+
+        /** The user's last change in the batch decides: an entry cancels an earlier exit, and the other way round. */
+        void add(PartitionBatch.Change change) {
+            if (change.entered()) {
+                exited.remove(change.userId());
+                entered.put(change.userId(), change.atMillis());
+            } else {
+                entered.remove(change.userId());
+                exited.add(change.userId());
+            }
+        }
+    }
+
     /**
-     * Where a batch leaves each user in the partition's member indexes: per segment, per user the time entered, or
-     * null for out. The last change of a user and segment decides; entries and exits of distinct users commute, so
-     * each index gets one ZADD and one ZREM.
+     * Where a batch leaves its users in the partition's member index of each segment it changed. Entries and exits
+     * of distinct users commute, so each index gets one ZADD and one ZREM.
      */
-    private static Map<String, Map<String, Long>> memberIndexes(List<PartitionBatch.Change> changes) {
-        Map<String, Map<String, Long>> index = new LinkedHashMap<>();
+    private static Map<String, IndexWrites> memberIndexes(List<PartitionBatch.Change> changes) {
+        Map<String, IndexWrites> index = new LinkedHashMap<>();
         for (PartitionBatch.Change change : changes) {
             if (change.segmentId() != null) {
-                index.computeIfAbsent(change.segmentId(), segment -> new LinkedHashMap<>())
-                        .put(change.userId(), change.entered() ? change.atMillis() : null);
+                index.computeIfAbsent(change.segmentId(), segment -> new IndexWrites()).add(change);
             }
         }
         return index;
