@@ -215,8 +215,9 @@ public class ActionCalls {
                     sent.set(request);
                     return request.send(Buffer.buffer(post.body()));
                 })
-                // The body is read to its end (and dropped) so that the connection is reused.
-                .compose(response -> response.handler(ignored -> { }).end().map(response))
+                // The body is read to its end (and dropped: no handler) so that the connection is reused. No handler
+                // is set: the response may have ended already, and setting one then throws.
+                .compose(response -> response.end().map(response))
                 .toCompletionStage().toCompletableFuture();
         try {
             HttpClientResponse answer = answered.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

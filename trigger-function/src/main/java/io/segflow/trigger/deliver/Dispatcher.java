@@ -202,6 +202,7 @@ public class Dispatcher {
             return;
         }
         metrics.failed(firing.triggerId());
+        LOG.debugf("Attempt %d of firing %s failed: %s", firing.attempts(), firing.id(), outcome.error());
         if (outcome.gone()) {
             store.disable(firing.triggerId(), "the endpoint answered 410 Gone at " + Instant.ofEpochMilli(now));
             giveUp(firing, outcome, "endpoint gone (410): trigger disabled");

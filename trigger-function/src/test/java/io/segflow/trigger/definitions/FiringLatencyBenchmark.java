@@ -78,13 +78,21 @@ public final class FiringLatencyBenchmark {
                 receiver.await("/bench", warmUp + changes, Duration.ofSeconds(120));
                 Duration cpu = function.info().totalCpuDuration().orElseThrow().minus(cpuBefore);
                 List<Long> latencies = new ArrayList<>();
+                Map<String, Integer> callsPerId = new HashMap<>();
                 for (WebhookReceiver.Call call : receiver.calls("/bench")) {
                     JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
                     Instant at = Instant.parse(data.get("at").asText());
                     if (sentAt.containsKey(data.get("userId").asText())) {
-                        latencies.add(Duration.between(at, call.at()).toMillis());
+                        long latency = Duration.between(at, call.at()).toMillis();
+                        latencies.add(latency);
+                        callsPerId.merge(call.header("webhook-id"), 1, Integer::sum);
+                        if (latency > 1_000) { // the outliers, each with when its attempt was signed
+                            System.out.printf("  slow: %s at %s, signed at %s s, received %s%n", data.get("userId").asText(), at,
+                                    call.header("webhook-timestamp"), call.at());
+                        }
                     }
                 }
+                System.out.printf("  firings received more than once: %d%n", callsPerId.values().stream().filter(n -> n > 1).count());
                 latencies.sort(Long::compare);
                 System.out.printf("changes %d at %d/s over %d ms: latency change -> receiver p50 %d ms, p99 %d ms, max %d ms%n",
                         changes, rate, Duration.between(started, Instant.now()).toMillis(), latencies.get(latencies.size() / 2),
@@ -127,6 +135,11 @@ public final class FiringLatencyBenchmark {
         Matcher line = Pattern.compile("(?m)^segflow_trigger_stage_seconds_(count|sum)\\{.*stage=\"(\\w+)\".*} (\\S+)$").matcher(metrics);
         while (line.find()) {
             stages.computeIfAbsent(line.group(2), k -> new double[2])[line.group(1).equals("count") ? 0 : 1] = Double.parseDouble(line.group(3));
+        }
+        // Failed and retried attempts: listed as stages with a count and no time.
+        Matcher counter = Pattern.compile("(?m)^segflow_trigger_(failed|retried)_total\\{.*} (\\S+)$").matcher(metrics);
+        while (counter.find()) {
+            stages.computeIfAbsent(counter.group(1), k -> new double[2])[0] += Double.parseDouble(counter.group(2));
         }
         return stages;
     }
