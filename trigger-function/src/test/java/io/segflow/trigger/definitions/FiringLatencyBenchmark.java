@@ -93,6 +93,7 @@ public final class FiringLatencyBenchmark {
                     }
                 }
                 System.out.printf("  firings received more than once: %d%n", callsPerId.values().stream().filter(n -> n > 1).count());
+                System.out.println("  slowest firing per second of changes (ms): " + slowestPerSecond(receiver.calls("/bench"), sentAt, started));
                 latencies.sort(Long::compare);
                 System.out.printf("changes %d at %d/s over %d ms: latency change -> receiver p50 %d ms, p99 %d ms, max %d ms%n",
                         changes, rate, Duration.between(started, Instant.now()).toMillis(), latencies.get(latencies.size() / 2),
@@ -110,6 +111,7 @@ public final class FiringLatencyBenchmark {
     private static Map<String, Instant> send(KafkaProducer<String, String> producer, String segment, String prefix, int count, int rate)
             throws InterruptedException {
         Map<String, Instant> sent = new HashMap<>();
+        java.util.Queue<Long> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long due = start + (long) i * 1_000_000_000L / rate;
@@ -119,12 +121,32 @@ public final class FiringLatencyBenchmark {
             }
             String user = segment + "-" + prefix + i;
             Instant at = Instant.now();
+            long sending = System.nanoTime();
             producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user,
-                    Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, at, 1, "event:b" + i))));
+                    Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, at, 1, "event:b" + i))),
+                    (metadata, e) -> acks.add((System.nanoTime() - sending) / 1_000_000));
             sent.put(user, at);
         }
         producer.flush();
+        List<Long> ackMillis = new ArrayList<>(acks);
+        ackMillis.sort(Long::compare);
+        // The broker's share of a firing's latency: from the change's send until Kafka acknowledged it.
+        System.out.printf("  %s changes acknowledged by Kafka after p50 %d ms, p99 %d ms%n", prefix, ackMillis.get(ackMillis.size() / 2),
+                ackMillis.get((int) (ackMillis.size() * 0.99)));
         return sent;
+    }
+
+    /** Per second since {@code started}, by the changes' {@code at}: the longest latency; a stall shows as a run of seconds. */
+    private static String slowestPerSecond(List<WebhookReceiver.Call> calls, Map<String, Instant> sentAt, Instant started) {
+        TreeMap<Long, Long> slowest = new TreeMap<>();
+        for (WebhookReceiver.Call call : calls) {
+            JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
+            if (sentAt.containsKey(data.get("userId").asText())) {
+                Instant at = Instant.parse(data.get("at").asText());
+                slowest.merge(Duration.between(started, at).toSeconds(), Duration.between(at, call.at()).toMillis(), Math::max);
+            }
+        }
+        return slowest.values().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
     }
 
     /** The function's {@code segflow_trigger_stage_seconds}: per stage its count and sum (seconds) so far. */
