@@ -30,11 +30,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 @Startup
 @ApplicationScoped
 public class TriggerProducer {
-    /** Overridable by {@code segflow.trigger.producer.*}; {@code acks=all} + idempotence: nothing acked is lost or doubled. */
+    /**
+     * Overridable by {@code segflow.trigger.producer.*}; {@code acks=all} + idempotence: nothing acked is lost or
+     * doubled. A batch's records are handed over within well under a millisecond and then waited for, so a longer
+     * linger would only add to every batch's time (and so to the wait of the changes behind it).
+     */
     static final Map<String, String> DEFAULTS = Map.of(
             ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-            ProducerConfig.LINGER_MS_CONFIG, "5",
+            ProducerConfig.LINGER_MS_CONFIG, "1",
             ProducerConfig.BATCH_SIZE_CONFIG, "131072");
 
     private final Producer<String, byte[]> producer;

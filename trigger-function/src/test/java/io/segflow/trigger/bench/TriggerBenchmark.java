@@ -1,6 +1,7 @@
 package io.segflow.trigger.bench;
 
 import io.segflow.core.Topics;
+import io.segflow.testkit.TestServices;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.EmbeddedKafka;
@@ -222,13 +223,15 @@ public final class TriggerBenchmark {
         }
     }
 
+    /** With the testkit's Redis: the function reads its trigger definitions there before it handles a change. */
     private static Process start(Path jar, int port, String bootstrap) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString())
                 .redirectErrorStream(true).redirectOutput(Path.of("target/trigger-benchmark-function.log").toFile());
         builder.environment().putAll(Map.of(
                 "QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1",
-                "KAFKA_BOOTSTRAP_SERVERS", bootstrap, "QUARKUS_OTEL_SDK_DISABLED", "true"));
+                "KAFKA_BOOTSTRAP_SERVERS", bootstrap, "QUARKUS_REDIS_HOSTS", TestServices.redisUrl(),
+                "QUARKUS_OTEL_SDK_DISABLED", "true"));
         return builder.start();
     }
 
