@@ -226,7 +226,11 @@ public final class TriggerBenchmark {
     /** With the testkit's Redis: the function reads its trigger definitions there before it handles a change. */
     private static Process start(Path jar, int port, String bootstrap) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+        // Extra options for the function's JVM, e.g. -Dfunction.jvm="-XX:StartFlightRecording=filename=f.jfr"
+        command.addAll(List.of(System.getProperty("function.jvm", "").split(" ")).stream().filter(o -> !o.isBlank()).toList());
+        command.addAll(List.of("-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(Path.of("target/trigger-benchmark-function.log").toFile());
         builder.environment().putAll(Map.of(
                 "QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1",
