@@ -215,8 +215,8 @@ public class ActionCalls {
                     sent.set(request);
                     return request.send(Buffer.buffer(post.body()));
                 })
-                // The body is read to its end (and dropped: no handler) so that the connection is reused. No handler
-                // is set: the response may have ended already, and setting one then throws.
+                // Waiting for the end reads the body (dropped) so that the connection is reused. No body handler: the
+                // response may have ended already, and setting one then throws.
                 .compose(response -> response.end().map(response))
                 .toCompletionStage().toCompletableFuture();
         try {

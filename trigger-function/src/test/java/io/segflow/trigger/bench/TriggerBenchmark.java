@@ -1,10 +1,10 @@
 package io.segflow.trigger.bench;
 
 import io.segflow.core.Topics;
-import io.segflow.testkit.TestServices;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.EmbeddedKafka;
+import io.segflow.testkit.TestServices;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -18,11 +18,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -79,6 +82,7 @@ public final class FiringLatencyBenchmark {
                 Duration cpu = function.info().totalCpuDuration().orElseThrow().minus(cpuBefore);
                 List<Long> latencies = new ArrayList<>();
                 Map<String, Integer> callsPerId = new HashMap<>();
+                TreeMap<Long, Long> slowestPerSecond = new TreeMap<>(); // by the change's second: a stall shows as a run
                 for (WebhookReceiver.Call call : receiver.calls("/bench")) {
                     JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
                     Instant at = Instant.parse(data.get("at").asText());
@@ -86,6 +90,7 @@ public final class FiringLatencyBenchmark {
                         long latency = Duration.between(at, call.at()).toMillis();
                         latencies.add(latency);
                         callsPerId.merge(call.header("webhook-id"), 1, Integer::sum);
+                        slowestPerSecond.merge(Duration.between(started, at).toSeconds(), latency, Math::max);
                         if (latency > 1_000) { // the outliers, each with when its attempt was signed
                             System.out.printf("  slow: %s at %s, signed at %s s, received %s%n", data.get("userId").asText(), at,
                                     call.header("webhook-timestamp"), call.at());
@@ -93,7 +98,8 @@ public final class FiringLatencyBenchmark {
                     }
                 }
                 System.out.printf("  firings received more than once: %d%n", callsPerId.values().stream().filter(n -> n > 1).count());
-                System.out.println("  slowest firing per second of changes (ms): " + slowestPerSecond(receiver.calls("/bench"), sentAt, started));
+                System.out.println("  slowest firing per second of changes (ms): "
+                        + slowestPerSecond.values().stream().map(String::valueOf).collect(Collectors.joining(" ")));
                 latencies.sort(Long::compare);
                 System.out.printf("changes %d at %d/s over %d ms: latency change -> receiver p50 %d ms, p99 %d ms, max %d ms%n",
                         changes, rate, Duration.between(started, Instant.now()).toMillis(), latencies.get(latencies.size() / 2),
@@ -111,7 +117,7 @@ public final class FiringLatencyBenchmark {
     private static Map<String, Instant> send(KafkaProducer<String, String> producer, String segment, String prefix, int count, int rate)
             throws InterruptedException {
         Map<String, Instant> sent = new HashMap<>();
-        java.util.Queue<Long> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Queue<Long> acks = new ConcurrentLinkedQueue<>();
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long due = start + (long) i * 1_000_000_000L / rate;
@@ -134,19 +140,6 @@ public final class FiringLatencyBenchmark {
         System.out.printf("  %s changes acknowledged by Kafka after p50 %d ms, p99 %d ms%n", prefix, ackMillis.get(ackMillis.size() / 2),
                 ackMillis.get((int) (ackMillis.size() * 0.99)));
         return sent;
-    }
-
-    /** Per second since {@code started}, by the changes' {@code at}: the longest latency; a stall shows as a run of seconds. */
-    private static String slowestPerSecond(List<WebhookReceiver.Call> calls, Map<String, Instant> sentAt, Instant started) {
-        TreeMap<Long, Long> slowest = new TreeMap<>();
-        for (WebhookReceiver.Call call : calls) {
-            JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
-            if (sentAt.containsKey(data.get("userId").asText())) {
-                Instant at = Instant.parse(data.get("at").asText());
-                slowest.merge(Duration.between(started, at).toSeconds(), Duration.between(at, call.at()).toMillis(), Math::max);
-            }
-        }
-        return slowest.values().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
     }
 
     /** The function's {@code segflow_trigger_stage_seconds}: per stage its count and sum (seconds) so far. */
