@@ -104,6 +104,8 @@ public class EventLoop {
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
     private KafkaConsumer<String, byte[]> consumer;
+    /** Set when a static member (re)joins: its first assignment asks for one more rebalance (see {@link Rebalance}). */
+    private boolean rebalanceOnFirstAssignment;
     private int partitions;
     private UserCache cache;
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
@@ -281,6 +283,7 @@ public class EventLoop {
             throw e;
         }
         consumer = created;
+        rebalanceOnFirstAssignment = config.engine().instanceId().isPresent();
         LOG.infof("Consuming %s (%d partitions) as group segment-function%s", Topics.EVENTS, partitions,
                 config.engine().instanceId().map(id -> ", static member " + id).orElse(""));
     }
@@ -643,6 +646,14 @@ public class EventLoop {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (rebalanceOnFirstAssignment) {
+                // A static member that rejoins gets its last assignment back without a rebalance. If it died between
+                // the two rounds of a cooperative rebalance, after giving up partitions and before the round that
+                // hands them to another member, nobody owns them and nothing would start that round. One rebalance
+                // now does; the sticky assignor leaves the owned partitions where they are.
+                rebalanceOnFirstAssignment = false;
+                consumer.enforceRebalance("static member " + config.engine().instanceId().orElseThrow() + " rejoined");
+            }
             if (partitions.isEmpty()) {
                 return;
             }
