@@ -15,10 +15,22 @@ import java.util.function.Predicate;
  * kept in primitive arrays sorted by bucket: events mostly arrive in time order, so adding is an append.
  */
 final class BucketSeries {
-    private long[] buckets = new long[4];
-    private long[] counts = new long[4];
+    private static final int INITIAL_CAPACITY = 4;
+
+    private long[] buckets;
+    private long[] counts;
     private int size;
-    private final List<PropertyColumn> columns = new ArrayList<>(1);
+    /** Most series have no column: they share the empty list until their first (a cached user has a dozen series). */
+    private List<PropertyColumn> columns = List.of();
+
+    BucketSeries() {
+        this(INITIAL_CAPACITY);
+    }
+
+    private BucketSeries(int capacity) {
+        buckets = new long[capacity];
+        counts = new long[capacity];
+    }
 
     /**
      * One property's aggregates, aligned with the buckets. {@code stats} says which of sum, min and max segments
@@ -329,9 +341,16 @@ final class BucketSeries {
         PropertyColumn column = find(property);
         if (column == null) {
             column = new PropertyColumn(property, buckets.length);
-            columns.add(column);
+            addColumn(column);
         }
         return column;
+    }
+
+    private void addColumn(PropertyColumn column) {
+        if (columns.isEmpty()) {
+            columns = new ArrayList<>(1);
+        }
+        columns.add(column);
     }
 
     private static final int EVERY_EVENT_HAS_IT = 8;
@@ -390,7 +409,6 @@ final class BucketSeries {
 
     /** Reads what {@link #writeTo} wrote with the same {@code anchor}. */
     static BucketSeries readFrom(CompactReader in, long anchor) {
-        BucketSeries series = new BucketSeries();
         int columnCount = in.readCount();
         List<String> properties = new ArrayList<>(columnCount);
         int[] flags = new int[columnCount];
@@ -399,13 +417,12 @@ final class BucketSeries {
             flags[c] = in.readByte();
         }
         int size = in.readCount();
-        int capacity = Math.max(4, size);
-        series.buckets = new long[capacity];
-        series.counts = new long[capacity];
+        int capacity = Math.max(INITIAL_CAPACITY, size);
+        BucketSeries series = new BucketSeries(capacity);
         for (int c = 0; c < columnCount; c++) {
             PropertyColumn column = new PropertyColumn(properties.get(c), capacity);
             column.stats = flags[c] & ~EVERY_EVENT_HAS_IT;
-            series.columns.add(column);
+            series.addColumn(column);
         }
         long previous = anchor;
         for (int i = 0; i < size; i++) {

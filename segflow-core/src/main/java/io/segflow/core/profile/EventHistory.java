@@ -16,8 +16,9 @@ final class EventHistory {
     long firstSeen = Long.MAX_VALUE;
     long lastSeen = Long.MIN_VALUE;
     final Map<Granularity, BucketSeries> series = new EnumMap<>(Granularity.class);
-    final Map<String, Aggregate> lifetime = new LinkedHashMap<>(2);
-    final Map<String, LastValue> lastValues = new LinkedHashMap<>(2);
+    // Most event names have neither: they share the empty map until their first entry (read-only until then).
+    Map<String, Aggregate> lifetime = Map.of();
+    Map<String, LastValue> lastValues = Map.of();
 
     /**
      * The value of a property on the latest event by event time; its CEL form is parsed on first read.
@@ -54,7 +55,31 @@ final class EventHistory {
     void last(String property, long at, String json, boolean replayed) {
         LastValue old = lastValues.get(property);
         if (old == null || old.millis < at || old.millis == at && (!replayed || old.replayed)) {
-            lastValues.put(property, new LastValue(at, json, replayed));
+            putLast(property, new LastValue(at, json, replayed));
+        }
+    }
+
+    void addLifetime(String property, Aggregate aggregate) {
+        if (lifetime.isEmpty()) {
+            lifetime = new LinkedHashMap<>(2);
+        }
+        lifetime.merge(property, aggregate, Aggregate::merge);
+    }
+
+    private void putLast(String property, LastValue value) {
+        if (lastValues.isEmpty()) {
+            lastValues = new LinkedHashMap<>(2);
+        }
+        lastValues.put(property, value);
+    }
+
+    /** Drops the lifetime aggregate and latest value of a property no segment reads any more. */
+    void forget(String property) {
+        if (!lifetime.isEmpty()) {
+            lifetime.remove(property);
+        }
+        if (!lastValues.isEmpty()) {
+            lastValues.remove(property);
         }
     }
 
@@ -69,11 +94,11 @@ final class EventHistory {
         lastSeen = Math.max(lastSeen, other.lastSeen);
         other.series.forEach((granularity, theirs) ->
                 series.computeIfAbsent(granularity, g -> new BucketSeries()).merge(theirs));
-        other.lifetime.forEach((property, aggregate) -> lifetime.merge(property, aggregate, Aggregate::merge));
+        other.lifetime.forEach(this::addLifetime);
         other.lastValues.forEach((property, theirs) -> {
             LastValue mine = lastValues.get(property);
             if (mine == null || theirs.millis > mine.millis) {
-                lastValues.put(property, new LastValue(theirs.millis, theirs.json, theirs.replayed));
+                putLast(property, new LastValue(theirs.millis, theirs.json, theirs.replayed));
             }
         });
     }
@@ -113,13 +138,13 @@ final class EventHistory {
                     anchoredSeries ? granularity.bucketOf(history.lastSeen) : 0));
         }
         for (int i = in.readCount(); i > 0; i--) {
-            history.lifetime.put(in.readString(), readAggregate(in));
+            history.addLifetime(in.readString(), readAggregate(in));
         }
         for (int i = in.readCount(); i > 0; i--) {
             String property = in.readString();
             long delta = in.readSignedVarLong();
             boolean replayed = replayMarks && (delta & 1) != 0;
-            history.lastValues.put(property, new LastValue(history.lastSeen - (replayMarks ? delta >> 1 : delta), in.readString(), replayed));
+            history.putLast(property, new LastValue(history.lastSeen - (replayMarks ? delta >> 1 : delta), in.readString(), replayed));
         }
         return history;
     }

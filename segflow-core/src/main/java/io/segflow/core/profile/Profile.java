@@ -110,7 +110,7 @@ public final class Profile implements ProfileView {
             }
             double amount = number.doubleValue();
             if (needs.lifetimeAggregate(ref)) {
-                history.lifetime.merge(ref.property(), Aggregate.EMPTY.plus(amount), Aggregate::merge);
+                history.addLifetime(ref.property(), Aggregate.EMPTY.plus(amount));
             }
             for (Granularity granularity : needs.seriesOf(name)) {
                 if (needs.windowAggregate(ref, granularity) && stillCounts(granularity, at, needs, nowMillis)) {
@@ -162,8 +162,7 @@ public final class Profile implements ProfileView {
             if (history == null) {
                 continue;
             }
-            history.lifetime.remove(ref.property());
-            history.lastValues.remove(ref.property());
+            history.forget(ref.property());
             history.series.values().forEach(series -> series.keepValues(property -> !property.equals(ref.property()), Long.MIN_VALUE));
         }
     }
