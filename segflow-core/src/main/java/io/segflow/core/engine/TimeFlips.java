@@ -4,8 +4,6 @@ import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.rules.Reads;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -30,22 +28,13 @@ public final class TimeFlips {
             }
         }
         if (reads.now()) {
-            List<Long> timestamps = new ArrayList<>();
             if (reads.overallSeen()) {
-                timestamps.add(profile.firstSeen().toEpochMilli());
-                timestamps.add(profile.lastSeen().toEpochMilli());
+                next = aroundSeen(next, profile.firstSeen().toEpochMilli(), reads, nowMillis);
+                next = aroundSeen(next, profile.lastSeen().toEpochMilli(), reads, nowMillis);
             }
             for (String event : reads.seenEvents()) {
-                timestamps.add(profile.firstSeen(event).toEpochMilli());
-                timestamps.add(profile.lastSeen(event).toEpochMilli());
-            }
-            // A strict comparison (now - lastSeen > 7d) flips one millisecond after the deadline: look at both.
-            for (long timestamp : timestamps) {
-                next = atOrJustAfter(next, timestamp, nowMillis);
-                for (long duration : reads.durationMillis()) {
-                    next = atOrJustAfter(next, timestamp + duration, nowMillis);
-                    next = atOrJustAfter(next, timestamp - duration, nowMillis);
-                }
+                next = aroundSeen(next, profile.firstSeen(event).toEpochMilli(), reads, nowMillis);
+                next = aroundSeen(next, profile.lastSeen(event).toEpochMilli(), reads, nowMillis);
             }
             for (Instant literal : reads.timestampLiterals()) {
                 next = atOrJustAfter(next, literal.toEpochMilli(), nowMillis);
@@ -60,6 +49,16 @@ public final class TimeFlips {
             }
         }
         return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
+    }
+
+    /** A strict comparison (now - lastSeen > 7d) flips one millisecond after the deadline: look at both. */
+    private static long aroundSeen(long current, long timestamp, Reads reads, long nowMillis) {
+        long next = atOrJustAfter(current, timestamp, nowMillis);
+        for (long duration : reads.durationMillis()) {
+            next = atOrJustAfter(next, timestamp + duration, nowMillis);
+            next = atOrJustAfter(next, timestamp - duration, nowMillis);
+        }
+        return next;
     }
 
     private static long atOrJustAfter(long current, long instant, long nowMillis) {

@@ -95,6 +95,14 @@ public final class CompactWriter {
         return true;
     }
 
+    /** Empties the writer for the next value, keeping its buffer (up to {@code maxKept} bytes of it). */
+    public void reset(int maxKept) {
+        size = 0;
+        if (bytes.length > maxKept) {
+            bytes = new byte[maxKept];
+        }
+    }
+
     public byte[] toByteArray() {
         return Arrays.copyOf(bytes, size);
     }
