@@ -162,7 +162,7 @@ public final class SegmentEngine {
         }
         long next = Long.MAX_VALUE;
         for (CompiledSegment segment : segments) {
-            if (segment.condition().reads().timeDependent()) {
+            if (index.isTimeDependent(segment)) {
                 OptionalLong flip = TimeFlips.next(segment.condition().reads(), profile, scoring, nowMillis);
                 if (flip.isPresent()) {
                     next = Math.min(next, flip.getAsLong());
