@@ -162,7 +162,7 @@ public final class SegmentEngine {
         }
         long next = Long.MAX_VALUE;
         for (CompiledSegment segment : segments) {
-            if (index.isTimeDependent(segment)) {
+            if (segment.condition().reads().timeDependent()) {
                 OptionalLong flip = TimeFlips.next(segment.condition().reads(), profile, scoring, nowMillis);
                 if (flip.isPresent()) {
                     next = Math.min(next, flip.getAsLong());

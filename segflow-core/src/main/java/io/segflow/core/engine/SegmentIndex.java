@@ -5,10 +5,8 @@ import io.segflow.core.rules.Reads;
 import io.segflow.core.rules.Reads.PropertyRef;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +27,6 @@ public final class SegmentIndex {
     private final List<CompiledSegment> scoreReaders = new ArrayList<>();
     private final List<CompiledSegment> everyEvent = new ArrayList<>();
     private final List<CompiledSegment> timeDependent = new ArrayList<>();
-    /** The same segments, asked per event and segment: by identity, without hashing a definition. */
-    private final Set<CompiledSegment> timeDependentSet = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, List<CompiledSegment>> dependents = new HashMap<>();
     private final ProfileNeeds needs;
     /** Segments of the catalog not evaluated for now (see {@link #holding}). */
@@ -75,7 +71,6 @@ public final class SegmentIndex {
             }
             if (reads.timeDependent()) {
                 timeDependent.add(segment);
-                timeDependentSet.add(segment);
             }
             reads.segments().forEach(target -> dependents.computeIfAbsent(target, t -> new ArrayList<>()).add(segment));
         }
@@ -134,11 +129,6 @@ public final class SegmentIndex {
 
     public List<CompiledSegment> timeDependent() {
         return timeDependent;
-    }
-
-    /** Whether time alone can change this segment of the index (see {@link Reads#timeDependent()}). */
-    public boolean isTimeDependent(CompiledSegment segment) {
-        return timeDependentSet.contains(segment);
     }
 
     /** The segments an event can affect, plus those that depend on them, in dependency order. */

@@ -39,10 +39,17 @@ public record Reads(
     public record PropertyRef(String event, String property) {
     }
 
-    /** Conditions whose value can change with time alone, without a new event. */
+    /** Conditions whose value can change with time alone, without a new event. Asked per event and segment. */
     public boolean timeDependent() {
-        return now || score || !windowedCounts.isEmpty()
-                || propertyAggregates.stream().anyMatch(aggregate -> aggregate.window() != null);
+        if (now || score || !windowedCounts.isEmpty()) {
+            return true;
+        }
+        for (PropertyAggregate aggregate : propertyAggregates) {
+            if (aggregate.window() != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The event names whose aggregates this condition reads. */
