@@ -27,7 +27,7 @@ public final class UserRecordCodec {
     static final int FORMAT_UNANCHORED = 1;
     static final int FORWARD = 16;
 
-    /** Typical records take about a kilobyte: one buffer per platform thread, reused, instead of three per record. */
+    /** Typical records take about a kilobyte: one buffer per thread (the engine's), reused, instead of three a record. */
     private static final int WRITER_CAPACITY = 4 * 1024;
     private static final int WRITER_MAX_KEPT = 64 * 1024;
     private static final ThreadLocal<CompactWriter> WRITERS = ThreadLocal.withInitial(() -> new CompactWriter(WRITER_CAPACITY));
@@ -36,13 +36,8 @@ public final class UserRecordCodec {
     }
 
     public static byte[] encode(UserRecord record) {
-        CompactWriter out;
-        if (Thread.currentThread().isVirtual()) {
-            out = new CompactWriter(WRITER_CAPACITY); // short-lived threads: a buffer each would outlive its use
-        } else {
-            out = WRITERS.get();
-            out.reset(WRITER_MAX_KEPT);
-        }
+        CompactWriter out = WRITERS.get();
+        out.reset(WRITER_MAX_KEPT);
         if (record.isForward()) {
             out.writeByte(FORWARD);
             out.writeVarLong(record.memberships().version());
