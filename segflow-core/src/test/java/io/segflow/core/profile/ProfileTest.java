@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.event.Event;
+import io.segflow.core.rules.Reads.PropertyRef;
 import io.segflow.core.rules.RuleCompiler;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** How one event changes a profile: what is kept, in which bucket, and what the reads answer afterwards. */
@@ -104,6 +106,20 @@ class ProfileTest {
         assertThat(profile.aggregates()).isEmpty();
         assertThat(profile.lastValue("buy", "amount")).isEmpty();
         assertThat(profile.aggregate("buy", "amount", Window.parse("1h"), NOW)).isEqualTo(Aggregate.EMPTY);
+    }
+
+    @Test
+    void forgettingPropertiesDropsTheirValuesEvenWhereAnEventNameKeptNone() {
+        ProfileNeeds needs = needsOf("last(\"page\", \"path\") == \"/\"");
+        profile.apply(track("page", NOW, Map.of("path", "/a")), needs, SCORING, NOW);
+        profile.apply(track("view", NOW, Map.of("path", "/a")), needs, SCORING, NOW); // keeps no value, no aggregate
+
+        profile.forget(Set.of(new PropertyRef("page", "path"), new PropertyRef("view", "path")));
+        assertThat(profile.lastValue("page", "path")).isEmpty();
+        assertThat(profile.counts()).containsEntry("view", 1L);
+
+        profile.apply(track("page", NOW + 1, Map.of("path", "/b")), needs, SCORING, NOW + 1);
+        assertThat(profile.lastValue("page", "path")).isEqualTo(Optional.of("/b"));
     }
 
     @Test
