@@ -75,6 +75,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class EventLoop {
     private static final Logger LOG = Logger.getLogger(EventLoop.class);
+    /** The consumer group of every segment-function instance. */
+    static final String GROUP = "segment-function";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** How stale the committed offsets (lag monitoring, autoscaling) may be. */
     private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
@@ -262,7 +264,7 @@ public class EventLoop {
     /** Subscribes; the partition count of segflow.events is recorded on first start and must never change. */
     private void open() {
         Map<String, Object> settings = new HashMap<>(kafka);
-        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "segment-function");
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
         settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "segment-function-events");
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -284,7 +286,7 @@ public class EventLoop {
         }
         consumer = created;
         rebalanceOnFirstAssignment = config.engine().instanceId().isPresent();
-        LOG.infof("Consuming %s (%d partitions) as group segment-function%s", Topics.EVENTS, partitions,
+        LOG.infof("Consuming %s (%d partitions) as group %s%s", Topics.EVENTS, partitions, GROUP,
                 config.engine().instanceId().map(id -> ", static member " + id).orElse(""));
     }
 

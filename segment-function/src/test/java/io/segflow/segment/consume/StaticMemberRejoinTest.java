@@ -31,8 +31,8 @@ class StaticMemberRejoinTest {
             int partitions = admin.describeTopics(Set.of(Topics.EVENTS)).allTopicNames().get(10, TimeUnit.SECONDS)
                     .get(Topics.EVENTS).partitions().size();
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                var members = admin.describeConsumerGroups(Set.of(StaticMemberStuckMidRebalance.GROUP)).all()
-                        .get(10, TimeUnit.SECONDS).get(StaticMemberStuckMidRebalance.GROUP).members();
+                var members = admin.describeConsumerGroups(Set.of(EventLoop.GROUP)).all()
+                        .get(10, TimeUnit.SECONDS).get(EventLoop.GROUP).members();
                 Set<Integer> owned = new TreeSet<>();
                 for (MemberDescription member : members) {
                     member.assignment().topicPartitions().stream().map(TopicPartition::partition).forEach(owned::add);

@@ -1,5 +1,7 @@
 package io.segflow.segment.consume;
 
+import static org.awaitility.Awaitility.await;
+
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.segflow.core.Topics;
@@ -16,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -38,7 +39,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
     static final String INSTANCE = "restarted-member";
-    static final String GROUP = "segment-function";
 
     @Override
     public List<TestResourceEntry> testResources() {
@@ -51,6 +51,7 @@ public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
     }
 
     public static class Resource implements QuarkusTestResourceLifecycleManager {
+        private static final Duration WAIT = Duration.ofSeconds(60);
         private final CountDownLatch released = new CountDownLatch(1);
         private final List<Thread> members = new ArrayList<>();
         private String bootstrap;
@@ -75,17 +76,9 @@ public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
                     }
                 }
             });
-            waitFor(() -> oldOwns.size() == partitions, "the old member owning every partition");
-            start("newcomer", null, new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                }
-
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                }
-            });
-            waitFor(() -> gaveUpPartitions.getCount() == 0, "the old member giving up partitions");
+            await("the old member owning every partition").atMost(WAIT).until(() -> oldOwns.size() == partitions);
+            start("newcomer", null, null);
+            await("the old member giving up partitions").atMost(WAIT).until(() -> gaveUpPartitions.getCount() == 0);
             return Map.of(
                     "kafka.bootstrap.servers", bootstrap,
                     "quarkus.redis.hosts", TestServices.redisUrl(),
@@ -94,8 +87,7 @@ public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
 
         @Override
         public void stop() {
-            released.countDown();
-            members.forEach(Thread::interrupt);
+            released.countDown(); // both leave their poll loops and close
             members.forEach(member -> {
                 try {
                     member.join(10_000);
@@ -106,7 +98,7 @@ public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
             // A static member stays in its group until its session times out: remove it, so that the next test
             // class's engine gets every partition at once.
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.removeMembersFromConsumerGroup(GROUP,
+                admin.removeMembersFromConsumerGroup(EventLoop.GROUP,
                         new RemoveMembersFromConsumerGroupOptions(List.of(new MemberToRemove(INSTANCE)))).all().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 System.err.println("could not remove static member " + INSTANCE + ": " + e);
@@ -132,8 +124,12 @@ public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
         private void start(String name, String instanceId, ConsumerRebalanceListener listener) {
             Thread member = new Thread(() -> {
                 try (var consumer = consumer(instanceId)) {
-                    consumer.subscribe(List.of(Topics.EVENTS), listener);
-                    while (!Thread.currentThread().isInterrupted() && released.getCount() > 0) {
+                    if (listener == null) {
+                        consumer.subscribe(List.of(Topics.EVENTS));
+                    } else {
+                        consumer.subscribe(List.of(Topics.EVENTS), listener);
+                    }
+                    while (released.getCount() > 0) {
                         consumer.poll(Duration.ofMillis(100));
                     }
                 } catch (RuntimeException e) {
@@ -149,7 +145,7 @@ public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
         private KafkaConsumer<byte[], byte[]> consumer(String instanceId) {
             Properties settings = new Properties();
             settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            settings.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
+            settings.put(ConsumerConfig.GROUP_ID_CONFIG, EventLoop.GROUP);
             settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false); // consumes nothing on the engine's behalf
             settings.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
             settings.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
@@ -159,23 +155,9 @@ public class StaticMemberStuckMidRebalance implements QuarkusTestProfile {
             return new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
 
-        private static void waitFor(BooleanSupplier condition, String what) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!condition.getAsBoolean()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("timed out waiting for " + what);
-                }
-                awaitQuietly(new CountDownLatch(1), 50);
-            }
-        }
-
         private static void awaitQuietly(CountDownLatch latch) {
-            awaitQuietly(latch, Long.MAX_VALUE);
-        }
-
-        private static void awaitQuietly(CountDownLatch latch, long millis) {
             try {
-                latch.await(millis, TimeUnit.MILLISECONDS);
+                latch.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
