@@ -12,8 +12,11 @@ import java.util.Optional;
 @ConfigMapping(prefix = "segflow")
 public interface SegmentConfig {
 
-    /** What one cached user takes on the heap, about: the cache holds at most a third of the heap of them. */
-    long USER_MEMORY_BYTES = 8 * 1024;
+    /**
+     * What one cached user takes on the heap, about (its stored record, typically a few hundred bytes to a kilobyte,
+     * and the cache's entry): the cache holds at most a third of the heap of them.
+     */
+    long USER_MEMORY_BYTES = 2 * 1024;
 
     Engine engine();
 

@@ -4,6 +4,7 @@ import io.opentelemetry.api.trace.Span;
 import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.state.PendingRecord;
 import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,6 +35,7 @@ public final class PartitionBatch {
     private long nextOffset = -1;
     private String backfillProgress;
     private PartitionHistory history;
+    private Map<String, byte[]> encoded;
 
     public PartitionBatch(int partition) {
         this.partition = partition;
@@ -44,11 +46,13 @@ public final class PartitionBatch {
     }
 
     void write(UserRecord record) {
+        encoded = null;
         erased.remove(record.userId());
         written.put(record.userId(), record);
     }
 
     void erase(String userId) {
+        encoded = null;
         written.remove(userId);
         registered.remove(userId);
         wakes.remove(userId);
@@ -114,6 +118,18 @@ public final class PartitionBatch {
 
     public Map<String, UserRecord> written() {
         return written;
+    }
+
+    /**
+     * The written users' records as stored, encoded once the round is done with them (the first call after the last
+     * write): what the flush writes and the cache keeps.
+     */
+    public Map<String, byte[]> encoded() {
+        if (encoded == null) {
+            encoded = new LinkedHashMap<>(written.size() * 2);
+            written.forEach((user, record) -> encoded.put(user, UserRecordCodec.encode(record)));
+        }
+        return encoded;
     }
 
     public Set<String> erased() {

@@ -25,8 +25,8 @@ import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * What one round of the engine decided, per partition: the users it touched (in memory, read from Redis on a miss),
- * the batches to store, the users it created and the spans to end once stored.
+ * What one round of the engine decided, per partition: the users it touched (decoded from memory, read from Redis on
+ * a miss), the batches to store, the users it created and the spans to end once stored.
  */
 public final class Round {
     private static final Logger LOG = Logger.getLogger(Round.class);
@@ -40,6 +40,8 @@ public final class Round {
     public final List<Span> spans = new ArrayList<>();
 
     private final UserCache cache;
+    /** The users this round decoded or created, changed in place by its events. */
+    private final Map<String, UserRecord> live = new HashMap<>();
     private final PartitionStore store;
     private final Counter userReads;
     private final Counter unreadableRecords;
@@ -108,18 +110,25 @@ public final class Round {
     }
 
     /**
-     * A user's record as of this round: in memory, or written earlier in the round (and evicted since), or read
-     * again; null when Redis holds none (then {@link #created} holds the user).
+     * A user's record as of this round: decoded from memory or from Redis the first time the round asks, the same
+     * object after that; an empty one when Redis holds none (then {@link #created} holds the user).
      */
     public UserRecord record(PartitionBatch batch, String user) {
-        UserRecord record = cache.get(user);
+        UserRecord record = live.get(user);
         if (record == null) {
-            record = batch.written().get(user);
-            if (record == null) {
-                load(Map.of(batch.partition(), List.of(user)));
-                record = cache.get(user);
+            byte[] cached = cache.get(user);
+            if (cached != null) {
+                record = decode(user, cached);
+                if (record == null) {
+                    cache.remove(user); // read from Redis below, which then decides
+                }
             }
-            cache.put(record);
+            if (record != null) {
+                live.put(user, record);
+            } else {
+                load(Map.of(batch.partition(), List.of(user)));
+                record = live.get(user);
+            }
         }
         reconcile(batch.partition(), record);
         return record;
@@ -142,12 +151,12 @@ public final class Round {
         }
     }
 
-    /** The users' records, read from Redis for those not in memory; users with none get an empty one. */
+    /** Reads from Redis, in one pipeline, the users neither this round nor memory holds; users with none get an empty one. */
     public void load(Map<Integer, ? extends Collection<String>> usersByPartition) {
         Map<Integer, List<String>> misses = new HashMap<>();
         usersByPartition.forEach((partition, users) -> {
             for (String user : users) {
-                if (cache.get(user) == null) {
+                if (!live.containsKey(user) && cache.get(user) == null) {
                     misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
                 }
             }
@@ -162,9 +171,9 @@ public final class Round {
             byte[] value = stored.get(user);
             UserRecord record = value == null ? null : decode(user, value);
             if (record != null) {
-                cache.put(record);
+                live.put(user, record);
             } else {
-                cache.put(UserRecord.empty(user));
+                live.put(user, UserRecord.empty(user));
                 created.add(user);
             }
         }));
@@ -172,14 +181,25 @@ public final class Round {
 
     /** The record kept for a user from here on (a forward that replaced a merged profile). */
     public void replace(UserRecord record) {
-        cache.put(record);
+        live.put(record.userId(), record);
         created.remove(record.userId());
     }
 
     /** From here on the user has no stored record: a later event of the round starts a new one. */
     public void forget(String user) {
-        cache.put(UserRecord.empty(user));
+        live.put(user, UserRecord.empty(user));
         created.add(user);
+    }
+
+    /**
+     * Once the round's events, wakes and backfills are applied: the changed users' records are encoded for the flush,
+     * and memory keeps what the flush writes (the erased users leave it).
+     */
+    public void seal() {
+        for (PartitionBatch batch : batches.values()) {
+            batch.erased().forEach(cache::remove);
+            batch.encoded().forEach(cache::put);
+        }
     }
 
     /**

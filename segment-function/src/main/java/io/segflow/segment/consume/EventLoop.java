@@ -440,6 +440,7 @@ public class EventLoop {
         if (round.batches.isEmpty()) {
             return;
         }
+        round.seal();
         List<PartitionStore.Flush> flushes = new ArrayList<>(round.batches.size());
         List<OwnedPartition> partitionsOfFlushes = new ArrayList<>(round.batches.size());
         round.batches.forEach((partition, batch) -> {

@@ -3,8 +3,6 @@ package io.segflow.segment.store;
 import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.redis.LuaScripts;
 import io.segflow.core.redis.RedisKeys;
-import io.segflow.core.state.UserRecord;
-import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.apply.PartitionBatch;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -151,9 +149,7 @@ public class PartitionStore {
                 .arg(batch.history() == null ? "" : batch.history().encode())
                 .arg(flush.storedOffset() < 0 ? "" : Long.toString(flush.storedOffset()))
                 .arg(index.size());
-        for (UserRecord record : batch.written().values()) {
-            request.arg(UserRecordCodec.encode(record));
-        }
+        batch.encoded().values().forEach(request::arg);
         batch.wakes().forEach((user, at) -> request.arg(at).arg(user));
         batch.wakesRemoved().forEach(request::arg);
         batch.registered().forEach(request::arg);
