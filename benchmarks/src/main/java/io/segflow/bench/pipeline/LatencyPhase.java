@@ -1,5 +1,6 @@
 package io.segflow.bench.pipeline;
 
+import io.segflow.bench.engine.Resp;
 import io.segflow.bench.engine.SegmentCatalog;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
@@ -97,10 +98,16 @@ final class LatencyPhase {
             ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
             long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes)%n", options.seconds(), options.rate(), options.probeShare() * 100);
+            long rewritesBefore = aofRewrites()[0];
             long windowStart = System.nanoTime();
             long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
+            long[] rewritesAfter = aofRewrites();
+            long rewrites = rewritesAfter[0] - rewritesBefore + rewritesAfter[1];
+            // A rewrite forks Redis and writes its whole data set: on a shared machine, a core taken for seconds.
+            System.out.printf("Redis AOF rewrites finished in the window or running at its end: %d%n", rewrites);
+            summary.add("latency", "Redis AOF rewrites in the window", "%d", rewrites);
 
             awaitAnswers(changes, probesAnswered, probes, options.backfillUsers() > 0 ? backfill : null);
             System.out.printf("  of which until segment-function sent the change record: %s%n", untilSent.percentiles(t -> true));
@@ -112,6 +119,24 @@ final class LatencyPhase {
                         perEvent, (cpuAfter - cpuBefore) / 1e4 / sendSeconds);
                 summary.add("latency", "segment-function CPU per event", "%.1f µs at %,d events/s", perEvent, options.rate());
             }
+        }
+    }
+
+    /** Redis's AOF rewrites done so far and whether one is running ({@code INFO persistence}); zeros without AOF. */
+    private long[] aofRewrites() {
+        try (Resp redis = new Resp(options.redis())) {
+            long done = 0;
+            long running = 0;
+            for (String line : ((String) redis.call("INFO", "persistence")).split("\r\n")) {
+                if (line.startsWith("aof_rewrites:")) {
+                    done = Long.parseLong(line.substring("aof_rewrites:".length()).trim());
+                } else if (line.startsWith("aof_rewrite_in_progress:")) {
+                    running = Long.parseLong(line.substring("aof_rewrite_in_progress:".length()).trim());
+                }
+            }
+            return new long[] {done, running};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[] {0, 0};
         }
     }
 
