@@ -116,19 +116,8 @@ public final class Round {
     public UserRecord record(PartitionBatch batch, String user) {
         UserRecord record = live.get(user);
         if (record == null) {
-            byte[] cached = cache.get(user);
-            if (cached != null) {
-                record = decode(user, cached);
-                if (record == null) {
-                    cache.remove(user); // read from Redis below, which then decides
-                }
-            }
-            if (record != null) {
-                live.put(user, record);
-            } else {
-                load(Map.of(batch.partition(), List.of(user)));
-                record = live.get(user);
-            }
+            load(Map.of(batch.partition(), List.of(user)));
+            record = live.get(user);
         }
         reconcile(batch.partition(), record);
         return record;
@@ -151,12 +140,15 @@ public final class Round {
         }
     }
 
-    /** Reads from Redis, in one pipeline, the users neither this round nor memory holds; users with none get an empty one. */
+    /**
+     * Decodes the users memory holds and reads the others from Redis, in one pipeline; users with none get an empty
+     * record.
+     */
     public void load(Map<Integer, ? extends Collection<String>> usersByPartition) {
         Map<Integer, List<String>> misses = new HashMap<>();
         usersByPartition.forEach((partition, users) -> {
             for (String user : users) {
-                if (!live.containsKey(user) && cache.get(user) == null) {
+                if (!live.containsKey(user) && !decodeCached(user)) {
                     misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
                 }
             }
@@ -177,6 +169,21 @@ public final class Round {
                 created.add(user);
             }
         }));
+    }
+
+    /** Whether memory held the user: then its record is this round's. */
+    private boolean decodeCached(String user) {
+        byte[] cached = cache.get(user);
+        if (cached == null) {
+            return false;
+        }
+        UserRecord record = decode(user, cached);
+        if (record == null) {
+            cache.remove(user); // read from Redis instead, which then decides
+            return false;
+        }
+        live.put(user, record);
+        return true;
     }
 
     /** The record kept for a user from here on (a forward that replaced a merged profile). */
