@@ -180,6 +180,21 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void aUserHeldInMemoryGoesOnFromItsOwnCopyNotFromRedis() {
+        track("add_to_cart", "m-1");
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("add_to_cart") == 1).orElse(false));
+        // Redis's copy damaged behind the owner's back: the owner reads Redis only on a miss, so it goes on from the
+        // record it stored last and writes the user back whole.
+        redis.value(byte[].class).set(RedisKeys.user(partitionOf(user), user), new byte[] {42, 1, 2, 3});
+
+        track("add_to_cart", "m-2");
+
+        await().ignoreExceptions().atMost(WAIT)
+                .until(() -> record(user).map(r -> r.profile().count("add_to_cart") == 2).orElse(false));
+        assertThat(changesOf("carts", 1).get(0).get("change").asText()).isEqualTo("entered");
+    }
+
+    @Test
     void aStoredRecordThatDoesNotDecodeIsStartedAgainInsteadOfStoppingThePartition() {
         // A damaged value the engine has not read yet (not in its memory): it is read with the user's next event.
         redis.value(byte[].class).set(RedisKeys.user(partitionOf(user), user), new byte[] {42, 1, 2, 3});
