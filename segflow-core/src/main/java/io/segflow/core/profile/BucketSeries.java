@@ -20,7 +20,7 @@ final class BucketSeries {
     private long[] buckets;
     private long[] counts;
     private int size;
-    /** Most series have no column: they share the empty list until their first (a cached user has a dozen series). */
+    /** Most series have no column: they share the empty list until their first (a decoded user has a dozen series). */
     private List<PropertyColumn> columns = List.of();
 
     BucketSeries() {
