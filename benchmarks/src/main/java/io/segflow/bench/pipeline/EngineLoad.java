@@ -76,13 +76,13 @@ public final class EngineLoad {
             BenchCatalog catalog = prepareCatalog(redis, progress.partitions());
             switch (options.phase()) {
                 case "drain" -> new DrainPhase(options, redis, progress, summary, run).run();
-                case "latency" -> new LatencyPhase(options, progress, catalog, summary, run).run();
+                case "latency" -> new LatencyPhase(options, redis, progress, catalog, summary, run).run();
                 case "recovery" -> new RecoveryPhase(options, progress, summary, run).run();
                 case "identity" -> new IdentityPhase(options, redis, progress, summary, run).run();
                 case "replay" -> new ReplayPhase(options, redis, progress, summary, run).run();
                 default -> {
                     new DrainPhase(options, redis, progress, summary, run).run();
-                    new LatencyPhase(options, progress, catalog, summary, run).run();
+                    new LatencyPhase(options, redis, progress, catalog, summary, run).run();
                 }
             }
         } finally {

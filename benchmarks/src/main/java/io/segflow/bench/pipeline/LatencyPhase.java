@@ -25,6 +25,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class LatencyPhase {
     private final EngineOptions options;
+    private final Resp redis;
     private final GroupProgress progress;
     private final BenchCatalog catalog;
     private final Summary summary;
@@ -43,8 +44,9 @@ final class LatencyPhase {
         BenchCatalog.Backfill started;
     }
 
-    LatencyPhase(EngineOptions options, GroupProgress progress, BenchCatalog catalog, Summary summary, String run) {
+    LatencyPhase(EngineOptions options, Resp redis, GroupProgress progress, BenchCatalog catalog, Summary summary, String run) {
         this.options = options;
+        this.redis = redis;
         this.progress = progress;
         this.catalog = catalog;
         this.summary = summary;
@@ -98,13 +100,12 @@ final class LatencyPhase {
             ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
             long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes)%n", options.seconds(), options.rate(), options.probeShare() * 100);
-            long rewritesBefore = aofRewrites()[0];
+            RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
             long windowStart = System.nanoTime();
             long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
-            long[] rewritesAfter = aofRewrites();
-            long rewrites = rewritesAfter[0] - rewritesBefore + rewritesAfter[1];
+            long rewrites = RedisStats.AofRewrites.take(redis).since(rewritesBefore);
             // A rewrite forks Redis and writes its whole data set: on a shared machine, a core taken for seconds.
             System.out.printf("Redis AOF rewrites finished in the window or running at its end: %d%n", rewrites);
             summary.add("latency", "Redis AOF rewrites in the window", "%d", rewrites);
@@ -119,24 +120,6 @@ final class LatencyPhase {
                         perEvent, (cpuAfter - cpuBefore) / 1e4 / sendSeconds);
                 summary.add("latency", "segment-function CPU per event", "%.1f µs at %,d events/s", perEvent, options.rate());
             }
-        }
-    }
-
-    /** Redis's AOF rewrites done so far and whether one is running ({@code INFO persistence}); zeros without AOF. */
-    private long[] aofRewrites() {
-        try (Resp redis = new Resp(options.redis())) {
-            long done = 0;
-            long running = 0;
-            for (String line : ((String) redis.call("INFO", "persistence")).split("\r\n")) {
-                if (line.startsWith("aof_rewrites:")) {
-                    done = Long.parseLong(line.substring("aof_rewrites:".length()).trim());
-                } else if (line.startsWith("aof_rewrite_in_progress:")) {
-                    running = Long.parseLong(line.substring("aof_rewrite_in_progress:".length()).trim());
-                }
-            }
-            return new long[] {done, running};
-        } catch (java.io.IOException | RuntimeException e) {
-            return new long[] {0, 0};
         }
     }
 

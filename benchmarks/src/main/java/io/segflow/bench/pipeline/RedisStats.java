@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Redis' own counters ({@code INFO commandstats} and {@code INFO cpu}) at one moment. Taken around a
- * measurement and subtracted, they give Redis' share of the work without resetting anyone's statistics.
+ * Redis' own counters ({@code INFO commandstats} and {@code INFO cpu}; its AOF rewrites apart) at one moment. Taken
+ * around a measurement and subtracted, they give Redis' share of the work without resetting anyone's statistics.
  */
 record RedisStats(Map<String, Command> commands, double cpuSeconds) {
 
@@ -26,13 +26,7 @@ record RedisStats(Map<String, Command> commands, double cpuSeconds) {
                 commands.put(name, new Command(name, Long.parseLong(fields.get("calls")), Long.parseLong(fields.get("usec"))));
             }
         }
-        Map<String, String> cpu = new HashMap<>();
-        for (String line : ((String) redis.call("INFO", "cpu")).split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                cpu.put(line.substring(0, colon), line.substring(colon + 1));
-            }
-        }
+        Map<String, String> cpu = info(redis, "cpu");
         return new RedisStats(commands, Double.parseDouble(cpu.getOrDefault("used_cpu_user", "0"))
                 + Double.parseDouble(cpu.getOrDefault("used_cpu_sys", "0")));
     }
@@ -48,6 +42,33 @@ record RedisStats(Map<String, Command> commands, double cpuSeconds) {
         });
         delta.sort((a, b) -> Long.compare(b.usec, a.usec));
         return delta;
+    }
+
+    /** Redis's AOF rewrites done so far and whether one is running ({@code INFO persistence}); none without AOF. */
+    record AofRewrites(long done, boolean running) {
+
+        static AofRewrites take(Resp redis) throws IOException {
+            Map<String, String> persistence = info(redis, "persistence");
+            return new AofRewrites(Long.parseLong(persistence.getOrDefault("aof_rewrites", "0")),
+                    "1".equals(persistence.get("aof_rewrite_in_progress")));
+        }
+
+        /** Rewrites that finished since {@code before} or are running now. */
+        long since(AofRewrites before) {
+            return done - before.done + (running ? 1 : 0);
+        }
+    }
+
+    /** One {@code INFO} section's {@code name:value} lines. */
+    private static Map<String, String> info(Resp redis, String section) throws IOException {
+        Map<String, String> values = new HashMap<>();
+        for (String line : ((String) redis.call("INFO", section)).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                values.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return values;
     }
 
     private static Map<String, String> fields(String csv) {
