@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * What an identity merge costs. Three steps on the running segment-function:
@@ -254,10 +253,7 @@ final class IdentityPhase {
             long startMillis = System.currentTimeMillis();
             for (int i = 0; i < n; i++) {
                 long intended = start + i * interval;
-                long wait = intended - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
+                Pacing.awaitDue(intended);
                 Event identify = traffic.identify(users[i], anonymous[i]);
                 dueNanos[i] = intended;
                 dueMillis[i] = startMillis + (intended - start) / 1_000_000;
@@ -472,10 +468,7 @@ final class IdentityPhase {
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             long intended = start + i * interval;
-            long wait = intended - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
+            Pacing.awaitDue(intended);
             int user = random.nextInt(n);
             Event event = traffic.nextTrack(users[user], anonymous[user]);
             due.put(event.messageId(), new long[] {intended});

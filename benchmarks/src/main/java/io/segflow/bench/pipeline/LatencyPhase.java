@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Latency from event to change record, open loop: events go out at a fixed rate, each change record whose cause is
@@ -175,10 +174,7 @@ final class LatencyPhase {
         long probes = 0;
         for (int n = 0; n < events.size(); n++) {
             long intended = start + n * interval;
-            long wait = intended - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
+            Pacing.awaitDue(intended);
             if (backfill != null && backfill.started == null && intended >= backfillAt) {
                 backfill.startNanos = System.nanoTime();
                 backfill.started = catalog.startBackfill(progress.partitions());

@@ -77,10 +77,7 @@ final class RecoveryPhase {
         long count = (long) options.rate() * options.seconds();
         long start = System.nanoTime();
         for (long n = 0; n < count; n++) {
-            long wait = start + n * interval - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
+            Pacing.awaitDue(start + n * interval);
             producer.send(traffic.next());
         }
         producer.flush();
