@@ -27,8 +27,11 @@ public final class ProfileNeeds {
     final Map<String, Set<String>> propertiesByEvent = new HashMap<>();
     /** Per event name, the granularities at which windowed aggregates of its properties are kept. */
     final Map<String, Set<Granularity>> seriesByEvent = new HashMap<>();
-    /** Per granularity, the longest window of a property aggregate that uses it: older values are dropped. */
-    final Map<Granularity, Long> retentionMillis = new EnumMap<>(Granularity.class);
+    /**
+     * Per granularity (by ordinal), the longest window of a property aggregate that uses it: older values are
+     * dropped. An array, not a map: every property value of every event asks.
+     */
+    final long[] retentionMillis = new long[Granularity.values().length];
     /** Per windowed property and granularity, the longest window its segments read. */
     final Map<PropertyRef, Map<Granularity, Long>> windowMillis = new HashMap<>();
     boolean score;
@@ -61,7 +64,7 @@ public final class ProfileNeeds {
     }
 
     private void retain(Granularity granularity, long windowMillis) {
-        retentionMillis.merge(granularity, windowMillis, Math::max);
+        retentionMillis[granularity.ordinal()] = Math.max(retentionMillis[granularity.ordinal()], windowMillis);
     }
 
     public boolean score() {
@@ -118,7 +121,7 @@ public final class ProfileNeeds {
      */
     public ProfileNeeds only(Set<PropertyRef> refs) {
         ProfileNeeds only = new ProfileNeeds();
-        only.retentionMillis.putAll(retentionMillis);
+        System.arraycopy(retentionMillis, 0, only.retentionMillis, 0, retentionMillis.length);
         for (PropertyRef ref : refs) {
             if (lifetimeAggregates.contains(ref)) {
                 only.lifetimeAggregates.add(ref);
@@ -146,6 +149,6 @@ public final class ProfileNeeds {
 
     /** The longest window of {@code granularity} any segment reads a property aggregate over; 0 when none does. */
     public long retentionMillis(Granularity granularity) {
-        return retentionMillis.getOrDefault(granularity, 0L);
+        return retentionMillis[granularity.ordinal()];
     }
 }
