@@ -195,6 +195,20 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void aSegmentSavedJustBeforeAnEventIsWhatThatEventIsEvaluatedAgainst() {
+        track("add_to_cart", "m-1");
+        await().atMost(WAIT).until(() -> record(user).isPresent()); // held in memory from here on
+        String viewers = "viewers-" + UUID.randomUUID();
+
+        define(viewers, "count(\"view_product\") >= 1");
+        track("view_product", "v-1");
+
+        // The event's own round reads the new revision with the event: the event enters the user, not the backfill
+        // that a later check of the catalog would start.
+        assertThat(changesOf(viewers, 1).get(0).get("cause").asText()).isEqualTo("event:v-1");
+    }
+
+    @Test
     void aStoredRecordThatDoesNotDecodeIsStartedAgainInsteadOfStoppingThePartition() {
         // A damaged value the engine has not read yet (not in its memory): it is read with the user's next event.
         redis.value(byte[].class).set(RedisKeys.user(partitionOf(user), user), new byte[] {42, 1, 2, 3});

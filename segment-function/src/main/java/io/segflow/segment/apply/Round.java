@@ -145,10 +145,38 @@ public final class Round {
      * record.
      */
     public void load(Map<Integer, ? extends Collection<String>> usersByPartition) {
+        load(usersByPartition, null);
+    }
+
+    /**
+     * The users memory does not hold, by partition, as {@link #load(Map, PartitionStore.Loaded)} would read them:
+     * for a read ahead of the round, along with what else the round needs first.
+     */
+    public static Map<Integer, List<String>> notInMemory(Map<Integer, ? extends Collection<String>> usersByPartition, UserCache cache) {
         Map<Integer, List<String>> misses = new HashMap<>();
         usersByPartition.forEach((partition, users) -> {
             for (String user : users) {
-                if (!live.containsKey(user) && !decodeCached(user)) {
+                if (!cache.contains(user)) {
+                    misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
+                }
+            }
+        });
+        misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
+        return misses;
+    }
+
+    /** As {@link #load(Map)}, taking the users {@code readAhead} asked Redis for from it (may be null). */
+    public void load(Map<Integer, ? extends Collection<String>> usersByPartition, PartitionStore.Loaded readAhead) {
+        Map<Integer, List<String>> misses = new HashMap<>();
+        usersByPartition.forEach((partition, users) -> {
+            for (String user : users) {
+                if (live.containsKey(user) || decodeCached(user)) {
+                    continue;
+                }
+                if (readAhead != null && readAhead.asked().contains(user)) {
+                    userReads.increment();
+                    loaded(user, readAhead.found().get(user));
+                } else {
                     misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
                 }
             }
@@ -159,16 +187,18 @@ public final class Round {
         misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
         misses.values().forEach(users -> userReads.increment(users.size()));
         Map<String, byte[]> stored = store.load(misses);
-        misses.values().forEach(users -> users.forEach(user -> {
-            byte[] value = stored.get(user);
-            UserRecord record = value == null ? null : decode(user, value);
-            if (record != null) {
-                live.put(user, record);
-            } else {
-                live.put(user, UserRecord.empty(user));
-                created.add(user);
-            }
-        }));
+        misses.values().forEach(users -> users.forEach(user -> loaded(user, stored.get(user))));
+    }
+
+    /** A user read from Redis: its stored record, or an empty one when none is stored (or it does not decode). */
+    private void loaded(String user, byte[] value) {
+        UserRecord record = value == null ? null : decode(user, value);
+        if (record != null) {
+            live.put(user, record);
+        } else {
+            live.put(user, UserRecord.empty(user));
+            created.add(user);
+        }
     }
 
     /** Whether memory held the user: then its record is this round's. */

@@ -42,6 +42,14 @@ public final class UserCache {
         return entry != null && entry.userId().equals(userId) ? entry.value() : null;
     }
 
+    /**
+     * Whether memory holds the user, without making it the most recently used. A 64-bit collision answers yes for a
+     * user memory does not hold; {@link #get} then tells, and the caller reads the user from Redis after all.
+     */
+    public boolean contains(String userId) {
+        return users.containsKey(key(userId));
+    }
+
     public void put(String userId, byte[] value) {
         users.put(key(userId), new Cached(userId, value));
     }

@@ -46,7 +46,12 @@ public class SegmentCatalog {
 
     /** Re-reads the definitions if their revision changed: once per batch or poll, not per event. */
     public Current refresh() {
-        if (!Objects.equals(storedRevision(), revision)) {
+        return refresh(storedRevision());
+    }
+
+    /** As {@link #refresh()}, with the stored revision just read along with other things (null: none stored). */
+    public Current refresh(String storedRevision) {
+        if (!Objects.equals(storedRevision, revision)) {
             synchronized (this) {
                 // Read again under the lock: a thread that read an older revision while another loaded a newer one
                 // must not take the catalog back (users record the revision they were evaluated against).

@@ -310,19 +310,26 @@ public class EventLoop {
             meters.pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
         }
         long now = System.currentTimeMillis();
-        // Checked before every batch of events, so that a segment saved before an event is known when it is processed.
-        if (!records.isEmpty() || now >= nextCatalogCheck) {
+        long start = System.nanoTime();
+        Polled polled = read(records);
+        PartitionStore.Loaded readAhead = null;
+        // Checked before every batch of events, so that a segment saved before an event is known when it is processed:
+        // read along with the batch's users that memory does not hold, in one round trip.
+        if (!polled.events().isEmpty()) {
+            readAhead = store.loadWithCatalogRevision(Round.notInMemory(polled.users(), cache));
+            catalog.refresh(readAhead.catalogRevision());
+            nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
+        } else if (!records.isEmpty() || now >= nextCatalogCheck) {
             catalog.refresh();
             nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
         }
         SegmentCatalog.Current current = catalog.current();
-        long start = System.nanoTime();
         Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
                 partition -> owned.containsKey(partition) ? owned.get(partition).history() : null);
         try {
             historyReplay.plan(round, owned.values());
-            if (!records.isEmpty()) {
-                events(records, round);
+            if (!polled.events().isEmpty()) {
+                events(polled, readAhead, round);
             }
             if (round.now >= nextWakePoll) {
                 dueWakes.run(round, owned.keySet());
@@ -349,7 +356,11 @@ public class EventLoop {
         }
     }
 
-    private void events(ConsumerRecords<String, byte[]> records, Round round) {
+    /** The polled records of owned partitions, read, and their users by partition. */
+    private Polled read(ConsumerRecords<String, byte[]> records) {
+        if (records.isEmpty()) {
+            return Polled.NONE;
+        }
         List<Parsed> parsed = new ArrayList<>(records.count());
         Map<Integer, Set<String>> users = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -362,8 +373,12 @@ public class EventLoop {
                 users.computeIfAbsent(record.partition(), p -> new HashSet<>()).add(event.profileKey());
             }
         }
-        round.load(users);
-        for (Parsed item : parsed) {
+        return new Polled(parsed, users);
+    }
+
+    private void events(Polled polled, PartitionStore.Loaded readAhead, Round round) {
+        round.load(polled.users(), readAhead);
+        for (Parsed item : polled.events()) {
             ConsumerRecord<String, byte[]> record = item.record();
             PartitionBatch batch = round.batch(record.partition());
             if (item.event() != null && (skipped.isEmpty() || !skipped.contains(positionOf(record)))) {
@@ -382,7 +397,12 @@ public class EventLoop {
         }
     }
 
+    /** A record of an owned partition and its event (null when it does not read as one). */
     private record Parsed(ConsumerRecord<String, byte[]> record, Event event) {
+    }
+
+    private record Polled(List<Parsed> events, Map<Integer, Set<String>> users) {
+        static final Polled NONE = new Polled(List.of(), Map.of());
     }
 
     private void apply(Round round, PartitionBatch batch, Event event, byte[] value, Span span) {

@@ -10,6 +10,7 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -81,7 +82,29 @@ public class PartitionStore {
 
     /** The stored records of users, by partition; users without one are absent from the answer. */
     public Map<String, byte[]> load(Map<Integer, List<String>> usersByPartition) {
-        List<SlotRequest> requests = new ArrayList<>(usersByPartition.size());
+        return load(usersByPartition, false).found();
+    }
+
+    /**
+     * What a round reads before it applies its events, in one round trip: the segment catalog's revision, and the
+     * stored records of the users memory does not hold.
+     */
+    public Loaded loadWithCatalogRevision(Map<Integer, List<String>> usersByPartition) {
+        return load(usersByPartition, true);
+    }
+
+    /**
+     * Stored records read ahead: {@code found} by user (a user asked for without a record is absent), the users
+     * asked for, and the catalog revision (null if not asked, or none is stored).
+     */
+    public record Loaded(Map<String, byte[]> found, Set<String> asked, String catalogRevision) {
+    }
+
+    private Loaded load(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision) {
+        List<SlotRequest> requests = new ArrayList<>(usersByPartition.size() + 1);
+        if (withCatalogRevision) {
+            requests.add(new SlotRequest(RedisKeys.SEGMENTS_REVISION, Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)));
+        }
         List<List<String>> order = new ArrayList<>(usersByPartition.size());
         usersByPartition.forEach((partition, users) -> {
             if (!users.isEmpty()) {
@@ -92,10 +115,14 @@ public class PartitionStore {
             }
         });
         List<Response> replies = pipeline.run(requests);
+        int first = withCatalogRevision ? 1 : 0;
+        String revision = withCatalogRevision && replies.get(0) != null ? replies.get(0).toString() : null;
         Map<String, byte[]> found = new HashMap<>();
-        for (int i = 0; i < replies.size(); i++) {
+        Set<String> asked = new HashSet<>();
+        for (int i = first; i < replies.size(); i++) {
             Response values = replies.get(i);
-            List<String> users = order.get(i);
+            List<String> users = order.get(i - first);
+            asked.addAll(users);
             for (int u = 0; u < users.size(); u++) {
                 Response value = values.get(u);
                 if (value != null) {
@@ -103,7 +130,7 @@ public class PartitionStore {
                 }
             }
         }
-        return found;
+        return new Loaded(found, asked, revision);
     }
 
     /**
