@@ -15,6 +15,7 @@ record EngineOptions(
         String redis,
         Long pid,
         Path pidFile,
+        Path kafkaPidFile,
         String kafkaLibs,
         int events,
         int users,
@@ -28,7 +29,7 @@ record EngineOptions(
         boolean warm,
         String metricsUrl) {
 
-    private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-libs",
+    private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-pid-file", "kafka-libs",
             "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "probe-share",
             "producer-topic", "warm", "metrics-url");
 
@@ -41,6 +42,8 @@ record EngineOptions(
                 given.getOrDefault("redis", "redis://127.0.0.1:6379"),
                 given.containsKey("pid") ? Long.parseLong(given.get("pid")) : null,
                 Path.of(given.getOrDefault("pid-file", home + "/pids/segment-function.pid")),
+                // the local stack's broker, for the latency phase's CPU shares
+                Path.of(given.getOrDefault("kafka-pid-file", home + "/pids/kafka.pid")),
                 given.getOrDefault("kafka-libs", home + "/kafka/libs"),
                 // replay: a backlog of 20 days for the replay to read
                 Integer.parseInt(given.getOrDefault("events", "replay".equals(given.get("phase")) ? "500000" : "200000")),
@@ -48,8 +51,8 @@ record EngineOptions(
                 // identity: identifies per second, 2,000 (sign-ups are rarer than events; each is three steps)
                 Integer.parseInt(given.getOrDefault("rate", "identity".equals(given.get("phase")) ? "2000" : "5000")),
                 Integer.parseInt(given.getOrDefault("seconds", "30")),
-                // latency: long enough for this JVM's JIT to finish compiling before the window
-                Integer.parseInt(given.getOrDefault("warmup", "latency".equals(given.get("phase")) ? "15" : "5")),
+                // latency: long enough for the JIT of segment-function, the broker and this JVM to be done at the rate
+                Integer.parseInt(given.getOrDefault("warmup", "latency".equals(given.get("phase")) ? "60" : "5")),
                 Integer.parseInt(given.getOrDefault("backfill-users", "0")),
                 Integer.parseInt(given.getOrDefault("backfill-timeout", "180")),
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),

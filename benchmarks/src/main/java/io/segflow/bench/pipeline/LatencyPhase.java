@@ -98,12 +98,17 @@ final class LatencyPhase {
 
             ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
             long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
+            CpuShares shares = new CpuShares(cpu, ProcessCpu.find(null, options.kafkaPidFile()), redis);
+            CpuShares.Snapshot sharesBefore = shares.take();
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes)%n", options.seconds(), options.rate(), options.probeShare() * 100);
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
             long windowStart = System.nanoTime();
             long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
+            String cpuShares = CpuShares.between(sharesBefore, shares.take());
+            System.out.printf("CPU in the window, share of one core: %s%n", cpuShares);
+            summary.add("latency", "CPU in the window (one core = 100%)", "%s", cpuShares);
             long rewrites = RedisStats.AofRewrites.take(redis).since(rewritesBefore);
             // A rewrite forks Redis and writes its whole data set: on a shared machine, a core taken for seconds.
             System.out.printf("Redis AOF rewrites finished in the window or running at its end: %d%n", rewrites);

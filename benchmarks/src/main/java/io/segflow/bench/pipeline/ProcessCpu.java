@@ -31,7 +31,6 @@ final class ProcessCpu {
         return ticks * 1_000_000 / TICKS_PER_SECOND;
     }
 
-    /** The pid given, else the one in the pid file (infra/local/up writes one per component), else null. */
     /** segment-function's process (from --pid or --pid-file), or null with a warning when none is alive. */
     static ProcessCpu segmentFunction(EngineOptions options) {
         ProcessCpu cpu = find(options.pid(), options.pidFile());
@@ -42,6 +41,7 @@ final class ProcessCpu {
         return cpu;
     }
 
+    /** The pid given, else the one in the pid file (infra/local/up writes one per component), else null. */
     static ProcessCpu find(Long pid, Path pidFile) {
         if (pid != null) {
             return new ProcessCpu(pid);
