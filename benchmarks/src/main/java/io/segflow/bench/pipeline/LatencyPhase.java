@@ -100,11 +100,14 @@ final class LatencyPhase {
             long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
             CpuShares shares = new CpuShares(cpu, ProcessCpu.find(null, options.kafkaPidFile()), redis);
             CpuShares.Snapshot sharesBefore = shares.take();
-            System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes)%n", options.seconds(), options.rate(), options.probeShare() * 100);
+            // Wall-clock times, to lay the window next to the logs of Redis (its rewrites) and Kafka.
+            System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes) from %s%n", options.seconds(), options.rate(),
+                    options.probeShare() * 100, Instant.now());
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
             long windowStart = System.nanoTime();
             long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
+            System.out.printf("window over at %s%n", Instant.now());
             long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
             String cpuShares = CpuShares.between(sharesBefore, shares.take());
             System.out.printf("CPU in the window, share of one core: %s%n", cpuShares);
