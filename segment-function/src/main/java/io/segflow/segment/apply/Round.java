@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
@@ -153,41 +154,46 @@ public final class Round {
      * for a read ahead of the round, along with what else the round needs first.
      */
     public static Map<Integer, List<String>> notInMemory(Map<Integer, ? extends Collection<String>> usersByPartition, UserCache cache) {
-        Map<Integer, List<String>> misses = new HashMap<>();
-        usersByPartition.forEach((partition, users) -> {
-            for (String user : users) {
-                if (!cache.contains(user)) {
-                    misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
-                }
-            }
-        });
-        misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
-        return misses;
+        return select(usersByPartition, user -> !cache.contains(user));
     }
 
-    /** As {@link #load(Map)}, taking the users {@code readAhead} asked Redis for from it (may be null). */
+    /** As {@link #load(Map)}, taking the users {@code readAhead} read from Redis from it (may be null). */
     public void load(Map<Integer, ? extends Collection<String>> usersByPartition, PartitionStore.Loaded readAhead) {
-        Map<Integer, List<String>> misses = new HashMap<>();
-        usersByPartition.forEach((partition, users) -> {
-            for (String user : users) {
-                if (live.containsKey(user) || decodeCached(user)) {
-                    continue;
-                }
-                if (readAhead != null && readAhead.asked().contains(user)) {
-                    userReads.increment();
-                    loaded(user, readAhead.found().get(user));
-                } else {
-                    misses.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
-                }
-            }
-        });
+        Map<Integer, List<String>> misses = select(usersByPartition, user -> !takeWithoutReading(user, readAhead));
         if (misses.isEmpty()) {
             return;
         }
-        misses.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
         misses.values().forEach(users -> userReads.increment(users.size()));
         Map<String, byte[]> stored = store.load(misses);
         misses.values().forEach(users -> users.forEach(user -> loaded(user, stored.get(user))));
+    }
+
+    /** Whether the round has the user without a read of its own: already, decoded from memory, or read ahead. */
+    private boolean takeWithoutReading(String user, PartitionStore.Loaded readAhead) {
+        if (live.containsKey(user) || decodeCached(user)) {
+            return true;
+        }
+        if (readAhead == null || !readAhead.stored().containsKey(user)) {
+            return false;
+        }
+        userReads.increment();
+        loaded(user, readAhead.stored().get(user));
+        return true;
+    }
+
+    /** The distinct users {@code wanted} picks, by partition, in their order. */
+    private static Map<Integer, List<String>> select(Map<Integer, ? extends Collection<String>> usersByPartition,
+                                                     Predicate<String> wanted) {
+        Map<Integer, List<String>> selected = new HashMap<>();
+        usersByPartition.forEach((partition, users) -> {
+            for (String user : users) {
+                if (wanted.test(user)) {
+                    selected.computeIfAbsent(partition, p -> new ArrayList<>()).add(user);
+                }
+            }
+        });
+        selected.replaceAll((partition, users) -> List.copyOf(new LinkedHashSet<>(users)));
+        return selected;
     }
 
     /** A user read from Redis: its stored record, or an empty one when none is stored (or it does not decode). */

@@ -10,7 +10,6 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -80,9 +79,9 @@ public class PartitionStore {
         return claims;
     }
 
-    /** The stored records of users, by partition; users without one are absent from the answer. */
+    /** The stored records of users, by partition; a user without one maps to null. */
     public Map<String, byte[]> load(Map<Integer, List<String>> usersByPartition) {
-        return load(usersByPartition, false).found();
+        return load(usersByPartition, false).stored();
     }
 
     /**
@@ -94,10 +93,10 @@ public class PartitionStore {
     }
 
     /**
-     * Stored records read ahead: {@code found} by user (a user asked for without a record is absent), the users
-     * asked for, and the catalog revision (null if not asked, or none is stored).
+     * Stored records read ahead: {@code stored} has every user asked for, mapped to null when Redis holds none; and
+     * the catalog revision (null if not asked for, or none is stored).
      */
-    public record Loaded(Map<String, byte[]> found, Set<String> asked, String catalogRevision) {
+    public record Loaded(Map<String, byte[]> stored, String catalogRevision) {
     }
 
     private Loaded load(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision) {
@@ -117,20 +116,16 @@ public class PartitionStore {
         List<Response> replies = pipeline.run(requests);
         int first = withCatalogRevision ? 1 : 0;
         String revision = withCatalogRevision && replies.get(0) != null ? replies.get(0).toString() : null;
-        Map<String, byte[]> found = new HashMap<>();
-        Set<String> asked = new HashSet<>();
+        Map<String, byte[]> stored = new HashMap<>();
         for (int i = first; i < replies.size(); i++) {
             Response values = replies.get(i);
             List<String> users = order.get(i - first);
-            asked.addAll(users);
             for (int u = 0; u < users.size(); u++) {
                 Response value = values.get(u);
-                if (value != null) {
-                    found.put(users.get(u), value.toBytes());
-                }
+                stored.put(users.get(u), value == null ? null : value.toBytes());
             }
         }
-        return new Loaded(found, asked, revision);
+        return new Loaded(stored, revision);
     }
 
     /**
