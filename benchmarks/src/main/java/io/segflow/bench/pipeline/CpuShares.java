@@ -14,6 +14,8 @@ import java.util.Map;
  * run, a latency is mostly waiting for a core once their sum nears the core count; this shows when it does.
  */
 final class CpuShares {
+    static final String SEGMENT_FUNCTION = "segment-function";
+
     private final Map<String, ProcessCpu> processes = new LinkedHashMap<>();
     private final Resp redis;
 
@@ -23,7 +25,7 @@ final class CpuShares {
 
     CpuShares(ProcessCpu segmentFunction, ProcessCpu kafka, Resp redis) {
         if (segmentFunction != null && segmentFunction.alive()) {
-            processes.put("segment-function", segmentFunction);
+            processes.put(SEGMENT_FUNCTION, segmentFunction);
         }
         if (kafka != null && kafka.alive()) {
             processes.put("Kafka", kafka);
@@ -38,11 +40,18 @@ final class CpuShares {
                 micros.put(process.getKey(), process.getValue().micros());
             }
         }
-        micros.put("Redis", (long) (RedisStats.take(redis).cpuSeconds() * 1e6));
+        micros.put("Redis", (long) (RedisStats.cpuSeconds(redis) * 1e6));
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             micros.put("load generator", os.getProcessCpuTime() / 1_000);
         }
         return new Snapshot(micros, System.nanoTime());
+    }
+
+    /** CPU micros a component used between the snapshots, or -1 when one of them lacks it (a process gone). */
+    static long used(Snapshot before, Snapshot after, String component) {
+        Long then = before.micros().get(component);
+        Long now = after.micros().get(component);
+        return then == null || now == null ? -1 : now - then;
     }
 
     /** "segment-function 51%, Kafka 50%, Redis 31%, load generator 35%; 167% of 200%" */

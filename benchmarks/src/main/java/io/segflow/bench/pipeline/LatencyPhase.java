@@ -96,9 +96,8 @@ final class LatencyPhase {
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
             send(producer, warmup, null, null);
 
-            ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
-            long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
-            CpuShares shares = new CpuShares(cpu, ProcessCpu.find(null, options.kafkaPidFile()), redis);
+            CpuShares shares = new CpuShares(ProcessCpu.find(options.pid(), options.pidFile()),
+                    ProcessCpu.find(null, options.kafkaPidFile()), redis);
             CpuShares.Snapshot sharesBefore = shares.take();
             // Wall-clock times, to lay the window next to the logs of Redis (its rewrites) and Kafka.
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes) from %s%n", options.seconds(), options.rate(),
@@ -108,8 +107,8 @@ final class LatencyPhase {
             long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             System.out.printf("window over at %s%n", Instant.now());
-            long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
-            String cpuShares = CpuShares.between(sharesBefore, shares.take());
+            CpuShares.Snapshot sharesAfter = shares.take();
+            String cpuShares = CpuShares.between(sharesBefore, sharesAfter);
             System.out.printf("CPU in the window, share of one core: %s%n", cpuShares);
             summary.add("latency", "CPU in the window (one core = 100%)", "%s", cpuShares);
             long rewrites = RedisStats.AofRewrites.take(redis).since(rewritesBefore);
@@ -121,10 +120,11 @@ final class LatencyPhase {
             System.out.printf("  of which until segment-function sent the change record: %s%n", untilSent.percentiles(t -> true));
             System.out.printf("  of which from that send to its arrival here:            %s%n", delivery.percentiles(t -> true));
             report(samples, backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
-            if (cpuBefore >= 0 && cpuAfter >= 0) {
-                double perEvent = (cpuAfter - cpuBefore) / (double) total;
+            long segmentMicros = CpuShares.used(sharesBefore, sharesAfter, CpuShares.SEGMENT_FUNCTION);
+            if (segmentMicros >= 0) {
+                double perEvent = segmentMicros / (double) total;
                 System.out.printf("segment-function CPU during the window: %.1f µs per event (%.0f%% of a core)%n",
-                        perEvent, (cpuAfter - cpuBefore) / 1e4 / sendSeconds);
+                        perEvent, segmentMicros / 1e4 / sendSeconds);
                 summary.add("latency", "segment-function CPU per event", "%.1f µs at %,d events/s", perEvent, options.rate());
             }
         }

@@ -26,9 +26,13 @@ record RedisStats(Map<String, Command> commands, double cpuSeconds) {
                 commands.put(name, new Command(name, Long.parseLong(fields.get("calls")), Long.parseLong(fields.get("usec"))));
             }
         }
+        return new RedisStats(commands, cpuSeconds(redis));
+    }
+
+    /** The CPU Redis has used so far, user and system ({@code INFO cpu}; a rewrite's child is not counted). */
+    static double cpuSeconds(Resp redis) throws IOException {
         Map<String, String> cpu = info(redis, "cpu");
-        return new RedisStats(commands, Double.parseDouble(cpu.getOrDefault("used_cpu_user", "0"))
-                + Double.parseDouble(cpu.getOrDefault("used_cpu_sys", "0")));
+        return Double.parseDouble(cpu.getOrDefault("used_cpu_user", "0")) + Double.parseDouble(cpu.getOrDefault("used_cpu_sys", "0"));
     }
 
     /** What happened since {@code before}, by command, most time first. */
