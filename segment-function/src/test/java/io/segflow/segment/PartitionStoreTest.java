@@ -17,6 +17,7 @@ import io.segflow.segment.store.PartitionStore;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -146,9 +147,9 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(redis.set(String.class).sismember(RedisKeys.users(PARTITION), "u1")).isFalse();
     }
 
-    /** More values than Lua's unpack takes at once (about 8,000) in every part of one flush: stored whole, not half. */
+    /** Thousands of values in every part of one flush: stored whole, not half. */
     @Test
-    void aFlushLargerThanOneLuaUnpackIsStoredWhole() {
+    void aFlushOfThousandsOfUsersIsStoredWhole() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
         PartitionBatch batch = new PartitionBatch(PARTITION);
         int users = 4_500;
@@ -174,6 +175,26 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         for (int i = 0; i < users; i++) {
             redis.key().del(RedisKeys.user(PARTITION, "big-" + i));
         }
+    }
+
+    /** Another instance claims between the owner's check and its write: the watch aborts the write, the next check refuses it. */
+    @Test
+    void aClaimBetweenTheCheckAndTheWriteLeavesTheFlushUnwritten() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        AtomicInteger checks = new AtomicInteger();
+
+        List<Boolean> stored = store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)), () -> {
+            if (checks.incrementAndGet() == 1) {
+                store.claim(List.of(PARTITION));
+            }
+        });
+
+        assertThat(stored).containsExactly(false);
+        assertThat(checks).as("the second check saw the new epoch and wrote nothing").hasValue(1);
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1"))).isNull();
+        PartitionStore.Claim next = store.claim(List.of(PARTITION)).get(0);
+        assertThat(next.nextOffset()).isEqualTo(-1);
+        assertThat(next.unpublished()).isEmpty();
     }
 
     @Test

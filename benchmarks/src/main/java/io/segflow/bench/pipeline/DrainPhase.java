@@ -134,25 +134,25 @@ final class DrainPhase {
     }
 
     /**
-     * The writes flush-partition.lua makes (its rows are inside EVALSHA's time). The member index's ZADD and ZREM
-     * are sent directly too; leaving those rows out undercounts by them (a few per round, not per event).
+     * The writes of a round's flush, queued in a MULTI: their rows are inside EXEC's time. Leaving them out
+     * undercounts by the few of these sent outside a transaction (not per event).
      */
-    static final java.util.Set<String> RUN_BY_FLUSH_SCRIPT =
-            java.util.Set.of("mset", "del", "zadd", "zrem", "sadd", "srem", "ltrim", "rpush", "hset", "hget");
+    static final java.util.Set<String> RUN_IN_TRANSACTIONS =
+            java.util.Set.of("mset", "del", "zadd", "zrem", "sadd", "srem", "ltrim", "rpush", "hset");
 
     private void reportRedis(RedisStats before, RedisStats after, long events) {
         List<RedisStats.Command> commands = after.since(before);
-        // A script's row includes the time of the commands it runs, which have rows of their own too: count the
-        // script and the commands the engine sends itself, not the flush script's writes a second time.
-        List<RedisStats.Command> sent = commands.stream().filter(c -> !RUN_BY_FLUSH_SCRIPT.contains(c.name())).toList();
+        // EXEC's row (like a script's) includes the time of the commands it runs, which have rows of their own too:
+        // count EXEC and the commands the engine sends itself, not the transaction's writes a second time.
+        List<RedisStats.Command> sent = commands.stream().filter(c -> !RUN_IN_TRANSACTIONS.contains(c.name())).toList();
         long calls = sent.stream().mapToLong(RedisStats.Command::calls).sum();
         long usec = sent.stream().mapToLong(RedisStats.Command::usec).sum();
         double cpuPerEvent = (after.cpuSeconds() - before.cpuSeconds()) * 1e6 / events;
         redisCpuPerEvent = cpuPerEvent;
-        System.out.printf("Redis over the drain: %.2f calls and %.1f µs of command time per event (commandstats: scripts with "
-                + "what they run, and the commands sent directly; the rows of %s are inside the scripts' time); "
+        System.out.printf("Redis over the drain: %.2f calls and %.1f µs of command time per event (commandstats: EXEC and "
+                + "scripts with what they run, and the commands sent directly; the rows of %s are inside EXEC's time); "
                 + "process CPU %.1f µs per event (INFO cpu)%n",
-                calls / (double) events, usec / (double) events, RUN_BY_FLUSH_SCRIPT, cpuPerEvent);
+                calls / (double) events, usec / (double) events, RUN_IN_TRANSACTIONS, cpuPerEvent);
         System.out.printf("  %-24s %12s %12s %14s %12s%n", "command", "calls", "per event", "µs per event", "µs per call");
         for (RedisStats.Command command : commands) {
             System.out.printf("  %-24s %,12d %12.2f %14.2f %12.2f%n", command.name(), command.calls(),
@@ -160,7 +160,7 @@ final class DrainPhase {
         }
         summary.add("drain", "Redis calls per event", "%.2f (%d kinds sent; top: %s)", calls / (double) events, sent.size(),
                 sent.isEmpty() ? "-" : sent.getFirst().name());
-        summary.add("drain", "Redis command time per event", "%.1f µs (commandstats: scripts and commands sent)", usec / (double) events);
+        summary.add("drain", "Redis command time per event", "%.1f µs (commandstats: EXEC, scripts and commands sent)", usec / (double) events);
         summary.add("drain", "Redis process CPU per event", "%.1f µs (at most %,.0f events/s on one Redis core)",
                 cpuPerEvent, cpuPerEvent > 0 ? 1e6 / cpuPerEvent : 0.0);
     }

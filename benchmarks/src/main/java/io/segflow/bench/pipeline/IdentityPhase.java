@@ -499,7 +499,7 @@ final class IdentityPhase {
         double[] m = redisUse(merges);
         double[] p = redisUse(plain);
         System.out.printf("  %-46s %14s %14s%n", "", "per merge", "per event");
-        System.out.printf("  %-46s %14.2f %14.2f%n", "Redis calls (scripts and commands sent)", m[0], p[0]);
+        System.out.printf("  %-46s %14.2f %14.2f%n", "Redis calls (EXEC, scripts and commands sent)", m[0], p[0]);
         System.out.printf("  %-46s %14.1f %14.1f%n", "Redis command time, µs (commandstats)", m[1], p[1]);
         System.out.printf("  %-46s %14.1f %14.1f%n", "Redis process CPU, µs (INFO cpu)", m[2], p[2]);
         if (merges.cpuMicros >= 0 && plain.cpuMicros >= 0) {
@@ -508,8 +508,8 @@ final class IdentityPhase {
         }
         System.out.printf("  %-46s %14.2f %14.2f%n", "records written to segflow.events", merges.records / (double) merges.sent,
                 plain.records / (double) plain.sent);
-        System.out.println("  Redis commands over each window (the rows of " + DrainPhase.RUN_BY_FLUSH_SCRIPT
-                + " are inside the scripts' time):");
+        System.out.println("  Redis commands over each window (the rows of " + DrainPhase.RUN_IN_TRANSACTIONS
+                + " are inside EXEC's time):");
         System.out.printf("    %-20s %12s %12s %12s %12s%n", "command", "per merge", "µs/merge", "per event", "µs/event");
         Map<String, RedisStats.Command> plainRows = new HashMap<>();
         plain.redisAfter.since(plain.redisBefore).forEach(c -> plainRows.put(c.name(), c));
@@ -533,10 +533,10 @@ final class IdentityPhase {
         }
     }
 
-    /** Calls and command time of what segment-function sends (scripts with what they run), and Redis' CPU, per unit. */
+    /** Calls and command time of what segment-function sends (EXEC and scripts with what they run), and Redis' CPU, per unit. */
     private static double[] redisUse(Window window) {
         List<RedisStats.Command> sent = window.redisAfter.since(window.redisBefore).stream()
-                .filter(c -> !DrainPhase.RUN_BY_FLUSH_SCRIPT.contains(c.name())).toList();
+                .filter(c -> !DrainPhase.RUN_IN_TRANSACTIONS.contains(c.name())).toList();
         double units = window.sent;
         return new double[] {
             sent.stream().mapToLong(RedisStats.Command::calls).sum() / units,

@@ -409,12 +409,12 @@ final class ReplayPhase {
 
     private void reportRedis(RedisStats before, RedisStats after, long units, String what) {
         List<RedisStats.Command> commands = after.since(before);
-        List<RedisStats.Command> sent = commands.stream().filter(c -> !DrainPhase.RUN_BY_FLUSH_SCRIPT.contains(c.name())).toList();
+        List<RedisStats.Command> sent = commands.stream().filter(c -> !DrainPhase.RUN_IN_TRANSACTIONS.contains(c.name())).toList();
         long calls = sent.stream().mapToLong(RedisStats.Command::calls).sum();
         long usec = sent.stream().mapToLong(RedisStats.Command::usec).sum();
         double cpu = (after.cpuSeconds() - before.cpuSeconds()) * 1e6 / units;
         String unit = "record read";
-        System.out.printf("Redis over the %s: %.3f calls and %.2f µs of command time per %s (scripts with what they run, and "
+        System.out.printf("Redis over the %s: %.3f calls and %.2f µs of command time per %s (EXEC and scripts with what they run, and "
                 + "the commands sent directly); process CPU %.1f µs per %s (INFO cpu; this tool's polling included)%n",
                 what, calls / (double) units, usec / (double) units, unit, cpu, unit);
         System.out.printf("  %-24s %12s %14s %12s%n", "command", "calls", "µs per event", "µs per call");

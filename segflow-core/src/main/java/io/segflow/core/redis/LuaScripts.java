@@ -5,10 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
-/** The Lua scripts over one partition's keys; their contracts are in their headers. */
+/** The Lua script over one partition's keys; its contract is in its header. */
 public final class LuaScripts {
     public static final String CLAIM_PARTITION = load("claim-partition.lua");
-    public static final String FLUSH_PARTITION = load("flush-partition.lua");
 
     private LuaScripts() {
     }

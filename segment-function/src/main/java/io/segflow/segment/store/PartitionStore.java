@@ -7,8 +7,10 @@ import io.segflow.segment.apply.PartitionBatch;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,14 +19,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The owned partitions' state in Redis. Each partition's keys share one hash tag, so a round's writes for a
- * partition are one atomic script on one Redis Cluster slot, and the partitions of a round go to Redis as one
- * pipeline (one per master on a cluster). Every command touches the keys of one slot only.
+ * The owned partitions' state in Redis. Each partition's keys share one hash tag (one Redis Cluster slot), so a
+ * round's writes go to each server as one atomic transaction, and its reads as one pipeline (one per master on a
+ * cluster). Every command touches the keys of one slot only.
  */
 @ApplicationScoped
 public class PartitionStore {
     static final LuaScript CLAIM = new LuaScript(LuaScripts.CLAIM_PARTITION);
-    static final LuaScript FLUSH = new LuaScript(LuaScripts.FLUSH_PARTITION);
 
     /** Where a claimed partition's stored state stands. */
     public record Claim(int partition, String epoch, long nextOffset, String backfillProgress, PartitionHistory history,
@@ -129,61 +130,205 @@ public class PartitionStore {
     }
 
     /**
-     * Stores the flushes, one script each, in one pipeline. Returns, per flush in order, whether it was stored:
-     * false means another instance claimed the partition since (nothing of it was written).
+     * Stores the flushes. With the partitions' state keys watched, their epochs and offsets are checked, then the
+     * writes go as one {@code MULTI}/{@code EXEC}: a claim between the check and the write aborts the {@code EXEC}
+     * (the watch), and the check runs again. Plain commands in a transaction rather than a script: a script's
+     * arguments are copied into Lua and out again, which doubled Redis's time per flush. A single server takes all
+     * the partitions in one transaction; on a cluster a transaction holds the keys of one slot, so each partition
+     * has its own, in turn.
+     * Returns, per flush in order, whether it was stored: false means another instance claimed the partition since
+     * (nothing of it was written).
      *
-     * @throws StateLost when a partition's stored offset is not the one its flush expected (the others were stored)
+     * @throws StateLost when a partition's stored offset is not the one its flush expected (nothing of that
+     *         partition, nor of the others of its transaction, was written)
      */
     public List<Boolean> flush(List<Flush> flushes) {
-        List<SlotRequest> requests = new ArrayList<>(flushes.size());
-        for (Flush flush : flushes) {
-            requests.add(new SlotRequest(RedisKeys.partitionState(flush.batch().partition()), flushRequest(flush)));
-        }
-        List<Response> replies = pipeline.run(requests, FLUSH);
-        List<Boolean> stored = new ArrayList<>(replies.size());
-        for (int i = 0; i < replies.size(); i++) {
-            long reply = replies.get(i).toLong();
-            if (reply == -2) {
-                throw new StateLost(flushes.get(i).batch().partition(), flushes.get(i).storedOffset());
-            }
-            stored.add(reply > 0);
-        }
-        return stored;
+        return flush(flushes, () -> {
+        });
     }
 
-    private static Request flushRequest(Flush flush) {
+    /** As {@link #flush(List)}; {@code betweenCheckAndWrite} runs after each check (where a test claims). */
+    public List<Boolean> flush(List<Flush> flushes, Runnable betweenCheckAndWrite) {
+        Boolean[] stored = new Boolean[flushes.size()];
+        List<List<Integer>> transactions = new ArrayList<>();
+        if (pipeline.isCluster()) {
+            for (int i = 0; i < flushes.size(); i++) {
+                transactions.add(List.of(i));
+            }
+        } else if (!flushes.isEmpty()) {
+            transactions.add(java.util.stream.IntStream.range(0, flushes.size()).boxed().toList());
+        }
+        for (List<Integer> transaction : transactions) {
+            store(flushes, transaction, stored, betweenCheckAndWrite);
+        }
+        return Arrays.asList(stored);
+    }
+
+    /** Flushes in a row whose EXEC a change of a watched state key aborted, before the round gives up. */
+    private static final int MAX_FLUSH_ATTEMPTS = 5;
+
+    /** Checks and writes the flushes of one transaction, again while a watched state changes in between. */
+    private void store(List<Flush> flushes, List<Integer> transaction, Boolean[] stored, Runnable betweenCheckAndWrite) {
+        try (RedisPipeline.Held held = pipeline.hold()) {
+            for (int attempt = 1; ; attempt++) {
+                List<Integer> writable = check(held, flushes, transaction, stored);
+                if (writable.isEmpty()) {
+                    return;
+                }
+                betweenCheckAndWrite.run();
+                if (write(held, flushes, writable, stored)) {
+                    return;
+                }
+                if (attempt == MAX_FLUSH_ATTEMPTS) {
+                    throw new IllegalStateException("the partitions' state kept changing between the check and the write of "
+                            + MAX_FLUSH_ATTEMPTS + " flushes in a row");
+                }
+            }
+        }
+    }
+
+    /**
+     * Watches the state of each partition of the transaction not decided yet and reads its epoch and offset. A
+     * partition claimed by another instance is decided: not stored. Returns the flushes that may be written; when
+     * there are none, or a partition lost its state, the watches are dropped (the connection goes back to the pool).
+     */
+    private List<Integer> check(RedisPipeline.Held held, List<Flush> flushes, List<Integer> transaction, Boolean[] stored) {
+        List<Integer> pending = new ArrayList<>();
+        List<SlotRequest> checks = new ArrayList<>();
+        for (int i : transaction) {
+            if (stored[i] == null) {
+                String state = stateOf(flushes.get(i));
+                checks.add(new SlotRequest(state, Request.cmd(Command.WATCH).arg(state)));
+                checks.add(new SlotRequest(state, Request.cmd(Command.HMGET).arg(state).arg(RedisKeys.EPOCH_FIELD)
+                        .arg(RedisKeys.OFFSET_FIELD)));
+                pending.add(i);
+            }
+        }
+        List<Response> replies = held.run(checks);
+        List<Integer> writable = new ArrayList<>(pending.size());
+        for (int n = 0; n < pending.size(); n++) {
+            int i = pending.get(n);
+            Flush flush = flushes.get(i);
+            Response state = replies.get(2 * n + 1);
+            if (!flush.epoch().equals(text(state.get(0)))) {
+                stored[i] = false;
+            } else if (flush.storedOffset() >= 0 && !Long.toString(flush.storedOffset()).equals(text(state.get(1)))) {
+                unwatch(held, stateOf(flush));
+                throw new StateLost(flush.batch().partition(), flush.storedOffset());
+            } else {
+                writable.add(i);
+            }
+        }
+        if (writable.isEmpty() && !pending.isEmpty()) {
+            unwatch(held, stateOf(flushes.get(pending.get(0))));
+        }
+        return writable;
+    }
+
+    /** Drops the connection's watches; the key only routes the command to its server on a cluster. */
+    private static void unwatch(RedisPipeline.Held held, String key) {
+        held.run(List.of(new SlotRequest(key, Request.cmd(Command.UNWATCH)), new SlotRequest(key, Request.cmd(Command.EXISTS).arg(key))));
+    }
+
+    /**
+     * Writes the flushes in one transaction. Returns false when it was aborted (a watched state changed): the
+     * flushes stay undecided for the next check.
+     */
+    private static boolean write(RedisPipeline.Held held, List<Flush> flushes, List<Integer> writable, Boolean[] stored) {
+        List<SlotRequest> transaction = new ArrayList<>();
+        String first = stateOf(flushes.get(writable.get(0)));
+        transaction.add(new SlotRequest(first, Request.cmd(Command.MULTI)));
+        for (int i : writable) {
+            String state = stateOf(flushes.get(i));
+            appendWrites(flushes.get(i), request -> transaction.add(new SlotRequest(state, request)));
+        }
+        transaction.add(new SlotRequest(first, Request.cmd(Command.EXEC)));
+        List<Response> replies = held.run(transaction);
+        Response exec = replies.get(replies.size() - 1);
+        if (exec == null) {
+            return false;
+        }
+        for (Response result : exec) {
+            if (result != null && result.type() == ResponseType.ERROR) {
+                throw new IllegalStateException("a flush's write failed in Redis: " + result);
+            }
+        }
+        writable.forEach(i -> stored[i] = true);
+        return true;
+    }
+
+    private static String stateOf(Flush flush) {
+        return RedisKeys.partitionState(flush.batch().partition());
+    }
+
+    /** A flush's writes, in the order a reader expects them (all are applied at once by the EXEC). */
+    private static void appendWrites(Flush flush, java.util.function.Consumer<Request> out) {
         PartitionBatch batch = flush.batch();
         int partition = batch.partition();
-        Set<String> unregistered = batch.unregistered();
-        Map<String, IndexWrites> index = memberIndexes(batch.changes());
-        Request request = FLUSH.call(4 + batch.written().size() + batch.erased().size() + index.size())
-                .arg(RedisKeys.partitionState(partition)).arg(RedisKeys.schedule(partition))
-                .arg(RedisKeys.users(partition)).arg(RedisKeys.changes(partition));
-        batch.written().keySet().forEach(user -> request.arg(RedisKeys.user(partition, user)));
-        batch.erased().forEach(user -> request.arg(RedisKeys.user(partition, user)));
-        index.keySet().forEach(segment -> request.arg(RedisKeys.segmentMembers(partition, segment)));
-        request.arg(flush.epoch())
-                .arg(batch.nextOffset() < 0 ? "" : Long.toString(batch.nextOffset()))
-                .arg(flush.acknowledged())
-                .arg(batch.backfillProgress() == null ? "" : batch.backfillProgress())
-                .arg(batch.written().size()).arg(batch.erased().size()).arg(batch.wakes().size())
-                .arg(batch.wakesRemoved().size()).arg(batch.registered().size()).arg(unregistered.size())
-                .arg(batch.history() == null ? "" : batch.history().encode())
-                .arg(flush.storedOffset() < 0 ? "" : Long.toString(flush.storedOffset()))
-                .arg(index.size());
-        batch.encoded().values().forEach(request::arg);
-        batch.wakes().forEach((user, at) -> request.arg(at).arg(user));
-        batch.wakesRemoved().forEach(request::arg);
-        batch.registered().forEach(request::arg);
-        unregistered.forEach(request::arg);
-        for (IndexWrites writes : index.values()) {
-            request.arg(writes.entered().size()).arg(writes.exited().size());
-            writes.entered().forEach((user, since) -> request.arg(since).arg(user));
-            writes.exited().forEach(request::arg);
+        String schedule = RedisKeys.schedule(partition);
+        String users = RedisKeys.users(partition);
+        String changes = RedisKeys.changes(partition);
+        if (!batch.written().isEmpty()) {
+            Request mset = Request.cmd(Command.MSET);
+            batch.encoded().forEach((user, value) -> mset.arg(RedisKeys.user(partition, user)).arg(value));
+            out.accept(mset);
         }
-        batch.changes().forEach(change -> request.arg(change.json()));
-        batch.sends().forEach(record -> request.arg(record.encode()));
-        return request;
+        if (!batch.erased().isEmpty()) {
+            Request del = Request.cmd(Command.DEL);
+            batch.erased().forEach(user -> del.arg(RedisKeys.user(partition, user)));
+            out.accept(del);
+        }
+        if (!batch.wakes().isEmpty()) {
+            Request zadd = Request.cmd(Command.ZADD).arg(schedule);
+            batch.wakes().forEach((user, at) -> zadd.arg(at).arg(user));
+            out.accept(zadd);
+        }
+        addIfAny(out, Command.ZREM, schedule, batch.wakesRemoved());
+        addIfAny(out, Command.SADD, users, batch.registered());
+        addIfAny(out, Command.SREM, users, batch.unregistered());
+        memberIndexes(batch.changes()).forEach((segment, writes) -> {
+            String members = RedisKeys.segmentMembers(partition, segment);
+            if (!writes.entered().isEmpty()) {
+                Request zadd = Request.cmd(Command.ZADD).arg(members);
+                writes.entered().forEach((user, since) -> zadd.arg(since).arg(user));
+                out.accept(zadd);
+            }
+            addIfAny(out, Command.ZREM, members, writes.exited());
+        });
+        if (flush.acknowledged() > 0) {
+            out.accept(Request.cmd(Command.LTRIM).arg(changes).arg(flush.acknowledged()).arg(-1));
+        }
+        if (!batch.changes().isEmpty() || !batch.sends().isEmpty()) {
+            Request rpush = Request.cmd(Command.RPUSH).arg(changes);
+            batch.changes().forEach(change -> rpush.arg(change.json()));
+            batch.sends().forEach(record -> rpush.arg(record.encode()));
+            out.accept(rpush);
+        }
+        Request state = Request.cmd(Command.HSET).arg(RedisKeys.partitionState(partition));
+        if (batch.nextOffset() >= 0) {
+            state.arg(RedisKeys.OFFSET_FIELD).arg(batch.nextOffset());
+        }
+        if (batch.backfillProgress() != null) {
+            state.arg(RedisKeys.BACKFILL_FIELD).arg(batch.backfillProgress());
+        }
+        if (batch.history() != null) {
+            state.arg(RedisKeys.HISTORY_FIELD).arg(batch.history().encode());
+        }
+        if (batch.nextOffset() >= 0 || batch.backfillProgress() != null || batch.history() != null) {
+            out.accept(state);
+        }
+    }
+
+    private static void addIfAny(java.util.function.Consumer<Request> out, Command command, String key, java.util.Collection<String> members) {
+        if (!members.isEmpty()) {
+            Request request = Request.cmd(command).arg(key);
+            members.forEach(request::arg);
+            out.accept(request);
+        }
+    }
+
+    private static String text(Response value) {
+        return value == null ? null : value.toString();
     }
 
     /** One member index's writes of a flush: users entered (with the time) and users exited. */

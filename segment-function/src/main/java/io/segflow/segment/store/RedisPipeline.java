@@ -3,6 +3,7 @@ package io.segflow.segment.store;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -33,15 +35,48 @@ public class RedisPipeline {
 
     /** The replies, in order; loads the scripts when Redis (or one of its masters) does not know them yet. */
     public List<Response> run(List<SlotRequest> requests, LuaScript... scripts) {
-        return send(requests, scripts).await().indefinitely();
+        return send(requests, batch -> pipeline(redis::batch, batch, scripts)).await().indefinitely();
     }
 
-    private Uni<List<Response>> send(List<SlotRequest> requests, LuaScript... scripts) {
+    /**
+     * A connection held for a check-then-write: a {@code WATCH} holds only on the connection that sent it, so the
+     * check and the {@code MULTI}/{@code EXEC} it guards go through one held connection (on a cluster, one per
+     * master). Close it to give it back.
+     */
+    public Held hold() {
+        return new Held(redis.connect().await().indefinitely());
+    }
+
+    /** A held connection (see {@link #hold()}). */
+    public final class Held implements AutoCloseable {
+        private final RedisConnection connection;
+
+        private Held(RedisConnection connection) {
+            this.connection = connection;
+        }
+
+        /** The replies, in order; the commands go to their servers as {@link RedisPipeline#run} sends them. */
+        public List<Response> run(List<SlotRequest> requests) {
+            return send(requests, connection::batch).await().indefinitely();
+        }
+
+        @Override
+        public void close() {
+            connection.close().await().indefinitely();
+        }
+    }
+
+    /** Whether Redis is a cluster, where a transaction holds the keys of one slot. */
+    public boolean isCluster() {
+        return cluster;
+    }
+
+    private Uni<List<Response>> send(List<SlotRequest> requests, Function<List<Request>, Uni<List<Response>>> batcher) {
         if (requests.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
         if (!cluster) {
-            return pipeline(requests.stream().map(SlotRequest::request).toList(), scripts);
+            return batcher.apply(requests.stream().map(SlotRequest::request).toList());
         }
         return slotOwners().chain(slots -> {
             Map<String, List<Integer>> byMaster = new LinkedHashMap<>();
@@ -51,7 +86,7 @@ public class RedisPipeline {
             List<List<Integer>> groups = List.copyOf(byMaster.values());
             List<Uni<List<Response>>> sent = new ArrayList<>(groups.size());
             for (List<Integer> group : groups) {
-                sent.add(pipeline(group.stream().map(i -> requests.get(i).request()).toList(), scripts));
+                sent.add(batcher.apply(group.stream().map(i -> requests.get(i).request()).toList()));
             }
             return Uni.join().all(sent).andCollectFailures().map(replies -> {
                 Response[] inOrder = new Response[requests.size()];
@@ -69,12 +104,13 @@ public class RedisPipeline {
      * One pipeline to one server. A server that lost the scripts (a restart, a failover, or a master that never ran
      * them) answers NOSCRIPT: the same pipeline again, with the scripts loaded first on that very server.
      */
-    private Uni<List<Response>> pipeline(List<Request> requests, LuaScript... scripts) {
-        return redis.batch(requests).onFailure(failure -> scripts.length > 0 && mentions(failure, "NOSCRIPT")).recoverWithUni(() -> {
+    private static Uni<List<Response>> pipeline(Function<List<Request>, Uni<List<Response>>> batcher, List<Request> requests,
+                                                LuaScript... scripts) {
+        return batcher.apply(requests).onFailure(failure -> scripts.length > 0 && mentions(failure, "NOSCRIPT")).recoverWithUni(() -> {
             List<Request> loadedFirst = new ArrayList<>(scripts.length + requests.size());
             Arrays.stream(scripts).map(LuaScript::load).forEach(loadedFirst::add);
             loadedFirst.addAll(requests);
-            return redis.batch(loadedFirst).map(replies -> replies.subList(scripts.length, replies.size()));
+            return batcher.apply(loadedFirst).map(replies -> replies.subList(scripts.length, replies.size()));
         });
     }
 
