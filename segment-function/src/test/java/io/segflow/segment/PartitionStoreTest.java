@@ -128,7 +128,8 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 1, "{\"v\":1}"), claim.epoch(), 0)));
         store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 2, "{\"v\":2}"), claim.epoch(), 1)));
 
-        assertThat(redis.list(String.class).lrange(RedisKeys.changes(PARTITION), 0, -1)).containsExactly("{\"v\":2}");
+        assertThat(redis.list(String.class).lrange(RedisKeys.changes(PARTITION), 0, -1)).as("one entry per flush")
+                .containsExactly(PendingRecord.pack(List.of("{\"v\":2}")));
     }
 
     @Test
@@ -172,6 +173,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         PartitionStore.Claim next = store.claim(List.of(PARTITION)).get(0);
         assertThat(next.nextOffset()).isEqualTo(77);
         assertThat(next.unpublished()).hasSize(2 * users).startsWith("{\"n\":0}").endsWith("{\"m\":" + (users - 1) + "}");
+        assertThat(next.pendingEntries()).as("a flush's records are one entry of the pending list").isEqualTo(1);
         for (int i = 0; i < users; i++) {
             redis.key().del(RedisKeys.user(PARTITION, "big-" + i));
         }

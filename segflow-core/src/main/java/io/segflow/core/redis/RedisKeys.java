@@ -13,7 +13,7 @@ package io.segflow.core.redis;
  *                                 stored yet), backfill ("revision cursor" of the catalog backfill)
  * sf:{pN}:due             zset    user id -> epoch millis of its next time-driven re-evaluation
  * sf:{pN}:users           set     every user id of the partition: who a backfill re-evaluates
- * sf:{pN}:changes         list    change records stored, not yet acknowledged by Kafka (republished by a new owner)
+ * sf:{pN}:changes         list    change records stored, not yet acknowledged by Kafka, one entry per flush (republished by a new owner)
  * sf:{pN}:m:{segmentId}   zset    user id -> epoch millis entered: the partition's members of one segment (the
  *                                 segment's member index is the union over the partitions)
  * sf:{segments}:defs      hash    segment id -> SegmentDefinition JSON

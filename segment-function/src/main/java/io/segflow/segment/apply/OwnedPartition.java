@@ -5,8 +5,8 @@ import io.segflow.core.history.PartitionHistory;
 /**
  * A partition of {@code segflow.events} this instance owns: the epoch its claim got (a flush with another epoch is
  * refused, so a previous owner that stalled cannot overwrite), how far its stored state accounts for the events,
- * the backfill's progress, its history of event properties, and how many stored change records Kafka acknowledged since the last flush (trimmed by
- * the next one).
+ * the backfill's progress, its history of event properties, and how many entries of its pending list (one per flush
+ * that stored records) Kafka acknowledged since the last flush (trimmed by the next one).
  */
 public final class OwnedPartition {
     private final int partition;
@@ -17,9 +17,9 @@ public final class OwnedPartition {
     private int acknowledged;
     private long lastFlushNanos = System.nanoTime();
 
-    /** A partition without events is flushed only to trim its acknowledged change records this often, or past this many. */
+    /** A partition without events is flushed only to trim its acknowledged entries this often, or past this many. */
     private static final long TRIM_INTERVAL_NANOS = 1_000_000_000L;
-    private static final int TRIM_RECORDS = 10_000;
+    private static final int TRIM_ENTRIES = 1_000;
 
     public OwnedPartition(int partition, String epoch, long nextOffset, BackfillProgress backfill, PartitionHistory history,
                           int acknowledged) {
@@ -56,7 +56,7 @@ public final class OwnedPartition {
         return acknowledged;
     }
 
-    /** After a flush was stored: it trimmed {@code flushedAcknowledged} change records from the stored list. */
+    /** After a flush was stored: it trimmed {@code flushedAcknowledged} entries from the pending list. */
     public void stored(PartitionBatch batch, int flushedAcknowledged) {
         if (batch.nextOffset() >= 0) {
             nextOffset = batch.nextOffset();
@@ -71,14 +71,14 @@ public final class OwnedPartition {
         lastFlushNanos = System.nanoTime();
     }
 
-    /** Whether the partition needs a flush of its own to trim acknowledged change records (no events to carry it). */
+    /** Whether the partition needs a flush of its own to trim acknowledged entries (no events to carry it). */
     public boolean trimDue(long nowNanos) {
-        return acknowledged > 0 && (acknowledged >= TRIM_RECORDS || nowNanos - lastFlushNanos >= TRIM_INTERVAL_NANOS);
+        return acknowledged > 0 && (acknowledged >= TRIM_ENTRIES || nowNanos - lastFlushNanos >= TRIM_INTERVAL_NANOS);
     }
 
-    /** After Kafka acknowledged {@code records} more of the stored change records: the next flush trims them. */
-    public void published(int records) {
-        acknowledged += records;
+    /** After Kafka acknowledged the records of {@code entries} more entries of the pending list: the next flush trims them. */
+    public void published(int entries) {
+        acknowledged += entries;
     }
 
     /** How far the backfill of a catalog revision went through a partition's users: an SSCAN cursor, or done. */

@@ -474,7 +474,7 @@ public class EventLoop {
         List<Boolean> stored = store.flush(flushes);
         meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
         List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
-        Map<OwnedPartition, Integer> changesByPartition = new HashMap<>();
+        Map<OwnedPartition, Integer> entriesByPartition = new HashMap<>();
         for (int i = 0; i < flushes.size(); i++) {
             PartitionBatch batch = flushes.get(i).batch();
             if (!stored.get(i)) {
@@ -483,7 +483,7 @@ public class EventLoop {
             }
             OwnedPartition owner = partitionsOfFlushes.get(i);
             owner.stored(batch, flushes.get(i).acknowledged());
-            changesByPartition.put(owner, batch.pendingRecords());
+            entriesByPartition.put(owner, batch.pendingRecords() > 0 ? 1 : 0); // the flush stored its records as one entry
             for (PartitionBatch.Change change : batch.changes()) {
                 outgoing.add(ChangePublisher.Outgoing.change(change.userId(), change.json(), change.cause()));
             }
@@ -494,7 +494,7 @@ public class EventLoop {
                 uncommitted.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
             }
         }
-        inFlight.addLast(new InFlight(publisher.start(outgoing), changesByPartition, outgoing.size(), System.nanoTime()));
+        inFlight.addLast(new InFlight(publisher.start(outgoing), entriesByPartition, outgoing.size(), System.nanoTime()));
     }
 
     /**
@@ -519,7 +519,7 @@ public class EventLoop {
      * A stored round's change records, on their way while the next rounds poll, apply and store: a partition's stored
      * records are trimmed once Kafka acknowledged them, by a later flush.
      */
-    private record InFlight(ChangePublisher.Pending acks, Map<OwnedPartition, Integer> changes, int records, long startedNanos) {
+    private record InFlight(ChangePublisher.Pending acks, Map<OwnedPartition, Integer> entries, int records, long startedNanos) {
         boolean done() {
             return acks.done();
         }
@@ -540,9 +540,9 @@ public class EventLoop {
             oldest.acks().await(config.engine().publishTimeout());
             meters.publishStage.record(System.nanoTime() - oldest.startedNanos(), TimeUnit.NANOSECONDS);
             meters.published.increment(oldest.records());
-            oldest.changes().forEach((partition, records) -> {
+            oldest.entries().forEach((partition, entries) -> {
                 if (owned.get(partition.partition()) == partition) {
-                    partition.published(records);
+                    partition.published(entries);
                 }
             });
         }
@@ -596,7 +596,7 @@ public class EventLoop {
         for (PartitionStore.Claim claim : claims) {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());
             owned.put(claim.partition(), new OwnedPartition(claim.partition(), claim.epoch(), claim.nextOffset(),
-                    BackfillProgress.parse(claim.backfillProgress()), claim.history(), claim.unpublished().size()));
+                    BackfillProgress.parse(claim.backfillProgress()), claim.history(), claim.pendingEntries()));
             if (claim.nextOffset() >= 0) {
                 consumer.seek(topicPartition, claim.nextOffset());
                 claimed.put(topicPartition, new OffsetAndMetadata(claim.nextOffset()));

@@ -3,6 +3,7 @@ package io.segflow.segment.store;
 import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.redis.LuaScripts;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.PendingRecord;
 import io.segflow.segment.apply.PartitionBatch;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -27,14 +28,18 @@ import java.util.Set;
 public class PartitionStore {
     static final LuaScript CLAIM = new LuaScript(LuaScripts.CLAIM_PARTITION);
 
-    /** Where a claimed partition's stored state stands. */
+    /**
+     * Where a claimed partition's stored state stands: {@code unpublished} are the stored forms of the records not
+     * acknowledged by Kafka, from {@code pendingEntries} entries of the pending list (one per flush that stored some).
+     */
     public record Claim(int partition, String epoch, long nextOffset, String backfillProgress, PartitionHistory history,
-                        List<String> unpublished) {
+                        List<String> unpublished, int pendingEntries) {
     }
 
     /**
-     * What one flush writes: the batch, with the number of change records Kafka acknowledged since the last one, and
-     * the offset this owner last stored ({@code -1}: none, not checked).
+     * What one flush writes: the batch, with the number of pending list entries (one per earlier flush that stored
+     * records) Kafka acknowledged since the last one, and the offset this owner last stored ({@code -1}: none, not
+     * checked).
      */
     public record Flush(PartitionBatch batch, String epoch, int acknowledged, long storedOffset) {
         public Flush(PartitionBatch batch, String epoch, int acknowledged) {
@@ -70,12 +75,12 @@ public class PartitionStore {
             String offset = reply.get(1).toString();
             String backfill = reply.get(2).toString();
             PartitionHistory history = PartitionHistory.decode(reply.get(3).toString());
-            List<String> unpublished = new ArrayList<>(reply.size() - 4);
+            List<String> unpublished = new ArrayList<>();
             for (int r = 4; r < reply.size(); r++) {
-                unpublished.add(reply.get(r).toString());
+                unpublished.addAll(PendingRecord.unpack(reply.get(r).toString()));
             }
             claims.add(new Claim(partitions.get(i), reply.get(0).toString(), offset.isEmpty() ? -1 : Long.parseLong(offset),
-                    backfill.isEmpty() ? null : backfill, history, unpublished));
+                    backfill.isEmpty() ? null : backfill, history, unpublished, reply.size() - 4));
         }
         return claims;
     }
@@ -147,19 +152,29 @@ public class PartitionStore {
         });
     }
 
-    /** As {@link #flush(List)}; {@code betweenCheckAndWrite} runs after each check (where a test claims). */
-    public List<Boolean> flush(List<Flush> flushes, Runnable betweenCheckAndWrite) {
+    /**
+     * As {@link #flush(List)}; {@code betweenCheckAndWrite} runs after each check (where a test claims). One flush at
+     * a time: they share the kept connection.
+     */
+    public synchronized List<Boolean> flush(List<Flush> flushes, Runnable betweenCheckAndWrite) {
         Boolean[] stored = new Boolean[flushes.size()];
-        List<List<Integer>> transactions = new ArrayList<>();
         if (pipeline.isCluster()) {
             for (int i = 0; i < flushes.size(); i++) {
-                transactions.add(List.of(i));
+                try (RedisPipeline.Held held = pipeline.hold()) {
+                    store(held, flushes, List.of(i), stored, betweenCheckAndWrite, false);
+                }
             }
         } else if (!flushes.isEmpty()) {
-            transactions.add(java.util.stream.IntStream.range(0, flushes.size()).boxed().toList());
-        }
-        for (List<Integer> transaction : transactions) {
-            store(flushes, transaction, stored, betweenCheckAndWrite);
+            try {
+                if (writer == null) {
+                    writer = pipeline.hold();
+                }
+                store(writer, flushes, java.util.stream.IntStream.range(0, flushes.size()).boxed().toList(), stored,
+                        betweenCheckAndWrite, true);
+            } catch (RuntimeException e) {
+                dropWriter();
+                throw e;
+            }
         }
         return Arrays.asList(stored);
     }
@@ -167,40 +182,86 @@ public class PartitionStore {
     /** Flushes in a row whose EXEC a change of a watched state key aborted, before the round gives up. */
     private static final int MAX_FLUSH_ATTEMPTS = 5;
 
-    /** Checks and writes the flushes of one transaction, again while a watched state changes in between. */
-    private void store(List<Flush> flushes, List<Integer> transaction, Boolean[] stored, Runnable betweenCheckAndWrite) {
-        try (RedisPipeline.Held held = pipeline.hold()) {
-            for (int attempt = 1; ; attempt++) {
-                List<Integer> writable = check(held, flushes, transaction, stored);
+    /**
+     * On a single Redis, the connection the flushes go through, kept from one round to the next: after its EXEC a
+     * flush watches and reads the state of the partitions it wrote, so that a next flush over those has its check
+     * done already (one round trip per round, not two).
+     */
+    private RedisPipeline.Held writer;
+    /** The partitions whose state {@link #writer} watches, with the epoch and offset read after the watch. */
+    private final Map<Integer, String[]> checkedAhead = new HashMap<>();
+
+    private void dropWriter() {
+        checkedAhead.clear();
+        if (writer != null) {
+            try {
+                writer.close();
+            } catch (RuntimeException ignored) {
+                // a broken connection: the pool drops it
+            }
+            writer = null;
+        }
+    }
+
+    /**
+     * Checks and writes the flushes of one transaction, again while a watched state changes in between.
+     * {@code keepChecking}: the connection is kept, and the write watches and reads what the next check needs.
+     */
+    private void store(RedisPipeline.Held held, List<Flush> flushes, List<Integer> transaction, Boolean[] stored,
+                       Runnable betweenCheckAndWrite, boolean keepChecking) {
+        List<Integer> writable = keepChecking ? checkedAhead(flushes, transaction) : null;
+        for (int attempt = 1; ; attempt++) {
+            if (writable == null) {
+                writable = check(held, flushes, transaction, stored);
                 if (writable.isEmpty()) {
                     return;
                 }
                 betweenCheckAndWrite.run();
-                if (write(held, flushes, writable, stored)) {
-                    return;
-                }
-                if (attempt == MAX_FLUSH_ATTEMPTS) {
-                    throw new IllegalStateException("the partitions' state kept changing between the check and the write of "
-                            + MAX_FLUSH_ATTEMPTS + " flushes in a row");
-                }
+            }
+            if (write(held, flushes, writable, stored, keepChecking)) {
+                return;
+            }
+            writable = null;
+            if (attempt == MAX_FLUSH_ATTEMPTS) {
+                throw new IllegalStateException("the partitions' state kept changing between the check and the write of "
+                        + MAX_FLUSH_ATTEMPTS + " flushes in a row");
             }
         }
     }
 
     /**
+     * The flushes, when the last write watched every one's partition and read the epoch it writes with and the
+     * offset it expects; else null (a check is needed).
+     */
+    private List<Integer> checkedAhead(List<Flush> flushes, List<Integer> transaction) {
+        for (int i : transaction) {
+            Flush flush = flushes.get(i);
+            String[] state = checkedAhead.get(flush.batch().partition());
+            if (state == null || !flush.epoch().equals(state[0])
+                    || flush.storedOffset() >= 0 && !Long.toString(flush.storedOffset()).equals(state[1])) {
+                return null;
+            }
+        }
+        return transaction;
+    }
+
+    /**
      * Watches the state of each partition of the transaction not decided yet and reads its epoch and offset. A
      * partition claimed by another instance is decided: not stored. Returns the flushes that may be written; when
-     * there are none, or a partition lost its state, the watches are dropped (the connection goes back to the pool).
+     * there are none, or a partition lost its state, the watches are dropped.
      */
     private List<Integer> check(RedisPipeline.Held held, List<Flush> flushes, List<Integer> transaction, Boolean[] stored) {
+        checkedAhead.clear();
         List<Integer> pending = new ArrayList<>();
         List<SlotRequest> checks = new ArrayList<>();
         for (int i : transaction) {
             if (stored[i] == null) {
                 String state = stateOf(flushes.get(i));
+                if (checks.isEmpty()) {
+                    checks.add(new SlotRequest(state, Request.cmd(Command.UNWATCH))); // what an earlier write watched
+                }
                 checks.add(new SlotRequest(state, Request.cmd(Command.WATCH).arg(state)));
-                checks.add(new SlotRequest(state, Request.cmd(Command.HMGET).arg(state).arg(RedisKeys.EPOCH_FIELD)
-                        .arg(RedisKeys.OFFSET_FIELD)));
+                checks.add(new SlotRequest(state, readState(state)));
                 pending.add(i);
             }
         }
@@ -209,7 +270,7 @@ public class PartitionStore {
         for (int n = 0; n < pending.size(); n++) {
             int i = pending.get(n);
             Flush flush = flushes.get(i);
-            Response state = replies.get(2 * n + 1);
+            Response state = replies.get(2 + 2 * n);
             if (!flush.epoch().equals(text(state.get(0)))) {
                 stored[i] = false;
             } else if (flush.storedOffset() >= 0 && !Long.toString(flush.storedOffset()).equals(text(state.get(1)))) {
@@ -225,6 +286,10 @@ public class PartitionStore {
         return writable;
     }
 
+    private static Request readState(String state) {
+        return Request.cmd(Command.HMGET).arg(state).arg(RedisKeys.EPOCH_FIELD).arg(RedisKeys.OFFSET_FIELD);
+    }
+
     /** Drops the connection's watches; the key only routes the command to its server on a cluster. */
     private static void unwatch(RedisPipeline.Held held, String key) {
         held.run(List.of(new SlotRequest(key, Request.cmd(Command.UNWATCH)), new SlotRequest(key, Request.cmd(Command.EXISTS).arg(key))));
@@ -232,9 +297,11 @@ public class PartitionStore {
 
     /**
      * Writes the flushes in one transaction. Returns false when it was aborted (a watched state changed): the
-     * flushes stay undecided for the next check.
+     * flushes stay undecided for the next check. {@code keepChecking}: then watches and reads the state of the
+     * partitions written, and of those watched before whose epoch did not change, for the next flush.
      */
-    private static boolean write(RedisPipeline.Held held, List<Flush> flushes, List<Integer> writable, Boolean[] stored) {
+    private boolean write(RedisPipeline.Held held, List<Flush> flushes, List<Integer> writable, Boolean[] stored,
+                          boolean keepChecking) {
         List<SlotRequest> transaction = new ArrayList<>();
         String first = stateOf(flushes.get(writable.get(0)));
         transaction.add(new SlotRequest(first, Request.cmd(Command.MULTI)));
@@ -243,17 +310,36 @@ public class PartitionStore {
             appendWrites(flushes.get(i), request -> transaction.add(new SlotRequest(state, request)));
         }
         transaction.add(new SlotRequest(first, Request.cmd(Command.EXEC)));
+        int exec = transaction.size() - 1;
+        Map<Integer, String> epochs = new java.util.LinkedHashMap<>();
+        if (keepChecking) {
+            checkedAhead.forEach((partition, state) -> epochs.put(partition, state[0]));
+            writable.forEach(i -> epochs.put(flushes.get(i).batch().partition(), flushes.get(i).epoch()));
+            checkedAhead.clear();
+            for (int partition : epochs.keySet()) {
+                String state = RedisKeys.partitionState(partition);
+                transaction.add(new SlotRequest(state, Request.cmd(Command.WATCH).arg(state)));
+                transaction.add(new SlotRequest(state, readState(state)));
+            }
+        }
         List<Response> replies = held.run(transaction);
-        Response exec = replies.get(replies.size() - 1);
-        if (exec == null) {
+        Response results = replies.get(exec);
+        if (results == null) {
             return false;
         }
-        for (Response result : exec) {
+        for (Response result : results) {
             if (result != null && result.type() == ResponseType.ERROR) {
                 throw new IllegalStateException("a flush's write failed in Redis: " + result);
             }
         }
         writable.forEach(i -> stored[i] = true);
+        int n = 0;
+        for (Map.Entry<Integer, String> watched : epochs.entrySet()) {
+            Response state = replies.get(exec + 2 + 2 * n++);
+            if (watched.getValue().equals(text(state.get(0)))) {
+                checkedAhead.put(watched.getKey(), new String[] {watched.getValue(), text(state.get(1))});
+            }
+        }
         return true;
     }
 
@@ -299,10 +385,10 @@ public class PartitionStore {
             out.accept(Request.cmd(Command.LTRIM).arg(changes).arg(flush.acknowledged()).arg(-1));
         }
         if (!batch.changes().isEmpty() || !batch.sends().isEmpty()) {
-            Request rpush = Request.cmd(Command.RPUSH).arg(changes);
-            batch.changes().forEach(change -> rpush.arg(change.json()));
-            batch.sends().forEach(record -> rpush.arg(record.encode()));
-            out.accept(rpush);
+            List<String> records = new ArrayList<>(batch.pendingRecords());
+            batch.changes().forEach(change -> records.add(change.json()));
+            batch.sends().forEach(record -> records.add(record.encode()));
+            out.accept(Request.cmd(Command.RPUSH).arg(changes).arg(PendingRecord.pack(records)));
         }
         Request state = Request.cmd(Command.HSET).arg(RedisKeys.partitionState(partition));
         if (batch.nextOffset() >= 0) {
