@@ -87,6 +87,13 @@ public interface SegmentConfig {
          */
         @WithDefault("2000")
         int replayRecords();
+
+        /**
+         * The share of the engine thread's time backfills and replays may take while live events flow (live events
+         * first; with no event for a second they go at full speed).
+         */
+        @WithDefault("0.25")
+        double liveShare();
     }
 
     interface Identity {
@@ -101,7 +108,7 @@ public interface SegmentConfig {
     /** Refuses to start with settings that cannot work, naming the setting. */
     static void validate(SegmentConfig config) {
         Engine engine = config.engine();
-        // The flush script passes 2 arguments per user to one Redis command: Lua's stack takes up to 8,000.
+        // A round's batch is stored as one Redis transaction: bounded, so that Redis is not held long by one.
         require(engine.maxPollRecords() >= 1 && engine.maxPollRecords() <= 3000, "segflow.engine.max-poll-records", "between 1 and 3000");
         require(engine.cacheUsers() >= 1000, "segflow.engine.cache-users", "at least 1000");
         require(engine.dedupWindow().toMinutes() >= 1, "segflow.engine.dedup-window", "at least 1m");
@@ -114,6 +121,8 @@ public interface SegmentConfig {
         require(config.backfill().chunk() >= 1 && config.backfill().chunk() <= 3000, "segflow.backfill.chunk", "between 1 and 3000");
         require(config.backfill().replayRecords() >= 1 && config.backfill().replayRecords() <= 20_000,
                 "segflow.backfill.replay-records", "between 1 and 20000");
+        require(config.backfill().liveShare() > 0 && config.backfill().liveShare() <= 1, "segflow.backfill.live-share",
+                "more than 0 and at most 1");
     }
 
     private static void require(boolean valid, String property, String expected) {

@@ -27,7 +27,7 @@ class SegmentConfigTest {
     }
 
     @Test
-    void aPollLargerThanOneFlushScriptCanTakeIsRefused() {
+    void aPollLargerThanARoundMayHoldIsRefused() {
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.engine.max-poll-records", "5000"))))
                 .hasMessageContaining("segflow.engine.max-poll-records");
     }
@@ -36,5 +36,13 @@ class SegmentConfigTest {
     void aBackfillChunkOfZeroIsRefused() {
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.chunk", "0"))))
                 .hasMessageContaining("segflow.backfill.chunk");
+    }
+
+    @Test
+    void aBackfillShareOfNothingOrMoreThanAllIsRefused() {
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.live-share", "0"))))
+                .hasMessageContaining("segflow.backfill.live-share");
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.live-share", "1.5"))))
+                .hasMessageContaining("segflow.backfill.live-share");
     }
 }

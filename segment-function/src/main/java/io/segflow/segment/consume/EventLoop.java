@@ -24,6 +24,7 @@ import io.segflow.segment.apply.PartitionBatch;
 import io.segflow.segment.apply.Round;
 import io.segflow.segment.apply.UserCache;
 import io.segflow.segment.apply.UserProcessor;
+import io.segflow.segment.backfill.BackfillBudget;
 import io.segflow.segment.backfill.CatalogBackfill;
 import io.segflow.segment.backfill.HistoryReplay;
 import io.segflow.segment.catalog.SegmentCatalog;
@@ -64,8 +65,9 @@ import org.jboss.logging.Logger;
 /**
  * The engine's loop: the only writer of the users of the partitions it owns, as a Kafka Streams task is of its
  * state. Each round polls events, applies them to the users in memory (read from Redis on a miss), handles the due
- * wakes and a chunk of any backfill, then stores everything the round decided with one atomic script per partition
- * (users, wakes, registry, change records and the offset they account for, in one pipeline) and publishes the change
+ * wakes and a chunk of any backfill (within its budget while events flow), then stores everything the round decided in
+ * one transaction fenced by the partitions' owner epochs (users, wakes, registry, change records and the offset they
+ * account for) and publishes the change
  * records; the next rounds go on while Kafka acknowledges them, and a later flush trims the acknowledged ones from
  * Redis. A new owner starts from the offset Redis holds, so every event counts exactly
  * once, and publishes the change records a previous owner stored but may not have published (at least once: a
@@ -102,6 +104,8 @@ public class EventLoop {
     private final EngineMetrics meters;
     private final DueWakes dueWakes;
     private final CatalogBackfill catalogBackfill;
+    /** Live events first: how much of this thread backfills and replays may take while events flow. */
+    private final BackfillBudget backfillBudget;
     private final HistoryReplay historyReplay;
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
@@ -166,6 +170,7 @@ public class EventLoop {
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch(), wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
         this.historyReplay = new HistoryReplay(kafka, processor, config.backfill().replayRecords(), meters.replayed);
+        this.backfillBudget = new BackfillBudget(config.backfill().liveShare(), System.nanoTime());
         Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
                 .description("Users held in memory").register(metrics);
     }
@@ -301,17 +306,32 @@ public class EventLoop {
         }
     }
 
+    /**
+     * The poll's wait: none while a backfill or replay has a chunk to run now, until its budget allows one while it
+     * waits for it, else the configured wait for events.
+     */
+    private Duration pollTimeout(boolean backfillPending) {
+        if (!backfillPending) {
+            return config.engine().pollTimeout();
+        }
+        long wait = backfillBudget.waitNanos(System.nanoTime());
+        return wait == 0 ? Duration.ZERO : Duration.ofNanos(Math.min(wait, config.engine().pollTimeout().toNanos()));
+    }
+
     /** One round: claim, poll, events, wakes, a backfill chunk, then store and publish all of it. */
     private void round() {
         claimPending();
         long polling = System.nanoTime();
-        ConsumerRecords<String, byte[]> records = consumer.poll(CatalogBackfill.pending(catalog.current(), owned.values()) ? Duration.ZERO : config.engine().pollTimeout());
+        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout(CatalogBackfill.pending(catalog.current(), owned.values())));
         if (!records.isEmpty()) {
             meters.pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
         }
         long now = System.currentTimeMillis();
         long start = System.nanoTime();
         Polled polled = read(records);
+        if (!records.isEmpty()) {
+            backfillBudget.liveEvents(start);
+        }
         PartitionStore.Loaded readAhead = null;
         // Checked before every batch of events, so that a segment saved before an event is known when it is processed:
         // read along with the batch's users that memory does not hold, in one round trip.
@@ -335,8 +355,12 @@ public class EventLoop {
                 dueWakes.run(round, owned.keySet());
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
-            historyReplay.run(round, owned.values(), !records.isEmpty());
-            catalogBackfill.run(round, owned.values());
+            long backfilling = System.nanoTime();
+            if (backfillBudget.allows(backfilling)) {
+                historyReplay.run(round, owned.values(), !records.isEmpty());
+                catalogBackfill.run(round, owned.values());
+                backfillBudget.spent(System.nanoTime() - backfilling);
+            }
             settlePublished(false);
             long nowNanos = System.nanoTime();
             for (OwnedPartition partition : owned.values()) {
