@@ -3,8 +3,8 @@ package io.segflow.segment.backfill;
 /**
  * How much of the engine thread backfills and replays may take while live events flow, so that live events come
  * first and a backfill uses what is left: a token bucket that fills at {@code share} of wall-clock time and that
- * each chunk drains by the time it took. With no live event for a second the engine is idle, and a backfill goes
- * at full speed.
+ * each chunk drains by the time it took (the engine counts it to the end of the round's store). With no live event
+ * for a second the engine is idle, and a backfill goes at full speed.
  */
 public final class BackfillBudget {
     /** No event for this long: the engine is idle and the budget does not apply. */

@@ -322,7 +322,8 @@ public class EventLoop {
     private void round() {
         claimPending();
         long polling = System.nanoTime();
-        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout(CatalogBackfill.pending(catalog.current(), owned.values())));
+        boolean backfillPending = CatalogBackfill.pending(catalog.current(), owned.values());
+        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout(backfillPending));
         if (!records.isEmpty()) {
             meters.pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
         }
@@ -356,10 +357,10 @@ public class EventLoop {
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
             long backfilling = System.nanoTime();
-            if (backfillBudget.allows(backfilling)) {
+            boolean chunk = backfillPending && backfillBudget.allows(backfilling);
+            if (chunk) {
                 historyReplay.run(round, owned.values(), !records.isEmpty());
                 catalogBackfill.run(round, owned.values());
-                backfillBudget.spent(System.nanoTime() - backfilling);
             }
             settlePublished(false);
             long nowNanos = System.nanoTime();
@@ -370,6 +371,10 @@ public class EventLoop {
             }
             meters.applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             store(round);
+            if (chunk) {
+                // The chunk's cost is mostly its store (its users' records and change records): counted with it.
+                backfillBudget.spent(System.nanoTime() - backfilling);
+            }
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
             round.recordLatencies(meters.membershipLatency, System.currentTimeMillis());
         } finally {
