@@ -38,7 +38,23 @@ final class FencedFlush {
      */
     private RedisPipeline.Held writer;
     /** The partitions whose state {@link #writer} watches, with the epoch and offset read after the watch. */
-    private final Map<Integer, String[]> checkedAhead = new HashMap<>();
+    private final Map<Integer, StoredState> checkedAhead = new HashMap<>();
+
+    /** A partition's owner epoch and stored offset, as an {@code HMGET} of its state read them (null when absent). */
+    private record StoredState(String epoch, String offset) {
+        StoredState(Response hmget) {
+            this(text(hmget.get(0)), text(hmget.get(1)));
+        }
+
+        boolean ownedBy(PartitionStore.Flush flush) {
+            return flush.epoch().equals(epoch);
+        }
+
+        /** Whether Redis holds the offset the owner last stored (not checked when it stored none). */
+        boolean holdsOffsetOf(PartitionStore.Flush flush) {
+            return flush.storedOffset() < 0 || Long.toString(flush.storedOffset()).equals(offset);
+        }
+    }
 
     private final RedisPipeline pipeline;
 
@@ -75,7 +91,7 @@ final class FencedFlush {
         if (writer != null) {
             try {
                 // back to the pool with no watch left, whatever failed
-                writer.run(List.of(new SlotRequest(RedisKeys.SEGMENTS_REVISION, Request.cmd(Command.UNWATCH))));
+                unwatch(writer, RedisKeys.SEGMENTS_REVISION);
             } catch (RuntimeException ignored) {
                 // a broken connection: the pool drops it
             }
@@ -121,9 +137,8 @@ final class FencedFlush {
     private List<Integer> checkedAhead(List<PartitionStore.Flush> flushes, List<Integer> transaction) {
         for (int i : transaction) {
             PartitionStore.Flush flush = flushes.get(i);
-            String[] state = checkedAhead.get(flush.batch().partition());
-            if (state == null || !flush.epoch().equals(state[0])
-                    || flush.storedOffset() >= 0 && !Long.toString(flush.storedOffset()).equals(state[1])) {
+            StoredState state = checkedAhead.get(flush.batch().partition());
+            if (state == null || !state.ownedBy(flush) || !state.holdsOffsetOf(flush)) {
                 return null;
             }
         }
@@ -156,10 +171,10 @@ final class FencedFlush {
         for (int n = 0; n < pending.size(); n++) {
             int i = pending.get(n);
             PartitionStore.Flush flush = flushes.get(i);
-            Response state = replies.get(2 + n);
-            if (!flush.epoch().equals(text(state.get(0)))) {
+            StoredState state = new StoredState(replies.get(2 + n));
+            if (!state.ownedBy(flush)) {
                 stored[i] = false;
-            } else if (flush.storedOffset() >= 0 && !Long.toString(flush.storedOffset()).equals(text(state.get(1)))) {
+            } else if (!state.holdsOffsetOf(flush)) {
                 unwatch(held, stateOf(flush));
                 throw new PartitionStore.StateLost(flush.batch().partition(), flush.storedOffset());
             } else {
@@ -209,7 +224,7 @@ final class FencedFlush {
         int exec = transaction.size() - 1;
         Map<Integer, String> epochs = new LinkedHashMap<>();
         if (keepChecking) {
-            checkedAhead.forEach((partition, state) -> epochs.put(partition, state[0]));
+            checkedAhead.forEach((partition, state) -> epochs.put(partition, state.epoch()));
             writable.forEach(i -> epochs.put(flushes.get(i).batch().partition(), flushes.get(i).epoch()));
             checkedAhead.clear();
             List<String> states = epochs.keySet().stream().map(RedisKeys::partitionState).toList();
@@ -229,9 +244,9 @@ final class FencedFlush {
         writable.forEach(i -> stored[i] = true);
         int n = 0;
         for (Map.Entry<Integer, String> watched : epochs.entrySet()) {
-            Response state = replies.get(exec + 2 + n++);
-            if (watched.getValue().equals(text(state.get(0)))) {
-                checkedAhead.put(watched.getKey(), new String[] {watched.getValue(), text(state.get(1))});
+            StoredState state = new StoredState(replies.get(exec + 2 + n++));
+            if (watched.getValue().equals(state.epoch())) {
+                checkedAhead.put(watched.getKey(), state);
             }
         }
         return true;
