@@ -32,13 +32,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public class TriggerProducer {
     /**
      * Overridable by {@code segflow.trigger.producer.*}; {@code acks=all} + idempotence: nothing acked is lost or
-     * doubled. A batch's records are handed over within well under a millisecond and then waited for, so a longer
-     * linger would only add to every batch's time (and so to the wait of the changes behind it).
+     * doubled. No linger: a batch's records are handed over within well under a millisecond and then waited for
+     * while the batch's firings are stored, so any linger only adds to every batch's time (and so to the wait of the
+     * changes behind it); the records handed over while the first request travels go together in the next.
      */
     static final Map<String, String> DEFAULTS = Map.of(
             ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-            ProducerConfig.LINGER_MS_CONFIG, "1",
+            ProducerConfig.LINGER_MS_CONFIG, "0",
             ProducerConfig.BATCH_SIZE_CONFIG, "131072");
 
     private final Producer<String, byte[]> producer;

@@ -32,13 +32,15 @@ public class DeliveryLog {
     private static final long TRIM_EVERY_MILLIS = 1_000;
 
     private final RedisDataSource redis;
+    private final RedisBatches batches;
     /** Triggers whose log was written to since it was last trimmed. */
     private final Set<String> written = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService trimmer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("trigger-log-trim").factory());
 
-    DeliveryLog(RedisDataSource redis) {
+    DeliveryLog(RedisDataSource redis, RedisBatches batches) {
         this.redis = redis;
+        this.batches = batches;
     }
 
     void start(@Observes StartupEvent started) {
@@ -54,7 +56,7 @@ public class DeliveryLog {
     }
 
     public void suppressed(Firing firing, String reason) {
-        RedisBatch writes = RedisBatch.writes(redis);
+        RedisBatch writes = batches.writes();
         suppressed(writes, firing, reason);
         writes.send();
     }
@@ -64,7 +66,7 @@ public class DeliveryLog {
     }
 
     public void cancelled(Firing firing, String reason) {
-        RedisBatch writes = RedisBatch.writes(redis);
+        RedisBatch writes = batches.writes();
         cancelled(writes, firing, reason);
         writes.send();
     }
@@ -74,7 +76,7 @@ public class DeliveryLog {
     }
 
     public void attempt(Firing firing, DeliveryEntry.Status status, Integer httpStatus, String error, long latencyMs, Instant next) {
-        RedisBatch writes = RedisBatch.writes(redis);
+        RedisBatch writes = batches.writes();
         attempt(writes, firing, status, httpStatus, error, latencyMs, next);
         writes.send();
     }

@@ -30,19 +30,21 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class FiringStore {
     private final RedisDataSource redis;
+    private final RedisBatches batches;
 
-    FiringStore(RedisDataSource redis) {
+    FiringStore(RedisDataSource redis, RedisBatches batches) {
         this.redis = redis;
+        this.batches = batches;
     }
 
     /** A batch of reads for the methods below that take one; send it, then read their answers. */
     public RedisBatch reads() {
-        return RedisBatch.reads(redis);
+        return batches.reads();
     }
 
-    /** A batch of writes for the methods below that take one: per shard one MULTI/EXEC. */
+    /** A batch of writes for the methods below that take one: one MULTI/EXEC (per shard on a Redis Cluster). */
     public RedisBatch writes() {
-        return RedisBatch.writes(redis);
+        return batches.writes();
     }
 
     /** Whether this firing was already decided (a change handled again after a crash is not fired twice). */

@@ -14,9 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Redis commands sent together instead of a round trip each. The commands of one hash tag go as one pipeline on one
- * connection (on a Redis Cluster to the master of the tag's slot); the tags' pipelines run side by side. A batch of
- * writes wraps each tag's commands in one MULTI/EXEC: they apply all or none, like the per-firing transactions.
+ * Redis commands sent together instead of a round trip each. On one Redis server every command of the batch goes in
+ * one pipeline on one connection: each connection in use costs a hand-off to an event loop and back, which is most of
+ * what a small batch costs. On a Redis Cluster the commands of one hash tag go as one pipeline to the master of the
+ * tag's slot, the tags' pipelines side by side. A batch of writes wraps each pipeline in one MULTI/EXEC: its writes
+ * apply all or none, like the per-firing transactions.
  */
 public final class RedisBatch {
     /** The data source's default command timeout. */
@@ -37,26 +39,31 @@ public final class RedisBatch {
         }
     }
 
+    /** The one pipeline of a batch on one Redis server. */
+    private static final String ONE_SERVER = "";
+
     private final Redis redis;
+    private final boolean cluster;
     private final boolean transactional;
     /** Per tag, groups of commands that go in one pipeline (one transaction) together. */
     private final Map<String, List<List<Request>>> commands = new LinkedHashMap<>();
     private final Map<String, List<List<Reply>>> replies = new LinkedHashMap<>();
     private final List<Runnable> afterSend = new ArrayList<>();
 
-    private RedisBatch(RedisDataSource redis, boolean transactional) {
+    private RedisBatch(RedisDataSource redis, boolean cluster, boolean transactional) {
         this.redis = redis.getReactive().getRedis();
+        this.cluster = cluster;
         this.transactional = transactional;
     }
 
-    /** Reads: each command's answer comes back in its {@link Reply}. */
-    public static RedisBatch reads(RedisDataSource redis) {
-        return new RedisBatch(redis, false);
+    /** Reads: each command's answer comes back in its {@link Reply}. {@code cluster}: Redis is a Redis Cluster. */
+    public static RedisBatch reads(RedisDataSource redis, boolean cluster) {
+        return new RedisBatch(redis, cluster, false);
     }
 
-    /** Writes: one MULTI/EXEC per hash tag. */
-    public static RedisBatch writes(RedisDataSource redis) {
-        return new RedisBatch(redis, true);
+    /** Writes: one MULTI/EXEC per pipeline (per hash tag on a Redis Cluster). */
+    public static RedisBatch writes(RedisDataSource redis, boolean cluster) {
+        return new RedisBatch(redis, cluster, true);
     }
 
     /** Adds a command whose keys all carry hash tag {@code tag}. */
@@ -68,8 +75,9 @@ public final class RedisBatch {
     public List<Reply> add(String tag, List<Request> group) {
         List<Reply> answers = new ArrayList<>(group.size());
         group.forEach(r -> answers.add(new Reply()));
-        commands.computeIfAbsent(tag, t -> new ArrayList<>()).add(group);
-        replies.computeIfAbsent(tag, t -> new ArrayList<>()).add(answers);
+        String pipeline = cluster ? tag : ONE_SERVER;
+        commands.computeIfAbsent(pipeline, t -> new ArrayList<>()).add(group);
+        replies.computeIfAbsent(pipeline, t -> new ArrayList<>()).add(answers);
         return answers;
     }
 
@@ -81,8 +89,8 @@ public final class RedisBatch {
     /** Sends every command and waits for all answers; throws if any tag's commands failed. */
     public void send() {
         List<Uni<Void>> sent = new ArrayList<>();
-        commands.forEach((tag, groups) -> {
-            List<List<Reply>> answers = replies.get(tag);
+        commands.forEach((pipeline, groups) -> {
+            List<List<Reply>> answers = replies.get(pipeline);
             List<Request> chunk = new ArrayList<>();
             List<Reply> chunkAnswers = new ArrayList<>();
             for (int i = 0; i < groups.size(); i++) {
