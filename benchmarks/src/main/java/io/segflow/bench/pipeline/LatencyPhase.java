@@ -31,7 +31,7 @@ final class LatencyPhase {
     private final String run;
 
     /** When the event was due, on the monotonic clock and on the wall clock (to compare with record timestamps). */
-    private record Sent(long intendedNanos, long intendedMillis, boolean probe) {
+    private record Sent(long intendedNanos, long intendedMillis, boolean probe, boolean measured) {
     }
 
     /** Where the backfill started by this phase is (nanoTime); its end is its last catalog-caused change received. */
@@ -62,10 +62,12 @@ final class LatencyPhase {
         Map<String, Sent> due = new ConcurrentHashMap<>();
         Set<String> answered = ConcurrentHashMap.newKeySet();
         AtomicLong probesAnswered = new AtomicLong();
-        LatencySamples samples = new LatencySamples();
+        Window measuredWindow = new Window(true, new LatencySamples(), new LatencySamples(), new LatencySamples(), new LatencySamples());
+        Window warmupWindow = new Window(false, new LatencySamples(), new LatencySamples(), new LatencySamples(), new LatencySamples());
+        LatencySamples samples = measuredWindow.all;
         // The total split at the change record's timestamp: up to segment-function's send, and Kafka's delivery after.
-        LatencySamples untilSent = new LatencySamples();
-        LatencySamples delivery = new LatencySamples();
+        LatencySamples untilSent = measuredWindow.untilSent;
+        LatencySamples delivery = measuredWindow.delivery;
         BackfillWatch backfill = new BackfillWatch();
         try (ChangeStream changes = new ChangeStream(options.bootstrap());
              EventProducer producer = new EventProducer(options.bootstrap(), 2)) {
@@ -80,11 +82,14 @@ final class LatencyPhase {
                 }
                 Sent sent = cause.startsWith("event:") ? due.get(cause.substring("event:".length())) : null;
                 if (sent != null) {
-                    samples.add(sent.intendedNanos, received - sent.intendedNanos);
+                    // The warm-up's answers go through the same code into samples thrown away: compiled by the JIT
+                    // before the window, not in its first seconds on cores segflow needs.
+                    Window window = sent.measured ? measuredWindow : warmupWindow;
+                    window.all.add(sent.intendedNanos, received - sent.intendedNanos);
                     long receivedMillis = System.currentTimeMillis();
-                    untilSent.add(sent.intendedNanos, (change.sentAtMillis() - sent.intendedMillis) * 1_000_000);
-                    delivery.add(sent.intendedNanos, (receivedMillis - change.sentAtMillis()) * 1_000_000);
-                    if (answered.add(cause) && sent.probe) {
+                    window.untilSent.add(sent.intendedNanos, (change.sentAtMillis() - sent.intendedMillis) * 1_000_000);
+                    window.delivery.add(sent.intendedNanos, (receivedMillis - change.sentAtMillis()) * 1_000_000);
+                    if (sent.measured && answered.add(cause) && sent.probe) {
                         probesAnswered.incrementAndGet();
                     }
                 }
@@ -94,7 +99,8 @@ final class LatencyPhase {
             List<Prepared> warmup = prepare(traffic, (long) options.rate() * options.warmupSeconds(), false);
             List<Prepared> measured = prepare(traffic, total, true);
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
-            send(producer, warmup, null, null);
+            send(producer, warmup, due, null, warmupWindow);
+            due.clear();
 
             CpuShares shares = new CpuShares(ProcessCpu.find(options.pid(), options.pidFile()),
                     ProcessCpu.find(null, options.kafkaPidFile()), redis);
@@ -104,7 +110,7 @@ final class LatencyPhase {
                     options.probeShare() * 100, Instant.now());
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
             long windowStart = System.nanoTime();
-            long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null);
+            long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null, measuredWindow);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             System.out.printf("window over at %s%n", Instant.now());
             CpuShares.Snapshot sharesAfter = shares.take();
@@ -119,6 +125,8 @@ final class LatencyPhase {
             awaitAnswers(changes, probesAnswered, probes, options.backfillUsers() > 0 ? backfill : null);
             System.out.printf("  of which until segment-function sent the change record: %s%n", untilSent.percentiles(t -> true));
             System.out.printf("  of which from that send to its arrival here:            %s%n", delivery.percentiles(t -> true));
+            System.out.printf("load generator behind its schedule when sending:          %s%n", measuredWindow.behind.percentiles(t -> true));
+            System.out.printf("slowest change per second of the window (ms): %s%n", samples.slowestPerSecond(windowStart));
             report(samples, backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
             long segmentMicros = CpuShares.used(sharesBefore, sharesAfter, CpuShares.SEGMENT_FUNCTION);
             if (segmentMicros >= 0) {
@@ -170,11 +178,19 @@ final class LatencyPhase {
 
     /**
      * Sends the prepared events at the configured rate from now, each at its due time (or at once when behind: open
-     * loop). Records the due time of each when {@code due} is given; starts the backfill a third in when asked.
+     * loop). Records the due time of each in {@code due}, and how late it went in the window; starts the backfill a
+     * third in when asked.
      * Answers the number of probes sent.
      */
-    private long send(EventProducer producer, List<Prepared> events, Map<String, Sent> due, BackfillWatch backfill)
-            throws Exception {
+    /**
+     * A phase's latencies: event to change record, split at segment-function's send, and how late the generator
+     * handed each event to its producer (an open loop's own lateness).
+     */
+    private record Window(boolean measured, LatencySamples all, LatencySamples untilSent, LatencySamples delivery, LatencySamples behind) {
+    }
+
+    private long send(EventProducer producer, List<Prepared> events, Map<String, Sent> due, BackfillWatch backfill,
+                      Window window) throws Exception {
         long interval = 1_000_000_000L / options.rate();
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
@@ -191,10 +207,10 @@ final class LatencyPhase {
                         backfill.started.knownUsers(), backfill.started.entering() ? "enter it" : "exit it", backfill.started.revision());
             }
             Prepared event = events.get(n);
-            if (due != null) {
-                due.put(event.messageId(), new Sent(intended, startMillis + (intended - start) / 1_000_000, event.probe()));
-            }
+            due.put(event.messageId(), new Sent(intended, startMillis + (intended - start) / 1_000_000, event.probe(),
+                    window.measured()));
             producer.send(event.key(), event.value());
+            window.behind().add(intended, System.nanoTime() - intended);
             probes += event.probe() ? 1 : 0;
         }
         producer.flush();

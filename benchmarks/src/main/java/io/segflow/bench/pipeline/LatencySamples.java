@@ -35,6 +35,17 @@ final class LatencySamples {
         return new Percentiles(n, at(sorted, 0.50), at(sorted, 0.90), at(sorted, 0.99), n == 0 ? 0 : sorted[n - 1] / 1000.0);
     }
 
+    /** The slowest sample of each second from {@code startNanos} (by intended send time), in ms: a stall shows as a run of seconds. */
+    synchronized String slowestPerSecond(long startNanos) {
+        java.util.TreeMap<Long, Long> slowest = new java.util.TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            slowest.merge(Math.max(0, intended[i] - startNanos) / 1_000_000_000L, micros[i], Math::max);
+        }
+        StringBuilder line = new StringBuilder();
+        slowest.values().forEach(max -> line.append(line.isEmpty() ? "" : " ").append(Math.round(max / 1000.0)));
+        return line.toString();
+    }
+
     record Percentiles(int count, double p50, double p90, double p99, double max) {
         @Override
         public String toString() {
