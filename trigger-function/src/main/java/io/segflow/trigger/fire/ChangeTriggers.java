@@ -19,8 +19,8 @@ import java.util.function.Supplier;
 /**
  * Turns segment changes into the firings of the triggers on their segments: at once (unless a cooldown or cap
  * suppresses it), or after the trigger's delay, counted from the change. A consumed batch is decided together, its
- * Redis reads and writes pipelined per shard rather than a round trip per command and change. The opposite change cancels a delay still
- * running: a user who left before the delay was over does not get the firing.
+ * Redis reads and writes pipelined ({@link RedisBatch}) rather than a round trip per command and change. The opposite
+ * change cancels a delay still running: a user who left before the delay was over does not get the firing.
  */
 @ApplicationScoped
 public class ChangeTriggers {
@@ -107,7 +107,7 @@ public class ChangeTriggers {
     }
 
     /**
-     * One round: its reads in one pipeline per shard, then its writes in one transaction per shard. False, with
+     * One round: its reads in one pipeline, then its writes in one transaction (per shard on a Redis Cluster). False, with
      * nothing written, when {@code checkDefinitions} found that the definitions changed.
      */
     private boolean decide(List<Change> round, List<Firing> runNow, boolean checkDefinitions) {

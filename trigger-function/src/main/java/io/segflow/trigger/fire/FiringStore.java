@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * Firings as they wait in Redis, per shard ({@link TriggerKeys}): the schedule of due steps, the firings themselves,
  * the firing times behind cooldowns and caps, and pending delays. Every write of one firing is in one MULTI on its
  * shard's slot; methods taking a {@link RedisBatch} add their commands to it, so that a consumed batch's firings
- * are read and stored in one pipelined round trip per shard. One instance owns a shard at a time (its Kafka partition), so reads then writes need no script.
+ * are read and stored in one pipelined round trip (per shard on a Redis Cluster). One instance owns a shard at a time (its Kafka partition), so reads then writes need no script.
  */
 @ApplicationScoped
 public class FiringStore {
