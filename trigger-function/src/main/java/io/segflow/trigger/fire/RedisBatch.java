@@ -45,7 +45,7 @@ public final class RedisBatch {
     private final Redis redis;
     private final boolean cluster;
     private final boolean transactional;
-    /** Per tag, groups of commands that go in one pipeline (one transaction) together. */
+    /** Per pipeline (one, or one per tag on a cluster), groups of commands sent (written) together. */
     private final Map<String, List<List<Request>>> commands = new LinkedHashMap<>();
     private final Map<String, List<List<Reply>>> replies = new LinkedHashMap<>();
     private final List<Runnable> afterSend = new ArrayList<>();
@@ -86,7 +86,7 @@ public final class RedisBatch {
         afterSend.add(action);
     }
 
-    /** Sends every command and waits for all answers; throws if any tag's commands failed. */
+    /** Sends every command and waits for all answers; throws if any pipeline's commands failed. */
     public void send() {
         List<Uni<Void>> sent = new ArrayList<>();
         commands.forEach((pipeline, groups) -> {
