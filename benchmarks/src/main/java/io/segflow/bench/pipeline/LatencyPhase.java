@@ -62,12 +62,9 @@ final class LatencyPhase {
         Map<String, Sent> due = new ConcurrentHashMap<>();
         Set<String> answered = ConcurrentHashMap.newKeySet();
         AtomicLong probesAnswered = new AtomicLong();
-        Window measuredWindow = new Window(true, new LatencySamples(), new LatencySamples(), new LatencySamples(), new LatencySamples());
-        Window warmupWindow = new Window(false, new LatencySamples(), new LatencySamples(), new LatencySamples(), new LatencySamples());
-        LatencySamples samples = measuredWindow.all;
-        // The total split at the change record's timestamp: up to segment-function's send, and Kafka's delivery after.
-        LatencySamples untilSent = measuredWindow.untilSent;
-        LatencySamples delivery = measuredWindow.delivery;
+        // The total latency, split at the change record's timestamp: up to segment-function's send, Kafka's delivery after.
+        Window measuredWindow = new Window(true);
+        Window warmupWindow = new Window(false);
         BackfillWatch backfill = new BackfillWatch();
         try (ChangeStream changes = new ChangeStream(options.bootstrap());
              EventProducer producer = new EventProducer(options.bootstrap(), 2)) {
@@ -85,10 +82,10 @@ final class LatencyPhase {
                     // The warm-up's answers go through the same code into samples thrown away: compiled by the JIT
                     // before the window, not in its first seconds on cores segflow needs.
                     Window window = sent.measured ? measuredWindow : warmupWindow;
-                    window.all.add(sent.intendedNanos, received - sent.intendedNanos);
+                    window.all().add(sent.intendedNanos, received - sent.intendedNanos);
                     long receivedMillis = System.currentTimeMillis();
-                    window.untilSent.add(sent.intendedNanos, (change.sentAtMillis() - sent.intendedMillis) * 1_000_000);
-                    window.delivery.add(sent.intendedNanos, (receivedMillis - change.sentAtMillis()) * 1_000_000);
+                    window.untilSent().add(sent.intendedNanos, (change.sentAtMillis() - sent.intendedMillis) * 1_000_000);
+                    window.delivery().add(sent.intendedNanos, (receivedMillis - change.sentAtMillis()) * 1_000_000);
                     if (sent.measured && answered.add(cause) && sent.probe) {
                         probesAnswered.incrementAndGet();
                     }
@@ -123,11 +120,11 @@ final class LatencyPhase {
             summary.add("latency", "Redis AOF rewrites in the window", "%d", rewrites);
 
             awaitAnswers(changes, probesAnswered, probes, options.backfillUsers() > 0 ? backfill : null);
-            System.out.printf("  of which until segment-function sent the change record: %s%n", untilSent.percentiles(t -> true));
-            System.out.printf("  of which from that send to its arrival here:            %s%n", delivery.percentiles(t -> true));
-            System.out.printf("load generator behind its schedule when sending:          %s%n", measuredWindow.behind.percentiles(t -> true));
-            System.out.printf("slowest change per second of the window (ms): %s%n", samples.slowestPerSecond(windowStart));
-            report(samples, backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
+            System.out.printf("  of which until segment-function sent the change record: %s%n", measuredWindow.untilSent().percentiles(t -> true));
+            System.out.printf("  of which from that send to its arrival here:            %s%n", measuredWindow.delivery().percentiles(t -> true));
+            System.out.printf("load generator behind its schedule when sending:          %s%n", measuredWindow.behind().percentiles(t -> true));
+            System.out.printf("slowest change per second of the window (ms): %s%n", measuredWindow.all().slowestPerSecond(windowStart));
+            report(measuredWindow.all(), backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
             long segmentMicros = CpuShares.used(sharesBefore, sharesAfter, CpuShares.SEGMENT_FUNCTION);
             if (segmentMicros >= 0) {
                 double perEvent = segmentMicros / (double) total;
@@ -177,18 +174,21 @@ final class LatencyPhase {
     }
 
     /**
-     * Sends the prepared events at the configured rate from now, each at its due time (or at once when behind: open
-     * loop). Records the due time of each in {@code due}, and how late it went in the window; starts the backfill a
-     * third in when asked.
-     * Answers the number of probes sent.
-     */
-    /**
      * A phase's latencies: event to change record, split at segment-function's send, and how late the generator
      * handed each event to its producer (an open loop's own lateness).
      */
-    private record Window(boolean measured, LatencySamples all, LatencySamples untilSent, LatencySamples delivery, LatencySamples behind) {
+    private record Window(boolean measured, LatencySamples all, LatencySamples untilSent, LatencySamples delivery,
+                          LatencySamples behind) {
+        Window(boolean measured) {
+            this(measured, new LatencySamples(), new LatencySamples(), new LatencySamples(), new LatencySamples());
+        }
     }
 
+    /**
+     * Sends the prepared events at the configured rate from now, each at its due time (or at once when behind: open
+     * loop). Records the due time of each in {@code due}, and how late it went in {@code window}; starts the backfill
+     * a third in when asked. Answers the number of probes sent.
+     */
     private long send(EventProducer producer, List<Prepared> events, Map<String, Sent> due, BackfillWatch backfill,
                       Window window) throws Exception {
         long interval = 1_000_000_000L / options.rate();

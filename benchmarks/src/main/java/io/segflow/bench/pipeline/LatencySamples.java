@@ -1,6 +1,7 @@
 package io.segflow.bench.pipeline;
 
 import java.util.Arrays;
+import java.util.TreeMap;
 import java.util.function.LongPredicate;
 
 /**
@@ -35,9 +36,12 @@ final class LatencySamples {
         return new Percentiles(n, at(sorted, 0.50), at(sorted, 0.90), at(sorted, 0.99), n == 0 ? 0 : sorted[n - 1] / 1000.0);
     }
 
-    /** The slowest sample of each second from {@code startNanos} (by intended send time), in ms: a stall shows as a run of seconds. */
+    /**
+     * The slowest sample of each second from {@code startNanos} (by intended send time), in ms: a stall shows as a
+     * run of seconds.
+     */
     synchronized String slowestPerSecond(long startNanos) {
-        java.util.TreeMap<Long, Long> slowest = new java.util.TreeMap<>();
+        TreeMap<Long, Long> slowest = new TreeMap<>();
         for (int i = 0; i < count; i++) {
             slowest.merge(Math.max(0, intended[i] - startNanos) / 1_000_000_000L, micros[i], Math::max);
         }
