@@ -32,8 +32,7 @@ public final class BackfillBudget {
 
     /** Whether a chunk may run now. */
     public boolean allows(long nowNanos) {
-        fill(nowNanos);
-        return idle(nowNanos) || savedNanos > 0;
+        return waitNanos(nowNanos) == 0;
     }
 
     /** How long until a chunk may run (0 when it may now). */
