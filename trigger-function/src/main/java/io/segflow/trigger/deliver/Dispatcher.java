@@ -10,6 +10,7 @@ import io.segflow.trigger.TriggerConfig;
 import io.segflow.trigger.fire.DeliveryLog;
 import io.segflow.trigger.fire.FiringStore;
 import io.segflow.trigger.fire.OwnedShards;
+import io.segflow.trigger.fire.RedisBatch;
 import io.segflow.trigger.fire.TriggerMetrics;
 import io.segflow.trigger.rules.TriggerCatalog;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +18,9 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -101,13 +106,20 @@ public class Dispatcher {
 
     private void poll() {
         try {
-            catalog.refresh();
+            // One round trip for whether the definitions changed and what is due in every owned shard: most polls
+            // find nothing, and a read per shard would cost a wake-up each.
             long now = System.currentTimeMillis();
+            RedisBatch reads = store.reads();
+            Supplier<Boolean> definitionsChanged = catalog.changed(reads);
+            Map<String, Supplier<List<String>>> dueByShard = new LinkedHashMap<>();
             for (String shard : shards.current()) {
-                for (Firing firing : store.claimDue(shard, now, claimBatch, leaseFrom(now))) {
-                    submit(firing);
-                }
+                dueByShard.put(shard, store.due(reads, shard, now, claimBatch));
             }
+            reads.send();
+            if (definitionsChanged.get()) {
+                catalog.refresh();
+            }
+            dueByShard.forEach((shard, due) -> store.claim(shard, due.get(), leaseFrom(now)).forEach(this::submit));
         } catch (RuntimeException e) {
             if (poller.isShutdown()) {
                 return; // stopping: the interrupted read is no failure

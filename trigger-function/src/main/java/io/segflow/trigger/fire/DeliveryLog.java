@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Each trigger's recent firings and their state, for {@code GET /v1/triggers/{id}/deliveries}. Methods taking a
+ * Each trigger's recent firings and their state, for {@code GET /v1/triggers/{id}/deliveries}: a firing appears once
+ * it waits (a delay, a retry) or has an outcome (delivered, dead, suppressed, cancelled). Methods taking a
  * {@link RedisBatch} write when it is sent, the others at once. The logs written to are trimmed to the newest
  * {@link DeliveryEntry#KEPT} entries every second, on a thread of their own: trimming takes round trips that the
  * writers (the change consumer, the delivered firings' batches) would otherwise wait for.

@@ -1,9 +1,7 @@
 package io.segflow.trigger.fire;
 
 import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.sortedset.ScoreRange;
 import io.quarkus.redis.datasource.sortedset.ZAddArgs;
-import io.quarkus.redis.datasource.sortedset.ZRangeArgs;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -157,13 +155,24 @@ public class FiringStore {
         return Optional.ofNullable(json).map(j -> Json.read(j, Firing.class));
     }
 
+    /** The ids of the shard's firings due by {@code now}, at most {@code limit}, answered once {@code reads} is sent. */
+    public Supplier<List<String>> due(RedisBatch reads, String shard, long now, int limit) {
+        RedisBatch.Reply due = reads.add(shard, Request.cmd(Command.ZRANGEBYSCORE).arg(TriggerKeys.due(shard))
+                .arg("-inf").arg(now).arg("LIMIT").arg(0).arg(limit));
+        return () -> {
+            List<String> ids = new ArrayList<>();
+            if (due.get() != null) {
+                due.get().forEach(id -> ids.add(id.toString()));
+            }
+            return ids;
+        };
+    }
+
     /**
-     * The shard's firings due by {@code now}, each pushed back to {@code leaseUntil}: a claimed firing whose owner
-     * dies before it settles is due again then, for whoever owns the shard.
+     * Claims the shard's due firings {@code ids}, each pushed back to {@code leaseUntil}: a claimed firing whose owner
+     * dies before it settles is due again then, for whoever owns the shard. Returns those still stored.
      */
-    public List<Firing> claimDue(String shard, long now, int limit, long leaseUntil) {
-        List<String> ids = redis.sortedSet(String.class).zrangebyscore(TriggerKeys.due(shard),
-                ScoreRange.from(Double.NEGATIVE_INFINITY, (double) now), new ZRangeArgs().limit(0, limit));
+    public List<Firing> claim(String shard, List<String> ids, long leaseUntil) {
         if (ids.isEmpty()) {
             return List.of();
         }

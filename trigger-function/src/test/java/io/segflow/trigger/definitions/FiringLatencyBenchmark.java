@@ -5,11 +5,16 @@ import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.TestServices;
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,9 +81,11 @@ public final class FiringLatencyBenchmark {
                 receiver.await("/bench", warmUp, Duration.ofSeconds(120));
                 Duration cpuBefore = function.info().totalCpuDuration().orElseThrow();
                 Map<String, double[]> stagesBefore = stages(port);
+                long rewritesBefore = aofRewrites(redis);
                 Instant started = Instant.now();
                 Map<String, Instant> sentAt = send(producer, segment, "u", changes, rate);
                 receiver.await("/bench", warmUp + changes, Duration.ofSeconds(120));
+                long rewrites = aofRewrites(redis) - rewritesBefore;
                 Duration cpu = function.info().totalCpuDuration().orElseThrow().minus(cpuBefore);
                 List<Long> latencies = new ArrayList<>();
                 Map<String, Integer> callsPerId = new HashMap<>();
@@ -105,6 +112,8 @@ public final class FiringLatencyBenchmark {
                         changes, rate, Duration.between(started, Instant.now()).toMillis(), latencies.get(latencies.size() / 2),
                         latencies.get((int) (latencies.size() * 0.99)), latencies.get(latencies.size() - 1));
                 System.out.printf("  function CPU %d ms, %.0f µs per firing%n", cpu.toMillis(), cpu.toNanos() / 1000.0 / changes);
+                // Each rewrite forks Redis, which answers nothing while the fork and its first copied pages are made.
+                System.out.printf("  Redis AOF rewrites started during the changes: %d%n", rewrites);
                 printStages(stagesBefore, stages(port));
             } finally {
                 function.destroy();
@@ -140,6 +149,27 @@ public final class FiringLatencyBenchmark {
         System.out.printf("  %s changes acknowledged by Kafka after p50 %d ms, p99 %d ms%n", prefix, ackMillis.get(ackMillis.size() / 2),
                 ackMillis.get((int) (ackMillis.size() * 0.99)));
         return sent;
+    }
+
+    /** Redis's AOF rewrites so far, finished or running ({@code INFO persistence}); 0 without AOF. */
+    private static long aofRewrites(String redisUrl) throws IOException {
+        URI redis = URI.create(redisUrl);
+        try (Socket socket = new Socket(redis.getHost(), redis.getPort())) {
+            socket.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$11\r\npersistence\r\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            char[] bulk = new char[Integer.parseInt(answer.readLine().substring(1))]; // "$<length>", then the text
+            for (int read = 0; read < bulk.length; ) {
+                read += answer.read(bulk, read, bulk.length - read);
+            }
+            Map<String, String> fields = new HashMap<>();
+            for (String line : new String(bulk).split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    fields.put(line.substring(0, colon), line.substring(colon + 1));
+                }
+            }
+            return Long.parseLong(fields.getOrDefault("aof_rewrites", "0")) + ("1".equals(fields.get("aof_rewrite_in_progress")) ? 1 : 0);
+        }
     }
 
     /** The function's {@code segflow_trigger_stage_seconds}: per stage its count and sum (seconds) so far. */
