@@ -12,6 +12,7 @@ import io.restassured.http.ContentType;
 import io.segflow.api.support.TestTokens;
 import io.segflow.api.support.UserFixtures;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.testkit.OnRedisCluster;
 import io.segflow.testkit.RedisCluster;
 import jakarta.inject.Inject;
 import java.time.Instant;

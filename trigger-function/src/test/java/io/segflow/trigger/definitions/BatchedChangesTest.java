@@ -13,7 +13,6 @@ import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.trigger.fire.ChangeTriggers;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +26,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
 class BatchedChangesTest extends TriggerFixture {
-
-    @Inject
-    ChangeTriggers triggers;
 
     @Test
     void aUsersChangesInOneBatchCountAgainstCooldownAndCapInOrder() throws Exception {
@@ -108,14 +104,6 @@ class BatchedChangesTest extends TriggerFixture {
         assertThat(runNow).as("the batch's own reads find the new definitions, no refresh before it")
                 .extracting(Firing::triggerId).containsExactlyInAnyOrder(first, second);
         receiver.await("/second", 1, Duration.ofSeconds(20));
-    }
-
-    private List<Firing> decide(List<ChangeTriggers.Change> batch) {
-        triggers.refresh();
-        List<Firing> runNow = new ArrayList<>();
-        triggers.onChanges(batch, runNow);
-        triggers.handOver(runNow);
-        return runNow;
     }
 
     private static List<String> suppressed(List<DeliveryEntry> log) {

@@ -2,20 +2,28 @@ package io.segflow.trigger.definitions;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.segflow.core.Topics;
+import io.segflow.core.trigger.Firing;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
+import io.segflow.trigger.fire.ChangeTriggers;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
  * What the trigger tests share: definitions saved to the function's Redis, a webhook receiver that checks signatures
- * on its own, and a writer of change records onto {@code segflow.segment-changes}.
+ * on its own, a writer of change records onto {@code segflow.segment-changes}, and a consumed batch of changes decided
+ * without Kafka.
  */
 abstract class TriggerFixture {
 
     @Inject
     RedisDataSource redis;
+
+    @Inject
+    ChangeTriggers triggers;
 
     Definitions definitions;
     WebhookReceiver receiver;
@@ -32,5 +40,14 @@ abstract class TriggerFixture {
     void stopFixture() {
         receiver.close();
         changes.close();
+    }
+
+    /** Decides a batch as the change consumer does (definitions refreshed first) and hands the firings over to run. */
+    List<Firing> decide(List<ChangeTriggers.Change> batch) {
+        triggers.refresh();
+        List<Firing> runNow = new ArrayList<>();
+        triggers.onChanges(batch, runNow);
+        triggers.handOver(runNow);
+        return runNow;
     }
 }

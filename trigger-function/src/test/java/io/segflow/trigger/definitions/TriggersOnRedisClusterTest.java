@@ -7,14 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
-import io.segflow.testkit.RedisClusterResource;
+import io.segflow.testkit.OnRedisCluster;
 import io.segflow.trigger.fire.ChangeTriggers;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,23 +24,8 @@ import org.junit.jupiter.api.Test;
  * across them. The shards of partitions 0 and 1 hash to another master than partition 2's.
  */
 @QuarkusTest
-@TestProfile(TriggersOnRedisClusterTest.OnRedisCluster.class)
+@TestProfile(OnRedisCluster.class)
 class TriggersOnRedisClusterTest extends TriggerFixture {
-
-    public static class OnRedisCluster implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(RedisClusterResource.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true; // the cluster resource points at the shared Kafka itself, and at the cluster instead of a Redis
-        }
-    }
-
-    @Inject
-    ChangeTriggers triggers;
 
     @Test
     void firingsOfShardsOnDifferentMastersAreDecidedStoredAndDelivered() throws Exception {
@@ -81,13 +64,5 @@ class TriggersOnRedisClusterTest extends TriggerFixture {
                 .extracting(DeliveryEntry::status).containsOnly(DeliveryEntry.Status.DELIVERED, DeliveryEntry.Status.CANCELLED)
                 .filteredOn(status -> status == DeliveryEntry.Status.CANCELLED).hasSize(1));
         assertThat(decide(batch)).as("the same batch again (after a crash) fires nothing").isEmpty();
-    }
-
-    private List<Firing> decide(List<ChangeTriggers.Change> batch) {
-        triggers.refresh();
-        List<Firing> runNow = new ArrayList<>();
-        triggers.onChanges(batch, runNow);
-        triggers.handOver(runNow);
-        return runNow;
     }
 }

@@ -1,10 +1,9 @@
-package io.segflow.segment;
+package io.segflow.testkit;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
-import io.segflow.testkit.RedisClusterResource;
 import java.util.List;
 
-/** segment-function on a Redis Cluster of three masters, the Quarkus Redis client in cluster mode. */
+/** A function on a Redis Cluster of three masters ({@link RedisClusterResource}), the Quarkus Redis client in cluster mode. */
 public class OnRedisCluster implements QuarkusTestProfile {
 
     @Override
