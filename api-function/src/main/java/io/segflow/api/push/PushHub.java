@@ -126,6 +126,12 @@ public class PushHub {
         return open.get();
     }
 
+    /** The streams open here on {@code userId} or serving it. */
+    public int openConnections(String userId) {
+        Set<PushSession> users = byUser.get(userId);
+        return users == null ? 0 : users.size();
+    }
+
     /** True once this instance's consumer has its partitions: changes published from then on are pushed. */
     public boolean listening() {
         return listening;

@@ -8,8 +8,7 @@ import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
-import io.segflow.testkit.EmbeddedKafka;
-import io.segflow.testkit.RedisProcess;
+import io.segflow.testkit.TestServices;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
 import io.vertx.core.Vertx;
@@ -26,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +44,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Push latency and connection capacity of one packaged api-function (prod profile, tokens required), on a real
- * in-process Kafka and a real redis-server. Opens {@code connections} SSE streams (one user each), then publishes
+ * Kafka and a real redis-server: the testkit's, or a running broker and Redis named by {@code KAFKA_BOOTSTRAP_SERVERS}
+ * and {@code REDIS_URL} (the testkit's broker runs in this JVM and shares its pauses). Opens {@code connections} SSE streams (one user each), then publishes
  * {@code changes} segment changes to random connected users, the user's record written to Redis first as
  * segment-function does, and measures from just before the change is sent to the moment the SSE event arrives.
  * Run: see docs/benchmarks.md ("Push").
@@ -58,24 +59,25 @@ public final class PushBenchmark {
         int connections = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int changes = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
         int perSecond = args.length > 2 ? Integer.parseInt(args[2]) : 200;
-        Path jar = Path.of(args.length > 3 ? args[3] : "target/quarkus-app/quarkus-run.jar");
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : Math.min(changes, 500);
+        Path jar = Path.of(args.length > 4 ? args[4] : "target/quarkus-app/quarkus-run.jar");
 
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(); RedisProcess redisServer = RedisProcess.start()) {
-            int port = freePort();
-            Process api = startApi(jar, port, kafka.bootstrapServers(), redisServer.url());
-            try {
-                awaitReady(port);
-                run(port, api.pid(), kafka.bootstrapServers(), redisServer.port(), connections, changes, perSecond);
-            } finally {
-                api.destroy();
-                api.waitFor(20, TimeUnit.SECONDS);
-            }
+        String bootstrap = TestServices.kafkaBootstrapServers();
+        String redisUrl = TestServices.redisUrl();
+        int port = freePort();
+        Process api = startApi(jar, port, bootstrap, redisUrl);
+        try {
+            awaitReady(port);
+            run(port, api.pid(), bootstrap, URI.create(redisUrl).getPort(), connections, changes, perSecond, warmUp);
+        } finally {
+            api.destroy();
+            api.waitFor(20, TimeUnit.SECONDS);
         }
         System.exit(0);
     }
 
-    private static void run(int port, long apiPid, String bootstrap, int redisPort, int connections, int changes, int perSecond)
-            throws Exception {
+    private static void run(int port, long apiPid, String bootstrap, int redisPort, int connections, int changes, int perSecond,
+                            int warmUp) throws Exception {
         long rssBefore = rssKb(apiPid);
         Vertx vertx = Vertx.vertx();
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultPort(port).setDefaultHost("127.0.0.1")
@@ -135,10 +137,13 @@ public final class PushBenchmark {
             }
             redis.command("SET", RedisKeys.EVENT_PARTITIONS, Integer.toString(PARTITIONS));
             long intervalNanos = 1_000_000_000L / perSecond;
+            ProcessHandle apiProcess = ProcessHandle.of(apiPid).orElseThrow();
             // A warm-up round first (JIT, connection pools), not measured: the figures are of a running instance.
             for (int phase = 0; phase < 2; phase++) {
-            int count = phase == 0 ? Math.min(changes, 500) : changes;
+            int count = phase == 0 ? warmUp : changes;
             long next = System.nanoTime();
+            Duration cpuBefore = apiProcess.info().totalCpuDuration().orElseThrow();
+            int sent = 0;
             for (int n = 0; n < count; n++) {
                 int i = random.nextInt(connections);
                 String user = "bench-" + i;
@@ -154,6 +159,7 @@ public final class PushBenchmark {
                 String value = Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, Instant.now(), version, "bench"));
                 sentAt.put(user, System.nanoTime());
                 producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, value));
+                sent++;
                 next += intervalNanos;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -161,6 +167,13 @@ public final class PushBenchmark {
                 }
             }
             producer.flush();
+            if (phase == 1) {
+                Thread.sleep(3_000); // the last changes pushed
+                // The push path's CPU, idle streams' upkeep included: the change consumed, checked, written as an event.
+                Duration cpu = apiProcess.info().totalCpuDuration().orElseThrow().minus(cpuBefore);
+                System.out.printf("api-function CPU over the measured changes: %d ms, %.1f µs per change sent (%d sent)%n",
+                        cpu.toMillis(), cpu.toNanos() / 1000.0 / Math.max(1, sent), sent);
+            }
             if (phase == 0) {
                 Thread.sleep(3_000);
                 latenciesMicros.clear();
@@ -195,7 +208,11 @@ public final class PushBenchmark {
 
     private static Process startApi(Path jar, int port, String bootstrap, String redisUrl) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx1g", "-jar", jar.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
+        // Extra options for the api's JVM, e.g. a profiler: -Dapi.jvm="-agentpath:...=start,event=cpu,file=..."
+        command.addAll(List.of(System.getProperty("api.jvm", "").split(" ")).stream().filter(o -> !o.isBlank()).toList());
+        command.addAll(List.of("-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(Path.of("target/push-benchmark-api.log").toFile());
         builder.environment().putAll(Map.of(
                 "QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1",
