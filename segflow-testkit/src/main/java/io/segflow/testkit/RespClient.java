@@ -14,12 +14,12 @@ import java.util.List;
  * Just enough of the Redis protocol to set a cluster up and read its statistics from a test, without a client
  * library that would want to route commands itself. Replies: String (simple or bulk), Long, List, or null.
  */
-final class RespClient implements AutoCloseable {
+public final class RespClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
-    RespClient(int port) {
+    public RespClient(int port) {
         try {
             socket = new Socket("127.0.0.1", port);
             socket.setSoTimeout(10_000);
@@ -31,7 +31,7 @@ final class RespClient implements AutoCloseable {
     }
 
     /** Sends one command; an error reply becomes an {@link IllegalStateException} with Redis' message. */
-    Object call(Object... args) {
+    public Object call(Object... args) {
         try {
             StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
             for (Object arg : args) {
@@ -46,7 +46,7 @@ final class RespClient implements AutoCloseable {
         }
     }
 
-    String text(Object... args) {
+    public String text(Object... args) {
         return (String) call(args);
     }
 

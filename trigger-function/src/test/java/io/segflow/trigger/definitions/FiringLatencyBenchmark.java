@@ -4,17 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.testkit.RespClient;
 import io.segflow.testkit.TestServices;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,24 +150,17 @@ public final class FiringLatencyBenchmark {
     }
 
     /** Redis's AOF rewrites so far, finished or running ({@code INFO persistence}); 0 without AOF. */
-    private static long aofRewrites(String redisUrl) throws IOException {
-        URI redis = URI.create(redisUrl);
-        try (Socket socket = new Socket(redis.getHost(), redis.getPort())) {
-            socket.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$11\r\npersistence\r\n".getBytes(StandardCharsets.US_ASCII));
-            BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-            char[] bulk = new char[Integer.parseInt(answer.readLine().substring(1))]; // "$<length>", then the text
-            for (int read = 0; read < bulk.length; ) {
-                read += answer.read(bulk, read, bulk.length - read);
-            }
-            Map<String, String> fields = new HashMap<>();
-            for (String line : new String(bulk).split("\r\n")) {
+    private static long aofRewrites(String redisUrl) {
+        Map<String, String> fields = new HashMap<>();
+        try (RespClient redis = new RespClient(URI.create(redisUrl).getPort())) {
+            for (String line : redis.text("INFO", "persistence").split("\r\n")) {
                 int colon = line.indexOf(':');
                 if (colon > 0) {
                     fields.put(line.substring(0, colon), line.substring(colon + 1));
                 }
             }
-            return Long.parseLong(fields.getOrDefault("aof_rewrites", "0")) + ("1".equals(fields.get("aof_rewrite_in_progress")) ? 1 : 0);
         }
+        return Long.parseLong(fields.getOrDefault("aof_rewrites", "0")) + ("1".equals(fields.get("aof_rewrite_in_progress")) ? 1 : 0);
     }
 
     /** The function's {@code segflow_trigger_stage_seconds}: per stage its count and sum (seconds) so far. */
