@@ -1,6 +1,7 @@
 package io.segflow.testkit;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,10 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Just enough of the Redis protocol to set a cluster up and read its statistics from a test, without a client
- * library that would want to route commands itself. Replies: String (simple or bulk), Long, List, or null.
+ * Just enough of the Redis protocol for tests and benchmarks to set a cluster up, read statistics and write keys
+ * directly, without a client library that would want to route commands itself. Replies: String (simple or bulk), Long, List, or null.
  */
 public final class RespClient implements AutoCloseable {
+    private static final byte[] CRLF = {'\r', '\n'};
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -30,15 +32,21 @@ public final class RespClient implements AutoCloseable {
         }
     }
 
-    /** Sends one command; an error reply becomes an {@link IllegalStateException} with Redis' message. */
+    /**
+     * Sends one command, each argument a {@code byte[]} (sent as is) or anything else (its text, as UTF-8); an error
+     * reply becomes an {@link IllegalStateException} with Redis' message.
+     */
     public Object call(Object... args) {
         try {
-            StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
+            ByteArrayOutputStream command = new ByteArrayOutputStream();
+            command.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
             for (Object arg : args) {
-                String text = String.valueOf(arg);
-                command.append('$').append(text.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(text).append("\r\n");
+                byte[] bytes = arg instanceof byte[] raw ? raw : String.valueOf(arg).getBytes(StandardCharsets.UTF_8);
+                command.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                command.write(bytes);
+                command.write(CRLF);
             }
-            out.write(command.toString().getBytes(StandardCharsets.UTF_8));
+            command.writeTo(out);
             out.flush();
             return read();
         } catch (IOException e) {

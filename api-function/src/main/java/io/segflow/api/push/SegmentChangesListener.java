@@ -1,15 +1,17 @@
 package io.segflow.api.push;
 
 import io.segflow.core.membership.SegmentChange;
+import io.opentelemetry.api.trace.Span;
 import io.segflow.core.membership.SegmentChangeJson;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -22,24 +24,46 @@ import org.jboss.logging.Logger;
 public class SegmentChangesListener {
     private static final Logger LOG = Logger.getLogger(SegmentChangesListener.class);
     private final PushHub hub;
+    private final PushTracing tracing;
 
-    SegmentChangesListener(PushHub hub) {
+    SegmentChangesListener(PushHub hub, PushTracing tracing) {
         this.hub = hub;
+        this.tracing = tracing;
     }
 
+    /**
+     * A poll's records at once: a hand-off to a worker thread per poll, not per record. Most changes are of users
+     * without a connection here and cost one map lookup by the record's key.
+     */
     @Incoming("segment-changes-push")
     @Blocking // a gap in versions re-reads Redis
-    public void onChange(String json) {
-        SegmentChange change;
-        try {
-            change = SegmentChangeJson.read(json.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("ignoring an unreadable segment change: %s", e.getMessage());
-            return;
+    public void onChanges(ConsumerRecords<String, byte[]> records) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            if (record.key() != null && hub.openConnections(record.key()) == 0) {
+                continue; // keyed by the user (docs/contracts.md): no connection here, not even read
+            }
+            SegmentChange change = read(record);
+            // A merged record has no segment: it moves the id's streams on to the user it was merged into.
+            if (change == null || change.userId() == null || (change.segmentId() == null && !change.isMerge())
+                    || hub.openConnections(change.userId()) == 0) {
+                continue;
+            }
+            Span span = tracing.startPush(record);
+            try {
+                hub.publish(change);
+            } finally {
+                span.end();
+            }
         }
-        // A merged record has no segment: it moves the id's streams on to the user it was merged into.
-        if (change != null && change.userId() != null && (change.segmentId() != null || change.isMerge())) {
-            hub.publish(change);
+    }
+
+    private static SegmentChange read(ConsumerRecord<String, byte[]> record) {
+        try {
+            return record.value() == null ? null : SegmentChangeJson.read(record.value());
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("ignoring an unreadable segment change at %s-%d@%d: %s", record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+            return null;
         }
     }
 

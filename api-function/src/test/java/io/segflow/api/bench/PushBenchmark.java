@@ -8,6 +8,7 @@ import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
+import io.segflow.testkit.RespClient;
 import io.segflow.testkit.TestServices;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
@@ -45,9 +46,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Push latency and connection capacity of one packaged api-function (prod profile, tokens required), on a real
  * Kafka and a real redis-server: the testkit's, or a running broker and Redis named by {@code KAFKA_BOOTSTRAP_SERVERS}
- * and {@code REDIS_URL} (the testkit's broker runs in this JVM and shares its pauses). Opens {@code connections} SSE streams (one user each), then publishes
- * {@code changes} segment changes to random connected users, the user's record written to Redis first as
- * segment-function does, and measures from just before the change is sent to the moment the SSE event arrives.
+ * and {@code REDIS_URL} (the testkit's broker runs in this JVM and shares its pauses). Opens {@code connections} SSE
+ * streams (one user each), then publishes {@code changes} segment changes to the connected users in turns (a shuffled
+ * order), the user's record written to Redis first as segment-function does, and measures from just before the
+ * change is sent to the moment the SSE event arrives. With {@code elsewhere} > 0, each slot also sends that many
+ * changes of users without a stream on this instance (as every instance reads every change), to weigh the cost of
+ * the changes it only reads.
  * Run: see docs/benchmarks.md ("Push").
  */
 public final class PushBenchmark {
@@ -60,7 +64,8 @@ public final class PushBenchmark {
         int changes = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
         int perSecond = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : Math.min(changes, 500);
-        Path jar = Path.of(args.length > 4 ? args[4] : "target/quarkus-app/quarkus-run.jar");
+        int elsewhere = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        Path jar = Path.of(args.length > 5 ? args[5] : "target/quarkus-app/quarkus-run.jar");
 
         String bootstrap = TestServices.kafkaBootstrapServers();
         String redisUrl = TestServices.redisUrl();
@@ -68,7 +73,7 @@ public final class PushBenchmark {
         Process api = startApi(jar, port, bootstrap, redisUrl);
         try {
             awaitReady(port);
-            run(port, api.pid(), bootstrap, URI.create(redisUrl).getPort(), connections, changes, perSecond, warmUp);
+            run(port, api.pid(), bootstrap, URI.create(redisUrl).getPort(), connections, changes, perSecond, warmUp, elsewhere);
         } finally {
             api.destroy();
             api.waitFor(20, TimeUnit.SECONDS);
@@ -77,8 +82,15 @@ public final class PushBenchmark {
     }
 
     private static void run(int port, long apiPid, String bootstrap, int redisPort, int connections, int changes, int perSecond,
-                            int warmUp) throws Exception {
+                            int warmUp, int elsewhere) throws Exception {
         long rssBefore = rssKb(apiPid);
+        try (RespClient redis = new RespClient(redisPort)) {
+            // A previous run's records have higher versions: the streams would take this run's changes as old.
+            for (int i = 0; i < connections; i++) {
+                String user = "bench-" + i;
+                redis.call("DEL", RedisKeys.user(Partitioning.partitionOf(user, PARTITIONS), user));
+            }
+        }
         Vertx vertx = Vertx.vertx();
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultPort(port).setDefaultHost("127.0.0.1")
                 .setKeepAlive(true).setIdleTimeout(0), new PoolOptions().setHttp1MaxSize(connections + 10));
@@ -128,14 +140,16 @@ public final class PushBenchmark {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-             MiniRedis redis = new MiniRedis(redisPort)) {
-            java.util.Random random = new java.util.Random(42);
+             RespClient redis = new RespClient(redisPort)) {
+            List<Integer> shuffled = new ArrayList<>(java.util.stream.IntStream.range(0, connections).boxed().toList());
+            java.util.Collections.shuffle(shuffled, new java.util.Random(42));
+            int[] order = shuffled.stream().mapToInt(Integer::intValue).toArray();
             long[] versions = new long[connections];
             List<Map<String, Instant>> memberships = new ArrayList<>(connections);
             for (int i = 0; i < connections; i++) {
                 memberships.add(new java.util.HashMap<>());
             }
-            redis.command("SET", RedisKeys.EVENT_PARTITIONS, Integer.toString(PARTITIONS));
+            redis.call("SET", RedisKeys.EVENT_PARTITIONS, Integer.toString(PARTITIONS));
             long intervalNanos = 1_000_000_000L / perSecond;
             ProcessHandle apiProcess = ProcessHandle.of(apiPid).orElseThrow();
             // A warm-up round first (JIT, connection pools), not measured: the figures are of a running instance.
@@ -144,22 +158,33 @@ public final class PushBenchmark {
             long next = System.nanoTime();
             Duration cpuBefore = apiProcess.info().totalCpuDuration().orElseThrow();
             int sent = 0;
+            int inFlight = 0;
+            long sentElsewhere = 0;
+            // Every slot of the rate is used: users take turns, and a user whose previous change has not arrived yet
+            // lets its slot pass (counted), so the window lasts count / rate seconds whatever the latency.
             for (int n = 0; n < count; n++) {
-                int i = random.nextInt(connections);
+                int i = order[n % connections];
                 String user = "bench-" + i;
                 if (sentAt.containsKey(user)) {
-                    continue; // the previous change of this user is still in flight
+                    inFlight++;
+                } else {
+                    long version = ++versions[i];
+                    String segment = "seg-" + version;
+                    memberships.get(i).put(segment, Instant.now());
+                    UserRecord record = UserRecord.empty(user);
+                    record.memberships(new Memberships(memberships.get(i), version));
+                    redis.call("SET", RedisKeys.user(Partitioning.partitionOf(user, PARTITIONS), user), UserRecordCodec.encode(record));
+                    String value = Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, Instant.now(), version, "bench"));
+                    sentAt.put(user, System.nanoTime());
+                    producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, value));
+                    sent++;
                 }
-                long version = ++versions[i];
-                String segment = "seg-" + version;
-                memberships.get(i).put(segment, Instant.now());
-                UserRecord record = UserRecord.empty(user);
-                record.memberships(new Memberships(memberships.get(i), version));
-                redis.command("SET", RedisKeys.user(Partitioning.partitionOf(user, PARTITIONS), user), UserRecordCodec.encode(record));
-                String value = Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, Instant.now(), version, "bench"));
-                sentAt.put(user, System.nanoTime());
-                producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user, value));
-                sent++;
+                // Changes of users streaming from other instances: every instance reads every change.
+                for (int k = 0; k < elsewhere; k++, sentElsewhere++) {
+                    String other = "elsewhere-" + (sentElsewhere % 100_000);
+                    producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, other, Json.write(new SegmentChange(
+                            other, "seg-x", SegmentChange.ENTERED, Instant.now(), sentElsewhere + 1, "bench"))));
+                }
                 next += intervalNanos;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -171,8 +196,10 @@ public final class PushBenchmark {
                 Thread.sleep(3_000); // the last changes pushed
                 // The push path's CPU, idle streams' upkeep included: the change consumed, checked, written as an event.
                 Duration cpu = apiProcess.info().totalCpuDuration().orElseThrow().minus(cpuBefore);
-                System.out.printf("api-function CPU over the measured changes: %d ms, %.1f µs per change sent (%d sent)%n",
-                        cpu.toMillis(), cpu.toNanos() / 1000.0 / Math.max(1, sent), sent);
+                System.out.printf("api-function CPU over the measured changes: %d ms, %.1f µs per change pushed (%d pushed, "
+                        + "%d slots passed with the user's change in flight), %.1f µs per change consumed (%d of users "
+                        + "without a stream here)%n", cpu.toMillis(), cpu.toNanos() / 1000.0 / Math.max(1, sent), sent,
+                        inFlight, cpu.toNanos() / 1000.0 / Math.max(1, sent + sentElsewhere), sentElsewhere);
             }
             if (phase == 0) {
                 Thread.sleep(3_000);
@@ -268,40 +295,6 @@ public final class PushBenchmark {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
-        }
-    }
-
-    /** Just enough RESP to write a hash: the benchmark writes Redis before each record, as segment-function does. */
-    private static final class MiniRedis implements AutoCloseable {
-        private final java.net.Socket socket;
-        private final java.io.OutputStream out;
-        private final java.io.BufferedReader in;
-
-        MiniRedis(int port) throws IOException {
-            socket = new java.net.Socket("127.0.0.1", port);
-            out = new java.io.BufferedOutputStream(socket.getOutputStream());
-            in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-        }
-
-        /** Each part a String (sent as UTF-8) or a byte[] (sent as is). */
-        void command(Object... parts) throws IOException {
-            out.write(("*" + parts.length + "\r\n").getBytes(StandardCharsets.UTF_8));
-            for (Object part : parts) {
-                byte[] bytes = part instanceof byte[] raw ? raw : part.toString().getBytes(StandardCharsets.UTF_8);
-                out.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.UTF_8));
-                out.write(bytes);
-                out.write("\r\n".getBytes(StandardCharsets.UTF_8));
-            }
-            out.flush();
-            String reply = in.readLine();
-            if (reply == null || reply.startsWith("-")) {
-                throw new IOException("redis: " + reply);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }
