@@ -8,14 +8,11 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapSetter;
+import io.segflow.core.trace.RecordTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -23,27 +20,13 @@ import org.apache.kafka.common.header.Headers;
  * change's trace context (segment-function's span), and the trigger record carries this span's context, so consumers
  * of {@code segflow.triggers} continue the same trace. Each HTTP call of a firing's action is a client span under the
  * context the firing carries, and the call's {@code traceparent} is that span's, so the receiver continues it too.
- * The messaging extension's own tracing is off for this channel
- * (it traces whole records only, not the records of a consumed batch), so it is done here.
+ * The messaging extension's own tracing is off for this channel (it traces whole records only, not the records of a
+ * consumed batch), so it is done here.
  */
 @ApplicationScoped
 public class TriggerTracing {
     private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
-    private static final String TRACEPARENT = "traceparent";
-    private static final TextMapGetter<Headers> HEADER_GETTER = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Headers headers) {
-            List<String> keys = new ArrayList<>();
-            headers.forEach(header -> keys.add(header.key()));
-            return keys;
-        }
-
-        @Override
-        public String get(Headers headers, String key) {
-            Header header = headers == null ? null : headers.lastHeader(key);
-            return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-        }
-    };
+    private static final String TRACEPARENT = RecordTraces.TRACEPARENT;
     private static final TextMapGetter<String> TRACEPARENT_GETTER = new TextMapGetter<>() {
         @Override
         public Iterable<String> keys(String traceparent) {
@@ -55,8 +38,6 @@ public class TriggerTracing {
             return TRACEPARENT.equals(key) ? traceparent : null;
         }
     };
-    private static final TextMapSetter<Headers> HEADER_SETTER =
-            (headers, key, value) -> headers.add(key, value.getBytes(StandardCharsets.UTF_8));
 
     private final Tracer tracer;
 
@@ -70,23 +51,12 @@ public class TriggerTracing {
      * here the span is the change's own context, so the trigger record still carries the upstream trace.
      */
     public Span start(ConsumerRecord<?, ?> change) {
-        if (change.headers().lastHeader(TRACEPARENT) == null) {
-            return Span.getInvalid();
-        }
-        Context parent = W3C.extract(Context.root(), change.headers(), HEADER_GETTER);
-        return tracer.spanBuilder(change.topic() + " process").setParent(parent).setSpanKind(SpanKind.CONSUMER)
-                .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.destination.name", change.topic())
-                .setAttribute("messaging.destination.partition.id", String.valueOf(change.partition()))
-                .setAttribute("messaging.kafka.offset", change.offset())
-                .startSpan();
+        return RecordTraces.startProcessing(tracer, change);
     }
 
     /** Writes the span's context into the trigger record's headers ({@code traceparent}, {@code tracestate}). */
     public void inject(Span span, Headers headers) {
-        if (span.getSpanContext().isValid()) {
-            W3C.inject(Context.root().with(span), headers, HEADER_SETTER);
-        }
+        RecordTraces.inject(span, headers);
     }
 
     /**
@@ -97,8 +67,7 @@ public class TriggerTracing {
         if (span.getSpanContext().isValid()) {
             return traceparent(span);
         }
-        Header header = change.headers().lastHeader(TRACEPARENT);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        return RecordTraces.traceparent(change);
     }
 
     /**
