@@ -27,11 +27,14 @@ record EngineOptions(
         double probeShare,
         String producerTopic,
         boolean warm,
-        String metricsUrl) {
+        String metricsUrl,
+        String apiUrl,
+        String apiKey,
+        int ssePerSecond) {
 
     private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-pid-file", "kafka-libs",
             "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "probe-share",
-            "producer-topic", "warm", "metrics-url");
+            "producer-topic", "warm", "metrics-url", "api-url", "api-key", "sse-per-second");
 
     static EngineOptions parse(String[] args) {
         Map<String, String> given = Flags.parse(args, NAMES);
@@ -59,13 +62,17 @@ record EngineOptions(
                 given.getOrDefault("producer-topic", "segflow.bench.producer"),
                 Boolean.parseBoolean(given.getOrDefault("warm", "false")),
                 // replay: segment-function's Prometheus endpoint, for segflow_history_replayed_events_total
-                given.getOrDefault("metrics-url", "http://127.0.0.1:8082/q/metrics"));
+                given.getOrDefault("metrics-url", "http://127.0.0.1:8082/q/metrics"),
+                // latency: a running api-function to measure event -> SSE push on (none: not measured)
+                given.get("api-url"),
+                given.getOrDefault("api-key", "dev-admin-key"),
+                Integer.parseInt(given.getOrDefault("sse-per-second", "50")));
         if (!Set.of("drain", "latency", "all", "recovery", "identity", "replay").contains(options.phase)) {
             throw new IllegalArgumentException("--phase must be drain, latency, all, recovery, identity or replay");
         }
         if (options.events < 1 || options.users < 1 || options.rate < 1 || options.seconds < 1
-                || options.probeShare < 0 || options.probeShare > 1) {
-            throw new IllegalArgumentException("--events, --users, --rate, --seconds must be positive, --probe-share in [0, 1]");
+                || options.probeShare < 0 || options.probeShare > 1 || options.ssePerSecond < 1) {
+            throw new IllegalArgumentException("--events, --users, --rate, --seconds, --sse-per-second must be positive, --probe-share in [0, 1]");
         }
         return options;
     }

@@ -67,7 +67,8 @@ final class LatencyPhase {
         Window warmupWindow = new Window(false);
         BackfillWatch backfill = new BackfillWatch();
         try (ChangeStream changes = new ChangeStream(options.bootstrap());
-             EventProducer producer = new EventProducer(options.bootstrap(), 2)) {
+             EventProducer producer = new EventProducer(options.bootstrap(), 2);
+             SsePushes pushes = options.apiUrl() == null ? null : new SsePushes(options.apiUrl(), options.apiKey())) {
             changes.listen((change, received) -> {
                 String cause = change.cause();
                 if (received > backfill.startNanos && BenchCatalog.BACKFILL_SEGMENT.equals(change.segmentId())) {
@@ -96,9 +97,15 @@ final class LatencyPhase {
             List<Prepared> warmup = prepare(traffic, (long) options.rate() * options.warmupSeconds(), false);
             List<Prepared> measured = prepare(traffic, total, true);
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
-            send(producer, warmup, due, null, warmupWindow);
+            send(producer, warmup, System.nanoTime(), due, null, warmupWindow);
             due.clear();
 
+            // With push latency measured, the window starts once the first sampled streams can be open in time.
+            long windowStart = System.nanoTime() + (pushes == null ? 0 : SsePushes.LEAD_NANOS);
+            if (pushes != null) {
+                watchPushes(pushes, measured, windowStart);
+                Pacing.awaitDue(windowStart);
+            }
             CpuShares shares = new CpuShares(ProcessCpu.find(options.pid(), options.pidFile()),
                     ProcessCpu.find(null, options.kafkaPidFile()), redis);
             CpuShares.Snapshot sharesBefore = shares.take();
@@ -106,8 +113,7 @@ final class LatencyPhase {
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes) from %s%n", options.seconds(), options.rate(),
                     options.probeShare() * 100, Instant.now());
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
-            long windowStart = System.nanoTime();
-            long probes = send(producer, measured, due, options.backfillUsers() > 0 ? backfill : null, measuredWindow);
+            long probes = send(producer, measured, windowStart, due, options.backfillUsers() > 0 ? backfill : null, measuredWindow);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             System.out.printf("window over at %s%n", Instant.now());
             CpuShares.Snapshot sharesAfter = shares.take();
@@ -125,6 +131,11 @@ final class LatencyPhase {
             System.out.printf("load generator behind its schedule when sending:          %s%n", measuredWindow.behind().percentiles(t -> true));
             System.out.printf("slowest change per second of the window (ms): %s%n", measuredWindow.all().slowestPerSecond(windowStart));
             report(measuredWindow.all(), backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
+            if (pushes != null) {
+                awaitPushes(pushes);
+                System.out.printf("event -> SSE push on api-function (from the intended send time): %s%n", pushes.report());
+                summary.add("latency", "push latency (event -> SSE)", "%s", pushes.percentiles());
+            }
             long segmentMicros = CpuShares.used(sharesBefore, sharesAfter, CpuShares.SEGMENT_FUNCTION);
             if (segmentMicros >= 0) {
                 double perEvent = segmentMicros / (double) total;
@@ -189,11 +200,10 @@ final class LatencyPhase {
      * loop). Records the due time of each in {@code due}, and how late it went in {@code window}; starts the backfill
      * a third in when asked. Answers the number of probes sent.
      */
-    private long send(EventProducer producer, List<Prepared> events, Map<String, Sent> due, BackfillWatch backfill,
-                      Window window) throws Exception {
+    private long send(EventProducer producer, List<Prepared> events, long start, Map<String, Sent> due,
+                      BackfillWatch backfill, Window window) throws Exception {
         long interval = 1_000_000_000L / options.rate();
-        long start = System.nanoTime();
-        long startMillis = System.currentTimeMillis();
+        long startMillis = System.currentTimeMillis() + (start - System.nanoTime()) / 1_000_000;
         long backfillAt = start + Duration.ofSeconds(options.seconds()).toNanos() / 3;
         long probes = 0;
         for (int n = 0; n < events.size(); n++) {
@@ -215,6 +225,28 @@ final class LatencyPhase {
         }
         producer.flush();
         return probes;
+    }
+
+    /** Streams for every k-th probe of the window, {@code --sse-per-second} of them per second of it. */
+    private void watchPushes(SsePushes pushes, List<Prepared> events, long start) {
+        long interval = 1_000_000_000L / options.rate();
+        double probesPerSecond = options.rate() * options.probeShare();
+        long every = Math.max(1, Math.round(probesPerSecond / options.ssePerSecond()));
+        long probe = 0;
+        for (int n = 0; n < events.size(); n++) {
+            Prepared event = events.get(n);
+            if (event.probe() && probe++ % every == 0) {
+                pushes.watch(event.key(), start + n * interval);
+            }
+        }
+    }
+
+    /** Until every watched stream had its change, or 30 s. */
+    private static void awaitPushes(SsePushes pushes) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (pushes.answered() < pushes.watched() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
     }
 
     /** Until every probe was answered (and the backfill is over), or a time limit. */
