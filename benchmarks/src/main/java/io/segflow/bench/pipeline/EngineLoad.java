@@ -18,7 +18,9 @@ import java.util.UUID;
  *   {@link DrainPhase}</li>
  *   <li>{@code --phase latency}: open loop at {@code --rate} for {@code --seconds} after {@code --warmup} seconds,
  *   latency from each event's intended send time to its change records; {@code --backfill-users N} registers N more
- *   users first and starts a backfill over every known user a third into the window. {@link LatencyPhase}</li>
+ *   users first and starts a backfill over every known user a third into the window; {@code --api-url} (with
+ *   {@code --api-key}, an admin key) also measures event to SSE push on a running api-function for
+ *   {@code --sse-per-second} sampled probes. {@link LatencyPhase}, {@link SsePushes}</li>
  *   <li>{@code --phase all}: drain, then latency (segment-function running from the drain on).</li>
  *   <li>{@code --phase recovery}: steady traffic and the group's lag every second while the operator kills and
  *   restarts segment-function. {@link RecoveryPhase}</li>
@@ -33,7 +35,8 @@ import java.util.UUID;
  * </ul>
  *
  * <p>The segments are the 20 typical ones of {@code SegmentCatalog} with its scoring, plus a probe segment
- * ({@link BenchCatalog}); they are written straight to Redis, so the api-function need not run.
+ * ({@link BenchCatalog}); they are written straight to Redis, so the api-function need not run (but for
+ * {@code --api-url}).
  *
  * <pre>
  * export SEGFLOW_HOME=/tmp/sf-engine SEGFLOW_KAFKA_PORT=29092 SEGFLOW_REDIS_PORT=26379
@@ -57,7 +60,8 @@ import java.util.UUID;
  * or {@code --pid-file} ($SEGFLOW_HOME/pids/segment-function.pid; read when the drain starts), {@code --kafka-libs}
  * ($SEGFLOW_HOME/kafka/libs), {@code --events} (200000), {@code --users} (20000), {@code --rate} (5000; identity 2000),
  * {@code --seconds} (30), {@code --warmup} (60 for latency, else 5), {@code --probe-share} (0.2), {@code --backfill-users} (0),
- * {@code --backfill-timeout} (180 s), {@code --producer-topic} (segflow.bench.producer).
+ * {@code --backfill-timeout} (180 s), {@code --producer-topic} (segflow.bench.producer), {@code --api-url} (none),
+ * {@code --api-key} (dev-admin-key), {@code --sse-per-second} (50).
  */
 public final class EngineLoad {
     /** segment-function's consumer group on {@code segflow.events}. */
