@@ -34,6 +34,7 @@ final class SsePushes implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong changes = new AtomicLong();
+    private volatile boolean closed;
     private final AtomicLong statesAgain = new AtomicLong();
 
     SsePushes(String apiUrl, String adminKey) {
@@ -73,7 +74,7 @@ final class SsePushes implements AutoCloseable {
         StreamLines lines = new StreamLines(intendedNanos);
         http.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(lines))
                 .whenComplete((response, error) -> {
-                    if (!lines.answered && (error != null || response.statusCode() != 200)) {
+                    if (!closed && !lines.answered && (error != null || response.statusCode() != 200)) {
                         if (failed.incrementAndGet() <= 3) {
                             System.out.printf("  a stream of %s failed: %s%n", userId,
                                     error != null ? error.toString() : "HTTP " + response.statusCode());
@@ -84,6 +85,7 @@ final class SsePushes implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true; // the streams still open end now: no failures
         opener.shutdownNow();
         http.shutdownNow();
     }
