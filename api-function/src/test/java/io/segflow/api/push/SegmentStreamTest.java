@@ -121,6 +121,32 @@ class SegmentStreamTest extends PushTest {
     }
 
     @Test
+    void anUnreadableRecordIsSkippedAndTheChangesAfterItArePushed() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = stream(user, token(user))) {
+            assertThat(client.next().name()).isEqualTo("state");
+            fixtures.publishRaw(user, "{not a change");
+            fixtures.enter(user, "carts", 1);
+            Event next = client.next();
+            assertThat(next.name()).isEqualTo("change");
+            assertThat(next.id()).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void aChangeRecordWithoutAKeyIsPushedByItsUserId() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = stream(user, token(user))) {
+            assertThat(client.next().name()).isEqualTo("state");
+            fixtures.store(user, Map.of("carts", Instant.now()), 1);
+            fixtures.publishRaw(null, Json.write(new SegmentChange(user, "carts", SegmentChange.ENTERED, Instant.now(), 1, "event:x")));
+            Event next = client.next();
+            assertThat(next.name()).isEqualTo("change");
+            assertThat(next.id()).isEqualTo("1");
+        }
+    }
+
+    @Test
     void resumingAtTheCurrentVersionSendsOnlyLaterChanges() throws Exception {
         String user = "sse-" + UUID.randomUUID();
         try (UserFixtures fixtures = new UserFixtures(redis)) {

@@ -45,10 +45,11 @@ public final class SseClient implements AutoCloseable {
         return String.join("\n", response.body().toList());
     }
 
-    /** The next event that is not a comment; fails if none comes. */
+    /** The next event that is not a comment; fails if none comes within the wait (heartbeats do not extend it). */
     public Event next() throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
-            Event event = events.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (event == null) {
                 throw new AssertionError("no server-sent event within " + WAIT);
             }
@@ -58,10 +59,11 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
-    /** The next comment (heartbeat), skipping events; fails if none comes. */
+    /** The next comment (heartbeat), skipping events; fails if none comes within the wait. */
     public Event nextComment() throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
-            Event event = events.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (event == null) {
                 throw new AssertionError("no comment within " + WAIT);
             }

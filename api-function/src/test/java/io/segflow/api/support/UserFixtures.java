@@ -105,6 +105,11 @@ public final class UserFixtures implements AutoCloseable {
         return change;
     }
 
+    /** A record as another producer than segment-function might write it: any key (null: none), any value. */
+    public void publishRaw(String key, String value) {
+        changes.send(key, value);
+    }
+
     /** A track call as ingest normalizes it. */
     public static Event track(String userId, String event, Map<String, Object> properties, Instant at) {
         return new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), userId, null, event, null, null,
