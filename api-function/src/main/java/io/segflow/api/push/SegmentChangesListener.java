@@ -1,8 +1,11 @@
 package io.segflow.api.push;
 
-import io.segflow.core.membership.SegmentChange;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.SegmentChangeJson;
+import io.segflow.core.trace.RecordTraces;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
@@ -24,31 +27,36 @@ import org.jboss.logging.Logger;
 public class SegmentChangesListener {
     private static final Logger LOG = Logger.getLogger(SegmentChangesListener.class);
     private final PushHub hub;
-    private final PushTracing tracing;
+    private final Tracer tracer;
 
-    SegmentChangesListener(PushHub hub, PushTracing tracing) {
+    SegmentChangesListener(PushHub hub, OpenTelemetry telemetry) {
         this.hub = hub;
-        this.tracing = tracing;
+        this.tracer = telemetry.getTracer("io.segflow.api");
     }
 
     /**
      * A poll's records at once: a hand-off to a worker thread per poll, not per record. Most changes are of users
-     * without a connection here and cost one map lookup by the record's key.
+     * without a connection here and cost one map lookup by the record's key. Each change pushed is a span under the
+     * change record's trace (the extension's per-record tracing is off for this channel: it would trace every record,
+     * and it does not trace the records of a batch).
      */
     @Incoming("segment-changes-push")
     @Blocking // a gap in versions re-reads Redis
     public void onChanges(ConsumerRecords<String, byte[]> records) {
         for (ConsumerRecord<String, byte[]> record : records) {
-            if (record.key() != null && hub.openConnections(record.key()) == 0) {
-                continue; // keyed by the user (docs/contracts.md): no connection here, not even read
+            String userId = record.key(); // the user (docs/contracts.md)
+            if (userId != null && hub.openConnections(userId) == 0) {
+                continue; // no connection here: not even read
             }
             SegmentChange change = read(record);
             // A merged record has no segment: it moves the id's streams on to the user it was merged into.
-            if (change == null || change.userId() == null || (change.segmentId() == null && !change.isMerge())
-                    || hub.openConnections(change.userId()) == 0) {
+            if (change == null || change.userId() == null || (change.segmentId() == null && !change.isMerge())) {
                 continue;
             }
-            Span span = tracing.startPush(record);
+            if (userId == null && hub.openConnections(change.userId()) == 0) {
+                continue; // a record without a key: its user is known only now
+            }
+            Span span = RecordTraces.startProcessing(tracer, record);
             try {
                 hub.publish(change);
             } finally {
