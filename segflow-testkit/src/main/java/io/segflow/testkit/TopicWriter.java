@@ -1,12 +1,16 @@
 package io.segflow.testkit;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Writes records to a topic in tests and waits for the broker's acknowledgement. */
@@ -28,12 +32,30 @@ public final class TopicWriter implements AutoCloseable {
         send(key, value, Map.of());
     }
 
+    /**
+     * Several records of one key sent at once, then awaited: the producer puts them in one batch, which a consumer
+     * reads in one poll (to test how a consumer handles its batches).
+     */
+    public void sendTogether(String key, String... values) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (String value : values) {
+            sent.add(producer.send(new ProducerRecord<>(topic, key, value)));
+        }
+        for (Future<RecordMetadata> ack : sent) {
+            await(ack);
+        }
+    }
+
     /** With record headers (e.g. a W3C {@code traceparent}). */
     public void send(String key, String value, Map<String, String> headers) {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
         headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
+        await(producer.send(record));
+    }
+
+    private void await(Future<RecordMetadata> ack) {
         try {
-            producer.send(record).get();
+            ack.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -121,12 +121,14 @@ class SegmentStreamTest extends PushTest {
     }
 
     @Test
-    void anUnreadableRecordIsSkippedAndTheChangesAfterItArePushed() throws Exception {
+    void anUnreadableRecordIsSkippedAndTheChangeAfterItInTheBatchIsPushed() throws Exception {
         String user = "sse-" + UUID.randomUUID();
         try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = stream(user, token(user))) {
             assertThat(client.next().name()).isEqualTo("state");
-            fixtures.publishRaw(user, "{not a change");
-            fixtures.enter(user, "carts", 1);
+            // In one batch: the unreadable record must not cost the change after it.
+            fixtures.store(user, Map.of("carts", Instant.now()), 1);
+            fixtures.publishRaw(user, "{not a change",
+                    Json.write(new SegmentChange(user, "carts", SegmentChange.ENTERED, Instant.now(), 1, "event:x")));
             Event next = client.next();
             assertThat(next.name()).isEqualTo("change");
             assertThat(next.id()).isEqualTo("1");

@@ -105,9 +105,12 @@ public final class UserFixtures implements AutoCloseable {
         return change;
     }
 
-    /** A record as another producer than segment-function might write it: any key (null: none), any value. */
-    public void publishRaw(String key, String value) {
-        changes.send(key, value);
+    /**
+     * Records as another producer than segment-function might write them (any key, null: none; any value), in one
+     * producer batch: the api's consumer reads them in one poll.
+     */
+    public void publishRaw(String key, String... values) {
+        changes.sendTogether(key, values);
     }
 
     /** A track call as ingest normalizes it. */
