@@ -13,6 +13,8 @@ import io.segflow.testkit.KafkaAndRedisResource;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -31,19 +33,33 @@ class DeliveryLogTrimTest {
     RedisDataSource redis;
 
     @Test
-    void aLogWrittenPastItsSizeIsTrimmedToTheNewestEntries() {
+    void aLogWrittenPastItsSizeIsTrimmedToTheNewestEntries() throws InterruptedException {
         String trigger = "trim-" + UUID.randomUUID();
-        RedisBatch writes = store.writes();
-        for (int i = 0; i < DeliveryEntry.KEPT + 5; i++) {
-            log.scheduled(writes, firing(trigger, "user-" + i), Instant.now());
-        }
-        writes.send();
-        assertThat(redis.sortedSet(String.class).zcard(TriggerKeys.recent(trigger))).isEqualTo(DeliveryEntry.KEPT + 5);
+        List<String> oldest = write(trigger, 0, 5);
+        Thread.sleep(5); // the log orders its entries by the millisecond they were written in
+        List<String> newest = write(trigger, 5, DeliveryEntry.KEPT);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(redis.sortedSet(String.class).zcard(TriggerKeys.recent(trigger))).isEqualTo(DeliveryEntry.KEPT);
             assertThat(redis.hash(String.class).hlen(TriggerKeys.log(trigger))).isEqualTo(DeliveryEntry.KEPT);
         });
+        assertThat(redis.hash(String.class).hkeys(TriggerKeys.log(trigger))).containsExactlyInAnyOrderElementsOf(newest)
+                .doesNotContainAnyElementsOf(oldest);
+        assertThat(redis.sortedSet(String.class).zrange(TriggerKeys.recent(trigger), 0, -1))
+                .containsExactlyInAnyOrderElementsOf(newest);
+    }
+
+    /** Writes {@code count} scheduled firings of users {@code from, from + 1, ...} in one batch; their ids. */
+    private List<String> write(String trigger, int from, int count) {
+        RedisBatch writes = store.writes();
+        List<String> ids = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            Firing firing = firing(trigger, "user-" + i);
+            log.scheduled(writes, firing, Instant.now());
+            ids.add(firing.id());
+        }
+        writes.send();
+        return ids;
     }
 
     private static Firing firing(String trigger, String user) {
