@@ -104,6 +104,15 @@ public class ActionCalls {
 
     /** The webhook body: {@code {"type", "timestamp", "data"}}, the same on every attempt. */
     static byte[] payload(Firing firing) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", firing.kind());
+        body.put("timestamp", IsoInstants.format(firing.firedAt() != null ? firing.firedAt() : firing.at()));
+        body.put("data", data(firing));
+        return Json.writeBytes(body);
+    }
+
+    /** What a firing says, in the webhook body's {@code data} and as a CloudEvent's data. */
+    private static Map<String, Object> data(Firing firing) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("trigger", firing.triggerId());
         data.put("userId", firing.userId());
@@ -113,11 +122,7 @@ public class ActionCalls {
         put(data, "properties", firing.properties());
         put(data, "cause", firing.cause());
         put(data, "at", firing.at() == null ? null : IsoInstants.format(firing.at()));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", firing.kind());
-        body.put("timestamp", IsoInstants.format(firing.firedAt() != null ? firing.firedAt() : firing.at()));
-        body.put("data", data);
-        return Json.write(body).getBytes(StandardCharsets.UTF_8);
+        return data;
     }
 
     /** An HTTP POST to make: where, with which headers, and its body. */
@@ -160,7 +165,7 @@ public class ActionCalls {
         call.put("context", Map.of("library", Map.of("name", "segflow")));
         String basic = Base64.getEncoder().encodeToString((segment.writeKey() + ":").getBytes(StandardCharsets.UTF_8));
         return request(URI.create(segment.url().toString().replaceAll("/+$", "") + "/v1/track"),
-                Json.write(call).getBytes(StandardCharsets.UTF_8)).header("authorization", "Basic " + basic);
+                Json.writeBytes(call)).header("authorization", "Basic " + basic);
     }
 
     /** Binary mode: attributes as {@code ce-} headers, the firing's data as the body. */
@@ -170,8 +175,7 @@ public class ActionCalls {
             case Firing.EXITED -> "io.segflow.segment.exited.v1";
             default -> "io.segflow.trigger.fired.v1";
         };
-        byte[] data = Json.write(Json.read(new String(payload(firing), StandardCharsets.UTF_8), Map.class).get("data"))
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] data = Json.writeBytes(data(firing));
         return request(cloudEvents.url(), data)
                 .header("ce-specversion", "1.0")
                 .header("ce-id", firing.id())
@@ -270,7 +274,7 @@ public class ActionCalls {
         }
         try {
             producer.sendAll(List.of(new ProducerRecord<>(kafka.topic(), null, firing.userId(),
-                    Json.write(record).getBytes(StandardCharsets.UTF_8), headers)));
+                    Json.writeBytes(record), headers)));
             return Outcome.ok(null, millisSince(started));
         } catch (RuntimeException e) {
             return Outcome.failed(null, e.getMessage(), null, millisSince(started));

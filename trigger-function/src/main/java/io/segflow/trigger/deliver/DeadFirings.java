@@ -5,7 +5,6 @@ import io.segflow.core.json.Json;
 import io.segflow.core.trigger.Firing;
 import io.segflow.trigger.TriggerProducer;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +37,7 @@ public class DeadFirings {
         record.put("lastError", last.error());
         record.put("deadAt", IsoInstants.format(Instant.now()));
         record.put("firing", firing);
-        producer.sendAll(List.of(new ProducerRecord<>(TOPIC, firing.userId(), Json.write(record).getBytes(StandardCharsets.UTF_8))));
+        producer.sendAll(List.of(new ProducerRecord<>(TOPIC, firing.userId(), Json.writeBytes(record))));
     }
 
 }

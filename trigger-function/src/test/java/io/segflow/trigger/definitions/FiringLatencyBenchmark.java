@@ -16,13 +16,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,9 +67,13 @@ public final class FiringLatencyBenchmark {
              KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                      ProducerConfig.LINGER_MS_CONFIG, "0", ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
             KillNineIT.define(redis, segment, receiver.url("/bench"));
+            Arrivals arrivals = new Arrivals(segment + "-u", changes);
+            receiver.tap(arrivals::add);
             int port = 18_000 + (int) (Math.random() * 2_000);
             Path log = Files.createTempFile("trigger-bench-", ".log");
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m"));
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    // A fixed heap: left to size it, G1 kept it near 100 MB and ran a marking cycle every other collection.
+                    "-Xms512m", "-Xmx512m"));
             // Extra options for the function's JVM, e.g. -Dfunction.jvm="-XX:StartFlightRecording=filename=f.jfr"
             command.addAll(List.of(System.getProperty("function.jvm", "").split(" ")).stream().filter(o -> !o.isBlank()).toList());
             command.addAll(List.of("-jar", new File("target/quarkus-app/quarkus-run.jar").getAbsolutePath()));
@@ -75,44 +85,42 @@ public final class FiringLatencyBenchmark {
             System.out.println("trigger-function pid " + function.pid() + ", log " + log);
             try {
                 awaitReady(port);
+                // Scraped every 15 s, as Prometheus would: a function's first scrapes run its metrics code cold, and
+                // one during the measured changes made their first seconds several times slower than the rest.
+                ScheduledExecutorService prometheus = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "scrape");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+                prometheus.scheduleAtFixedRate(() -> stages(port), 0, 15, TimeUnit.SECONDS);
                 send(producer, segment, "warm", warmUp, rate);
-                receiver.await("/bench", warmUp, Duration.ofSeconds(120));
+                // The measured changes follow the warm-up's without a gap (a pause made the function's first seconds
+                // after it slower). What the function did so far is read meanwhile, with two seconds of changes more
+                // before the measured ones: a scrape of its own takes a core for a moment (counted in CPU and stages).
                 Duration cpuBefore = function.info().totalCpuDuration().orElseThrow();
-                Map<String, double[]> stagesBefore = stages(port);
+                CompletableFuture<Map<String, double[]>> stagesBefore = CompletableFuture.supplyAsync(() -> stages(port));
                 long rewritesBefore = aofRewrites(redis);
+                int lead = 2 * rate;
+                send(producer, segment, "lead", lead, rate);
                 Instant started = Instant.now();
-                Map<String, Instant> sentAt = send(producer, segment, "u", changes, rate);
-                receiver.await("/bench", warmUp + changes, Duration.ofSeconds(120));
+                send(producer, segment, "u", changes, rate);
+                receiver.await("/bench", warmUp + lead + changes, Duration.ofSeconds(120));
                 long rewrites = aofRewrites(redis) - rewritesBefore;
                 Duration cpu = function.info().totalCpuDuration().orElseThrow().minus(cpuBefore);
-                List<Long> latencies = new ArrayList<>();
-                Map<String, Integer> callsPerId = new HashMap<>();
-                TreeMap<Long, Long> slowestPerSecond = new TreeMap<>(); // by the change's second: a stall shows as a run
-                for (WebhookReceiver.Call call : receiver.calls("/bench")) {
-                    JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
-                    Instant at = Instant.parse(data.get("at").asText());
-                    if (sentAt.containsKey(data.get("userId").asText())) {
-                        long latency = Duration.between(at, call.at()).toMillis();
-                        latencies.add(latency);
-                        callsPerId.merge(call.header("webhook-id"), 1, Integer::sum);
-                        slowestPerSecond.merge(Duration.between(started, at).toSeconds(), latency, Math::max);
-                        if (latency > 1_000) { // the outliers, each with when its attempt was signed
-                            System.out.printf("  slow: %s at %s, signed at %s s, received %s%n", data.get("userId").asText(), at,
-                                    call.header("webhook-timestamp"), call.at());
-                        }
-                    }
-                }
-                System.out.printf("  firings received more than once: %d%n", callsPerId.values().stream().filter(n -> n > 1).count());
+                List<Long> latencies = arrivals.latencies();
+                TreeMap<Long, Long> slowestPerSecond = arrivals.slowestPerSecond(); // a stall shows as a run of seconds
+                System.out.printf("  firings received more than once: %d, unsigned: %d%n", arrivals.duplicates(), arrivals.unsigned.get());
                 System.out.println("  slowest firing per second of changes (ms): "
                         + slowestPerSecond.values().stream().map(String::valueOf).collect(Collectors.joining(" ")));
                 latencies.sort(Long::compare);
                 System.out.printf("changes %d at %d/s over %d ms: latency change -> receiver p50 %d ms, p99 %d ms, max %d ms%n",
                         changes, rate, Duration.between(started, Instant.now()).toMillis(), latencies.get(latencies.size() / 2),
                         latencies.get((int) (latencies.size() * 0.99)), latencies.get(latencies.size() - 1));
-                System.out.printf("  function CPU %d ms, %.0f µs per firing%n", cpu.toMillis(), cpu.toNanos() / 1000.0 / changes);
+                System.out.printf("  function CPU %d ms, %.0f µs per firing%n", cpu.toMillis(), cpu.toNanos() / 1000.0 / (lead + changes));
                 // Each rewrite forks Redis, which answers nothing while the fork and its first copied pages are made.
                 System.out.printf("  Redis AOF rewrites started during the changes: %d%n", rewrites);
-                printStages(stagesBefore, stages(port));
+                prometheus.shutdownNow();
+                printStages(stagesBefore.join(), stages(port));
             } finally {
                 function.destroy();
                 function.waitFor();
@@ -121,9 +129,8 @@ public final class FiringLatencyBenchmark {
         System.exit(0);
     }
 
-    private static Map<String, Instant> send(KafkaProducer<String, String> producer, String segment, String prefix, int count, int rate)
+    private static void send(KafkaProducer<String, String> producer, String segment, String prefix, int count, int rate)
             throws InterruptedException {
-        Map<String, Instant> sent = new HashMap<>();
         Queue<Long> acks = new ConcurrentLinkedQueue<>();
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
@@ -138,7 +145,6 @@ public final class FiringLatencyBenchmark {
             producer.send(new ProducerRecord<>(Topics.SEGMENT_CHANGES, user,
                     Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, at, 1, "event:b" + i))),
                     (metadata, e) -> acks.add((System.nanoTime() - sending) / 1_000_000));
-            sent.put(user, at);
         }
         producer.flush();
         List<Long> ackMillis = new ArrayList<>(acks);
@@ -146,7 +152,73 @@ public final class FiringLatencyBenchmark {
         // The broker's share of a firing's latency: from the change's send until Kafka acknowledged it.
         System.out.printf("  %s changes acknowledged by Kafka after p50 %d ms, p99 %d ms%n", prefix, ackMillis.get(ackMillis.size() / 2),
                 ackMillis.get((int) (ackMillis.size() * 0.99)));
-        return sent;
+    }
+
+    /**
+     * The measured changes' firings as they arrive, in arrays by the user's number: nothing kept per call, so that
+     * the receiver's collections stay short.
+     */
+    static final class Arrivals {
+        private final String userPrefix;
+        private final long[] latencyMillis;
+        private final long[] changedAtMillis;
+        private final int[] calls;
+        private final AtomicInteger unsigned = new AtomicInteger();
+
+        Arrivals(String userPrefix, int changes) {
+            this.userPrefix = userPrefix;
+            this.latencyMillis = new long[changes];
+            this.changedAtMillis = new long[changes];
+            this.calls = new int[changes];
+        }
+
+        void add(WebhookReceiver.Call call) {
+            // The warm-up's calls are read as the measured ones are, so that this code is compiled before them: run
+            // cold, it answered the function's first measured calls late, and its endpoint limit held the next ones.
+            JsonNode data = Json.read(call.body(), JsonNode.class).get("data");
+            String user = data.get("userId").asText();
+            Instant at = Instant.parse(data.get("at").asText());
+            long latency = Duration.between(at, call.at()).toMillis();
+            if (!user.startsWith(userPrefix)) {
+                return; // a warm-up firing
+            }
+            int i = Integer.parseInt(user.substring(userPrefix.length()));
+            synchronized (this) {
+                if (calls[i]++ == 0) {
+                    latencyMillis[i] = latency;
+                    changedAtMillis[i] = at.toEpochMilli();
+                }
+            }
+            if (!call.signed()) {
+                unsigned.incrementAndGet();
+            }
+        }
+
+        synchronized List<Long> latencies() {
+            List<Long> latencies = new ArrayList<>();
+            for (int i = 0; i < calls.length; i++) {
+                if (calls[i] > 0) {
+                    latencies.add(latencyMillis[i]);
+                }
+            }
+            return latencies;
+        }
+
+        /** The slowest firing of each second of changes, by the change's second. */
+        synchronized TreeMap<Long, Long> slowestPerSecond() {
+            long first = Arrays.stream(changedAtMillis).filter(t -> t > 0).min().orElse(0);
+            TreeMap<Long, Long> slowest = new TreeMap<>();
+            for (int i = 0; i < calls.length; i++) {
+                if (calls[i] > 0) {
+                    slowest.merge((changedAtMillis[i] - first) / 1000, latencyMillis[i], Math::max);
+                }
+            }
+            return slowest;
+        }
+
+        synchronized long duplicates() {
+            return Arrays.stream(calls).filter(n -> n > 1).count();
+        }
     }
 
     /** Redis's AOF rewrites so far, finished or running ({@code INFO persistence}); 0 without AOF. */
@@ -164,9 +236,14 @@ public final class FiringLatencyBenchmark {
     }
 
     /** The function's {@code segflow_trigger_stage_seconds}: per stage its count and sum (seconds) so far. */
-    private static Map<String, double[]> stages(int port) throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    private static Map<String, double[]> stages(int port) {
+        String metrics;
+        try {
+            metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
         Map<String, double[]> stages = new TreeMap<>();
         Matcher line = Pattern.compile("(?m)^segflow_trigger_stage_seconds_(count|sum)\\{.*stage=\"(\\w+)\".*} (\\S+)$").matcher(metrics);
         while (line.find()) {
