@@ -122,7 +122,7 @@ final class LatencyPhase {
             summary.add("latency", "CPU in the window (one core = 100%)", "%s", cpuShares);
             long rewrites = RedisStats.AofRewrites.take(redis).since(rewritesBefore);
             // A rewrite forks Redis and writes its whole data set: on a shared machine, a core taken for seconds.
-            System.out.printf("Redis AOF rewrites finished in the window or running at its end: %d%n", rewrites);
+            System.out.printf("Redis AOF rewrites started in the window: %d%n", rewrites);
             summary.add("latency", "Redis AOF rewrites in the window", "%d", rewrites);
 
             awaitAnswers(changes, probesAnswered, probes, options.backfillUsers() > 0 ? backfill : null);

@@ -48,18 +48,16 @@ record RedisStats(Map<String, Command> commands, double cpuSeconds) {
         return delta;
     }
 
-    /** Redis's AOF rewrites done so far and whether one is running ({@code INFO persistence}); none without AOF. */
-    record AofRewrites(long done, boolean running) {
+    /** Redis's AOF rewrites started so far ({@code INFO persistence}: counted when one starts); none without AOF. */
+    record AofRewrites(long started) {
 
         static AofRewrites take(Resp redis) throws IOException {
-            Map<String, String> persistence = info(redis, "persistence");
-            return new AofRewrites(Long.parseLong(persistence.getOrDefault("aof_rewrites", "0")),
-                    "1".equals(persistence.get("aof_rewrite_in_progress")));
+            return new AofRewrites(Long.parseLong(info(redis, "persistence").getOrDefault("aof_rewrites", "0")));
         }
 
-        /** Rewrites that finished since {@code before} or are running now. */
+        /** Rewrites that started since {@code before}. */
         long since(AofRewrites before) {
-            return done - before.done + (running ? 1 : 0);
+            return started - before.started;
         }
     }
 
