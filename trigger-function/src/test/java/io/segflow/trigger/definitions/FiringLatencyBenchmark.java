@@ -42,9 +42,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Change record to webhook receiver: one packaged trigger-function (prod profile, internal addresses allowed) on the
  * testkit's Kafka and Redis, one segment trigger with a webhook to a local receiver, {@code changes} entered-changes
  * of distinct users written at {@code rate} per second after {@code warm-up} changes at that rate (a JIT-compiled
- * function). Latency is the receiver's arrival time minus the change's {@code at} (set when the record is written);
- * also printed: the function's CPU and its {@code segflow_trigger_stage_seconds} over the measured changes, and the
- * Redis AOF rewrites that started meanwhile. {@code KAFKA_BOOTSTRAP_SERVERS} and {@code REDIS_URL} point it at a broker
+ * function) and two seconds' more, without a gap; the function's metrics are scraped every 15 s, as Prometheus would.
+ * Latency is the receiver's arrival time minus the change's {@code at} (set when the record is written); also printed:
+ * the function's CPU and its {@code segflow_trigger_stage_seconds} over the changes after the warm-up, and the Redis
+ * AOF rewrites that started meanwhile. {@code KAFKA_BOOTSTRAP_SERVERS} and {@code REDIS_URL} point it at a broker
  * and Redis of their own (the local stack's): the testkit's broker would share this JVM's heap and pauses with the
  * receiver. Not run by the build:
  *
