@@ -59,6 +59,15 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
+    /** The next event, which must be the change of this membership version. */
+    public Event nextChange(String version) throws InterruptedException {
+        Event event = next();
+        if (!"change".equals(event.name()) || !version.equals(event.id())) {
+            throw new AssertionError("expected change " + version + ", got " + event.name() + " " + event.id() + ": " + event.data());
+        }
+        return event;
+    }
+
     /** The next comment (heartbeat), skipping events; fails if none comes within the wait. */
     public Event nextComment() throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
