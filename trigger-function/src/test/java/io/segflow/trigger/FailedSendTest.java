@@ -79,7 +79,7 @@ class FailedSendTest {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         for (SegmentChange change : changes) {
             records.add(new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), records.size(), change.userId(),
-                    Json.write(change).getBytes(StandardCharsets.UTF_8)));
+                    Json.writeBytes(change)));
         }
         return new ConsumerRecords<>(Map.of(PARTITION, records), Map.of());
     }
