@@ -7,20 +7,22 @@ import io.segflow.core.event.EventRecords;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
 
 /**
  * Latency from event to change record, open loop: events go out at a fixed rate, each change record whose cause is
- * {@code event:<messageId>} is matched to its event, and its latency counts from when the event was due to be sent
- * (a stall anywhere counts in full). A share of the events are probes: a fresh user's first event on a name only
- * the probe segment reads, so that every probe brings a change. With backfill users, a third into the window a
- * segment is saved, so that segment-function re-evaluates every known user while the events keep coming; the
- * latencies are then reported before, during and after that backfill.
+ * {@code event:<messageId>} is matched to its event (by the number in its messageId), and its latency counts from
+ * when the event was due to be sent (a stall anywhere counts in full). A share of the events are probes: a fresh
+ * user's first event on a name only the probe segment reads, so that every probe brings a change. With backfill
+ * users, a third into the window a segment is saved, so that segment-function re-evaluates every known user while
+ * the events keep coming; the latencies are then reported before, during and after that backfill.
  */
 final class LatencyPhase {
     private final EngineOptions options;
@@ -30,8 +32,23 @@ final class LatencyPhase {
     private final Summary summary;
     private final String run;
 
-    /** When the event was due, on the monotonic clock and on the wall clock (to compare with record timestamps). */
-    private record Sent(long intendedNanos, long intendedMillis, boolean probe, boolean measured) {
+    /**
+     * When the events of one send loop were due: the n-th at {@code start + n × interval}, on the monotonic clock and
+     * on the wall clock (to compare with record timestamps).
+     */
+    private record Schedule(long startNanos, long startMillis, long intervalNanos) {
+        static Schedule from(long startNanos, int rate) {
+            return new Schedule(startNanos, System.currentTimeMillis() + (startNanos - System.nanoTime()) / 1_000_000,
+                    1_000_000_000L / rate);
+        }
+
+        long intendedNanos(long n) {
+            return startNanos + n * intervalNanos;
+        }
+
+        long intendedMillis(long n) {
+            return startMillis + n * intervalNanos / 1_000_000;
+        }
     }
 
     /** Where the backfill started by this phase is (nanoTime); its end is its last catalog-caused change received. */
@@ -59,9 +76,17 @@ final class LatencyPhase {
         if (options.backfillUsers() > 0) {
             registerUsers(options.backfillUsers());
         }
-        Map<String, Sent> due = new ConcurrentHashMap<>();
-        Set<String> answered = ConcurrentHashMap.newKeySet();
+        // Events are numbered by their messageId: the window's 0 … total-1 (made first, ahead of the warm-up), then the
+        // warm-up's. A change's cause gives its event's number, and the number its due time: nothing is kept per event
+        // but its probe bit, so the generator's own collections stay short while it measures.
+        String idPrefix = "lat-" + run + "-";
+        long total = (long) options.rate() * options.seconds();
+        BitSet probeEvents = new BitSet();
+        BitSet answered = new BitSet();
+        AtomicLong answeredCount = new AtomicLong();
         AtomicLong probesAnswered = new AtomicLong();
+        AtomicReference<Schedule> warmupSchedule = new AtomicReference<>();
+        AtomicReference<Schedule> windowSchedule = new AtomicReference<>();
         // The total latency, split at the change record's timestamp: up to segment-function's send, Kafka's delivery after.
         Window measuredWindow = new Window(true);
         Window warmupWindow = new Window(false);
@@ -78,27 +103,37 @@ final class LatencyPhase {
                     backfill.catalogChanges.incrementAndGet();
                     backfill.lastChangeNanos = received;
                 }
-                Sent sent = cause.startsWith("event:") ? due.get(cause.substring("event:".length())) : null;
-                if (sent != null) {
-                    // The warm-up's answers go through the same code into samples thrown away: compiled by the JIT
-                    // before the window, not in its first seconds on cores segflow needs.
-                    Window window = sent.measured ? measuredWindow : warmupWindow;
-                    window.all().add(sent.intendedNanos, received - sent.intendedNanos);
-                    long receivedMillis = System.currentTimeMillis();
-                    window.untilSent().add(sent.intendedNanos, (change.sentAtMillis() - sent.intendedMillis) * 1_000_000);
-                    window.delivery().add(sent.intendedNanos, (receivedMillis - change.sentAtMillis()) * 1_000_000);
-                    if (sent.measured && answered.add(cause) && sent.probe) {
+                long n = eventNumber(cause, idPrefix);
+                if (n < 0) {
+                    return;
+                }
+                // The warm-up's answers go through the same code into samples thrown away: compiled by the JIT
+                // before the window, not in its first seconds on cores segflow needs.
+                boolean measured = n < total;
+                Schedule schedule = measured ? windowSchedule.get() : warmupSchedule.get();
+                long nth = measured ? n : n - total;
+                Window window = measured ? measuredWindow : warmupWindow;
+                long intended = schedule.intendedNanos(nth);
+                window.all().add(intended, received - intended);
+                long receivedMillis = System.currentTimeMillis();
+                window.untilSent().add(intended, (change.sentAtMillis() - schedule.intendedMillis(nth)) * 1_000_000);
+                window.delivery().add(intended, (receivedMillis - change.sentAtMillis()) * 1_000_000);
+                if (measured && !answered.get((int) n)) {
+                    answered.set((int) n);
+                    answeredCount.incrementAndGet();
+                    if (probeEvents.get((int) n)) {
                         probesAnswered.incrementAndGet();
                     }
                 }
             });
-            ShopTraffic traffic = new ShopTraffic(run, options.users());
-            long total = (long) options.rate() * options.seconds();
-            List<Prepared> warmup = prepare(traffic, (long) options.rate() * options.warmupSeconds(), false);
-            List<Prepared> measured = prepare(traffic, total, true);
+            ShopTraffic traffic = new ShopTraffic(run, options.users()).numberedIds(idPrefix);
+            List<Prepared> measured = prepare(traffic, total, probeEvents);
+            long warmupCount = (long) options.rate() * options.warmupSeconds();
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
-            send(producer, warmup, System.nanoTime(), due, null, warmupWindow);
-            due.clear();
+            warmupSchedule.set(Schedule.from(System.nanoTime(), options.rate()));
+            // Built as they go (not measured, and not kept): the generator's heap holds the window's events only.
+            SplittableRandom random = new SplittableRandom();
+            send(producer, warmupCount, n -> prepareOne(traffic, random, false), warmupSchedule.get(), null, warmupWindow);
 
             // With push latency measured, the window starts once the first sampled streams can be open in time.
             long windowStart = System.nanoTime() + (pushes == null ? 0 : SsePushes.LEAD_NANOS);
@@ -113,7 +148,10 @@ final class LatencyPhase {
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes) from %s%n", options.seconds(), options.rate(),
                     options.probeShare() * 100, Instant.now());
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
-            long probes = send(producer, measured, windowStart, due, options.backfillUsers() > 0 ? backfill : null, measuredWindow);
+            windowSchedule.set(Schedule.from(windowStart, options.rate()));
+            long probes = probeEvents.cardinality();
+            send(producer, total, n -> measured.set((int) n, null), windowSchedule.get(),
+                    options.backfillUsers() > 0 ? backfill : null, measuredWindow);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             System.out.printf("window over at %s%n", Instant.now());
             CpuShares.Snapshot sharesAfter = shares.take();
@@ -130,7 +168,7 @@ final class LatencyPhase {
             System.out.printf("  of which from that send to its arrival here:            %s%n", measuredWindow.delivery().percentiles(t -> true));
             System.out.printf("load generator behind its schedule when sending:          %s%n", measuredWindow.behind().percentiles(t -> true));
             System.out.printf("slowest change per second of the window (ms): %s%n", measuredWindow.all().slowestPerSecond(windowStart));
-            report(measuredWindow.all(), backfill, windowStart, total, probes, answered.size(), probesAnswered.get(), sendSeconds, changes);
+            report(measuredWindow.all(), backfill, windowStart, total, probes, answeredCount.get(), probesAnswered.get(), sendSeconds, changes);
             if (pushes != null) {
                 awaitPushes(pushes);
                 System.out.printf("event -> SSE push on api-function (from the intended send time): %s%n", pushes.report());
@@ -170,18 +208,37 @@ final class LatencyPhase {
     }
 
     /** An event built and serialized ahead of the window, so that the window's CPU is sending, not building. */
-    private record Prepared(String key, byte[] value, String messageId, boolean probe) {
+    private record Prepared(String key, byte[] value, boolean probe) {
     }
 
-    private List<Prepared> prepare(ShopTraffic traffic, long count, boolean measured) {
+    /** The window's events, numbered from 0 by their messageIds; {@code probes} gets the numbers of the probes. */
+    private List<Prepared> prepare(ShopTraffic traffic, long count, BitSet probes) {
         SplittableRandom random = new SplittableRandom();
         List<Prepared> events = new ArrayList<>((int) count);
-        for (long n = 0; n < count; n++) {
-            boolean probe = random.nextDouble() < options.probeShare();
-            Event event = probe ? traffic.probe("probe-" + run + "-" + (measured ? "m" : "w") + n) : traffic.next();
-            events.add(new Prepared(event.profileKey(), EventRecords.write(event), event.messageId(), probe));
+        for (int n = 0; n < count; n++) {
+            Prepared event = prepareOne(traffic, random, true);
+            events.add(event);
+            probes.set(n, event.probe());
         }
         return events;
+    }
+
+    private Prepared prepareOne(ShopTraffic traffic, SplittableRandom random, boolean measured) {
+        boolean probe = random.nextDouble() < options.probeShare();
+        Event event = probe ? traffic.probe("probe-" + run + "-" + (measured ? "m" : "w") + random.nextLong()) : traffic.next();
+        return new Prepared(event.profileKey(), EventRecords.write(event), probe);
+    }
+
+    /** The number of the event a change's cause names ({@code event:<prefix><n>}), or -1 for another cause. */
+    static long eventNumber(String cause, String prefix) {
+        if (!cause.startsWith("event:") || !cause.startsWith(prefix, 6)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(cause, 6 + prefix.length(), cause.length(), 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -196,35 +253,29 @@ final class LatencyPhase {
     }
 
     /**
-     * Sends the prepared events at the configured rate from now, each at its due time (or at once when behind: open
-     * loop). Records the due time of each in {@code due}, and how late it went in {@code window}; starts the backfill
-     * a third in when asked. Answers the number of probes sent.
+     * Sends {@code count} events at the configured rate, the n-th (from {@code events}) at its due time by
+     * {@code schedule} (or at once when behind: open loop), and records how late each went in {@code window}; starts
+     * the backfill a third in when asked.
      */
-    private long send(EventProducer producer, List<Prepared> events, long start, Map<String, Sent> due,
+    private void send(EventProducer producer, long count, LongFunction<Prepared> events, Schedule schedule,
                       BackfillWatch backfill, Window window) throws Exception {
-        long interval = 1_000_000_000L / options.rate();
-        long startMillis = System.currentTimeMillis() + (start - System.nanoTime()) / 1_000_000;
-        long backfillAt = start + Duration.ofSeconds(options.seconds()).toNanos() / 3;
-        long probes = 0;
-        for (int n = 0; n < events.size(); n++) {
-            long intended = start + n * interval;
+        long backfillAt = schedule.startNanos() + Duration.ofSeconds(options.seconds()).toNanos() / 3;
+        for (long n = 0; n < count; n++) {
+            long intended = schedule.intendedNanos(n);
             Pacing.awaitDue(intended);
             if (backfill != null && backfill.started == null && intended >= backfillAt) {
                 backfill.startNanos = System.nanoTime();
                 backfill.started = catalog.startBackfill(progress.partitions());
                 System.out.printf("backfill started at %s (%.1f s into the window): segment %s saved, all %,d known users %s, "
-                                + "revision %d%n", Instant.now(), (backfill.startNanos - start) / 1e9, BenchCatalog.BACKFILL_SEGMENT,
-                        backfill.started.knownUsers(), backfill.started.entering() ? "enter it" : "exit it", backfill.started.revision());
+                                + "revision %d%n", Instant.now(), (backfill.startNanos - schedule.startNanos()) / 1e9,
+                        BenchCatalog.BACKFILL_SEGMENT, backfill.started.knownUsers(),
+                        backfill.started.entering() ? "enter it" : "exit it", backfill.started.revision());
             }
-            Prepared event = events.get(n);
-            due.put(event.messageId(), new Sent(intended, startMillis + (intended - start) / 1_000_000, event.probe(),
-                    window.measured()));
+            Prepared event = events.apply(n);
             producer.send(event.key(), event.value());
             window.behind().add(intended, System.nanoTime() - intended);
-            probes += event.probe() ? 1 : 0;
         }
         producer.flush();
-        return probes;
     }
 
     /** Streams for every k-th probe of the window, {@code --sse-per-second} of them per second of it. */

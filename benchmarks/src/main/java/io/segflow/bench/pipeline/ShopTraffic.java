@@ -19,6 +19,9 @@ final class ShopTraffic {
     private final String run;
     private final int users;
     private final SplittableRandom random = new SplittableRandom();
+    /** When set, messageIds are this prefix and the event's number (0, 1, …, in the order made) instead of UUIDs. */
+    private String numberedIds;
+    private long nextNumber;
 
     /** {@code run} keeps one invocation's users apart from earlier runs' on the same stack. */
     ShopTraffic(String run, int users) {
@@ -136,9 +139,18 @@ final class ShopTraffic {
                 null, properties, context(), null, now, now, now, now, "web");
     }
 
+    /**
+     * From here on each event's messageId is {@code prefix} and its number, counted from 0 in the order the events
+     * are made: a tool matching changes to events then reads the event from the cause, without a map of ids.
+     */
+    ShopTraffic numberedIds(String prefix) {
+        this.numberedIds = prefix;
+        return this;
+    }
+
     /** Unique per event, as analytics.js makes them: the id segment-function deduplicates by and causes name. */
-    private static String messageId() {
-        return "ajs-next-" + UUID.randomUUID();
+    private String messageId() {
+        return numberedIds != null ? numberedIds + nextNumber++ : "ajs-next-" + UUID.randomUUID();
     }
 
     private static String anonymousId(String user) {
