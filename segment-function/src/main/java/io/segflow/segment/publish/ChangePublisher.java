@@ -83,8 +83,9 @@ public class ChangePublisher {
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "segment-function-changes");
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // A round's records are sent together: a short linger batches them without delaying much.
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // No linger unless kafka.linger.ms says otherwise: a round sends its records in one go, so they batch while the
+        // sender is busy with the first; a 1 ms linger added 1–2 ms to the median change without saving broker CPU.
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         // No compression unless kafka.compression.type says otherwise: a round's batch per partition holds a few
         // records of ~250 bytes, too few to compress well, and LZ4's two 64 KB buffers per batch were most of what the
