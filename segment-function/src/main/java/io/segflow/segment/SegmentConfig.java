@@ -71,9 +71,23 @@ public interface SegmentConfig {
         @WithDefault("100ms")
         Duration pollInterval();
 
-        /** Due users taken per partition and poll. */
+        /** Due users taken per partition and poll while the engine is idle (no live event for a second). */
         @WithDefault("1000")
         int claimBatch();
+
+        /**
+         * Due users taken per round, in all owned partitions together, while live events flow: a round with live
+         * events waits for at most this many wakes.
+         */
+        @WithDefault("100")
+        int liveChunk();
+
+        /**
+         * The share of the engine thread's time due wakes may take while live events flow (live events first; a
+         * storm of wakes, such as many users' windows ending at once, is worked off with what is left).
+         */
+        @WithDefault("0.25")
+        double liveShare();
     }
 
     interface Backfill {
@@ -118,6 +132,9 @@ public interface SegmentConfig {
         require(engine.instanceId().map(id -> !id.isBlank()).orElse(true), "segflow.engine.instance-id", "not blank");
         require(config.scheduler().pollInterval().toMillis() >= 10, "segflow.scheduler.poll-interval", "at least 10ms");
         require(config.scheduler().claimBatch() >= 1 && config.scheduler().claimBatch() <= 3000, "segflow.scheduler.claim-batch", "between 1 and 3000");
+        require(config.scheduler().liveChunk() >= 1 && config.scheduler().liveChunk() <= 3000, "segflow.scheduler.live-chunk", "between 1 and 3000");
+        require(config.scheduler().liveShare() > 0 && config.scheduler().liveShare() <= 1, "segflow.scheduler.live-share",
+                "more than 0 and at most 1");
         require(config.backfill().chunk() >= 1 && config.backfill().chunk() <= 3000, "segflow.backfill.chunk", "between 1 and 3000");
         require(config.backfill().replayRecords() >= 1 && config.backfill().replayRecords() <= 20_000,
                 "segflow.backfill.replay-records", "between 1 and 20000");

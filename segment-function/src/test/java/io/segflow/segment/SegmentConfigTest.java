@@ -39,6 +39,14 @@ class SegmentConfigTest {
     }
 
     @Test
+    void wakesWithNoShareOrNoChunkWhileEventsFlowAreRefused() {
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.scheduler.live-share", "0"))))
+                .hasMessageContaining("segflow.scheduler.live-share");
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.scheduler.live-chunk", "0"))))
+                .hasMessageContaining("segflow.scheduler.live-chunk");
+    }
+
+    @Test
     void aBackfillShareOfNothingOrMoreThanAllIsRefused() {
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.live-share", "0"))))
                 .hasMessageContaining("segflow.backfill.live-share");

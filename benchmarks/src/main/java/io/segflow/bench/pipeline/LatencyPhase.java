@@ -3,12 +3,9 @@ package io.segflow.bench.pipeline;
 import io.segflow.bench.engine.Resp;
 import io.segflow.bench.engine.SegmentCatalog;
 import io.segflow.core.event.Event;
-import io.segflow.core.event.EventRecords;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,12 +73,13 @@ final class LatencyPhase {
         if (options.backfillUsers() > 0) {
             registerUsers(options.backfillUsers());
         }
-        // Events are numbered by their messageId: the window's 0 … total-1 (made first, ahead of the warm-up), then the
-        // warm-up's. A change's cause gives its event's number, and the number its due time: nothing is kept per event
-        // but its probe bit, so the generator's own collections stay short while it measures.
+        // Events are made as they are sent and numbered by their messageId: the warm-up's 0 … warmupCount-1, then the
+        // window's. A change's cause gives its event's number, and the number its due time: nothing is kept per event,
+        // so the generator's own collections stay short while it measures.
         String idPrefix = "lat-" + run + "-";
         long total = (long) options.rate() * options.seconds();
-        BitSet probeEvents = new BitSet();
+        long warmupCount = (long) options.rate() * options.warmupSeconds();
+        BitSet probeEvents = windowProbes(total);
         BitSet answered = new BitSet();
         AtomicLong answeredCount = new AtomicLong();
         AtomicLong probesAnswered = new AtomicLong();
@@ -109,36 +107,34 @@ final class LatencyPhase {
                 }
                 // The warm-up's answers go through the same code into samples thrown away: compiled by the JIT
                 // before the window, not in its first seconds on cores segflow needs.
-                boolean measured = n < total;
+                boolean measured = n >= warmupCount;
                 Schedule schedule = measured ? windowSchedule.get() : warmupSchedule.get();
-                long nth = measured ? n : n - total;
+                long nth = measured ? n - warmupCount : n;
                 Window window = measured ? measuredWindow : warmupWindow;
                 long intended = schedule.intendedNanos(nth);
                 window.all().add(intended, received - intended);
                 long receivedMillis = System.currentTimeMillis();
                 window.untilSent().add(intended, (change.sentAtMillis() - schedule.intendedMillis(nth)) * 1_000_000);
                 window.delivery().add(intended, (receivedMillis - change.sentAtMillis()) * 1_000_000);
-                if (measured && !answered.get((int) n)) {
-                    answered.set((int) n);
+                if (measured && !answered.get((int) nth)) {
+                    answered.set((int) nth);
                     answeredCount.incrementAndGet();
-                    if (probeEvents.get((int) n)) {
+                    if (probeEvents.get((int) nth)) {
                         probesAnswered.incrementAndGet();
                     }
                 }
             });
             ShopTraffic traffic = new ShopTraffic(run, options.users()).numberedIds(idPrefix);
-            List<Prepared> measured = prepare(traffic, total, probeEvents);
-            long warmupCount = (long) options.rate() * options.warmupSeconds();
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
             warmupSchedule.set(Schedule.from(System.nanoTime(), options.rate()));
-            // Built as they go (not measured, and not kept): the generator's heap holds the window's events only.
             SplittableRandom random = new SplittableRandom();
-            send(producer, warmupCount, n -> prepareOne(traffic, random, false), warmupSchedule.get(), null, warmupWindow);
+            send(producer, warmupCount, n -> random.nextDouble() < options.probeShare()
+                    ? traffic.probe(probeUser("w", n)) : traffic.next(), warmupSchedule.get(), null, warmupWindow);
 
             // With push latency measured, the window starts once the first sampled streams can be open in time.
             long windowStart = System.nanoTime() + (pushes == null ? 0 : SsePushes.LEAD_NANOS);
             if (pushes != null) {
-                watchPushes(pushes, measured, windowStart);
+                watchPushes(pushes, probeEvents, total, windowStart);
                 Pacing.awaitDue(windowStart);
             }
             CpuShares shares = new CpuShares(ProcessCpu.find(options.pid(), options.pidFile()),
@@ -150,8 +146,8 @@ final class LatencyPhase {
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
             windowSchedule.set(Schedule.from(windowStart, options.rate()));
             long probes = probeEvents.cardinality();
-            send(producer, total, n -> measured.set((int) n, null), windowSchedule.get(),
-                    options.backfillUsers() > 0 ? backfill : null, measuredWindow);
+            send(producer, total, n -> probeEvents.get((int) n) ? traffic.probe(probeUser("m", n)) : traffic.next(),
+                    windowSchedule.get(), options.backfillUsers() > 0 ? backfill : null, measuredWindow);
             double sendSeconds = (System.nanoTime() - windowStart) / 1e9;
             System.out.printf("window over at %s%n", Instant.now());
             CpuShares.Snapshot sharesAfter = shares.take();
@@ -207,26 +203,19 @@ final class LatencyPhase {
                 (System.nanoTime() - start) / 1e9, catalog.knownUsers(progress.partitions()));
     }
 
-    /** An event built and serialized ahead of the window, so that the window's CPU is sending, not building. */
-    private record Prepared(String key, byte[] value, boolean probe) {
-    }
-
-    /** The window's events, numbered from 0 by their messageIds; {@code probes} gets the numbers of the probes. */
-    private List<Prepared> prepare(ShopTraffic traffic, long count, BitSet probes) {
+    /** Which of the window's events are probes, drawn ahead: the push streams of probe users open before they are due. */
+    private BitSet windowProbes(long count) {
         SplittableRandom random = new SplittableRandom();
-        List<Prepared> events = new ArrayList<>((int) count);
+        BitSet probes = new BitSet((int) count);
         for (int n = 0; n < count; n++) {
-            Prepared event = prepareOne(traffic, random, true);
-            events.add(event);
-            probes.set(n, event.probe());
+            probes.set(n, random.nextDouble() < options.probeShare());
         }
-        return events;
+        return probes;
     }
 
-    private Prepared prepareOne(ShopTraffic traffic, SplittableRandom random, boolean measured) {
-        boolean probe = random.nextDouble() < options.probeShare();
-        Event event = probe ? traffic.probe("probe-" + run + "-" + (measured ? "m" : "w") + random.nextLong()) : traffic.next();
-        return new Prepared(event.profileKey(), EventRecords.write(event), probe);
+    /** The fresh user of the n-th probe of the warm-up ({@code w}) or the window ({@code m}). */
+    private String probeUser(String phase, long n) {
+        return "probe-" + run + "-" + phase + n;
     }
 
     /** The number of the event a change's cause names ({@code event:<prefix><n>}), or -1 for another cause. */
@@ -257,7 +246,7 @@ final class LatencyPhase {
      * {@code schedule} (or at once when behind: open loop), and records how late each went in {@code window}; starts
      * the backfill a third in when asked.
      */
-    private void send(EventProducer producer, long count, LongFunction<Prepared> events, Schedule schedule,
+    private void send(EventProducer producer, long count, LongFunction<Event> events, Schedule schedule,
                       BackfillWatch backfill, Window window) throws Exception {
         long backfillAt = schedule.startNanos() + Duration.ofSeconds(options.seconds()).toNanos() / 3;
         for (long n = 0; n < count; n++) {
@@ -271,23 +260,21 @@ final class LatencyPhase {
                         BenchCatalog.BACKFILL_SEGMENT, backfill.started.knownUsers(),
                         backfill.started.entering() ? "enter it" : "exit it", backfill.started.revision());
             }
-            Prepared event = events.apply(n);
-            producer.send(event.key(), event.value());
+            producer.send(events.apply(n));
             window.behind().add(intended, System.nanoTime() - intended);
         }
         producer.flush();
     }
 
     /** Streams for every k-th probe of the window, {@code --sse-per-second} of them per second of it. */
-    private void watchPushes(SsePushes pushes, List<Prepared> events, long start) {
+    private void watchPushes(SsePushes pushes, BitSet probes, long count, long start) {
         long interval = 1_000_000_000L / options.rate();
         double probesPerSecond = options.rate() * options.probeShare();
         long every = Math.max(1, Math.round(probesPerSecond / options.ssePerSecond()));
         long probe = 0;
-        for (int n = 0; n < events.size(); n++) {
-            Prepared event = events.get(n);
-            if (event.probe() && probe++ % every == 0) {
-                pushes.watch(event.key(), start + n * interval);
+        for (int n = 0; n < count; n++) {
+            if (probes.get(n) && probe++ % every == 0) {
+                pushes.watch(probeUser("m", n), start + n * interval);
             }
         }
     }

@@ -24,7 +24,6 @@ import io.segflow.segment.apply.PartitionBatch;
 import io.segflow.segment.apply.Round;
 import io.segflow.segment.apply.UserCache;
 import io.segflow.segment.apply.UserProcessor;
-import io.segflow.segment.backfill.BackfillBudget;
 import io.segflow.segment.backfill.CatalogBackfill;
 import io.segflow.segment.backfill.HistoryReplay;
 import io.segflow.segment.catalog.SegmentCatalog;
@@ -105,7 +104,9 @@ public class EventLoop {
     private final DueWakes dueWakes;
     private final CatalogBackfill catalogBackfill;
     /** Live events first: how much of this thread backfills and replays may take while events flow. */
-    private final BackfillBudget backfillBudget;
+    private final LiveFirstBudget backfillBudget;
+    /** The same for due wakes, its own budget: a wake storm and a backfill together still leave live events half. */
+    private final LiveFirstBudget wakeBudget;
     private final HistoryReplay historyReplay;
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
@@ -126,6 +127,8 @@ public class EventLoop {
     /** At most one warning a minute per condition that goes over its iteration budget. */
     private final WarningLimit overBudgetWarnings = new WarningLimit(Duration.ofMinutes(1));
     private long nextWakePoll;
+    /** The last read of due wakes took as many as it asked for: more are due now. */
+    private boolean moreWakesDue;
     private long nextCatalogCheck;
     private Thread thread;
     private volatile boolean running;
@@ -167,10 +170,11 @@ public class EventLoop {
                 }
             }
         }, wakeTraces, config.identity().mergeKnownUsers());
-        this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, config.scheduler().claimBatch(), wakeTraces);
+        this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
         this.historyReplay = new HistoryReplay(kafka, processor, config.backfill().replayRecords(), meters.replayed);
-        this.backfillBudget = new BackfillBudget(config.backfill().liveShare(), System.nanoTime());
+        this.backfillBudget = new LiveFirstBudget(config.backfill().liveShare(), System.nanoTime());
+        this.wakeBudget = new LiveFirstBudget(config.scheduler().liveShare(), System.nanoTime());
         Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
                 .description("Users held in memory").register(metrics);
     }
@@ -307,14 +311,21 @@ public class EventLoop {
     }
 
     /**
-     * The poll's wait: none while a backfill or replay has a chunk to run now, until its budget allows one while it
-     * waits for it, else the configured wait for events.
+     * The poll's wait: none while a backfill, replay or due wakes have a chunk to run now, until a budget allows one
+     * while they wait for it, else the configured wait for events.
      */
     private Duration pollTimeout(boolean backfillPending) {
-        if (!backfillPending) {
+        long now = System.nanoTime();
+        long wait = Long.MAX_VALUE;
+        if (backfillPending) {
+            wait = backfillBudget.waitNanos(now);
+        }
+        if (moreWakesDue) {
+            wait = Math.min(wait, wakeBudget.waitNanos(now));
+        }
+        if (wait == Long.MAX_VALUE) {
             return config.engine().pollTimeout();
         }
-        long wait = backfillBudget.waitNanos(System.nanoTime());
         return wait == 0 ? Duration.ZERO : Duration.ofNanos(Math.min(wait, config.engine().pollTimeout().toNanos()));
     }
 
@@ -332,6 +343,7 @@ public class EventLoop {
         Polled polled = read(records);
         if (!records.isEmpty()) {
             backfillBudget.liveEvents(start);
+            wakeBudget.liveEvents(start);
         }
         PartitionStore.Loaded readAhead = null;
         // Checked before every batch of events, so that a segment saved before an event is known when it is processed:
@@ -352,8 +364,11 @@ public class EventLoop {
             if (!polled.events().isEmpty()) {
                 events(polled, readAhead, round);
             }
-            if (round.now >= nextWakePoll) {
-                dueWakes.run(round, owned.keySet());
+            long waking = System.nanoTime();
+            boolean wakes = (moreWakesDue || round.now >= nextWakePoll) && wakeBudget.allows(waking);
+            if (wakes) {
+                moreWakesDue = dueWakes.run(round, owned.keySet(), wakeBudget.chunk(waking,
+                        Math.max(1, config.scheduler().liveChunk() / Math.max(1, owned.size())), config.scheduler().claimBatch()));
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
             long backfilling = System.nanoTime();
@@ -374,6 +389,9 @@ public class EventLoop {
             if (chunk) {
                 // The chunk's cost is mostly its store (its users' records and change records): counted with it.
                 backfillBudget.spent(System.nanoTime() - backfilling);
+            }
+            if (wakes) {
+                wakeBudget.spent(System.nanoTime() - waking); // the same: the wakes, the backfill chunk, the store
             }
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
             round.recordLatencies(meters.membershipLatency, System.currentTimeMillis());

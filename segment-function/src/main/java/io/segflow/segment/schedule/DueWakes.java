@@ -25,26 +25,28 @@ public final class DueWakes {
     private final UserProcessor processor;
     private final ChangeTracing tracing;
     private final Timer lateness;
-    private final int claimBatch;
     private final WakeTraces wakeTraces;
 
-    public DueWakes(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Timer lateness, int claimBatch,
+    public DueWakes(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Timer lateness,
                     WakeTraces wakeTraces) {
         this.store = store;
         this.processor = processor;
         this.tracing = tracing;
         this.lateness = lateness;
-        this.claimBatch = claimBatch;
         this.wakeTraces = wakeTraces;
     }
 
-    public void run(Round round, Collection<Integer> ownedPartitions) {
+    /**
+     * Re-evaluates at most {@code perPartition} due users of each owned partition, the earliest due first. Answers
+     * whether a partition had that many: more may be due now.
+     */
+    public boolean run(Round round, Collection<Integer> ownedPartitions, int perPartition) {
         if (ownedPartitions.isEmpty()) {
-            return;
+            return false;
         }
-        Map<Integer, List<PartitionStore.Due>> due = store.due(List.copyOf(ownedPartitions), round.now, claimBatch);
+        Map<Integer, List<PartitionStore.Due>> due = store.due(List.copyOf(ownedPartitions), round.now, perPartition);
         if (due.isEmpty()) {
-            return;
+            return false;
         }
         Map<Integer, List<String>> users = new HashMap<>();
         due.forEach((partition, entries) -> users.put(partition, entries.stream().map(PartitionStore.Due::user).toList()));
@@ -74,5 +76,6 @@ public final class DueWakes {
                 lateness.record(Duration.ofMillis(Math.max(0, round.now - entry.dueMillis())));
             }
         });
+        return due.values().stream().anyMatch(entries -> entries.size() >= perPartition);
     }
 }

@@ -1,16 +1,16 @@
-package io.segflow.segment.backfill;
+package io.segflow.segment.consume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-class BackfillBudgetTest {
+class LiveFirstBudgetTest {
     private static final long MS = 1_000_000L;
 
     @Test
     void whileEventsFlowAChunkIsPaidBackAtTheShareOfWallClockTime() {
-        BackfillBudget budget = new BackfillBudget(0.25, 0);
+        LiveFirstBudget budget = new LiveFirstBudget(0.25, 0);
         budget.liveEvents(0);
         assertThat(budget.allows(1 * MS)).as("a quarter of a millisecond saved up").isTrue();
 
@@ -25,12 +25,12 @@ class BackfillBudgetTest {
 
     @Test
     void aQuietSpellSavesUpAboutOneChunkNotABurst() {
-        BackfillBudget budget = new BackfillBudget(0.25, 0);
+        LiveFirstBudget budget = new LiveFirstBudget(0.25, 0);
         budget.liveEvents(0);
         budget.liveEvents(900 * MS); // events all along, no backfill for 900 ms: 225 ms would be saved without a cap
         assertThat(budget.allows(900 * MS)).isTrue();
 
-        budget.spent(BackfillBudget.MAX_SAVED_NANOS + 5 * MS);
+        budget.spent(LiveFirstBudget.MAX_SAVED_NANOS + 5 * MS);
 
         assertThat(budget.allows(900 * MS)).isFalse();
         assertThat(budget.waitNanos(900 * MS)).as("5 ms to pay back at a quarter").isBetween(20 * MS, 20 * MS + 2);
@@ -38,7 +38,7 @@ class BackfillBudgetTest {
 
     @Test
     void anIdleEngineBackfillsAtFullSpeed() {
-        BackfillBudget budget = new BackfillBudget(0.25, 0);
+        LiveFirstBudget budget = new LiveFirstBudget(0.25, 0);
         budget.liveEvents(0);
         budget.spent(500 * MS);
         assertThat(budget.allows(600 * MS)).isFalse();
@@ -53,8 +53,18 @@ class BackfillBudgetTest {
     }
 
     @Test
+    void chunksAreSmallWhileEventsFlowAndWholeWhenIdle() {
+        LiveFirstBudget budget = new LiveFirstBudget(0.25, 0);
+        budget.liveEvents(0);
+        assertThat(budget.chunk(999 * MS, 16, 1000)).isEqualTo(16);
+        assertThat(budget.chunk(1_000 * MS, 16, 1000)).as("no event for a second").isEqualTo(1000);
+        budget.liveEvents(1_200 * MS);
+        assertThat(budget.chunk(1_200 * MS, 16, 1000)).isEqualTo(16);
+    }
+
+    @Test
     void aShareOutsideZeroToOneIsRefused() {
-        assertThatThrownBy(() -> new BackfillBudget(0, 0)).hasMessageContaining("(0, 1]");
-        assertThatThrownBy(() -> new BackfillBudget(1.5, 0)).hasMessageContaining("(0, 1]");
+        assertThatThrownBy(() -> new LiveFirstBudget(0, 0)).hasMessageContaining("(0, 1]");
+        assertThatThrownBy(() -> new LiveFirstBudget(1.5, 0)).hasMessageContaining("(0, 1]");
     }
 }

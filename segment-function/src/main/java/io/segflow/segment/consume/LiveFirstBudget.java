@@ -1,12 +1,13 @@
-package io.segflow.segment.backfill;
+package io.segflow.segment.consume;
 
 /**
- * How much of the engine thread backfills and replays may take while live events flow, so that live events come
- * first and a backfill uses what is left: a token bucket that fills at {@code share} of wall-clock time and that
- * each chunk drains by the time it took (the engine counts it to the end of the round's store). With no live event
- * for a second the engine is idle, and a backfill goes at full speed.
+ * How much of the engine thread work besides live events may take while they flow (backfills and replays have one
+ * budget, due wakes another), so that live events come first and the other work uses what is left: a token bucket
+ * that fills at {@code share} of wall-clock time and that each chunk drains by the time it took (the engine counts it
+ * to the end of the round's store). With no live event for a second the engine is idle, and the work goes at full
+ * speed.
  */
-public final class BackfillBudget {
+public final class LiveFirstBudget {
     /** No event for this long: the engine is idle and the budget does not apply. */
     static final long IDLE_NANOS = 1_000_000_000L;
     /** The most a quiet spell saves up: about one chunk's time, so a backfill cannot burst after it. */
@@ -17,9 +18,9 @@ public final class BackfillBudget {
     private long filledAt;
     private long lastEventAt = Long.MIN_VALUE / 2;
 
-    public BackfillBudget(double share, long nowNanos) {
+    public LiveFirstBudget(double share, long nowNanos) {
         if (!(share > 0 && share <= 1)) {
-            throw new IllegalArgumentException("a backfill's share of the engine must be in (0, 1], not " + share);
+            throw new IllegalArgumentException("a share of the engine must be in (0, 1], not " + share);
         }
         this.share = share;
         this.filledAt = nowNanos;
@@ -28,6 +29,11 @@ public final class BackfillBudget {
     /** A round polled live events. */
     public void liveEvents(long nowNanos) {
         lastEventAt = nowNanos;
+    }
+
+    /** How many items the next chunk may take: {@code whileLive} while events flow, {@code whileIdle} when none do. */
+    public int chunk(long nowNanos, int whileLive, int whileIdle) {
+        return idle(nowNanos) ? whileIdle : whileLive;
     }
 
     /** Whether a chunk may run now. */
