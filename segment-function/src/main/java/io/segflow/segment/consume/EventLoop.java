@@ -367,8 +367,7 @@ public class EventLoop {
             long waking = System.nanoTime();
             boolean wakes = (moreWakesDue || round.now >= nextWakePoll) && wakeBudget.allows(waking);
             if (wakes) {
-                moreWakesDue = dueWakes.run(round, owned.keySet(), wakeBudget.chunk(waking,
-                        Math.max(1, config.scheduler().liveChunk() / Math.max(1, owned.size())), config.scheduler().claimBatch()));
+                moreWakesDue = dueWakes.run(round, owned.keySet(), wakesPerPartition(waking));
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
             long backfilling = System.nanoTime();
@@ -401,6 +400,12 @@ public class EventLoop {
         if (!round.batches.isEmpty()) {
             meters.round.record(Duration.ofNanos(System.nanoTime() - start));
         }
+    }
+
+    /** Due users to take per owned partition this round: the live chunk shared out while events flow, else a batch. */
+    private int wakesPerPartition(long nowNanos) {
+        int whileLive = Math.max(1, config.scheduler().liveChunk() / Math.max(1, owned.size()));
+        return wakeBudget.chunk(nowNanos, whileLive, config.scheduler().claimBatch());
     }
 
     /** The polled records of owned partitions, read, and their users by partition. */
@@ -554,9 +559,18 @@ public class EventLoop {
             return;
         }
         lastCommitNanos = now;
-        consumer.commitAsync(new HashMap<>(uncommitted), (committed, e) -> {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(uncommitted);
+        // The callback runs inside a later poll, on this thread.
+        consumer.commitAsync(offsets, (committed, e) -> {
             if (e != null) {
                 LOG.debugf("Committing offsets failed (the stored offsets stay authoritative): %s", e.getMessage());
+                // Tried again with the next commit (unless a later offset waits already): a quiet partition's group
+                // lag, which autoscalers read, must still come back to 0.
+                offsets.forEach((partition, offset) -> {
+                    if (owned.containsKey(partition.partition())) {
+                        uncommitted.putIfAbsent(partition, offset);
+                    }
+                });
             }
         });
         uncommitted.clear();
