@@ -86,8 +86,8 @@ final class LatencyPhase {
         AtomicReference<Schedule> warmupSchedule = new AtomicReference<>();
         AtomicReference<Schedule> windowSchedule = new AtomicReference<>();
         // The total latency, split at the change record's timestamp: up to segment-function's send, Kafka's delivery after.
-        Window measuredWindow = new Window(true);
-        Window warmupWindow = new Window(false);
+        Window measuredWindow = new Window();
+        Window warmupWindow = new Window();
         BackfillWatch backfill = new BackfillWatch();
         try (ChangeStream changes = new ChangeStream(options.bootstrap());
              EventProducer producer = new EventProducer(options.bootstrap(), 2);
@@ -234,10 +234,10 @@ final class LatencyPhase {
      * A phase's latencies: event to change record, split at segment-function's send, and how late the generator
      * handed each event to its producer (an open loop's own lateness).
      */
-    private record Window(boolean measured, LatencySamples all, LatencySamples untilSent, LatencySamples delivery,
+    private record Window(LatencySamples all, LatencySamples untilSent, LatencySamples delivery,
                           LatencySamples behind) {
-        Window(boolean measured) {
-            this(measured, new LatencySamples(), new LatencySamples(), new LatencySamples(), new LatencySamples());
+        Window() {
+            this(new LatencySamples(), new LatencySamples(), new LatencySamples(), new LatencySamples());
         }
     }
 
