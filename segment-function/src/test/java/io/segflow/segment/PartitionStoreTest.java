@@ -179,6 +179,38 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         }
     }
 
+    /** A round stores the previous round and reads for itself in one round trip: the reads see the write. */
+    @Test
+    void readsSentWithAFlushSeeWhatItWrote() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        String revision = redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION); // the engine's: left as it is
+        for (long offset : new long[] {10, 11}) { // the first flush checks before it writes, the second was checked ahead
+            PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
+                    List.of(new PartitionStore.Flush(batchWithUser("u1", offset, "{}"), claim.epoch(), 0)),
+                    Map.of(PARTITION, List.of("u1", "u2")));
+
+            assertThat(done.stored()).containsExactly(true);
+            assertThat(done.loaded().stored().get("u1")).isEqualTo(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1")))
+                    .isNotNull();
+            assertThat(done.loaded().stored()).containsEntry("u2", null);
+            assertThat(done.loaded().catalogRevision()).isEqualTo(revision);
+            assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(offset);
+            claim = store.claim(List.of(PARTITION)).get(0);
+        }
+    }
+
+    @Test
+    void aFencedFlushWritesNothingAndItsReadsAreStillAnswered() {
+        PartitionStore.Claim stale = store.claim(List.of(PARTITION)).get(0);
+        store.claim(List.of(PARTITION));
+
+        PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
+                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), stale.epoch(), 0)), Map.of(PARTITION, List.of("u1")));
+
+        assertThat(done.stored()).containsExactly(false);
+        assertThat(done.loaded().stored()).containsEntry("u1", null);
+    }
+
     /** Another instance claims between the owner's check and its write: the watch aborts the write, the next check refuses it. */
     @Test
     void aClaimBetweenTheCheckAndTheWriteLeavesTheFlushUnwritten() {

@@ -64,14 +64,14 @@ import org.jboss.logging.Logger;
 /**
  * The engine's loop: the only writer of the users of the partitions it owns, as a Kafka Streams task is of its
  * state. Each round polls events, applies them to the users in memory (read from Redis on a miss), handles the due
- * wakes and a chunk of any backfill (within its budget while events flow), then stores everything the round decided in
- * one transaction fenced by the partitions' owner epochs (users, wakes, registry, change records and the offset they
- * account for) and publishes the change
- * records; the next rounds go on while Kafka acknowledges them, and a later flush trims the acknowledged ones from
- * Redis. A new owner starts from the offset Redis holds, so every event counts exactly
- * once, and publishes the change records a previous owner stored but may not have published (at least once: a
- * consumer drops a {@code (userId, version)} it has seen). Any failure resets the owned partitions: their users are
- * dropped from memory and the partitions claimed again from what Redis holds.
+ * wakes and a chunk of any backfill (within its budget while events flow), then prepares everything the round decided
+ * as one transaction fenced by the partitions' owner epochs (users, wakes, registry, change records and the offset
+ * they account for). The next round sends it right after its poll, with its own reads behind it on the same
+ * connection, and publishes the change records once it is stored; the rounds after go on while Kafka acknowledges
+ * them, and a later flush trims the acknowledged ones from Redis. A new owner starts from the offset Redis holds, so
+ * every event counts exactly once, and publishes the change records a previous owner stored but may not have
+ * published (at least once: a consumer drops a {@code (userId, version)} it has seen). Any failure resets the owned
+ * partitions: their users are dropped from memory and the partitions claimed again from what Redis holds.
  */
 @ApplicationScoped
 public class EventLoop {
@@ -119,6 +119,11 @@ public class EventLoop {
     private final Set<Integer> unclaimed = new TreeSet<>();
     private final Map<String, Integer> attempts = new HashMap<>();
     private final Set<String> skipped = new HashSet<>();
+    /**
+     * The last round, applied and sealed, its writes not sent yet: the next round sends them along with its own reads
+     * (one Redis round trip per round instead of two) right after its poll, which does not wait while one is here.
+     */
+    private Prepared prepared;
     /** Stored rounds whose change records are on their way, oldest first. */
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     /** Stored offsets not committed to the group yet. */
@@ -262,6 +267,12 @@ public class EventLoop {
         historyReplay.close();
         if (consumer != null) {
             try {
+                storePrepared(); // its change records out now, not by the next owner
+            } catch (RuntimeException e) {
+                LOG.debugf("Storing the last round on shutdown failed (the next owner processes its events): %s", e.getMessage());
+                dropPrepared();
+            }
+            try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
                 LOG.debugf("Closing the consumer: %s", e.getMessage());
@@ -315,6 +326,9 @@ public class EventLoop {
      * while they wait for it, else the configured wait for events.
      */
     private Duration pollTimeout(boolean backfillPending) {
+        if (prepared != null) {
+            return Duration.ZERO; // its writes, and its change records, wait for this poll
+        }
         long now = System.nanoTime();
         long wait = Long.MAX_VALUE;
         if (backfillPending) {
@@ -347,14 +361,21 @@ public class EventLoop {
         }
         PartitionStore.Loaded readAhead = null;
         // Checked before every batch of events, so that a segment saved before an event is known when it is processed:
-        // read along with the batch's users that memory does not hold, in one round trip.
+        // read along with the batch's users that memory does not hold, in the round trip that stores the last round.
         if (!polled.events().isEmpty()) {
-            readAhead = store.loadWithCatalogRevision(Round.notInMemory(polled.users(), cache));
+            int owners = owned.size();
+            readAhead = storePreparedThenLoad(Round.notInMemory(polled.users(), cache));
+            if (owned.size() < owners) {
+                polled = read(records); // another instance claimed a partition meanwhile: its events are not ours
+            }
             catalog.refresh(readAhead.catalogRevision());
             nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
-        } else if (!records.isEmpty() || now >= nextCatalogCheck) {
-            catalog.refresh();
-            nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
+        } else {
+            storePrepared();
+            if (!records.isEmpty() || now >= nextCatalogCheck) {
+                catalog.refresh();
+                nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
+            }
         }
         SegmentCatalog.Current current = catalog.current();
         Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
@@ -393,9 +414,10 @@ public class EventLoop {
                 wakeBudget.spent(System.nanoTime() - waking); // the same: the wakes, the backfill chunk, the store
             }
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
-            round.recordLatencies(meters.membershipLatency, System.currentTimeMillis());
         } finally {
-            round.spans.forEach(Span::end);
+            if (prepared == null || prepared.round() != round) {
+                round.spans.forEach(Span::end); // else once its writes are stored
+            }
         }
         if (!round.batches.isEmpty()) {
             meters.round.record(Duration.ofNanos(System.nanoTime() - start));
@@ -505,8 +527,9 @@ public class EventLoop {
     }
 
     /**
-     * Stores every partition's batch (one pipeline; the member indexes are written with the users), then starts
-     * publishing their change records (settled by the next rounds), and commits the offsets for lag monitoring.
+     * Seals the round and prepares every partition's batch for one transaction (the member indexes are written with
+     * the users), which the next round sends with its reads; on a Redis Cluster, where the two cannot share a round
+     * trip, it is stored now.
      */
     private void store(Round round) {
         if (round.batches.isEmpty()) {
@@ -514,27 +537,67 @@ public class EventLoop {
         }
         round.seal();
         List<PartitionStore.Flush> flushes = new ArrayList<>(round.batches.size());
-        List<OwnedPartition> partitionsOfFlushes = new ArrayList<>(round.batches.size());
+        List<OwnedPartition> owners = new ArrayList<>(round.batches.size());
         round.batches.forEach((partition, batch) -> {
             OwnedPartition owner = owned.get(partition);
             if (owner != null && !batch.isEmpty() || owner != null && owner.acknowledged() > 0) {
                 flushes.add(new PartitionStore.Flush(batch, owner.epoch(), owner.acknowledged(), owner.nextOffset()));
-                partitionsOfFlushes.add(owner);
+                owners.add(owner);
             }
         });
+        if (flushes.isEmpty()) {
+            return;
+        }
+        prepared = new Prepared(round, flushes, owners);
+        if (!store.flushesWithReads()) {
+            storePrepared();
+        }
+    }
+
+    /** A sealed round's flushes, one per partition it changed, and the partitions they are for. */
+    private record Prepared(Round round, List<PartitionStore.Flush> flushes, List<OwnedPartition> owners) {
+    }
+
+    /** Stores the prepared round, if any, on its own. */
+    private void storePrepared() {
+        if (prepared != null) {
+            long flushing = System.nanoTime();
+            List<Boolean> stored = store.flush(prepared.flushes());
+            meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
+            stored(stored);
+        }
+    }
+
+    /** Stores the prepared round, if any, and reads what this round needs in the same round trip, after the write. */
+    private PartitionStore.Loaded storePreparedThenLoad(Map<Integer, List<String>> users) {
+        if (prepared == null) {
+            return store.loadWithCatalogRevision(users);
+        }
         long flushing = System.nanoTime();
-        List<Boolean> stored = store.flush(flushes);
+        PartitionStore.FlushedAndLoaded done = store.flushThenLoad(prepared.flushes(), users);
         meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
+        stored(done.stored());
+        return done.loaded();
+    }
+
+    /**
+     * Once the prepared round is stored ({@code stored}: per flush, false where another instance claimed the
+     * partition since): starts publishing its change records (settled by the next rounds) and queues its offsets for
+     * the group commit.
+     */
+    private void stored(List<Boolean> stored) {
+        Prepared done = prepared;
+        prepared = null;
         List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
         Map<OwnedPartition, Integer> entriesByPartition = new HashMap<>();
-        for (int i = 0; i < flushes.size(); i++) {
-            PartitionBatch batch = flushes.get(i).batch();
+        for (int i = 0; i < done.flushes().size(); i++) {
+            PartitionBatch batch = done.flushes().get(i).batch();
             if (!stored.get(i)) {
                 lose(batch.partition());
                 continue;
             }
-            OwnedPartition owner = partitionsOfFlushes.get(i);
-            owner.stored(batch, flushes.get(i).acknowledged());
+            OwnedPartition owner = done.owners().get(i);
+            owner.stored(batch, done.flushes().get(i).acknowledged());
             entriesByPartition.put(owner, batch.pendingRecords() > 0 ? 1 : 0); // the flush stored its records as one entry
             for (PartitionBatch.Change change : batch.changes()) {
                 outgoing.add(ChangePublisher.Outgoing.change(change.userId(), change.json(), change.cause()));
@@ -547,6 +610,16 @@ public class EventLoop {
             }
         }
         inFlight.addLast(new InFlight(publisher.start(outgoing), entriesByPartition, outgoing.size(), System.nanoTime()));
+        done.round().recordLatencies(meters.membershipLatency, System.currentTimeMillis());
+        done.round().spans.forEach(Span::end);
+    }
+
+    /** Forgets the prepared round (its events are read again from the stored offsets). */
+    private void dropPrepared() {
+        if (prepared != null) {
+            prepared.round().spans.forEach(Span::end);
+            prepared = null;
+        }
     }
 
     /**
@@ -614,14 +687,18 @@ public class EventLoop {
         meters.fenced.increment();
         LOG.warnf("Partition %d of %s was claimed by another instance: dropping it", partition, Topics.EVENTS);
         owned.remove(partition);
-        uncommitted.remove(new TopicPartition(Topics.EVENTS, partition));
+        TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, partition);
+        uncommitted.remove(topicPartition);
         cache.removePartition(partition, user -> Partitioning.partitionOf(user, partitions));
-        consumer.pause(List.of(new TopicPartition(Topics.EVENTS, partition)));
+        if (consumer.assignment().contains(topicPartition)) { // not when a rebalance took it already
+            consumer.pause(List.of(topicPartition));
+        }
     }
 
     /** Forgets everything in memory and claims the owned partitions again from what Redis holds. */
     private void reset() {
         meters.resets.increment();
+        dropPrepared();
         inFlight.clear(); // the new claims publish whatever it held again
         publisher.restart(); // a producer that refused a record dropped the ones after it: they are published again too
         uncommitted.clear();
@@ -747,6 +824,7 @@ public class EventLoop {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            RuntimeException storing = storePreparedBeforeRebalance();
             try {
                 settlePublished(true); // so that the trims below cover all that was sent
             } catch (RuntimeException e) {
@@ -768,15 +846,38 @@ public class EventLoop {
             } catch (RuntimeException e) {
                 LOG.debugf("Trimming published change records on revocation failed (the next owner republishes them): %s", e.getMessage());
             }
+            if (storing != null) {
+                throw storing;
+            }
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            RuntimeException storing = storePreparedBeforeRebalance();
             for (TopicPartition tp : partitions) {
                 uncommitted.remove(tp);
                 owned.remove(tp.partition());
                 unclaimed.remove(tp.partition());
                 cache.removePartition(tp.partition(), user -> Partitioning.partitionOf(user, EventLoop.this.partitions));
+            }
+            if (storing != null) {
+                throw storing;
+            }
+        }
+
+        /**
+         * The prepared round is stored before partitions leave (the next owner starts from what is stored; a partition
+         * claimed by another instance already is fenced). A failure is thrown once the partitions are let go: poll
+         * throws it, and the round resets the partitions kept, whose users in memory are ahead of Redis.
+         */
+        private RuntimeException storePreparedBeforeRebalance() {
+            try {
+                storePrepared();
+                return null;
+            } catch (RuntimeException e) {
+                LOG.debugf("Storing the last round before a rebalance failed (its events are processed again): %s", e.getMessage());
+                dropPrepared();
+                return e;
             }
         }
     }

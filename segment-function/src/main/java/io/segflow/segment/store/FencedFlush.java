@@ -62,13 +62,24 @@ final class FencedFlush {
         this.pipeline = pipeline;
     }
 
-    /** See {@link PartitionStore#flush(List)}. One flush at a time: they share the kept connection. */
-    synchronized List<Boolean> flush(List<PartitionStore.Flush> flushes, Runnable betweenCheckAndWrite) {
+    /**
+     * Per flush in order, whether it was stored; and the replies to {@code reads} when they went in the same round
+     * trip, right after the write (null when they did not: on a cluster, or when nothing was written).
+     */
+    record Result(List<Boolean> stored, List<Response> reads) {
+    }
+
+    /**
+     * See {@link PartitionStore#flush(List)}. On a single Redis, {@code reads} go with the write, after it on the same
+     * connection: they see what it wrote. One flush at a time: they share the kept connection.
+     */
+    synchronized Result flush(List<PartitionStore.Flush> flushes, Runnable betweenCheckAndWrite, List<SlotRequest> reads) {
         Boolean[] stored = new Boolean[flushes.size()];
+        List<Response> readReplies = null;
         if (pipeline.isCluster()) {
             for (int i = 0; i < flushes.size(); i++) {
                 try (RedisPipeline.Held held = pipeline.hold()) {
-                    store(held, flushes, List.of(i), stored, betweenCheckAndWrite, false);
+                    store(held, flushes, List.of(i), stored, betweenCheckAndWrite, false, List.of());
                 }
             }
         } else if (!flushes.isEmpty()) {
@@ -76,14 +87,14 @@ final class FencedFlush {
                 if (writer == null) {
                     writer = pipeline.hold();
                 }
-                store(writer, flushes, IntStream.range(0, flushes.size()).boxed().toList(), stored,
-                        betweenCheckAndWrite, true);
+                readReplies = store(writer, flushes, IntStream.range(0, flushes.size()).boxed().toList(), stored,
+                        betweenCheckAndWrite, true, reads);
             } catch (RuntimeException e) {
                 dropWriter();
                 throw e;
             }
         }
-        return Arrays.asList(stored);
+        return new Result(Arrays.asList(stored), readReplies);
     }
 
     private void dropWriter() {
@@ -107,20 +118,22 @@ final class FencedFlush {
     /**
      * Checks and writes the flushes of one transaction, again while a watched state changes in between.
      * {@code keepChecking}: the connection is kept, and the write watches and reads what the next check needs.
+     * Returns the replies to {@code reads}, sent after the write that went through (null when none was written).
      */
-    private void store(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction, Boolean[] stored,
-                       Runnable betweenCheckAndWrite, boolean keepChecking) {
+    private List<Response> store(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction,
+                                 Boolean[] stored, Runnable betweenCheckAndWrite, boolean keepChecking, List<SlotRequest> reads) {
         List<Integer> writable = keepChecking ? checkedAhead(flushes, transaction) : null;
         for (int attempt = 1; ; attempt++) {
             if (writable == null) {
                 writable = check(held, flushes, transaction, stored);
                 if (writable.isEmpty()) {
-                    return;
+                    return null;
                 }
                 betweenCheckAndWrite.run();
             }
-            if (write(held, flushes, writable, stored, keepChecking)) {
-                return;
+            List<Response> readReplies = write(held, flushes, writable, stored, keepChecking, reads);
+            if (readReplies != null) {
+                return readReplies;
             }
             writable = null;
             if (attempt == MAX_FLUSH_ATTEMPTS) {
@@ -207,12 +220,13 @@ final class FencedFlush {
     }
 
     /**
-     * Writes the flushes in one transaction. Returns false when it was aborted (a watched state changed): the
-     * flushes stay undecided for the next check. {@code keepChecking}: then watches and reads the state of the
-     * partitions written, and of those watched before whose epoch did not change, for the next flush.
+     * Writes the flushes in one transaction, followed by {@code reads}, and returns the replies to those. Returns null
+     * when the transaction was aborted (a watched state changed): the flushes stay undecided for the next check.
+     * {@code keepChecking}: then watches and reads the state of the partitions written, and of those watched before
+     * whose epoch did not change, for the next flush.
      */
-    private boolean write(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> writable, Boolean[] stored,
-                          boolean keepChecking) {
+    private List<Response> write(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> writable,
+                                 Boolean[] stored, boolean keepChecking, List<SlotRequest> reads) {
         List<SlotRequest> transaction = new ArrayList<>();
         String first = stateOf(flushes.get(writable.get(0)));
         transaction.add(new SlotRequest(first, Request.cmd(Command.MULTI)));
@@ -231,10 +245,12 @@ final class FencedFlush {
             transaction.add(watch(states));
             states.forEach(state -> transaction.add(new SlotRequest(state, readState(state))));
         }
+        int firstRead = transaction.size();
+        transaction.addAll(reads);
         List<Response> replies = held.run(transaction);
         Response results = replies.get(exec);
         if (results == null) {
-            return false;
+            return null;
         }
         for (Response result : results) {
             if (result != null && result.type() == ResponseType.ERROR) {
@@ -249,7 +265,7 @@ final class FencedFlush {
                 checkedAhead.put(watched.getKey(), state);
             }
         }
-        return true;
+        return replies.subList(firstRead, replies.size());
     }
 
     private static String stateOf(PartitionStore.Flush flush) {

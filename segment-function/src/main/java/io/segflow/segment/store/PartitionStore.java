@@ -104,32 +104,47 @@ public class PartitionStore {
     }
 
     private Loaded load(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision) {
-        List<SlotRequest> requests = new ArrayList<>(usersByPartition.size() + 1);
-        if (withCatalogRevision) {
-            requests.add(new SlotRequest(RedisKeys.SEGMENTS_REVISION, Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)));
-        }
-        List<List<String>> order = new ArrayList<>(usersByPartition.size());
-        usersByPartition.forEach((partition, users) -> {
-            if (!users.isEmpty()) {
-                Request mget = Request.cmd(Command.MGET);
-                users.forEach(user -> mget.arg(RedisKeys.user(partition, user)));
-                requests.add(new SlotRequest(RedisKeys.partitionState(partition), mget));
-                order.add(users);
+        ReadAhead reads = new ReadAhead(usersByPartition, withCatalogRevision);
+        return reads.parse(pipeline.run(reads.requests));
+    }
+
+    /** The reads of {@link #load(Map, boolean)}: its requests, and how their replies read. */
+    private static final class ReadAhead {
+        final List<SlotRequest> requests;
+        final boolean withCatalogRevision;
+        final List<List<String>> order;
+
+        ReadAhead(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision) {
+            this.withCatalogRevision = withCatalogRevision;
+            this.requests = new ArrayList<>(usersByPartition.size() + 1);
+            this.order = new ArrayList<>(usersByPartition.size());
+            if (withCatalogRevision) {
+                requests.add(new SlotRequest(RedisKeys.SEGMENTS_REVISION, Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)));
             }
-        });
-        List<Response> replies = pipeline.run(requests);
-        int first = withCatalogRevision ? 1 : 0;
-        String revision = withCatalogRevision && replies.get(0) != null ? replies.get(0).toString() : null;
-        Map<String, byte[]> stored = new HashMap<>();
-        for (int i = first; i < replies.size(); i++) {
-            Response values = replies.get(i);
-            List<String> users = order.get(i - first);
-            for (int u = 0; u < users.size(); u++) {
-                Response value = values.get(u);
-                stored.put(users.get(u), value == null ? null : value.toBytes());
-            }
+            usersByPartition.forEach((partition, users) -> {
+                if (!users.isEmpty()) {
+                    Request mget = Request.cmd(Command.MGET);
+                    users.forEach(user -> mget.arg(RedisKeys.user(partition, user)));
+                    requests.add(new SlotRequest(RedisKeys.partitionState(partition), mget));
+                    order.add(users);
+                }
+            });
         }
-        return new Loaded(stored, revision);
+
+        Loaded parse(List<Response> replies) {
+            int first = withCatalogRevision ? 1 : 0;
+            String revision = withCatalogRevision && replies.get(0) != null ? replies.get(0).toString() : null;
+            Map<String, byte[]> stored = new HashMap<>();
+            for (int i = first; i < replies.size(); i++) {
+                Response values = replies.get(i);
+                List<String> users = order.get(i - first);
+                for (int u = 0; u < users.size(); u++) {
+                    Response value = values.get(u);
+                    stored.put(users.get(u), value == null ? null : value.toBytes());
+                }
+            }
+            return new Loaded(stored, revision);
+        }
     }
 
     /**
@@ -141,13 +156,35 @@ public class PartitionStore {
      *         partition, nor of the others of its transaction, was written)
      */
     public List<Boolean> flush(List<Flush> flushes) {
-        return flusher.flush(flushes, () -> {
+        return flush(flushes, () -> {
         });
     }
 
     /** As {@link #flush(List)}; {@code betweenCheckAndWrite} runs after each check (where a test claims). */
     public List<Boolean> flush(List<Flush> flushes, Runnable betweenCheckAndWrite) {
-        return flusher.flush(flushes, betweenCheckAndWrite);
+        return flusher.flush(flushes, betweenCheckAndWrite, List.of()).stored();
+    }
+
+    /** What {@link #flushThenLoad} stored (per flush, as {@link #flush(List)} answers) and read. */
+    public record FlushedAndLoaded(List<Boolean> stored, Loaded loaded) {
+    }
+
+    /**
+     * Stores the flushes as {@link #flush(List)} does, then reads what {@link #loadWithCatalogRevision} reads, as of
+     * after the write. On a single Redis the reads go in the write's round trip: a round that stores the previous
+     * round's writes with its own reads waits for Redis once, not twice.
+     */
+    public FlushedAndLoaded flushThenLoad(List<Flush> flushes, Map<Integer, List<String>> usersByPartition) {
+        ReadAhead reads = new ReadAhead(usersByPartition, true);
+        FencedFlush.Result result = flusher.flush(flushes, () -> {
+        }, reads.requests);
+        Loaded loaded = result.reads() != null ? reads.parse(result.reads()) : reads.parse(pipeline.run(reads.requests));
+        return new FlushedAndLoaded(result.stored(), loaded);
+    }
+
+    /** Whether {@link #flushThenLoad} takes one round trip (a single Redis), not one per master and partition. */
+    public boolean flushesWithReads() {
+        return !pipeline.isCluster();
     }
 
 
