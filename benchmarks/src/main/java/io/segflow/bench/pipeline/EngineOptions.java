@@ -30,11 +30,13 @@ record EngineOptions(
         String metricsUrl,
         String apiUrl,
         String apiKey,
-        int ssePerSecond) {
+        int ssePerSecond,
+        int floorSeconds) {
 
     private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-pid-file", "kafka-libs",
             "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "probe-share",
-            "producer-topic", "warm", "metrics-url", "api-url", "api-key", "sse-per-second");
+            "producer-topic", "warm", "metrics-url", "api-url", "api-key", "sse-per-second",
+            "floor-seconds");
 
     static EngineOptions parse(String[] args) {
         Map<String, String> given = Flags.parse(args, NAMES);
@@ -66,13 +68,16 @@ record EngineOptions(
                 // latency: a running api-function to measure event -> SSE push on (none: not measured)
                 given.get("api-url"),
                 given.getOrDefault("api-key", "dev-admin-key"),
-                Integer.parseInt(given.getOrDefault("sse-per-second", "50")));
+                Integer.parseInt(given.getOrDefault("sse-per-second", "50")),
+                // latency: seconds of the Kafka floor after the window (the same events through Kafka twice; 0: none)
+                Integer.parseInt(given.getOrDefault("floor-seconds", "20")));
         if (!Set.of("drain", "latency", "all", "recovery", "identity", "replay").contains(options.phase)) {
             throw new IllegalArgumentException("--phase must be drain, latency, all, recovery, identity or replay");
         }
         if (options.events < 1 || options.users < 1 || options.rate < 1 || options.seconds < 1
-                || options.probeShare < 0 || options.probeShare > 1 || options.ssePerSecond < 1) {
-            throw new IllegalArgumentException("--events, --users, --rate, --seconds, --sse-per-second must be positive, --probe-share in [0, 1]");
+                || options.probeShare < 0 || options.probeShare > 1 || options.ssePerSecond < 1 || options.floorSeconds < 0) {
+            throw new IllegalArgumentException("--events, --users, --rate, --seconds, --sse-per-second must be positive, "
+                    + "--floor-seconds not negative, --probe-share in [0, 1]");
         }
         return options;
     }

@@ -13,18 +13,25 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes events to {@code segflow.events} as ingest does: keyed by userId (else anonymousId), {@code acks=all},
+ * Writes events to {@code segflow.events} (or another topic) as ingest does: keyed by userId (else anonymousId), {@code acks=all},
  * idempotent, with ingest's batching. A failed send is kept and thrown at the next {@link #flush()}: a run with lost
  * events would measure the wrong thing.
  */
 final class EventProducer implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
+    private final String topic;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
 
     /** {@code lingerMs}: ingest's 2 for paced traffic; more for a backlog written as fast as possible. */
     EventProducer(String bootstrap, int lingerMs) {
+        this(bootstrap, lingerMs, Topics.EVENTS);
+    }
+
+    /** The same producer, writing to {@code topic}. */
+    EventProducer(String bootstrap, int lingerMs, String topic) {
+        this.topic = topic;
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -42,9 +49,13 @@ final class EventProducer implements AutoCloseable {
 
     /** A record serialized ahead ({@link EventRecords#write}), keyed by {@link Event#profileKey()}. */
     void send(String key, byte[] value) {
-        bytes.addAndGet(value.length);
+        send(new ProducerRecord<>(topic, key, value));
+    }
+
+    void send(ProducerRecord<String, byte[]> record) {
+        bytes.addAndGet(record.value().length);
         sent.incrementAndGet();
-        producer.send(new ProducerRecord<>(Topics.EVENTS, key, value), (metadata, error) -> {
+        producer.send(record, (metadata, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
             }
@@ -55,7 +66,7 @@ final class EventProducer implements AutoCloseable {
         producer.flush();
         Exception error = failure.get();
         if (error != null) {
-            throw new IllegalStateException("an event was not written to " + Topics.EVENTS, error);
+            throw new IllegalStateException("an event was not written to " + topic, error);
         }
     }
 

@@ -3,6 +3,7 @@ package io.segflow.bench.pipeline;
 import io.segflow.bench.engine.Resp;
 import io.segflow.bench.engine.SegmentCatalog;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.BitSet;
@@ -19,7 +20,8 @@ import java.util.function.LongFunction;
  * when the event was due to be sent (a stall anywhere counts in full). A share of the events are probes: a fresh
  * user's first event on a name only the probe segment reads, so that every probe brings a change. With backfill
  * users, a third into the window a segment is saved, so that segment-function re-evaluates every known user while
- * the events keep coming; the latencies are then reported before, during and after that backfill.
+ * the events keep coming; the latencies are then reported before, during and after that backfill. After the window,
+ * {@link KafkaFloor} measures what Kafka alone takes for the same two hops at the same rate.
  */
 final class LatencyPhase {
     private final EngineOptions options;
@@ -177,7 +179,23 @@ final class LatencyPhase {
                         perEvent, segmentMicros / 1e4 / sendSeconds);
                 summary.add("latency", "segment-function CPU per event", "%.1f µs at %,d events/s", perEvent, options.rate());
             }
+            if (options.floorSeconds() > 0) {
+                measureFloor();
+            }
         }
+    }
+
+    /** {@link KafkaFloor}: the same kind of events at the same rate through Kafka twice, with nothing in between. */
+    private void measureFloor() throws Exception {
+        ShopTraffic traffic = new ShopTraffic(run + "-floor", options.users());
+        LatencySamples.Percentiles floor = KafkaFloor.measure(options.bootstrap(), progress.partitions(), options.rate(),
+                options.floorSeconds(), () -> {
+                    Event event = traffic.next();
+                    return new KafkaFloor.EventRecord(event.profileKey(), EventRecords.write(event));
+                });
+        System.out.printf("Kafka floor, the same traffic through Kafka twice with nothing in between (%d s at %,d events/s): %s%n",
+                options.floorSeconds(), options.rate(), floor);
+        summary.add("latency", "Kafka floor (two hops, no work)", "%s", floor);
     }
 
     /** One event for each of {@code n} new users, then until segment-function has them all: the users a backfill goes over. */

@@ -22,6 +22,10 @@ final class LatencySamples {
         micros[count++] = latencyNanos / 1_000;
     }
 
+    synchronized int count() {
+        return count;
+    }
+
     /** p50, p90, p99, max in ms and the count, of the samples whose event was due at a time {@code due} accepts. */
     synchronized Percentiles percentiles(LongPredicate due) {
         long[] selected = new long[count];
