@@ -24,6 +24,9 @@ import java.util.function.LongFunction;
  * {@link KafkaFloor} measures what Kafka alone takes for the same two hops at the same rate.
  */
 final class LatencyPhase {
+    /** Time between the end of the warm-up and the window's first event, for the readings before the window. */
+    private static final long WINDOW_LEAD_NANOS = 200_000_000L;
+
     private final EngineOptions options;
     private final Resp redis;
     private final GroupProgress progress;
@@ -127,26 +130,30 @@ final class LatencyPhase {
                 }
             });
             ShopTraffic traffic = new ShopTraffic(run, options.users()).numberedIds(idPrefix);
+            // Found and read once before the warm-up: the first reading loads classes and starts a process, which
+            // at the window's start would hold its first events back by hundreds of milliseconds.
+            CpuShares shares = new CpuShares(ProcessCpu.find(options.pid(), options.pidFile()),
+                    ProcessCpu.find(null, options.kafkaPidFile()), redis);
+            shares.take();
+            RedisStats.AofRewrites.take(redis);
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
             warmupSchedule.set(Schedule.from(System.nanoTime(), options.rate()));
             SplittableRandom random = new SplittableRandom();
             send(producer, warmupCount, n -> random.nextDouble() < options.probeShare()
                     ? traffic.probe(probeUser("w", n)) : traffic.next(), warmupSchedule.get(), null, warmupWindow);
 
-            // With push latency measured, the window starts once the first sampled streams can be open in time.
-            long windowStart = System.nanoTime() + (pushes == null ? 0 : SsePushes.LEAD_NANOS);
+            // The window starts once the readings before it are taken (within its lead, so that they do not hold
+            // its first events back), and with push latency measured once the first sampled streams can be open.
+            long windowStart = System.nanoTime() + (pushes == null ? WINDOW_LEAD_NANOS : SsePushes.LEAD_NANOS);
+            windowSchedule.set(Schedule.from(windowStart, options.rate()));
             if (pushes != null) {
                 watchPushes(pushes, probeEvents, total, windowStart);
-                Pacing.awaitDue(windowStart);
             }
-            CpuShares shares = new CpuShares(ProcessCpu.find(options.pid(), options.pidFile()),
-                    ProcessCpu.find(null, options.kafkaPidFile()), redis);
             CpuShares.Snapshot sharesBefore = shares.take();
+            RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
             // Wall-clock times, to lay the window next to the logs of Redis (its rewrites) and Kafka.
             System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes) from %s%n", options.seconds(), options.rate(),
-                    options.probeShare() * 100, Instant.now());
-            RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
-            windowSchedule.set(Schedule.from(windowStart, options.rate()));
+                    options.probeShare() * 100, Instant.ofEpochMilli(windowSchedule.get().startMillis()));
             long probes = probeEvents.cardinality();
             send(producer, total, n -> probeEvents.get((int) n) ? traffic.probe(probeUser("m", n)) : traffic.next(),
                     windowSchedule.get(), options.backfillUsers() > 0 ? backfill : null, measuredWindow);
