@@ -404,15 +404,20 @@ public class EventLoop {
                     round.batch(partition.partition()); // a quiet partition: a flush only to trim its acknowledged records
                 }
             }
-            meters.applyStage.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            store(round);
+            long sealing = System.nanoTime();
+            meters.applyStage.record(sealing - start, TimeUnit.NANOSECONDS);
+            // The work besides live events is charged to its budget now, and its store (mostly its users' records and
+            // change records) once the round is stored: with the next round's reads, or now on a Redis Cluster.
+            List<LiveFirstBudget> charged = new ArrayList<>(2);
             if (chunk) {
-                // The chunk's cost is mostly its store (its users' records and change records): counted with it.
-                backfillBudget.spent(System.nanoTime() - backfilling);
+                backfillBudget.spent(sealing - backfilling);
+                charged.add(backfillBudget);
             }
             if (wakes) {
-                wakeBudget.spent(System.nanoTime() - waking); // the same: the wakes, the backfill chunk, the store
+                wakeBudget.spent(sealing - waking); // the wakes and the backfill chunk
+                charged.add(wakeBudget);
             }
+            store(round, charged);
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
         } finally {
             if (prepared == null || prepared.round() != round) {
@@ -531,10 +536,11 @@ public class EventLoop {
      * the users), which the next round sends with its reads; on a Redis Cluster, where the two cannot share a round
      * trip, it is stored now.
      */
-    private void store(Round round) {
+    private void store(Round round, List<LiveFirstBudget> charged) {
         if (round.batches.isEmpty()) {
             return;
         }
+        long sealing = System.nanoTime();
         round.seal();
         List<PartitionStore.Flush> flushes = new ArrayList<>(round.batches.size());
         List<OwnedPartition> owners = new ArrayList<>(round.batches.size());
@@ -548,14 +554,18 @@ public class EventLoop {
         if (flushes.isEmpty()) {
             return;
         }
-        prepared = new Prepared(round, flushes, owners);
+        prepared = new Prepared(round, flushes, owners, charged, System.nanoTime() - sealing);
         if (!store.flushesWithReads()) {
             storePrepared();
         }
     }
 
-    /** A sealed round's flushes, one per partition it changed, and the partitions they are for. */
-    private record Prepared(Round round, List<PartitionStore.Flush> flushes, List<OwnedPartition> owners) {
+    /**
+     * A sealed round's flushes, one per partition it changed, and the partitions they are for; the budgets its
+     * store is charged to, with the time its seal took (the store's share of that work).
+     */
+    private record Prepared(Round round, List<PartitionStore.Flush> flushes, List<OwnedPartition> owners,
+                            List<LiveFirstBudget> charged, long sealNanos) {
     }
 
     /** Stores the prepared round, if any, on its own. */
@@ -564,7 +574,7 @@ public class EventLoop {
             long flushing = System.nanoTime();
             List<Boolean> stored = store.flush(prepared.flushes());
             meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
-            stored(stored);
+            stored(stored, flushing);
         }
     }
 
@@ -576,16 +586,17 @@ public class EventLoop {
         long flushing = System.nanoTime();
         PartitionStore.FlushedAndLoaded done = store.flushThenLoad(prepared.flushes(), users);
         meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
-        stored(done.stored());
+        stored(done.stored(), flushing);
         return done.loaded();
     }
 
     /**
      * Once the prepared round is stored ({@code stored}: per flush, false where another instance claimed the
      * partition since): starts publishing its change records (settled by the next rounds) and queues its offsets for
-     * the group commit.
+     * the group commit; charges the seal, the round trip (which carried this round's reads too) and the start of the
+     * publishing to the budgets of the work it stored.
      */
-    private void stored(List<Boolean> stored) {
+    private void stored(List<Boolean> stored, long flushStartNanos) {
         Prepared done = prepared;
         prepared = null;
         List<ChangePublisher.Outgoing> outgoing = new ArrayList<>();
@@ -612,6 +623,8 @@ public class EventLoop {
         inFlight.addLast(new InFlight(publisher.start(outgoing), entriesByPartition, outgoing.size(), System.nanoTime()));
         done.round().recordLatencies(meters.membershipLatency, System.currentTimeMillis());
         done.round().spans.forEach(Span::end);
+        long storing = done.sealNanos() + System.nanoTime() - flushStartNanos;
+        done.charged().forEach(budget -> budget.spent(storing));
     }
 
     /** Forgets the prepared round (its events are read again from the stored offsets). */
