@@ -6,12 +6,14 @@ import io.segflow.core.json.Json;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.redis.ScoringCodec;
+import io.segflow.core.rules.CompiledCondition;
 import io.segflow.core.rules.CompiledSegment;
 import io.segflow.core.rules.RuleCompiler;
 import io.segflow.core.rules.RuleSyntaxException;
 import io.segflow.core.rules.SegmentDefinition;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,6 +34,11 @@ public class SegmentCatalog {
 
     private final RedisDataSource redis;
     private final RuleCompiler compiler = new RuleCompiler();
+    /**
+     * The last catalog's conditions by their text: a new revision compiles only the conditions it adds or changes,
+     * so that saving one segment does not hold the engine thread for the compilation of all of them.
+     */
+    private Map<String, CompiledCondition> compiledConditions = Map.of();
     private volatile String revision;
     private volatile Current current = new Current(SegmentIndex.empty(), Scoring.NONE);
 
@@ -57,9 +64,11 @@ public class SegmentCatalog {
                 // must not take the catalog back (users record the revision they were evaluated against).
                 String latest = storedRevision();
                 if (!Objects.equals(latest, revision)) {
+                    long start = System.nanoTime();
                     current = load(latest == null ? 0 : Long.parseLong(latest));
                     revision = latest;
-                    LOG.infof("Loaded %d enabled segments (revision %s)", current.index().all().size(), latest);
+                    LOG.infof("Loaded %d enabled segments (revision %s) in %d ms", current.index().all().size(), latest,
+                            (System.nanoTime() - start) / 1_000_000);
                 }
             }
         }
@@ -73,13 +82,19 @@ public class SegmentCatalog {
     private Current load(long catalogRevision) {
         Map<String, String> stored = redis.hash(String.class).hgetall(RedisKeys.SEGMENTS);
         List<CompiledSegment> compiled = new ArrayList<>(stored.size());
+        Map<String, CompiledCondition> conditions = new HashMap<>();
         for (String json : stored.values()) {
             SegmentDefinition definition = Json.read(json, SegmentDefinition.class);
             if (!definition.enabled()) {
                 continue;
             }
             try {
-                compiled.add(new CompiledSegment(definition, compiler.compile(definition.condition())));
+                CompiledCondition condition = compiledConditions.get(definition.condition());
+                if (condition == null) {
+                    condition = compiler.compile(definition.condition());
+                }
+                conditions.put(definition.condition(), condition);
+                compiled.add(new CompiledSegment(definition, condition));
             } catch (RuleSyntaxException e) {
                 // The API refuses such conditions, but one stored under other rules must not stop the others.
                 LOG.errorf("Segment %s has a condition that no longer compiles and is skipped: %s", definition.id(), e.getMessage());
@@ -92,6 +107,7 @@ public class SegmentCatalog {
             LOG.errorf("Segment definitions form a cycle, keeping the previous catalog: %s", cycle.getMessage());
             return current;
         }
+        compiledConditions = conditions;
         return new Current(index, ScoringCodec.read(redis.value(String.class).get(RedisKeys.SCORING)));
     }
 }

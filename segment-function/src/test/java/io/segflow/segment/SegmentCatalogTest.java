@@ -1,0 +1,40 @@
+package io.segflow.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.rules.CompiledCondition;
+import io.segflow.core.rules.CompiledSegment;
+import io.segflow.segment.catalog.SegmentCatalog;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+/** A new catalog revision compiles only the conditions it adds or changes; the others are taken over as they were. */
+@QuarkusTest
+class SegmentCatalogTest extends SegmentFunctionTestBase {
+    @Inject
+    SegmentCatalog catalog;
+
+    @Test
+    void aNewRevisionKeepsTheCompiledConditionsItDidNotChange() {
+        define("catalog-kept", "count(\"catalog_kept\", \"7d\") >= 1");
+        define("catalog-changed", "count(\"catalog_changed\", \"7d\") >= 1");
+        catalog.refresh();
+        CompiledCondition kept = condition("catalog-kept");
+        CompiledCondition before = condition("catalog-changed");
+
+        define("catalog-changed", "count(\"catalog_changed\", \"7d\") >= 2");
+        define("catalog-added", "count(\"catalog_added\", \"7d\") >= 1");
+        catalog.refresh();
+
+        assertThat(condition("catalog-kept")).as("unchanged: the same compiled program").isSameAs(kept);
+        assertThat(condition("catalog-changed")).isNotSameAs(before);
+        assertThat(condition("catalog-changed").source()).endsWith(">= 2");
+        assertThat(condition("catalog-added").source()).contains("catalog_added");
+    }
+
+    private CompiledCondition condition(String segmentId) {
+        return catalog.current().index().all().stream().filter(segment -> segment.id().equals(segmentId))
+                .map(CompiledSegment::condition).findFirst().orElseThrow();
+    }
+}
