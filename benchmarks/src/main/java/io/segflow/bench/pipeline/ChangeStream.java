@@ -56,13 +56,18 @@ final class ChangeStream implements AutoCloseable {
     private volatile Listener listener = (change, nanos) -> { };
     private volatile boolean running = true;
 
-    ChangeStream(String bootstrap) {
+    /** How the change stream is read: committed records only, in polls of up to 2,000, no group offsets. */
+    static Properties consumerProperties(String bootstrap) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        return props;
+    }
+
+    ChangeStream(String bootstrap) {
+        consumer = new KafkaConsumer<>(consumerProperties(bootstrap), new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = partitions();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -106,36 +107,30 @@ final class KafkaFloor {
         return ByteBuffer.wrap(header.value()).getLong();
     }
 
-    /** The consumer that forwards every record at once, as segment-function's loop would with no work to do. */
-    private static final class Relay implements AutoCloseable {
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final KafkaProducer<String, byte[]> producer;
+    /** A consumer polling on its own thread until closed; each poll's records go to {@link #received}. */
+    private abstract static class PollingThread implements AutoCloseable {
+        final KafkaConsumer<String, byte[]> consumer;
         private final Thread thread;
         private volatile boolean running = true;
 
-        Relay(String bootstrap) {
-            Properties in = new Properties();
-            in.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            in.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            in.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"); // segment-function's segflow.engine.max-poll-records
-            consumer = new KafkaConsumer<>(in, new StringDeserializer(), new ByteArrayDeserializer());
-            atEnd(consumer, IN);
-            Properties out = new Properties();
-            out.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            out.put(ProducerConfig.ACKS_CONFIG, "all"); // segment-function's change producer
-            out.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-            out.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-            out.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-            producer = new KafkaProducer<>(out, new StringSerializer(), new ByteArraySerializer());
-            thread = Thread.ofPlatform().name("floor-relay").daemon().start(this::run);
+        PollingThread(String name, Properties props, String topic) {
+            consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+            atEnd(consumer, topic);
+            thread = Thread.ofPlatform().name(name).daemon().unstarted(this::run);
         }
+
+        /** Started once the subclass is ready: its fields are set. */
+        void start() {
+            thread.start();
+        }
+
+        abstract void received(ConsumerRecords<String, byte[]> records, long receivedNanos);
 
         private void run() {
             try {
                 while (running) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                        producer.send(new ProducerRecord<>(OUT, null, record.key(), record.value(), record.headers()));
-                    }
+                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(100));
+                    received(records, System.nanoTime());
                 }
             } catch (WakeupException e) {
                 // closing
@@ -148,39 +143,64 @@ final class KafkaFloor {
             consumer.wakeup();
             thread.join(5_000);
             consumer.close();
+        }
+    }
+
+    /** The consumer that forwards every record at once, as segment-function's loop would with no work to do. */
+    private static final class Relay extends PollingThread {
+        private final KafkaProducer<String, byte[]> producer;
+
+        Relay(String bootstrap) {
+            super("floor-relay", relayConsumer(bootstrap), IN);
+            Properties out = new Properties();
+            out.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            out.put(ProducerConfig.ACKS_CONFIG, "all"); // segment-function's change producer
+            out.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+            out.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+            out.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+            producer = new KafkaProducer<>(out, new StringSerializer(), new ByteArraySerializer());
+            start();
+        }
+
+        private static Properties relayConsumer(String bootstrap) {
+            Properties in = new Properties();
+            in.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            in.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            in.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"); // segment-function's segflow.engine.max-poll-records
+            return in;
+        }
+
+        @Override
+        void received(ConsumerRecords<String, byte[]> records, long receivedNanos) {
+            for (ConsumerRecord<String, byte[]> record : records) {
+                producer.send(new ProducerRecord<>(OUT, null, record.key(), record.value(), record.headers()));
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            super.close();
             producer.close();
         }
     }
 
     /** Reads the relayed records as the change stream is read, and reports each with when its poll returned. */
-    private static final class Arrivals implements AutoCloseable {
+    private static final class Arrivals extends PollingThread {
         interface Listener {
             void arrived(long number, long receivedNanos);
         }
 
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean running = true;
+        private final Listener listener;
 
         Arrivals(String bootstrap, Listener listener) {
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-            consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-            atEnd(consumer, OUT);
-            thread = Thread.ofPlatform().name("floor-arrivals").daemon().start(() -> {
-                try {
-                    while (running) {
-                        var batch = consumer.poll(Duration.ofMillis(100));
-                        long received = System.nanoTime();
-                        batch.forEach(record -> listener.arrived(number(record), received));
-                    }
-                } catch (WakeupException e) {
-                    // closing
-                }
-            });
+            super("floor-arrivals", ChangeStream.consumerProperties(bootstrap), OUT);
+            this.listener = listener;
+            start();
+        }
+
+        @Override
+        void received(ConsumerRecords<String, byte[]> records, long receivedNanos) {
+            records.forEach(record -> listener.arrived(number(record), receivedNanos));
         }
 
         /** Until {@code samples} holds {@code count}, or {@code max} passed. */
@@ -189,14 +209,6 @@ final class KafkaFloor {
             while (samples.count() < count && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            consumer.wakeup();
-            thread.join(5_000);
-            consumer.close();
         }
     }
 }
