@@ -14,7 +14,7 @@ public interface SegmentConfig {
 
     /**
      * What one cached user takes on the heap, about (its stored record, typically a few hundred bytes to a kilobyte,
-     * and the cache's entry): the cache holds at most a third of the heap of them.
+     * with a quarter of headroom, and the cache's entry): the cache holds at most a third of the heap of them.
      */
     long USER_MEMORY_BYTES = 2 * 1024;
 

@@ -5,10 +5,20 @@ import java.nio.charset.StandardCharsets;
 /** Reads what {@link CompactWriter} wrote; a truncated or foreign value throws {@link IllegalArgumentException}. */
 public final class CompactReader {
     private final byte[] bytes;
+    private final int end;
     private int position;
 
     public CompactReader(byte[] bytes) {
+        this(bytes, bytes.length);
+    }
+
+    /** Reads the first {@code length} bytes of {@code bytes}: a value kept in a larger buffer. */
+    public CompactReader(byte[] bytes, int length) {
+        if (length < 0 || length > bytes.length) {
+            throw new IllegalArgumentException("length " + length + " outside a buffer of " + bytes.length + " bytes");
+        }
         this.bytes = bytes;
+        this.end = length;
     }
 
     public int readByte() {
@@ -30,7 +40,7 @@ public final class CompactReader {
 
     public int readCount() {
         long count = readVarLong();
-        if (count < 0 || count > bytes.length - position + 1L) {
+        if (count < 0 || count > end - position + 1L) {
             throw new IllegalArgumentException("count " + count + " exceeds the value");
         }
         return (int) count;
@@ -67,11 +77,11 @@ public final class CompactReader {
     }
 
     public boolean atEnd() {
-        return position >= bytes.length;
+        return position >= end;
     }
 
     private void need(int n) {
-        if (position + n > bytes.length) {
+        if (position + n > end) {
             throw new IllegalArgumentException("value ends early at byte " + position);
         }
     }

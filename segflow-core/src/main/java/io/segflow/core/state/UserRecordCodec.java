@@ -55,7 +55,12 @@ public final class UserRecordCodec {
     }
 
     public static UserRecord decode(String userId, byte[] value) {
-        CompactReader in = reader(value);
+        return decode(userId, value, value.length);
+    }
+
+    /** Decodes the first {@code length} bytes of {@code value}: a record kept in a larger buffer. */
+    public static UserRecord decode(String userId, byte[] value, int length) {
+        CompactReader in = reader(value, length);
         if (value[0] == FORWARD) {
             long version = in.readVarLong();
             String into = in.readString();
@@ -101,7 +106,11 @@ public final class UserRecordCodec {
     }
 
     private static CompactReader reader(byte[] value) {
-        CompactReader in = new CompactReader(value);
+        return reader(value, value.length);
+    }
+
+    private static CompactReader reader(byte[] value, int length) {
+        CompactReader in = new CompactReader(value, length);
         int format = in.readByte();
         if (format != FORMAT && format != FORMAT_WITHOUT_AGGREGATES_REVISION && format != FORMAT_WITHOUT_IDENTITY && format != FORMAT_UNANCHORED && format != FORWARD) {
             throw new IllegalArgumentException("unknown user record format " + format);

@@ -249,6 +249,28 @@ class UserRecordCodecTest {
     }
 
     @Test
+    void aRecordAtTheStartOfALargerBufferDecodesFromItsLengthAlone() {
+        forEachSeed(seed -> {
+            byte[] bytes = UserRecordCodec.encode(new RandomUsers(new Random(seed), "u" + seed).user());
+            byte[] buffer = Arrays.copyOf(bytes, bytes.length + 40);
+            Arrays.fill(buffer, bytes.length, buffer.length, (byte) 0x81); // what a longer, earlier value left
+
+            assertThat(UserRecordCodec.encode(UserRecordCodec.decode("u" + seed, buffer, bytes.length))).isEqualTo(bytes);
+        });
+    }
+
+    @Test
+    void aLengthShortOfTheRecordIsAnIllegalArgumentWhateverTheBufferHoldsBeyond() {
+        byte[] bytes = UserRecordCodec.encode(richUser());
+
+        for (int length = 0; length < bytes.length; length++) {
+            int cut = length;
+            assertThatThrownBy(() -> UserRecordCodec.decode("u", bytes, cut)).as("cut to %d of %d bytes", cut, bytes.length)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void anUnknownFormatIsAnIllegalArgument() {
         byte[] bytes = UserRecordCodec.encode(richUser());
         bytes[0] = 9;

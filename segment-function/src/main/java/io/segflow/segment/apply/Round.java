@@ -209,11 +209,11 @@ public final class Round {
 
     /** Whether memory held the user: then its record is this round's. */
     private boolean decodeCached(String user) {
-        byte[] cached = cache.get(user);
+        UserCache.Stored cached = cache.get(user);
         if (cached == null) {
             return false;
         }
-        UserRecord record = decode(user, cached);
+        UserRecord record = decode(user, cached.buffer(), cached.length());
         if (record == null) {
             cache.remove(user); // read from Redis instead, which then decides
             return false;
@@ -250,8 +250,12 @@ public final class Round {
      * it failed the round: the user starts again from an empty record instead, loudly (error log and metric).
      */
     private UserRecord decode(String user, byte[] value) {
+        return decode(user, value, value.length);
+    }
+
+    private UserRecord decode(String user, byte[] value, int length) {
         try {
-            return UserRecordCodec.decode(user, value);
+            return UserRecordCodec.decode(user, value, length);
         } catch (IllegalArgumentException e) {
             unreadableRecords.increment();
             LOG.errorf("The stored record of user %s does not decode (%s): the user starts again from an empty profile",

@@ -2,12 +2,18 @@ package io.segflow.segment.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class UserCacheTest {
 
     private static byte[] value(int b) {
         return new byte[] {4, (byte) b};
+    }
+
+    private static byte[] valueOf(UserCache cache, String user) {
+        UserCache.Stored entry = cache.get(user);
+        return entry == null ? null : Arrays.copyOf(entry.buffer(), entry.length());
     }
 
     @Test
@@ -18,9 +24,9 @@ class UserCacheTest {
         cache.get("a"); // a used after b: b is the eldest
         cache.put("c", value(3));
 
-        assertThat(cache.get("b")).isNull();
-        assertThat(cache.get("a")).containsExactly(value(1));
-        assertThat(cache.get("c")).containsExactly(value(3));
+        assertThat(valueOf(cache, "b")).isNull();
+        assertThat(valueOf(cache, "a")).containsExactly(value(1));
+        assertThat(valueOf(cache, "c")).containsExactly(value(3));
         assertThat(cache.size()).isEqualTo(2);
     }
 
@@ -30,8 +36,64 @@ class UserCacheTest {
         cache.put("a", value(1));
         cache.put("a", value(2));
 
-        assertThat(cache.get("a")).containsExactly(value(2));
+        assertThat(valueOf(cache, "a")).containsExactly(value(2));
         assertThat(cache.size()).isEqualTo(1);
+    }
+
+    @Test
+    void keepsACopyOfTheValueInTheBufferItHasWhileTheValueFits() {
+        UserCache cache = new UserCache(10);
+        byte[] first = new byte[100];
+        Arrays.fill(first, (byte) 1);
+        cache.put("a", first);
+        first[0] = 9; // the caller reuses its array
+        byte[] buffer = cache.get("a").buffer();
+        assertThat(buffer.length).isEqualTo(UserCache.capacityFor(100)).isGreaterThan(100);
+        assertThat(valueOf(cache, "a")[0]).isEqualTo((byte) 1);
+
+        byte[] grown = new byte[UserCache.capacityFor(100)];
+        Arrays.fill(grown, (byte) 2);
+        cache.put("a", grown);
+        assertThat(cache.get("a").buffer()).isSameAs(buffer);
+        assertThat(valueOf(cache, "a")).containsExactly(grown);
+
+        byte[] shorter = new byte[90];
+        cache.put("a", shorter);
+        assertThat(cache.get("a").buffer()).isSameAs(buffer);
+        assertThat(valueOf(cache, "a")).containsExactly(shorter);
+
+        byte[] tooLong = new byte[UserCache.capacityFor(100) + 1];
+        Arrays.fill(tooLong, (byte) 3);
+        cache.put("a", tooLong);
+        assertThat(cache.get("a").buffer()).isNotSameAs(buffer);
+        assertThat(valueOf(cache, "a")).containsExactly(tooLong);
+    }
+
+    @Test
+    void aValueFarSmallerThanItsBufferGetsASmallerOne() {
+        UserCache cache = new UserCache(10);
+        cache.put("a", new byte[3000]);
+        cache.put("a", value(1));
+
+        assertThat(cache.get("a").buffer().length).isEqualTo(UserCache.capacityFor(2));
+        assertThat(valueOf(cache, "a")).containsExactly(value(1));
+    }
+
+    @Test
+    void aUserNewToMemoryTakesTheBufferOfAnEvictedOne() {
+        UserCache cache = new UserCache(1);
+        byte[] first = new byte[600];
+        Arrays.fill(first, (byte) 1);
+        cache.put("a", first);
+        byte[] buffer = cache.get("a").buffer();
+
+        cache.put("b", value(2)); // evicts a, once b is in
+        cache.put("c", value(3)); // evicts b
+
+        assertThat(valueOf(cache, "a")).isNull();
+        assertThat(valueOf(cache, "b")).isNull();
+        assertThat(cache.get("c").buffer()).isSameAs(buffer);
+        assertThat(valueOf(cache, "c")).containsExactly(value(3));
     }
 
     @Test
@@ -42,13 +104,13 @@ class UserCacheTest {
         }
         cache.remove("p1-a");
         cache.remove("absent");
-        assertThat(cache.get("p1-a")).isNull();
+        assertThat(valueOf(cache, "p1-a")).isNull();
 
         cache.put("p1-a", value(9));
         cache.removePartition(0, user -> user.startsWith("p0-") ? 0 : 1);
 
-        assertThat(cache.get("p0-a")).isNull();
-        assertThat(cache.get("p0-b")).isNull();
-        assertThat(cache.get("p1-a")).containsExactly(value(9));
+        assertThat(valueOf(cache, "p0-a")).isNull();
+        assertThat(valueOf(cache, "p0-b")).isNull();
+        assertThat(valueOf(cache, "p1-a")).containsExactly(value(9));
     }
 }
