@@ -43,6 +43,11 @@ public final class Round {
     private final UserCache cache;
     /** The users this round decoded or created, changed in place by its events. */
     private final Map<String, UserRecord> live = new HashMap<>();
+    /**
+     * Users read from Redis only for a pass over every user (a backfill, a replay): memory does not keep them, or one
+     * pass would evict the users that are active for ones that are not.
+     */
+    private final Set<String> scanned = new HashSet<>();
     private final PartitionStore store;
     private final Counter userReads;
     private final Counter unreadableRecords;
@@ -150,6 +155,19 @@ public final class Round {
     }
 
     /**
+     * As {@link #load(Map)}, for a pass over every user of a partition: the users memory does not hold stay out of it
+     * after the round, unless something else of the round (an event, a wake) loads them too.
+     */
+    public void loadForPass(int partition, Collection<String> users) {
+        for (String user : users) {
+            if (!live.containsKey(user) && !cache.contains(user)) {
+                scanned.add(user);
+            }
+        }
+        loadUsers(Map.of(partition, users), null);
+    }
+
+    /**
      * The users memory does not hold, by partition, as {@link #load(Map, PartitionStore.Loaded)} would read them:
      * for a read ahead of the round, along with what else the round needs first.
      */
@@ -159,6 +177,13 @@ public final class Round {
 
     /** As {@link #load(Map)}, taking the users {@code readAhead} read from Redis from it (may be null). */
     public void load(Map<Integer, ? extends Collection<String>> usersByPartition, PartitionStore.Loaded readAhead) {
+        if (!scanned.isEmpty()) {
+            usersByPartition.values().forEach(scanned::removeAll);
+        }
+        loadUsers(usersByPartition, readAhead);
+    }
+
+    private void loadUsers(Map<Integer, ? extends Collection<String>> usersByPartition, PartitionStore.Loaded readAhead) {
         Map<Integer, List<String>> misses = select(usersByPartition, user -> !takeWithoutReading(user, readAhead));
         if (misses.isEmpty()) {
             return;
@@ -236,12 +261,16 @@ public final class Round {
 
     /**
      * Once the round's events, wakes and backfills are applied: the changed users' records are encoded for the flush,
-     * and memory keeps what the flush writes (the erased users leave it).
+     * and memory keeps what the flush writes (the erased users leave it; those only a pass read stay out).
      */
     public void seal() {
         for (PartitionBatch batch : batches.values()) {
             batch.erased().forEach(cache::remove);
-            batch.encoded().forEach(cache::put);
+            batch.encoded().forEach((user, value) -> {
+                if (!scanned.contains(user)) {
+                    cache.put(user, value);
+                }
+            });
         }
     }
 

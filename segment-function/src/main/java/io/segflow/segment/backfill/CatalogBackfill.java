@@ -12,7 +12,6 @@ import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.publish.ChangeTracing;
 import io.segflow.segment.store.PartitionStore;
 import java.util.Collection;
-import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -63,7 +62,7 @@ public final class CatalogBackfill {
                 continue; // done, or waiting for the replay of the properties its segments read
             }
             PartitionStore.ScanStep step = store.scanUsers(partition.partition(), progress.cursorFor(revision), chunk);
-            round.load(Map.of(partition.partition(), step.users()));
+            round.loadForPass(partition.partition(), step.users());
             PartitionBatch batch = round.batch(partition.partition());
             Span span = step.users().isEmpty() ? Span.getInvalid() : tracing.startTimeFlips(step.users().size());
             round.spans.add(span);

@@ -165,7 +165,7 @@ public final class HistoryReplay implements AutoCloseable {
                     users.add(event.profileKey());
                 }
             }
-            round.load(Map.of(partition.partition(), users));
+            round.loadForPass(partition.partition(), users);
             for (Event event : events) {
                 apply(round, batch, event, only);
             }
