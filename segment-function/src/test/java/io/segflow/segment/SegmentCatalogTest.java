@@ -3,18 +3,13 @@ package io.segflow.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.rules.CompiledCondition;
 import io.segflow.core.rules.CompiledSegment;
 import io.segflow.segment.catalog.SegmentCatalog;
 import jakarta.inject.Inject;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/**
- * A new catalog revision compiles only the conditions it adds or changes; the others are taken over as they were. Users
- * last evaluated against the revision before catch up on what it changed.
- */
+/** A new catalog revision compiles only the conditions it adds or changes; the others are taken over as they were. */
 @QuarkusTest
 class SegmentCatalogTest extends SegmentFunctionTestBase {
     @Inject
@@ -36,21 +31,6 @@ class SegmentCatalogTest extends SegmentFunctionTestBase {
         assertThat(condition("catalog-changed")).isNotSameAs(before);
         assertThat(condition("catalog-changed").source()).endsWith(">= 2");
         assertThat(condition("catalog-added").source()).contains("catalog_added");
-    }
-
-    @Test
-    void usersEvaluatedAgainstThePreviousRevisionCatchUpOnWhatChangedOnly() {
-        define("catchup-kept", "count(\"catchup_kept\") >= 1");
-        SegmentIndex previous = catalog.refresh().index();
-
-        define("catchup-added", "count(\"catchup_added\") >= 1");
-        SegmentIndex next = catalog.refresh().index();
-
-        assertThat(next.revision()).isGreaterThan(previous.revision());
-        assertThat(next.catchingUp(previous.revision(), List.of())).extracting(CompiledSegment::id)
-                .containsExactly("catchup-added");
-        assertThat(next.catchingUp(previous.revision() - 1, List.of())).as("further behind: every segment")
-                .isEqualTo(next.all());
     }
 
     private CompiledCondition condition(String segmentId) {

@@ -71,11 +71,9 @@ public final class SegmentEngine {
     }
 
     /**
-     * After an event: evaluates only the segments the event can affect, and when the user was last fully evaluated
-     * against another catalog revision (a segment was created or changed since) also the segments changed since
-     * (every segment when the index does not know what changed since the user's revision; see
-     * {@link SegmentIndex#catchingUp}). {@code nextWake} covers the evaluated segments only; the caller keeps the
-     * earlier of it and the wake already scheduled.
+     * After an event: evaluates only the segments the event can affect, or every segment when the user was last
+     * fully evaluated against another catalog revision (a segment was created or changed since). {@code nextWake}
+     * covers the evaluated segments only; the caller keeps the earlier of it and the wake already scheduled.
      */
     public Outcome onEvent(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, Event event, long nowMillis) {
         boolean catchUp = catalogChanged(index, current);
@@ -83,23 +81,20 @@ public final class SegmentEngine {
         boolean hasTraits = event.traits() != null && !event.traits().isEmpty();
         boolean weighted = index.needs().score() && scoring.weightOf(name) != 0;
         // A user's first event decides every segment: some hold on an empty profile (count("buy") == 0).
-        List<CompiledSegment> affected = profile.totalEvents() <= 1 ? index.all()
-                : catchUp ? index.catchingUp(current.catalogRevision(), index.affectedBy(name, hasTraits, weighted))
-                : index.affectedBy(name, hasTraits, weighted);
+        List<CompiledSegment> affected = catchUp || profile.totalEvents() <= 1
+                ? index.all() : index.affectedBy(name, hasTraits, weighted);
         return new Outcome(evaluate(index, affected, scoring, profile, current, nowMillis),
                 nextWake(affected, index, scoring, profile, current, nowMillis), recorded(index, catchUp));
     }
 
     /**
-     * When a scheduled wake is due: evaluates the time-dependent segments, and the segments changed since the
-     * catalog revision the user was last fully evaluated against, if another (how a backfill reaches users with no
-     * event; see {@link SegmentIndex#catchingUp}).
+     * When a scheduled wake is due: evaluates the time-dependent segments, or every segment when the user was
+     * last fully evaluated against another catalog revision (how a backfill reaches users with no event).
      * {@code nextWake} covers every time-dependent segment.
      */
     public Outcome onTime(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, long nowMillis) {
         boolean catchUp = catalogChanged(index, current);
-        List<CompiledSegment> segments = catchUp ? index.catchingUp(current.catalogRevision(), index.affectedByTime())
-                : index.affectedByTime();
+        List<CompiledSegment> segments = catchUp ? index.all() : index.affectedByTime();
         return new Outcome(evaluate(index, segments, scoring, profile, current, nowMillis),
                 nextWake(index.timeDependent(), index, scoring, profile, current, nowMillis), recorded(index, catchUp));
     }

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,10 +31,6 @@ public final class SegmentIndex {
     private final ProfileNeeds needs;
     /** Segments of the catalog not evaluated for now (see {@link #holding}). */
     private final Set<String> held;
-    /** The revision of the index this one followed ({@link #after}), or -1 when none is known. */
-    private final long previousRevision;
-    /** The segments added or changed since {@link #previousRevision}, with their dependents. */
-    private final Set<String> changedSincePrevious;
     /** affectedBy's answers, per event name and whether it carries traits and weight: asked once per event. */
     private final Map<String, List<CompiledSegment>[]> affectedByEvent = new ConcurrentHashMap<>();
     /** Event names are the senders' to choose: remember the answers for this many, compute the rest each time. */
@@ -48,15 +43,12 @@ public final class SegmentIndex {
 
     /** @param revision the catalog revision (the api-function's counter) these segments were read at */
     public SegmentIndex(Collection<CompiledSegment> segments, long revision) {
-        this(segments, revision, null, Set.of(), -1, Set.of());
+        this(segments, revision, null, Set.of());
     }
 
-    private SegmentIndex(Collection<CompiledSegment> segments, long revision, ProfileNeeds needs, Set<String> held,
-                         long previousRevision, Set<String> changedSincePrevious) {
+    private SegmentIndex(Collection<CompiledSegment> segments, long revision, ProfileNeeds needs, Set<String> held) {
         this.revision = revision;
         this.held = held;
-        this.previousRevision = previousRevision;
-        this.changedSincePrevious = changedSincePrevious;
         this.ordered = SegmentDependencies.inDependencyOrder(segments);
         for (int i = 0; i < ordered.size(); i++) {
             CompiledSegment segment = ordered.get(i);
@@ -107,74 +99,7 @@ public final class SegmentIndex {
                 evaluated.add(segment);
             }
         }
-        return waiting.isEmpty() ? this
-                : new SegmentIndex(evaluated, revision, needs, Set.copyOf(waiting), previousRevision, changedSincePrevious);
-    }
-
-    /**
-     * This catalog as the one that follows {@code previous} (the one this instance evaluated against before): a user
-     * last fully evaluated against {@code previous} then needs only the segments added or changed since, and those
-     * that depend on them, evaluated to be up to date with this one (see {@link #catchingUp}). The segments deleted or
-     * disabled since need no evaluation: their memberships end whatever is evaluated.
-     */
-    public SegmentIndex after(SegmentIndex previous) {
-        Map<PropertyRef, AggregateShape> shapes = needs.shapes();
-        Map<PropertyRef, AggregateShape> shapesBefore = previous.needs.shapes();
-        Map<String, CompiledSegment> changed = new LinkedHashMap<>();
-        for (CompiledSegment segment : ordered) {
-            Integer before = previous.position.get(segment.id());
-            if (before == null || !previous.ordered.get(before).definition().condition().equals(segment.definition().condition())
-                    || readsReshaped(segment.condition().reads(), shapes, shapesBefore)) {
-                changed.put(segment.id(), segment);
-            }
-        }
-        Set<String> changedIds = new HashSet<>();
-        withDependents(changed).forEach(segment -> changedIds.add(segment.id()));
-        return new SegmentIndex(ordered, revision, needs, held, previous.revision, Set.copyOf(changedIds));
-    }
-
-    /**
-     * Whether the segment reads a property the profile keeps differently now (its aggregates gained: a replay
-     * rebuilds them, or they start over): its value may change though its condition did not.
-     */
-    private static boolean readsReshaped(Reads reads, Map<PropertyRef, AggregateShape> shapes,
-                                         Map<PropertyRef, AggregateShape> shapesBefore) {
-        for (PropertyRef ref : reads.lastValues()) {
-            if (!Objects.equals(shapes.get(ref), shapesBefore.get(ref))) {
-                return true;
-            }
-        }
-        for (var aggregate : reads.propertyAggregates()) {
-            PropertyRef ref = new PropertyRef(aggregate.event(), aggregate.property());
-            if (!Objects.equals(shapes.get(ref), shapesBefore.get(ref))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * What to evaluate for a user last fully evaluated against {@code userRevision}, another revision than this one,
-     * when {@code affected} (by its event, or by time) would do for a user up to date: every segment, or, when the
-     * user is at the revision this index followed, {@code affected} and the segments changed since, in dependency
-     * order.
-     */
-    public List<CompiledSegment> catchingUp(long userRevision, List<CompiledSegment> affected) {
-        if (previousRevision < 0 || userRevision != previousRevision) {
-            return ordered;
-        }
-        if (changedSincePrevious.isEmpty()) {
-            return affected;
-        }
-        Set<String> wanted = new HashSet<>(changedSincePrevious);
-        affected.forEach(segment -> wanted.add(segment.id()));
-        List<CompiledSegment> result = new ArrayList<>(wanted.size());
-        for (CompiledSegment segment : ordered) {
-            if (wanted.contains(segment.id())) {
-                result.add(segment);
-            }
-        }
-        return result;
+        return waiting.isEmpty() ? this : new SegmentIndex(evaluated, revision, needs, Set.copyOf(waiting));
     }
 
     /** Whether some segments are held (see {@link #holding}): evaluations against it are not complete. */

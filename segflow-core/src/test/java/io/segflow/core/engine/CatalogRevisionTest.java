@@ -99,63 +99,6 @@ class CatalogRevisionTest {
         assertThat(SegmentEngine.catalogChanged(index, new Memberships(Map.of(), 3))).isTrue();
     }
 
-    /** The catalog before: "pro" read another plan, "pro-carts" (which reads "pro") and "carts" were as now. */
-    private static final Map<String, String> BEFORE = Map.of(
-            "carts", "count(\"add_to_cart\") >= 2",
-            "pro", "\"plan\" in traits && traits.plan == \"premium\"",
-            "pro-carts", "inSegment(\"pro\")",
-            "gone", "count(\"page_view\") >= 1");
-    private static final Map<String, String> AFTER = Map.of(
-            "carts", "count(\"add_to_cart\") >= 2",
-            "pro", "\"plan\" in traits && traits.plan == \"pro\"",
-            "pro-carts", "inSegment(\"pro\")",
-            "idle", "now - lastSeen > duration(\"1h\")");
-    private final SegmentIndex before = new SegmentIndex(TestSegments.compile(BEFORE), REVISION - 1);
-    private final SegmentIndex after = new SegmentIndex(TestSegments.compile(AFTER), REVISION).after(before);
-    /**
-     * Still a member of "carts" without two carts: what a full evaluation would end, and one of the segments changed
-     * since does not (no evaluation of "carts" can be seen another way); and of "gone", deleted since.
-     */
-    private static final Memberships STALE_CARTS = new Memberships(
-            Map.of("carts", Instant.EPOCH, "gone", Instant.EPOCH), 2, REVISION - 1);
-
-    @Test
-    void anEventOfAUserAtTheRevisionBeforeEvaluatesTheSegmentsChangedSinceWithTheirDependents() {
-        SegmentEngine.Outcome outcome = engine.onEvent(after, Scoring.NONE, proUser, STALE_CARTS, track("page_view"), NOW);
-
-        assertThat(outcome.transitions()).containsExactlyInAnyOrder(new Transition("pro", true),
-                new Transition("pro-carts", true), new Transition("gone", false));
-        assertThat(outcome.catalogRevision()).hasValue(REVISION);
-    }
-
-    @Test
-    void aWakeOfAUserAtTheRevisionBeforeEvaluatesTheSegmentsChangedSinceAndTime() {
-        SegmentEngine.Outcome outcome = engine.onTime(after, Scoring.NONE, proUser, STALE_CARTS, NOW);
-
-        assertThat(outcome.transitions()).containsExactlyInAnyOrder(new Transition("pro", true),
-                new Transition("pro-carts", true), new Transition("gone", false));
-        assertThat(outcome.catalogRevision()).hasValue(REVISION);
-        assertThat(outcome.nextWake()).as("idle is new and time-dependent").isPresent();
-    }
-
-    @Test
-    void aUserFurtherBehindIsEvaluatedAgainstEverySegment() {
-        Memberships older = new Memberships(STALE_CARTS.since(), 2, REVISION - 2);
-        SegmentEngine.Outcome outcome = engine.onEvent(after, Scoring.NONE, proUser, older, track("page_view"), NOW);
-
-        assertThat(outcome.transitions()).containsExactlyInAnyOrder(new Transition("pro", true),
-                new Transition("pro-carts", true), new Transition("carts", false), new Transition("gone", false));
-    }
-
-    @Test
-    void anIndexThatFollowsNoneKnowsNothingChangedSinceAndEvaluatesEverySegment() {
-        SegmentIndex alone = new SegmentIndex(TestSegments.compile(AFTER), REVISION);
-
-        assertThat(alone.catchingUp(REVISION - 1, alone.affectedByTime())).isEqualTo(alone.all());
-        assertThat(after.catchingUp(REVISION - 1, after.affectedByTime())).extracting(s -> s.id())
-                .containsExactly(after.all().stream().map(s -> s.id()).filter(id -> !id.equals("carts")).toArray(String[]::new));
-    }
-
     private static Memberships memberships(long catalogRevision) {
         return new Memberships(Map.of(), 0, catalogRevision);
     }

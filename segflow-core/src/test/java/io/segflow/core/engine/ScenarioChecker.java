@@ -397,7 +397,7 @@ class ScenarioChecker {
         private void save(Catalog saved) {
             catalog = saved;
             revision++;
-            index = index(saved, revision).after(index); // as segment-function loads a new revision
+            index = index(saved, revision);
             Planned planned = history.withCatalog(revision, index.needs().shapes());
             history = planned.history();
             if (!planned.gained().isEmpty() && !log.isEmpty()) {

@@ -108,12 +108,6 @@ public class SegmentCatalog {
             return current;
         }
         compiledConditions = conditions;
-        Scoring scoring = ScoringCodec.read(redis.value(String.class).get(RedisKeys.SCORING));
-        if (current != null && scoring.equals(current.scoring())) {
-            // Users evaluated against the previous catalog then catch up on what changed only. A scoring change
-            // can move any segment that reads the score: those users are evaluated in full.
-            index = index.after(current.index());
-        }
-        return new Current(index, scoring);
+        return new Current(index, ScoringCodec.read(redis.value(String.class).get(RedisKeys.SCORING)));
     }
 }
