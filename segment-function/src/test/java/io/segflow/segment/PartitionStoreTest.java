@@ -271,7 +271,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         return batch;
     }
 
-    private static final class NoListener implements io.segflow.segment.apply.UserProcessor.Listener {
+    static final class NoListener implements io.segflow.segment.apply.UserProcessor.Listener {
         @Override
         public void duplicate() {
         }

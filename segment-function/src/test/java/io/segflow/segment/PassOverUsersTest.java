@@ -18,7 +18,6 @@ import io.segflow.segment.apply.UserProcessor;
 import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.store.PartitionStore;
 import jakarta.inject.Inject;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -39,15 +38,7 @@ class PassOverUsersTest extends SegmentFunctionTestBase {
     @Inject
     PartitionStore store;
 
-    private final UserProcessor processor = new UserProcessor(60_000, new UserProcessor.Listener() {
-        @Override
-        public void duplicate() {
-        }
-
-        @Override
-        public void evaluationError(String condition, String user, Exception error) {
-        }
-    });
+    private final UserProcessor processor = new UserProcessor(60_000, new PartitionStoreTest.NoListener());
 
     @BeforeEach
     void storeUsers() {
@@ -69,7 +60,7 @@ class PassOverUsersTest extends SegmentFunctionTestBase {
         PartitionBatch warmBatch = warm.batch(PARTITION);
         view(warm, warmBatch, "pass-3", "m-0");
         warm.seal();
-        assertThat(cache.get("pass-3")).isNotNull();
+        assertThat(cache.valueOf("pass-3")).isNotNull();
 
         Round round = round(cache);
         round.loadForPass(PARTITION, USERS);
@@ -80,11 +71,11 @@ class PassOverUsersTest extends SegmentFunctionTestBase {
         }
         round.seal();
 
-        assertThat(cache.get("pass-1")).as("read for the pass only").isNull();
-        assertThat(stored(cache, "pass-2")).as("an event read it too").isEqualTo(batch.encoded().get("pass-2"));
-        assertThat(stored(cache, "pass-3")).as("held before the pass, kept as the pass wrote it")
+        assertThat(cache.valueOf("pass-1")).as("read for the pass only").isNull();
+        assertThat(cache.valueOf("pass-2")).as("an event read it too").isEqualTo(batch.encoded().get("pass-2"));
+        assertThat(cache.valueOf("pass-3")).as("held before the pass, kept as the pass wrote it")
                 .isEqualTo(batch.encoded().get("pass-3"));
-        assertThat(UserRecordCodec.decode("pass-3", stored(cache, "pass-3")).profile().count("page")).isEqualTo(2);
+        assertThat(UserRecordCodec.decode("pass-3", cache.valueOf("pass-3")).profile().count("page")).isEqualTo(2);
     }
 
     private Round round(UserCache cache) {
@@ -96,10 +87,5 @@ class PassOverUsersTest extends SegmentFunctionTestBase {
     private void view(Round round, PartitionBatch batch, String user, String messageId) {
         processor.onEvent(batch, round.record(batch, user), false, trackEvent(user, "page", messageId + "-" + user),
                 Span.getInvalid(), NO_SEGMENTS, System.currentTimeMillis());
-    }
-
-    private static byte[] stored(UserCache cache, String user) {
-        UserCache.Stored entry = cache.get(user);
-        return entry == null ? null : Arrays.copyOf(entry.buffer(), entry.length());
     }
 }

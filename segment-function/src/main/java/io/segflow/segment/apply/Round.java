@@ -159,12 +159,7 @@ public final class Round {
      * after the round, unless something else of the round (an event, a wake) loads them too.
      */
     public void loadForPass(int partition, Collection<String> users) {
-        for (String user : users) {
-            if (!live.containsKey(user) && !cache.contains(user)) {
-                scanned.add(user);
-            }
-        }
-        loadUsers(Map.of(partition, users), null);
+        loadUsers(Map.of(partition, users), null).values().forEach(scanned::addAll);
     }
 
     /**
@@ -178,19 +173,22 @@ public final class Round {
     /** As {@link #load(Map)}, taking the users {@code readAhead} read from Redis from it (may be null). */
     public void load(Map<Integer, ? extends Collection<String>> usersByPartition, PartitionStore.Loaded readAhead) {
         if (!scanned.isEmpty()) {
-            usersByPartition.values().forEach(scanned::removeAll);
+            usersByPartition.values().forEach(users -> users.forEach(scanned::remove));
         }
         loadUsers(usersByPartition, readAhead);
     }
 
-    private void loadUsers(Map<Integer, ? extends Collection<String>> usersByPartition, PartitionStore.Loaded readAhead) {
+    /** Loads the users, reading from Redis those neither the round nor memory has: returns those, by partition. */
+    private Map<Integer, List<String>> loadUsers(Map<Integer, ? extends Collection<String>> usersByPartition,
+                                                 PartitionStore.Loaded readAhead) {
         Map<Integer, List<String>> misses = select(usersByPartition, user -> !takeWithoutReading(user, readAhead));
         if (misses.isEmpty()) {
-            return;
+            return misses;
         }
         misses.values().forEach(users -> userReads.increment(users.size()));
         Map<String, byte[]> stored = store.load(misses);
         misses.values().forEach(users -> users.forEach(user -> loaded(user, stored.get(user))));
+        return misses;
     }
 
     /** Whether the round has the user without a read of its own: already, decoded from memory, or read ahead. */

@@ -2,6 +2,7 @@ package io.segflow.segment.apply;
 
 import io.segflow.core.state.RecentMessages;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.ToIntFunction;
@@ -21,17 +22,17 @@ import java.util.function.ToIntFunction;
  */
 public final class UserCache {
     /** A cached user: its id (to tell a 64-bit collision from a hit) and its stored value, the buffer's first bytes. */
-    public static final class Stored {
+    static final class Stored {
         private String userId;
         private byte[] buffer;
         private int length;
 
         /** The buffer that holds the value: only its first {@link #length()} bytes, until the user's next put. */
-        public byte[] buffer() {
+        byte[] buffer() {
             return buffer;
         }
 
-        public int length() {
+        int length() {
             return length;
         }
 
@@ -80,10 +81,16 @@ public final class UserCache {
         return length + Math.max(MIN_HEADROOM, length / 4);
     }
 
-    /** The user's stored value, or null when it is not in memory. */
-    public Stored get(String userId) {
+    /** The user's stored value, or null when it is not in memory: for the round that decodes it at once. */
+    Stored get(String userId) {
         Stored entry = users.get(key(userId));
         return entry != null && entry.userId.equals(userId) ? entry : null;
+    }
+
+    /** A copy of the user's stored value, or null when it is not in memory. */
+    public byte[] valueOf(String userId) {
+        Stored entry = get(userId);
+        return entry == null ? null : Arrays.copyOf(entry.buffer, entry.length);
     }
 
     /**

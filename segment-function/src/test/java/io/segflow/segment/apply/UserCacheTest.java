@@ -11,11 +11,6 @@ class UserCacheTest {
         return new byte[] {4, (byte) b};
     }
 
-    private static byte[] valueOf(UserCache cache, String user) {
-        UserCache.Stored entry = cache.get(user);
-        return entry == null ? null : Arrays.copyOf(entry.buffer(), entry.length());
-    }
-
     @Test
     void evictsTheLeastRecentlyUsedUserBeyondItsCapacity() {
         UserCache cache = new UserCache(2);
@@ -24,9 +19,9 @@ class UserCacheTest {
         cache.get("a"); // a used after b: b is the eldest
         cache.put("c", value(3));
 
-        assertThat(valueOf(cache, "b")).isNull();
-        assertThat(valueOf(cache, "a")).containsExactly(value(1));
-        assertThat(valueOf(cache, "c")).containsExactly(value(3));
+        assertThat(cache.valueOf("b")).isNull();
+        assertThat(cache.valueOf("a")).containsExactly(value(1));
+        assertThat(cache.valueOf("c")).containsExactly(value(3));
         assertThat(cache.size()).isEqualTo(2);
     }
 
@@ -36,7 +31,7 @@ class UserCacheTest {
         cache.put("a", value(1));
         cache.put("a", value(2));
 
-        assertThat(valueOf(cache, "a")).containsExactly(value(2));
+        assertThat(cache.valueOf("a")).containsExactly(value(2));
         assertThat(cache.size()).isEqualTo(1);
     }
 
@@ -49,24 +44,24 @@ class UserCacheTest {
         first[0] = 9; // the caller reuses its array
         byte[] buffer = cache.get("a").buffer();
         assertThat(buffer.length).isEqualTo(UserCache.capacityFor(100)).isGreaterThan(100);
-        assertThat(valueOf(cache, "a")[0]).isEqualTo((byte) 1);
+        assertThat(cache.valueOf("a")[0]).isEqualTo((byte) 1);
 
         byte[] grown = new byte[UserCache.capacityFor(100)];
         Arrays.fill(grown, (byte) 2);
         cache.put("a", grown);
         assertThat(cache.get("a").buffer()).isSameAs(buffer);
-        assertThat(valueOf(cache, "a")).containsExactly(grown);
+        assertThat(cache.valueOf("a")).containsExactly(grown);
 
         byte[] shorter = new byte[90];
         cache.put("a", shorter);
         assertThat(cache.get("a").buffer()).isSameAs(buffer);
-        assertThat(valueOf(cache, "a")).containsExactly(shorter);
+        assertThat(cache.valueOf("a")).containsExactly(shorter);
 
         byte[] tooLong = new byte[UserCache.capacityFor(100) + 1];
         Arrays.fill(tooLong, (byte) 3);
         cache.put("a", tooLong);
         assertThat(cache.get("a").buffer()).isNotSameAs(buffer);
-        assertThat(valueOf(cache, "a")).containsExactly(tooLong);
+        assertThat(cache.valueOf("a")).containsExactly(tooLong);
     }
 
     @Test
@@ -76,7 +71,7 @@ class UserCacheTest {
         cache.put("a", value(1));
 
         assertThat(cache.get("a").buffer().length).isEqualTo(UserCache.capacityFor(2));
-        assertThat(valueOf(cache, "a")).containsExactly(value(1));
+        assertThat(cache.valueOf("a")).containsExactly(value(1));
     }
 
     @Test
@@ -90,10 +85,10 @@ class UserCacheTest {
         cache.put("b", value(2)); // evicts a, once b is in
         cache.put("c", value(3)); // evicts b
 
-        assertThat(valueOf(cache, "a")).isNull();
-        assertThat(valueOf(cache, "b")).isNull();
+        assertThat(cache.valueOf("a")).isNull();
+        assertThat(cache.valueOf("b")).isNull();
         assertThat(cache.get("c").buffer()).isSameAs(buffer);
-        assertThat(valueOf(cache, "c")).containsExactly(value(3));
+        assertThat(cache.valueOf("c")).containsExactly(value(3));
     }
 
     @Test
@@ -104,13 +99,13 @@ class UserCacheTest {
         }
         cache.remove("p1-a");
         cache.remove("absent");
-        assertThat(valueOf(cache, "p1-a")).isNull();
+        assertThat(cache.valueOf("p1-a")).isNull();
 
         cache.put("p1-a", value(9));
         cache.removePartition(0, user -> user.startsWith("p0-") ? 0 : 1);
 
-        assertThat(valueOf(cache, "p0-a")).isNull();
-        assertThat(valueOf(cache, "p0-b")).isNull();
-        assertThat(valueOf(cache, "p1-a")).containsExactly(value(9));
+        assertThat(cache.valueOf("p0-a")).isNull();
+        assertThat(cache.valueOf("p0-b")).isNull();
+        assertThat(cache.valueOf("p1-a")).containsExactly(value(9));
     }
 }
