@@ -84,7 +84,8 @@ final class LatencyPhase {
         String idPrefix = "lat-" + run + "-";
         long total = (long) options.rate() * options.seconds();
         long warmupCount = (long) options.rate() * options.warmupSeconds();
-        BitSet probeEvents = windowProbes(total);
+        BitSet warmupProbes = probes(warmupCount);
+        BitSet probeEvents = probes(total);
         BitSet answered = new BitSet();
         AtomicLong answeredCount = new AtomicLong();
         AtomicLong probesAnswered = new AtomicLong();
@@ -96,7 +97,10 @@ final class LatencyPhase {
         BackfillWatch backfill = new BackfillWatch();
         try (ChangeStream changes = new ChangeStream(options.bootstrap());
              EventProducer producer = new EventProducer(options.bootstrap(), 2);
-             SsePushes pushes = options.apiUrl() == null ? null : new SsePushes(options.apiUrl(), options.apiKey())) {
+             SsePushes pushes = options.apiUrl() == null ? null : new SsePushes(options.apiUrl(), options.apiKey());
+             // The warm-up's streams, as the window's, into samples thrown away: the api's push path (and this
+             // tool's client) compiled before the window, not in its first seconds.
+             SsePushes warmupPushes = pushes == null ? null : new SsePushes(options.apiUrl(), options.apiKey())) {
             changes.listen((change, received) -> {
                 String cause = change.cause();
                 if (received > backfill.startNanos && BenchCatalog.BACKFILL_SEGMENT.equals(change.segmentId())) {
@@ -137,17 +141,20 @@ final class LatencyPhase {
             shares.take();
             RedisStats.AofRewrites.take(redis);
             System.out.printf("warm-up: %d s at %,d events/s%n", options.warmupSeconds(), options.rate());
-            warmupSchedule.set(Schedule.from(System.nanoTime(), options.rate()));
-            SplittableRandom random = new SplittableRandom();
-            send(producer, warmupCount, n -> random.nextDouble() < options.probeShare()
-                    ? traffic.probe(probeUser("w", n)) : traffic.next(), warmupSchedule.get(), null, warmupWindow);
+            long warmupStart = System.nanoTime() + (pushes == null ? 0 : SsePushes.LEAD_NANOS);
+            warmupSchedule.set(Schedule.from(warmupStart, options.rate()));
+            if (warmupPushes != null) {
+                watchPushes(warmupPushes, "w", warmupProbes, warmupCount, warmupStart);
+            }
+            send(producer, warmupCount, n -> warmupProbes.get((int) n) ? traffic.probe(probeUser("w", n)) : traffic.next(),
+                    warmupSchedule.get(), null, warmupWindow);
 
             // The window starts once the readings before it are taken (within its lead, so that they do not hold
             // its first events back), and with push latency measured once the first sampled streams can be open.
             long windowStart = System.nanoTime() + (pushes == null ? WINDOW_LEAD_NANOS : SsePushes.LEAD_NANOS);
             windowSchedule.set(Schedule.from(windowStart, options.rate()));
             if (pushes != null) {
-                watchPushes(pushes, probeEvents, total, windowStart);
+                watchPushes(pushes, "m", probeEvents, total, windowStart);
             }
             CpuShares.Snapshot sharesBefore = shares.take();
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
@@ -228,8 +235,8 @@ final class LatencyPhase {
                 (System.nanoTime() - start) / 1e9, catalog.knownUsers(progress.partitions()));
     }
 
-    /** Which of the window's events are probes, drawn ahead: the push streams of probe users open before they are due. */
-    private BitSet windowProbes(long count) {
+    /** Which of {@code count} events are probes (each with {@code --probe-share} odds), drawn ahead for the streams. */
+    private BitSet probes(long count) {
         SplittableRandom random = new SplittableRandom();
         BitSet probes = new BitSet((int) count);
         for (int n = 0; n < count; n++) {
@@ -291,15 +298,15 @@ final class LatencyPhase {
         producer.flush();
     }
 
-    /** Streams for every k-th probe of the window, {@code --sse-per-second} of them per second of it. */
-    private void watchPushes(SsePushes pushes, BitSet probes, long count, long start) {
+    /** Streams for every k-th probe of the warm-up or the window, {@code --sse-per-second} of them per second of it. */
+    private void watchPushes(SsePushes pushes, String phase, BitSet probes, long count, long start) {
         long interval = 1_000_000_000L / options.rate();
         double probesPerSecond = options.rate() * options.probeShare();
         long every = Math.max(1, Math.round(probesPerSecond / options.ssePerSecond()));
         long probe = 0;
         for (int n = 0; n < count; n++) {
             if (probes.get(n) && probe++ % every == 0) {
-                pushes.watch(probeUser("m", n), start + n * interval);
+                pushes.watch(probeUser(phase, n), start + n * interval);
             }
         }
     }
