@@ -108,6 +108,13 @@ public interface SegmentConfig {
          */
         @WithDefault("0.25")
         double liveShare();
+
+        /**
+         * Live latency the backfill yields to: a round whose slowest event was stored later than this after ingest
+         * received it halves the backfill's share, which grows back while events are on time (0: a fixed share).
+         */
+        @WithDefault("25ms")
+        Duration latencyTarget();
     }
 
     interface Identity {
@@ -140,6 +147,8 @@ public interface SegmentConfig {
                 "segflow.backfill.replay-records", "between 1 and 20000");
         require(config.backfill().liveShare() > 0 && config.backfill().liveShare() <= 1, "segflow.backfill.live-share",
                 "more than 0 and at most 1");
+        require(!config.backfill().latencyTarget().isNegative() && config.backfill().latencyTarget().toSeconds() <= 10,
+                "segflow.backfill.latency-target", "between 0 and 10s");
     }
 
     private static void require(boolean valid, String property, String expected) {

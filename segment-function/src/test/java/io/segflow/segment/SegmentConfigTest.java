@@ -53,4 +53,13 @@ class SegmentConfigTest {
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.live-share", "1.5"))))
                 .hasMessageContaining("segflow.backfill.live-share");
     }
+
+    @Test
+    void aNegativeOrHugeBackfillLatencyTargetIsRefused() {
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.latency-target", "-1ms"))))
+                .hasMessageContaining("segflow.backfill.latency-target");
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.latency-target", "1m"))))
+                .hasMessageContaining("segflow.backfill.latency-target");
+        SegmentConfig.validate(config(Map.of("segflow.backfill.latency-target", "0")));
+    }
 }

@@ -104,6 +104,15 @@ public final class Round {
         received[receivedCount++] = event.receivedAt().toEpochMilli();
     }
 
+    /** When ingest received the round's earliest event (epoch millis), or -1 for a round without one. */
+    public long earliestReceived() {
+        long earliest = Long.MAX_VALUE;
+        for (int i = 0; i < receivedCount; i++) {
+            earliest = Math.min(earliest, received[i]);
+        }
+        return receivedCount == 0 ? -1 : earliest;
+    }
+
     /** Once the round's memberships are stored: how long each of its events took from ingest to here. */
     public void recordLatencies(Timer timer, long storedAtMillis) {
         for (int i = 0; i < receivedCount; i++) {

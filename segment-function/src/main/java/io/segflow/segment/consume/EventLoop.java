@@ -178,7 +178,8 @@ public class EventLoop {
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
         this.historyReplay = new HistoryReplay(kafka, processor, config.backfill().replayRecords(), meters.replayed);
-        this.backfillBudget = new LiveFirstBudget(config.backfill().liveShare(), System.nanoTime());
+        this.backfillBudget = new LiveFirstBudget(config.backfill().liveShare(), config.backfill().latencyTarget().toMillis(),
+                System.nanoTime());
         this.wakeBudget = new LiveFirstBudget(config.scheduler().liveShare(), System.nanoTime());
         Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
                 .description("Users held in memory").register(metrics);
@@ -621,7 +622,12 @@ public class EventLoop {
             }
         }
         inFlight.addLast(new InFlight(publisher.start(outgoing), entriesByPartition, outgoing.size(), System.nanoTime()));
-        done.round().recordLatencies(meters.membershipLatency, System.currentTimeMillis());
+        long storedAt = System.currentTimeMillis();
+        done.round().recordLatencies(meters.membershipLatency, storedAt);
+        long earliest = done.round().earliestReceived();
+        if (earliest >= 0) {
+            backfillBudget.liveLatency(storedAt - earliest, System.nanoTime());
+        }
         done.round().spans.forEach(Span::end);
         long storing = done.sealNanos() + System.nanoTime() - flushStartNanos;
         done.charged().forEach(budget -> budget.spent(storing));

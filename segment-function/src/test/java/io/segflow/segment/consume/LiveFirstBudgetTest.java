@@ -2,6 +2,7 @@ package io.segflow.segment.consume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
@@ -66,5 +67,45 @@ class LiveFirstBudgetTest {
     void aShareOutsideZeroToOneIsRefused() {
         assertThatThrownBy(() -> new LiveFirstBudget(0, 0)).hasMessageContaining("(0, 1]");
         assertThatThrownBy(() -> new LiveFirstBudget(1.5, 0)).hasMessageContaining("(0, 1]");
+    }
+
+    @Test
+    void lateLiveEventsHalveTheShareOncePerIntervalDownToAFloor() {
+        LiveFirstBudget budget = new LiveFirstBudget(0.25, 25, 0);
+        budget.liveLatency(24, 1 * MS);
+        assertThat(budget.share()).as("on time").isEqualTo(0.25);
+
+        budget.liveLatency(40, 2 * MS);
+        budget.liveLatency(60, 3 * MS); // the same slow spell, seen by the next round
+        assertThat(budget.share()).isEqualTo(0.125);
+        budget.liveLatency(40, 102 * MS);
+        assertThat(budget.share()).isEqualTo(0.0625);
+        for (int i = 2; i < 20; i++) {
+            budget.liveLatency(40, i * 100 * MS + 2 * MS);
+        }
+        assertThat(budget.share()).as("a sixteenth of the configured share at least").isEqualTo(0.25 / 16);
+    }
+
+    @Test
+    void aLowerShareMakesTheNextChunkWaitLongerAndOnTimeEventsGrowItBack() {
+        LiveFirstBudget budget = new LiveFirstBudget(0.25, 25, 0);
+        budget.liveEvents(0);
+        budget.liveLatency(100, 0);
+        budget.spent(10 * MS);
+        assertThat(budget.waitNanos(0)).as("10 ms to pay back at an eighth").isBetween(80 * MS, 80 * MS + 2);
+
+        budget.liveEvents(1_000 * MS);
+        budget.liveLatency(5, 1_000 * MS);
+        assertThat(budget.share()).as("a quarter of the way back after a second on time").isCloseTo(0.125 + 0.0625, within(1e-9));
+        budget.liveLatency(5, 5_000 * MS);
+        assertThat(budget.share()).as("never above the configured share").isEqualTo(0.25);
+    }
+
+    @Test
+    void withoutATargetTheShareStaysFixed() {
+        LiveFirstBudget budget = new LiveFirstBudget(0.25, 0);
+        budget.liveLatency(10_000, 0);
+        assertThat(budget.share()).isEqualTo(0.25);
+        assertThatThrownBy(() -> new LiveFirstBudget(0.25, -1, 0)).hasMessageContaining("latency target");
     }
 }
