@@ -3,6 +3,7 @@ package io.segflow.bench.pipeline;
 import io.segflow.bench.engine.Resp;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Throughput: a backlog written while segment-function is stopped, then drained as fast as it can. The rate is
@@ -18,6 +19,7 @@ final class DrainPhase {
     private final GroupProgress progress;
     private final Summary summary;
     private final String run;
+    private final SegmentMetrics segmentMetrics;
     /** Redis' CPU per drained event, shown next to redis-benchmark's rate. */
     private double redisCpuPerEvent;
 
@@ -27,6 +29,7 @@ final class DrainPhase {
         this.progress = progress;
         this.summary = summary;
         this.run = run;
+        this.segmentMetrics = new SegmentMetrics(options.metricsUrl());
     }
 
     void run() throws Exception {
@@ -64,12 +67,14 @@ final class DrainPhase {
             ProcessCpu cpu = ProcessCpu.find(options.pid(), options.pidFile());
             long cpuBefore = cpu != null && cpu.alive() ? cpu.micros() : -1;
             RedisStats redisBefore = RedisStats.take(redis);
+            Map<String, Double> jvmBefore = segmentMetrics.read();
             System.out.printf("first commit seen %.1f s after the backlog was ready; %,d events left; segment-function pid %s%n",
                     (first.nanos() - ready.nanos()) / 1e9, first.lag(), cpuBefore >= 0 ? cpu.pid() : "unknown (give --pid or --pid-file)");
 
             GroupProgress.Snapshot last = awaitDrained(first);
             long cpuAfter = cpuBefore >= 0 && cpu.alive() ? cpu.micros() : -1;
             RedisStats redisAfter = RedisStats.take(redis);
+            Map<String, Double> jvmAfter = segmentMetrics.read();
             long events = last.committed() - first.committed();
             double seconds = (last.nanos() - first.nanos()) / 1e9;
             double rate = events / seconds;
@@ -78,6 +83,7 @@ final class DrainPhase {
             summary.add("drain", "segment-function drain rate", "%,.0f events/s (%,d events in %.2f s)", rate, events, seconds);
 
             reportCpu(cpuBefore, cpuAfter, events);
+            reportHeap(jvmBefore, jvmAfter, events);
             reportRedis(redisBefore, redisAfter, events);
 
             changes.awaitQuiet(Duration.ofSeconds(2), Duration.ofSeconds(30));
@@ -121,6 +127,26 @@ final class DrainPhase {
             }
         }
         return now;
+    }
+
+    /**
+     * What segment-function allocated per event and what its collector paused, from its Prometheus endpoint. The
+     * allocation counter moves at each young collection (what the young generation grew by since the last), so the
+     * figure is within one young generation over the drain.
+     */
+    private void reportHeap(Map<String, Double> before, Map<String, Double> after, long events) {
+        String allocated = "jvm_gc_memory_allocated_bytes_total";
+        if (!before.containsKey(allocated) || !after.containsKey(allocated)) {
+            System.out.println("segment-function heap: unknown (no metrics at " + segmentMetrics.url() + "; give --metrics-url)");
+            return;
+        }
+        double bytesPerEvent = (after.get(allocated) - before.get(allocated)) / events;
+        double pauses = after.getOrDefault("jvm_gc_pause_seconds_count", 0.0) - before.getOrDefault("jvm_gc_pause_seconds_count", 0.0);
+        double pausedMillis = 1000 * (after.getOrDefault("jvm_gc_pause_seconds_sum", 0.0) - before.getOrDefault("jvm_gc_pause_seconds_sum", 0.0));
+        System.out.printf("segment-function heap: %,.0f bytes allocated per event; %.0f collections pausing %.0f ms in all (%.1f ms each)%n",
+                bytesPerEvent, pauses, pausedMillis, pauses > 0 ? pausedMillis / pauses : 0.0);
+        summary.add("drain", "segment-function heap allocation per event", "%,.0f bytes (%.0f collections, %.0f ms of pauses)",
+                bytesPerEvent, pauses, pausedMillis);
     }
 
     private void reportCpu(long before, long after, long events) {

@@ -10,10 +10,6 @@ import io.segflow.core.redis.RedisKeys;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +63,7 @@ final class ReplayPhase {
     private final GroupProgress progress;
     private final Summary summary;
     private final String run;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final SegmentMetrics segmentMetrics;
 
     ReplayPhase(EngineOptions options, Resp redis, GroupProgress progress, Summary summary, String run) {
         this.options = options;
@@ -75,6 +71,7 @@ final class ReplayPhase {
         this.progress = progress;
         this.summary = summary;
         this.run = run;
+        this.segmentMetrics = new SegmentMetrics(options.metricsUrl());
     }
 
     /** One partition's replay of the measured revision, as last seen in its {@code history}. */
@@ -139,7 +136,7 @@ final class ReplayPhase {
 
         // ------------------------------------------------------------ 2. the new segment
         String loadBefore = loadAverage();
-        Map<String, Double> metricsBefore = metrics();
+        Map<String, Double> metricsBefore = segmentMetrics.read();
         double metricBefore = metricsBefore.getOrDefault(METRIC, Double.NaN);
         long cpuBefore = cpu != null ? cpu.micros() : -1;
         RedisStats redisBefore = RedisStats.take(redis);
@@ -185,7 +182,7 @@ final class ReplayPhase {
             long now = System.nanoTime();
             if (replaysDone && replayEnd == 0) {
                 replayEnd = now;
-                metricsAtReplayEnd = metrics();
+                metricsAtReplayEnd = segmentMetrics.read();
                 metricAtReplayEnd = metricsAtReplayEnd.getOrDefault(METRIC, Double.NaN);
                 cpuAtReplayEnd = cpu != null && cpu.alive() ? cpu.micros() : -1;
                 redisAtReplayEnd = RedisStats.take(redis);
@@ -228,7 +225,7 @@ final class ReplayPhase {
         System.out.printf("replay: %,d records read in the replayed ranges, %,d events added to profiles (%s) in %.2f s from "
                         + "the save (first replay seen in history %.2f s after the save): %,.0f records/s; then the backfill %.2f s; "
                         + "load average %s -> %s%n",
-                read, replayed, Double.isNaN(metricBefore) ? "no metric at " + options.metricsUrl() : METRIC + " delta",
+                read, replayed, Double.isNaN(metricBefore) ? "no metric at " + segmentMetrics.url() : METRIC + " delta",
                 replaySeconds, (firstSeen - saved) / 1e9, rate, backfillSeconds, loadBefore, loadAfter);
         summary.add("replay", "backlog", "%,d events, %,d users, %,d bytes per record, event times over %d days",
                 options.events(), users, averageBytes, SPREAD.toDays());
@@ -359,33 +356,7 @@ final class ReplayPhase {
 
     /** The replay counter on segment-function's Prometheus endpoint, NaN when it cannot be read. */
     private double replayedMetric() {
-        return metrics().getOrDefault(METRIC, Double.NaN);
-    }
-
-    /** segment-function's Prometheus figures, each summed over its labels (empty when the endpoint does not answer). */
-    private Map<String, Double> metrics() {
-        Map<String, Double> figures = new TreeMap<>();
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(options.metricsUrl()))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            for (String line : response.body().split("\n")) {
-                if (line.startsWith("segflow_")) {
-                    int end = line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ');
-                    String name = line.substring(0, end);
-                    String labels = line.indexOf('{') > 0 ? line.substring(line.indexOf('{'), line.lastIndexOf('}') + 1) : "";
-                    double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                    figures.merge(name, value, Double::sum);
-                    if (labels.startsWith("{stage=")) {
-                        figures.merge(name + labels, value, Double::sum);
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // no figures: the caller falls back
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return figures;
+        return segmentMetrics.read().getOrDefault(METRIC, Double.NaN);
     }
 
     /** Rounds segment-function ran between two readings of its metrics, their mean time, and each stage's. */

@@ -1,0 +1,53 @@
+package io.segflow.bench.pipeline;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** segment-function's Prometheus endpoint ({@code --metrics-url}), read between two moments of a phase. */
+final class SegmentMetrics {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String url;
+
+    SegmentMetrics(String url) {
+        this.url = url;
+    }
+
+    String url() {
+        return url;
+    }
+
+    /**
+     * segflow's and the JVM's collector figures, each summed over its labels, and those with a {@code stage} label also
+     * by stage ({@code name{stage="..."}}); empty when the endpoint does not answer.
+     */
+    Map<String, Double> read() {
+        Map<String, Double> figures = new TreeMap<>();
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            for (String line : response.body().split("\n")) {
+                if (line.startsWith("segflow_") || line.startsWith("jvm_gc_")) {
+                    int end = line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ');
+                    String name = line.substring(0, end);
+                    String labels = line.indexOf('{') > 0 ? line.substring(line.indexOf('{'), line.lastIndexOf('}') + 1) : "";
+                    double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    figures.merge(name, value, Double::sum);
+                    if (labels.startsWith("{stage=")) {
+                        figures.merge(name + labels, value, Double::sum);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no figures: the caller falls back
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return figures;
+    }
+}
