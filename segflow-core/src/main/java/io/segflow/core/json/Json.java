@@ -47,6 +47,103 @@ public final class Json {
         }
     }
 
+    /**
+     * A JSON value as {@code read(json, Object.class)} reads it, but integers up to 18 digits as {@code Long}: the
+     * scalars segflow writes for traits and latest property values (strings without escapes, numbers, booleans, null)
+     * are read without Jackson, whose parser and context for each one cost more than the rest of decoding a profile;
+     * anything else goes through Jackson.
+     */
+    public static Object readValue(String json) {
+        int length = json.length();
+        if (length >= 2 && json.charAt(0) == '"') {
+            return plainString(json) ? json.substring(1, length - 1) : read(json, Object.class);
+        }
+        switch (json) {
+            case "true":
+                return Boolean.TRUE;
+            case "false":
+                return Boolean.FALSE;
+            case "null":
+                return null;
+            default:
+                break;
+        }
+        return switch (numberShape(json)) {
+            case INTEGER -> length <= 18 ? (Object) Long.parseLong(json) : read(json, Object.class);
+            case DECIMAL -> Double.parseDouble(json);
+            case NOT_A_NUMBER -> read(json, Object.class);
+        };
+    }
+
+    /** A quoted string with no escape and no control character inside: its content is what it reads as. */
+    private static boolean plainString(String json) {
+        int last = json.length() - 1;
+        if (json.charAt(last) != '"') {
+            return false;
+        }
+        for (int i = 1; i < last; i++) {
+            char c = json.charAt(i);
+            if (c == '"' || c == '\\' || c < 0x20) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private enum NumberShape { INTEGER, DECIMAL, NOT_A_NUMBER }
+
+    /** JSON's number grammar: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}. */
+    private static NumberShape numberShape(String json) {
+        int i = 0;
+        int length = json.length();
+        if (i < length && json.charAt(i) == '-') {
+            i++;
+        }
+        if (i >= length || !digit(json.charAt(i))) {
+            return NumberShape.NOT_A_NUMBER;
+        }
+        if (json.charAt(i) == '0') {
+            i++;
+        } else {
+            while (i < length && digit(json.charAt(i))) {
+                i++;
+            }
+        }
+        boolean decimal = false;
+        if (i < length && json.charAt(i) == '.') {
+            decimal = true;
+            int start = ++i;
+            while (i < length && digit(json.charAt(i))) {
+                i++;
+            }
+            if (i == start) {
+                return NumberShape.NOT_A_NUMBER;
+            }
+        }
+        if (i < length && (json.charAt(i) == 'e' || json.charAt(i) == 'E')) {
+            decimal = true;
+            i++;
+            if (i < length && (json.charAt(i) == '+' || json.charAt(i) == '-')) {
+                i++;
+            }
+            int start = i;
+            while (i < length && digit(json.charAt(i))) {
+                i++;
+            }
+            if (i == start) {
+                return NumberShape.NOT_A_NUMBER;
+            }
+        }
+        if (i != length) {
+            return NumberShape.NOT_A_NUMBER;
+        }
+        return decimal ? NumberShape.DECIMAL : NumberShape.INTEGER;
+    }
+
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
     public static <T> T read(String json, Class<T> type) {
         try {
             return MAPPER.readValue(json, type);

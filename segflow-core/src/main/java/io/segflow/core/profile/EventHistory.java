@@ -149,12 +149,14 @@ final class EventHistory {
         return history;
     }
 
+    /** {@code values()} copies the array at every call: once per decoded series. */
+    private static final Granularity[] GRANULARITIES = Granularity.values();
+
     private static Granularity granularity(int ordinal) {
-        Granularity[] all = Granularity.values();
-        if (ordinal >= all.length) {
+        if (ordinal >= GRANULARITIES.length) {
             throw new IllegalArgumentException("unknown granularity " + ordinal);
         }
-        return all[ordinal];
+        return GRANULARITIES[ordinal];
     }
 
     static void writeAggregate(CompactWriter out, Aggregate aggregate) {

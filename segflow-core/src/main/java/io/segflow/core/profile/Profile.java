@@ -412,7 +412,7 @@ public final class Profile implements ProfileView {
             return Optional.empty();
         }
         if (value.parsed == null) {
-            value.parsed = CelValues.fromJson(Json.read(value.json, Object.class));
+            value.parsed = CelValues.fromJson(Json.readValue(value.json));
         }
         return Optional.ofNullable(value.parsed);
     }
@@ -506,7 +506,7 @@ public final class Profile implements ProfileView {
 
     private static Object traitValue(String name, String json) {
         try {
-            return Json.read(json, Object.class);
+            return Json.readValue(json);
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException("trait " + name + " is not JSON", e);
         }
