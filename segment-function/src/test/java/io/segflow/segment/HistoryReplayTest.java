@@ -62,7 +62,7 @@ class HistoryReplayTest extends SegmentFunctionTestBase {
         long revision = define(segment, "sum(\"" + purchase + "\", \"revenue\", \"30d\") >= 250.0");
 
         changes.await(r -> big.equals(r.key()) && r.value().contains(segment) && r.value().contains("\"entered\""), 1, WAIT);
-        await().atMost(WAIT).until(() -> memberships(small).catalogRevision() >= revision);
+        awaitBackfillDone(revision);
         assertThat(memberships(big).contains(segment)).isTrue();
         assertThat(memberships(small).contains(segment)).isFalse();
         assertThat(metrics.counter("segflow.history.replayed.events").count() - replayedBefore).isGreaterThanOrEqualTo(5);
@@ -92,7 +92,7 @@ class HistoryReplayTest extends SegmentFunctionTestBase {
         live.join();
 
         awaitCounted(buyer, 50);
-        await().atMost(WAIT).until(() -> memberships(buyer).catalogRevision() >= revision);
+        awaitBackfillDone(revision);
         assertThat(memberships(buyer).contains(over)).as("a sum above the events sent counts some twice").isFalse();
         assertThat(memberships(buyer).contains(exact)).as("the sum of the 50 events sent").isTrue();
     }

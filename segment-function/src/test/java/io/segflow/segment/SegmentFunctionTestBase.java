@@ -1,5 +1,7 @@
 package io.segflow.segment;
 
+import static org.awaitility.Awaitility.await;
+
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.segflow.core.Topics;
@@ -17,6 +19,7 @@ import io.segflow.testkit.TopicReader;
 import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -60,6 +63,20 @@ abstract class SegmentFunctionTestBase {
             tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
         });
         return result.<Long>get(1);
+    }
+
+    /** Until every partition's backfill went over all its users for {@code revision} (or a later one). */
+    protected void awaitBackfillDone(long revision) {
+        await().atMost(Duration.ofSeconds(40)).until(() -> {
+            int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
+            for (int partition = 0; partition < partitions; partition++) {
+                String progress = redis.hash(String.class).hget(RedisKeys.partitionState(partition), RedisKeys.BACKFILL_FIELD);
+                if (progress == null || !progress.equals(revision + " done") && Long.parseLong(progress.split(" ")[0]) <= revision) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     /** The partition of segflow.events a user's events and state belong to. */

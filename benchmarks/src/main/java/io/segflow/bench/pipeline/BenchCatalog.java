@@ -29,6 +29,9 @@ final class BenchCatalog {
     static final String BACKFILL_SEGMENT = "bench-backfill";
     private static final String ALL_IN = "count(\"bench_never\") == 0";
     private static final String ALL_OUT = "count(\"bench_never\") >= 1";
+    /** The same answers in other words: saved, they make a new catalog revision that moves nobody. */
+    private static final String ALL_IN_AGAIN = "count(\"bench_never\") < 1";
+    private static final String ALL_OUT_AGAIN = "count(\"bench_never\") > 0";
 
     private final Resp redis;
 
@@ -79,20 +82,51 @@ final class BenchCatalog {
     }
 
     /** The change a backfill brings every known user: all in, or all out again on the next run. */
-    record Backfill(long revision, boolean entering, long knownUsers) {
+    /** @param moves whether every known user enters or exits the segment ({@code entering} says which) */
+    record Backfill(long revision, boolean moves, boolean entering, long knownUsers) {
+        String what() {
+            return !moves ? "stay where they are" : entering ? "enter it" : "exit it";
+        }
     }
 
-    /** Saves {@link #BACKFILL_SEGMENT} with the opposite condition; segment-function then re-evaluates every user. */
-    Backfill startBackfill(int eventPartitions) throws IOException {
+    /**
+     * Saves {@link #BACKFILL_SEGMENT} with the opposite condition (or, unless {@code moves}, the same answers in other
+     * words); segment-function then re-evaluates every user.
+     */
+    Backfill startBackfill(int eventPartitions, boolean moves) throws IOException {
         JsonNode current = stored(BACKFILL_SEGMENT);
-        boolean entering = !sameCondition(current, ALL_IN);
+        boolean in = sameCondition(current, ALL_IN) || sameCondition(current, ALL_IN_AGAIN);
+        String condition;
+        if (moves) {
+            condition = in ? ALL_OUT : ALL_IN;
+        } else if (in) {
+            condition = sameCondition(current, ALL_IN) ? ALL_IN_AGAIN : ALL_IN;
+        } else {
+            condition = sameCondition(current, ALL_OUT) ? ALL_OUT_AGAIN : ALL_OUT;
+        }
+        boolean entering = moves && !in;
         long known = knownUsers(eventPartitions);
         redis.call("MULTI");
-        redis.call("HSET", RedisKeys.SEGMENTS, BACKFILL_SEGMENT, definition(BACKFILL_SEGMENT, entering ? ALL_IN : ALL_OUT));
+        redis.call("HSET", RedisKeys.SEGMENTS, BACKFILL_SEGMENT, definition(BACKFILL_SEGMENT, condition));
         redis.call("INCR", RedisKeys.SEGMENTS_REVISION);
         @SuppressWarnings("unchecked")
         List<Object> results = (List<Object>) redis.call("EXEC");
-        return new Backfill((Long) results.getLast(), entering, known);
+        return new Backfill((Long) results.getLast(), moves, entering, known);
+    }
+
+    /** Whether every partition's backfill went over all its users for {@code revision} (or a later revision's did). */
+    static boolean backfillDone(Resp redis, long revision, int eventPartitions) throws IOException {
+        for (int partition = 0; partition < eventPartitions; partition++) {
+            String progress = (String) redis.call("HGET", RedisKeys.partitionState(partition), RedisKeys.BACKFILL_FIELD);
+            if (progress == null) {
+                return false;
+            }
+            long at = Long.parseLong(progress.split(" ")[0]);
+            if (at < revision || at == revision && !progress.endsWith(" done")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Users segment-function keeps for backfills (its registry: one set per partition of segflow.events). */

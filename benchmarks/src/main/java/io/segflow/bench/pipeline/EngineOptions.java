@@ -24,6 +24,7 @@ record EngineOptions(
         int warmupSeconds,
         int backfillUsers,
         int backfillTimeoutSeconds,
+        boolean backfillMoves,
         double probeShare,
         String producerTopic,
         boolean warm,
@@ -34,7 +35,7 @@ record EngineOptions(
         int floorSeconds) {
 
     private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-pid-file", "kafka-libs",
-            "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "probe-share",
+            "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "backfill-moves", "probe-share",
             "producer-topic", "warm", "metrics-url", "api-url", "api-key", "sse-per-second",
             "floor-seconds");
 
@@ -60,6 +61,8 @@ record EngineOptions(
                 Integer.parseInt(given.getOrDefault("warmup", "latency".equals(given.get("phase")) ? "60" : "5")),
                 Integer.parseInt(given.getOrDefault("backfill-users", "0")),
                 Integer.parseInt(given.getOrDefault("backfill-timeout", "180")),
+                // latency: whether the backfill's segment moves every known user (false: a new revision that moves nobody)
+                Boolean.parseBoolean(given.getOrDefault("backfill-moves", "true")),
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),
                 given.getOrDefault("producer-topic", "segflow.bench.producer"),
                 Boolean.parseBoolean(given.getOrDefault("warm", "false")),

@@ -53,10 +53,14 @@ final class LatencyPhase {
         }
     }
 
-    /** Where the backfill started by this phase is (nanoTime); its end is its last catalog-caused change received. */
+    /**
+     * Where the backfill started by this phase is (nanoTime); its end is its last catalog-caused change received, or,
+     * for a backfill that moves nobody, when every partition's progress says done.
+     */
     private static final class BackfillWatch {
         volatile long startNanos = Long.MAX_VALUE;
         volatile long lastChangeNanos;
+        volatile long doneNanos;
         final Set<String> usersChanged = ConcurrentHashMap.newKeySet();
         final AtomicLong catalogChanges = new AtomicLong();
         BenchCatalog.Backfill started;
@@ -286,11 +290,14 @@ final class LatencyPhase {
             Pacing.awaitDue(intended);
             if (backfill != null && backfill.started == null && intended >= backfillAt) {
                 backfill.startNanos = System.nanoTime();
-                backfill.started = catalog.startBackfill(progress.partitions());
+                backfill.started = catalog.startBackfill(progress.partitions(), options.backfillMoves());
+                if (!backfill.started.moves()) {
+                    watchProgress(backfill, progress.partitions());
+                }
                 System.out.printf("backfill started at %s (%.1f s into the window): segment %s saved, all %,d known users %s, "
                                 + "revision %d%n", Instant.now(), (backfill.startNanos - schedule.startNanos()) / 1e9,
-                        BenchCatalog.BACKFILL_SEGMENT, backfill.started.knownUsers(),
-                        backfill.started.entering() ? "enter it" : "exit it", backfill.started.revision());
+                        BenchCatalog.BACKFILL_SEGMENT, backfill.started.knownUsers(), backfill.started.what(),
+                        backfill.started.revision());
             }
             producer.send(events.apply(n));
             window.behind().add(intended, System.nanoTime() - intended);
@@ -319,6 +326,21 @@ final class LatencyPhase {
         }
     }
 
+    /** A backfill that moves nobody sends no change: its end is read from the partitions' progress, every 50 ms. */
+    private void watchProgress(BackfillWatch backfill, int partitions) {
+        long revision = backfill.started.revision();
+        Thread.ofPlatform().daemon().name("backfill-progress").start(() -> {
+            try (Resp own = new Resp(options.redis())) {
+                while (!BenchCatalog.backfillDone(own, revision, partitions)) {
+                    Thread.sleep(50);
+                }
+                backfill.doneNanos = System.nanoTime();
+            } catch (Exception e) {
+                System.out.println("reading the backfill's progress failed: " + e.getMessage());
+            }
+        });
+    }
+
     /** Until every probe was answered (and the backfill is over), or a time limit. */
     private void awaitAnswers(ChangeStream changes, AtomicLong probesAnswered, long probes, BackfillWatch backfill)
             throws InterruptedException {
@@ -345,6 +367,9 @@ final class LatencyPhase {
         if (backfill.started == null) {
             return true;
         }
+        if (!backfill.started.moves()) {
+            return backfill.doneNanos > 0;
+        }
         long quiet = System.nanoTime() - Math.max(backfill.lastChangeNanos, backfill.startNanos);
         return (backfill.started.knownUsers() > 0 && backfill.usersChanged.size() >= backfill.started.knownUsers() && quiet > 2_000_000_000L)
                 || (backfill.lastChangeNanos > 0 && quiet > 10_000_000_000L);
@@ -367,9 +392,16 @@ final class LatencyPhase {
             return;
         }
         long startNanos = backfill.startNanos;
-        long endNanos = backfill.lastChangeNanos > 0 ? backfill.lastChangeNanos : Long.MAX_VALUE;
-        String end = endNanos == Long.MAX_VALUE ? "no catalog-caused change seen"
-                : String.format("last catalog-caused change %.1f s after the start", (endNanos - startNanos) / 1e9);
+        long endNanos;
+        String end;
+        if (!backfill.started.moves()) {
+            endNanos = backfill.doneNanos > 0 ? backfill.doneNanos : Long.MAX_VALUE;
+            end = endNanos == Long.MAX_VALUE ? "not done" : String.format("done %.1f s after the start", (endNanos - startNanos) / 1e9);
+        } else {
+            endNanos = backfill.lastChangeNanos > 0 ? backfill.lastChangeNanos : Long.MAX_VALUE;
+            end = endNanos == Long.MAX_VALUE ? "no catalog-caused change seen"
+                    : String.format("last catalog-caused change %.1f s after the start", (endNanos - startNanos) / 1e9);
+        }
         System.out.printf("backfill: %,d known users, %,d changed in %s, %,d catalog-caused changes; %s%n",
                 backfill.started.knownUsers(), backfill.usersChanged.size(), BenchCatalog.BACKFILL_SEGMENT,
                 backfill.catalogChanges.get(), end);

@@ -273,12 +273,24 @@ public final class UserProcessor {
         }
     }
 
-    /** A backfill's visit: only a user last fully evaluated against another catalog is evaluated (in full). */
+    /**
+     * A backfill's visit: only a user last fully evaluated against another catalog is evaluated (in full). A user the
+     * new catalog neither moves in or out of a segment nor wakes at another time is not written: most users of most
+     * new segments, so a backfill writes what it changes, not every user. Such a user keeps the revision it recorded,
+     * so its next event or wake evaluates it in full once more, and records the revision then.
+     */
     public boolean onBackfill(PartitionBatch batch, UserRecord record, SegmentCatalog.Current catalog, long nowMillis, Span span) {
         if (record.isForward() || !SegmentEngine.catalogChanged(catalog.index(), record.memberships())) {
             return false;
         }
-        onWake(batch, record, catalog, nowMillis, span);
+        SegmentEngine.Outcome outcome = engine.onTime(catalog.index(), catalog.scoring(), record.profile(),
+                record.memberships(), nowMillis);
+        if (outcome.transitions().isEmpty() && outcome.nextWake().orElse(UserRecord.NO_WAKE) == record.scheduledWake()) {
+            return true;
+        }
+        store(batch, record, outcome, SegmentChange.causedByCatalog(catalog.index().revision()), span, nowMillis);
+        schedule(batch, record, outcome, span);
+        batch.write(record);
         return true;
     }
 
