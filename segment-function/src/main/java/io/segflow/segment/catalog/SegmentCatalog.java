@@ -1,6 +1,7 @@
 package io.segflow.segment.catalog;
 
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.transactions.TransactionResult;
 import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.json.Json;
 import io.segflow.core.profile.Scoring;
@@ -62,13 +63,17 @@ public class SegmentCatalog {
             synchronized (this) {
                 // Read again under the lock: a thread that read an older revision while another loaded a newer one
                 // must not take the catalog back (users record the revision they were evaluated against).
-                String latest = storedRevision();
-                if (!Objects.equals(latest, revision)) {
-                    long start = System.nanoTime();
-                    current = load(latest == null ? 0 : Long.parseLong(latest));
-                    revision = latest;
-                    LOG.infof("Loaded %d enabled segments (revision %s) in %d ms", current.index().all().size(), latest,
-                            (System.nanoTime() - start) / 1_000_000);
+                long start = System.nanoTime();
+                Stored stored = readStored();
+                if (!Objects.equals(stored.revision(), revision)) {
+                    long read = System.nanoTime();
+                    Load load = load(stored);
+                    current = load.catalog();
+                    revision = stored.revision();
+                    long end = System.nanoTime();
+                    LOG.infof("Loaded %d enabled segments (revision %s) in %d ms: read in %d ms, %d new or changed conditions "
+                                    + "compiled in %d ms", current.index().all().size(), stored.revision(), (end - start) / 1_000_000,
+                            (read - start) / 1_000_000, load.compiled(), load.compileNanos() / 1_000_000);
                 }
             }
         }
@@ -79,11 +84,30 @@ public class SegmentCatalog {
         return redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
     }
 
-    private Current load(long catalogRevision) {
-        Map<String, String> stored = redis.hash(String.class).hgetall(RedisKeys.SEGMENTS);
-        List<CompiledSegment> compiled = new ArrayList<>(stored.size());
+    /** The revision, the definitions and the scoring as of one moment. */
+    private record Stored(String revision, Map<String, String> definitions, String scoring) {
+    }
+
+    /** One round trip, in one transaction: a segment saved meanwhile cannot pair a revision with other definitions. */
+    private Stored readStored() {
+        TransactionResult result = redis.withTransaction(tx -> {
+            tx.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
+            tx.hash(String.class).hgetall(RedisKeys.SEGMENTS);
+            tx.value(String.class).get(RedisKeys.SCORING);
+        });
+        return new Stored(result.get(0), result.get(1), result.get(2));
+    }
+
+    private record Load(Current catalog, int compiled, long compileNanos) {
+    }
+
+    private Load load(Stored stored) {
+        long catalogRevision = stored.revision() == null ? 0 : Long.parseLong(stored.revision());
+        List<CompiledSegment> compiled = new ArrayList<>(stored.definitions().size());
         Map<String, CompiledCondition> conditions = new HashMap<>();
-        for (String json : stored.values()) {
+        int compiledNow = 0;
+        long compileNanos = 0;
+        for (String json : stored.definitions().values()) {
             SegmentDefinition definition = Json.read(json, SegmentDefinition.class);
             if (!definition.enabled()) {
                 continue;
@@ -91,7 +115,10 @@ public class SegmentCatalog {
             try {
                 CompiledCondition condition = compiledConditions.get(definition.condition());
                 if (condition == null) {
+                    long compiling = System.nanoTime();
                     condition = compiler.compile(definition.condition());
+                    compileNanos += System.nanoTime() - compiling;
+                    compiledNow++;
                 }
                 conditions.put(definition.condition(), condition);
                 compiled.add(new CompiledSegment(definition, condition));
@@ -105,9 +132,9 @@ public class SegmentCatalog {
             index = new SegmentIndex(compiled, catalogRevision);
         } catch (IllegalArgumentException cycle) {
             LOG.errorf("Segment definitions form a cycle, keeping the previous catalog: %s", cycle.getMessage());
-            return current;
+            return new Load(current, compiledNow, compileNanos);
         }
         compiledConditions = conditions;
-        return new Current(index, ScoringCodec.read(redis.value(String.class).get(RedisKeys.SCORING)));
+        return new Load(new Current(index, ScoringCodec.read(stored.scoring())), compiledNow, compileNanos);
     }
 }
