@@ -97,7 +97,9 @@ public class DeliveryLog {
         String tag = "trg:" + firing.triggerId();
         writes.add(tag, List.of(Request.cmd(Command.HSET).arg(log).arg(firing.id()).arg(Json.write(entry)),
                 Request.cmd(Command.ZADD).arg(recent).arg(now.toEpochMilli()).arg(firing.id())));
-        written.add(firing.triggerId());
+        // Once stored: a trim between adding the entry and sending the batch would find nothing to trim and forget the log.
+        String triggerId = firing.triggerId();
+        writes.afterSend(() -> written.add(triggerId));
     }
 
     private void trimWritten() {

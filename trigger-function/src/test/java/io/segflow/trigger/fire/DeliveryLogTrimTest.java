@@ -49,16 +49,36 @@ class DeliveryLogTrimTest {
                 .containsExactlyInAnyOrderElementsOf(newest);
     }
 
+    @Test
+    void aBatchSentAfterATrimRanIsTrimmedToo() throws InterruptedException {
+        String trigger = "trim-late-" + UUID.randomUUID();
+        RedisBatch writes = store.writes();
+        List<String> ids = add(writes, trigger, 0, DeliveryEntry.KEPT + 5);
+        Thread.sleep(1_500); // the trimmer runs (every second) while the entries wait in the batch
+
+        writes.send();
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(redis.sortedSet(String.class).zcard(TriggerKeys.recent(trigger))).isEqualTo(DeliveryEntry.KEPT));
+        assertThat(redis.hash(String.class).hlen(TriggerKeys.log(trigger))).isEqualTo(DeliveryEntry.KEPT);
+        assertThat(ids).hasSize(DeliveryEntry.KEPT + 5);
+    }
+
     /** Writes {@code count} scheduled firings of users {@code from, from + 1, ...} in one batch; their ids. */
     private List<String> write(String trigger, int from, int count) {
         RedisBatch writes = store.writes();
+        List<String> ids = add(writes, trigger, from, count);
+        writes.send();
+        return ids;
+    }
+
+    private List<String> add(RedisBatch writes, String trigger, int from, int count) {
         List<String> ids = new ArrayList<>();
         for (int i = from; i < from + count; i++) {
             Firing firing = firing(trigger, "user-" + i);
             log.scheduled(writes, firing, Instant.now());
             ids.add(firing.id());
         }
-        writes.send();
         return ids;
     }
 
