@@ -104,20 +104,18 @@ public final class Round {
         received[receivedCount++] = event.receivedAt().toEpochMilli();
     }
 
-    /** When ingest received the round's earliest event (epoch millis), or -1 for a round without one. */
-    public long earliestReceived() {
-        long earliest = Long.MAX_VALUE;
+    /**
+     * Once the round's memberships are stored: how long each of its events took from ingest to here. Answers the
+     * longest (milliseconds), or -1 for a round without events.
+     */
+    public long recordLatencies(Timer timer, long storedAtMillis) {
+        long slowest = -1;
         for (int i = 0; i < receivedCount; i++) {
-            earliest = Math.min(earliest, received[i]);
+            long latency = Math.max(0, storedAtMillis - received[i]);
+            timer.record(latency, TimeUnit.MILLISECONDS);
+            slowest = Math.max(slowest, latency);
         }
-        return receivedCount == 0 ? -1 : earliest;
-    }
-
-    /** Once the round's memberships are stored: how long each of its events took from ingest to here. */
-    public void recordLatencies(Timer timer, long storedAtMillis) {
-        for (int i = 0; i < receivedCount; i++) {
-            timer.record(Math.max(0, storedAtMillis - received[i]), TimeUnit.MILLISECONDS);
-        }
+        return slowest;
     }
 
     public PartitionBatch batch(int partition) {

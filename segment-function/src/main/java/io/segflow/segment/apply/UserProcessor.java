@@ -253,6 +253,12 @@ public final class UserProcessor {
         }
         SegmentEngine.Outcome outcome = engine.onTime(catalog.index(), catalog.scoring(), record.profile(),
                 record.memberships(), nowMillis);
+        storeTimeOutcome(batch, record, outcome, catalog, nowMillis, span);
+    }
+
+    /** An evaluation of every time-dependent segment (or every segment): its changes, its next wake and the record. */
+    private void storeTimeOutcome(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome,
+                                  SegmentCatalog.Current catalog, long nowMillis, Span span) {
         String cause = outcome.catalogRevision().isPresent()
                 ? SegmentChange.causedByCatalog(catalog.index().revision()) : "time:" + Instant.ofEpochMilli(nowMillis);
         store(batch, record, outcome, cause, span, nowMillis);
@@ -288,9 +294,7 @@ public final class UserProcessor {
         if (outcome.transitions().isEmpty() && outcome.nextWake().orElse(UserRecord.NO_WAKE) == record.scheduledWake()) {
             return true;
         }
-        store(batch, record, outcome, SegmentChange.causedByCatalog(catalog.index().revision()), span, nowMillis);
-        schedule(batch, record, outcome, span);
-        batch.write(record);
+        storeTimeOutcome(batch, record, outcome, catalog, nowMillis, span);
         return true;
     }
 

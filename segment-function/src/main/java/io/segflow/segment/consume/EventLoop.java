@@ -622,11 +622,9 @@ public class EventLoop {
             }
         }
         inFlight.addLast(new InFlight(publisher.start(outgoing), entriesByPartition, outgoing.size(), System.nanoTime()));
-        long storedAt = System.currentTimeMillis();
-        done.round().recordLatencies(meters.membershipLatency, storedAt);
-        long earliest = done.round().earliestReceived();
-        if (earliest >= 0) {
-            backfillBudget.liveLatency(storedAt - earliest, System.nanoTime());
+        long slowest = done.round().recordLatencies(meters.membershipLatency, System.currentTimeMillis());
+        if (slowest >= 0) {
+            backfillBudget.liveLatency(slowest, System.nanoTime());
         }
         done.round().spans.forEach(Span::end);
         long storing = done.sealNanos() + System.nanoTime() - flushStartNanos;
