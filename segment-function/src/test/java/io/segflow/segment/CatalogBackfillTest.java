@@ -121,6 +121,26 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         assertThat(changes.drain(r -> rarely.equals(r.key()) && r.value().contains(segment), Duration.ZERO)).isEmpty();
     }
 
+    @Test
+    void aUserTheNewSegmentOnlyGivesAWakeIsWrittenWithIt() {
+        String user = "bf-idle-" + UUID.randomUUID();
+        String event = "Tab Closed " + UUID.randomUUID();
+        Instant at = Instant.now().minus(Duration.ofMinutes(10));
+        send(trackEventAt(user, event, at));
+        await().atMost(WAIT).until(() -> evaluatedAndRegistered(user));
+        assertThat(record(user).orElseThrow().scheduledWake()).as("nothing of this user depends on time yet").isZero();
+
+        long revision = define(segment, "now - lastSeen(\"" + event + "\") > duration(\"1h\")");
+        awaitBackfillDone(revision);
+
+        // Still out, but time will move it in an hour after its event: the visit stores the wake, and the revision.
+        long due = at.plus(Duration.ofHours(1)).toEpochMilli();
+        assertThat(memberships(user).contains(segment)).isFalse();
+        assertThat(memberships(user).catalogRevision()).isGreaterThanOrEqualTo(revision);
+        assertThat(record(user).orElseThrow().scheduledWake()).isBetween(due, due + 1_000);
+        assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(partitionOf(user)), user)).isNotNull();
+    }
+
     private static Event trackEventAt(String user, String name, Instant at) {
         return new Event(1, "track", UUID.randomUUID().toString(), user, null, name, null, null, null, null, Map.of(), null,
                 null, at, null, null, Instant.now(), "test");

@@ -28,38 +28,35 @@ class SegmentConfigTest {
 
     @Test
     void aPollLargerThanARoundMayHoldIsRefused() {
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.engine.max-poll-records", "5000"))))
-                .hasMessageContaining("segflow.engine.max-poll-records");
+        assertRefused("segflow.engine.max-poll-records", "5000");
     }
 
     @Test
     void aBackfillChunkOfZeroIsRefused() {
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.chunk", "0"))))
-                .hasMessageContaining("segflow.backfill.chunk");
+        assertRefused("segflow.backfill.chunk", "0");
     }
 
     @Test
     void wakesWithNoShareOrNoChunkWhileEventsFlowAreRefused() {
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.scheduler.live-share", "0"))))
-                .hasMessageContaining("segflow.scheduler.live-share");
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.scheduler.live-chunk", "0"))))
-                .hasMessageContaining("segflow.scheduler.live-chunk");
+        assertRefused("segflow.scheduler.live-share", "0");
+        assertRefused("segflow.scheduler.live-chunk", "0");
     }
 
     @Test
     void aBackfillShareOfNothingOrMoreThanAllIsRefused() {
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.live-share", "0"))))
-                .hasMessageContaining("segflow.backfill.live-share");
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.live-share", "1.5"))))
-                .hasMessageContaining("segflow.backfill.live-share");
+        assertRefused("segflow.backfill.live-share", "0");
+        assertRefused("segflow.backfill.live-share", "1.5");
     }
 
     @Test
     void aNegativeOrHugeBackfillLatencyTargetIsRefused() {
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.latency-target", "-1ms"))))
-                .hasMessageContaining("segflow.backfill.latency-target");
-        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.backfill.latency-target", "1m"))))
-                .hasMessageContaining("segflow.backfill.latency-target");
+        assertRefused("segflow.backfill.latency-target", "-1ms");
+        assertRefused("segflow.backfill.latency-target", "1m");
         SegmentConfig.validate(config(Map.of("segflow.backfill.latency-target", "0")));
+    }
+
+    /** Startup refuses {@code property} set to {@code value}, naming it. */
+    private static void assertRefused(String property, String value) {
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of(property, value)))).hasMessageContaining(property);
     }
 }

@@ -14,6 +14,7 @@ import io.segflow.core.rules.SegmentDefinition;
 import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
+import io.segflow.segment.apply.OwnedPartition.BackfillProgress;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TopicReader;
 import io.segflow.testkit.TopicWriter;
@@ -70,8 +71,9 @@ abstract class SegmentFunctionTestBase {
         await().atMost(Duration.ofSeconds(40)).until(() -> {
             int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
             for (int partition = 0; partition < partitions; partition++) {
-                String progress = redis.hash(String.class).hget(RedisKeys.partitionState(partition), RedisKeys.BACKFILL_FIELD);
-                if (progress == null || !progress.equals(revision + " done") && Long.parseLong(progress.split(" ")[0]) <= revision) {
+                BackfillProgress progress = BackfillProgress.parse(
+                        redis.hash(String.class).hget(RedisKeys.partitionState(partition), RedisKeys.BACKFILL_FIELD));
+                if (!progress.done(revision) && progress.revision() <= revision) {
                     return false;
                 }
             }
