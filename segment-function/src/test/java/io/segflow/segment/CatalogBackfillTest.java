@@ -13,9 +13,11 @@ import io.segflow.core.redis.RedisKeys;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -140,6 +142,37 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         assertThat(memberships(user).catalogRevision()).isGreaterThanOrEqualTo(revision);
         assertThat(record(user).orElseThrow().scheduledWake()).isBetween(due, due + 1_000);
         assertThat(redis.sortedSet(String.class).zscore(RedisKeys.schedule(partitionOf(user)), user)).isNotNull();
+    }
+
+    /**
+     * While events flow, a chunk's users are listed by the round trip before it and read by its own round's, with the
+     * round's users: the chunks still see every event, of users the round's events touch too.
+     */
+    @Test
+    void aBackfillWhileEventsFlowReadsItsChunksWithTheRoundsAndMissesNoEvent() throws InterruptedException {
+        List<String> users = IntStream.range(0, 900).mapToObj(i -> "bf-flow-" + i + "-" + UUID.randomUUID()).toList();
+        users.forEach(user -> identify(user, tier));
+        await().atMost(WAIT).until(() -> users.stream().allMatch(this::evaluatedAndRegistered));
+        Counter readAhead = metrics.counter("segflow.backfill.chunks", "reads", "ahead");
+        double before = readAhead.count();
+
+        long revision = define(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
+        Map<String, Integer> pings = new HashMap<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (int next = 0; !backfillDone(revision) && System.nanoTime() < deadline; ) {
+            for (int i = 0; i < 10; i++, next++) {
+                String user = users.get(next % users.size());
+                send(trackEvent(user, "ping", UUID.randomUUID().toString()));
+                pings.merge(user, 1, Integer::sum);
+            }
+            Thread.sleep(5);
+        }
+        awaitBackfillDone(revision);
+
+        await().atMost(WAIT).until(() -> users.stream().allMatch(user -> record(user)
+                .map(r -> r.profile().count("ping") == pings.getOrDefault(user, 0)).orElse(false)));
+        assertThat(users).allSatisfy(user -> assertThat(memberships(user).contains(segment)).as(user).isTrue());
+        assertThat(readAhead.count() - before).as("chunks read with the rounds' reads").isPositive();
     }
 
     private static Event trackEventAt(String user, String name, Instant at) {

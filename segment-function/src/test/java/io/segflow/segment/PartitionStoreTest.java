@@ -199,6 +199,25 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         }
     }
 
+    /** A backfill's next users are listed in the round trip that stores the round: the listing sees the new user. */
+    @Test
+    void aListingSentWithAFlushSeesTheUsersItRegistered() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        PartitionStore.ScanAhead scan = new PartitionStore.ScanAhead(PARTITION, "0", 100);
+        assertThat(store.loadWithCatalogRevision(Map.of(), scan).scanned().users()).isEmpty();
+
+        PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
+                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)),
+                Map.of(PARTITION, List.of("u2")), scan);
+
+        assertThat(done.stored()).containsExactly(true);
+        assertThat(done.loaded().scanned().users()).containsExactly("u1");
+        assertThat(done.loaded().scanned().nextCursor()).isEqualTo("0");
+        assertThat(done.loaded().stored()).containsOnlyKeys("u2").containsEntry("u2", null);
+        assertThat(store.flushThenLoad(List.of(), Map.of(PARTITION, List.of("u1"))).loaded().scanned())
+                .as("no listing asked for").isNull();
+    }
+
     @Test
     void aFencedFlushWritesNothingAndItsReadsAreStillAnswered() {
         PartitionStore.Claim stale = store.claim(List.of(PARTITION)).get(0);

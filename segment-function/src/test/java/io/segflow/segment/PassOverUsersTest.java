@@ -78,6 +78,25 @@ class PassOverUsersTest extends SegmentFunctionTestBase {
         assertThat(UserRecordCodec.decode("pass-3", cache.valueOf("pass-3")).profile().count("page")).isEqualTo(2);
     }
 
+    /** A chunk's users read with the round's reads are taken from that read: no read of the pass's own. */
+    @Test
+    void usersReadAheadForAPassAreTakenFromThatReadAndStayOutOfMemory() {
+        UserCache cache = new UserCache(10);
+        PartitionStore.Loaded readAhead = store.loadWithCatalogRevision(Map.of(PARTITION, List.of("pass-1", "pass-2")));
+        // Gone from Redis since: a read of the pass's own would find no record and start the users afresh.
+        List.of("pass-1", "pass-2").forEach(user -> redis.key().del(RedisKeys.user(PARTITION, user)));
+
+        Round round = round(cache);
+        assertThat(round.loadForPass(PARTITION, List.of("pass-1", "pass-2"), readAhead)).as("all read ahead").isTrue();
+        assertThat(round.created).as("their stored records, from the read ahead").isEmpty();
+        assertThat(round.loadForPass(PARTITION, List.of("pass-1", "pass-3"), readAhead)).as("pass-3 read now").isFalse();
+        assertThat(round.created).isEmpty();
+        PartitionBatch batch = round.batch(PARTITION);
+        view(round, batch, "pass-1", "m-2");
+        round.seal();
+        assertThat(cache.valueOf("pass-1")).as("read for the pass only").isNull();
+    }
+
     private Round round(UserCache cache) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         return new Round(NO_SEGMENTS, System.currentTimeMillis(), cache, store, meters.counter("reads"),

@@ -68,17 +68,20 @@ abstract class SegmentFunctionTestBase {
 
     /** Until every partition's backfill went over all its users for {@code revision} (or a later one). */
     protected void awaitBackfillDone(long revision) {
-        await().atMost(Duration.ofSeconds(40)).until(() -> {
-            int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
-            for (int partition = 0; partition < partitions; partition++) {
-                BackfillProgress progress = BackfillProgress.parse(
-                        redis.hash(String.class).hget(RedisKeys.partitionState(partition), RedisKeys.BACKFILL_FIELD));
-                if (!progress.done(revision) && progress.revision() <= revision) {
-                    return false;
-                }
+        await().atMost(Duration.ofSeconds(40)).until(() -> backfillDone(revision));
+    }
+
+    /** Whether every partition's backfill went over all its users for {@code revision} (or a later one). */
+    protected boolean backfillDone(long revision) {
+        int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
+        for (int partition = 0; partition < partitions; partition++) {
+            BackfillProgress progress = BackfillProgress.parse(
+                    redis.hash(String.class).hget(RedisKeys.partitionState(partition), RedisKeys.BACKFILL_FIELD));
+            if (!progress.done(revision) && progress.revision() <= revision) {
+                return false;
             }
-            return true;
-        });
+        }
+        return true;
     }
 
     /** The partition of segflow.events a user's events and state belong to. */

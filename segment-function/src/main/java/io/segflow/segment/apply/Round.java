@@ -166,7 +166,34 @@ public final class Round {
      * after the round, unless something else of the round (an event, a wake) loads them too.
      */
     public void loadForPass(int partition, Collection<String> users) {
-        loadUsers(Map.of(partition, users), null).values().forEach(scanned::addAll);
+        loadForPass(partition, users, null);
+    }
+
+    /**
+     * As {@link #loadForPass(int, Collection)}, taking the users {@code readAhead} read from Redis from it (may be
+     * null). Answers whether the round had them all without a read of its own.
+     */
+    public boolean loadForPass(int partition, Collection<String> users, PartitionStore.Loaded readAhead) {
+        List<String> toRead = new ArrayList<>();
+        for (String user : new LinkedHashSet<>(users)) {
+            if (live.containsKey(user) || decodeCached(user)) {
+                continue;
+            }
+            scanned.add(user);
+            if (readAhead != null && readAhead.stored().containsKey(user)) {
+                userReads.increment();
+                loaded(user, readAhead.stored().get(user));
+            } else {
+                toRead.add(user);
+            }
+        }
+        if (toRead.isEmpty()) {
+            return true;
+        }
+        userReads.increment(toRead.size());
+        Map<String, byte[]> stored = store.load(Map.of(partition, toRead));
+        toRead.forEach(user -> loaded(user, stored.get(user)));
+        return false;
     }
 
     /**

@@ -12,12 +12,19 @@ import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.publish.ChangeTracing;
 import io.segflow.segment.store.PartitionStore;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
  * Re-evaluates every user of the owned partitions against a new segment catalog, one chunk of one partition per
  * round, so that live events wait for at most one chunk. The progress is stored with the chunk's users, so a new
  * owner goes on from there.
+ *
+ * <p>While events flow, a chunk waits on no read of its own: the round trip before it lists its users (SSCAN), and
+ * its own round trip, which stores the last round and reads the round's users, reads their records too. Only a
+ * partition's first chunk and the chunks of quiet rounds read for themselves.
  */
 public final class CatalogBackfill {
     private static final Logger LOG = Logger.getLogger(CatalogBackfill.class);
@@ -26,13 +33,35 @@ public final class CatalogBackfill {
     private final UserProcessor processor;
     private final ChangeTracing tracing;
     private final Counter backfilled;
+    private final Counter chunksReadAhead;
+    private final Counter chunksReadThemselves;
     private final int chunk;
+    /** SSCAN steps listed ahead of their chunk, by where they start (a few at most: this chunk's and the next). */
+    private final Map<ScanStart, PartitionStore.ScanStep> listed = new HashMap<>();
+    /** Where the last chunk took its partition, from where: its round is stored after the next round's plan. */
+    private Advance advanced;
 
-    public CatalogBackfill(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Counter backfilled, int chunk) {
+    private record ScanStart(int partition, long revision, String cursor) {
+    }
+
+    private record Advance(int partition, long revision, String from, String to) {
+    }
+
+    /**
+     * What a round's round trip reads for its backfill chunk: the chunk's users, when listed already ({@link #users}:
+     * by partition, empty when not), and the SSCAN step that lists the chunk after it (null when none is needed).
+     */
+    public record ReadAhead(int partition, long revision, Map<Integer, List<String>> users, PartitionStore.ScanAhead scan) {
+    }
+
+    public CatalogBackfill(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Counter backfilled,
+                           Counter chunksReadAhead, Counter chunksReadThemselves, int chunk) {
         this.store = store;
         this.processor = processor;
         this.tracing = tracing;
         this.backfilled = backfilled;
+        this.chunksReadAhead = chunksReadAhead;
+        this.chunksReadThemselves = chunksReadThemselves;
         this.chunk = chunk;
     }
 
@@ -50,8 +79,53 @@ public final class CatalogBackfill {
         return false;
     }
 
-    /** One chunk of the first partition not done yet. */
-    public void run(Round round, Collection<OwnedPartition> owned) {
+    /**
+     * What the round trip before a chunk of the catalog at {@code revision} should read for it (null: no partition
+     * has one to run).
+     */
+    public ReadAhead readAhead(long revision, Collection<OwnedPartition> owned) {
+        if (revision <= 0) {
+            return null;
+        }
+        for (OwnedPartition partition : owned) {
+            String cursor = cursorOf(partition, revision);
+            if (BackfillProgress.DONE.equals(cursor) || partition.history().pendingReplay() != null) {
+                continue;
+            }
+            PartitionStore.ScanStep step = listed.get(new ScanStart(partition.partition(), revision, cursor));
+            if (step == null) {
+                return new ReadAhead(partition.partition(), revision, Map.of(),
+                        new PartitionStore.ScanAhead(partition.partition(), cursor, chunk));
+            }
+            boolean last = "0".equals(step.nextCursor())
+                    || listed.containsKey(new ScanStart(partition.partition(), revision, step.nextCursor()));
+            return new ReadAhead(partition.partition(), revision, Map.of(partition.partition(), step.users()),
+                    last ? null : new PartitionStore.ScanAhead(partition.partition(), step.nextCursor(), chunk));
+        }
+        return null;
+    }
+
+    /** What the round trip read of {@code plan}'s listing ({@code scanned}: null when it asked for none). */
+    public void listed(ReadAhead plan, PartitionStore.ScanStep scanned) {
+        if (plan != null && plan.scan() != null && scanned != null) {
+            listed.put(new ScanStart(plan.partition(), plan.revision(), plan.scan().cursor()), scanned);
+        }
+    }
+
+    /** Where the backfill of a partition goes on from: where the last chunk took it, stored yet or not. */
+    private String cursorOf(OwnedPartition partition, long revision) {
+        BackfillProgress stored = partition.backfill();
+        if (stored.done(revision)) {
+            return BackfillProgress.DONE;
+        }
+        String cursor = stored.cursorFor(revision);
+        boolean notStoredYet = advanced != null && advanced.partition() == partition.partition()
+                && advanced.revision() == revision && advanced.from().equals(cursor);
+        return notStoredYet ? advanced.to() : cursor;
+    }
+
+    /** One chunk of the first partition not done yet; {@code readAhead}: what the round trip read (may be null). */
+    public void run(Round round, Collection<OwnedPartition> owned, PartitionStore.Loaded readAhead) {
         long revision = round.catalog.index().revision();
         if (revision <= 0) {
             return;
@@ -61,8 +135,16 @@ public final class CatalogBackfill {
             if (progress.done(revision) || round.history(partition.partition()).pendingReplay() != null) {
                 continue; // done, or waiting for the replay of the properties its segments read
             }
-            PartitionStore.ScanStep step = store.scanUsers(partition.partition(), progress.cursorFor(revision), chunk);
-            round.loadForPass(partition.partition(), step.users());
+            String cursor = progress.cursorFor(revision);
+            ScanStart start = new ScanStart(partition.partition(), revision, cursor);
+            PartitionStore.ScanStep step = listed.remove(start);
+            listed.keySet().removeIf(other -> other.partition() != start.partition() || other.revision() != revision);
+            boolean listedAhead = step != null;
+            if (step == null) {
+                step = store.scanUsers(partition.partition(), cursor, chunk);
+            }
+            boolean recordsReadAhead = round.loadForPass(partition.partition(), step.users(), readAhead);
+            (listedAhead && recordsReadAhead ? chunksReadAhead : chunksReadThemselves).increment();
             PartitionBatch batch = round.batch(partition.partition());
             Span span = step.users().isEmpty() ? Span.getInvalid() : tracing.startTimeFlips(step.users().size());
             round.spans.add(span);
@@ -77,6 +159,7 @@ public final class CatalogBackfill {
             }
             String next = "0".equals(step.nextCursor()) ? BackfillProgress.DONE : step.nextCursor();
             batch.backfillProgress(new BackfillProgress(revision, next).encode());
+            advanced = new Advance(partition.partition(), revision, cursor, next);
             if (next.equals(BackfillProgress.DONE)) {
                 LOG.infof("Backfill of segment catalog revision %d done for partition %d", revision, partition.partition());
             }

@@ -19,6 +19,9 @@ final class EngineMetrics {
     final Counter resets;
     final Counter fenced;
     final Counter backfilled;
+    /** Backfill chunks by how they read their users: with the round's reads, or a read of their own. */
+    final Counter backfillChunksReadAhead;
+    final Counter backfillChunksReadThemselves;
     final Counter replayed;
     final Counter duplicates;
     final Counter evaluationErrors;
@@ -46,6 +49,8 @@ final class EngineMetrics {
         resets = counter(metrics, "segflow.engine.resets", "Failed rounds: the owned partitions were claimed again from Redis");
         fenced = counter(metrics, "segflow.partitions.fenced", "Flushes refused because another instance claimed the partition");
         backfilled = counter(metrics, "segflow.backfill.users", "Users re-evaluated in full against a new segment catalog");
+        backfillChunksReadAhead = backfillChunks(metrics, "ahead");
+        backfillChunksReadThemselves = backfillChunks(metrics, "own");
         replayed = counter(metrics, "segflow.history.replayed.events",
                 "Past events read again from segflow.events and added to a profile's event properties a new catalog needs");
         duplicates = counter(metrics, "segflow.events.duplicates", "Events whose messageId was applied within the dedup window");
@@ -70,6 +75,12 @@ final class EngineMetrics {
 
     private static Counter counter(MeterRegistry metrics, String name, String description) {
         return Counter.builder(name).description(description).register(metrics);
+    }
+
+    private static Counter backfillChunks(MeterRegistry metrics, String reads) {
+        return Counter.builder("segflow.backfill.chunks").tag("reads", reads)
+                .description("Backfill chunks: their users read with the round's reads (ahead), or by a read of their own (own)")
+                .register(metrics);
     }
 
     private static Timer stage(MeterRegistry metrics, String stage) {

@@ -176,7 +176,8 @@ public class EventLoop {
             }
         }, wakeTraces, config.identity().mergeKnownUsers());
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, wakeTraces);
-        this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, config.backfill().chunk());
+        this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, meters.backfillChunksReadAhead,
+                meters.backfillChunksReadThemselves, config.backfill().chunk());
         this.historyReplay = new HistoryReplay(kafka, processor, config.backfill().replayRecords(), meters.replayed);
         this.backfillBudget = new LiveFirstBudget(config.backfill().liveShare(), config.backfill().latencyTarget().toMillis(),
                 System.nanoTime());
@@ -361,11 +362,17 @@ public class EventLoop {
             wakeBudget.liveEvents(start);
         }
         PartitionStore.Loaded readAhead = null;
+        boolean chunk = backfillPending && backfillBudget.allows(System.nanoTime());
         // Checked before every batch of events, so that a segment saved before an event is known when it is processed:
         // read along with the batch's users that memory does not hold, in the round trip that stores the last round.
+        // A backfill chunk's users ride along, so that the chunk waits on no read of its own.
         if (!polled.events().isEmpty()) {
             int owners = owned.size();
-            readAhead = storePreparedThenLoad(Round.notInMemory(polled.users(), cache));
+            CatalogBackfill.ReadAhead chunkReads = chunk
+                    ? catalogBackfill.readAhead(catalog.current().index().revision(), owned.values()) : null;
+            Map<Integer, Set<String>> wanted = chunkReads == null ? polled.users() : merged(polled.users(), chunkReads.users());
+            readAhead = storePreparedThenLoad(Round.notInMemory(wanted, cache), chunkReads == null ? null : chunkReads.scan());
+            catalogBackfill.listed(chunkReads, readAhead.scanned());
             if (owned.size() < owners) {
                 polled = read(records); // another instance claimed a partition meanwhile: its events are not ours
             }
@@ -393,10 +400,9 @@ public class EventLoop {
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
             long backfilling = System.nanoTime();
-            boolean chunk = backfillPending && backfillBudget.allows(backfilling);
             if (chunk) {
                 historyReplay.run(round, owned.values(), !records.isEmpty());
-                catalogBackfill.run(round, owned.values());
+                catalogBackfill.run(round, owned.values(), readAhead);
             }
             settlePublished(false);
             long nowNanos = System.nanoTime();
@@ -428,6 +434,17 @@ public class EventLoop {
         if (!round.batches.isEmpty()) {
             meters.round.record(Duration.ofNanos(System.nanoTime() - start));
         }
+    }
+
+    /** The users of both, by partition. */
+    private static Map<Integer, Set<String>> merged(Map<Integer, Set<String>> polled, Map<Integer, List<String>> more) {
+        Map<Integer, Set<String>> all = new HashMap<>(polled);
+        more.forEach((partition, users) -> {
+            Set<String> union = new HashSet<>(all.getOrDefault(partition, Set.of()));
+            union.addAll(users);
+            all.put(partition, union);
+        });
+        return all;
     }
 
     /** Due users to take per owned partition this round: the live chunk shared out while events flow, else a batch. */
@@ -580,12 +597,12 @@ public class EventLoop {
     }
 
     /** Stores the prepared round, if any, and reads what this round needs in the same round trip, after the write. */
-    private PartitionStore.Loaded storePreparedThenLoad(Map<Integer, List<String>> users) {
+    private PartitionStore.Loaded storePreparedThenLoad(Map<Integer, List<String>> users, PartitionStore.ScanAhead scan) {
         if (prepared == null) {
-            return store.loadWithCatalogRevision(users);
+            return store.loadWithCatalogRevision(users, scan);
         }
         long flushing = System.nanoTime();
-        PartitionStore.FlushedAndLoaded done = store.flushThenLoad(prepared.flushes(), users);
+        PartitionStore.FlushedAndLoaded done = store.flushThenLoad(prepared.flushes(), users, scan);
         meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
         stored(done.stored(), flushing);
         return done.loaded();

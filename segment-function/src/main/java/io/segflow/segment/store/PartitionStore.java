@@ -93,18 +93,31 @@ public class PartitionStore {
      * stored records of the users memory does not hold.
      */
     public Loaded loadWithCatalogRevision(Map<Integer, List<String>> usersByPartition) {
-        return load(usersByPartition, true);
+        return loadWithCatalogRevision(usersByPartition, null);
+    }
+
+    /** As {@link #loadWithCatalogRevision(Map)}, listing a backfill's next users too ({@code scan} may be null). */
+    public Loaded loadWithCatalogRevision(Map<Integer, List<String>> usersByPartition, ScanAhead scan) {
+        return load(usersByPartition, true, scan);
     }
 
     /**
-     * Stored records read ahead: {@code stored} has every user asked for, mapped to null when Redis holds none; and
-     * the catalog revision (null if not asked for, or none is stored).
+     * Stored records read ahead: {@code stored} has every user asked for, mapped to null when Redis holds none; the
+     * catalog revision (null if not asked for, or none is stored); and the SSCAN step asked for (null if none was).
      */
-    public record Loaded(Map<String, byte[]> stored, String catalogRevision) {
+    public record Loaded(Map<String, byte[]> stored, String catalogRevision, ScanStep scanned) {
+    }
+
+    /** An SSCAN step sent with a round's reads: the users a backfill takes in a later round, listed ahead of it. */
+    public record ScanAhead(int partition, String cursor, int count) {
     }
 
     private Loaded load(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision) {
-        ReadAhead reads = new ReadAhead(usersByPartition, withCatalogRevision);
+        return load(usersByPartition, withCatalogRevision, null);
+    }
+
+    private Loaded load(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision, ScanAhead scan) {
+        ReadAhead reads = new ReadAhead(usersByPartition, withCatalogRevision, scan);
         return reads.parse(pipeline.run(reads.requests));
     }
 
@@ -112,11 +125,13 @@ public class PartitionStore {
     private static final class ReadAhead {
         final List<SlotRequest> requests;
         final boolean withCatalogRevision;
+        final boolean withScan;
         final List<List<String>> order;
 
-        ReadAhead(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision) {
+        ReadAhead(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision, ScanAhead scan) {
             this.withCatalogRevision = withCatalogRevision;
-            this.requests = new ArrayList<>(usersByPartition.size() + 1);
+            this.withScan = scan != null;
+            this.requests = new ArrayList<>(usersByPartition.size() + 2);
             this.order = new ArrayList<>(usersByPartition.size());
             if (withCatalogRevision) {
                 requests.add(new SlotRequest(RedisKeys.SEGMENTS_REVISION, Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)));
@@ -129,13 +144,17 @@ public class PartitionStore {
                     order.add(users);
                 }
             });
+            if (scan != null) {
+                requests.add(scanRequest(scan.partition(), scan.cursor(), scan.count()));
+            }
         }
 
         Loaded parse(List<Response> replies) {
             int first = withCatalogRevision ? 1 : 0;
+            int end = withScan ? replies.size() - 1 : replies.size();
             String revision = withCatalogRevision && replies.get(0) != null ? replies.get(0).toString() : null;
             Map<String, byte[]> stored = new HashMap<>();
-            for (int i = first; i < replies.size(); i++) {
+            for (int i = first; i < end; i++) {
                 Response values = replies.get(i);
                 List<String> users = order.get(i - first);
                 for (int u = 0; u < users.size(); u++) {
@@ -143,7 +162,7 @@ public class PartitionStore {
                     stored.put(users.get(u), value == null ? null : value.toBytes());
                 }
             }
-            return new Loaded(stored, revision);
+            return new Loaded(stored, revision, withScan ? scanStep(replies.get(end)) : null);
         }
     }
 
@@ -175,7 +194,12 @@ public class PartitionStore {
      * round's writes with its own reads waits for Redis once, not twice.
      */
     public FlushedAndLoaded flushThenLoad(List<Flush> flushes, Map<Integer, List<String>> usersByPartition) {
-        ReadAhead reads = new ReadAhead(usersByPartition, true);
+        return flushThenLoad(flushes, usersByPartition, null);
+    }
+
+    /** As {@link #flushThenLoad(List, Map)}, listing a backfill's next users too ({@code scan} may be null). */
+    public FlushedAndLoaded flushThenLoad(List<Flush> flushes, Map<Integer, List<String>> usersByPartition, ScanAhead scan) {
+        ReadAhead reads = new ReadAhead(usersByPartition, true, scan);
         FencedFlush.Result result = flusher.flush(flushes, () -> {
         }, reads.requests);
         Loaded loaded = result.reads() != null ? reads.parse(result.reads()) : reads.parse(pipeline.run(reads.requests));
@@ -225,9 +249,15 @@ public class PartitionStore {
     }
 
     public ScanStep scanUsers(int partition, String cursor, int count) {
+        return scanStep(pipeline.run(List.of(scanRequest(partition, cursor, count))).get(0));
+    }
+
+    private static SlotRequest scanRequest(int partition, String cursor, int count) {
         String users = RedisKeys.users(partition);
-        Response reply = pipeline.run(List.of(new SlotRequest(users, Request.cmd(Command.SSCAN).arg(users).arg(cursor)
-                .arg("COUNT").arg(count)))).get(0);
+        return new SlotRequest(users, Request.cmd(Command.SSCAN).arg(users).arg(cursor).arg("COUNT").arg(count));
+    }
+
+    private static ScanStep scanStep(Response reply) {
         List<String> found = new ArrayList<>(reply.get(1).size());
         reply.get(1).forEach(user -> found.add(user.toString()));
         return new ScanStep(found, reply.get(0).toString());
