@@ -154,7 +154,9 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         users.forEach(user -> identify(user, tier));
         await().atMost(WAIT).until(() -> users.stream().allMatch(this::evaluatedAndRegistered));
         Counter readAhead = metrics.counter("segflow.backfill.chunks", "reads", "ahead");
-        double before = readAhead.count();
+        Counter readOwn = metrics.counter("segflow.backfill.chunks", "reads", "own");
+        double aheadBefore = readAhead.count();
+        double ownBefore = readOwn.count();
 
         long revision = define(segment, "\"tier\" in traits && traits.tier == \"" + tier + "\"");
         Map<String, Integer> pings = new HashMap<>();
@@ -172,7 +174,9 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         await().atMost(WAIT).until(() -> users.stream().allMatch(user -> record(user)
                 .map(r -> r.profile().count("ping") == pings.getOrDefault(user, 0)).orElse(false)));
         assertThat(users).allSatisfy(user -> assertThat(memberships(user).contains(segment)).as(user).isTrue());
-        assertThat(readAhead.count() - before).as("chunks read with the rounds' reads").isPositive();
+        // A chunk reads for itself only when no earlier round listed it: the three partitions hold a few chunks each.
+        assertThat(readAhead.count() - aheadBefore).as("chunks read with the rounds' reads")
+                .isGreaterThan(readOwn.count() - ownBefore);
     }
 
     private static Event trackEventAt(String user, String name, Instant at) {

@@ -22,9 +22,9 @@ import org.jboss.logging.Logger;
  * round, so that live events wait for at most one chunk. The progress is stored with the chunk's users, so a new
  * owner goes on from there.
  *
- * <p>While events flow, a chunk waits on no read of its own: the round trip before it lists its users (SSCAN), and
- * its own round trip, which stores the last round and reads the round's users, reads their records too. Only a
- * partition's first chunk and the chunks of quiet rounds read for themselves.
+ * <p>A chunk waits on no read of its own: an earlier round trip lists its users (SSCAN), and its own round's round
+ * trip, which stores the last round and reads the round's users, reads their records too. A chunk reads for itself
+ * only when no earlier round listed it.
  */
 public final class CatalogBackfill {
     private static final Logger LOG = Logger.getLogger(CatalogBackfill.class);
@@ -48,8 +48,8 @@ public final class CatalogBackfill {
     }
 
     /**
-     * What a round's round trip reads for its backfill chunk: the chunk's users, when listed already ({@link #users}:
-     * by partition, empty when not), and the SSCAN step that lists the chunk after it (null when none is needed).
+     * What a round's round trip reads for the backfill: a chunk's users ({@link #users}, by partition; none when the
+     * round takes no chunk or they are not listed yet), and the SSCAN step that lists a later chunk (null: none needed).
      */
     public record ReadAhead(int partition, long revision, Map<Integer, List<String>> users, PartitionStore.ScanAhead scan) {
     }
@@ -80,10 +80,12 @@ public final class CatalogBackfill {
     }
 
     /**
-     * What the round trip before a chunk of the catalog at {@code revision} should read for it (null: no partition
-     * has one to run).
+     * What a round's round trip should read for the backfill of the catalog at {@code revision} (null: no partition
+     * has a chunk left): the listing of the chunk after the next, and, if the round takes a chunk ({@code chunkDue}),
+     * the records of its users when they are listed already. A listing keeps; records only serve the round that read
+     * them (its chunk sees them as of the store before it).
      */
-    public ReadAhead readAhead(long revision, Collection<OwnedPartition> owned) {
+    public ReadAhead readAhead(long revision, Collection<OwnedPartition> owned, boolean chunkDue) {
         if (revision <= 0) {
             return null;
         }
@@ -92,15 +94,15 @@ public final class CatalogBackfill {
             if (BackfillProgress.DONE.equals(cursor) || partition.history().pendingReplay() != null) {
                 continue;
             }
-            PartitionStore.ScanStep step = listed.get(new ScanStart(partition.partition(), revision, cursor));
+            int number = partition.partition();
+            PartitionStore.ScanStep step = listed.get(new ScanStart(number, revision, cursor));
             if (step == null) {
-                return new ReadAhead(partition.partition(), revision, Map.of(),
-                        new PartitionStore.ScanAhead(partition.partition(), cursor, chunk));
+                return new ReadAhead(number, revision, Map.of(), new PartitionStore.ScanAhead(number, cursor, chunk));
             }
-            boolean last = "0".equals(step.nextCursor())
-                    || listed.containsKey(new ScanStart(partition.partition(), revision, step.nextCursor()));
-            return new ReadAhead(partition.partition(), revision, Map.of(partition.partition(), step.users()),
-                    last ? null : new PartitionStore.ScanAhead(partition.partition(), step.nextCursor(), chunk));
+            boolean listedAlready = "0".equals(step.nextCursor())
+                    || listed.containsKey(new ScanStart(number, revision, step.nextCursor()));
+            return new ReadAhead(number, revision, chunkDue ? Map.of(number, step.users()) : Map.of(),
+                    listedAlready ? null : new PartitionStore.ScanAhead(number, step.nextCursor(), chunk));
         }
         return null;
     }

@@ -363,13 +363,14 @@ public class EventLoop {
         }
         PartitionStore.Loaded readAhead = null;
         boolean chunk = backfillPending && backfillBudget.allows(System.nanoTime());
+        // A backfill's next users are listed, and a chunk's records read, in the round trip that stores the last
+        // round: a chunk then waits on no read of its own.
+        CatalogBackfill.ReadAhead chunkReads = backfillPending
+                ? catalogBackfill.readAhead(catalog.current().index().revision(), owned.values(), chunk) : null;
         // Checked before every batch of events, so that a segment saved before an event is known when it is processed:
         // read along with the batch's users that memory does not hold, in the round trip that stores the last round.
-        // A backfill chunk's users ride along, so that the chunk waits on no read of its own.
-        if (!polled.events().isEmpty()) {
+        if (!polled.events().isEmpty() || chunk && chunkReads != null) {
             int owners = owned.size();
-            CatalogBackfill.ReadAhead chunkReads = chunk
-                    ? catalogBackfill.readAhead(catalog.current().index().revision(), owned.values()) : null;
             Map<Integer, Set<String>> wanted = chunkReads == null ? polled.users() : merged(polled.users(), chunkReads.users());
             readAhead = storePreparedThenLoad(Round.notInMemory(wanted, cache), chunkReads == null ? null : chunkReads.scan());
             catalogBackfill.listed(chunkReads, readAhead.scanned());
