@@ -23,8 +23,9 @@ import org.jboss.logging.Logger;
  * owner goes on from there.
  *
  * <p>A chunk waits on no read of its own: an earlier round trip lists its users (SSCAN), and its own round's round
- * trip, which stores the last round and reads the round's users, reads their records too. A chunk reads for itself
- * only when no earlier round listed it.
+ * trip, which stores the last round and reads the round's users, reads their records too. A chunk listed only by
+ * its own round's round trip waits for the next round; one reads for itself only when no round trip listed it (the
+ * catalog changed in its round's, say).
  */
 public final class CatalogBackfill {
     private static final Logger LOG = Logger.getLogger(CatalogBackfill.class);
@@ -139,7 +140,11 @@ public final class CatalogBackfill {
             }
             String cursor = progress.cursorFor(revision);
             ScanStart start = new ScanStart(partition.partition(), revision, cursor);
-            PartitionStore.ScanStep step = listed.remove(start);
+            PartitionStore.ScanStep step = listed.get(start);
+            if (step != null && readAhead != null && step == readAhead.scanned()) {
+                return; // listed by this round's round trip: its users' records come with the next round's
+            }
+            listed.remove(start);
             listed.keySet().removeIf(other -> other.partition() != start.partition() || other.revision() != revision);
             boolean listedAhead = step != null;
             if (step == null) {
