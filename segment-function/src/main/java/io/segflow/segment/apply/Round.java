@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
@@ -174,26 +175,7 @@ public final class Round {
      * null). Answers whether the round had them all without a read of its own.
      */
     public boolean loadForPass(int partition, Collection<String> users, PartitionStore.Loaded readAhead) {
-        List<String> toRead = new ArrayList<>();
-        for (String user : new LinkedHashSet<>(users)) {
-            if (live.containsKey(user) || decodeCached(user)) {
-                continue;
-            }
-            scanned.add(user);
-            if (readAhead != null && readAhead.stored().containsKey(user)) {
-                userReads.increment();
-                loaded(user, readAhead.stored().get(user));
-            } else {
-                toRead.add(user);
-            }
-        }
-        if (toRead.isEmpty()) {
-            return true;
-        }
-        userReads.increment(toRead.size());
-        Map<String, byte[]> stored = store.load(Map.of(partition, toRead));
-        toRead.forEach(user -> loaded(user, stored.get(user)));
-        return false;
+        return !loadUsers(Map.of(partition, users), readAhead, scanned::add);
     }
 
     /**
@@ -209,24 +191,31 @@ public final class Round {
         if (!scanned.isEmpty()) {
             usersByPartition.values().forEach(users -> users.forEach(scanned::remove));
         }
-        loadUsers(usersByPartition, readAhead);
+        loadUsers(usersByPartition, readAhead, user -> {
+        });
     }
 
-    /** Loads the users, reading from Redis those neither the round nor memory has: returns those, by partition. */
-    private Map<Integer, List<String>> loadUsers(Map<Integer, ? extends Collection<String>> usersByPartition,
-                                                 PartitionStore.Loaded readAhead) {
-        Map<Integer, List<String>> misses = select(usersByPartition, user -> !takeWithoutReading(user, readAhead));
+    /**
+     * Loads the users, reading from Redis those neither the round, memory nor {@code readAhead} has; tells
+     * {@code fromRedis} of every user it took from Redis (read ahead or now). Answers whether it read some now.
+     */
+    private boolean loadUsers(Map<Integer, ? extends Collection<String>> usersByPartition, PartitionStore.Loaded readAhead,
+                              Consumer<String> fromRedis) {
+        Map<Integer, List<String>> misses = select(usersByPartition, user -> !takeWithoutReading(user, readAhead, fromRedis));
         if (misses.isEmpty()) {
-            return misses;
+            return false;
         }
         misses.values().forEach(users -> userReads.increment(users.size()));
         Map<String, byte[]> stored = store.load(misses);
-        misses.values().forEach(users -> users.forEach(user -> loaded(user, stored.get(user))));
-        return misses;
+        misses.values().forEach(users -> users.forEach(user -> {
+            loaded(user, stored.get(user));
+            fromRedis.accept(user);
+        }));
+        return true;
     }
 
     /** Whether the round has the user without a read of its own: already, decoded from memory, or read ahead. */
-    private boolean takeWithoutReading(String user, PartitionStore.Loaded readAhead) {
+    private boolean takeWithoutReading(String user, PartitionStore.Loaded readAhead, Consumer<String> fromRedis) {
         if (live.containsKey(user) || decodeCached(user)) {
             return true;
         }
@@ -235,6 +224,7 @@ public final class Round {
         }
         userReads.increment();
         loaded(user, readAhead.stored().get(user));
+        fromRedis.accept(user);
         return true;
     }
 

@@ -49,10 +49,10 @@ public final class CatalogBackfill {
     }
 
     /**
-     * What a round's round trip reads for the backfill: a chunk's users ({@link #users}, by partition; none when the
-     * round takes no chunk or they are not listed yet), and the SSCAN step that lists a later chunk (null: none needed).
+     * What a round's round trip reads for the backfill of a partition: a chunk's users (none when the round takes no
+     * chunk or they are not listed yet), and the SSCAN step that lists a later chunk (null: none needed).
      */
-    public record ReadAhead(int partition, long revision, Map<Integer, List<String>> users, PartitionStore.ScanAhead scan) {
+    public record ReadAhead(int partition, long revision, List<String> users, PartitionStore.ScanAhead scan) {
     }
 
     public CatalogBackfill(PartitionStore store, UserProcessor processor, ChangeTracing tracing, Counter backfilled,
@@ -98,11 +98,11 @@ public final class CatalogBackfill {
             int number = partition.partition();
             PartitionStore.ScanStep step = listed.get(new ScanStart(number, revision, cursor));
             if (step == null) {
-                return new ReadAhead(number, revision, Map.of(), new PartitionStore.ScanAhead(number, cursor, chunk));
+                return new ReadAhead(number, revision, List.of(), new PartitionStore.ScanAhead(number, cursor, chunk));
             }
             boolean listedAlready = "0".equals(step.nextCursor())
                     || listed.containsKey(new ScanStart(number, revision, step.nextCursor()));
-            return new ReadAhead(number, revision, chunkDue ? Map.of(number, step.users()) : Map.of(),
+            return new ReadAhead(number, revision, chunkDue ? step.users() : List.of(),
                     listedAlready ? null : new PartitionStore.ScanAhead(number, step.nextCursor(), chunk));
         }
         return null;

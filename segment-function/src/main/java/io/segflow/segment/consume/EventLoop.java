@@ -371,7 +371,8 @@ public class EventLoop {
         // read along with the batch's users that memory does not hold, in the round trip that stores the last round.
         if (!polled.events().isEmpty() || chunk && chunkReads != null) {
             int owners = owned.size();
-            Map<Integer, Set<String>> wanted = chunkReads == null ? polled.users() : merged(polled.users(), chunkReads.users());
+            Map<Integer, Set<String>> wanted = chunkReads == null ? polled.users()
+                    : withUsers(polled.users(), chunkReads.partition(), chunkReads.users());
             readAhead = storePreparedThenLoad(Round.notInMemory(wanted, cache), chunkReads == null ? null : chunkReads.scan());
             catalogBackfill.listed(chunkReads, readAhead.scanned());
             if (owned.size() < owners) {
@@ -437,14 +438,15 @@ public class EventLoop {
         }
     }
 
-    /** The users of both, by partition. */
-    private static Map<Integer, Set<String>> merged(Map<Integer, Set<String>> polled, Map<Integer, List<String>> more) {
+    /** The polled users, by partition, with more of one partition. */
+    private static Map<Integer, Set<String>> withUsers(Map<Integer, Set<String>> polled, int partition, List<String> more) {
+        if (more.isEmpty()) {
+            return polled;
+        }
         Map<Integer, Set<String>> all = new HashMap<>(polled);
-        more.forEach((partition, users) -> {
-            Set<String> union = new HashSet<>(all.getOrDefault(partition, Set.of()));
-            union.addAll(users);
-            all.put(partition, union);
-        });
+        Set<String> union = new HashSet<>(polled.getOrDefault(partition, Set.of()));
+        union.addAll(more);
+        all.put(partition, union);
         return all;
     }
 

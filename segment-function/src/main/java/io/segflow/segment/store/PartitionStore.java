@@ -85,7 +85,7 @@ public class PartitionStore {
 
     /** The stored records of users, by partition; a user without one maps to null. */
     public Map<String, byte[]> load(Map<Integer, List<String>> usersByPartition) {
-        return load(usersByPartition, false).stored();
+        return load(usersByPartition, false, null).stored();
     }
 
     /**
@@ -110,10 +110,6 @@ public class PartitionStore {
 
     /** An SSCAN step sent with a round's reads: the users a backfill takes in a later round, listed ahead of it. */
     public record ScanAhead(int partition, String cursor, int count) {
-    }
-
-    private Loaded load(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision) {
-        return load(usersByPartition, withCatalogRevision, null);
     }
 
     private Loaded load(Map<Integer, List<String>> usersByPartition, boolean withCatalogRevision, ScanAhead scan) {
