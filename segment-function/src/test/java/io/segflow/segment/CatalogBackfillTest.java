@@ -177,6 +177,8 @@ class CatalogBackfillTest extends SegmentFunctionTestBase {
         // A chunk reads for itself only when no earlier round listed it: the three partitions hold a few chunks each.
         assertThat(readAhead.count() - aheadBefore).as("chunks read with the rounds' reads")
                 .isGreaterThan(readOwn.count() - ownBefore);
+        // The share the backfill had of the engine, for operators: at most the configured one, at least 1/16 of it.
+        assertThat(metrics.get("segflow.backfill.live.share").gauge().value()).isBetween(0.25 / 16, 0.25);
     }
 
     private static Event trackEventAt(String user, String name, Instant at) {

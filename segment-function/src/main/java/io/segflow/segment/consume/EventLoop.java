@@ -182,6 +182,9 @@ public class EventLoop {
         this.backfillBudget = new LiveFirstBudget(config.backfill().liveShare(), config.backfill().latencyTarget().toMillis(),
                 System.nanoTime());
         this.wakeBudget = new LiveFirstBudget(config.scheduler().liveShare(), System.nanoTime());
+        Gauge.builder("segflow.backfill.live.share", backfillBudget, LiveFirstBudget::share)
+                .description("Share of the engine's time backfills and replays may take while events flow (it halves while live events are late)")
+                .register(metrics);
         Gauge.builder("segflow.engine.cached.users", this, loop -> loop.cache == null ? 0 : loop.cache.size())
                 .description("Users held in memory").register(metrics);
     }

@@ -1,0 +1,118 @@
+package io.segflow.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.engine.SegmentIndex;
+import io.segflow.core.history.PartitionHistory;
+import io.segflow.core.profile.Scoring;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
+import io.segflow.segment.apply.OwnedPartition;
+import io.segflow.segment.apply.OwnedPartition.BackfillProgress;
+import io.segflow.segment.apply.Round;
+import io.segflow.segment.apply.UserCache;
+import io.segflow.segment.apply.UserProcessor;
+import io.segflow.segment.backfill.CatalogBackfill;
+import io.segflow.segment.catalog.SegmentCatalog;
+import io.segflow.segment.publish.ChangeTracing;
+import io.segflow.segment.store.PartitionStore;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rounds of a backfill, step by step, against Redis: a chunk's users are listed by one round trip and their
+ * records read by the next, so that no chunk waits on a read of its own. Users stored under a partition the running
+ * engine does not own.
+ */
+@QuarkusTest
+class BackfillChunkReadsTest extends SegmentFunctionTestBase {
+    private static final int PARTITION = 95;
+    private static final long REVISION = 5;
+    private static final List<String> USERS = List.of("chunk-1", "chunk-2", "chunk-3", "chunk-4");
+    private static final SegmentCatalog.Current CATALOG =
+            new SegmentCatalog.Current(new SegmentIndex(List.of(), REVISION), Scoring.NONE);
+
+    @Inject
+    PartitionStore store;
+    @Inject
+    ChangeTracing tracing;
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final Counter backfilled = meters.counter("backfilled");
+    private final Counter readAhead = meters.counter("ahead");
+    private final Counter readOwn = meters.counter("own");
+    private final OwnedPartition owned =
+            new OwnedPartition(PARTITION, "epoch", 0, BackfillProgress.NONE, PartitionHistory.NONE, 0);
+    private CatalogBackfill backfill;
+
+    @BeforeEach
+    void registerUsers() {
+        for (String user : USERS) {
+            redis.value(byte[].class).set(RedisKeys.user(PARTITION, user), UserRecordCodec.encode(UserRecord.empty(user)));
+            redis.set(String.class).sadd(RedisKeys.users(PARTITION), user);
+        }
+        UserProcessor processor = new UserProcessor(60_000, new PartitionStoreTest.NoListener());
+        backfill = new CatalogBackfill(store, processor, tracing, backfilled, readAhead, readOwn, 10);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        USERS.forEach(user -> redis.key().del(RedisKeys.user(PARTITION, user)));
+        redis.key().del(RedisKeys.users(PARTITION));
+    }
+
+    @Test
+    void aChunkListedByItsOwnRoundsRoundTripWaitsForTheNextRoundsReads() {
+        CatalogBackfill.ReadAhead first = backfill.readAhead(REVISION, List.of(owned), true);
+        assertThat(first.users()).as("nothing listed yet").isEmpty();
+        assertThat(first.scan()).as("the listing rides with this round trip").isNotNull();
+        Round listing = roundTrip(first);
+
+        assertThat(backfilled.count()).as("the listed chunk waits: its records were not read with the round's").isZero();
+        assertThat(readOwn.count()).as("no read of its own").isZero();
+        assertThat(listing.batches).isEmpty();
+
+        CatalogBackfill.ReadAhead second = backfill.readAhead(REVISION, List.of(owned), true);
+        assertThat(second.users()).as("the chunk's records ride with the next round trip")
+                .containsExactlyInAnyOrderElementsOf(USERS);
+        assertThat(second.scan()).as("the partition's last chunk: nothing more to list").isNull();
+        Round taking = roundTrip(second);
+
+        assertThat(backfilled.count()).isEqualTo(USERS.size());
+        assertThat(readAhead.count()).isEqualTo(1);
+        assertThat(readOwn.count()).isZero();
+        assertThat(taking.batch(PARTITION).backfillProgress()).isEqualTo(new BackfillProgress(REVISION, BackfillProgress.DONE).encode());
+    }
+
+    @Test
+    void aChunkNoRoundTripListedReadsForItself() {
+        Round round = round();
+        backfill.run(round, List.of(owned), null);
+
+        assertThat(backfilled.count()).isEqualTo(USERS.size());
+        assertThat(readOwn.count()).isEqualTo(1);
+        assertThat(readAhead.count()).isZero();
+    }
+
+    /** One round: its round trip reads what the plan asks, then the backfill takes its chunk, if any. */
+    private Round roundTrip(CatalogBackfill.ReadAhead plan) {
+        PartitionStore.Loaded loaded = store.loadWithCatalogRevision(Map.of(PARTITION, plan.users()), plan.scan());
+        backfill.listed(plan, loaded.scanned());
+        Round round = round();
+        backfill.run(round, List.of(owned), loaded);
+        return round;
+    }
+
+    private Round round() {
+        return new Round(CATALOG, System.currentTimeMillis(), new UserCache(10), store, meters.counter("reads"),
+                meters.counter("unreadable"), partition -> PartitionHistory.NONE);
+    }
+}
