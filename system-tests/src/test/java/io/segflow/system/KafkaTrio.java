@@ -32,7 +32,35 @@ final class KafkaTrio implements AutoCloseable {
         this.ports = ports;
     }
 
+    /** Tries this many times with new ports when a node exits before it listens. */
+    private static final int START_ATTEMPTS = 3;
+
+    /**
+     * Starts the three nodes in {@code dir}. Their ports are picked free and then bound by the brokers: a test
+     * starting its own services meanwhile can take one in between, and that node exits; then the trio starts again,
+     * on new ports.
+     */
     static KafkaTrio start(Path dir) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(dir.resolve("attempt-" + attempt));
+            } catch (NodeExited exited) {
+                if (attempt == START_ATTEMPTS) {
+                    throw exited;
+                }
+                System.out.println("[kafka-trio] " + exited.getMessage() + "; starting again on new ports");
+            }
+        }
+    }
+
+    /** A node exited before it listened (its log's last lines in the message). */
+    static final class NodeExited extends IllegalStateException {
+        NodeExited(String message) {
+            super(message);
+        }
+    }
+
+    private static KafkaTrio startOnce(Path dir) throws Exception {
         int[] ports = new int[NODES];
         int[] controllerPorts = new int[NODES];
         for (int i = 0; i < NODES; i++) {
@@ -86,8 +114,13 @@ final class KafkaTrio implements AutoCloseable {
         for (int i = 0; i < NODES; i++) {
             trio.processes[i] = java(trio.node(i), "kafka.Kafka", trio.node(i).resolve("server.properties").toString()).start();
         }
-        for (int i = 0; i < NODES; i++) {
-            trio.awaitListening(i);
+        try {
+            for (int i = 0; i < NODES; i++) {
+                trio.awaitListening(i);
+            }
+        } catch (Exception | Error e) {
+            trio.close();
+            throw e;
         }
         return trio;
     }
@@ -122,7 +155,8 @@ final class KafkaTrio implements AutoCloseable {
         Instant deadline = Instant.now().plus(READY);
         while (Instant.now().isBefore(deadline)) {
             if (!processes[i].isAlive()) {
-                throw new IllegalStateException("Kafka node " + (i + 1) + " exited; see " + node(i).resolve("kafka.log"));
+                throw new NodeExited("Kafka node " + (i + 1) + " exited before it listened; the end of "
+                        + node(i).resolve("kafka.log") + ":\n" + lastLines(node(i).resolve("kafka.log"), 15));
             }
             try (Socket ignored = new Socket("127.0.0.1", ports[i])) {
                 return;
@@ -144,6 +178,15 @@ final class KafkaTrio implements AutoCloseable {
             if (process != null && !process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+        }
+    }
+
+    private static String lastLines(Path log, int count) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
         }
     }
 
