@@ -187,7 +187,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         for (long offset : new long[] {10, 11}) { // the first flush checks before it writes, the second was checked ahead
             PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
                     List.of(new PartitionStore.Flush(batchWithUser("u1", offset, "{}"), claim.epoch(), 0)),
-                    Map.of(PARTITION, List.of("u1", "u2")));
+                    Map.of(PARTITION, List.of("u1", "u2")), null);
 
             assertThat(done.stored()).containsExactly(true);
             assertThat(done.loaded().stored().get("u1")).isEqualTo(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1")))
@@ -214,7 +214,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(done.loaded().scanned().users()).containsExactly("u1");
         assertThat(done.loaded().scanned().nextCursor()).isEqualTo("0");
         assertThat(done.loaded().stored()).containsOnlyKeys("u2").containsEntry("u2", null);
-        assertThat(store.flushThenLoad(List.of(), Map.of(PARTITION, List.of("u1"))).loaded().scanned())
+        assertThat(store.flushThenLoad(List.of(), Map.of(PARTITION, List.of("u1")), null).loaded().scanned())
                 .as("no listing asked for").isNull();
     }
 
@@ -224,7 +224,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         store.claim(List.of(PARTITION));
 
         PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
-                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), stale.epoch(), 0)), Map.of(PARTITION, List.of("u1")));
+                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), stale.epoch(), 0)), Map.of(PARTITION, List.of("u1")), null);
 
         assertThat(done.stored()).containsExactly(false);
         assertThat(done.loaded().stored()).containsEntry("u1", null);

@@ -82,7 +82,7 @@ class PassOverUsersTest extends SegmentFunctionTestBase {
     @Test
     void usersReadAheadForAPassAreTakenFromThatReadAndStayOutOfMemory() {
         UserCache cache = new UserCache(10);
-        PartitionStore.Loaded readAhead = store.loadWithCatalogRevision(Map.of(PARTITION, List.of("pass-1", "pass-2")));
+        PartitionStore.Loaded readAhead = store.loadWithCatalogRevision(Map.of(PARTITION, List.of("pass-1", "pass-2")), null);
         // Gone from Redis since: a read of the pass's own would find no record and start the users afresh.
         List.of("pass-1", "pass-2").forEach(user -> redis.key().del(RedisKeys.user(PARTITION, user)));
 

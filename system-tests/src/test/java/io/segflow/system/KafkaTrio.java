@@ -22,6 +22,8 @@ import org.apache.kafka.common.Uuid;
 final class KafkaTrio implements AutoCloseable {
     private static final Duration READY = Duration.ofSeconds(90);
     private static final int NODES = 3;
+    /** Tries this many times with new ports when a node exits before it listens. */
+    private static final int START_ATTEMPTS = 3;
 
     private final Path dir;
     private final int[] ports;
@@ -31,9 +33,6 @@ final class KafkaTrio implements AutoCloseable {
         this.dir = dir;
         this.ports = ports;
     }
-
-    /** Tries this many times with new ports when a node exits before it listens. */
-    private static final int START_ATTEMPTS = 3;
 
     /**
      * Starts the three nodes in {@code dir}. Their ports are picked free and then bound by the brokers: a test
@@ -118,7 +117,7 @@ final class KafkaTrio implements AutoCloseable {
             for (int i = 0; i < NODES; i++) {
                 trio.awaitListening(i);
             }
-        } catch (Exception | Error e) {
+        } catch (Exception e) {
             trio.close();
             throw e;
         }

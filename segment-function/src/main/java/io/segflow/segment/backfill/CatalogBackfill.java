@@ -87,25 +87,19 @@ public final class CatalogBackfill {
      * them (its chunk sees them as of the store before it).
      */
     public ReadAhead readAhead(long revision, Collection<OwnedPartition> owned, boolean chunkDue) {
-        if (revision <= 0) {
+        ScanStart start = nextChunk(owned, revision);
+        if (start == null) {
             return null;
         }
-        for (OwnedPartition partition : owned) {
-            String cursor = cursorOf(partition, revision);
-            if (BackfillProgress.DONE.equals(cursor) || partition.history().pendingReplay() != null) {
-                continue;
-            }
-            int number = partition.partition();
-            PartitionStore.ScanStep step = listed.get(new ScanStart(number, revision, cursor));
-            if (step == null) {
-                return new ReadAhead(number, revision, List.of(), new PartitionStore.ScanAhead(number, cursor, chunk));
-            }
-            boolean listedAlready = "0".equals(step.nextCursor())
-                    || listed.containsKey(new ScanStart(number, revision, step.nextCursor()));
-            return new ReadAhead(number, revision, chunkDue ? step.users() : List.of(),
-                    listedAlready ? null : new PartitionStore.ScanAhead(number, step.nextCursor(), chunk));
+        PartitionStore.ScanStep step = listed.get(start);
+        if (step == null) {
+            return new ReadAhead(start.partition(), revision, List.of(),
+                    new PartitionStore.ScanAhead(start.partition(), start.cursor(), chunk));
         }
-        return null;
+        boolean listedAlready = "0".equals(step.nextCursor())
+                || listed.containsKey(new ScanStart(start.partition(), revision, step.nextCursor()));
+        return new ReadAhead(start.partition(), revision, chunkDue ? step.users() : List.of(),
+                listedAlready ? null : new PartitionStore.ScanAhead(start.partition(), step.nextCursor(), chunk));
     }
 
     /** What the round trip read of {@code plan}'s listing ({@code scanned}: null when it asked for none). */
@@ -113,6 +107,23 @@ public final class CatalogBackfill {
         if (plan != null && plan.scan() != null && scanned != null) {
             listed.put(new ScanStart(plan.partition(), plan.revision(), plan.scan().cursor()), scanned);
         }
+    }
+
+    /**
+     * The partition whose backfill of {@code revision} goes on next, and the cursor it goes on from (null: no owned
+     * partition has a chunk left, or the ones left wait for the replay of the properties their segments read).
+     */
+    private ScanStart nextChunk(Collection<OwnedPartition> owned, long revision) {
+        if (revision <= 0) {
+            return null;
+        }
+        for (OwnedPartition partition : owned) {
+            String cursor = cursorOf(partition, revision);
+            if (!BackfillProgress.DONE.equals(cursor) && partition.history().pendingReplay() == null) {
+                return new ScanStart(partition.partition(), revision, cursor);
+            }
+        }
+        return null;
     }
 
     /** Where the backfill of a partition goes on from: where the last chunk took it, stored yet or not. */
@@ -130,47 +141,39 @@ public final class CatalogBackfill {
     /** One chunk of the first partition not done yet; {@code readAhead}: what the round trip read (may be null). */
     public void run(Round round, Collection<OwnedPartition> owned, PartitionStore.Loaded readAhead) {
         long revision = round.catalog.index().revision();
-        if (revision <= 0) {
+        ScanStart start = nextChunk(owned, revision);
+        if (start == null) {
             return;
         }
-        for (OwnedPartition partition : owned) {
-            BackfillProgress progress = partition.backfill();
-            if (progress.done(revision) || round.history(partition.partition()).pendingReplay() != null) {
-                continue; // done, or waiting for the replay of the properties its segments read
+        PartitionStore.ScanStep step = listed.get(start);
+        if (step != null && readAhead != null && step == readAhead.scanned()) {
+            return; // listed by this round's round trip: its users' records come with the next round's
+        }
+        listed.remove(start);
+        listed.keySet().removeIf(other -> other.partition() != start.partition() || other.revision() != revision);
+        boolean listedAhead = step != null;
+        if (step == null) {
+            step = store.scanUsers(start.partition(), start.cursor(), chunk);
+        }
+        boolean recordsReadAhead = round.loadForPass(start.partition(), step.users(), readAhead);
+        (listedAhead && recordsReadAhead ? chunksReadAhead : chunksReadThemselves).increment();
+        PartitionBatch batch = round.batch(start.partition());
+        Span span = step.users().isEmpty() ? Span.getInvalid() : tracing.startTimeFlips(step.users().size());
+        round.spans.add(span);
+        for (String user : step.users()) {
+            UserRecord record = round.record(batch, user);
+            if (round.created.contains(user)) {
+                continue; // listed, but erased meanwhile
             }
-            String cursor = progress.cursorFor(revision);
-            ScanStart start = new ScanStart(partition.partition(), revision, cursor);
-            PartitionStore.ScanStep step = listed.get(start);
-            if (step != null && readAhead != null && step == readAhead.scanned()) {
-                return; // listed by this round's round trip: its users' records come with the next round's
+            if (processor.onBackfill(batch, record, round.catalogOf(start.partition()), round.now, span)) {
+                backfilled.increment();
             }
-            listed.remove(start);
-            listed.keySet().removeIf(other -> other.partition() != start.partition() || other.revision() != revision);
-            boolean listedAhead = step != null;
-            if (step == null) {
-                step = store.scanUsers(partition.partition(), cursor, chunk);
-            }
-            boolean recordsReadAhead = round.loadForPass(partition.partition(), step.users(), readAhead);
-            (listedAhead && recordsReadAhead ? chunksReadAhead : chunksReadThemselves).increment();
-            PartitionBatch batch = round.batch(partition.partition());
-            Span span = step.users().isEmpty() ? Span.getInvalid() : tracing.startTimeFlips(step.users().size());
-            round.spans.add(span);
-            for (String user : step.users()) {
-                UserRecord record = round.record(batch, user);
-                if (round.created.contains(user)) {
-                    continue; // listed, but erased meanwhile
-                }
-                if (processor.onBackfill(batch, record, round.catalogOf(partition.partition()), round.now, span)) {
-                    backfilled.increment();
-                }
-            }
-            String next = "0".equals(step.nextCursor()) ? BackfillProgress.DONE : step.nextCursor();
-            batch.backfillProgress(new BackfillProgress(revision, next).encode());
-            advanced = new Advance(partition.partition(), revision, cursor, next);
-            if (next.equals(BackfillProgress.DONE)) {
-                LOG.infof("Backfill of segment catalog revision %d done for partition %d", revision, partition.partition());
-            }
-            return;
+        }
+        String next = "0".equals(step.nextCursor()) ? BackfillProgress.DONE : step.nextCursor();
+        batch.backfillProgress(new BackfillProgress(revision, next).encode());
+        advanced = new Advance(start.partition(), revision, start.cursor(), next);
+        if (next.equals(BackfillProgress.DONE)) {
+            LOG.infof("Backfill of segment catalog revision %d done for partition %d", revision, start.partition());
         }
     }
 }

@@ -89,14 +89,9 @@ public class PartitionStore {
     }
 
     /**
-     * What a round reads before it applies its events, in one round trip: the segment catalog's revision, and the
-     * stored records of the users memory does not hold.
+     * What a round reads before it applies its events, in one round trip: the segment catalog's revision, the
+     * stored records of the users memory does not hold, and a backfill's next users ({@code scan}; null: none).
      */
-    public Loaded loadWithCatalogRevision(Map<Integer, List<String>> usersByPartition) {
-        return loadWithCatalogRevision(usersByPartition, null);
-    }
-
-    /** As {@link #loadWithCatalogRevision(Map)}, listing a backfill's next users too ({@code scan} may be null). */
     public Loaded loadWithCatalogRevision(Map<Integer, List<String>> usersByPartition, ScanAhead scan) {
         return load(usersByPartition, true, scan);
     }
@@ -189,11 +184,6 @@ public class PartitionStore {
      * after the write. On a single Redis the reads go in the write's round trip: a round that stores the previous
      * round's writes with its own reads waits for Redis once, not twice.
      */
-    public FlushedAndLoaded flushThenLoad(List<Flush> flushes, Map<Integer, List<String>> usersByPartition) {
-        return flushThenLoad(flushes, usersByPartition, null);
-    }
-
-    /** As {@link #flushThenLoad(List, Map)}, listing a backfill's next users too ({@code scan} may be null). */
     public FlushedAndLoaded flushThenLoad(List<Flush> flushes, Map<Integer, List<String>> usersByPartition, ScanAhead scan) {
         ReadAhead reads = new ReadAhead(usersByPartition, true, scan);
         FencedFlush.Result result = flusher.flush(flushes, () -> {
