@@ -23,6 +23,7 @@ import io.segflow.segment.store.PartitionStore;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +93,34 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
         assertThat(taking.batch(PARTITION).backfillProgress()).isEqualTo(new BackfillProgress(REVISION, BackfillProgress.DONE).encode());
     }
 
+    /**
+     * As the engine runs it: a round's plan is made before the last round is stored (with this round's reads), so
+     * the plan goes on from where the last chunk took the partition, stored yet or not.
+     */
+    @Test
+    void aPartitionOfManyChunksIsListedAheadThoughEachRoundIsStoredAfterTheNextIsPlanned() {
+        List<String> many = IntStream.range(0, 300).mapToObj(i -> "chunks-" + i).toList(); // past a small set's encoding
+        many.forEach(user -> redis.set(String.class).sadd(RedisKeys.users(PARTITION), user));
+        Round last = null;
+        for (int rounds = 0; rounds < 50; rounds++) {
+            CatalogBackfill.ReadAhead plan = backfill.readAhead(REVISION, List.of(owned), true);
+            if (plan == null) {
+                break;
+            }
+            PartitionStore.Loaded loaded = store.loadWithCatalogRevision(Map.of(PARTITION, plan.users()), plan.scan());
+            backfill.listed(plan, loaded.scanned());
+            storedWithThisRoundTrip(last);
+            last = round();
+            backfill.run(last, List.of(owned), loaded);
+        }
+        storedWithThisRoundTrip(last);
+
+        assertThat(owned.backfill().done(REVISION)).isTrue();
+        assertThat(readOwn.count()).as("every chunk listed by an earlier round trip").isZero();
+        assertThat(readAhead.count()).as("a chunk of about 100 users a round").isGreaterThanOrEqualTo(3);
+        assertThat(backfilled.count()).as("the users with records").isEqualTo(USERS.size());
+    }
+
     @Test
     void aChunkNoRoundTripListedReadsForItself() {
         Round round = round();
@@ -100,6 +129,12 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
         assertThat(backfilled.count()).isEqualTo(USERS.size());
         assertThat(readOwn.count()).isEqualTo(1);
         assertThat(readAhead.count()).isZero();
+    }
+
+    private void storedWithThisRoundTrip(Round round) {
+        if (round != null && round.batches.containsKey(PARTITION)) {
+            owned.stored(round.batches.get(PARTITION), 0);
+        }
     }
 
     /** One round: its round trip reads what the plan asks, then the backfill takes its chunk, if any. */
