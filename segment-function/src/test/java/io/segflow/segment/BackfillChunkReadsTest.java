@@ -7,8 +7,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.history.PartitionHistory;
+import io.segflow.core.history.PartitionHistory.Replay;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.rules.Reads.PropertyRef;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.apply.OwnedPartition;
@@ -75,7 +77,7 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
         CatalogBackfill.ReadAhead first = backfill.readAhead(REVISION, List.of(owned), true);
         assertThat(first.users()).as("nothing listed yet").isEmpty();
         assertThat(first.scan()).as("the listing rides with this round trip").isNotNull();
-        Round listing = roundTrip(first);
+        Round listing = roundTrip(first, null);
 
         assertThat(backfilled.count()).as("the listed chunk waits: its records were not read with the round's").isZero();
         assertThat(readOwn.count()).as("no read of its own").isZero();
@@ -85,7 +87,7 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
         assertThat(second.users()).as("the chunk's records ride with the next round trip")
                 .containsExactlyInAnyOrderElementsOf(USERS);
         assertThat(second.scan()).as("the partition's last chunk: nothing more to list").isNull();
-        Round taking = roundTrip(second);
+        Round taking = roundTrip(second, listing);
 
         assertThat(backfilled.count()).isEqualTo(USERS.size());
         assertThat(readAhead.count()).isEqualTo(1);
@@ -107,11 +109,7 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
             if (plan == null) {
                 break;
             }
-            PartitionStore.Loaded loaded = store.loadWithCatalogRevision(Map.of(PARTITION, plan.users()), plan.scan());
-            backfill.listed(plan, loaded.scanned());
-            storedWithThisRoundTrip(last);
-            last = round();
-            backfill.run(last, List.of(owned), loaded);
+            last = roundTrip(plan, last);
         }
         storedWithThisRoundTrip(last);
 
@@ -131,16 +129,34 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
         assertThat(readAhead.count()).isZero();
     }
 
+    /** The round that adopts a catalog plans the replays it needs (before its chunk): the chunk waits for them. */
+    @Test
+    void aChunkWaitsForAReplayItsOwnRoundPlanned() {
+        Round round = round();
+        Replay replay = new Replay(REVISION, List.of(new PropertyRef("Order Completed", "revenue")), 0, 10, 0, 0);
+        round.batch(PARTITION).history(PartitionHistory.NONE.withReplay(replay));
+
+        backfill.run(round, List.of(owned), null);
+
+        assertThat(backfilled.count()).as("no user evaluated while segments wait for the replay").isZero();
+        assertThat(readOwn.count() + readAhead.count()).as("no chunk taken").isZero();
+        assertThat(round.batch(PARTITION).backfillProgress()).isNull();
+    }
+
     private void storedWithThisRoundTrip(Round round) {
         if (round != null && round.batches.containsKey(PARTITION)) {
             owned.stored(round.batches.get(PARTITION), 0);
         }
     }
 
-    /** One round: its round trip reads what the plan asks, then the backfill takes its chunk, if any. */
-    private Round roundTrip(CatalogBackfill.ReadAhead plan) {
+    /**
+     * One round as the engine runs it: its round trip reads what the plan asks and stores the last round (null: none),
+     * then the backfill takes its chunk, if any.
+     */
+    private Round roundTrip(CatalogBackfill.ReadAhead plan, Round last) {
         PartitionStore.Loaded loaded = store.loadWithCatalogRevision(Map.of(PARTITION, plan.users()), plan.scan());
         backfill.listed(plan, loaded.scanned());
+        storedWithThisRoundTrip(last);
         Round round = round();
         backfill.run(round, List.of(owned), loaded);
         return round;

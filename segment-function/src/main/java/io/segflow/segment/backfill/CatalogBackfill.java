@@ -2,6 +2,7 @@ package io.segflow.segment.backfill;
 
 import io.micrometer.core.instrument.Counter;
 import io.opentelemetry.api.trace.Span;
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.state.UserRecord;
 import io.segflow.segment.apply.OwnedPartition;
 import io.segflow.segment.apply.OwnedPartition.BackfillProgress;
@@ -15,6 +16,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -87,7 +89,7 @@ public final class CatalogBackfill {
      * them (its chunk sees them as of the store before it).
      */
     public ReadAhead readAhead(long revision, Collection<OwnedPartition> owned, boolean chunkDue) {
-        ScanStart start = nextChunk(owned, revision);
+        ScanStart start = nextChunk(owned, revision, OwnedPartition::history);
         if (start == null) {
             return null;
         }
@@ -111,15 +113,17 @@ public final class CatalogBackfill {
 
     /**
      * The partition whose backfill of {@code revision} goes on next, and the cursor it goes on from (null: no owned
-     * partition has a chunk left, or the ones left wait for the replay of the properties their segments read).
+     * partition has a chunk left, or the ones left wait for the replay of the properties their segments read, as
+     * {@code historyOf} gives a partition's history: a round's own replay plans count for its chunk).
      */
-    private ScanStart nextChunk(Collection<OwnedPartition> owned, long revision) {
+    private ScanStart nextChunk(Collection<OwnedPartition> owned, long revision,
+                                Function<OwnedPartition, PartitionHistory> historyOf) {
         if (revision <= 0) {
             return null;
         }
         for (OwnedPartition partition : owned) {
             String cursor = cursorOf(partition, revision);
-            if (!BackfillProgress.DONE.equals(cursor) && partition.history().pendingReplay() == null) {
+            if (!BackfillProgress.DONE.equals(cursor) && historyOf.apply(partition).pendingReplay() == null) {
                 return new ScanStart(partition.partition(), revision, cursor);
             }
         }
@@ -141,7 +145,7 @@ public final class CatalogBackfill {
     /** One chunk of the first partition not done yet; {@code readAhead}: what the round trip read (may be null). */
     public void run(Round round, Collection<OwnedPartition> owned, PartitionStore.Loaded readAhead) {
         long revision = round.catalog.index().revision();
-        ScanStart start = nextChunk(owned, revision);
+        ScanStart start = nextChunk(owned, revision, partition -> round.history(partition.partition()));
         if (start == null) {
             return;
         }
