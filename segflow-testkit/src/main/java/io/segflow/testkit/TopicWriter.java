@@ -46,11 +46,28 @@ public final class TopicWriter implements AutoCloseable {
         }
     }
 
+    /** One record to write: its key, value and headers (e.g. a W3C {@code traceparent}). */
+    public record Outgoing(String key, String value, Map<String, String> headers) {
+    }
+
+    /** Many records sent without waiting for each, then awaited: load for a black-box test. */
+    public void sendAll(List<Outgoing> records) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+        for (Outgoing outgoing : records) {
+            sent.add(producer.send(record(outgoing.key(), outgoing.value(), outgoing.headers())));
+        }
+        sent.forEach(this::await);
+    }
+
     /** With record headers (e.g. a W3C {@code traceparent}). */
     public void send(String key, String value, Map<String, String> headers) {
+        await(producer.send(record(key, value, headers)));
+    }
+
+    private ProducerRecord<String, String> record(String key, String value, Map<String, String> headers) {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
         headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
-        await(producer.send(record));
+        return record;
     }
 
     private void await(Future<RecordMetadata> ack) {

@@ -21,10 +21,14 @@ import io.vertx.redis.client.RedisAPI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +42,9 @@ import org.junit.jupiter.api.Test;
 class EventsToChangesTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    /** Users of the flow test: enough that the packaged function's JIT profiles its live and backfill paths. */
+    private static final int FLOW_USERS = 2_000;
 
     private final String bootstrapServers = TestServices.kafkaBootstrapServers();
 
@@ -74,6 +81,64 @@ class EventsToChangesTest {
                     StandardCharsets.UTF_8));
             assertThat(changes.drain(r -> user.equals(r.key()), Duration.ofSeconds(3))).isEmpty();
         }
+    }
+
+    /**
+     * A segment saved while events flow reaches every user seen before it once, and every live event still counts.
+     * Run by {@link EventsToChangesIT}, this is also the workload that trains the packaged function's AOT cache: live
+     * events and a backfill in one JVM, so the code compiled from the cache's profiles expects both.
+     */
+    @Test
+    void aSegmentSavedWhileEventsFlowReachesEveryEarlierUserOnceAndLosesNoLiveEvent() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String visit = "visit_" + tag;
+        String buy = "buy_" + tag;
+        List<String> users = IntStream.range(0, FLOW_USERS).mapToObj(i -> "flow-" + tag + "-" + i).toList();
+        define("visitors-" + tag, "count(\"" + visit + "\") >= 2");
+        define("buyers-" + tag, "count(\"" + buy + "\") >= 1");
+
+        try (TopicWriter events = new TopicWriter(bootstrapServers, Topics.EVENTS);
+             TopicReader changes = new TopicReader(bootstrapServers, Topics.SEGMENT_CHANGES)) {
+            events.sendAll(wave(users, visit, 2));
+            changes.await(change("visitors-" + tag), FLOW_USERS, WAIT);
+
+            define("regulars-" + tag, "count(\"" + visit + "\") >= 2");
+            events.sendAll(wave(users, buy, 1));
+            changes.await(change("regulars-" + tag), FLOW_USERS, WAIT);
+            changes.await(change("buyers-" + tag), FLOW_USERS, WAIT);
+
+            List<ConsumerRecord<String, String>> ours = changes.drain(r -> r.key().startsWith("flow-" + tag + "-"), Duration.ofSeconds(2));
+            Map<String, List<ConsumerRecord<String, String>>> byUser = ours.stream()
+                    .collect(Collectors.groupingBy(ConsumerRecord::key));
+            assertThat(byUser).hasSize(FLOW_USERS);
+            byUser.forEach((user, records) -> {
+                List<JsonNode> parsed = records.stream().map(r -> Json.read(r.value(), JsonNode.class)).toList();
+                assertThat(parsed).as("%s: entered each segment once, left none", user)
+                        .extracting(c -> c.get("segmentId").asText().replace("-" + tag, "") + " " + c.get("change").asText())
+                        .containsExactlyInAnyOrder("visitors entered", "regulars entered", "buyers entered");
+                assertThat(parsed).as("%s: versions rise in the order of the records", user)
+                        .extracting(c -> c.get("version").asLong()).isSorted().doesNotHaveDuplicates();
+            });
+        }
+    }
+
+    /** {@code perUser} events named {@code name} for each user, each with its own trace as ingest writes them. */
+    private static List<TopicWriter.Outgoing> wave(List<String> users, String name, int perUser) {
+        List<TopicWriter.Outgoing> wave = new ArrayList<>();
+        for (int round = 0; round < perUser; round++) {
+            for (String user : users) {
+                String event = new String(EventRecords.write(SegmentFunctionTestBase.trackEvent(user, name, "m-" + UUID.randomUUID())),
+                        StandardCharsets.UTF_8);
+                String traceparent = "00-" + UUID.randomUUID().toString().replace("-", "") + "-b7ad6b7169203331-01";
+                wave.add(new TopicWriter.Outgoing(user, event, Map.of("traceparent", traceparent)));
+            }
+        }
+        return wave;
+    }
+
+    private static Predicate<ConsumerRecord<String, String>> change(String segment) {
+        String quoted = "\"" + segment + "\"";
+        return r -> r.value().contains(quoted);
     }
 
     /** As the api-function saves a segment: the definition, then a new catalog revision. */
