@@ -1,7 +1,5 @@
 package io.segflow.segment.catalog;
 
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.transactions.TransactionResult;
 import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.json.Json;
 import io.segflow.core.profile.Scoring;
@@ -12,6 +10,11 @@ import io.segflow.core.rules.CompiledSegment;
 import io.segflow.core.rules.RuleCompiler;
 import io.segflow.core.rules.RuleSyntaxException;
 import io.segflow.core.rules.SegmentDefinition;
+import io.segflow.segment.store.RedisPipeline;
+import io.segflow.segment.store.SlotRequest;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +36,7 @@ public class SegmentCatalog {
     public record Current(SegmentIndex index, Scoring scoring) {
     }
 
-    private final RedisDataSource redis;
+    private final RedisPipeline redis;
     private final RuleCompiler compiler = new RuleCompiler();
     /**
      * The last catalog's conditions by their text: a new revision compiles only the conditions it adds or changes,
@@ -43,7 +46,7 @@ public class SegmentCatalog {
     private volatile String revision;
     private volatile Current current = new Current(SegmentIndex.empty(), Scoring.NONE);
 
-    SegmentCatalog(RedisDataSource redis) {
+    SegmentCatalog(RedisPipeline redis) {
         this.redis = redis;
     }
 
@@ -81,21 +84,36 @@ public class SegmentCatalog {
     }
 
     private String storedRevision() {
-        return redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
+        return text(redis.run(List.of(new SlotRequest(RedisKeys.SEGMENTS_REVISION,
+                Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)))).get(0));
     }
 
     /** The revision, the definitions and the scoring as of one moment. */
-    private record Stored(String revision, Map<String, String> definitions, String scoring) {
+    private record Stored(String revision, List<String> definitions, String scoring) {
     }
 
-    /** One round trip, in one transaction: a segment saved meanwhile cannot pair a revision with other definitions. */
+    /**
+     * One round trip, in one transaction: a segment saved meanwhile cannot pair a revision with other definitions.
+     * Sent through the engine's pipeline like every round's commands: loading a new catalog then brings no new types
+     * into the client code the rounds share, whose compiled code would otherwise be thrown away (and live events
+     * slowed) just as the backfill starts.
+     */
     private Stored readStored() {
-        TransactionResult result = redis.withTransaction(tx -> {
-            tx.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
-            tx.hash(String.class).hgetall(RedisKeys.SEGMENTS);
-            tx.value(String.class).get(RedisKeys.SCORING);
-        });
-        return new Stored(result.get(0), result.get(1), result.get(2));
+        String key = RedisKeys.SEGMENTS;
+        List<Response> replies = redis.run(List.of(
+                new SlotRequest(key, Request.cmd(Command.MULTI)),
+                new SlotRequest(key, Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)),
+                new SlotRequest(key, Request.cmd(Command.HVALS).arg(RedisKeys.SEGMENTS)),
+                new SlotRequest(key, Request.cmd(Command.GET).arg(RedisKeys.SCORING)),
+                new SlotRequest(key, Request.cmd(Command.EXEC))));
+        Response result = replies.get(replies.size() - 1);
+        List<String> definitions = new ArrayList<>(result.get(1).size());
+        result.get(1).forEach(definition -> definitions.add(definition.toString()));
+        return new Stored(text(result.get(0)), definitions, text(result.get(2)));
+    }
+
+    private static String text(Response reply) {
+        return reply == null ? null : reply.toString();
     }
 
     private record Load(Current catalog, int compiled, long compileNanos) {
@@ -107,7 +125,7 @@ public class SegmentCatalog {
         Map<String, CompiledCondition> conditions = new HashMap<>();
         int compiledNow = 0;
         long compileNanos = 0;
-        for (String json : stored.definitions().values()) {
+        for (String json : stored.definitions()) {
             SegmentDefinition definition = Json.read(json, SegmentDefinition.class);
             if (!definition.enabled()) {
                 continue;
