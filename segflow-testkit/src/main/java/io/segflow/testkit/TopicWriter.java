@@ -2,6 +2,7 @@ package io.segflow.testkit;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -37,13 +38,7 @@ public final class TopicWriter implements AutoCloseable {
      * reads in one poll (to test how a consumer handles its batches).
      */
     public void sendTogether(String key, String... values) {
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (String value : values) {
-            sent.add(producer.send(new ProducerRecord<>(topic, key, value)));
-        }
-        for (Future<RecordMetadata> ack : sent) {
-            await(ack);
-        }
+        sendAll(Arrays.stream(values).map(value -> new Outgoing(key, value, Map.of())).toList());
     }
 
     /** One record to write: its key, value and headers (e.g. a W3C {@code traceparent}). */

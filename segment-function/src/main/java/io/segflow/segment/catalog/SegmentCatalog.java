@@ -84,8 +84,7 @@ public class SegmentCatalog {
     }
 
     private String storedRevision() {
-        return text(redis.run(List.of(new SlotRequest(RedisKeys.SEGMENTS_REVISION,
-                Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)))).get(0));
+        return RedisPipeline.text(redis.run(List.of(SlotRequest.get(RedisKeys.SEGMENTS_REVISION))).get(0));
     }
 
     /** The revision, the definitions and the scoring as of one moment. */
@@ -102,18 +101,15 @@ public class SegmentCatalog {
         String key = RedisKeys.SEGMENTS;
         List<Response> replies = redis.run(List.of(
                 new SlotRequest(key, Request.cmd(Command.MULTI)),
-                new SlotRequest(key, Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)),
+                SlotRequest.get(RedisKeys.SEGMENTS_REVISION),
                 new SlotRequest(key, Request.cmd(Command.HVALS).arg(RedisKeys.SEGMENTS)),
-                new SlotRequest(key, Request.cmd(Command.GET).arg(RedisKeys.SCORING)),
+                SlotRequest.get(RedisKeys.SCORING),
                 new SlotRequest(key, Request.cmd(Command.EXEC))));
-        Response result = replies.get(replies.size() - 1);
-        List<String> definitions = new ArrayList<>(result.get(1).size());
-        result.get(1).forEach(definition -> definitions.add(definition.toString()));
-        return new Stored(text(result.get(0)), definitions, text(result.get(2)));
-    }
-
-    private static String text(Response reply) {
-        return reply == null ? null : reply.toString();
+        Response result = replies.get(replies.size() - 1); // EXEC's: the replies of the three reads
+        Response values = result.get(1);
+        List<String> definitions = new ArrayList<>(values.size());
+        values.forEach(definition -> definitions.add(definition.toString()));
+        return new Stored(RedisPipeline.text(result.get(0)), definitions, RedisPipeline.text(result.get(2)));
     }
 
     private record Load(Current catalog, int compiled, long compileNanos) {

@@ -43,7 +43,7 @@ final class FencedFlush {
     /** A partition's owner epoch and stored offset, as an {@code HMGET} of its state read them (null when absent). */
     private record StoredState(String epoch, String offset) {
         StoredState(Response hmget) {
-            this(text(hmget.get(0)), text(hmget.get(1)));
+            this(RedisPipeline.text(hmget.get(0)), RedisPipeline.text(hmget.get(1)));
         }
 
         boolean ownedBy(PartitionStore.Flush flush) {
@@ -336,10 +336,6 @@ final class FencedFlush {
             members.forEach(request::arg);
             out.accept(request);
         }
-    }
-
-    private static String text(Response value) {
-        return value == null ? null : value.toString();
     }
 
     /** One member index's writes of a flush: users entered (with the time) and users exited. */

@@ -125,7 +125,7 @@ public class PartitionStore {
             this.requests = new ArrayList<>(usersByPartition.size() + 2);
             this.order = new ArrayList<>(usersByPartition.size());
             if (withCatalogRevision) {
-                requests.add(new SlotRequest(RedisKeys.SEGMENTS_REVISION, Request.cmd(Command.GET).arg(RedisKeys.SEGMENTS_REVISION)));
+                requests.add(SlotRequest.get(RedisKeys.SEGMENTS_REVISION));
             }
             usersByPartition.forEach((partition, users) -> {
                 if (!users.isEmpty()) {
@@ -143,7 +143,7 @@ public class PartitionStore {
         Loaded parse(List<Response> replies) {
             int first = withCatalogRevision ? 1 : 0;
             int end = withScan ? replies.size() - 1 : replies.size();
-            String revision = withCatalogRevision && replies.get(0) != null ? replies.get(0).toString() : null;
+            String revision = withCatalogRevision ? RedisPipeline.text(replies.get(0)) : null;
             Map<String, byte[]> stored = new HashMap<>();
             for (int i = first; i < end; i++) {
                 Response values = replies.get(i);

@@ -66,6 +66,11 @@ public class RedisPipeline {
         }
     }
 
+    /** A bulk string reply as text (null: a nil reply). */
+    public static String text(Response reply) {
+        return reply == null ? null : reply.toString();
+    }
+
     /** Whether Redis is a cluster, where a transaction holds the keys of one slot. */
     public boolean isCluster() {
         return cluster;
