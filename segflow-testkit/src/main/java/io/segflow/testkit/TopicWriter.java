@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,6 +40,11 @@ public final class TopicWriter implements AutoCloseable {
      */
     public void sendTogether(String key, String... values) {
         sendAll(Arrays.stream(values).map(value -> new Outgoing(key, value, Map.of())).toList());
+    }
+
+    /** A W3C {@code traceparent} of a new sampled trace, as ingest writes one on each event. */
+    public static String newTraceparent() {
+        return "00-" + UUID.randomUUID().toString().replace("-", "") + "-00f067aa0ba902b7-01";
     }
 
     /** One record to write: its key, value and headers (e.g. a W3C {@code traceparent}). */

@@ -129,8 +129,7 @@ class EventsToChangesTest {
             for (String user : users) {
                 String event = new String(EventRecords.write(SegmentFunctionTestBase.trackEvent(user, name, "m-" + UUID.randomUUID())),
                         StandardCharsets.UTF_8);
-                String traceparent = "00-" + UUID.randomUUID().toString().replace("-", "") + "-b7ad6b7169203331-01";
-                wave.add(new TopicWriter.Outgoing(user, event, Map.of("traceparent", traceparent)));
+                wave.add(new TopicWriter.Outgoing(user, event, Map.of("traceparent", TopicWriter.newTraceparent())));
             }
         }
         return wave;

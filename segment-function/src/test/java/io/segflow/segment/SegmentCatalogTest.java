@@ -3,13 +3,18 @@ package io.segflow.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.rules.CompiledCondition;
 import io.segflow.core.rules.CompiledSegment;
 import io.segflow.segment.catalog.SegmentCatalog;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** A new catalog revision compiles only the conditions it adds or changes; the others are taken over as they were. */
+/**
+ * The catalog as read from Redis: a new revision compiles only the conditions it adds or changes (the others are taken
+ * over as they were), and carries the revision and scoring read with the definitions.
+ */
 @QuarkusTest
 class SegmentCatalogTest extends SegmentFunctionTestBase {
     @Inject
@@ -31,6 +36,18 @@ class SegmentCatalogTest extends SegmentFunctionTestBase {
         assertThat(condition("catalog-changed")).isNotSameAs(before);
         assertThat(condition("catalog-changed").source()).endsWith(">= 2");
         assertThat(condition("catalog-added").source()).contains("catalog_added");
+    }
+
+    @Test
+    void aLoadedCatalogCarriesTheRevisionAndTheScoringStoredWithItsDefinitions() {
+        redis.value(String.class).set(RedisKeys.SCORING, "{\"halfLife\":\"5s\",\"weights\":{\"visit\":10}}");
+        long revision = define("catalog-read", "count(\"catalog_read\") >= 1");
+        catalog.refresh();
+
+        assertThat(catalog.current().index().revision()).isEqualTo(revision);
+        assertThat(catalog.current().scoring().halfLife()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(catalog.current().scoring().weightOf("visit")).isEqualTo(10.0);
+        assertThat(condition("catalog-read").source()).contains("catalog_read");
     }
 
     private CompiledCondition condition(String segmentId) {

@@ -102,7 +102,7 @@ public class SegmentCatalog {
         List<Response> replies = redis.run(List.of(
                 new SlotRequest(key, Request.cmd(Command.MULTI)),
                 SlotRequest.get(RedisKeys.SEGMENTS_REVISION),
-                new SlotRequest(key, Request.cmd(Command.HVALS).arg(RedisKeys.SEGMENTS)),
+                new SlotRequest(key, Request.cmd(Command.HVALS).arg(key)),
                 SlotRequest.get(RedisKeys.SCORING),
                 new SlotRequest(key, Request.cmd(Command.EXEC))));
         Response result = replies.get(replies.size() - 1); // EXEC's: the replies of the three reads

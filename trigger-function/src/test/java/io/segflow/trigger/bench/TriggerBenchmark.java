@@ -5,6 +5,7 @@ import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.EmbeddedKafka;
 import io.segflow.testkit.TestServices;
+import io.segflow.testkit.TopicWriter;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -166,8 +167,7 @@ public final class TriggerBenchmark {
                     version % 2 == 1 ? SegmentChange.ENTERED : SegmentChange.EXITED, at.plusMillis(i), version,
                     SegmentChange.causedByEvent("ajs-next-" + UUID.randomUUID()));
             ProducerRecord<String, String> record = new ProducerRecord<>(Topics.SEGMENT_CHANGES, userId, Json.write(change));
-            String traceparent = "00-" + UUID.randomUUID().toString().replace("-", "") + "-00f067aa0ba902b7-01";
-            record.headers().add("traceparent", traceparent.getBytes(StandardCharsets.UTF_8));
+            record.headers().add("traceparent", TopicWriter.newTraceparent().getBytes(StandardCharsets.UTF_8));
             return record;
         }
 
