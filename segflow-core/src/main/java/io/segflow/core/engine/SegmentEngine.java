@@ -1,7 +1,6 @@
 package io.segflow.core.engine;
 
 import io.segflow.core.event.Event;
-import io.segflow.core.membership.MembershipDiff;
 import io.segflow.core.membership.MembershipDiff.Transition;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Decides which segments a user enters and exits after an event or when time has passed, and when time can
@@ -111,46 +111,93 @@ public final class SegmentEngine {
 
     /** Evaluates every segment: for previews and the reference model. */
     public Set<String> matching(SegmentIndex index, Scoring scoring, ProfileView profile, Memberships current, long nowMillis) {
-        Map<String, Boolean> decided = decide(index.all(), scoring, profile, current, nowMillis);
+        Decisions decisions = decide(index.all(), scoring, profile, current, nowMillis);
         Set<String> matching = new HashSet<>();
-        decided.forEach((id, matches) -> {
-            if (matches) {
-                matching.add(id);
+        for (int i = 0; i < decisions.decided; i++) {
+            if (decisions.matches[i]) {
+                matching.add(decisions.segments.get(i).id());
             }
-        });
+        }
         return matching;
     }
 
     private List<Transition> evaluate(SegmentIndex index, List<CompiledSegment> segments, Scoring scoring, ProfileView profile,
                                       Memberships current, long nowMillis) {
-        Map<String, Boolean> decided = decide(segments, scoring, profile, current, nowMillis);
-        Set<String> matching = new HashSet<>();
-        decided.forEach((id, matches) -> {
-            if (matches) {
-                matching.add(id);
-            }
-        });
-        List<String> evaluated = new ArrayList<>(decided.keySet());
-        // Memberships of segments that were deleted or disabled end too.
-        for (String member : current.since().keySet()) {
-            if (!index.contains(member)) {
-                evaluated.add(member);
+        Decisions decisions = decide(segments, scoring, profile, current, nowMillis);
+        List<Transition> transitions = new ArrayList<>(2);
+        for (int i = 0; i < decisions.decided; i++) {
+            String id = segments.get(i).id();
+            if (decisions.matches[i] != current.contains(id)) {
+                transitions.add(new Transition(id, decisions.matches[i]));
             }
         }
-        return MembershipDiff.between(current, evaluated, matching);
+        // Memberships of segments that were deleted or disabled end too.
+        if (!current.since().isEmpty()) {
+            for (String member : current.since().keySet()) {
+                if (!index.contains(member)) {
+                    transitions.add(new Transition(member, false));
+                }
+            }
+        }
+        return transitions;
     }
 
     /** Decides segments in dependency order; inSegment() reads this pass's decisions first, else the stored state. */
-    private Map<String, Boolean> decide(List<CompiledSegment> segments, Scoring scoring, ProfileView profile,
-                                        Memberships current, long nowMillis) {
-        Map<String, Boolean> decided = new HashMap<>();
-        EvaluationContext context = new EvaluationContext(profile, nowMillis, scoring,
-                id -> decided.containsKey(id) ? decided.get(id) : current.contains(id));
-        ConditionEvaluator evaluator = evaluators.get().reset(context);
+    private Decisions decide(List<CompiledSegment> segments, Scoring scoring, ProfileView profile, Memberships current,
+                             long nowMillis) {
+        Decisions decisions = new Decisions(segments, current);
+        ConditionEvaluator evaluator = evaluators.get().reset(new EvaluationContext(profile, nowMillis, scoring, decisions));
         for (CompiledSegment segment : segments) {
-            decided.put(segment.id(), evaluator.matches(segment.condition()));
+            decisions.matches[decisions.decided] = evaluator.matches(segment.condition());
+            decisions.decided++;
         }
-        return decided;
+        return decisions;
+    }
+
+    /**
+     * What one pass decided, aligned with its segments: an array, not a map, since a pass runs for every event. As a
+     * predicate it answers inSegment(): a segment decided earlier in the pass by that decision, any other by the
+     * stored membership.
+     */
+    private static final class Decisions implements Predicate<String> {
+        /** Up to this many decided segments are searched in order; a larger pass looks ids up in a map built once. */
+        private static final int SCAN_LIMIT = 16;
+
+        final List<CompiledSegment> segments;
+        final boolean[] matches;
+        final Memberships current;
+        int decided;
+        private Map<String, Integer> positions;
+
+        Decisions(List<CompiledSegment> segments, Memberships current) {
+            this.segments = segments;
+            this.matches = new boolean[segments.size()];
+            this.current = current;
+        }
+
+        @Override
+        public boolean test(String id) {
+            int position = positionOf(id);
+            return position >= 0 && position < decided ? matches[position] : current.contains(id);
+        }
+
+        private int positionOf(String id) {
+            if (segments.size() <= SCAN_LIMIT) {
+                for (int i = 0; i < segments.size(); i++) {
+                    if (segments.get(i).id().equals(id)) {
+                        return i;
+                    }
+                }
+                return -1;
+            }
+            if (positions == null) {
+                positions = new HashMap<>(segments.size() * 2);
+                for (int i = 0; i < segments.size(); i++) {
+                    positions.put(segments.get(i).id(), i);
+                }
+            }
+            return positions.getOrDefault(id, -1);
+        }
     }
 
     private static OptionalLong nextWake(List<CompiledSegment> segments, SegmentIndex index, Scoring scoring, Profile profile,
@@ -160,16 +207,13 @@ public final class SegmentEngine {
             // from the schedule, whose poller re-reads the catalog before it evaluates.
             return OptionalLong.of(nowMillis);
         }
-        long next = Long.MAX_VALUE;
+        long next = TimeFlips.NONE;
         for (CompiledSegment segment : segments) {
             if (segment.condition().reads().timeDependent()) {
-                OptionalLong flip = TimeFlips.next(segment.condition().reads(), profile, scoring, nowMillis);
-                if (flip.isPresent()) {
-                    next = Math.min(next, flip.getAsLong());
-                }
+                next = Math.min(next, TimeFlips.next(segment.condition().reads(), profile, scoring, nowMillis));
             }
         }
-        return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
+        return next == TimeFlips.NONE ? OptionalLong.empty() : OptionalLong.of(next);
     }
 
     /**

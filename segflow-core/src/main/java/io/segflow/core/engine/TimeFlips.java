@@ -16,15 +16,26 @@ public final class TimeFlips {
     private TimeFlips() {
     }
 
-    public static OptionalLong next(Reads reads, Profile profile, Scoring scoring, long nowMillis) {
-        long next = Long.MAX_VALUE;
-        for (Reads.WindowedCount count : reads.windowedCounts()) {
-            next = earliest(next, profile.nextWindowChange(count.event(), null, count.window(), nowMillis), nowMillis);
+    /** Time alone cannot change the condition. */
+    static final long NONE = Long.MAX_VALUE;
+
+    /**
+     * The instant, or {@link #NONE}. Asked per time-dependent segment of every event: a plain long, and a set a
+     * condition does not read is not iterated.
+     */
+    public static long next(Reads reads, Profile profile, Scoring scoring, long nowMillis) {
+        long next = NONE;
+        if (!reads.windowedCounts().isEmpty()) {
+            for (Reads.WindowedCount count : reads.windowedCounts()) {
+                next = earliest(next, profile.nextWindowChange(count.event(), null, count.window(), nowMillis), nowMillis);
+            }
         }
-        for (Reads.PropertyAggregate aggregate : reads.propertyAggregates()) {
-            if (aggregate.window() != null) {
-                next = earliest(next, profile.nextWindowChange(aggregate.event(), aggregate.property(), aggregate.window(),
-                        nowMillis), nowMillis);
+        if (!reads.propertyAggregates().isEmpty()) {
+            for (Reads.PropertyAggregate aggregate : reads.propertyAggregates()) {
+                if (aggregate.window() != null) {
+                    next = earliest(next, profile.nextWindowChange(aggregate.event(), aggregate.property(), aggregate.window(),
+                            nowMillis), nowMillis);
+                }
             }
         }
         if (reads.now()) {
@@ -48,7 +59,7 @@ public final class TimeFlips {
                 }
             }
         }
-        return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
+        return next;
     }
 
     /** A strict comparison (now - lastSeen > 7d) flips one millisecond after the deadline: look at both. */

@@ -7,8 +7,11 @@ import java.util.Optional;
 public enum EventType {
     IDENTIFY, TRACK, PAGE, SCREEN, GROUP, ALIAS;
 
+    /** Computed once: every event's type is compared with it. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     public static Optional<EventType> fromWireName(String name) {

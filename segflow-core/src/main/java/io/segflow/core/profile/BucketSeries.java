@@ -143,10 +143,6 @@ final class BucketSeries {
             }
         }
 
-        Aggregate at(int slot) {
-            return n[slot] == 0 ? Aggregate.EMPTY : new Aggregate(n[slot], sum[slot], min[slot], max[slot]);
-        }
-
         void resize(int capacity) {
             n = Arrays.copyOf(n, capacity);
             sum = Arrays.copyOf(sum, capacity);
@@ -224,15 +220,32 @@ final class BucketSeries {
         return total;
     }
 
+    /** As merging {@link Aggregate}s of the buckets in order, in primitives: windowed conditions read it per event. */
     Aggregate aggregateFrom(String property, long fromBucket) {
         PropertyColumn column = find(property);
-        Aggregate total = Aggregate.EMPTY;
-        if (column != null) {
-            for (int i = firstAtOrAfter(fromBucket); i < size; i++) {
-                total = total.merge(column.at(i));
-            }
+        if (column == null) {
+            return Aggregate.EMPTY;
         }
-        return total;
+        long n = 0;
+        double sum = 0;
+        double min = Double.NaN;
+        double max = Double.NaN;
+        for (int i = firstAtOrAfter(fromBucket); i < size; i++) {
+            if (column.n[i] == 0) {
+                continue;
+            }
+            if (n == 0) {
+                sum = column.sum[i];
+                min = column.min[i];
+                max = column.max[i];
+            } else {
+                sum += column.sum[i];
+                min = Math.min(min, column.min[i]);
+                max = Math.max(max, column.max[i]);
+            }
+            n += column.n[i];
+        }
+        return n == 0 ? Aggregate.EMPTY : new Aggregate(n, sum, min, max);
     }
 
     /** The oldest bucket from {@code fromBucket} on that holds events (with a value of {@code property}, if given). */

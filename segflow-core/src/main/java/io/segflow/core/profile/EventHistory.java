@@ -109,10 +109,13 @@ final class EventHistory {
         out.writeSignedVarLong(firstSeen - base);
         out.writeVarLong(lastSeen - firstSeen);
         out.writeVarLong(series.size());
-        series.forEach((granularity, buckets) -> {
-            out.writeByte(granularity.ordinal());
-            buckets.writeTo(out, granularity.bucketOf(lastSeen));
-        });
+        for (Granularity granularity : GRANULARITIES) { // the map's order, without an entry object per series
+            BucketSeries buckets = series.get(granularity);
+            if (buckets != null) {
+                out.writeByte(granularity.ordinal());
+                buckets.writeTo(out, granularity.bucketOf(lastSeen));
+            }
+        }
         out.writeVarLong(lifetime.size());
         lifetime.forEach((property, aggregate) -> {
             out.writeString(property);
@@ -149,8 +152,11 @@ final class EventHistory {
         return history;
     }
 
-    /** {@code values()} copies the array at every call: once per decoded series. */
-    private static final Granularity[] GRANULARITIES = Granularity.values();
+    /**
+     * Every granularity in order, as the series map iterates them: {@code values()} copies the array at every call,
+     * and iterating the map makes an entry object per series.
+     */
+    static final Granularity[] GRANULARITIES = Granularity.values();
 
     private static Granularity granularity(int ordinal) {
         if (ordinal >= GRANULARITIES.length) {

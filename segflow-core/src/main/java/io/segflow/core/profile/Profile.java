@@ -281,14 +281,18 @@ public final class Profile implements ProfileView {
     }
 
     private static void trimHistory(String event, EventHistory history, ProfileNeeds needs, long nowMillis) {
-        history.series.entrySet().removeIf(s -> {
-            Granularity granularity = s.getKey();
-            BucketSeries series = s.getValue();
+        for (Granularity granularity : EventHistory.GRANULARITIES) {
+            BucketSeries series = history.series.get(granularity);
+            if (series == null) {
+                continue;
+            }
             series.trimBefore(granularity.bucketOf(nowMillis - granularity.maxWindowMillis()));
             series.keepValues(property -> needs.windowAggregate(new PropertyRef(event, property), granularity),
                     granularity.bucketOf(nowMillis - needs.retentionMillis(granularity)));
-            return series.isEmpty();
-        });
+            if (series.isEmpty()) {
+                history.series.remove(granularity);
+            }
+        }
     }
 
     @Override

@@ -44,6 +44,9 @@ public record Reads(
         if (now || score || !windowedCounts.isEmpty()) {
             return true;
         }
+        if (propertyAggregates.isEmpty()) {
+            return false; // asked for every segment of every event: no iterator over an empty set
+        }
         for (PropertyAggregate aggregate : propertyAggregates) {
             if (aggregate.window() != null) {
                 return true;
