@@ -9,6 +9,7 @@ import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Scoring;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -20,41 +21,40 @@ import org.junit.jupiter.api.Test;
 class SegmentDependencyTest {
     private static final long NOW = 1_795_600_000_000L;
     private static final long REVISION = 3;
+    /** No other segment (decisions searched in order), and more than that search takes (looked up in a map). */
+    private static final int[] PADDINGS = {0, 30};
     private final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
 
     @Test
     void aSegmentEnteredInTheSameEvaluationCountsForTheOnesThatReadIt() {
-        for (int padding : new int[] {0, 30}) {
-            Map<String, String> conditions = padded(padding, Map.of(
-                    "buyer", "count(\"buy\") >= 1",
-                    "buyer_again", "inSegment(\"buyer\") && count(\"buy\") >= 1"));
-            SegmentIndex index = new SegmentIndex(TestSegments.compile(conditions), REVISION);
-            Profile profile = profile(index, "page_view", "buy");
-
-            SegmentEngine.Outcome outcome = engine.onEvent(index, Scoring.NONE, profile,
-                    new Memberships(Map.of(), 1, REVISION), track("buy"), NOW);
-
-            assertThat(outcome.transitions()).as("%d other segments", padding)
+        Map<String, String> conditions = Map.of(
+                "buyer", "count(\"buy\") >= 1",
+                "buyer_again", "inSegment(\"buyer\") && count(\"buy\") >= 1");
+        for (int padding : PADDINGS) {
+            assertThat(transitionsOfABuy(padding, conditions, new Memberships(Map.of(), 1, REVISION)))
+                    .as("%d other segments", padding)
                     .contains(new Transition("buyer", true), new Transition("buyer_again", true));
         }
     }
 
     @Test
     void aSegmentTheEvaluationLeavesAloneCountsAsStored() {
-        for (int padding : new int[] {0, 30}) {
-            Map<String, String> conditions = padded(padding, Map.of(
-                    "pro", "\"plan\" in traits && traits.plan == \"pro\"",
-                    "pro_buyer", "inSegment(\"pro\") && count(\"buy\") >= 1"));
-            SegmentIndex index = new SegmentIndex(TestSegments.compile(conditions), REVISION);
-            Profile profile = profile(index, "page_view", "buy");
-            // The stored state says "pro", though the profile has no plan: a buy does not re-evaluate "pro".
-            Memberships storedPro = new Memberships(Map.of("pro", Instant.EPOCH), 1, REVISION);
-
-            SegmentEngine.Outcome outcome = engine.onEvent(index, Scoring.NONE, profile, storedPro, track("buy"), NOW);
-
-            assertThat(outcome.transitions()).as("%d other segments", padding)
+        Map<String, String> conditions = Map.of(
+                "pro", "\"plan\" in traits && traits.plan == \"pro\"",
+                "pro_buyer", "inSegment(\"pro\") && count(\"buy\") >= 1");
+        // The stored state says "pro", though the profile has no plan: a buy does not re-evaluate "pro".
+        Memberships storedPro = new Memberships(Map.of("pro", Instant.EPOCH), 1, REVISION);
+        for (int padding : PADDINGS) {
+            assertThat(transitionsOfABuy(padding, conditions, storedPro)).as("%d other segments", padding)
                     .containsExactly(new Transition("pro_buyer", true));
         }
+    }
+
+    /** The transitions of a buy after a page view, with {@code padding} segments more that the buy affects. */
+    private List<Transition> transitionsOfABuy(int padding, Map<String, String> conditions, Memberships stored) {
+        SegmentIndex index = new SegmentIndex(TestSegments.compile(padded(padding, conditions)), REVISION);
+        Profile profile = profile(index, "page_view", "buy");
+        return engine.onEvent(index, Scoring.NONE, profile, stored, track("buy"), NOW).transitions();
     }
 
     /** The conditions and {@code padding} segments more that a buy affects and none of these users are in. */
