@@ -160,7 +160,7 @@ public final class SegmentEngine {
      * stored membership.
      */
     private static final class Decisions implements Predicate<String> {
-        /** Up to this many decided segments are searched in order; a larger pass looks ids up in a map built once. */
+        /** A pass of up to this many segments is searched in order; a larger one looks ids up in a map built once. */
         private static final int SCAN_LIMIT = 16;
 
         final List<CompiledSegment> segments;
