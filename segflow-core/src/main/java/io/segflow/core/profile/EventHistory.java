@@ -109,7 +109,7 @@ final class EventHistory {
         out.writeSignedVarLong(firstSeen - base);
         out.writeVarLong(lastSeen - firstSeen);
         out.writeVarLong(series.size());
-        for (Granularity granularity : GRANULARITIES) { // the map's order, without an entry object per series
+        for (Granularity granularity : Granularity.ALL) { // the map's order, without its entry object per series
             BucketSeries buckets = series.get(granularity);
             if (buckets != null) {
                 out.writeByte(granularity.ordinal());
@@ -152,17 +152,11 @@ final class EventHistory {
         return history;
     }
 
-    /**
-     * Every granularity in order, as the series map iterates them: {@code values()} copies the array at every call,
-     * and iterating the map makes an entry object per series.
-     */
-    static final Granularity[] GRANULARITIES = Granularity.values();
-
     private static Granularity granularity(int ordinal) {
-        if (ordinal >= GRANULARITIES.length) {
+        if (ordinal >= Granularity.ALL.length) {
             throw new IllegalArgumentException("unknown granularity " + ordinal);
         }
-        return GRANULARITIES[ordinal];
+        return Granularity.ALL[ordinal];
     }
 
     static void writeAggregate(CompactWriter out, Aggregate aggregate) {

@@ -42,6 +42,12 @@ public enum Granularity {
         return Math.floorDiv(epochMillis, bucketMillis);
     }
 
+    /**
+     * Every granularity in order (the order the series maps iterate them): {@code values()} copies its array at every
+     * call, and the profile walks the granularities for every event.
+     */
+    static final Granularity[] ALL = values();
+
     /** The instant a bucket stops counting in a window of the given length. */
     public long expiryMillis(long bucket, long windowMillis) {
         return (bucket + 1) * bucketMillis + windowMillis;
@@ -52,7 +58,7 @@ public enum Granularity {
     }
 
     public static Granularity forWindow(Duration window) {
-        for (Granularity granularity : values()) {
+        for (Granularity granularity : ALL) {
             if (window.compareTo(granularity.maxWindow) <= 0) {
                 return granularity;
             }
@@ -61,7 +67,7 @@ public enum Granularity {
     }
 
     public static Granularity ofCode(String code) {
-        for (Granularity granularity : values()) {
+        for (Granularity granularity : ALL) {
             if (granularity.code.equals(code)) {
                 return granularity;
             }

@@ -75,7 +75,7 @@ public final class Profile implements ProfileView {
         totalEvents++;
         EventHistory history = history(name);
         history.seen(at);
-        for (Granularity granularity : Granularity.values()) {
+        for (Granularity granularity : Granularity.ALL) {
             long bucket = granularity.bucketOf(at);
             if (granularity.inWindow(bucket, granularity.maxWindowMillis(), nowMillis)) {
                 history.series.computeIfAbsent(granularity, g -> new BucketSeries()).count(bucket);
@@ -281,7 +281,7 @@ public final class Profile implements ProfileView {
     }
 
     private static void trimHistory(String event, EventHistory history, ProfileNeeds needs, long nowMillis) {
-        for (Granularity granularity : EventHistory.GRANULARITIES) {
+        for (Granularity granularity : Granularity.ALL) {
             BucketSeries series = history.series.get(granularity);
             if (series == null) {
                 continue;
