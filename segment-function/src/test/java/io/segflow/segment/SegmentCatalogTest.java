@@ -39,6 +39,29 @@ class SegmentCatalogTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void aNewRevisionKnowsWhatChangedSinceTheOneItReplaced() {
+        define("since-kept", "count(\"since_kept\") >= 1");
+        define("since-scored", "score > 5.0");
+        catalog.refresh();
+        long before = catalog.current().index().revision();
+
+        define("since-changed", "count(\"since_changed\") >= 2");
+        catalog.refresh();
+        long after = catalog.current().index().revision();
+
+        assertThat(catalog.current().index().changedSince(before)).as("a segment added: that segment")
+                .extracting(CompiledSegment::id).containsExactly("since-changed");
+
+        redis.value(String.class).set(RedisKeys.SCORING, "{\"halfLife\":\"1h\",\"weights\":{\"since_kept\":3}}");
+        redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+        catalog.refresh();
+
+        assertThat(catalog.current().index().changedSince(after)).as("scoring changed: the segments reading the score")
+                .extracting(CompiledSegment::id).contains("since-scored").doesNotContain("since-kept", "since-changed");
+        assertThat(catalog.current().index().changedSince(before)).as("two revisions behind: every segment").isNull();
+    }
+
+    @Test
     void aLoadedCatalogCarriesTheRevisionAndTheScoringStoredWithItsDefinitions() {
         redis.value(String.class).set(RedisKeys.SCORING, "{\"halfLife\":\"5s\",\"weights\":{\"visit\":10}}");
         long revision = define("catalog-read", "count(\"catalog_read\") >= 1");

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * A new windowed count segment backfilled over many typical users, as segment-function's catalog backfill visits
@@ -47,7 +48,7 @@ public final class CountWindowBackfill {
         List<CompiledSegment> segments = new ArrayList<>(SegmentCatalog.compile(SEGMENTS));
         segments.add(new CompiledSegment(new SegmentDefinition("new-window", "new-window", NEW_CONDITION, true, Instant.EPOCH),
                 new RuleCompiler().compile(NEW_CONDITION)));
-        this.after = new SegmentIndex(segments, 2);
+        this.after = new SegmentIndex(segments, 2, before, false); // as segment-function builds a saved catalog
         UserRecord record = TypicalRecord.replay(TypicalUser.history(), before);
         this.typical = UserRecordCodec.encode(record);
     }
@@ -120,7 +121,9 @@ public final class CountWindowBackfill {
     /** One backfill visit: the record to store (it records the new revision), and whether the user entered. */
     private Visit visit(String user, byte[] stored) {
         UserRecord record = UserRecordCodec.decode(user, stored);
-        SegmentEngine.Outcome outcome = engine.onTime(after, SegmentCatalog.SCORING, record.profile(), record.memberships(), now);
+        OptionalLong scheduled = record.scheduledWake() == UserRecord.NO_WAKE ? OptionalLong.empty() : OptionalLong.of(record.scheduledWake());
+        SegmentEngine.Outcome outcome = engine.onCatalog(after, SegmentCatalog.SCORING, record.profile(), record.memberships(),
+                scheduled, now);
         boolean entered = outcome.transitions().stream().anyMatch(t -> t.entering() && t.segmentId().equals("new-window"));
         record.memberships(outcome.applyTo(record.memberships(), now));
         return new Visit(UserRecordCodec.encode(record), entered);

@@ -1,6 +1,14 @@
 package io.segflow.bench.engine;
 
 import io.segflow.core.engine.SegmentEngine;
+import io.segflow.core.engine.SegmentIndex;
+import io.segflow.core.rules.CompiledSegment;
+import io.segflow.core.rules.RuleCompiler;
+import io.segflow.core.rules.SegmentDefinition;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -53,6 +61,43 @@ public class EvaluationBenchmark {
             fixture = new EngineFixture(all.touchedBy(all.view));
             System.out.print(fixture.describe("touched only"));
         }
+    }
+
+    /**
+     * A catalog saved with one new segment (a windowed count) over the typical user evaluated against the one before:
+     * the backfill's visit, built from the catalog it replaced (as segment-function builds it: what changed only) and
+     * built on its own (every segment, as a user two revisions behind).
+     */
+    @State(Scope.Benchmark)
+    public static class CatalogChange {
+        @Param({"20", "1000"})
+        public int segments;
+        EngineFixture fixture;
+        SegmentIndex fromPrevious;
+        SegmentIndex onItsOwn;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            fixture = new EngineFixture(SegmentCatalog.compile(segments));
+            List<CompiledSegment> saved = new ArrayList<>(fixture.index.all());
+            saved.add(new CompiledSegment(new SegmentDefinition("new-window", "new-window", CountWindowBackfill.NEW_CONDITION, true,
+                    Instant.EPOCH), new RuleCompiler().compile(CountWindowBackfill.NEW_CONDITION)));
+            long revision = fixture.index.revision() + 1;
+            fromPrevious = new SegmentIndex(saved, revision, fixture.index, false);
+            onItsOwn = new SegmentIndex(saved, revision);
+        }
+    }
+
+    @Benchmark
+    public SegmentEngine.Outcome backfillVisit(CatalogChange state) {
+        EngineFixture f = state.fixture;
+        return f.engine.onCatalog(state.fromPrevious, SegmentCatalog.SCORING, f.profile, f.memberships, OptionalLong.empty(), f.now);
+    }
+
+    @Benchmark
+    public SegmentEngine.Outcome backfillVisitInFull(CatalogChange state) {
+        EngineFixture f = state.fixture;
+        return f.engine.onCatalog(state.onItsOwn, SegmentCatalog.SCORING, f.profile, f.memberships, OptionalLong.empty(), f.now);
     }
 
     /** An unweighted event: it touches the ten segments of its group. */

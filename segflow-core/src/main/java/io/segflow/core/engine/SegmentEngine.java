@@ -71,9 +71,9 @@ public final class SegmentEngine {
     }
 
     /**
-     * After an event: evaluates only the segments the event can affect, or every segment when the user was last
-     * fully evaluated against another catalog revision (a segment was created or changed since). {@code nextWake}
-     * covers the evaluated segments only; the caller keeps the earlier of it and the wake already scheduled.
+     * After an event: evaluates only the segments the event can affect; when the user was last fully evaluated
+     * against another catalog revision, also what changed since (see {@link #catchingUp}). {@code nextWake} covers
+     * the evaluated segments only; the caller keeps the earlier of it and the wake already scheduled.
      */
     public Outcome onEvent(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, Event event, long nowMillis) {
         boolean catchUp = catalogChanged(index, current);
@@ -81,25 +81,56 @@ public final class SegmentEngine {
         boolean hasTraits = event.traits() != null && !event.traits().isEmpty();
         boolean weighted = index.needs().score() && scoring.weightOf(name) != 0;
         // A user's first event decides every segment: some hold on an empty profile (count("buy") == 0).
-        List<CompiledSegment> affected = catchUp || profile.totalEvents() <= 1
-                ? index.all() : index.affectedBy(name, hasTraits, weighted);
+        List<CompiledSegment> affected = profile.totalEvents() <= 1 ? index.all()
+                : catchUp ? catchingUp(index, current, index.affectedBy(name, hasTraits, weighted))
+                : index.affectedBy(name, hasTraits, weighted);
         return new Outcome(evaluate(index, affected, scoring, profile, current, nowMillis),
                 nextWake(affected, index, scoring, profile, current, nowMillis), recorded(index, catchUp));
     }
 
     /**
-     * When a scheduled wake is due: evaluates the time-dependent segments, or every segment when the user was
-     * last fully evaluated against another catalog revision (how a backfill reaches users with no event).
+     * When a scheduled wake is due: evaluates the time-dependent segments; when the user was last fully evaluated
+     * against another catalog revision, also what changed since (how a backfill reaches users with no event).
      * {@code nextWake} covers every time-dependent segment.
      */
     public Outcome onTime(SegmentIndex index, Scoring scoring, Profile profile, Memberships current, long nowMillis) {
         boolean catchUp = catalogChanged(index, current);
-        List<CompiledSegment> segments = catchUp ? index.all() : index.affectedByTime();
+        List<CompiledSegment> segments = catchUp ? catchingUp(index, current, index.affectedByTime()) : index.affectedByTime();
         return new Outcome(evaluate(index, segments, scoring, profile, current, nowMillis),
                 nextWake(index.timeDependent(), index, scoring, profile, current, nowMillis), recorded(index, catchUp));
     }
 
-    /** Whether the user must be evaluated against every segment: its last full evaluation was of another catalog. */
+    /**
+     * A catalog backfill's visit of a user behind the catalog: evaluates what changed since the revision the user was
+     * last fully evaluated against, when the index knows (see {@link SegmentIndex#changedSince}); else every segment,
+     * as a wake does. {@code nextWake} is the user's next wake all told: the earlier of {@code scheduledWake} (which
+     * covers the segments left alone) and that of the segments evaluated; or, after a full evaluation, that of every
+     * time-dependent segment.
+     */
+    public Outcome onCatalog(SegmentIndex index, Scoring scoring, Profile profile, Memberships current,
+                             OptionalLong scheduledWake, long nowMillis) {
+        List<CompiledSegment> changed = catalogChanged(index, current) ? index.changedSince(current.catalogRevision()) : null;
+        if (changed == null) {
+            return onTime(index, scoring, profile, current, nowMillis);
+        }
+        OptionalLong next = nextWake(changed, index, scoring, profile, current, nowMillis);
+        if (scheduledWake.isPresent() && (next.isEmpty() || scheduledWake.getAsLong() < next.getAsLong())) {
+            next = scheduledWake;
+        }
+        return new Outcome(evaluate(index, changed, scoring, profile, current, nowMillis), next, recorded(index, true));
+    }
+
+    /**
+     * The segments a user behind the catalog evaluates along with {@code affected}: what changed since the revision
+     * it was last fully evaluated against, when the index knows (the catalog it replaced), else every segment. Every
+     * other segment has the same condition as then, and the events and wakes since kept its answer up to date.
+     */
+    private static List<CompiledSegment> catchingUp(SegmentIndex index, Memberships current, List<CompiledSegment> affected) {
+        List<CompiledSegment> changed = index.changedSince(current.catalogRevision());
+        return changed == null ? index.all() : index.union(changed, affected);
+    }
+
+    /** Whether the user must catch up with the catalog: its last full evaluation was of another revision. */
     public static boolean catalogChanged(SegmentIndex index, Memberships current) {
         return current.catalogRevision() != index.revision();
     }

@@ -31,6 +31,10 @@ public final class SegmentIndex {
     private final ProfileNeeds needs;
     /** Segments of the catalog not evaluated for now (see {@link #holding}). */
     private final Set<String> held;
+    /** The revision of the catalog this one replaced, when the change between them is known (else -1). */
+    private final long changedFrom;
+    /** What changed since {@link #changedFrom}: see {@link #changedSince}. */
+    private final List<CompiledSegment> changed;
     /** affectedBy's answers, per event name and whether it carries traits and weight: asked once per event. */
     private final Map<String, List<CompiledSegment>[]> affectedByEvent = new ConcurrentHashMap<>();
     /** Event names are the senders' to choose: remember the answers for this many, compute the rest each time. */
@@ -43,10 +47,21 @@ public final class SegmentIndex {
 
     /** @param revision the catalog revision (the api-function's counter) these segments were read at */
     public SegmentIndex(Collection<CompiledSegment> segments, long revision) {
-        this(segments, revision, null, Set.of());
+        this(segments, revision, null, Set.of(), null, false);
     }
 
-    private SegmentIndex(Collection<CompiledSegment> segments, long revision, ProfileNeeds needs, Set<String> held) {
+    /**
+     * The catalog at {@code revision} that replaces {@code previous}: users last fully evaluated against the previous
+     * catalog catch up by evaluating only what changed between the two (see {@link #changedSince}).
+     *
+     * @param scoringChanged whether the scoring settings changed too (the segments that read the score changed then)
+     */
+    public SegmentIndex(Collection<CompiledSegment> segments, long revision, SegmentIndex previous, boolean scoringChanged) {
+        this(segments, revision, null, Set.of(), previous, scoringChanged);
+    }
+
+    private SegmentIndex(Collection<CompiledSegment> segments, long revision, ProfileNeeds needs, Set<String> held,
+                         SegmentIndex previous, boolean scoringChanged) {
         this.revision = revision;
         this.held = held;
         this.ordered = SegmentDependencies.inDependencyOrder(segments);
@@ -75,6 +90,45 @@ public final class SegmentIndex {
             reads.segments().forEach(target -> dependents.computeIfAbsent(target, t -> new ArrayList<>()).add(segment));
         }
         this.needs = needs != null ? needs : ProfileNeeds.of(ordered.stream().map(s -> s.condition().reads()).toList());
+        // A held catalog's evaluations are not complete, so no user is known up to date with one to start from.
+        boolean known = previous != null && previous.revision < revision && !previous.holds();
+        this.changedFrom = known ? previous.revision : -1;
+        this.changed = known ? List.copyOf(changesFrom(previous, scoringChanged)) : List.of();
+    }
+
+    /**
+     * The segments whose answer may differ from the previous catalog's for the same profile and memberships: those
+     * created, re-enabled or whose condition changed, those reading the score when scoring changed, those reading a
+     * property whose values this catalog keeps in a shape the previous one did not (a replay of the event log
+     * rebuilds them, and such segments are held meanwhile: see {@link #holding}), and the dependents of all these and
+     * of the segments deleted or disabled.
+     */
+    private List<CompiledSegment> changesFrom(SegmentIndex previous, boolean scoringChanged) {
+        Map<PropertyRef, AggregateShape> kept = previous.needs.shapes();
+        Set<PropertyRef> rebuilt = new HashSet<>();
+        needs.shapes().forEach((ref, shape) -> {
+            AggregateShape before = kept.get(ref);
+            if (before == null || !before.covers(shape)) {
+                rebuilt.add(ref);
+            }
+        });
+        Map<String, CompiledSegment> changes = new LinkedHashMap<>();
+        for (CompiledSegment segment : ordered) {
+            Integer before = previous.position.get(segment.id());
+            if (before == null || !previous.ordered.get(before).definition().condition().equals(segment.definition().condition())
+                    || readsAnyOf(segment, rebuilt)) {
+                changes.put(segment.id(), segment);
+            }
+        }
+        if (scoringChanged) {
+            scoreReaders.forEach(s -> changes.put(s.id(), s));
+        }
+        for (CompiledSegment gone : previous.ordered) {
+            if (!position.containsKey(gone.id())) {
+                dependents.getOrDefault(gone.id(), List.of()).forEach(s -> changes.put(s.id(), s));
+            }
+        }
+        return withDependents(changes);
     }
 
     /**
@@ -90,16 +144,22 @@ public final class SegmentIndex {
         List<CompiledSegment> evaluated = new ArrayList<>(ordered.size());
         Set<String> waiting = new HashSet<>();
         for (CompiledSegment segment : ordered) {
-            Reads reads = segment.condition().reads();
-            boolean readsReplayed = reads.lastValues().stream().anyMatch(replaying::contains)
-                    || reads.propertyAggregates().stream().anyMatch(a -> replaying.contains(new PropertyRef(a.event(), a.property())));
-            if (readsReplayed) {
+            if (readsAnyOf(segment, replaying)) {
                 waiting.add(segment.id());
             } else {
                 evaluated.add(segment);
             }
         }
-        return waiting.isEmpty() ? this : new SegmentIndex(evaluated, revision, needs, Set.copyOf(waiting));
+        return waiting.isEmpty() ? this : new SegmentIndex(evaluated, revision, needs, Set.copyOf(waiting), null, false);
+    }
+
+    private static boolean readsAnyOf(CompiledSegment segment, Set<PropertyRef> properties) {
+        if (properties.isEmpty()) {
+            return false;
+        }
+        Reads reads = segment.condition().reads();
+        return reads.lastValues().stream().anyMatch(properties::contains)
+                || reads.propertyAggregates().stream().anyMatch(a -> properties.contains(new PropertyRef(a.event(), a.property())));
     }
 
     /** Whether some segments are held (see {@link #holding}): evaluations against it are not complete. */
@@ -125,6 +185,31 @@ public final class SegmentIndex {
 
     public ProfileNeeds needs() {
         return needs;
+    }
+
+    /**
+     * What a user last fully evaluated against catalog {@code revision} must evaluate to be up to date with this
+     * catalog, in dependency order: the segments that changed since (see the constructor that takes the previous
+     * catalog), or null when this index does not know what changed since that revision (evaluate every segment).
+     */
+    public List<CompiledSegment> changedSince(long revision) {
+        return revision == changedFrom ? changed : null;
+    }
+
+    /** The segments of both lists, each once, in dependency order (each list holds its dependents already). */
+    public List<CompiledSegment> union(List<CompiledSegment> some, List<CompiledSegment> others) {
+        if (others.isEmpty()) {
+            return some;
+        }
+        if (some.isEmpty()) {
+            return others;
+        }
+        Map<String, CompiledSegment> both = new LinkedHashMap<>();
+        some.forEach(s -> both.put(s.id(), s));
+        others.forEach(s -> both.put(s.id(), s));
+        List<CompiledSegment> result = new ArrayList<>(both.values());
+        result.sort((a, b) -> Integer.compare(position.get(a.id()), position.get(b.id())));
+        return result;
     }
 
     public List<CompiledSegment> timeDependent() {

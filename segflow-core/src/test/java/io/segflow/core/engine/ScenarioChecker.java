@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -147,6 +148,15 @@ class ScenarioChecker {
 
     private SegmentIndex index(Catalog catalog, long revision) {
         return indexes.computeIfAbsent(catalog + "@" + revision, key -> new SegmentIndex(compiled.get(catalog), revision));
+    }
+
+    /**
+     * The catalog saved at {@code revision} over {@code previous}, as segment-function builds it: users evaluated
+     * against the previous one catch up on what changed only.
+     */
+    private SegmentIndex index(Catalog catalog, long revision, Catalog previousCatalog, SegmentIndex previous) {
+        return indexes.computeIfAbsent(previousCatalog + ">" + catalog + "@" + revision,
+                key -> new SegmentIndex(compiled.get(catalog), revision, previous, false));
     }
 
     /** The engine's memberships of {@code id} differ from the model's at {@code step}, {@code offsetMillis} after the start. */
@@ -395,9 +405,10 @@ class ScenarioChecker {
          * catalog backfill.
          */
         private void save(Catalog saved) {
+            Catalog previous = catalog;
             catalog = saved;
             revision++;
-            index = index(saved, revision);
+            index = index(saved, revision, previous, index);
             Planned planned = history.withCatalog(revision, index.needs().shapes());
             history = planned.history();
             if (!planned.gained().isEmpty() && !log.isEmpty()) {
@@ -464,7 +475,8 @@ class ScenarioChecker {
                     || !SegmentEngine.catalogChanged(index, record.memberships())) {
                 return; // nothing stored, or up to date
             }
-            SegmentEngine.Outcome outcome = engine.onTime(index, SCORING, record.profile(), record.memberships(), clock);
+            OptionalLong scheduled = record.scheduledWake() == UserRecord.NO_WAKE ? OptionalLong.empty() : OptionalLong.of(record.scheduledWake());
+            SegmentEngine.Outcome outcome = engine.onCatalog(index, SCORING, record.profile(), record.memberships(), scheduled, clock);
             record.memberships(outcome.applyTo(record.memberships(), clock));
             record.scheduledWake(outcome.nextWake().orElse(UserRecord.NO_WAKE));
             party.stored = UserRecordCodec.encode(record);

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * One user through the engine, in memory: an event, a due wake, a backfill or an erasure updates its record and
@@ -280,17 +281,19 @@ public final class UserProcessor {
     }
 
     /**
-     * A backfill's visit: only a user last fully evaluated against another catalog is evaluated (in full). A user the
+     * A backfill's visit: only a user last fully evaluated against another catalog is evaluated, against what changed
+     * since (every segment when this instance does not know what changed since that revision). A user the
      * new catalog neither moves in or out of a segment nor wakes at another time is not written: most users of most
      * new segments, so a backfill writes what it changes, not every user. Such a user keeps the revision it recorded,
-     * so its next event or wake evaluates it in full once more, and records the revision then.
+     * so its next event or wake catches it up once more, and records the revision then.
      */
     public boolean onBackfill(PartitionBatch batch, UserRecord record, SegmentCatalog.Current catalog, long nowMillis, Span span) {
         if (record.isForward() || !SegmentEngine.catalogChanged(catalog.index(), record.memberships())) {
             return false;
         }
-        SegmentEngine.Outcome outcome = engine.onTime(catalog.index(), catalog.scoring(), record.profile(),
-                record.memberships(), nowMillis);
+        OptionalLong scheduled = record.scheduledWake() == UserRecord.NO_WAKE ? OptionalLong.empty() : OptionalLong.of(record.scheduledWake());
+        SegmentEngine.Outcome outcome = engine.onCatalog(catalog.index(), catalog.scoring(), record.profile(),
+                record.memberships(), scheduled, nowMillis);
         if (outcome.transitions().isEmpty() && outcome.nextWake().orElse(UserRecord.NO_WAKE) == record.scheduledWake()) {
             return true;
         }

@@ -141,14 +141,16 @@ public class SegmentCatalog {
                 LOG.errorf("Segment %s has a condition that no longer compiles and is skipped: %s", definition.id(), e.getMessage());
             }
         }
+        Scoring scoring = ScoringCodec.read(stored.scoring());
         SegmentIndex index;
         try {
-            index = new SegmentIndex(compiled, catalogRevision);
+            // Built from the catalog it replaces, so that users evaluated against that one catch up on what changed.
+            index = new SegmentIndex(compiled, catalogRevision, current.index(), !scoring.equals(current.scoring()));
         } catch (IllegalArgumentException cycle) {
             LOG.errorf("Segment definitions form a cycle, keeping the previous catalog: %s", cycle.getMessage());
             return new Load(current, compiledNow, compileNanos);
         }
         compiledConditions = conditions;
-        return new Load(new Current(index, ScoringCodec.read(stored.scoring())), compiledNow, compileNanos);
+        return new Load(new Current(index, scoring), compiledNow, compileNanos);
     }
 }

@@ -48,7 +48,7 @@ final class EngineMetrics {
         published = counter(metrics, "segflow.changes.published", "Change records acknowledged by Kafka");
         resets = counter(metrics, "segflow.engine.resets", "Failed rounds: the owned partitions were claimed again from Redis");
         fenced = counter(metrics, "segflow.partitions.fenced", "Flushes refused because another instance claimed the partition");
-        backfilled = counter(metrics, "segflow.backfill.users", "Users re-evaluated in full against a new segment catalog");
+        backfilled = counter(metrics, "segflow.backfill.users", "Users caught up with a new segment catalog by its backfill");
         backfillChunksReadAhead = backfillChunks(metrics, "ahead");
         backfillChunksReadThemselves = backfillChunks(metrics, "own");
         replayed = counter(metrics, "segflow.history.replayed.events",
