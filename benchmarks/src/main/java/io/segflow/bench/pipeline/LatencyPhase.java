@@ -184,6 +184,10 @@ final class LatencyPhase {
             System.out.printf("  of which from that send to its arrival here:            %s%n", measuredWindow.delivery().percentiles(t -> true));
             System.out.printf("load generator behind its schedule when sending:          %s%n", measuredWindow.behind().percentiles(t -> true));
             System.out.printf("slowest change per second of the window (ms): %s%n", measuredWindow.all().slowestPerSecond(windowStart));
+            // The same split as above, second by second: where a slow second's time went.
+            System.out.printf("  of which until segment-function sent it:     %s%n", measuredWindow.untilSent().slowestPerSecond(windowStart));
+            System.out.printf("  of which from that send to its arrival here: %s%n", measuredWindow.delivery().slowestPerSecond(windowStart));
+            System.out.printf("  load generator behind its schedule:          %s%n", measuredWindow.behind().slowestPerSecond(windowStart));
             report(measuredWindow.all(), backfill, windowStart, total, probes, answeredCount.get(), probesAnswered.get(), sendSeconds, changes);
             if (pushes != null) {
                 awaitPushes(pushes);
