@@ -1,5 +1,6 @@
 package io.segflow.core.engine;
 
+import io.segflow.core.membership.Memberships;
 import io.segflow.core.rules.CompiledSegment;
 import io.segflow.core.rules.Reads;
 import io.segflow.core.rules.Reads.PropertyRef;
@@ -190,10 +191,11 @@ public final class SegmentIndex {
     /**
      * What a user last fully evaluated against catalog {@code revision} must evaluate to be up to date with this
      * catalog, in dependency order: the segments that changed since (see the constructor that takes the previous
-     * catalog), or null when this index does not know what changed since that revision (evaluate every segment).
+     * catalog), or null when this index does not know what changed since that revision, or the user was never fully
+     * evaluated (a merged profile is marked so): evaluate every segment.
      */
     public List<CompiledSegment> changedSince(long revision) {
-        return revision == changedFrom ? changed : null;
+        return revision == changedFrom && revision != Memberships.NEVER_FULLY_EVALUATED ? changed : null;
     }
 
     /** The segments of both lists, each once, in dependency order (each list holds its dependents already). */

@@ -106,6 +106,17 @@ class CatalogChangeTest {
     }
 
     @Test
+    void aUserNeverFullyEvaluatedIsEvaluatedInFull() {
+        // A merged profile is marked so; so is a user stored before any catalog, which the first catalog replaces.
+        SegmentIndex first = new SegmentIndex(TestSegments.compile(CONDITIONS), 1, SegmentIndex.empty(), false);
+        Memberships merged = memberships(Memberships.NEVER_FULLY_EVALUATED, "stale", "gone", "follows", "carts");
+
+        assertThat(first.changedSince(Memberships.NEVER_FULLY_EVALUATED)).isNull();
+        assertThat(engine.onCatalog(first, SCORING, user, merged, OptionalLong.empty(), NOW).transitions())
+                .containsExactly(new Transition("stale", false));
+    }
+
+    @Test
     void anIndexBuiltWithoutThePreviousCatalogEvaluatesInFull() {
         Map<String, String> conditions = new HashMap<>(CONDITIONS);
         conditions.put("views", "count(\"page_view\") >= 1");
