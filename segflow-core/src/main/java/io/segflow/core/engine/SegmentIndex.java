@@ -199,7 +199,7 @@ public final class SegmentIndex {
     }
 
     /** The segments of both lists, each once, in dependency order (each list holds its dependents already). */
-    public List<CompiledSegment> union(List<CompiledSegment> some, List<CompiledSegment> others) {
+    List<CompiledSegment> union(List<CompiledSegment> some, List<CompiledSegment> others) {
         if (others.isEmpty()) {
             return some;
         }

@@ -37,7 +37,7 @@ class CatalogChangeTest {
 
     private final SegmentIndex before = new SegmentIndex(TestSegments.compile(CONDITIONS), BEFORE);
     private final SegmentEngine engine = new SegmentEngine((condition, user, error) -> { });
-    /** Two carts, a page view (score 1, so not "engaged"), no buy: in "stale", "gone" and "follows" as stored. */
+    /** Two carts, a page view (score 1, so not "engaged"), no buy; stored in "stale", "gone", "follows" and "carts". */
     private final Profile user = profile("add_to_cart", "add_to_cart", "page_view");
     private final Memberships stored = memberships(BEFORE, "stale", "gone", "follows", "carts");
 
