@@ -206,3 +206,14 @@ sf_orphans() {
   ps -eo pid=,args= 2>/dev/null | grep -F -- "-Dsegflow-local.home=$SEGFLOW_HOME " | grep -v -F grep |
     while read -r pid _; do [[ $known == *" $pid "* ]] || echo "$pid"; done
 }
+
+# -Xms and -Xmn for the last -Xmx (in m or g) of the JVM options given: the whole heap, a quarter of it young
+# (nothing without an -Xmx). segment-function runs with them: see docs/operations.md.
+sf_fixed_heap() {
+  local xmx mb
+  xmx=$(grep -oE -- '-Xmx[0-9]+[mMgG]' <<<"$1" | tail -n 1) || true
+  [[ -n $xmx ]] || return 0
+  mb=${xmx:4:-1}
+  [[ ${xmx: -1} == [gG] ]] && mb=$((mb * 1024))
+  echo "-Xms${mb}m -Xmn$((mb / 4))m"
+}

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * A new windowed count segment backfilled over many typical users, as segment-function's catalog backfill visits
@@ -46,11 +45,16 @@ public final class CountWindowBackfill {
         this.users = users;
         this.chunk = chunk;
         List<CompiledSegment> segments = new ArrayList<>(SegmentCatalog.compile(SEGMENTS));
-        segments.add(new CompiledSegment(new SegmentDefinition("new-window", "new-window", NEW_CONDITION, true, Instant.EPOCH),
-                new RuleCompiler().compile(NEW_CONDITION)));
+        segments.add(newSegment());
         this.after = new SegmentIndex(segments, 2, before, false); // as segment-function builds a saved catalog
         UserRecord record = TypicalRecord.replay(TypicalUser.history(), before);
         this.typical = UserRecordCodec.encode(record);
+    }
+
+    /** The segment saved: {@link #NEW_CONDITION}, enabled. */
+    static CompiledSegment newSegment() {
+        return new CompiledSegment(new SegmentDefinition("new-window", "new-window", NEW_CONDITION, true, Instant.EPOCH),
+                new RuleCompiler().compile(NEW_CONDITION));
     }
 
     public static void main(String[] args) throws Exception {
@@ -121,9 +125,8 @@ public final class CountWindowBackfill {
     /** One backfill visit: the record to store (it records the new revision), and whether the user entered. */
     private Visit visit(String user, byte[] stored) {
         UserRecord record = UserRecordCodec.decode(user, stored);
-        OptionalLong scheduled = record.scheduledWake() == UserRecord.NO_WAKE ? OptionalLong.empty() : OptionalLong.of(record.scheduledWake());
         SegmentEngine.Outcome outcome = engine.onCatalog(after, SegmentCatalog.SCORING, record.profile(), record.memberships(),
-                scheduled, now);
+                record.wakeIfScheduled(), now);
         boolean entered = outcome.transitions().stream().anyMatch(t -> t.entering() && t.segmentId().equals("new-window"));
         record.memberships(outcome.applyTo(record.memberships(), now));
         return new Visit(UserRecordCodec.encode(record), entered);

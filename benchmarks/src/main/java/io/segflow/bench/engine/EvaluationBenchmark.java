@@ -3,9 +3,6 @@ package io.segflow.bench.engine;
 import io.segflow.core.engine.SegmentEngine;
 import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.rules.CompiledSegment;
-import io.segflow.core.rules.RuleCompiler;
-import io.segflow.core.rules.SegmentDefinition;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -80,8 +77,7 @@ public class EvaluationBenchmark {
         public void setUp() {
             fixture = new EngineFixture(SegmentCatalog.compile(segments));
             List<CompiledSegment> saved = new ArrayList<>(fixture.index.all());
-            saved.add(new CompiledSegment(new SegmentDefinition("new-window", "new-window", CountWindowBackfill.NEW_CONDITION, true,
-                    Instant.EPOCH), new RuleCompiler().compile(CountWindowBackfill.NEW_CONDITION)));
+            saved.add(CountWindowBackfill.newSegment());
             long revision = fixture.index.revision() + 1;
             fromPrevious = new SegmentIndex(saved, revision, fixture.index, false);
             onItsOwn = new SegmentIndex(saved, revision);

@@ -109,7 +109,7 @@ public final class SegmentEngine {
      */
     public Outcome onCatalog(SegmentIndex index, Scoring scoring, Profile profile, Memberships current,
                              OptionalLong scheduledWake, long nowMillis) {
-        List<CompiledSegment> changed = catalogChanged(index, current) ? index.changedSince(current.catalogRevision()) : null;
+        List<CompiledSegment> changed = index.changedSince(current.catalogRevision());
         if (changed == null) {
             return onTime(index, scoring, profile, current, nowMillis);
         }

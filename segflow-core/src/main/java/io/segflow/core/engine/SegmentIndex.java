@@ -91,8 +91,10 @@ public final class SegmentIndex {
             reads.segments().forEach(target -> dependents.computeIfAbsent(target, t -> new ArrayList<>()).add(segment));
         }
         this.needs = needs != null ? needs : ProfileNeeds.of(ordered.stream().map(s -> s.condition().reads()).toList());
-        // A held catalog's evaluations are not complete, so no user is known up to date with one to start from.
-        boolean known = previous != null && previous.revision < revision && !previous.holds();
+        // No user is up to date with a held catalog (its evaluations are not complete), nor with one of revision 0:
+        // that revision marks users never fully evaluated (a merged profile, or one stored before any catalog).
+        boolean known = previous != null && previous.revision != Memberships.NEVER_FULLY_EVALUATED
+                && previous.revision < revision && !previous.holds();
         this.changedFrom = known ? previous.revision : -1;
         this.changed = known ? List.copyOf(changesFrom(previous, scoringChanged)) : List.of();
     }
@@ -191,11 +193,10 @@ public final class SegmentIndex {
     /**
      * What a user last fully evaluated against catalog {@code revision} must evaluate to be up to date with this
      * catalog, in dependency order: the segments that changed since (see the constructor that takes the previous
-     * catalog), or null when this index does not know what changed since that revision, or the user was never fully
-     * evaluated (a merged profile is marked so): evaluate every segment.
+     * catalog), or null when this index does not know what changed since that revision: evaluate every segment.
      */
     public List<CompiledSegment> changedSince(long revision) {
-        return revision == changedFrom && revision != Memberships.NEVER_FULLY_EVALUATED ? changed : null;
+        return revision == changedFrom ? changed : null;
     }
 
     /** The segments of both lists, each once, in dependency order (each list holds its dependents already). */
@@ -209,9 +210,7 @@ public final class SegmentIndex {
         Map<String, CompiledSegment> both = new LinkedHashMap<>();
         some.forEach(s -> both.put(s.id(), s));
         others.forEach(s -> both.put(s.id(), s));
-        List<CompiledSegment> result = new ArrayList<>(both.values());
-        result.sort((a, b) -> Integer.compare(position.get(a.id()), position.get(b.id())));
-        return result;
+        return inDependencyOrder(both.values());
     }
 
     public List<CompiledSegment> timeDependent() {
@@ -270,7 +269,11 @@ public final class SegmentIndex {
                 }
             }
         }
-        List<CompiledSegment> result = new ArrayList<>(affected.values());
+        return inDependencyOrder(affected.values());
+    }
+
+    private List<CompiledSegment> inDependencyOrder(Collection<CompiledSegment> segments) {
+        List<CompiledSegment> result = new ArrayList<>(segments);
         result.sort((a, b) -> Integer.compare(position.get(a.id()), position.get(b.id())));
         return result;
     }

@@ -3,6 +3,7 @@ package io.segflow.core.state;
 import io.segflow.core.identity.Identity;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
+import java.util.OptionalLong;
 
 /**
  * Everything segment-function keeps of one user, stored as one compact value ({@link UserRecordCodec}): the
@@ -92,6 +93,11 @@ public final class UserRecord {
     /** Epoch millis of the wake in the partition's schedule, or {@link #NO_WAKE}. */
     public long scheduledWake() {
         return scheduledWake;
+    }
+
+    /** The scheduled wake, or empty for {@link #NO_WAKE}. */
+    public OptionalLong wakeIfScheduled() {
+        return scheduledWake == NO_WAKE ? OptionalLong.empty() : OptionalLong.of(scheduledWake);
     }
 
     public void scheduledWake(long wake) {

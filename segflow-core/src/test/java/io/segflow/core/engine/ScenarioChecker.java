@@ -33,7 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
+
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -475,8 +475,8 @@ class ScenarioChecker {
                     || !SegmentEngine.catalogChanged(index, record.memberships())) {
                 return; // nothing stored, or up to date
             }
-            OptionalLong scheduled = record.scheduledWake() == UserRecord.NO_WAKE ? OptionalLong.empty() : OptionalLong.of(record.scheduledWake());
-            SegmentEngine.Outcome outcome = engine.onCatalog(index, SCORING, record.profile(), record.memberships(), scheduled, clock);
+            SegmentEngine.Outcome outcome = engine.onCatalog(index, SCORING, record.profile(), record.memberships(),
+                    record.wakeIfScheduled(), clock);
             record.memberships(outcome.applyTo(record.memberships(), clock));
             record.scheduledWake(outcome.nextWake().orElse(UserRecord.NO_WAKE));
             party.stored = UserRecordCodec.encode(record);

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 
 /**
  * One user through the engine, in memory: an event, a due wake, a backfill or an erasure updates its record and
@@ -291,9 +290,8 @@ public final class UserProcessor {
         if (record.isForward() || !SegmentEngine.catalogChanged(catalog.index(), record.memberships())) {
             return false;
         }
-        OptionalLong scheduled = record.scheduledWake() == UserRecord.NO_WAKE ? OptionalLong.empty() : OptionalLong.of(record.scheduledWake());
         SegmentEngine.Outcome outcome = engine.onCatalog(catalog.index(), catalog.scoring(), record.profile(),
-                record.memberships(), scheduled, nowMillis);
+                record.memberships(), record.wakeIfScheduled(), nowMillis);
         if (outcome.transitions().isEmpty() && outcome.nextWake().orElse(UserRecord.NO_WAKE) == record.scheduledWake()) {
             return true;
         }
