@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The user-state side of one event, for the typical user and 20 segments (two catalog groups): applying the event
  * to the in-memory profile, and encoding the user's record (every write to Redis) and decoding it (a read when the
- * user is not in segment-function's cache, and every api-function read).
+ * user is not in segment-function's cache, and every api-function read; lazily, for a user held in memory), and the
+ * three together as a round does them for a user held in memory.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -72,6 +73,43 @@ public class ProfileUpdateBenchmark {
         }
     }
 
+    /** A user segment-function holds in memory, as its bytes, and the event a round applies to it. */
+    @State(Scope.Benchmark)
+    public static class Held {
+        @Param({"view", "purchase"})
+        public String event;
+        ProfileNeeds needs;
+        byte[] encoded;
+        Event applied;
+        final long now = TypicalUser.NOW.toEpochMilli();
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            SegmentIndex index = new SegmentIndex(SegmentCatalog.compile(SEGMENTS));
+            needs = index.needs();
+            List<Event> history = TypicalUser.history();
+            encoded = UserRecordCodec.encode(TypicalRecord.replay(history, index));
+            applied = event.equals("view") ? history.get(history.size() - 1)
+                    : TypicalUser.buy(SegmentCatalog.buy(0), "m-buy-now", TypicalUser.NOW, new Random(7));
+        }
+    }
+
+    /** What a round does to the user's state for one event: decode what memory holds, apply, encode for the write. */
+    @Benchmark
+    public byte[] heldUserEvent(Held state) {
+        UserRecord record = UserRecordCodec.decodeOwn(TypicalUser.USER_ID, state.encoded, state.encoded.length);
+        record.profile().apply(state.applied, state.needs, SegmentCatalog.SCORING, state.now);
+        return UserRecordCodec.encode(record);
+    }
+
+    /** The same with every event's history decoded, as a record read from Redis is. */
+    @Benchmark
+    public byte[] heldUserEventDecodingAll(Held state) {
+        UserRecord record = UserRecordCodec.decode(TypicalUser.USER_ID, state.encoded);
+        record.profile().apply(state.applied, state.needs, SegmentCatalog.SCORING, state.now);
+        return UserRecordCodec.encode(record);
+    }
+
     @Benchmark
     public Profile apply(Update state) {
         state.profile.apply(state.applied, state.needs, SegmentCatalog.SCORING, state.now);
@@ -86,5 +124,11 @@ public class ProfileUpdateBenchmark {
     @Benchmark
     public UserRecord decode(Stored state) {
         return UserRecordCodec.decode(TypicalUser.USER_ID, state.encoded);
+    }
+
+    /** What memory holds, each event's history left undecoded until read. */
+    @Benchmark
+    public UserRecord decodeOwn(Stored state) {
+        return UserRecordCodec.decodeOwn(TypicalUser.USER_ID, state.encoded, state.encoded.length);
     }
 }

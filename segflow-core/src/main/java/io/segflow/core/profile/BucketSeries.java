@@ -303,6 +303,11 @@ final class BucketSeries {
         return size == 0;
     }
 
+    /** The oldest bucket held; only for a series that is not {@link #isEmpty}. */
+    long oldestBucket() {
+        return buckets[0];
+    }
+
     int size() {
         return size;
     }

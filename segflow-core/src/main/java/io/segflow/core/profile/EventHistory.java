@@ -15,10 +15,77 @@ final class EventHistory {
     long count;
     long firstSeen = Long.MAX_VALUE;
     long lastSeen = Long.MIN_VALUE;
-    final Map<Granularity, BucketSeries> series = new EnumMap<>(Granularity.class);
+    /** By granularity; null only while the history is {@link #undecoded}. */
+    Map<Granularity, BucketSeries> series;
     // Most event names have neither: they share the empty map until their first entry (read-only until then).
     Map<String, Aggregate> lifetime = Map.of();
     Map<String, LastValue> lastValues = Map.of();
+    /**
+     * The history as stored, until something reads it ({@link #decoded}): most events and passes read one or two of a
+     * user's event names, and decoding every one of them was most of what a round spent and allocated per user. Null
+     * once decoded, and for a history made here.
+     */
+    private byte[] stored;
+    /** The profile's first event time {@link #stored} is written against. */
+    private long storedBase;
+    /** {@link #trimDue()} of the stored history, stored beside it. */
+    private long storedTrimDue;
+
+    /**
+     * A history kept as its stored bytes ({@link #writeTo}'s, against {@code base}) until it is read or
+     * {@code trimDue} passes.
+     */
+    static EventHistory undecoded(byte[] stored, long base, long trimDue) {
+        EventHistory history = new EventHistory(stored, base);
+        history.storedTrimDue = trimDue;
+        return history;
+    }
+
+    EventHistory() {
+        series = new EnumMap<>(Granularity.class);
+    }
+
+    private EventHistory(byte[] stored, long base) {
+        this.stored = stored;
+        this.storedBase = base;
+    }
+
+    boolean isDecoded() {
+        return stored == null;
+    }
+
+    /**
+     * The earliest time a trim can drop one of its buckets (the oldest bucket of a series leaves its granularity's
+     * longest window), or {@link Long#MAX_VALUE} when it holds none: a history kept undecoded is decoded to be trimmed
+     * only then, not by every event of its user.
+     */
+    long trimDue() {
+        if (stored != null) {
+            return storedTrimDue;
+        }
+        long due = Long.MAX_VALUE;
+        for (Granularity granularity : Granularity.ALL) {
+            BucketSeries buckets = series.get(granularity);
+            if (buckets != null && !buckets.isEmpty()) {
+                due = Math.min(due, granularity.expiryMillis(buckets.oldestBucket(), granularity.maxWindowMillis()));
+            }
+        }
+        return due;
+    }
+
+    /** This history with its fields read: every use of them goes through here. */
+    EventHistory decoded() {
+        if (stored != null) {
+            CompactReader in = new CompactReader(stored);
+            series = new EnumMap<>(Granularity.class);
+            readBody(in, storedBase, true, true);
+            if (!in.atEnd()) {
+                throw new IllegalArgumentException("an event history has " + stored.length + " bytes, more than it holds");
+            }
+            stored = null;
+        }
+        return this;
+    }
 
     /**
      * The value of a property on the latest event by event time; its CEL form is parsed on first read.
@@ -89,6 +156,7 @@ final class EventHistory {
      * one's). Copies: {@code other} is left as it was.
      */
     void merge(EventHistory other) {
+        other.decoded();
         count += other.count;
         firstSeen = Math.min(firstSeen, other.firstSeen);
         lastSeen = Math.max(lastSeen, other.lastSeen);
@@ -103,8 +171,16 @@ final class EventHistory {
         });
     }
 
-    /** Times relative to {@code base} (the profile's first event) and to this event's last time: short varints. */
+    /**
+     * Times relative to {@code base} (the profile's first event) and to this event's last time: short varints. A
+     * history nothing read since it was decoded is written back as it was read, unless the base moved.
+     */
     void writeTo(CompactWriter out, long base) {
+        if (stored != null && storedBase == base) {
+            out.writeBytes(stored);
+            return;
+        }
+        decoded();
         out.writeVarLong(count);
         out.writeSignedVarLong(firstSeen - base);
         out.writeVarLong(lastSeen - firstSeen);
@@ -132,24 +208,27 @@ final class EventHistory {
     /** @param replayMarks whether latest values carry their replay mark (records of the current format) */
     static EventHistory readFrom(CompactReader in, long base, boolean anchoredSeries, boolean replayMarks) {
         EventHistory history = new EventHistory();
-        history.count = in.readVarLong();
-        history.firstSeen = base + in.readSignedVarLong();
-        history.lastSeen = history.firstSeen + in.readVarLong();
+        history.readBody(in, base, anchoredSeries, replayMarks);
+        return history;
+    }
+
+    private void readBody(CompactReader in, long base, boolean anchoredSeries, boolean replayMarks) {
+        count = in.readVarLong();
+        firstSeen = base + in.readSignedVarLong();
+        lastSeen = firstSeen + in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
             Granularity granularity = granularity(in.readByte());
-            history.series.put(granularity, BucketSeries.readFrom(in,
-                    anchoredSeries ? granularity.bucketOf(history.lastSeen) : 0));
+            series.put(granularity, BucketSeries.readFrom(in, anchoredSeries ? granularity.bucketOf(lastSeen) : 0));
         }
         for (int i = in.readCount(); i > 0; i--) {
-            history.addLifetime(in.readString(), readAggregate(in));
+            addLifetime(in.readString(), readAggregate(in));
         }
         for (int i = in.readCount(); i > 0; i--) {
             String property = in.readString();
             long delta = in.readSignedVarLong();
             boolean replayed = replayMarks && (delta & 1) != 0;
-            history.putLast(property, new LastValue(history.lastSeen - (replayMarks ? delta >> 1 : delta), in.readString(), replayed));
+            putLast(property, new LastValue(lastSeen - (replayMarks ? delta >> 1 : delta), in.readString(), replayed));
         }
-        return history;
     }
 
     private static Granularity granularity(int ordinal) {

@@ -129,7 +129,7 @@ public final class Profile implements ProfileView {
      * replayed events of the same time, the later in the log wins, as it did live.
      */
     public boolean replay(Event event, ProfileNeeds only, long nowMillis) {
-        EventHistory history = events.get(ProfileUpdate.eventName(event));
+        EventHistory history = read(ProfileUpdate.eventName(event));
         if (history == null || history.count == 0 || !carries(event, only)) {
             return false;
         }
@@ -158,7 +158,7 @@ public final class Profile implements ProfileView {
      */
     public void forget(Set<PropertyRef> refs) {
         for (PropertyRef ref : refs) {
-            EventHistory history = events.get(ref.event());
+            EventHistory history = read(ref.event());
             if (history == null) {
                 continue;
             }
@@ -198,7 +198,7 @@ public final class Profile implements ProfileView {
             lastSeen = totalEvents == 0 ? other.lastSeen : Math.max(lastSeen, other.lastSeen);
             totalEvents += other.totalEvents;
         }
-        other.events.forEach((name, theirs) -> history(name).merge(theirs));
+        other.decodedHistories().forEach((name, theirs) -> history(name).merge(theirs));
         other.traitJson.forEach((name, json) -> {
             if (!traitJson.containsKey(name)) {
                 traitJson.put(name, json);
@@ -228,7 +228,19 @@ public final class Profile implements ProfileView {
     }
 
     private EventHistory history(String event) {
-        return events.computeIfAbsent(event, e -> new EventHistory());
+        return events.computeIfAbsent(event, e -> new EventHistory()).decoded();
+    }
+
+    /** What this profile holds of an event name, decoded, or null when it holds nothing. */
+    private EventHistory read(String event) {
+        EventHistory history = events.get(event);
+        return history == null ? null : history.decoded();
+    }
+
+    /** Every event name's history, decoded: for what reads them all (merges, admin views), not for each event. */
+    private Map<String, EventHistory> decodedHistories() {
+        events.values().forEach(EventHistory::decoded);
+        return events;
     }
 
     /** A later value wins; a null removes the trait (conditions see it as missing). */
@@ -277,7 +289,13 @@ public final class Profile implements ProfileView {
     /** Trims every event's buckets now (as {@link #apply} does at most once a minute). */
     void trimAll(ProfileNeeds needs, long nowMillis) {
         trimmedMinute = Math.floorDiv(nowMillis, 60_000);
-        events.forEach((name, history) -> trimHistory(name, history, needs, nowMillis));
+        // A history kept as stored is decoded only once one of its buckets expires: until then, its values that no
+        // segment reads any more wait in its bytes (reads skip values past their window anyway).
+        events.forEach((name, history) -> {
+            if (history.isDecoded() || history.trimDue() <= nowMillis) {
+                trimHistory(name, history.decoded(), needs, nowMillis);
+            }
+        });
     }
 
     private static void trimHistory(String event, EventHistory history, ProfileNeeds needs, long nowMillis) {
@@ -318,13 +336,13 @@ public final class Profile implements ProfileView {
     /** Lifetime counts by event name, for admin views. */
     public Map<String, Long> counts() {
         Map<String, Long> counts = new TreeMap<>();
-        events.forEach((event, history) -> counts.put(event, history.count));
+        decodedHistories().forEach((event, history) -> counts.put(event, history.count));
         return counts;
     }
 
     @Override
     public long count(String event) {
-        EventHistory history = events.get(event);
+        EventHistory history = read(event);
         return history == null ? 0 : history.count;
     }
 
@@ -336,7 +354,7 @@ public final class Profile implements ProfileView {
 
     @Override
     public Aggregate aggregate(String event, String property) {
-        EventHistory history = events.get(event);
+        EventHistory history = read(event);
         return history == null ? Aggregate.EMPTY : history.lifetime.getOrDefault(property, Aggregate.EMPTY);
     }
 
@@ -349,7 +367,7 @@ public final class Profile implements ProfileView {
     /** Lifetime aggregates of numeric properties, keyed {@code event.property}, for admin views. */
     public Map<String, Aggregate> aggregates() {
         Map<String, Aggregate> view = new TreeMap<>();
-        events.forEach((event, history) -> history.lifetime.forEach((property, aggregate) ->
+        decodedHistories().forEach((event, history) -> history.lifetime.forEach((property, aggregate) ->
                 view.put(event + "." + property, aggregate)));
         return view;
     }
@@ -357,7 +375,7 @@ public final class Profile implements ProfileView {
     /** When each event was last seen, for admin views. */
     public Map<String, Instant> lastSeenByEvent() {
         Map<String, Instant> view = new TreeMap<>();
-        events.forEach((event, history) -> {
+        decodedHistories().forEach((event, history) -> {
             if (history.lastSeen != Long.MIN_VALUE) {
                 view.put(event, Instant.ofEpochMilli(history.lastSeen));
             }
@@ -366,7 +384,7 @@ public final class Profile implements ProfileView {
     }
 
     private BucketSeries series(String event, Window window) {
-        EventHistory history = events.get(event);
+        EventHistory history = read(event);
         return history == null ? null : history.series.get(window.granularity());
     }
 
@@ -398,19 +416,19 @@ public final class Profile implements ProfileView {
 
     @Override
     public Instant firstSeen(String event) {
-        EventHistory history = events.get(event);
+        EventHistory history = read(event);
         return Instant.ofEpochMilli(history == null || history.firstSeen == Long.MAX_VALUE ? 0 : history.firstSeen);
     }
 
     @Override
     public Instant lastSeen(String event) {
-        EventHistory history = events.get(event);
+        EventHistory history = read(event);
         return Instant.ofEpochMilli(history == null || history.lastSeen == Long.MIN_VALUE ? 0 : history.lastSeen);
     }
 
     @Override
     public Optional<Object> lastValue(String event, String property) {
-        EventHistory history = events.get(event);
+        EventHistory history = read(event);
         EventHistory.LastValue value = history == null ? null : history.lastValues.get(property);
         if (value == null) {
             return Optional.empty();
@@ -433,7 +451,7 @@ public final class Profile implements ProfileView {
     /** Window buckets over all event names and granularities: what dominates a profile's size. */
     public int bucketCount() {
         int buckets = 0;
-        for (EventHistory history : events.values()) {
+        for (EventHistory history : decodedHistories().values()) {
             for (BucketSeries series : history.series.values()) {
                 buckets += series.size();
             }
@@ -448,7 +466,7 @@ public final class Profile implements ProfileView {
     /** Per event name and granularity, what its series holds and takes: where a profile's bytes go (benchmarks). */
     public Map<String, Map<Granularity, SeriesSize>> seriesSizes() {
         Map<String, Map<Granularity, SeriesSize>> sizes = new TreeMap<>();
-        events.forEach((event, history) -> history.series.forEach((granularity, series) -> {
+        decodedHistories().forEach((event, history) -> history.series.forEach((granularity, series) -> {
             CompactWriter out = new CompactWriter(64);
             series.writeTo(out, granularity.bucketOf(history.lastSeen));
             sizes.computeIfAbsent(event, e -> new EnumMap<>(Granularity.class))
@@ -458,6 +476,14 @@ public final class Profile implements ProfileView {
     }
 
     public void writeTo(CompactWriter out) {
+        writeTo(out, true);
+    }
+
+    /**
+     * @param historyLengths false writes the format before event histories were preceded by their length (what tests
+     *                       of reading such records start from)
+     */
+    public void writeTo(CompactWriter out, boolean historyLengths) {
         out.writeVarLong(totalEvents);
         if (totalEvents > 0) {
             out.writeVarLong(firstSeen);
@@ -468,7 +494,14 @@ public final class Profile implements ProfileView {
         out.writeVarLong(events.size());
         events.forEach((event, history) -> {
             out.writeString(event);
-            history.writeTo(out, firstSeen);
+            if (historyLengths) {
+                writeTrimDue(out, history.trimDue());
+                int section = out.startSection(); // its length first, so that a decode can keep it undecoded
+                history.writeTo(out, firstSeen);
+                out.endSection(section);
+            } else {
+                history.decoded().writeTo(out, firstSeen);
+            }
         });
         out.writeVarLong(traitJson.size());
         traitJson.forEach((name, json) -> {
@@ -477,13 +510,22 @@ public final class Profile implements ProfileView {
         });
     }
 
-    /** @param anchoredSeries false for records whose bucket series start from bucket 0 (the older encoding) */
-    public static Profile readFrom(String userId, CompactReader in, boolean anchoredSeries) {
-        return readFrom(userId, in, anchoredSeries, true);
+    /** Reads what {@link #writeTo} wrote, every event's history decoded (see {@link #readFrom(String, CompactReader, boolean, boolean, boolean, boolean)}). */
+    public static Profile readFrom(String userId, CompactReader in) {
+        return readFrom(userId, in, true, true, true, false);
     }
 
-    /** @param replayMarks false for records whose latest values carry no replay mark (the formats before) */
-    public static Profile readFrom(String userId, CompactReader in, boolean anchoredSeries, boolean replayMarks) {
+    /**
+     * @param anchoredSeries false for records whose bucket series start from bucket 0 (the older encoding)
+     * @param replayMarks false for records whose latest values carry no replay mark (the formats before)
+     * @param historyLengths false for records whose event histories are not preceded by their length (the formats
+     *                       before): those are decoded at once
+     * @param lazily whether each event's history is decoded only when something first reads it (and written back as
+     *               stored when nothing did): for bytes this process wrote itself, since damage in a history then
+     *               shows only when it is read, not here
+     */
+    public static Profile readFrom(String userId, CompactReader in, boolean anchoredSeries, boolean replayMarks,
+                                   boolean historyLengths, boolean lazily) {
         Profile profile = new Profile(userId);
         profile.totalEvents = in.readVarLong();
         if (profile.totalEvents > 0) {
@@ -494,7 +536,14 @@ public final class Profile implements ProfileView {
         profile.scoreAsOf = in.readVarLong();
         for (int i = in.readCount(); i > 0; i--) {
             String event = in.readString();
-            profile.events.put(event, EventHistory.readFrom(in, profile.firstSeen, anchoredSeries, replayMarks));
+            EventHistory history;
+            if (historyLengths) {
+                long trimDue = profile.readTrimDue(in);
+                history = EventHistory.undecoded(in.readSection(), profile.firstSeen, trimDue);
+            } else {
+                history = EventHistory.readFrom(in, profile.firstSeen, anchoredSeries, replayMarks);
+            }
+            profile.events.put(event, lazily ? history : history.decoded());
         }
         for (int i = in.readCount(); i > 0; i--) {
             String name = in.readString();
@@ -506,6 +555,16 @@ public final class Profile implements ProfileView {
             }
         }
         return profile;
+    }
+
+    /** In whole minutes after the first event, rounded up (a trim a minute late drops the same), 0 for none. */
+    private void writeTrimDue(CompactWriter out, long due) {
+        out.writeVarLong(due == Long.MAX_VALUE ? 0 : Math.max(1, Math.ceilDiv(due - firstSeen, 60_000)));
+    }
+
+    private long readTrimDue(CompactReader in) {
+        long minutes = in.readVarLong();
+        return minutes == 0 ? Long.MAX_VALUE : firstSeen + minutes * 60_000;
     }
 
     private static Object traitValue(String name, String json) {

@@ -76,6 +76,15 @@ public final class CompactReader {
         return value;
     }
 
+    /** The bytes of a value {@link CompactWriter#startSection} wrote, copied, and the reader past them. */
+    public byte[] readSection() {
+        int length = readCount();
+        need(length);
+        byte[] section = java.util.Arrays.copyOfRange(bytes, position, position + length);
+        position += length;
+        return section;
+    }
+
     public boolean atEnd() {
         return position >= end;
     }

@@ -95,6 +95,49 @@ public final class CompactWriter {
         return true;
     }
 
+    /**
+     * Starts a value whose length goes before it, so that a reader can skip it or keep its bytes undecoded: write the
+     * value, then {@link #endSection} with the answer.
+     */
+    public int startSection() {
+        writeByte(0); // room for a length under 128, the usual case
+        return size;
+    }
+
+    /** Writes the length of the value written since {@link #startSection} in front of it, as a varint. */
+    public void endSection(int start) {
+        int length = size - start;
+        int lengthBytes = varLongSize(length);
+        if (lengthBytes > 1) {
+            ensure(lengthBytes - 1);
+            System.arraycopy(bytes, start, bytes, start + lengthBytes - 1, length);
+            size += lengthBytes - 1;
+        }
+        int at = start - 1;
+        long value = length;
+        while ((value & ~0x7FL) != 0) {
+            bytes[at++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        bytes[at] = (byte) value;
+    }
+
+    /** A value written before, as it is. */
+    public void writeBytes(byte[] value) {
+        ensure(value.length);
+        System.arraycopy(value, 0, bytes, size, value.length);
+        size += value.length;
+    }
+
+    private static int varLongSize(long value) {
+        int n = 1;
+        while ((value & ~0x7FL) != 0) {
+            value >>>= 7;
+            n++;
+        }
+        return n;
+    }
+
     /** Empties the writer for the next value, keeping its buffer (up to {@code maxKept} bytes of it). */
     public void reset(int maxKept) {
         size = 0;

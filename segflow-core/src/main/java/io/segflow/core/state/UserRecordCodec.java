@@ -10,12 +10,15 @@ import java.util.Map;
 /**
  * The stored form of a {@link UserRecord}: a format byte, then the memberships (first, so that readers of
  * memberships stop there), the scheduled wake, the identity links, the catalog revision the profile's property values
- * were reconciled with, the profile and the recent messageIds; numbers as
+ * were reconciled with, the profile (each event's history preceded by its length: decoded when first read, and written
+ * back as it was read when nothing read it) and the recent messageIds; numbers as
  * varints. An id merged into another is stored as its forward only: the format byte {@link #FORWARD}, the last
  * membership version and the id it was merged into.
  */
 public final class UserRecordCodec {
-    static final int FORMAT = 4;
+    static final int FORMAT = 5;
+    /** Before each event's history was preceded by its length (and decoded only when read): decoded at once. */
+    static final int FORMAT_WITHOUT_HISTORY_LENGTHS = 4;
     /**
      * Before property values recorded the catalog revision they were reconciled with (read as revision 0) and latest
      * values their replay mark (read as live).
@@ -36,6 +39,11 @@ public final class UserRecordCodec {
     }
 
     public static byte[] encode(UserRecord record) {
+        return encode(record, FORMAT);
+    }
+
+    /** In {@link #FORMAT} or {@link #FORMAT_WITHOUT_HISTORY_LENGTHS}: tests of reading older records start from it. */
+    static byte[] encode(UserRecord record, int format) {
         CompactWriter out = WRITERS.get();
         out.reset(WRITER_MAX_KEPT);
         if (record.isForward()) {
@@ -44,12 +52,12 @@ public final class UserRecordCodec {
             out.writeString(record.mergedInto());
             return out.toByteArray();
         }
-        out.writeByte(FORMAT);
+        out.writeByte(format);
         writeMemberships(out, record.memberships());
         out.writeVarLong(record.scheduledWake());
         record.identity().writeTo(out);
         out.writeVarLong(record.profile().aggregatesRevision());
-        record.profile().writeTo(out);
+        record.profile().writeTo(out, format == FORMAT);
         record.recent().writeTo(out);
         return out.toByteArray();
     }
@@ -60,6 +68,20 @@ public final class UserRecordCodec {
 
     /** Decodes the first {@code length} bytes of {@code value}: a record kept in a larger buffer. */
     public static UserRecord decode(String userId, byte[] value, int length) {
+        return decode(userId, value, length, false);
+    }
+
+    /**
+     * As {@link #decode(String, byte[], int)}, each event's history left as its bytes until something reads it: a
+     * round reads one or two of a user's event names, and decoding all of them was most of what it spent and
+     * allocated per user. Only for bytes this process encoded itself (the engine's memory): damage in a history would
+     * show only when it is read, where {@link #decode} refuses the record at once.
+     */
+    public static UserRecord decodeOwn(String userId, byte[] value, int length) {
+        return decode(userId, value, length, true);
+    }
+
+    private static UserRecord decode(String userId, byte[] value, int length, boolean lazily) {
         CompactReader in = reader(value, length);
         if (value[0] == FORWARD) {
             long version = in.readVarLong();
@@ -73,8 +95,9 @@ public final class UserRecordCodec {
         Memberships memberships = readMemberships(in);
         long wake = in.readVarLong();
         Identity identity = value[0] >= FORMAT_WITHOUT_AGGREGATES_REVISION ? Identity.readFrom(in) : new Identity();
-        long aggregatesRevision = value[0] == FORMAT ? in.readVarLong() : 0;
-        Profile profile = Profile.readFrom(userId, in, anchored, value[0] == FORMAT);
+        long aggregatesRevision = value[0] >= FORMAT_WITHOUT_HISTORY_LENGTHS ? in.readVarLong() : 0;
+        Profile profile = Profile.readFrom(userId, in, anchored, value[0] >= FORMAT_WITHOUT_HISTORY_LENGTHS, value[0] == FORMAT,
+                lazily);
         profile.aggregatesRevision(aggregatesRevision);
         RecentMessages recent = RecentMessages.readFrom(in);
         if (!in.atEnd()) {
@@ -112,7 +135,7 @@ public final class UserRecordCodec {
     private static CompactReader reader(byte[] value, int length) {
         CompactReader in = new CompactReader(value, length);
         int format = in.readByte();
-        if (format != FORMAT && format != FORMAT_WITHOUT_AGGREGATES_REVISION && format != FORMAT_WITHOUT_IDENTITY && format != FORMAT_UNANCHORED && format != FORWARD) {
+        if (format != FORMAT && format != FORMAT_WITHOUT_HISTORY_LENGTHS && format != FORMAT_WITHOUT_AGGREGATES_REVISION && format != FORMAT_WITHOUT_IDENTITY && format != FORMAT_UNANCHORED && format != FORWARD) {
             throw new IllegalArgumentException("unknown user record format " + format);
         }
         return in;

@@ -43,7 +43,8 @@ import java.util.TreeSet;
  * against the recent messageIds and applied to its id's one {@link Profile}, scheduled wakes fired in order once due,
  * the earliest wake kept) and compares the memberships of both ids with the {@link BruteForceModel} after each step's
  * wakes and after each step. Every id goes through {@link UserRecordCodec} after every update and the engine reads the
- * decoded copy, so the property covers the stored encoding too.
+ * decoded copy (its event histories decoded as they are read, as segment-function reads the users it holds in memory),
+ * so the property covers the stored encoding too.
  * <p>
  * The anonymous id "a" is merged into "u" as segment-function's {@code UserProcessor} does it, each side on its own
  * partition: the merge request makes a's stored record a {@code merge-profile} record for u (the transfer), ends a's
@@ -257,8 +258,9 @@ class ScenarioChecker {
             this.stored = UserRecordCodec.encode(UserRecord.empty(id));
         }
 
+        /** As the engine reads a user it holds in memory: each event's history decoded when the step first reads it. */
         UserRecord load() {
-            return UserRecordCodec.decode(id, stored);
+            return UserRecordCodec.decodeOwn(id, stored, stored.length);
         }
 
         /** Stores the record and reads it back: what the engine sees next is what the encoding kept. */

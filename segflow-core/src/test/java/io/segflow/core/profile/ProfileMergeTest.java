@@ -385,7 +385,7 @@ class ProfileMergeTest {
         CompactWriter out = new CompactWriter(256);
         profile.writeTo(out);
         CompactReader in = new CompactReader(out.toByteArray());
-        Profile read = Profile.readFrom(profile.userId(), in, true);
+        Profile read = Profile.readFrom(profile.userId(), in);
         assertThat(in.atEnd()).isTrue();
         return read;
     }

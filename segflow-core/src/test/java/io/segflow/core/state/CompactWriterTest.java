@@ -142,6 +142,36 @@ class CompactWriterTest {
     }
 
     @Test
+    void aSectionIsPrecededByItsLengthWhateverTheLengthTakes() {
+        for (int length : new int[] {0, 1, 127, 128, 16_383, 16_384, 100_000}) {
+            byte[] body = new byte[length];
+            new Random(length).nextBytes(body);
+            CompactWriter out = new CompactWriter(0);
+            out.writeString("before");
+            int section = out.startSection();
+            out.writeBytes(body);
+            out.endSection(section);
+            out.writeVarLong(42);
+            CompactReader in = new CompactReader(out.toByteArray());
+
+            assertThat(in.readString()).isEqualTo("before");
+            assertThat(in.readSection()).as("a section of %d bytes", length).isEqualTo(body);
+            assertThat(in.readVarLong()).isEqualTo(42);
+            assertThat(in.atEnd()).isTrue();
+            assertThat(out.size()).isEqualTo(7 + unsignedSize(length) + length + 1);
+        }
+    }
+
+    @Test
+    void aSectionLongerThanTheRestOfTheValueIsAnIllegalArgument() {
+        CompactWriter out = new CompactWriter(0);
+        out.writeVarLong(5);
+        out.writeByte(1);
+
+        assertThatThrownBy(() -> new CompactReader(out.toByteArray()).readSection()).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void readingPastTheEndIsAnIllegalArgument() {
         CompactWriter out = new CompactWriter(0);
         out.writeString("long enough");

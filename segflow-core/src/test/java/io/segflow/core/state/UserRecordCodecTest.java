@@ -75,6 +75,64 @@ class UserRecordCodecTest {
     }
 
     @Test
+    void aRecordDecodedAsItsOwnAnswersEveryReadAndIsWrittenBackAsItWasRead() {
+        forEachSeed(seed -> {
+            RandomUsers users = new RandomUsers(new Random(seed), "u" + seed);
+            UserRecord original = users.user();
+            byte[] bytes = UserRecordCodec.encode(original);
+
+            assertThat(UserRecordCodec.encode(decodeOwn(original.userId(), bytes))).as("nothing read").isEqualTo(bytes);
+            UserRecord read = decodeOwn(original.userId(), bytes);
+            assertSameReads(read, original, users.clock());
+            assertThat(UserRecordCodec.encode(read)).as("everything read").isEqualTo(bytes);
+        });
+    }
+
+    @Test
+    void aRecordDecodedAsItsOwnInEveryRoundGoesOnAsTheOriginalWould() {
+        forEachSeed(seed -> {
+            RandomUsers users = new RandomUsers(new Random(seed), "u" + seed);
+            UserRecord original = users.user();
+            UserRecord own = decodeOwn("u" + seed, UserRecordCodec.encode(original));
+
+            for (int i = 0; i < 20; i++) {
+                users.applyNext(List.of(original, own));
+                // As the engine keeps a user between rounds: its bytes, decoded again for the next round.
+                own = decodeOwn("u" + seed, UserRecordCodec.encode(own));
+            }
+
+            // Histories no event read since they were last decoded keep what they held when last trimmed (buckets and
+            // values no segment's window counts any more) until one does. Decoded in full, both trim everything a
+            // minute later, and from there on no read may differ, nor the buckets kept. (The bytes may: a value
+            // column dropped and added again comes after the others.)
+            UserRecord settled = UserRecordCodec.decode("u" + seed, UserRecordCodec.encode(own));
+            users.pass(60_000);
+            users.applyNext(List.of(original, settled));
+
+            assertSameReads(settled, original, users.clock());
+        });
+    }
+
+    @Test
+    void aRecordOfTheFormatBeforeHistoryLengthsIsReadAndStoredInTheCurrentOne() {
+        forEachSeed(seed -> {
+            RandomUsers users = new RandomUsers(new Random(seed), "u" + seed);
+            UserRecord original = users.user();
+            byte[] before = UserRecordCodec.encode(original, UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS);
+
+            UserRecord decoded = UserRecordCodec.decode("u" + seed, before);
+
+            assertSameReads(decoded, original, users.clock());
+            assertSameReads(decodeOwn("u" + seed, before), original, users.clock());
+            assertThat(UserRecordCodec.encode(decoded)).isEqualTo(UserRecordCodec.encode(original));
+        });
+    }
+
+    private static UserRecord decodeOwn(String userId, byte[] bytes) {
+        return UserRecordCodec.decodeOwn(userId, bytes, bytes.length);
+    }
+
+    @Test
     void theRandomUsersHoldEveryKindOfStoredData() {
         Map<String, Integer> users = new TreeMap<>();
         forEachSeed(seed -> {
@@ -185,13 +243,14 @@ class UserRecordCodecTest {
         UserRecord rich = richUser();
         UserRecord user = new UserRecord(rich.userId(), Memberships.NONE, UserRecord.NO_WAKE, rich.profile(), new RecentMessages());
         byte[] current = UserRecordCodec.encode(user);
+        byte[] later = UserRecordCodec.encode(user, UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS);
         // format, version 0, catalog 0, no memberships, no wake, the identity (one byte: no links), the aggregates
         // revision (one byte: 0): drop the last two
-        assertThat(Arrays.copyOfRange(current, 0, 7)).containsExactly(UserRecordCodec.FORMAT, 0, 0, 0, 0, 0, 0);
-        byte[] previous = new byte[current.length - 2];
+        assertThat(Arrays.copyOfRange(later, 0, 7)).containsExactly(UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS, 0, 0, 0, 0, 0, 0);
+        byte[] previous = new byte[later.length - 2];
         previous[0] = UserRecordCodec.FORMAT_WITHOUT_IDENTITY;
-        System.arraycopy(current, 1, previous, 1, 4);
-        System.arraycopy(current, 7, previous, 5, current.length - 7);
+        System.arraycopy(later, 1, previous, 1, 4);
+        System.arraycopy(later, 7, previous, 5, later.length - 7);
 
         UserRecord decoded = UserRecordCodec.decode(user.userId(), previous);
 
@@ -204,10 +263,10 @@ class UserRecordCodecTest {
     void aRecordWithoutAggregatesRevisionIsReadAsReconciledWithNone() {
         UserRecord user = richUser();
         user.profile().aggregatesRevision(300);
-        byte[] current = UserRecordCodec.encode(user);
+        byte[] current = UserRecordCodec.encode(user, UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS);
         UserRecord withoutRevision = UserRecordCodec.decode(user.userId(), current);
         withoutRevision.profile().aggregatesRevision(0);
-        byte[] zero = UserRecordCodec.encode(withoutRevision);
+        byte[] zero = UserRecordCodec.encode(withoutRevision, UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS);
         // 300 takes two varint bytes, 0 one: the format before wrote neither
         int at = indexOfRevision(zero, current);
         byte[] previous = new byte[zero.length - 1];
@@ -220,7 +279,7 @@ class UserRecordCodecTest {
         assertThat(UserRecordCodec.decode(user.userId(), current).profile().aggregatesRevision()).isEqualTo(300);
         assertThat(decoded.profile().aggregatesRevision()).isZero();
         assertSameReads(decoded, user, RandomUsers.START);
-        assertThat(UserRecordCodec.encode(decoded)).isEqualTo(zero);
+        assertThat(UserRecordCodec.encode(decoded)).isEqualTo(UserRecordCodec.encode(withoutRevision));
     }
 
     /** Where two encodings that differ only in the aggregates revision (0 and a two-byte one) first differ. */

@@ -260,7 +260,7 @@ public final class Round {
         if (cached == null) {
             return false;
         }
-        UserRecord record = decode(user, cached.buffer(), cached.length());
+        UserRecord record = decodeOwn(user, cached);
         if (record == null) {
             cache.remove(user); // read from Redis instead, which then decides
             return false;
@@ -301,12 +301,17 @@ public final class Round {
      * it failed the round: the user starts again from an empty record instead, loudly (error log and metric).
      */
     private UserRecord decode(String user, byte[] value) {
-        return decode(user, value, value.length);
+        return decode(user, value, value.length, false);
     }
 
-    private UserRecord decode(String user, byte[] value, int length) {
+    /** What memory holds: the engine's own encoding, its event histories decoded as the round reads them. */
+    private UserRecord decodeOwn(String user, UserCache.Stored cached) {
+        return decode(user, cached.buffer(), cached.length(), true);
+    }
+
+    private UserRecord decode(String user, byte[] value, int length, boolean own) {
         try {
-            return UserRecordCodec.decode(user, value, length);
+            return own ? UserRecordCodec.decodeOwn(user, value, length) : UserRecordCodec.decode(user, value, length);
         } catch (IllegalArgumentException e) {
             unreadableRecords.increment();
             LOG.errorf("The stored record of user %s does not decode (%s): the user starts again from an empty profile",
