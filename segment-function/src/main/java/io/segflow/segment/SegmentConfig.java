@@ -1,5 +1,7 @@
 package io.segflow.segment;
 
+import io.segflow.core.state.UserRecordCodec;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -64,6 +66,14 @@ public interface SegmentConfig {
         /** Longest wait for Kafka to acknowledge a poll's change records before the partitions are reset. */
         @WithDefault("30s")
         Duration publishTimeout();
+
+        /**
+         * The format user records are written in: 5, or 4 while api-function, trigger-function or segment-function
+         * instances of a version that reads no later format still run (a rolling upgrade from it; see
+         * docs/operations.md). Every format is read.
+         */
+        @WithDefault("5")
+        int recordFormat();
     }
 
     interface Scheduler {
@@ -137,6 +147,8 @@ public interface SegmentConfig {
         require(!engine.pollTimeout().isNegative() && engine.pollTimeout().toMillis() <= 5_000, "segflow.engine.poll-timeout", "between 0 and 5s");
         require(engine.publishTimeout().toSeconds() >= 1, "segflow.engine.publish-timeout", "at least 1s");
         require(engine.instanceId().map(id -> !id.isBlank()).orElse(true), "segflow.engine.instance-id", "not blank");
+        require(engine.recordFormat() == UserRecordCodec.FORMAT || engine.recordFormat() == UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS,
+                "segflow.engine.record-format", UserRecordCodec.FORMAT + " or " + UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS);
         require(config.scheduler().pollInterval().toMillis() >= 10, "segflow.scheduler.poll-interval", "at least 10ms");
         require(config.scheduler().claimBatch() >= 1 && config.scheduler().claimBatch() <= 3000, "segflow.scheduler.claim-batch", "between 1 and 3000");
         require(config.scheduler().liveChunk() >= 1 && config.scheduler().liveChunk() <= 3000, "segflow.scheduler.live-chunk", "between 1 and 3000");

@@ -55,6 +55,13 @@ class SegmentConfigTest {
         SegmentConfig.validate(config(Map.of("segflow.backfill.latency-target", "0")));
     }
 
+    @Test
+    void aRecordFormatNeitherCurrentNorTheOneBeforeIsRefused() {
+        assertRefused("segflow.engine.record-format", "3");
+        assertRefused("segflow.engine.record-format", "6");
+        SegmentConfig.validate(config(Map.of("segflow.engine.record-format", "4")));
+    }
+
     /** Startup refuses {@code property} set to {@code value}, naming it. */
     private static void assertRefused(String property, String value) {
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of(property, value)))).hasMessageContaining(property);

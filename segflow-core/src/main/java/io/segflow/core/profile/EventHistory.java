@@ -22,8 +22,8 @@ final class EventHistory {
     Map<String, LastValue> lastValues = Map.of();
     /**
      * The history as stored, until something reads it ({@link #decoded}): most events and passes read one or two of a
-     * user's event names, and decoding every one of them was most of what a round spent and allocated per user. Null
-     * once decoded, and for a history made here.
+     * user's event names, and decoding every one of them would be most of what a round spends and allocates per user.
+     * Null once decoded, and for a history made here.
      */
     private byte[] stored;
     /** The profile's first event time {@link #stored} is written against. */

@@ -480,8 +480,8 @@ public final class Profile implements ProfileView {
     }
 
     /**
-     * @param historyLengths false writes the format before event histories were preceded by their length (what tests
-     *                       of reading such records start from)
+     * @param historyLengths false writes the format before event histories were preceded by their length and trim
+     *                       time (for readers that know no later format)
      */
     public void writeTo(CompactWriter out, boolean historyLengths) {
         out.writeVarLong(totalEvents);
@@ -500,7 +500,7 @@ public final class Profile implements ProfileView {
                 history.writeTo(out, firstSeen);
                 out.endSection(section);
             } else {
-                history.decoded().writeTo(out, firstSeen);
+                history.writeTo(out, firstSeen); // the same bytes as in a section
             }
         });
         out.writeVarLong(traitJson.size());

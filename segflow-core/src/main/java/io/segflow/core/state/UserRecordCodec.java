@@ -16,9 +16,12 @@ import java.util.Map;
  * membership version and the id it was merged into.
  */
 public final class UserRecordCodec {
-    static final int FORMAT = 5;
-    /** Before each event's history was preceded by its length (and decoded only when read): decoded at once. */
-    static final int FORMAT_WITHOUT_HISTORY_LENGTHS = 4;
+    public static final int FORMAT = 5;
+    /**
+     * Before each event's history was preceded by its length (and decoded only when read): decoded at once. Still
+     * written on request, for readers that know no later format (a rolling upgrade from such a version).
+     */
+    public static final int FORMAT_WITHOUT_HISTORY_LENGTHS = 4;
     /**
      * Before property values recorded the catalog revision they were reconciled with (read as revision 0) and latest
      * values their replay mark (read as live).
@@ -42,8 +45,12 @@ public final class UserRecordCodec {
         return encode(record, FORMAT);
     }
 
-    /** In {@link #FORMAT} or {@link #FORMAT_WITHOUT_HISTORY_LENGTHS}: tests of reading older records start from it. */
-    static byte[] encode(UserRecord record, int format) {
+    /** In {@link #FORMAT} or {@link #FORMAT_WITHOUT_HISTORY_LENGTHS}, the format before. */
+    public static byte[] encode(UserRecord record, int format) {
+        if (format != FORMAT && format != FORMAT_WITHOUT_HISTORY_LENGTHS) {
+            throw new IllegalArgumentException("user records are written in format " + FORMAT + " or "
+                    + FORMAT_WITHOUT_HISTORY_LENGTHS + ", not " + format);
+        }
         CompactWriter out = WRITERS.get();
         out.reset(WRITER_MAX_KEPT);
         if (record.isForward()) {
@@ -73,8 +80,8 @@ public final class UserRecordCodec {
 
     /**
      * As {@link #decode(String, byte[], int)}, each event's history left as its bytes until something reads it: a
-     * round reads one or two of a user's event names, and decoding all of them was most of what it spent and
-     * allocated per user. Only for bytes this process encoded itself (the engine's memory): damage in a history would
+     * round reads one or two of a user's event names, and decoding all of them would be most of what it spends and
+     * allocates per user. Only for bytes this process encoded itself (the engine's memory): damage in a history would
      * show only when it is read, where {@link #decode} refuses the record at once.
      */
     public static UserRecord decodeOwn(String userId, byte[] value, int length) {

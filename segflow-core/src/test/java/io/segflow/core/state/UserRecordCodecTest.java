@@ -128,6 +128,14 @@ class UserRecordCodecTest {
         });
     }
 
+    @Test
+    void onlyTheCurrentFormatAndTheOneBeforeAreWritten() {
+        for (int format : new int[] {UserRecordCodec.FORMAT_WITHOUT_AGGREGATES_REVISION, UserRecordCodec.FORMAT + 1}) {
+            assertThatThrownBy(() -> UserRecordCodec.encode(richUser(), format)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("format");
+        }
+    }
+
     private static UserRecord decodeOwn(String userId, byte[] bytes) {
         return UserRecordCodec.decodeOwn(userId, bytes, bytes.length);
     }

@@ -125,9 +125,14 @@ public final class PartitionBatch {
      * write): what the flush writes and the cache keeps.
      */
     public Map<String, byte[]> encoded() {
+        return encoded(UserRecordCodec.FORMAT);
+    }
+
+    /** As {@link #encoded()}, in {@code format} (see {@link UserRecordCodec#encode(UserRecord, int)}) if not encoded yet. */
+    public Map<String, byte[]> encoded(int format) {
         if (encoded == null) {
             encoded = new LinkedHashMap<>(written.size() * 2);
-            written.forEach((user, record) -> encoded.put(user, UserRecordCodec.encode(record)));
+            written.forEach((user, record) -> encoded.put(user, UserRecordCodec.encode(record, format)));
         }
         return encoded;
     }

@@ -59,10 +59,18 @@ public final class Round {
 
     /** When ingest received each event applied in this round (epoch millis), for the latency histogram. */
     private long[] received = new long[256];
+    private final int recordFormat;
     private int receivedCount;
 
     public Round(SegmentCatalog.Current catalog, long now, UserCache cache, PartitionStore store, Counter userReads,
                  Counter unreadableRecords, Function<Integer, PartitionHistory> histories) {
+        this(catalog, now, cache, store, userReads, unreadableRecords, histories, UserRecordCodec.FORMAT);
+    }
+
+    /** @param recordFormat the format the round's users are written in ({@code segflow.engine.record-format}) */
+    public Round(SegmentCatalog.Current catalog, long now, UserCache cache, PartitionStore store, Counter userReads,
+                 Counter unreadableRecords, Function<Integer, PartitionHistory> histories, int recordFormat) {
+        this.recordFormat = recordFormat;
         this.catalog = catalog;
         this.now = now;
         this.cache = cache;
@@ -288,7 +296,7 @@ public final class Round {
     public void seal() {
         for (PartitionBatch batch : batches.values()) {
             batch.erased().forEach(cache::remove);
-            batch.encoded().forEach((user, value) -> {
+            batch.encoded(recordFormat).forEach((user, value) -> {
                 if (!scanned.contains(user)) {
                     cache.put(user, value);
                 }

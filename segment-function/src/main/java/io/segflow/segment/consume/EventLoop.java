@@ -174,7 +174,7 @@ public class EventLoop {
                     LOG.debugf("Condition %s failed for user %s: %s", condition, user, message);
                 }
             }
-        }, wakeTraces, config.identity().mergeKnownUsers());
+        }, wakeTraces, config.identity().mergeKnownUsers(), config.engine().recordFormat());
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, meters.backfillChunksReadAhead,
                 meters.backfillChunksReadThemselves, config.backfill().chunk());
@@ -392,7 +392,7 @@ public class EventLoop {
         }
         SegmentCatalog.Current current = catalog.current();
         Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
-                partition -> owned.containsKey(partition) ? owned.get(partition).history() : null);
+                partition -> owned.containsKey(partition) ? owned.get(partition).history() : null, config.engine().recordFormat());
         try {
             historyReplay.plan(round, owned.values());
             if (!polled.events().isEmpty()) {
