@@ -36,18 +36,17 @@ final class EventHistory {
      * {@code trimDue} passes.
      */
     static EventHistory undecoded(byte[] stored, long base, long trimDue) {
-        EventHistory history = new EventHistory(stored, base);
-        history.storedTrimDue = trimDue;
-        return history;
+        return new EventHistory(stored, base, trimDue);
     }
 
     EventHistory() {
         series = new EnumMap<>(Granularity.class);
     }
 
-    private EventHistory(byte[] stored, long base) {
+    private EventHistory(byte[] stored, long base, long trimDue) {
         this.stored = stored;
         this.storedBase = base;
+        this.storedTrimDue = trimDue;
     }
 
     boolean isDecoded() {
@@ -76,15 +75,25 @@ final class EventHistory {
     /** This history with its fields read: every use of them goes through here. */
     EventHistory decoded() {
         if (stored != null) {
-            CompactReader in = new CompactReader(stored);
             series = new EnumMap<>(Granularity.class);
-            readBody(in, storedBase, true, true);
-            if (!in.atEnd()) {
-                throw new IllegalArgumentException("an event history has " + stored.length + " bytes, more than it holds");
-            }
+            readSection(new CompactReader(stored), storedBase);
             stored = null;
         }
         return this;
+    }
+
+    /** A history of the current format read from its section, in place (the bytes of a record read in full). */
+    static EventHistory readFrom(CompactReader section, long base) {
+        EventHistory history = new EventHistory();
+        history.readSection(section, base);
+        return history;
+    }
+
+    private void readSection(CompactReader section, long base) {
+        readBody(section, base, true, true);
+        if (!section.atEnd()) {
+            throw new IllegalArgumentException("an event history holds less than its length says");
+        }
     }
 
     /**

@@ -537,13 +537,14 @@ public final class Profile implements ProfileView {
         for (int i = in.readCount(); i > 0; i--) {
             String event = in.readString();
             EventHistory history;
-            if (historyLengths) {
-                long trimDue = profile.readTrimDue(in);
-                history = EventHistory.undecoded(in.readSection(), profile.firstSeen, trimDue);
-            } else {
+            if (!historyLengths) {
                 history = EventHistory.readFrom(in, profile.firstSeen, anchoredSeries, replayMarks);
+            } else {
+                long trimDue = profile.readTrimDue(in);
+                history = lazily ? EventHistory.undecoded(in.readSection(), profile.firstSeen, trimDue)
+                        : EventHistory.readFrom(in.section(), profile.firstSeen);
             }
-            profile.events.put(event, lazily ? history : history.decoded());
+            profile.events.put(event, history);
         }
         for (int i = in.readCount(); i > 0; i--) {
             String name = in.readString();

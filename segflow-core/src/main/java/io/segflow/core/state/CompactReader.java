@@ -76,6 +76,21 @@ public final class CompactReader {
         return value;
     }
 
+    /** A reader of the next value {@link CompactWriter#startSection} wrote, in place; this one goes on past it. */
+    public CompactReader section() {
+        int length = readCount();
+        need(length);
+        CompactReader section = new CompactReader(bytes, position, position + length);
+        position += length;
+        return section;
+    }
+
+    private CompactReader(byte[] bytes, int start, int end) {
+        this.bytes = bytes;
+        this.position = start;
+        this.end = end;
+    }
+
     /** The bytes of a value {@link CompactWriter#startSection} wrote, copied, and the reader past them. */
     public byte[] readSection() {
         int length = readCount();

@@ -113,13 +113,10 @@ public final class CompactWriter {
             System.arraycopy(bytes, start, bytes, start + lengthBytes - 1, length);
             size += lengthBytes - 1;
         }
-        int at = start - 1;
-        long value = length;
-        while ((value & ~0x7FL) != 0) {
-            bytes[at++] = (byte) ((value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        bytes[at] = (byte) value;
+        int end = size;
+        size = start - 1; // the length goes where its room is: writeVarLong fills exactly lengthBytes there
+        writeVarLong(length);
+        size = end;
     }
 
     /** A value written before, as it is. */

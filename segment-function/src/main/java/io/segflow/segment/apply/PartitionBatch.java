@@ -24,6 +24,7 @@ public final class PartitionBatch {
     }
 
     private final int partition;
+    private final int recordFormat;
     final Map<String, UserRecord> written = new LinkedHashMap<>();
     final Set<String> erased = new LinkedHashSet<>();
     final Map<String, Long> wakes = new LinkedHashMap<>();
@@ -37,8 +38,15 @@ public final class PartitionBatch {
     private PartitionHistory history;
     private Map<String, byte[]> encoded;
 
+    /** A batch whose users are written in the current record format. */
     public PartitionBatch(int partition) {
+        this(partition, UserRecordCodec.FORMAT);
+    }
+
+    /** @param recordFormat the format its users are written in ({@code segflow.engine.record-format}) */
+    public PartitionBatch(int partition, int recordFormat) {
         this.partition = partition;
+        this.recordFormat = recordFormat;
     }
 
     public int partition() {
@@ -125,16 +133,16 @@ public final class PartitionBatch {
      * write): what the flush writes and the cache keeps.
      */
     public Map<String, byte[]> encoded() {
-        return encoded(UserRecordCodec.FORMAT);
-    }
-
-    /** As {@link #encoded()}, in {@code format} (see {@link UserRecordCodec#encode(UserRecord, int)}) if not encoded yet. */
-    public Map<String, byte[]> encoded(int format) {
         if (encoded == null) {
             encoded = new LinkedHashMap<>(written.size() * 2);
-            written.forEach((user, record) -> encoded.put(user, UserRecordCodec.encode(record, format)));
+            written.forEach((user, record) -> encoded.put(user, encode(record)));
         }
         return encoded;
+    }
+
+    /** A user's record in the batch's format: what its flush writes, and what a merge sends. */
+    byte[] encode(UserRecord record) {
+        return UserRecordCodec.encode(record, recordFormat);
     }
 
     public Set<String> erased() {

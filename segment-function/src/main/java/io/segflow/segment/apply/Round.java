@@ -128,7 +128,7 @@ public final class Round {
     }
 
     public PartitionBatch batch(int partition) {
-        return batches.computeIfAbsent(partition, PartitionBatch::new);
+        return batches.computeIfAbsent(partition, p -> new PartitionBatch(p, recordFormat));
     }
 
     /**
@@ -296,7 +296,7 @@ public final class Round {
     public void seal() {
         for (PartitionBatch batch : batches.values()) {
             batch.erased().forEach(cache::remove);
-            batch.encoded(recordFormat).forEach((user, value) -> {
+            batch.encoded().forEach((user, value) -> {
                 if (!scanned.contains(user)) {
                     cache.put(user, value);
                 }

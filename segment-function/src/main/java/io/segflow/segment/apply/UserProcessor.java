@@ -66,7 +66,6 @@ public final class UserProcessor {
     private final Listener listener;
     private final WakeTraces wakeTraces;
     private final boolean mergeKnownUsers;
-    private final int recordFormat;
 
     /** Without links from time flips to what scheduled them; known users are never merged. */
     public UserProcessor(long dedupWindowMillis, Listener listener) {
@@ -74,13 +73,6 @@ public final class UserProcessor {
     }
 
     public UserProcessor(long dedupWindowMillis, Listener listener, WakeTraces wakeTraces, boolean mergeKnownUsers) {
-        this(dedupWindowMillis, listener, wakeTraces, mergeKnownUsers, UserRecordCodec.FORMAT);
-    }
-
-    /** @param recordFormat the format a merged profile is sent in ({@code segflow.engine.record-format}) */
-    public UserProcessor(long dedupWindowMillis, Listener listener, WakeTraces wakeTraces, boolean mergeKnownUsers,
-                         int recordFormat) {
-        this.recordFormat = recordFormat;
         this.dedupWindowMillis = dedupWindowMillis;
         this.listener = listener;
         this.wakeTraces = wakeTraces;
@@ -168,7 +160,7 @@ public final class UserProcessor {
             return record;
         }
         Instant at = Instant.ofEpochMilli(nowMillis);
-        send(batch, into, IdentityRecords.profile(record.userId(), into, UserRecordCodec.encode(record, recordFormat), at));
+        send(batch, into, IdentityRecords.profile(record.userId(), into, batch.encode(record), at));
         Memberships memberships = record.memberships();
         List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
         String cause = SegmentChange.causedByMerge(into);

@@ -174,7 +174,7 @@ public class EventLoop {
                     LOG.debugf("Condition %s failed for user %s: %s", condition, user, message);
                 }
             }
-        }, wakeTraces, config.identity().mergeKnownUsers(), config.engine().recordFormat());
+        }, wakeTraces, config.identity().mergeKnownUsers());
         this.dueWakes = new DueWakes(store, processor, tracing, meters.lateness, wakeTraces);
         this.catalogBackfill = new CatalogBackfill(store, processor, tracing, meters.backfilled, meters.backfillChunksReadAhead,
                 meters.backfillChunksReadThemselves, config.backfill().chunk());
