@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
+import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.schedule.WakeTraces;
 import java.time.Instant;
@@ -15,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@code segflow.identity.merge-known-users}: a known user id is merged only when it is on. */
+/**
+ * {@code segflow.identity.merge-known-users}: a known user id is merged only when it is on; a merged profile is sent in
+ * the batch's record format.
+ */
 class KnownUserMergeTest {
     private final List<UserProcessor.MergeStep> steps = new ArrayList<>();
 
@@ -59,6 +65,20 @@ class KnownUserMergeTest {
         assertThat(kept.isForward()).isFalse();
         assertThat(batch.sends()).isEmpty();
         assertThat(steps).containsExactly(UserProcessor.MergeStep.REFUSED_KNOWN_USER);
+    }
+
+    @Test
+    void aMergedProfileIsSentInTheBatchsRecordFormat() {
+        UserProcessor processor = processor(true);
+        UserRecord known = knownUser(processor);
+        int before = UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS;
+        PartitionBatch batch = new PartitionBatch(0, before);
+
+        processor.onMergeRequest(batch, known, "user-2", Span.getInvalid(), 2_000);
+
+        byte[] sent = IdentityRecords.profileRecord(EventRecords.read(batch.sends().get(0).value()));
+        assertThat(sent[0]).isEqualTo((byte) before);
+        assertThat(UserRecordCodec.decode("known-1", sent).profile().count("view")).isEqualTo(1);
     }
 
     @Test
