@@ -4,7 +4,7 @@ import io.segflow.core.identity.Identity;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -153,10 +153,12 @@ public final class UserRecordCodec {
         out.writeVarLong(memberships.catalogRevision());
         out.writeVarLong(memberships.since().size());
         // Sorted: the map's own order depends on how it was built, and one user must always encode to the same bytes.
+        String[] segments = memberships.since().keySet().toArray(String[]::new);
+        Arrays.sort(segments);
         long previous = 0;
-        for (Map.Entry<String, Instant> member : memberships.sorted().entrySet()) {
-            out.writeString(member.getKey());
-            long since = member.getValue().toEpochMilli();
+        for (String segment : segments) {
+            out.writeString(segment);
+            long since = memberships.since().get(segment).toEpochMilli();
             out.writeSignedVarLong(since - previous); // entries mostly close in time: deltas are short
             previous = since;
         }
@@ -166,13 +168,16 @@ public final class UserRecordCodec {
         long version = in.readVarLong();
         long catalog = in.readVarLong();
         int n = in.readCount();
-        Map<String, Instant> since = new HashMap<>(n * 2);
+        // Straight into the immutable map Memberships keeps (it copies any other map): a decoded user's memberships
+        // are built once per round. A segment stored twice makes Map.ofEntries throw, as a damaged record should.
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, Instant>[] since = new Map.Entry[n];
         long previous = 0;
         for (int i = 0; i < n; i++) {
             String segment = in.readString();
             previous += in.readSignedVarLong();
-            since.put(segment, Instant.ofEpochMilli(previous));
+            since[i] = Map.entry(segment, Instant.ofEpochMilli(previous));
         }
-        return new Memberships(since, version, catalog);
+        return new Memberships(Map.ofEntries(since), version, catalog);
     }
 }

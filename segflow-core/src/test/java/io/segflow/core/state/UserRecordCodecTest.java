@@ -9,6 +9,8 @@ import io.segflow.core.profile.Aggregate;
 import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Window;
 import io.segflow.core.rules.Reads;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -364,6 +366,33 @@ class UserRecordCodecTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aRecordNamingOneSegmentTwiceIsAnIllegalArgument() {
+        UserRecord user = richUser();
+        user.memberships(new Memberships(Map.of("segment-first", Instant.ofEpochSecond(1_700_000_000L),
+                "segment-other", Instant.ofEpochSecond(1_700_000_600L)), 7, 3));
+        byte[] bytes = UserRecordCodec.encode(user);
+        byte[] damaged = bytes.clone();
+        byte[] other = "segment-other".getBytes(StandardCharsets.UTF_8);
+        byte[] first = "segment-first".getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(damaged, other);
+        System.arraycopy(first, 0, damaged, at, first.length); // same length: the record still parses
+
+        assertThat(UserRecordCodec.decode("u", bytes).memberships().since()).hasSize(2);
+        assertThatThrownBy(() -> UserRecordCodec.decode("u", damaged)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("segment-first");
+        assertThatThrownBy(() -> UserRecordCodec.memberships(damaged)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int at = 0; at + part.length <= bytes.length; at++) {
+            if (Arrays.equals(bytes, at, at + part.length, part, 0, part.length)) {
+                return at;
+            }
+        }
+        throw new AssertionError("not in the record");
     }
 
     /** A user with every kind of data: many events, buckets, aggregates, latest values, traits and memberships. */
