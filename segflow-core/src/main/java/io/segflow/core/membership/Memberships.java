@@ -1,6 +1,8 @@
 package io.segflow.core.membership;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -35,5 +37,12 @@ public record Memberships(Map<String, Instant> since, long version, long catalog
     /** Sorted by segment id, so that responses and ETags are stable. */
     public Map<String, Instant> sorted() {
         return new TreeMap<>(since);
+    }
+
+    /** The segment ids in {@link #sorted()}'s order, without a map: how a record stores them. */
+    public List<String> sortedIds() {
+        String[] ids = since.keySet().toArray(String[]::new);
+        Arrays.sort(ids);
+        return Arrays.asList(ids);
     }
 }

@@ -4,7 +4,6 @@ import io.segflow.core.identity.Identity;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -153,10 +152,8 @@ public final class UserRecordCodec {
         out.writeVarLong(memberships.catalogRevision());
         out.writeVarLong(memberships.since().size());
         // Sorted: the map's own order depends on how it was built, and one user must always encode to the same bytes.
-        String[] segments = memberships.since().keySet().toArray(String[]::new);
-        Arrays.sort(segments);
         long previous = 0;
-        for (String segment : segments) {
+        for (String segment : memberships.sortedIds()) {
             out.writeString(segment);
             long since = memberships.since().get(segment).toEpochMilli();
             out.writeSignedVarLong(since - previous); // entries mostly close in time: deltas are short
