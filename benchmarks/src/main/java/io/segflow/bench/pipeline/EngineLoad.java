@@ -63,7 +63,8 @@ import java.util.UUID;
  * {@code --backfill-timeout} (180 s), {@code --backfill-moves} (true; false saves the backfill's segment in other words,
  * so that nobody enters or exits it), {@code --producer-topic} (segflow.bench.producer), {@code --api-url} (none),
  * {@code --api-key} (dev-admin-key), {@code --sse-per-second} (50), {@code --floor-seconds} (20; the latency phase's
- * {@link KafkaFloor}, 0 for none).
+ * {@link KafkaFloor}, 0 for none), {@code --floor-alongside} (0; events/s through the floor's two hops during the
+ * latency window, 0 for none).
  */
 public final class EngineLoad {
     /** segment-function's consumer group on {@code segflow.events}. */

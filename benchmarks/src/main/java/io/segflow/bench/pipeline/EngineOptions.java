@@ -32,12 +32,13 @@ record EngineOptions(
         String apiUrl,
         String apiKey,
         int ssePerSecond,
-        int floorSeconds) {
+        int floorSeconds,
+        int floorAlongside) {
 
     private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-pid-file", "kafka-libs",
             "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "backfill-moves", "probe-share",
             "producer-topic", "warm", "metrics-url", "api-url", "api-key", "sse-per-second",
-            "floor-seconds");
+            "floor-seconds", "floor-alongside");
 
     static EngineOptions parse(String[] args) {
         Map<String, String> given = Flags.parse(args, NAMES);
@@ -73,14 +74,17 @@ record EngineOptions(
                 given.getOrDefault("api-key", "dev-admin-key"),
                 Integer.parseInt(given.getOrDefault("sse-per-second", "50")),
                 // latency: seconds of the Kafka floor after the window (the same events through Kafka twice; 0: none)
-                Integer.parseInt(given.getOrDefault("floor-seconds", "20")));
+                Integer.parseInt(given.getOrDefault("floor-seconds", "20")),
+                // latency: events/s through the Kafka floor's two hops during the window, beside segflow (0: none)
+                Integer.parseInt(given.getOrDefault("floor-alongside", "0")));
         if (!Set.of("drain", "latency", "all", "recovery", "identity", "replay").contains(options.phase)) {
             throw new IllegalArgumentException("--phase must be drain, latency, all, recovery, identity or replay");
         }
         if (options.events < 1 || options.users < 1 || options.rate < 1 || options.seconds < 1
-                || options.probeShare < 0 || options.probeShare > 1 || options.ssePerSecond < 1 || options.floorSeconds < 0) {
+                || options.probeShare < 0 || options.probeShare > 1 || options.ssePerSecond < 1 || options.floorSeconds < 0
+                || options.floorAlongside < 0) {
             throw new IllegalArgumentException("--events, --users, --rate, --seconds, --sse-per-second must be positive, "
-                    + "--floor-seconds not negative, --probe-share in [0, 1]");
+                    + "--floor-seconds and --floor-alongside not negative, --probe-share in [0, 1]");
         }
         return options;
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -31,11 +32,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * ingest's producer, through Kafka twice with nothing in between. A relay consumer forwards each record as its poll
  * returns it, with segment-function's producer settings, to a second topic read as the change stream is read. These
  * are segflow's two hops (ingest → segment-function, segment-function → a consumer of the changes); what
- * segment-function adds to them is the difference. Runs after the window, when segment-function has no events.
+ * segment-function adds to them is the difference. {@link #measure} runs after the window, when segment-function has
+ * no events; {@link #alongside} sends a few events a second through two other topics during the window, so that its
+ * slow seconds can be read against what Kafka alone took in the same seconds.
  */
 final class KafkaFloor {
     static final String IN = "segflow.bench.floor-in";
     static final String OUT = "segflow.bench.floor-out";
+    static final String ALONGSIDE_IN = "segflow.bench.floor-alongside-in";
+    static final String ALONGSIDE_OUT = "segflow.bench.floor-alongside-out";
     private static final String NUMBER = "n";
     private static final int WARMUP_SECONDS = 5;
 
@@ -45,41 +50,127 @@ final class KafkaFloor {
     /** The latencies of {@code seconds} at {@code rate}, after a short warm-up of the three clients. */
     static LatencySamples.Percentiles measure(String bootstrap, int partitions, int rate, int seconds,
                                               Supplier<EventRecord> events) throws Exception {
-        createTopics(bootstrap, partitions);
-        LatencySamples samples = new LatencySamples();
         long warmup = (long) rate * WARMUP_SECONDS;
-        long interval = 1_000_000_000L / rate;
-        long start = System.nanoTime() + 500_000_000L; // the consumers placed at the topics' ends first
-        try (Relay relay = new Relay(bootstrap);
-             Arrivals arrivals = new Arrivals(bootstrap, (n, receivedNanos) -> {
-                 if (n >= warmup) {
-                     long intended = start + n * interval;
-                     samples.add(intended, receivedNanos - intended);
-                 }
-             });
-             EventProducer producer = new EventProducer(bootstrap, 2, IN)) {
+        try (Flow flow = new Flow(bootstrap, partitions, IN, OUT, rate)) {
+            flow.countBetween(flow.intendedNanos(warmup), Long.MAX_VALUE);
             long total = warmup + (long) rate * seconds;
             for (long n = 0; n < total; n++) {
-                Pacing.awaitDue(start + n * interval);
-                EventRecord event = events.get();
-                ProducerRecord<String, byte[]> record = new ProducerRecord<>(IN, event.key(), event.value());
-                record.headers().add(NUMBER, ByteBuffer.allocate(Long.BYTES).putLong(n).array());
-                producer.send(record);
+                flow.send(n, events.get());
             }
-            producer.flush();
-            Arrivals.awaitCount(total - warmup, samples, Duration.ofSeconds(30));
+            flow.producer.flush();
+            flow.awaitCounted(Duration.ofSeconds(30));
+            return flow.samples.percentiles(t -> true);
         }
-        return samples.percentiles(t -> true);
+    }
+
+    /**
+     * {@code rate} events a second through {@link #ALONGSIDE_IN} and {@link #ALONGSIDE_OUT}, sent on a thread of its
+     * own from now until closed; only those due in {@link Flow#countBetween} count.
+     */
+    static Flow alongside(String bootstrap, int partitions, int rate, Supplier<EventRecord> events) throws Exception {
+        Flow flow = new Flow(bootstrap, partitions, ALONGSIDE_IN, ALONGSIDE_OUT, rate);
+        flow.sendInBackground(events);
+        return flow;
+    }
+
+    /** One floor's three clients, its schedule (the n-th event due at {@code start + n × interval}) and its samples. */
+    static final class Flow implements AutoCloseable {
+        final LatencySamples samples = new LatencySamples();
+        private final String in;
+        private final long startNanos;
+        private final long intervalNanos;
+        private final Relay relay;
+        private final Arrivals arrivals;
+        private final EventProducer producer;
+        private final AtomicLong counted = new AtomicLong();
+        private volatile long countFrom = Long.MAX_VALUE;
+        private volatile long countUntil = Long.MAX_VALUE;
+        private volatile boolean sending = true;
+        private Thread sender;
+        private boolean closed;
+
+        private Flow(String bootstrap, int partitions, String in, String out, int rate) throws Exception {
+            createTopics(bootstrap, partitions, in, out);
+            this.in = in;
+            this.intervalNanos = 1_000_000_000L / rate;
+            relay = new Relay(bootstrap, in, out);
+            arrivals = new Arrivals(bootstrap, out, (n, receivedNanos) -> {
+                long intended = intendedNanos(n);
+                if (intended >= countFrom && intended < countUntil) {
+                    samples.add(intended, receivedNanos - intended);
+                }
+            });
+            producer = new EventProducer(bootstrap, 2, in);
+            startNanos = System.nanoTime() + 500_000_000L; // the consumers placed at the topics' ends first
+        }
+
+        long intendedNanos(long n) {
+            return startNanos + n * intervalNanos;
+        }
+
+        /** Counts the events due from {@code fromNanos} until before {@code untilNanos}; the others are a warm-up. */
+        void countBetween(long fromNanos, long untilNanos) {
+            countFrom = fromNanos;
+            countUntil = untilNanos;
+        }
+
+        private void send(long n, EventRecord event) {
+            long intended = intendedNanos(n);
+            Pacing.awaitDue(intended);
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(in, event.key(), event.value());
+            record.headers().add(NUMBER, ByteBuffer.allocate(Long.BYTES).putLong(n).array());
+            producer.send(record);
+            if (intended >= countFrom && intended < countUntil) {
+                counted.incrementAndGet();
+            }
+        }
+
+        private void sendInBackground(Supplier<EventRecord> events) {
+            sender = Thread.ofPlatform().name("floor-sender").daemon().start(() -> {
+                for (long n = 0; sending; n++) {
+                    send(n, events.get());
+                }
+                producer.flush();
+            });
+        }
+
+        /** Until every counted event arrived, or {@code max} passed. */
+        void awaitCounted(Duration max) throws InterruptedException {
+            long deadline = System.nanoTime() + max.toNanos();
+            while (samples.count() < counted.get() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+
+        /**
+         * Stops sending, waits up to 10 s for the counted events still on their way, and closes the clients; once
+         * (the latency phase closes it to report, and its try-with-resources again).
+         */
+        @Override
+        public void close() throws Exception {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            sending = false;
+            if (sender != null) {
+                sender.join(5_000);
+                awaitCounted(Duration.ofSeconds(10));
+            }
+            try (producer; relay; arrivals) {
+                // closed in reverse order
+            }
+        }
     }
 
     /** An event as ingest writes it: keyed by user. */
     record EventRecord(String key, byte[] value) {
     }
 
-    private static void createTopics(String bootstrap, int partitions) throws Exception {
+    private static void createTopics(String bootstrap, int partitions, String... topics) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Set<String> existing = admin.listTopics().names().get();
-            for (String topic : List.of(IN, OUT)) {
+            for (String topic : topics) {
                 if (!existing.contains(topic)) {
                     try {
                         admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
@@ -149,16 +240,18 @@ final class KafkaFloor {
     /** The consumer that forwards every record at once, as segment-function's loop would with no work to do. */
     private static final class Relay extends PollingThread {
         private final KafkaProducer<String, byte[]> producer;
+        private final String out;
 
-        Relay(String bootstrap) {
-            super("floor-relay", relayConsumer(bootstrap), IN);
-            Properties out = new Properties();
-            out.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            out.put(ProducerConfig.ACKS_CONFIG, "all"); // segment-function's change producer
-            out.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-            out.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-            out.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-            producer = new KafkaProducer<>(out, new StringSerializer(), new ByteArraySerializer());
+        Relay(String bootstrap, String in, String out) {
+            super("floor-relay", relayConsumer(bootstrap), in);
+            this.out = out;
+            Properties settings = new Properties();
+            settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            settings.put(ProducerConfig.ACKS_CONFIG, "all"); // segment-function's change producer
+            settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+            settings.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+            settings.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+            producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
             start();
         }
 
@@ -173,7 +266,7 @@ final class KafkaFloor {
         @Override
         void received(ConsumerRecords<String, byte[]> records, long receivedNanos) {
             for (ConsumerRecord<String, byte[]> record : records) {
-                producer.send(new ProducerRecord<>(OUT, null, record.key(), record.value(), record.headers()));
+                producer.send(new ProducerRecord<>(out, null, record.key(), record.value(), record.headers()));
             }
         }
 
@@ -192,8 +285,8 @@ final class KafkaFloor {
 
         private final Listener listener;
 
-        Arrivals(String bootstrap, Listener listener) {
-            super("floor-arrivals", ChangeStream.consumerProperties(bootstrap), OUT);
+        Arrivals(String bootstrap, String out, Listener listener) {
+            super("floor-arrivals", ChangeStream.consumerProperties(bootstrap), out);
             this.listener = listener;
             start();
         }
@@ -201,14 +294,6 @@ final class KafkaFloor {
         @Override
         void received(ConsumerRecords<String, byte[]> records, long receivedNanos) {
             records.forEach(record -> listener.arrived(number(record), receivedNanos));
-        }
-
-        /** Until {@code samples} holds {@code count}, or {@code max} passed. */
-        static void awaitCount(long count, LatencySamples samples, Duration max) throws InterruptedException {
-            long deadline = System.nanoTime() + max.toNanos();
-            while (samples.count() < count && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
         }
     }
 }

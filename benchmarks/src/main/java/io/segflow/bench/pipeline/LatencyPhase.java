@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * Latency from event to change record, open loop: events go out at a fixed rate, each change record whose cause is
@@ -21,7 +22,8 @@ import java.util.function.LongFunction;
  * user's first event on a name only the probe segment reads, so that every probe brings a change. With backfill
  * users, a third into the window a segment is saved, so that segment-function re-evaluates every known user while
  * the events keep coming; the latencies are then reported before, during and after that backfill. After the window,
- * {@link KafkaFloor} measures what Kafka alone takes for the same two hops at the same rate.
+ * {@link KafkaFloor} measures what Kafka alone takes for the same two hops at the same rate; with
+ * {@code --floor-alongside}, a few events a second take those two hops during the window too, reported the same way.
  */
 final class LatencyPhase {
     /** Time between the end of the warm-up and the window's first event, for the readings before the window. */
@@ -104,7 +106,10 @@ final class LatencyPhase {
              SsePushes pushes = options.apiUrl() == null ? null : new SsePushes(options.apiUrl(), options.apiKey());
              // The warm-up's streams, as the window's, into samples thrown away: the api's push path (and this
              // tool's client) compiled before the window, not in its first seconds.
-             SsePushes warmupPushes = pushes == null ? null : new SsePushes(options.apiUrl(), options.apiKey())) {
+             SsePushes warmupPushes = pushes == null ? null : new SsePushes(options.apiUrl(), options.apiKey());
+             // Started with the warm-up, so that its clients are compiled and placed before the window.
+             KafkaFloor.Flow alongside = options.floorAlongside() == 0 ? null : KafkaFloor.alongside(options.bootstrap(),
+                     progress.partitions(), options.floorAlongside(), floorEvents(run + "-alongside"))) {
             changes.listen((change, received) -> {
                 String cause = change.cause();
                 if (received > backfill.startNanos && BenchCatalog.BACKFILL_SEGMENT.equals(change.segmentId())) {
@@ -157,6 +162,9 @@ final class LatencyPhase {
             // its first events back), and with push latency measured once the first sampled streams can be open.
             long windowStart = System.nanoTime() + (pushes == null ? WINDOW_LEAD_NANOS : SsePushes.LEAD_NANOS);
             windowSchedule.set(Schedule.from(windowStart, options.rate()));
+            if (alongside != null) {
+                alongside.countBetween(windowStart, windowStart + Duration.ofSeconds(options.seconds()).toNanos());
+            }
             if (pushes != null) {
                 watchPushes(pushes, "m", probeEvents, total, windowStart);
             }
@@ -189,6 +197,10 @@ final class LatencyPhase {
             System.out.printf("  of which from that send to its arrival here: %s%n", measuredWindow.delivery().slowestPerSecond(windowStart));
             System.out.printf("  load generator behind its schedule:          %s%n", measuredWindow.behind().slowestPerSecond(windowStart));
             report(measuredWindow.all(), backfill, windowStart, total, probes, answeredCount.get(), probesAnswered.get(), sendSeconds, changes);
+            if (alongside != null) {
+                alongside.close();
+                reportAlongside(alongside.samples, backfill, windowStart);
+            }
             if (pushes != null) {
                 awaitPushes(pushes);
                 System.out.printf("event -> SSE push on api-function (from the intended send time): %s%n", pushes.report());
@@ -209,15 +221,41 @@ final class LatencyPhase {
 
     /** {@link KafkaFloor}: the same kind of events at the same rate through Kafka twice, with nothing in between. */
     private void measureFloor() throws Exception {
-        ShopTraffic traffic = new ShopTraffic(run + "-floor", options.users());
         LatencySamples.Percentiles floor = KafkaFloor.measure(options.bootstrap(), progress.partitions(), options.rate(),
-                options.floorSeconds(), () -> {
-                    Event event = traffic.next();
-                    return new KafkaFloor.EventRecord(event.profileKey(), EventRecords.write(event));
-                });
+                options.floorSeconds(), floorEvents(run + "-floor"));
         System.out.printf("Kafka floor, the same traffic through Kafka twice with nothing in between (%d s at %,d events/s): %s%n",
                 options.floorSeconds(), options.rate(), floor);
         summary.add("latency", "Kafka floor (two hops, no work)", "%s", floor);
+    }
+
+    /** Shop events as ingest writes them, for a {@link KafkaFloor}. */
+    private Supplier<KafkaFloor.EventRecord> floorEvents(String users) {
+        ShopTraffic traffic = new ShopTraffic(users, options.users());
+        return () -> {
+            Event event = traffic.next();
+            return new KafkaFloor.EventRecord(event.profileKey(), EventRecords.write(event));
+        };
+    }
+
+    /**
+     * The Kafka floor taken beside the window: its events due in the window, before and while the backfill ran, and
+     * second by second, to lay next to the change latencies of the same seconds.
+     */
+    private void reportAlongside(LatencySamples floor, BackfillWatch backfill, long windowStart) {
+        LatencySamples.Percentiles all = floor.percentiles(t -> true);
+        System.out.printf("Kafka floor alongside (%,d events/s through the same two hops during the window): %s%n",
+                options.floorAlongside(), all);
+        System.out.printf("  slowest per second of the window (ms): %s%n", floor.slowestPerSecond(windowStart));
+        summary.add("latency", "Kafka floor alongside, all", "%s", all);
+        if (backfill.started != null) {
+            long startNanos = backfill.startNanos;
+            long endNanos = backfillEnd(backfill);
+            LatencySamples.Percentiles before = floor.percentiles(t -> t < startNanos);
+            LatencySamples.Percentiles during = floor.percentiles(t -> t >= startNanos && t <= endNanos);
+            System.out.printf("  due before the backfill: %s%n  while it ran:            %s%n", before, during);
+            summary.add("latency", "Kafka floor alongside, before backfill", "%s", before);
+            summary.add("latency", "Kafka floor alongside, during backfill", "%s", during);
+        }
     }
 
     /** One event for each of {@code n} new users, then until segment-function has them all: the users a backfill goes over. */
@@ -379,6 +417,15 @@ final class LatencyPhase {
                 || (backfill.lastChangeNanos > 0 && quiet > 10_000_000_000L);
     }
 
+    /**
+     * When the backfill ended (nanoTime): its last catalog-caused change received, or, for one that moves nobody, when
+     * every partition's progress said done; {@code Long.MAX_VALUE} when neither was seen.
+     */
+    private static long backfillEnd(BackfillWatch backfill) {
+        long end = backfill.started.moves() ? backfill.lastChangeNanos : backfill.doneNanos;
+        return end > 0 ? end : Long.MAX_VALUE;
+    }
+
     private void report(LatencySamples samples, BackfillWatch backfill, long windowStart, long total, long probes, long answered,
             long probesAnswered, double sendSeconds, ChangeStream changes) {
         System.out.printf("sent %,d events in %.2f s (%,.0f events/s, %,d probes); %,d events answered by a change (%,d of the probes)%n",
@@ -396,13 +443,11 @@ final class LatencyPhase {
             return;
         }
         long startNanos = backfill.startNanos;
-        long endNanos;
+        long endNanos = backfillEnd(backfill);
         String end;
         if (!backfill.started.moves()) {
-            endNanos = backfill.doneNanos > 0 ? backfill.doneNanos : Long.MAX_VALUE;
             end = endNanos == Long.MAX_VALUE ? "not done" : String.format("done %.1f s after the start", (endNanos - startNanos) / 1e9);
         } else {
-            endNanos = backfill.lastChangeNanos > 0 ? backfill.lastChangeNanos : Long.MAX_VALUE;
             end = endNanos == Long.MAX_VALUE ? "no catalog-caused change seen"
                     : String.format("last catalog-caused change %.1f s after the start", (endNanos - startNanos) / 1e9);
         }
