@@ -57,7 +57,6 @@ final class KafkaFloor {
             for (long n = 0; n < total; n++) {
                 flow.send(n, events.get());
             }
-            flow.producer.flush();
             flow.awaitCounted(Duration.ofSeconds(30));
             return flow.samples.percentiles(t -> true);
         }
@@ -65,7 +64,7 @@ final class KafkaFloor {
 
     /**
      * {@code rate} events a second through {@link #ALONGSIDE_IN} and {@link #ALONGSIDE_OUT}, sent on a thread of its
-     * own from now until closed; only those due in {@link Flow#countBetween} count.
+     * own from now until stopped; only those due in {@link Flow#countBetween} count.
      */
     static Flow alongside(String bootstrap, int partitions, int rate, Supplier<EventRecord> events) throws Exception {
         Flow flow = new Flow(bootstrap, partitions, ALONGSIDE_IN, ALONGSIDE_OUT, rate);
@@ -87,7 +86,6 @@ final class KafkaFloor {
         private volatile long countUntil = Long.MAX_VALUE;
         private volatile boolean sending = true;
         private Thread sender;
-        private boolean closed;
 
         private Flow(String bootstrap, int partitions, String in, String out, int rate) throws Exception {
             createTopics(bootstrap, partitions, in, out);
@@ -96,7 +94,7 @@ final class KafkaFloor {
             relay = new Relay(bootstrap, in, out);
             arrivals = new Arrivals(bootstrap, out, (n, receivedNanos) -> {
                 long intended = intendedNanos(n);
-                if (intended >= countFrom && intended < countUntil) {
+                if (counts(intended)) {
                     samples.add(intended, receivedNanos - intended);
                 }
             });
@@ -114,13 +112,17 @@ final class KafkaFloor {
             countUntil = untilNanos;
         }
 
+        private boolean counts(long intendedNanos) {
+            return intendedNanos >= countFrom && intendedNanos < countUntil;
+        }
+
         private void send(long n, EventRecord event) {
             long intended = intendedNanos(n);
             Pacing.awaitDue(intended);
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(in, event.key(), event.value());
             record.headers().add(NUMBER, ByteBuffer.allocate(Long.BYTES).putLong(n).array());
             producer.send(record);
-            if (intended >= countFrom && intended < countUntil) {
+            if (counts(intended)) {
                 counted.incrementAndGet();
             }
         }
@@ -130,33 +132,30 @@ final class KafkaFloor {
                 for (long n = 0; sending; n++) {
                     send(n, events.get());
                 }
-                producer.flush();
             });
         }
 
         /** Until every counted event arrived, or {@code max} passed. */
         void awaitCounted(Duration max) throws InterruptedException {
+            producer.flush();
             long deadline = System.nanoTime() + max.toNanos();
             while (samples.count() < counted.get() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
         }
 
-        /**
-         * Stops sending, waits up to 10 s for the counted events still on their way, and closes the clients; once
-         * (the latency phase closes it to report, and its try-with-resources again).
-         */
-        @Override
-        public void close() throws Exception {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        /** Stops the background sender and waits up to 10 s for the counted events still on their way. */
+        void stop() throws InterruptedException {
             sending = false;
             if (sender != null) {
                 sender.join(5_000);
                 awaitCounted(Duration.ofSeconds(10));
             }
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop();
             try (producer; relay; arrivals) {
                 // closed in reverse order
             }

@@ -198,7 +198,7 @@ final class LatencyPhase {
             System.out.printf("  load generator behind its schedule:          %s%n", measuredWindow.behind().slowestPerSecond(windowStart));
             report(measuredWindow.all(), backfill, windowStart, total, probes, answeredCount.get(), probesAnswered.get(), sendSeconds, changes);
             if (alongside != null) {
-                alongside.close();
+                alongside.stop();
                 reportAlongside(alongside.samples, backfill, windowStart);
             }
             if (pushes != null) {
@@ -248,13 +248,10 @@ final class LatencyPhase {
         System.out.printf("  slowest per second of the window (ms): %s%n", floor.slowestPerSecond(windowStart));
         summary.add("latency", "Kafka floor alongside, all", "%s", all);
         if (backfill.started != null) {
-            long startNanos = backfill.startNanos;
-            long endNanos = backfillEnd(backfill);
-            LatencySamples.Percentiles before = floor.percentiles(t -> t < startNanos);
-            LatencySamples.Percentiles during = floor.percentiles(t -> t >= startNanos && t <= endNanos);
-            System.out.printf("  due before the backfill: %s%n  while it ran:            %s%n", before, during);
-            summary.add("latency", "Kafka floor alongside, before backfill", "%s", before);
-            summary.add("latency", "Kafka floor alongside, during backfill", "%s", during);
+            AroundBackfill split = AroundBackfill.of(floor, backfill);
+            System.out.printf("  due before the backfill: %s%n  while it ran:            %s%n", split.before(), split.during());
+            summary.add("latency", "Kafka floor alongside, before backfill", "%s", split.before());
+            summary.add("latency", "Kafka floor alongside, during backfill", "%s", split.during());
         }
     }
 
@@ -454,15 +451,24 @@ final class LatencyPhase {
         System.out.printf("backfill: %,d known users, %,d changed in %s, %,d catalog-caused changes; %s%n",
                 backfill.started.knownUsers(), backfill.usersChanged.size(), BenchCatalog.BACKFILL_SEGMENT,
                 backfill.catalogChanges.get(), end);
-        LatencySamples.Percentiles before = samples.percentiles(t -> t < startNanos);
-        LatencySamples.Percentiles during = samples.percentiles(t -> t >= startNanos && t <= endNanos);
-        LatencySamples.Percentiles after = samples.percentiles(t -> t > endNanos);
+        AroundBackfill split = AroundBackfill.of(samples, backfill);
         System.out.printf("  events due before the backfill: %s%n  while it ran:                  %s%n  after it:                      %s%n",
-                before, during, after);
+                split.before(), split.during(), split.after());
         summary.add("latency", "backfill", "%,d known users, %s (%.1f s into the window)", backfill.started.knownUsers(), end,
                 (startNanos - windowStart) / 1e9);
-        summary.add("latency", "change latency, before backfill", "%s", before);
-        summary.add("latency", "change latency, during backfill", "%s", during);
-        summary.add("latency", "change latency, after backfill", "%s", after);
+        summary.add("latency", "change latency, before backfill", "%s", split.before());
+        summary.add("latency", "change latency, during backfill", "%s", split.during());
+        summary.add("latency", "change latency, after backfill", "%s", split.after());
+    }
+
+    /** A run's samples split by their events' due time around a started backfill: before it, while it ran, after it. */
+    private record AroundBackfill(LatencySamples.Percentiles before, LatencySamples.Percentiles during,
+                                  LatencySamples.Percentiles after) {
+        static AroundBackfill of(LatencySamples samples, BackfillWatch backfill) {
+            long start = backfill.startNanos;
+            long end = backfillEnd(backfill);
+            return new AroundBackfill(samples.percentiles(t -> t < start), samples.percentiles(t -> t >= start && t <= end),
+                    samples.percentiles(t -> t > end));
+        }
     }
 }
