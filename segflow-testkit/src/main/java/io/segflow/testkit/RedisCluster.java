@@ -40,10 +40,10 @@ public final class RedisCluster implements AutoCloseable {
         RedisCluster cluster = new RedisCluster(primaries, followers, dir);
         try {
             for (int i = 0; i < masters; i++) {
-                primaries.add(RedisProcess.startClusterNode(RedisProcess.freePort(), dir));
+                primaries.add(RedisProcess.startClusterNode(dir));
             }
             for (int i = 0; i < masters * replicasPerMaster; i++) {
-                followers.add(RedisProcess.startClusterNode(RedisProcess.freePort(), dir));
+                followers.add(RedisProcess.startClusterNode(dir));
             }
             cluster.form();
             return cluster;
@@ -64,7 +64,7 @@ public final class RedisCluster implements AutoCloseable {
         }
         try (RespClient first = new RespClient(masters.get(0).port())) {
             for (RedisProcess node : all.subList(1, all.size())) {
-                first.call("CLUSTER", "MEET", "127.0.0.1", node.port());
+                first.call("CLUSTER", "MEET", "127.0.0.1", node.port(), node.busPort());
             }
         }
         awaitEveryNode("knows every node", info -> info.contains("cluster_known_nodes:" + all.size()));

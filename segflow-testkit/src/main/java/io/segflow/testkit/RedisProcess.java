@@ -21,10 +21,13 @@ import java.util.Locale;
 public final class RedisProcess implements AutoCloseable {
     private final Process process;
     private final int port;
+    /** A cluster node's bus port, which {@code CLUSTER MEET} must name; 0 for a server outside a cluster. */
+    private final int busPort;
 
-    private RedisProcess(Process process, int port) {
+    private RedisProcess(Process process, int port, int busPort) {
         this.process = process;
         this.port = port;
+        this.busPort = busPort;
     }
 
     public static RedisProcess start() {
@@ -32,7 +35,7 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public static RedisProcess start(int port) {
-        return start(port, List.of("--save", "", "--appendonly", "no"), ProcessBuilder.Redirect.DISCARD);
+        return start(port, 0, List.of("--save", "", "--appendonly", "no"), ProcessBuilder.Redirect.DISCARD);
     }
 
     /**
@@ -46,24 +49,39 @@ public final class RedisProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("could not create " + dir, e);
         }
-        return start(port, List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()),
+        return start(port, 0, List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()),
                 ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
     }
 
     /** A node of a {@link RedisCluster}: cluster mode, its node table and log in {@code dir}, no persistence. */
-    static RedisProcess startClusterNode(int port, Path dir) {
+    /**
+     * A cluster node on two free ports: its own and its cluster bus's (given with {@code --cluster-port}, since the
+     * default, its port + 10,000, may be taken or past 65,535). A port taken by another process between the choice and
+     * the bind makes redis-server exit at once: tried again on new ports, up to three times.
+     */
+    static RedisProcess startClusterNode(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new IllegalStateException("could not create " + dir, e);
         }
-        return start(port, List.of("--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
-                        "--cluster-node-timeout", "2000"),
-                ProcessBuilder.Redirect.appendTo(dir.resolve("redis-" + port + ".log").toFile()));
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int port = freePort();
+            int busPort = freePort();
+            try {
+                return start(port, busPort, List.of("--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                                "--cluster-enabled", "yes", "--cluster-port", String.valueOf(busPort),
+                                "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "2000"),
+                        ProcessBuilder.Redirect.appendTo(dir.resolve("redis-" + port + ".log").toFile()));
+            } catch (IllegalStateException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
-    private static RedisProcess start(int port, List<String> persistence, ProcessBuilder.Redirect output) {
+    private static RedisProcess start(int port, int busPort, List<String> persistence, ProcessBuilder.Redirect output) {
         try {
             List<String> command = new ArrayList<>(List.of(redisServerBinary().toString(),
                     "--bind", "127.0.0.1", "--port", String.valueOf(port), "--protected-mode", "no"));
@@ -73,7 +91,7 @@ public final class RedisProcess implements AutoCloseable {
                     .redirectOutput(output)
                     .start();
             awaitPort(port, process);
-            return new RedisProcess(process, port);
+            return new RedisProcess(process, port, busPort);
         } catch (IOException e) {
             throw new IllegalStateException("could not start redis-server", e);
         }
@@ -85,6 +103,11 @@ public final class RedisProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The cluster bus port of a cluster node (0 outside a cluster). */
+    public int busPort() {
+        return busPort;
     }
 
     /** The server's process id, for tests that signal it (SIGSTOP, SIGKILL). */
