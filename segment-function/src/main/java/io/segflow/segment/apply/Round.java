@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.event.Event;
 import io.segflow.core.history.PartitionHistory;
+import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.catalog.SegmentCatalog;
@@ -275,6 +276,43 @@ public final class Round {
         }
         live.put(user, record);
         return true;
+    }
+
+    /**
+     * Applies one of the round's events to its user: an erasure, an identity step (a merge request, a merged profile,
+     * an event of a user merged away, forwarded) or an ordinary event.
+     */
+    public void apply(UserProcessor processor, PartitionBatch batch, Event event, byte[] value, Span span) {
+        String user = event.profileKey();
+        UserRecord record = record(batch, user);
+        if (event.isErasure()) {
+            String erasedUser = IdentityRecords.erasureOfForwardTo(event);
+            if (erasedUser == null) {
+                processor.erase(batch, record, span, now);
+                forget(user);
+            } else if (processor.eraseForward(batch, record, erasedUser)) {
+                forget(user);
+            }
+            return;
+        }
+        String mergeInto = IdentityRecords.mergeTarget(event);
+        if (mergeInto != null) {
+            UserRecord kept = processor.onMergeRequest(batch, record, mergeInto, span, now);
+            if (kept != record) {
+                replace(kept);
+            }
+            return;
+        }
+        if (IdentityRecords.isProfile(event)) {
+            processor.onMergedProfile(batch, record, !created.contains(user), event, catalogOf(batch.partition()), span, now);
+            return;
+        }
+        if (record.isForward()) {
+            processor.forward(batch, record, event, value);
+            return;
+        }
+        boolean fresh = created.remove(user);
+        processor.onEvent(batch, record, fresh, event, span, catalogOf(batch.partition()), now);
     }
 
     /** The record kept for a user from here on (a forward that replaced a merged profile). */

@@ -10,13 +10,11 @@ import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.Topics;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
-import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.PendingRecord;
-import io.segflow.core.state.UserRecord;
 import io.segflow.segment.SegmentConfig;
 import io.segflow.segment.apply.OwnedPartition;
 import io.segflow.segment.apply.OwnedPartition.BackfillProgress;
@@ -38,7 +36,6 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -79,13 +76,6 @@ public class EventLoop {
     /** The consumer group of every segment-function instance. */
     static final String GROUP = "segment-function";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    /** How stale the committed offsets (lag monitoring, autoscaling) may be. */
-    private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
-    /**
-     * Rounds stored but not acknowledged by Kafka yet: the loop goes on polling and storing while they are on their
-     * way, and waits for the oldest only when this many are.
-     */
-    private static final int MAX_ROUNDS_IN_FLIGHT = 4;
     /** Users whose wake's trace is remembered, to link their time flips to it (a few hundred bytes each). */
     private static final int WAKE_TRACES = 100_000;
 
@@ -117,18 +107,14 @@ public class EventLoop {
     private UserCache cache;
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
     private final Set<Integer> unclaimed = new TreeSet<>();
-    private final Map<String, Integer> attempts = new HashMap<>();
-    private final Set<String> skipped = new HashSet<>();
+    private final FailingRecords failing;
     /**
      * The last round, applied and sealed, its writes not sent yet: the next round sends them along with its own reads
      * (one Redis round trip per round instead of two) right after its poll, which does not wait while one is here.
      */
     private Prepared prepared;
-    /** Stored rounds whose change records are on their way, oldest first. */
-    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-    /** Stored offsets not committed to the group yet. */
-    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
-    private long lastCommitNanos;
+    private final RoundsInFlight inFlight;
+    private final GroupOffsets groupOffsets = new GroupOffsets();
     /** At most one warning a minute per condition that goes over its iteration budget. */
     private final WarningLimit overBudgetWarnings = new WarningLimit(Duration.ofMinutes(1));
     private long nextWakePoll;
@@ -182,6 +168,12 @@ public class EventLoop {
         this.backfillBudget = new LiveFirstBudget(config.backfill().liveShare(), config.backfill().latencyTarget().toMillis(),
                 System.nanoTime());
         this.wakeBudget = new LiveFirstBudget(config.scheduler().liveShare(), System.nanoTime());
+        this.inFlight = new RoundsInFlight(config.engine().publishTimeout(), meters.publishStage, meters.published);
+        this.failing = new FailingRecords(config.engine().maxAttempts(), (record, reason) -> {
+            publisher.deadLetter(record.key(), new String(record.value(), StandardCharsets.UTF_8), record.partition(),
+                    record.offset(), reason, config.engine().publishTimeout());
+            meters.deadLettered.increment();
+        });
         Gauge.builder("segflow.backfill.live.share", backfillBudget, LiveFirstBudget::share)
                 .description("Share of the engine's time backfills and replays may take while events flow (it halves while live events are late)")
                 .register(metrics);
@@ -252,10 +244,10 @@ public class EventLoop {
                 return;
             } catch (PoisonRecord e) {
                 try {
-                    poison(e);
+                    failing.failed(e);
                 } catch (RuntimeException deadLetterFailed) {
                     // Kafka refused the dead letter too: the record is tried again after the reset.
-                    LOG.warnf("Dead-lettering %s failed: %s", positionOf(e.record), deadLetterFailed.getMessage());
+                    LOG.warnf("Dead-lettering %s failed: %s", FailingRecords.positionOf(e.record), deadLetterFailed.getMessage());
                 }
                 reset();
             } catch (RuntimeException e) {
@@ -484,11 +476,11 @@ public class EventLoop {
         for (Parsed item : polled.events()) {
             ConsumerRecord<String, byte[]> record = item.record();
             PartitionBatch batch = round.batch(record.partition());
-            if (item.event() != null && (skipped.isEmpty() || !skipped.contains(positionOf(record)))) {
+            if (item.event() != null && !failing.skips(record)) {
                 Span span = tracing.startProcessing(record);
                 round.spans.add(span);
                 try {
-                    apply(round, batch, item.event(), record.value(), span);
+                    round.apply(processor, batch, item.event(), record.value(), span);
                 } catch (RuntimeException e) {
                     span.recordException(e);
                     throw new PoisonRecord(record, e);
@@ -506,39 +498,6 @@ public class EventLoop {
 
     private record Polled(List<Parsed> events, Map<Integer, Set<String>> users) {
         static final Polled NONE = new Polled(List.of(), Map.of());
-    }
-
-    private void apply(Round round, PartitionBatch batch, Event event, byte[] value, Span span) {
-        String user = event.profileKey();
-        UserRecord record = round.record(batch, user);
-        if (event.isErasure()) {
-            String erasedUser = IdentityRecords.erasureOfForwardTo(event);
-            if (erasedUser == null) {
-                processor.erase(batch, record, span, round.now);
-                round.forget(user);
-            } else if (processor.eraseForward(batch, record, erasedUser)) {
-                round.forget(user);
-            }
-            return;
-        }
-        String mergeInto = IdentityRecords.mergeTarget(event);
-        if (mergeInto != null) {
-            UserRecord kept = processor.onMergeRequest(batch, record, mergeInto, span, round.now);
-            if (kept != record) {
-                round.replace(kept);
-            }
-            return;
-        }
-        if (IdentityRecords.isProfile(event)) {
-            processor.onMergedProfile(batch, record, !round.created.contains(user), event, round.catalogOf(batch.partition()), span, round.now);
-            return;
-        }
-        if (record.isForward()) {
-            processor.forward(batch, record, event, value);
-            return;
-        }
-        boolean fresh = round.created.remove(user);
-        processor.onEvent(batch, record, fresh, event, span, round.catalogOf(batch.partition()), round.now);
     }
 
     /** Ingest validates every event, so an unreadable record is a foreign producer's: counted, never stops the partition. */
@@ -641,10 +600,10 @@ public class EventLoop {
                 outgoing.add(new ChangePublisher.Outgoing(send.topic(), send.key(), send.value(), null));
             }
             if (batch.nextOffset() >= 0) {
-                uncommitted.put(new TopicPartition(Topics.EVENTS, batch.partition()), new OffsetAndMetadata(batch.nextOffset()));
+                groupOffsets.stored(batch.partition(), batch.nextOffset());
             }
         }
-        inFlight.addLast(new InFlight(publisher.start(outgoing), entriesByPartition, outgoing.size(), System.nanoTime()));
+        inFlight.add(publisher.start(outgoing), entriesByPartition, outgoing.size());
         long slowest = done.round().recordLatencies(meters.membershipLatency, System.currentTimeMillis());
         if (slowest >= 0) {
             backfillBudget.liveLatency(slowest, System.nanoTime());
@@ -662,64 +621,14 @@ public class EventLoop {
         }
     }
 
-    /**
-     * Commits the stored offsets for lag monitoring and tools (a new owner starts from the offset stored in Redis with
-     * the state), at most every {@link #COMMIT_INTERVAL_NANOS}: a commit per round would be a broker request per round.
-     */
+    /** Commits the stored offsets to the group when due (see {@link GroupOffsets}). */
     private void commitOffsets() {
-        long now = System.nanoTime();
-        if (uncommitted.isEmpty() || now - lastCommitNanos < COMMIT_INTERVAL_NANOS) {
-            return;
-        }
-        lastCommitNanos = now;
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(uncommitted);
-        // The callback runs inside a later poll, on this thread.
-        consumer.commitAsync(offsets, (committed, e) -> {
-            if (e != null) {
-                LOG.debugf("Committing offsets failed (the stored offsets stay authoritative): %s", e.getMessage());
-                // Tried again with the next commit (unless a later offset waits already): a quiet partition's group
-                // lag, which autoscalers read, must still come back to 0.
-                offsets.forEach((partition, offset) -> {
-                    if (owned.containsKey(partition.partition())) {
-                        uncommitted.putIfAbsent(partition, offset);
-                    }
-                });
-            }
-        });
-        uncommitted.clear();
+        groupOffsets.commitIfDue(System.nanoTime(), consumer::commitAsync, owned::containsKey);
     }
 
-    /**
-     * A stored round's change records, on their way while the next rounds poll, apply and store: a partition's stored
-     * records are trimmed once Kafka acknowledged them, by a later flush.
-     */
-    private record InFlight(ChangePublisher.Pending acks, Map<OwnedPartition, Integer> entries, int records, long startedNanos) {
-        boolean done() {
-            return acks.done();
-        }
-    }
-
-    /**
-     * Takes the rounds Kafka acknowledged off the head of the queue, in order, so that what the next flush trims is a
-     * prefix of each partition's stored records; waits for the oldest while too many are on their way (or for all of
-     * them). A failed send fails this round.
-     */
+    /** Settles the rounds Kafka acknowledged (all of them, waiting), letting their partitions trim what they stored. */
     private void settlePublished(boolean all) {
-        while (!inFlight.isEmpty()) {
-            InFlight oldest = inFlight.peekFirst();
-            if (!all && !oldest.done() && inFlight.size() < MAX_ROUNDS_IN_FLIGHT) {
-                return;
-            }
-            inFlight.pollFirst();
-            oldest.acks().await(config.engine().publishTimeout());
-            meters.publishStage.record(System.nanoTime() - oldest.startedNanos(), TimeUnit.NANOSECONDS);
-            meters.published.increment(oldest.records());
-            oldest.entries().forEach((partition, entries) -> {
-                if (owned.get(partition.partition()) == partition) {
-                    partition.published(entries);
-                }
-            });
-        }
+        inFlight.settle(all, partition -> owned.get(partition.partition()) == partition);
     }
 
     /** Another instance claimed this partition: stop writing it; the rebalance will take it away from us too. */
@@ -728,7 +637,7 @@ public class EventLoop {
         LOG.warnf("Partition %d of %s was claimed by another instance: dropping it", partition, Topics.EVENTS);
         owned.remove(partition);
         TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, partition);
-        uncommitted.remove(topicPartition);
+        groupOffsets.forget(topicPartition);
         cache.removePartition(partition, user -> Partitioning.partitionOf(user, partitions));
         if (consumer.assignment().contains(topicPartition)) { // not when a rebalance took it already
             consumer.pause(List.of(topicPartition));
@@ -741,7 +650,7 @@ public class EventLoop {
         dropPrepared();
         inFlight.clear(); // the new claims publish whatever it held again
         publisher.restart(); // a producer that refused a record dropped the ones after it: they are published again too
-        uncommitted.clear();
+        groupOffsets.clear();
         cache = new UserCache(cacheCapacity());
         historyReplay.forgetPosition();
         unclaimed.addAll(owned.keySet());
@@ -807,28 +716,6 @@ public class EventLoop {
         }
     }
 
-    /** A record failed: retry it (the round starts over from Redis) up to max-attempts, then dead-letter it. */
-    private void poison(PoisonRecord failure) {
-        ConsumerRecord<String, byte[]> record = failure.record;
-        String position = positionOf(record);
-        int tries = attempts.merge(position, 1, Integer::sum);
-        if (tries < config.engine().maxAttempts()) {
-            LOG.warnf(failure.getCause(), "Processing %s failed (attempt %d of %d), retrying", position, tries, config.engine().maxAttempts());
-            return;
-        }
-        String reason = failure.getCause().getClass().getSimpleName() + ": " + failure.getCause().getMessage();
-        publisher.deadLetter(record.key(), new String(record.value(), StandardCharsets.UTF_8), record.partition(),
-                record.offset(), reason, config.engine().publishTimeout());
-        meters.deadLettered.increment();
-        attempts.remove(position);
-        skipped.add(position);
-        LOG.errorf(failure.getCause(), "Record %s failed %d times: sent to %s and skipped", position, tries, Topics.EVENTS_DEAD_LETTER);
-    }
-
-    private static String positionOf(ConsumerRecord<?, ?> record) {
-        return record.topic() + "-" + record.partition() + "@" + record.offset();
-    }
-
     private static List<TopicPartition> topicPartitions(Collection<Integer> partitions) {
         return partitions.stream().map(p -> new TopicPartition(Topics.EVENTS, p)).toList();
     }
@@ -873,7 +760,7 @@ public class EventLoop {
             }
             List<PartitionStore.Flush> trims = new ArrayList<>();
             for (TopicPartition tp : partitions) {
-                uncommitted.remove(tp);
+                groupOffsets.forget(tp);
                 OwnedPartition partition = owned.remove(tp.partition());
                 unclaimed.remove(tp.partition());
                 if (partition != null && partition.acknowledged() > 0) {
@@ -895,7 +782,7 @@ public class EventLoop {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             RuntimeException storing = storePreparedBeforeRebalance();
             for (TopicPartition tp : partitions) {
-                uncommitted.remove(tp);
+                groupOffsets.forget(tp);
                 owned.remove(tp.partition());
                 unclaimed.remove(tp.partition());
                 cache.removePartition(tp.partition(), user -> Partitioning.partitionOf(user, EventLoop.this.partitions));
