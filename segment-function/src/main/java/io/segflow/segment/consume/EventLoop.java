@@ -8,8 +8,6 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.Topics;
-import io.segflow.core.event.Event;
-import io.segflow.core.event.EventRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
@@ -33,7 +31,6 @@ import io.segflow.segment.store.PartitionStore;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -351,7 +348,7 @@ public class EventLoop {
         }
         long now = System.currentTimeMillis();
         long start = System.nanoTime();
-        Polled polled = read(records);
+        PolledEvents polled = readOwned(records);
         if (!records.isEmpty()) {
             backfillBudget.liveEvents(start);
             wakeBudget.liveEvents(start);
@@ -371,7 +368,7 @@ public class EventLoop {
             readAhead = storePreparedThenLoad(Round.notInMemory(wanted, cache), chunkReads == null ? null : chunkReads.scan());
             catalogBackfill.listed(chunkReads, readAhead.scanned());
             if (owned.size() < owners) {
-                polled = read(records); // another instance claimed a partition meanwhile: its events are not ours
+                polled = readOwned(records); // another instance claimed a partition meanwhile: its events are not ours
             }
             catalog.refresh(readAhead.catalogRevision());
             nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
@@ -451,29 +448,13 @@ public class EventLoop {
         return wakeBudget.chunk(nowNanos, whileLive, config.scheduler().claimBatch());
     }
 
-    /** The polled records of owned partitions, read, and their users by partition. */
-    private Polled read(ConsumerRecords<String, byte[]> records) {
-        if (records.isEmpty()) {
-            return Polled.NONE;
-        }
-        List<Parsed> parsed = new ArrayList<>(records.count());
-        Map<Integer, Set<String>> users = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            if (!owned.containsKey(record.partition())) {
-                continue; // claimed later: it is read again from the stored offset then
-            }
-            Event event = read(record);
-            parsed.add(new Parsed(record, event));
-            if (event != null) {
-                users.computeIfAbsent(record.partition(), p -> new HashSet<>()).add(event.profileKey());
-            }
-        }
-        return new Polled(parsed, users);
+    private PolledEvents readOwned(ConsumerRecords<String, byte[]> records) {
+        return records.isEmpty() ? PolledEvents.NONE : PolledEvents.read(records, owned::containsKey, record -> meters.unreadable.increment());
     }
 
-    private void events(Polled polled, PartitionStore.Loaded readAhead, Round round) {
+    private void events(PolledEvents polled, PartitionStore.Loaded readAhead, Round round) {
         round.load(polled.users(), readAhead);
-        for (Parsed item : polled.events()) {
+        for (PolledEvents.Polled item : polled.events()) {
             ConsumerRecord<String, byte[]> record = item.record();
             PartitionBatch batch = round.batch(record.partition());
             if (item.event() != null && !failing.skips(record)) {
@@ -490,28 +471,6 @@ public class EventLoop {
             }
             batch.consumedUpTo(record.offset() + 1);
         }
-    }
-
-    /** A record of an owned partition and its event (null when it does not read as one). */
-    private record Parsed(ConsumerRecord<String, byte[]> record, Event event) {
-    }
-
-    private record Polled(List<Parsed> events, Map<Integer, Set<String>> users) {
-        static final Polled NONE = new Polled(List.of(), Map.of());
-    }
-
-    /** Ingest validates every event, so an unreadable record is a foreign producer's: counted, never stops the partition. */
-    private Event read(ConsumerRecord<String, byte[]> record) {
-        try {
-            Event event = EventRecords.readForProfile(record.value());
-            if (event != null && event.profileKey() != null && event.messageId() != null) {
-                return event;
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("Skipping an unreadable record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
-        }
-        meters.unreadable.increment();
-        return null;
     }
 
     /**
