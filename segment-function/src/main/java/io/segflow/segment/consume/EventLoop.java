@@ -95,6 +95,9 @@ public class EventLoop {
     /** The same for due wakes, its own budget: a wake storm and a backfill together still leave live events half. */
     private final LiveFirstBudget wakeBudget;
     private final HistoryReplay historyReplay;
+    private final FailingRecords failing;
+    private final RoundsInFlight inFlight;
+    private final GroupOffsets groupOffsets = new GroupOffsets();
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
     private KafkaConsumer<String, byte[]> consumer;
@@ -104,14 +107,11 @@ public class EventLoop {
     private UserCache cache;
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
     private final Set<Integer> unclaimed = new TreeSet<>();
-    private final FailingRecords failing;
     /**
      * The last round, applied and sealed, its writes not sent yet: the next round sends them along with its own reads
      * (one Redis round trip per round instead of two) right after its poll, which does not wait while one is here.
      */
     private Prepared prepared;
-    private final RoundsInFlight inFlight;
-    private final GroupOffsets groupOffsets = new GroupOffsets();
     /** At most one warning a minute per condition that goes over its iteration budget. */
     private final WarningLimit overBudgetWarnings = new WarningLimit(Duration.ofMinutes(1));
     private long nextWakePoll;
