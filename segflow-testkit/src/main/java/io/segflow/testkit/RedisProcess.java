@@ -53,9 +53,9 @@ public final class RedisProcess implements AutoCloseable {
                 ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
     }
 
-    /** A node of a {@link RedisCluster}: cluster mode, its node table and log in {@code dir}, no persistence. */
     /**
-     * A cluster node on two free ports: its own and its cluster bus's (given with {@code --cluster-port}, since the
+     * A node of a {@link RedisCluster}: cluster mode, its node table and log in {@code dir}, no persistence, on two free
+     * ports: its own and its cluster bus's (given with {@code --cluster-port}, since the
      * default, its port + 10,000, may be taken or past 65,535). A port taken by another process between the choice and
      * the bind makes redis-server exit at once: tried again on new ports, up to three times.
      */

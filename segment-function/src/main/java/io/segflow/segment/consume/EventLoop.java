@@ -449,7 +449,8 @@ public class EventLoop {
     }
 
     private PolledEvents readOwned(ConsumerRecords<String, byte[]> records) {
-        return records.isEmpty() ? PolledEvents.NONE : PolledEvents.read(records, owned::containsKey, record -> meters.unreadable.increment());
+        return records.isEmpty() ? PolledEvents.NONE
+                : PolledEvents.read(records, records.count(), owned::containsKey, record -> meters.unreadable.increment());
     }
 
     private void events(PolledEvents polled, PartitionStore.Loaded readAhead, Round round) {

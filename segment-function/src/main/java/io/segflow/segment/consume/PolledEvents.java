@@ -34,11 +34,12 @@ record PolledEvents(List<Polled> events, Map<Integer, Set<String>> users) {
     }
 
     /**
-     * Reads the records of the {@code owned} partitions; those of a partition claimed later are read again from its
-     * stored offset then.
+     * Reads the {@code count} records of the {@code owned} partitions; those of a partition claimed later are read again
+     * from its stored offset then.
      */
-    static PolledEvents read(Iterable<ConsumerRecord<String, byte[]>> records, IntPredicate owned, Unreadable unreadable) {
-        List<Polled> polled = new ArrayList<>();
+    static PolledEvents read(Iterable<ConsumerRecord<String, byte[]>> records, int count, IntPredicate owned,
+                             Unreadable unreadable) {
+        List<Polled> polled = new ArrayList<>(count);
         Map<Integer, Set<String>> users = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             if (!owned.test(record.partition())) {

@@ -27,7 +27,7 @@ class PolledEventsTest {
     }
 
     private PolledEvents read(List<ConsumerRecord<String, byte[]>> records, Set<Integer> owned) {
-        return PolledEvents.read(records, owned::contains, record -> unreadable.add(record.offset()));
+        return PolledEvents.read(records, records.size(), owned::contains, record -> unreadable.add(record.offset()));
     }
 
     @Test
