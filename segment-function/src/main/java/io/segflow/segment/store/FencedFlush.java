@@ -45,8 +45,9 @@ final class FencedFlush {
     private RedisPipeline.Held writer;
     /** The partitions whose state {@link #writer} watches, with the epoch and offset read after the watch. */
     private final Map<Integer, StoredState> checkedAhead = new HashMap<>();
-    /** The catalog revision read after {@link #writer} watched it; null while it watches none. */
-    private PartitionStore.WatchedRevision watched;
+    /** The catalog revision read after {@link #writer} watched it (null: none stored); valid while {@link #revisionWatched}. */
+    private String watchedRevision;
+    private boolean revisionWatched;
 
     /** A partition's owner epoch and stored offset, as an {@code HMGET} of its state read them (null when absent). */
     private record StoredState(String epoch, String offset) {
@@ -112,7 +113,7 @@ final class FencedFlush {
      * before the first flush, after a failed one).
      */
     synchronized Optional<PartitionStore.WatchedRevision> watchedRevision() {
-        return Optional.ofNullable(watched);
+        return revisionWatched ? Optional.of(new PartitionStore.WatchedRevision(watchedRevision)) : Optional.empty();
     }
 
     /**
@@ -133,7 +134,7 @@ final class FencedFlush {
 
     private void dropWriter() {
         checkedAhead.clear();
-        watched = null;
+        revisionWatched = false;
         if (writer != null) {
             try {
                 // back to the pool with no watch left, whatever failed
@@ -158,9 +159,9 @@ final class FencedFlush {
     private List<Response> store(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction,
                                  Boolean[] stored, CatalogCheck catalog, Runnable betweenCheckAndWrite, boolean keepChecking,
                                  List<SlotRequest> reads) {
-        List<Integer> writable = keepChecking && (watched != null || !catalog.checked()) ? checkedAhead(flushes, transaction) : null;
-        if (writable != null && watched != null && catalog.refuses(watched.value())) {
-            throw new PartitionStore.CatalogChanged(catalog.revision(), watched.value());
+        List<Integer> writable = keepChecking && (revisionWatched || !catalog.checked()) ? checkedAhead(flushes, transaction) : null;
+        if (writable != null && catalog.refuses(watchedRevision)) {
+            throw new PartitionStore.CatalogChanged(catalog.revision(), watchedRevision);
         }
         for (int attempt = 1; ; attempt++) {
             if (writable == null) {
@@ -205,7 +206,7 @@ final class FencedFlush {
     private List<Integer> check(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction, Boolean[] stored,
                                 CatalogCheck catalog) {
         checkedAhead.clear();
-        watched = null;
+        revisionWatched = false;
         List<Integer> pending = new ArrayList<>();
         for (int i : transaction) {
             if (stored[i] == null) {
@@ -293,7 +294,7 @@ final class FencedFlush {
         int exec = transaction.size() - 1;
         Map<Integer, String> epochs = new LinkedHashMap<>();
         if (keepChecking) {
-            watched = null; // until the watch that follows the EXEC
+            revisionWatched = false; // until the watch that follows the EXEC
             checkedAhead.forEach((partition, state) -> epochs.put(partition, state.epoch()));
             writable.forEach(i -> epochs.put(flushes.get(i).batch().partition(), flushes.get(i).epoch()));
             checkedAhead.clear();
@@ -323,7 +324,8 @@ final class FencedFlush {
             }
         }
         if (keepChecking) {
-            watched = new PartitionStore.WatchedRevision(RedisPipeline.text(replies.get(firstRead - 1)));
+            watchedRevision = RedisPipeline.text(replies.get(firstRead - 1));
+            revisionWatched = true;
         }
         return replies.subList(firstRead, replies.size());
     }
