@@ -203,9 +203,8 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         define(viewers, "count(\"view_product\") >= 1");
         track("view_product", "v-1");
 
-        // Memory holds the user, so the event's round reads nothing first: the store's watch of the catalog revision
-        // refuses the round evaluated against the older catalog, and the event goes again against the new one. The
-        // event enters the user, not the backfill that a later check of the catalog would start.
+        // The event's own round reads the new revision with the event: the event enters the user, not the backfill
+        // that a later check of the catalog would start.
         assertThat(changesOf(viewers, 1).get(0).get("cause").asText()).isEqualTo("event:v-1");
     }
 
