@@ -129,6 +129,22 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
         assertThat(readAhead.count()).isZero();
     }
 
+    /** A round dropped unstored (evaluated again, or reset) takes its chunk with it: the chunk is planned and run again. */
+    @Test
+    void theChunkOfADroppedRoundIsRunAgain() {
+        backfill.run(round(), List.of(owned), null);
+        assertThat(backfill.readAhead(REVISION, List.of(owned), true)).as("the chunk took the partition to its end").isNull();
+
+        backfill.forgetUnstored();
+
+        CatalogBackfill.ReadAhead again = backfill.readAhead(REVISION, List.of(owned), true);
+        assertThat(again).as("planned again from the stored progress").isNotNull();
+        roundTrip(again, null);
+        Round rerun = roundTrip(backfill.readAhead(REVISION, List.of(owned), true), null);
+        assertThat(backfilled.count()).as("every user evaluated in the dropped round and again").isEqualTo(2L * USERS.size());
+        assertThat(rerun.batch(PARTITION).backfillProgress()).isEqualTo(new BackfillProgress(REVISION, BackfillProgress.DONE).encode());
+    }
+
     /** The round that adopts a catalog plans the replays it needs (before its chunk): the chunk waits for them. */
     @Test
     void aChunkWaitsForAReplayItsOwnRoundPlanned() {

@@ -250,6 +250,94 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(next.unpublished()).isEmpty();
     }
 
+    /**
+     * A round evaluated against one catalog is refused once a segment is saved after the revision its connection
+     * watches: nothing of it is written, and evaluated again against the new catalog it is stored.
+     */
+    @Test
+    void aRoundEvaluatedAgainstTheCatalogBeforeASaveWritesNothing() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        String evaluatedWith = catalogRevision();
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)), evaluatedWith))
+                .containsExactly(true);
+        assertThat(store.watchedCatalogRevision()).as("what the next round is evaluated against, with no read of its own")
+                .contains(new PartitionStore.WatchedRevision(evaluatedWith));
+
+        String saved = saveASegment();
+        assertThatThrownBy(() -> store.flush(
+                List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), evaluatedWith))
+                .isInstanceOf(PartitionStore.CatalogChanged.class);
+
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), saved))
+                .containsExactly(true);
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNotNull();
+        assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(11);
+    }
+
+    /**
+     * A round evaluated against a catalog newer than the revision the connection watches (the engine read the
+     * catalog on its own, with no flush since the save) is stored, and the watch moves to that revision: refusing it
+     * would rewind every round until a flush happened to read the revision again.
+     */
+    @Test
+    void aRoundEvaluatedAgainstACatalogNewerThanTheWatchedRevisionIsStored() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)), catalogRevision()))
+                .containsExactly(true);
+
+        String saved = saveASegment();
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), saved))
+                .containsExactly(true);
+
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNotNull();
+        assertThat(store.watchedCatalogRevision()).contains(new PartitionStore.WatchedRevision(saved));
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u3", 12, "{}"), claim.epoch(), 0, 11)), saved))
+                .containsExactly(true);
+    }
+
+    /** A save between the check of a flush and its write aborts the write; the next check refuses the round. */
+    @Test
+    void aSegmentSavedBetweenTheCheckAndTheWriteLeavesTheRoundUnwritten() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0); // a new epoch: the flush checks first
+        String evaluatedWith = catalogRevision();
+        AtomicInteger checks = new AtomicInteger();
+
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)),
+                evaluatedWith, () -> {
+                    if (checks.incrementAndGet() == 1) {
+                        saveASegment();
+                    }
+                })).isInstanceOf(PartitionStore.CatalogChanged.class);
+
+        assertThat(checks).as("the second check read the new revision and wrote nothing").hasValue(1);
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u1"))).isNull();
+        assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(-1);
+    }
+
+    /** Writes that no catalog decided (a trim, a revoked partition's last acknowledgements) go through a save. */
+    @Test
+    void aFlushThatNoCatalogDecidedIsWrittenAfterASave() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)), catalogRevision()))
+                .containsExactly(true);
+
+        saveASegment();
+
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10))))
+                .containsExactly(true);
+        assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(11);
+    }
+
+    private String catalogRevision() {
+        return redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
+    }
+
+    /** As the api-function saves one: the revision goes up (the running engine reloads the same segments). */
+    private String saveASegment() {
+        return Long.toString(redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION));
+    }
+
     @Test
     void aMergeStoresTheForwardAndItsStepRecordsForANewOwnerToPublish() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);

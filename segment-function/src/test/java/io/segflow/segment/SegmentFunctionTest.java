@@ -203,9 +203,45 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         define(viewers, "count(\"view_product\") >= 1");
         track("view_product", "v-1");
 
-        // The event's own round reads the new revision with the event: the event enters the user, not the backfill
-        // that a later check of the catalog would start.
+        // Memory holds the user, so the event's round reads nothing first: the store's watch of the catalog revision
+        // refuses the round evaluated against the older catalog, and the event goes again against the new one. The
+        // event enters the user, not the backfill that a later check of the catalog would start.
         assertThat(changesOf(viewers, 1).get(0).get("cause").asText()).isEqualTo("event:v-1");
+    }
+
+    @Test
+    void aSegmentSavedWhileTheEngineIsQuietReachesItsUsersByBackfill() {
+        // A viewer in every partition, so that the store's last flushes leave every partition's state watched.
+        int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
+        Map<Integer, String> viewers = new java.util.TreeMap<>();
+        for (int n = 0; viewers.size() < partitions; n++) {
+            viewers.putIfAbsent(partitionOf(user + "-" + n), user + "-" + n);
+        }
+        viewers.values().forEach(viewer -> send(trackEvent(viewer, "view_product", "v-1")));
+        await().atMost(WAIT).until(() -> viewers.values().stream().allMatch(viewer -> record(viewer).isPresent()));
+        // Quiet: every published record trimmed, so that no flush follows until the engine reads the new catalog on
+        // its own. Its next flush is then of a round evaluated against a newer revision than the one its store
+        // watched at its last flush.
+        await().atMost(WAIT).until(this::allPendingListsEmpty);
+        String segment = "viewers-" + UUID.randomUUID();
+
+        long revision = define(segment, "count(\"view_product\") >= 1");
+
+        for (String viewer : viewers.values()) {
+            JsonNode entered = changes.await(r -> viewer.equals(r.key()) && r.value().contains(segment), 1, WAIT)
+                    .stream().map(r -> Json.read(r.value(), JsonNode.class)).findFirst().orElseThrow();
+            assertThat(entered.get("cause").asText()).isEqualTo("segments:" + revision);
+        }
+    }
+
+    private boolean allPendingListsEmpty() {
+        int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
+        for (int partition = 0; partition < partitions; partition++) {
+            if (redis.list(String.class).llen(RedisKeys.changes(partition)) > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Test

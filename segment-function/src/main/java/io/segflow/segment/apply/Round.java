@@ -342,6 +342,13 @@ public final class Round {
         }
     }
 
+    /** For a sealed round that will not be stored: the users it wrote leave memory, which Redis is then behind of. */
+    public void unseal() {
+        for (PartitionBatch batch : batches.values()) {
+            batch.encoded().keySet().forEach(cache::remove);
+        }
+    }
+
     /**
      * A stored record that does not decode (damaged, or of an unknown format) would stop its partition for good if
      * it failed the round: the user starts again from an empty record instead, loudly (error log and metric).

@@ -142,6 +142,14 @@ public final class CatalogBackfill {
         return notStoredYet ? advanced.to() : cursor;
     }
 
+    /**
+     * The round of the last chunk will not be stored (its round was dropped): the backfill goes on from the progress
+     * Redis holds, so that chunk is run again.
+     */
+    public void forgetUnstored() {
+        advanced = null;
+    }
+
     /** One chunk of the first partition not done yet; {@code readAhead}: what the round trip read (may be null). */
     public void run(Round round, Collection<OwnedPartition> owned, PartitionStore.Loaded readAhead) {
         long revision = round.catalog.index().revision();

@@ -55,6 +55,11 @@ public class SegmentCatalog {
         return current;
     }
 
+    /** The stored revision the last {@link #refresh()} loaded (null: none was stored), which a round's store checks. */
+    public String revision() {
+        return revision;
+    }
+
     /** Re-reads the definitions if their revision changed: once per batch or poll, not per event. */
     public Current refresh() {
         return refresh(storedRevision());

@@ -17,6 +17,7 @@ final class EngineMetrics {
     final Counter deadLettered;
     final Counter published;
     final Counter resets;
+    final Counter catalogRewinds;
     final Counter fenced;
     final Counter backfilled;
     /** Backfill chunks by how they read their users: with the round's reads, or a read of their own. */
@@ -47,6 +48,8 @@ final class EngineMetrics {
         deadLettered = counter(metrics, "segflow.events.dead.lettered", "Events that kept failing, sent to the dead-letter topic");
         published = counter(metrics, "segflow.changes.published", "Change records acknowledged by Kafka");
         resets = counter(metrics, "segflow.engine.resets", "Failed rounds: the owned partitions were claimed again from Redis");
+        catalogRewinds = counter(metrics, "segflow.engine.catalog.rewinds",
+                "Rounds evaluated again because a segment was saved after the catalog they were evaluated against");
         fenced = counter(metrics, "segflow.partitions.fenced", "Flushes refused because another instance claimed the partition");
         backfilled = counter(metrics, "segflow.backfill.users", "Users caught up with a new segment catalog by its backfill");
         backfillChunksReadAhead = backfillChunks(metrics, "ahead");

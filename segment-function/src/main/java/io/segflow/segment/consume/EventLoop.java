@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -239,6 +240,8 @@ public class EventLoop {
                 status.stopped();
                 io.quarkus.runtime.Quarkus.asyncExit(1);
                 return;
+            } catch (PartitionStore.CatalogChanged e) {
+                rewind(e);
             } catch (PoisonRecord e) {
                 try {
                     failing.failed(e);
@@ -354,6 +357,7 @@ public class EventLoop {
             wakeBudget.liveEvents(start);
         }
         PartitionStore.Loaded readAhead = null;
+        boolean storeAtOnce = false;
         boolean chunk = backfillPending && backfillBudget.allows(System.nanoTime());
         // A backfill's next users are listed, and a chunk's records read, in the round trip that stores the last
         // round: a chunk then waits on no read of its own.
@@ -365,12 +369,26 @@ public class EventLoop {
             int owners = owned.size();
             Map<Integer, Set<String>> wanted = chunkReads == null ? polled.users()
                     : withUsers(polled.users(), chunkReads.partition(), chunkReads.users());
-            readAhead = storePreparedThenLoad(Round.notInMemory(wanted, cache), chunkReads == null ? null : chunkReads.scan());
-            catalogBackfill.listed(chunkReads, readAhead.scanned());
+            Map<Integer, List<String>> notInMemory = Round.notInMemory(wanted, cache);
+            if (chunkReads == null && notInMemory.isEmpty() && store.watchedCatalogRevision().isPresent()) {
+                // Nothing to read first: the catalog's revision is the one the last store's connection watches, and
+                // this round is stored at once, refused if a segment is saved meanwhile (see rewind).
+                storePrepared(); // a round that read ahead left its writes for the next reads: there are none
+                storeAtOnce = true;
+                Optional<PartitionStore.WatchedRevision> watched = store.watchedCatalogRevision();
+                if (watched.isPresent()) {
+                    catalog.refresh(watched.get().value());
+                } else {
+                    catalog.refresh(); // that store watched nothing (its partitions were claimed by another instance)
+                }
+            } else {
+                readAhead = storePreparedThenLoad(notInMemory, chunkReads == null ? null : chunkReads.scan());
+                catalogBackfill.listed(chunkReads, readAhead.scanned());
+                catalog.refresh(readAhead.catalogRevision());
+            }
             if (owned.size() < owners) {
                 polled = readOwned(records); // another instance claimed a partition meanwhile: its events are not ours
             }
-            catalog.refresh(readAhead.catalogRevision());
             nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
         } else {
             storePrepared();
@@ -380,6 +398,7 @@ public class EventLoop {
             }
         }
         SegmentCatalog.Current current = catalog.current();
+        String catalogRevision = catalog.revision();
         Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
                 partition -> owned.containsKey(partition) ? owned.get(partition).history() : null, config.engine().recordFormat());
         try {
@@ -418,7 +437,7 @@ public class EventLoop {
                 wakeBudget.spent(sealing - waking); // the wakes and the backfill chunk
                 charged.add(wakeBudget);
             }
-            store(round, charged);
+            store(round, catalogRevision, storeAtOnce, charged);
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
         } finally {
             if (prepared == null || prepared.round() != round) {
@@ -476,10 +495,11 @@ public class EventLoop {
 
     /**
      * Seals the round and prepares every partition's batch for one transaction (the member indexes are written with
-     * the users), which the next round sends with its reads; on a Redis Cluster, where the two cannot share a round
-     * trip, it is stored now.
+     * the users), which the next round sends with its reads; it is stored now when the round read nothing first
+     * ({@code atOnce}: the next may not either), and on a Redis Cluster, where the two cannot share a round trip.
+     * {@code catalogRevision} is the stored revision of the catalog the round was evaluated against.
      */
-    private void store(Round round, List<LiveFirstBudget> charged) {
+    private void store(Round round, String catalogRevision, boolean atOnce, List<LiveFirstBudget> charged) {
         if (round.batches.isEmpty()) {
             return;
         }
@@ -497,17 +517,18 @@ public class EventLoop {
         if (flushes.isEmpty()) {
             return;
         }
-        prepared = new Prepared(round, flushes, owners, charged, System.nanoTime() - sealing);
-        if (!store.flushesWithReads()) {
+        prepared = new Prepared(round, catalogRevision, flushes, owners, charged, System.nanoTime() - sealing);
+        if (atOnce || !store.flushesWithReads()) {
             storePrepared();
         }
     }
 
     /**
-     * A sealed round's flushes, one per partition it changed, and the partitions they are for; the budgets its
-     * store is charged to, with the time its seal took (the store's share of that work).
+     * A sealed round, the catalog revision it was evaluated against, its flushes, one per partition it changed, and
+     * the partitions they are for; the budgets its store is charged to, with the time its seal took (the store's
+     * share of that work).
      */
-    private record Prepared(Round round, List<PartitionStore.Flush> flushes, List<OwnedPartition> owners,
+    private record Prepared(Round round, String catalogRevision, List<PartitionStore.Flush> flushes, List<OwnedPartition> owners,
                             List<LiveFirstBudget> charged, long sealNanos) {
     }
 
@@ -515,7 +536,7 @@ public class EventLoop {
     private void storePrepared() {
         if (prepared != null) {
             long flushing = System.nanoTime();
-            List<Boolean> stored = store.flush(prepared.flushes());
+            List<Boolean> stored = store.flush(prepared.flushes(), prepared.catalogRevision());
             meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
             stored(stored, flushing);
         }
@@ -527,7 +548,7 @@ public class EventLoop {
             return store.loadWithCatalogRevision(users, scan);
         }
         long flushing = System.nanoTime();
-        PartitionStore.FlushedAndLoaded done = store.flushThenLoad(prepared.flushes(), users, scan);
+        PartitionStore.FlushedAndLoaded done = store.flushThenLoad(prepared.flushes(), prepared.catalogRevision(), users, scan);
         meters.flushStage.record(System.nanoTime() - flushing, TimeUnit.NANOSECONDS);
         stored(done.stored(), flushing);
         return done.loaded();
@@ -573,11 +594,38 @@ public class EventLoop {
         done.charged().forEach(budget -> budget.spent(storing));
     }
 
-    /** Forgets the prepared round (its events are read again from the stored offsets). */
+    /**
+     * Forgets the prepared round (its events are read again from the stored offsets); its users leave memory, and the
+     * backfill goes on from its stored progress (the chunk of the round is run again).
+     */
     private void dropPrepared() {
+        catalogBackfill.forgetUnstored();
         if (prepared != null) {
+            prepared.round().unseal();
             prepared.round().spans.forEach(Span::end);
             prepared = null;
+        }
+    }
+
+    /**
+     * A segment was saved after the catalog the prepared round was evaluated against, and nothing of that round was
+     * written: its users leave memory and the owned partitions go back to their stored offsets, so that its events
+     * (and wakes, and backfill chunk) are evaluated again, against the new catalog the next round reads. Saving a
+     * segment costs the rounds in flight at that moment, not a claim of the partitions.
+     */
+    private void rewind(PartitionStore.CatalogChanged e) {
+        meters.catalogRewinds.increment();
+        LOG.debugf("Evaluating the last round again: %s", e.getMessage());
+        dropPrepared();
+        historyReplay.forgetPosition();
+        nextCatalogCheck = 0; // the next round reads the new catalog, whether it has events or not
+        for (OwnedPartition partition : owned.values()) {
+            TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, partition.partition());
+            if (partition.nextOffset() >= 0) {
+                consumer.seek(topicPartition, partition.nextOffset());
+            } else {
+                startWithoutState(topicPartition);
+            }
         }
     }
 

@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
@@ -26,6 +28,10 @@ import java.util.stream.IntStream;
  * arguments into Lua and out again, which doubles its time per round. A single Redis takes all the partitions of a
  * round in one transaction, through a connection kept from round to round; a cluster holds a transaction to one
  * slot, so there each partition has its own, in turn.
+ *
+ * <p>On a single Redis the kept connection also watches the segment catalog's revision: a round evaluated against
+ * one catalog is refused ({@link PartitionStore.CatalogChanged}) when a segment was saved since the revision it was
+ * read with, so the round needs no read of the revision before its events when memory holds its users.
  */
 final class FencedFlush {
     /** Flushes in a row whose EXEC a change of a watched state key aborted, before the round gives up. */
@@ -39,6 +45,8 @@ final class FencedFlush {
     private RedisPipeline.Held writer;
     /** The partitions whose state {@link #writer} watches, with the epoch and offset read after the watch. */
     private final Map<Integer, StoredState> checkedAhead = new HashMap<>();
+    /** The catalog revision read after {@link #writer} watched it; null while it watches none. */
+    private PartitionStore.WatchedRevision watched;
 
     /** A partition's owner epoch and stored offset, as an {@code HMGET} of its state read them (null when absent). */
     private record StoredState(String epoch, String offset) {
@@ -73,13 +81,14 @@ final class FencedFlush {
      * See {@link PartitionStore#flush(List)}. On a single Redis, {@code reads} go with the write, after it on the same
      * connection: they see what it wrote. One flush at a time: they share the kept connection.
      */
-    synchronized Result flush(List<PartitionStore.Flush> flushes, Runnable betweenCheckAndWrite, List<SlotRequest> reads) {
+    synchronized Result flush(List<PartitionStore.Flush> flushes, CatalogCheck catalog, Runnable betweenCheckAndWrite,
+                              List<SlotRequest> reads) {
         Boolean[] stored = new Boolean[flushes.size()];
         List<Response> readReplies = null;
         if (pipeline.isCluster()) {
             for (int i = 0; i < flushes.size(); i++) {
                 try (RedisPipeline.Held held = pipeline.hold()) {
-                    store(held, flushes, List.of(i), stored, betweenCheckAndWrite, false, List.of());
+                    store(held, flushes, List.of(i), stored, CatalogCheck.NONE, betweenCheckAndWrite, false, List.of());
                 }
             }
         } else if (!flushes.isEmpty()) {
@@ -88,7 +97,7 @@ final class FencedFlush {
                     writer = pipeline.hold();
                 }
                 readReplies = store(writer, flushes, IntStream.range(0, flushes.size()).boxed().toList(), stored,
-                        betweenCheckAndWrite, true, reads);
+                        catalog, betweenCheckAndWrite, true, reads);
             } catch (RuntimeException e) {
                 dropWriter();
                 throw e;
@@ -97,8 +106,34 @@ final class FencedFlush {
         return new Result(Arrays.asList(stored), readReplies);
     }
 
+    /**
+     * The catalog revision the kept connection watches, as read right after its watch, while it watches one: a round
+     * evaluated against it is stored unless a segment is saved meanwhile. Empty when none is watched (on a cluster,
+     * before the first flush, after a failed one).
+     */
+    synchronized Optional<PartitionStore.WatchedRevision> watchedRevision() {
+        return Optional.ofNullable(watched);
+    }
+
+    /**
+     * The catalog revision a flush's round was evaluated against, checked under the watch before it is written
+     * ({@link #NONE}: a flush whose writes do not depend on the catalog, such as a trim).
+     */
+    record CatalogCheck(boolean checked, String revision) {
+        static final CatalogCheck NONE = new CatalogCheck(false, null);
+
+        static CatalogCheck of(String revision) {
+            return new CatalogCheck(true, revision);
+        }
+
+        boolean refuses(String stored) {
+            return checked && !Objects.equals(revision, stored);
+        }
+    }
+
     private void dropWriter() {
         checkedAhead.clear();
+        watched = null;
         if (writer != null) {
             try {
                 // back to the pool with no watch left, whatever failed
@@ -121,11 +156,15 @@ final class FencedFlush {
      * Returns the replies to {@code reads}, sent after the write that went through (null when none was written).
      */
     private List<Response> store(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction,
-                                 Boolean[] stored, Runnable betweenCheckAndWrite, boolean keepChecking, List<SlotRequest> reads) {
-        List<Integer> writable = keepChecking ? checkedAhead(flushes, transaction) : null;
+                                 Boolean[] stored, CatalogCheck catalog, Runnable betweenCheckAndWrite, boolean keepChecking,
+                                 List<SlotRequest> reads) {
+        // A round evaluated against another revision than the watched one is checked: the catalog it was evaluated
+        // against may be older than the watched one, or newer (read since the last flush), which only a read tells.
+        boolean watchedAsEvaluated = watched != null && !catalog.refuses(watched.value());
+        List<Integer> writable = keepChecking && (watchedAsEvaluated || !catalog.checked()) ? checkedAhead(flushes, transaction) : null;
         for (int attempt = 1; ; attempt++) {
             if (writable == null) {
-                writable = check(held, flushes, transaction, stored);
+                writable = check(held, flushes, transaction, stored, keepChecking ? catalog : CatalogCheck.NONE);
                 if (writable.isEmpty()) {
                     return null;
                 }
@@ -163,8 +202,10 @@ final class FencedFlush {
      * partition claimed by another instance is decided: not stored. Returns the flushes that may be written; when
      * there are none, or a partition lost its state, the watches are dropped.
      */
-    private List<Integer> check(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction, Boolean[] stored) {
+    private List<Integer> check(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction, Boolean[] stored,
+                                CatalogCheck catalog) {
         checkedAhead.clear();
+        watched = null;
         List<Integer> pending = new ArrayList<>();
         for (int i : transaction) {
             if (stored[i] == null) {
@@ -177,9 +218,19 @@ final class FencedFlush {
         List<String> states = pending.stream().map(i -> stateOf(flushes.get(i))).toList();
         List<SlotRequest> checks = new ArrayList<>();
         checks.add(new SlotRequest(states.get(0), Request.cmd(Command.UNWATCH))); // what an earlier write watched
-        checks.add(watch(states));
+        checks.add(watch(states, catalog.checked()));
         states.forEach(state -> checks.add(new SlotRequest(state, readState(state))));
+        if (catalog.checked()) {
+            checks.add(SlotRequest.get(RedisKeys.SEGMENTS_REVISION));
+        }
         List<Response> replies = held.run(checks);
+        if (catalog.checked()) {
+            String revision = RedisPipeline.text(replies.get(replies.size() - 1));
+            if (catalog.refuses(revision)) {
+                unwatch(held, states.get(0));
+                throw new PartitionStore.CatalogChanged(catalog.revision(), revision);
+            }
+        }
         List<Integer> writable = new ArrayList<>(pending.size());
         for (int n = 0; n < pending.size(); n++) {
             int i = pending.get(n);
@@ -201,12 +252,16 @@ final class FencedFlush {
     }
 
     /**
-     * One WATCH of the state keys: several only on a single Redis (a cluster checks and writes one partition at a
-     * time, and refuses keys of several slots in one command).
+     * One WATCH of the state keys, and of the catalog revision with them if {@code withRevision}: several keys only on
+     * a single Redis (a cluster checks and writes one partition at a time, and refuses keys of several slots in one
+     * command).
      */
-    private static SlotRequest watch(List<String> states) {
+    private static SlotRequest watch(List<String> states, boolean withRevision) {
         Request watch = Request.cmd(Command.WATCH);
         states.forEach(watch::arg);
+        if (withRevision) {
+            watch.arg(RedisKeys.SEGMENTS_REVISION);
+        }
         return new SlotRequest(states.get(0), watch);
     }
 
@@ -238,12 +293,14 @@ final class FencedFlush {
         int exec = transaction.size() - 1;
         Map<Integer, String> epochs = new LinkedHashMap<>();
         if (keepChecking) {
+            watched = null; // until the watch that follows the EXEC
             checkedAhead.forEach((partition, state) -> epochs.put(partition, state.epoch()));
             writable.forEach(i -> epochs.put(flushes.get(i).batch().partition(), flushes.get(i).epoch()));
             checkedAhead.clear();
             List<String> states = epochs.keySet().stream().map(RedisKeys::partitionState).toList();
-            transaction.add(watch(states));
+            transaction.add(watch(states, true));
             states.forEach(state -> transaction.add(new SlotRequest(state, readState(state))));
+            transaction.add(SlotRequest.get(RedisKeys.SEGMENTS_REVISION));
         }
         int firstRead = transaction.size();
         transaction.addAll(reads);
@@ -264,6 +321,9 @@ final class FencedFlush {
             if (watched.getValue().equals(state.epoch())) {
                 checkedAhead.put(watched.getKey(), state);
             }
+        }
+        if (keepChecking) {
+            watched = new PartitionStore.WatchedRevision(RedisPipeline.text(replies.get(firstRead - 1)));
         }
         return replies.subList(firstRead, replies.size());
     }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The owned partitions' state in Redis. Each partition's keys share one hash tag (one Redis Cluster slot), so a
@@ -48,6 +49,17 @@ public class PartitionStore {
         StateLost(int partition, long storedOffset) {
             super("partition " + partition + " no longer holds the offset " + storedOffset + " this owner stored "
                     + "(writes lost by a Redis failover?): claiming it again from what Redis holds");
+        }
+    }
+
+    /**
+     * A segment was saved after the catalog revision a round was evaluated against: nothing of the flush was written.
+     * The round's events are to be evaluated again, against the new catalog.
+     */
+    public static final class CatalogChanged extends IllegalStateException {
+        CatalogChanged(String evaluatedWith, String stored) {
+            super("the segment catalog moved from revision " + evaluatedWith + " to " + stored
+                    + " after the round was evaluated: nothing of it was written");
         }
     }
 
@@ -172,7 +184,37 @@ public class PartitionStore {
 
     /** As {@link #flush(List)}; {@code betweenCheckAndWrite} runs after each check (where a test claims). */
     public List<Boolean> flush(List<Flush> flushes, Runnable betweenCheckAndWrite) {
-        return flusher.flush(flushes, betweenCheckAndWrite, List.of()).stored();
+        return flusher.flush(flushes, FencedFlush.CatalogCheck.NONE, betweenCheckAndWrite, List.of()).stored();
+    }
+
+    /**
+     * As {@link #flush(List)}, for a round evaluated against the catalog of {@code catalogRevision} (null: none
+     * stored). On a single Redis, where the revision is watched with the partitions' state, the flush is refused
+     * when a segment was saved since.
+     *
+     * @throws CatalogChanged when the stored revision is no longer {@code catalogRevision} (nothing was written)
+     */
+    public List<Boolean> flush(List<Flush> flushes, String catalogRevision) {
+        return flush(flushes, catalogRevision, () -> {
+        });
+    }
+
+    /** As {@link #flush(List, String)}; {@code betweenCheckAndWrite} runs after each check (where a test saves a segment). */
+    public List<Boolean> flush(List<Flush> flushes, String catalogRevision, Runnable betweenCheckAndWrite) {
+        return flusher.flush(flushes, FencedFlush.CatalogCheck.of(catalogRevision), betweenCheckAndWrite, List.of()).stored();
+    }
+
+    /**
+     * The catalog revision as read when the last flush's connection began to watch it, while it watches: a round
+     * evaluated against it needs no read of its own, its flush is refused if a segment is saved meanwhile. Empty when
+     * nothing watches it (on a Redis Cluster, before the first flush, after a failed one): then read it.
+     */
+    public Optional<WatchedRevision> watchedCatalogRevision() {
+        return flusher.watchedRevision();
+    }
+
+    /** A catalog revision a connection watches; {@code value} is null when none is stored. */
+    public record WatchedRevision(String value) {
     }
 
     /** What {@link #flushThenLoad} stored (per flush, as {@link #flush(List)} answers) and read. */
@@ -185,8 +227,19 @@ public class PartitionStore {
      * round's writes with its own reads waits for Redis once, not twice.
      */
     public FlushedAndLoaded flushThenLoad(List<Flush> flushes, Map<Integer, List<String>> usersByPartition, ScanAhead scan) {
+        return flushThenLoad(flushes, FencedFlush.CatalogCheck.NONE, usersByPartition, scan);
+    }
+
+    /** As {@link #flushThenLoad(List, Map, ScanAhead)}, its flushes checked as {@link #flush(List, String)} checks them. */
+    public FlushedAndLoaded flushThenLoad(List<Flush> flushes, String catalogRevision, Map<Integer, List<String>> usersByPartition,
+                                          ScanAhead scan) {
+        return flushThenLoad(flushes, FencedFlush.CatalogCheck.of(catalogRevision), usersByPartition, scan);
+    }
+
+    private FlushedAndLoaded flushThenLoad(List<Flush> flushes, FencedFlush.CatalogCheck catalog, Map<Integer, List<String>> usersByPartition,
+                                           ScanAhead scan) {
         ReadAhead reads = new ReadAhead(usersByPartition, true, scan);
-        FencedFlush.Result result = flusher.flush(flushes, () -> {
+        FencedFlush.Result result = flusher.flush(flushes, catalog, () -> {
         }, reads.requests);
         Loaded loaded = result.reads() != null ? reads.parse(result.reads()) : reads.parse(pipeline.run(reads.requests));
         return new FlushedAndLoaded(result.stored(), loaded);
