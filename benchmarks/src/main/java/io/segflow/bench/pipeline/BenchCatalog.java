@@ -18,8 +18,8 @@ import java.util.TreeMap;
 /**
  * The segments segment-function evaluates during a run, written to Redis the way the api-function saves them
  * (definition and revision bump in one MULTI): the 20 typical segments of {@link SegmentCatalog}, its scoring,
- * and a probe segment that a fresh user's first {@value #PROBE_EVENT} event enters (a change for every probe, so
- * latency has many samples). A revision bump also starts a backfill over every known user, so nothing is
+ * and a probe segment that every {@value #PROBE_EVENT} event flips, in on an odd count and out on an even one (a
+ * change for every probe, of a new user or a returning one, so latency has many samples). A revision bump also starts a backfill over every known user, so nothing is
  * rewritten that is already stored as wanted.
  */
 final class BenchCatalog {
@@ -42,7 +42,7 @@ final class BenchCatalog {
     /** The bench segments by id, with their CEL conditions. */
     static Map<String, String> wanted() {
         Map<String, String> conditions = new TreeMap<>(SegmentCatalog.celConditions(20));
-        conditions.put(PROBE_SEGMENT, "count(\"" + PROBE_EVENT + "\") >= 1");
+        conditions.put(PROBE_SEGMENT, "count(\"" + PROBE_EVENT + "\") % 2 == 1");
         return conditions;
     }
 

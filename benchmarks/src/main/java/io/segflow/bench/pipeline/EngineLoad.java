@@ -59,7 +59,8 @@ import java.util.UUID;
  * <p>Options (defaults): {@code --bootstrap} (127.0.0.1:9092), {@code --redis} (redis://127.0.0.1:6379), {@code --pid}
  * or {@code --pid-file} ($SEGFLOW_HOME/pids/segment-function.pid; read when the drain starts), {@code --kafka-libs}
  * ($SEGFLOW_HOME/kafka/libs), {@code --events} (200000), {@code --users} (20000), {@code --rate} (5000; identity 2000),
- * {@code --seconds} (30), {@code --warmup} (60 for latency, else 5), {@code --probe-share} (0.2), {@code --backfill-users} (0),
+ * {@code --seconds} (30), {@code --warmup} (60 for latency, else 5), {@code --probe-share} (0.2), {@code --probe-users} (new;
+ * returning: the probes are events of the pool's users, known from the warm-up), {@code --backfill-users} (0),
  * {@code --backfill-timeout} (180 s), {@code --backfill-moves} (true; false saves the backfill's segment in other words,
  * so that nobody enters or exits it), {@code --producer-topic} (segflow.bench.producer), {@code --api-url} (none),
  * {@code --api-key} (dev-admin-key), {@code --sse-per-second} (50), {@code --floor-seconds} (20; the latency phase's

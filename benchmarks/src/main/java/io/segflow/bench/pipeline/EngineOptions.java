@@ -26,6 +26,7 @@ record EngineOptions(
         int backfillTimeoutSeconds,
         boolean backfillMoves,
         double probeShare,
+        boolean returningProbes,
         String producerTopic,
         boolean warm,
         String metricsUrl,
@@ -37,7 +38,7 @@ record EngineOptions(
 
     private static final Set<String> NAMES = Set.of("phase", "bootstrap", "redis", "pid", "pid-file", "kafka-pid-file", "kafka-libs",
             "events", "users", "rate", "seconds", "warmup", "backfill-users", "backfill-timeout", "backfill-moves", "probe-share",
-            "producer-topic", "warm", "metrics-url", "api-url", "api-key", "sse-per-second",
+            "probe-users", "producer-topic", "warm", "metrics-url", "api-url", "api-key", "sse-per-second",
             "floor-seconds", "floor-alongside");
 
     static EngineOptions parse(String[] args) {
@@ -65,6 +66,8 @@ record EngineOptions(
                 // latency: whether the backfill's segment moves every known user (false: a new revision that moves nobody)
                 Boolean.parseBoolean(given.getOrDefault("backfill-moves", "true")),
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),
+                // latency: whose events the probes are: a new user each ("new"), or the pool's users ("returning")
+                "returning".equals(given.getOrDefault("probe-users", "new")),
                 given.getOrDefault("producer-topic", "segflow.bench.producer"),
                 Boolean.parseBoolean(given.getOrDefault("warm", "false")),
                 // replay: segment-function's Prometheus endpoint, for segflow_history_replayed_events_total
@@ -77,6 +80,13 @@ record EngineOptions(
                 Integer.parseInt(given.getOrDefault("floor-seconds", "20")),
                 // latency: events/s through the Kafka floor's two hops during the window, beside segflow (0: none)
                 Integer.parseInt(given.getOrDefault("floor-alongside", "0")));
+        if (!Set.of("new", "returning").contains(given.getOrDefault("probe-users", "new"))) {
+            throw new IllegalArgumentException("--probe-users must be new or returning");
+        }
+        if (options.returningProbes && options.apiUrl != null) {
+            // a returning user's stream also carries the changes of its other events: its first is not the probe's
+            throw new IllegalArgumentException("--api-url measures pushes of new users' probes: not with --probe-users returning");
+        }
         if (!Set.of("drain", "latency", "all", "recovery", "identity", "replay").contains(options.phase)) {
             throw new IllegalArgumentException("--phase must be drain, latency, all, recovery, identity or replay");
         }

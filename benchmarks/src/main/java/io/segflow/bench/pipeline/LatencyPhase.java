@@ -18,8 +18,10 @@ import java.util.function.Supplier;
 /**
  * Latency from event to change record, open loop: events go out at a fixed rate, each change record whose cause is
  * {@code event:<messageId>} is matched to its event (by the number in its messageId), and its latency counts from
- * when the event was due to be sent (a stall anywhere counts in full). A share of the events are probes: a fresh
- * user's first event on a name only the probe segment reads, so that every probe brings a change. With backfill
+ * when the event was due to be sent (a stall anywhere counts in full). A share of the events are probes: an event on
+ * a name only the probe segment reads, which flips its user in or out, so that every probe brings a change; a fresh
+ * user's first event, or with {@code --probe-users returning} an event of the pool's users, whom the warm-up made
+ * known (a round of them then reads nothing from Redis before its events). With backfill
  * users, a third into the window a segment is saved, so that segment-function re-evaluates every known user while
  * the events keep coming; the latencies are then reported before, during and after that backfill. After the window,
  * {@link KafkaFloor} measures what Kafka alone takes for the same two hops at the same rate; with
@@ -171,8 +173,9 @@ final class LatencyPhase {
             CpuShares.Snapshot sharesBefore = shares.take();
             RedisStats.AofRewrites rewritesBefore = RedisStats.AofRewrites.take(redis);
             // Wall-clock times, to lay the window next to the logs of Redis (its rewrites) and Kafka.
-            System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes) from %s%n", options.seconds(), options.rate(),
-                    options.probeShare() * 100, Instant.ofEpochMilli(windowSchedule.get().startMillis()));
+            System.out.printf("measuring: %d s at %,d events/s (%.0f%% probes, of %s users) from %s%n", options.seconds(),
+                    options.rate(), options.probeShare() * 100, options.returningProbes() ? "returning" : "new",
+                    Instant.ofEpochMilli(windowSchedule.get().startMillis()));
             long probes = probeEvents.cardinality();
             send(producer, total, n -> probeEvents.get((int) n) ? traffic.probe(probeUser("m", n)) : traffic.next(),
                     windowSchedule.get(), options.backfillUsers() > 0 ? backfill : null, measuredWindow);
@@ -288,8 +291,16 @@ final class LatencyPhase {
         return probes;
     }
 
-    /** The fresh user of the n-th probe of the warm-up ({@code w}) or the window ({@code m}). */
+    /**
+     * The user of the n-th event of the warm-up ({@code w}) or the window ({@code m}) if it is a probe: a fresh user,
+     * or with {@code --probe-users returning} one of the pool's, spread over it (known from the warm-up, so that
+     * segment-function holds it in memory as it holds a site's regular visitors).
+     */
     private String probeUser(String phase, long n) {
+        if (options.returningProbes()) {
+            long spread = "w".equals(phase) ? n : n + 1_000_003L;
+            return ShopTraffic.user(run, (int) (spread * 2_654_435_761L % options.users()));
+        }
         return "probe-" + run + "-" + phase + n;
     }
 
@@ -430,7 +441,8 @@ final class LatencyPhase {
         System.out.printf("change records: %,d read, %,d distinct, %,d duplicates%n", changes.records(), changes.distinct(), changes.duplicates());
         LatencySamples.Percentiles all = samples.percentiles(t -> true);
         System.out.printf("event -> change record latency (from the intended send time): %s%n", all);
-        summary.add("latency", "rate", "%,d events/s for %d s (%,d probes; %,d answered)", options.rate(), options.seconds(), probes, probesAnswered);
+        summary.add("latency", "rate", "%,d events/s for %d s (%,d probes of %s users; %,d answered)", options.rate(),
+                options.seconds(), probes, options.returningProbes() ? "returning" : "new", probesAnswered);
         summary.add("latency", "change latency, all", "%s", all);
         summary.add("latency", "change records", "%,d distinct, %,d duplicates", changes.distinct(), changes.duplicates());
         if (probesAnswered < probes) {

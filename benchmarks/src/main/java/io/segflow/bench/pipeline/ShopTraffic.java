@@ -31,6 +31,11 @@ final class ShopTraffic {
 
     /** A user of the pool; events of one user keep their order on its partition. */
     String user(int index) {
+        return user(run, index);
+    }
+
+    /** The pool's user of {@code index} in the run {@code run}. */
+    static String user(String run, int index) {
         return "shop-" + run + "-" + index;
     }
 
@@ -50,7 +55,7 @@ final class ShopTraffic {
         return view(user, SegmentCatalog.view(1));
     }
 
-    /** A fresh user's first event, on a name only the probe segment reads: it enters that segment, one change. */
+    /** An event on a name only the probe segment reads: it flips the user in or out of that segment, one change. */
     Event probe(String user) {
         return track(user, BenchCatalog.PROBE_EVENT, props("sku", sku(), "price", price(5, 150)));
     }

@@ -30,6 +30,14 @@ class RuleCompilerTest {
     }
 
     @Test
+    void aCountTakesArithmetic() {
+        for (long probes = 1; probes <= 4; probes++) {
+            Profile profile = Profile.ofCounts("u1", Map.of("probe", probes), Map.of());
+            assertThat(matches("count(\"probe\") % 2 == 1", profile)).as("%d probes", probes).isEqualTo(probes % 2 == 1);
+        }
+    }
+
+    @Test
     void readsTraitsIncludingNestedOnes() {
         Profile pro = Profile.ofCounts("u1", Map.of(), Map.of("plan", "pro", "age", 30L,
                 "address", Map.of("country", "DE")));
