@@ -186,7 +186,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         String revision = redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION); // the engine's: left as it is
         for (long offset : new long[] {10, 11}) { // the first flush checks before it writes, the second was checked ahead
             PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
-                    List.of(new PartitionStore.Flush(batchWithUser("u1", offset, "{}"), claim.epoch(), 0)),
+                    List.of(new PartitionStore.Flush(batchWithUser("u1", offset, "{}"), claim.epoch(), 0)), catalogRevision(),
                     Map.of(PARTITION, List.of("u1", "u2")), null);
 
             assertThat(done.stored()).containsExactly(true);
@@ -207,14 +207,14 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(store.loadWithCatalogRevision(Map.of(), scan).scanned().users()).isEmpty();
 
         PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
-                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)),
+                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)), catalogRevision(),
                 Map.of(PARTITION, List.of("u2")), scan);
 
         assertThat(done.stored()).containsExactly(true);
         assertThat(done.loaded().scanned().users()).containsExactly("u1");
         assertThat(done.loaded().scanned().nextCursor()).isEqualTo("0");
         assertThat(done.loaded().stored()).containsOnlyKeys("u2").containsEntry("u2", null);
-        assertThat(store.flushThenLoad(List.of(), Map.of(PARTITION, List.of("u1")), null).loaded().scanned())
+        assertThat(store.flushThenLoad(List.of(), catalogRevision(), Map.of(PARTITION, List.of("u1")), null).loaded().scanned())
                 .as("no listing asked for").isNull();
     }
 
@@ -224,7 +224,8 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         store.claim(List.of(PARTITION));
 
         PartitionStore.FlushedAndLoaded done = store.flushThenLoad(
-                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), stale.epoch(), 0)), Map.of(PARTITION, List.of("u1")), null);
+                List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), stale.epoch(), 0)), catalogRevision(),
+                Map.of(PARTITION, List.of("u1")), null);
 
         assertThat(done.stored()).containsExactly(false);
         assertThat(done.loaded().stored()).containsEntry("u1", null);
@@ -257,13 +258,13 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     @Test
     void aRoundEvaluatedAgainstTheCatalogBeforeASaveWritesNothing() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
-        String evaluatedWith = catalogRevision();
+        long evaluatedWith = catalogRevision();
         assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)), evaluatedWith))
                 .containsExactly(true);
-        assertThat(store.watchedCatalogRevision()).as("what the next round is evaluated against, with no read of its own")
-                .contains(new PartitionStore.WatchedRevision(evaluatedWith));
+        assertThat(watchedRevision()).as("what the next round is evaluated against, with no read of its own")
+                .contains(evaluatedWith);
 
-        String saved = saveASegment();
+        long saved = saveASegment();
         assertThatThrownBy(() -> store.flush(
                 List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), evaluatedWith))
                 .isInstanceOf(PartitionStore.CatalogChanged.class);
@@ -286,12 +287,12 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)), catalogRevision()))
                 .containsExactly(true);
 
-        String saved = saveASegment();
+        long saved = saveASegment();
         assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), saved))
                 .containsExactly(true);
 
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNotNull();
-        assertThat(store.watchedCatalogRevision()).contains(new PartitionStore.WatchedRevision(saved));
+        assertThat(watchedRevision()).contains(saved);
         assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u3", 12, "{}"), claim.epoch(), 0, 11)), saved))
                 .containsExactly(true);
     }
@@ -300,7 +301,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     @Test
     void aSegmentSavedBetweenTheCheckAndTheWriteLeavesTheRoundUnwritten() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0); // a new epoch: the flush checks first
-        String evaluatedWith = catalogRevision();
+        long evaluatedWith = catalogRevision();
         AtomicInteger checks = new AtomicInteger();
 
         assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0)),
@@ -329,13 +330,17 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(11);
     }
 
-    private String catalogRevision() {
-        return redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION);
+    private java.util.Optional<Long> watchedRevision() {
+        return store.watchedCatalogRevision().map(watched -> RedisKeys.catalogRevision(watched.value()));
+    }
+
+    private long catalogRevision() {
+        return RedisKeys.catalogRevision(redis.value(String.class).get(RedisKeys.SEGMENTS_REVISION));
     }
 
     /** As the api-function saves one: the revision goes up (the running engine reloads the same segments). */
-    private String saveASegment() {
-        return Long.toString(redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION));
+    private long saveASegment() {
+        return redis.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
     }
 
     @Test

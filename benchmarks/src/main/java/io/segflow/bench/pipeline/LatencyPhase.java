@@ -298,8 +298,8 @@ final class LatencyPhase {
      */
     private String probeUser(String phase, long n) {
         if (options.returningProbes()) {
-            long spread = "w".equals(phase) ? n : n + 1_000_003L;
-            return ShopTraffic.user(run, (int) (spread * 2_654_435_761L % options.users()));
+            // a multiplicative hash: the probes of consecutive events go to users far apart in the pool
+            return ShopTraffic.user(run, (int) (n * 2_654_435_761L % options.users()));
         }
         return "probe-" + run + "-" + phase + n;
     }

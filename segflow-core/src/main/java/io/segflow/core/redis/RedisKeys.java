@@ -39,6 +39,11 @@ public final class RedisKeys {
     private RedisKeys() {
     }
 
+    /** The catalog revision a {@link #SEGMENTS_REVISION} value names: 0 while none is stored (the first save makes 1). */
+    public static long catalogRevision(String stored) {
+        return stored == null ? 0 : Long.parseLong(stored);
+    }
+
     private static String partition(int partition) {
         return "sf:{p" + partition + "}:";
     }

@@ -55,11 +55,6 @@ public class SegmentCatalog {
         return current;
     }
 
-    /** The stored revision the last {@link #refresh()} loaded (null: none was stored), which a round's store checks. */
-    public String revision() {
-        return revision;
-    }
-
     /** Re-reads the definitions if their revision changed: once per batch or poll, not per event. */
     public Current refresh() {
         return refresh(storedRevision());
@@ -121,7 +116,7 @@ public class SegmentCatalog {
     }
 
     private Load load(Stored stored) {
-        long catalogRevision = stored.revision() == null ? 0 : Long.parseLong(stored.revision());
+        long catalogRevision = RedisKeys.catalogRevision(stored.revision());
         List<CompiledSegment> compiled = new ArrayList<>(stored.definitions().size());
         Map<String, CompiledCondition> conditions = new HashMap<>();
         int compiledNow = 0;

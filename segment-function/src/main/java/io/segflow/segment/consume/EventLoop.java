@@ -39,7 +39,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -375,12 +374,8 @@ public class EventLoop {
                 // this round is stored at once, refused if a segment is saved meanwhile (see rewind).
                 storePrepared(); // a round that read ahead left its writes for the next reads: there are none
                 storeAtOnce = true;
-                Optional<PartitionStore.WatchedRevision> watched = store.watchedCatalogRevision();
-                if (watched.isPresent()) {
-                    catalog.refresh(watched.get().value());
-                } else {
-                    catalog.refresh(); // that store watched nothing (its partitions were claimed by another instance)
-                }
+                // (that store may have watched nothing: its partitions were claimed by another instance)
+                store.watchedCatalogRevision().ifPresentOrElse(watched -> catalog.refresh(watched.value()), catalog::refresh);
             } else {
                 readAhead = storePreparedThenLoad(notInMemory, chunkReads == null ? null : chunkReads.scan());
                 catalogBackfill.listed(chunkReads, readAhead.scanned());
@@ -398,7 +393,6 @@ public class EventLoop {
             }
         }
         SegmentCatalog.Current current = catalog.current();
-        String catalogRevision = catalog.revision();
         Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
                 partition -> owned.containsKey(partition) ? owned.get(partition).history() : null, config.engine().recordFormat());
         try {
@@ -437,7 +431,7 @@ public class EventLoop {
                 wakeBudget.spent(sealing - waking); // the wakes and the backfill chunk
                 charged.add(wakeBudget);
             }
-            store(round, catalogRevision, storeAtOnce, charged);
+            store(round, storeAtOnce, charged);
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
         } finally {
             if (prepared == null || prepared.round() != round) {
@@ -497,9 +491,8 @@ public class EventLoop {
      * Seals the round and prepares every partition's batch for one transaction (the member indexes are written with
      * the users), which the next round sends with its reads; it is stored now when the round read nothing first
      * ({@code atOnce}: the next may not either), and on a Redis Cluster, where the two cannot share a round trip.
-     * {@code catalogRevision} is the stored revision of the catalog the round was evaluated against.
      */
-    private void store(Round round, String catalogRevision, boolean atOnce, List<LiveFirstBudget> charged) {
+    private void store(Round round, boolean atOnce, List<LiveFirstBudget> charged) {
         if (round.batches.isEmpty()) {
             return;
         }
@@ -517,19 +510,22 @@ public class EventLoop {
         if (flushes.isEmpty()) {
             return;
         }
-        prepared = new Prepared(round, catalogRevision, flushes, owners, charged, System.nanoTime() - sealing);
+        prepared = new Prepared(round, flushes, owners, charged, System.nanoTime() - sealing);
         if (atOnce || !store.flushesWithReads()) {
             storePrepared();
         }
     }
 
     /**
-     * A sealed round, the catalog revision it was evaluated against, its flushes, one per partition it changed, and
-     * the partitions they are for; the budgets its store is charged to, with the time its seal took (the store's
-     * share of that work).
+     * A sealed round's flushes, one per partition it changed, and the partitions they are for; the budgets its
+     * store is charged to, with the time its seal took (the store's share of that work).
      */
-    private record Prepared(Round round, String catalogRevision, List<PartitionStore.Flush> flushes, List<OwnedPartition> owners,
+    private record Prepared(Round round, List<PartitionStore.Flush> flushes, List<OwnedPartition> owners,
                             List<LiveFirstBudget> charged, long sealNanos) {
+        /** The revision of the catalog the round was evaluated against, which its store checks. */
+        long catalogRevision() {
+            return round.catalog.index().revision();
+        }
     }
 
     /** Stores the prepared round, if any, on its own. */
@@ -596,10 +592,11 @@ public class EventLoop {
 
     /**
      * Forgets the prepared round (its events are read again from the stored offsets); its users leave memory, and the
-     * backfill goes on from its stored progress (the chunk of the round is run again).
+     * backfill and the history replay go on from their stored progress (the round's chunk and replay run again).
      */
     private void dropPrepared() {
         catalogBackfill.forgetUnstored();
+        historyReplay.forgetPosition();
         if (prepared != null) {
             prepared.round().unseal();
             prepared.round().spans.forEach(Span::end);
@@ -617,15 +614,9 @@ public class EventLoop {
         meters.catalogRewinds.increment();
         LOG.debugf("Evaluating the last round again: %s", e.getMessage());
         dropPrepared();
-        historyReplay.forgetPosition();
         nextCatalogCheck = 0; // the next round reads the new catalog, whether it has events or not
         for (OwnedPartition partition : owned.values()) {
-            TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, partition.partition());
-            if (partition.nextOffset() >= 0) {
-                consumer.seek(topicPartition, partition.nextOffset());
-            } else {
-                startWithoutState(topicPartition);
-            }
+            seekToStored(new TopicPartition(Topics.EVENTS, partition.partition()), partition.nextOffset());
         }
     }
 
@@ -660,7 +651,6 @@ public class EventLoop {
         publisher.restart(); // a producer that refused a record dropped the ones after it: they are published again too
         groupOffsets.clear();
         cache = new UserCache(cacheCapacity());
-        historyReplay.forgetPosition();
         unclaimed.addAll(owned.keySet());
         owned.clear();
         if (consumer != null && !unclaimed.isEmpty()) {
@@ -692,11 +682,9 @@ public class EventLoop {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());
             owned.put(claim.partition(), new OwnedPartition(claim.partition(), claim.epoch(), claim.nextOffset(),
                     BackfillProgress.parse(claim.backfillProgress()), claim.history(), claim.pendingEntries()));
+            seekToStored(topicPartition, claim.nextOffset());
             if (claim.nextOffset() >= 0) {
-                consumer.seek(topicPartition, claim.nextOffset());
                 claimed.put(topicPartition, new OffsetAndMetadata(claim.nextOffset()));
-            } else {
-                startWithoutState(topicPartition);
             }
             consumer.resume(List.of(topicPartition));
             unclaimed.remove(claim.partition());
@@ -711,11 +699,16 @@ public class EventLoop {
     }
 
     /**
-     * A partition whose state was never stored: none of its events counted yet, so it starts where the group's offsets
-     * are (none, at its first start: its beginning), not where an earlier, failed round of this instance left the
+     * Points the consumer at a partition's stored next offset. A partition whose state was never stored
+     * ({@code storedNextOffset} negative): none of its events counted yet, so it starts where the group's offsets are
+     * (none, at its first start: its beginning), not where an earlier, failed round of this instance left the
      * consumer's position.
      */
-    private void startWithoutState(TopicPartition partition) {
+    private void seekToStored(TopicPartition partition, long storedNextOffset) {
+        if (storedNextOffset >= 0) {
+            consumer.seek(partition, storedNextOffset);
+            return;
+        }
         OffsetAndMetadata committed = consumer.committed(Set.of(partition)).get(partition);
         if (committed != null) {
             consumer.seek(partition, committed.offset());

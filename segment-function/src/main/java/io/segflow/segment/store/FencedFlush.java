@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -119,15 +118,25 @@ final class FencedFlush {
      * The catalog revision a flush's round was evaluated against, checked under the watch before it is written
      * ({@link #NONE}: a flush whose writes do not depend on the catalog, such as a trim).
      */
-    record CatalogCheck(boolean checked, String revision) {
-        static final CatalogCheck NONE = new CatalogCheck(false, null);
+    record CatalogCheck(boolean checked, long revision) {
+        static final CatalogCheck NONE = new CatalogCheck(false, 0);
 
-        static CatalogCheck of(String revision) {
+        static CatalogCheck of(long revision) {
             return new CatalogCheck(true, revision);
         }
 
+        /** Whether a round of this revision may not be written while {@code stored} is the stored revision. */
         boolean refuses(String stored) {
-            return checked && !Objects.equals(revision, stored);
+            return checked && revision != RedisKeys.catalogRevision(stored);
+        }
+
+        /**
+         * Whether the watch of {@code watched} (null: none) covers the check: the round was evaluated against the
+         * watched revision, or needs no check. Else a check reads the stored revision: the round's may be older than
+         * the watched one, or newer (read since the last flush), which only a read tells.
+         */
+        boolean coveredBy(PartitionStore.WatchedRevision watched) {
+            return !checked || watched != null && !refuses(watched.value());
         }
     }
 
@@ -158,10 +167,7 @@ final class FencedFlush {
     private List<Response> store(RedisPipeline.Held held, List<PartitionStore.Flush> flushes, List<Integer> transaction,
                                  Boolean[] stored, CatalogCheck catalog, Runnable betweenCheckAndWrite, boolean keepChecking,
                                  List<SlotRequest> reads) {
-        // A round evaluated against another revision than the watched one is checked: the catalog it was evaluated
-        // against may be older than the watched one, or newer (read since the last flush), which only a read tells.
-        boolean watchedAsEvaluated = watched != null && !catalog.refuses(watched.value());
-        List<Integer> writable = keepChecking && (watchedAsEvaluated || !catalog.checked()) ? checkedAhead(flushes, transaction) : null;
+        List<Integer> writable = keepChecking && catalog.coveredBy(watched) ? checkedAhead(flushes, transaction) : null;
         for (int attempt = 1; ; attempt++) {
             if (writable == null) {
                 writable = check(held, flushes, transaction, stored, keepChecking ? catalog : CatalogCheck.NONE);
@@ -228,7 +234,7 @@ final class FencedFlush {
             String revision = RedisPipeline.text(replies.get(replies.size() - 1));
             if (catalog.refuses(revision)) {
                 unwatch(held, states.get(0));
-                throw new PartitionStore.CatalogChanged(catalog.revision(), revision);
+                throw new PartitionStore.CatalogChanged(catalog.revision(), RedisKeys.catalogRevision(revision));
             }
         }
         List<Integer> writable = new ArrayList<>(pending.size());
@@ -293,7 +299,6 @@ final class FencedFlush {
         int exec = transaction.size() - 1;
         Map<Integer, String> epochs = new LinkedHashMap<>();
         if (keepChecking) {
-            watched = null; // until the watch that follows the EXEC
             checkedAhead.forEach((partition, state) -> epochs.put(partition, state.epoch()));
             writable.forEach(i -> epochs.put(flushes.get(i).batch().partition(), flushes.get(i).epoch()));
             checkedAhead.clear();

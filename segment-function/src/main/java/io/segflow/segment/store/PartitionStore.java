@@ -57,7 +57,7 @@ public class PartitionStore {
      * The round's events are to be evaluated again, against the new catalog.
      */
     public static final class CatalogChanged extends IllegalStateException {
-        CatalogChanged(String evaluatedWith, String stored) {
+        CatalogChanged(long evaluatedWith, long stored) {
             super("the segment catalog moved from revision " + evaluatedWith + " to " + stored
                     + " after the round was evaluated: nothing of it was written");
         }
@@ -188,19 +188,19 @@ public class PartitionStore {
     }
 
     /**
-     * As {@link #flush(List)}, for a round evaluated against the catalog of {@code catalogRevision} (null: none
-     * stored). On a single Redis, where the revision is watched with the partitions' state, the flush is refused
-     * when a segment was saved since.
+     * As {@link #flush(List)}, for a round evaluated against the catalog of {@code catalogRevision} (0: none stored).
+     * On a single Redis, where the revision is watched with the partitions' state, the flush is refused when a
+     * segment was saved since.
      *
      * @throws CatalogChanged when the stored revision is no longer {@code catalogRevision} (nothing was written)
      */
-    public List<Boolean> flush(List<Flush> flushes, String catalogRevision) {
+    public List<Boolean> flush(List<Flush> flushes, long catalogRevision) {
         return flush(flushes, catalogRevision, () -> {
         });
     }
 
     /** As {@link #flush(List, String)}; {@code betweenCheckAndWrite} runs after each check (where a test saves a segment). */
-    public List<Boolean> flush(List<Flush> flushes, String catalogRevision, Runnable betweenCheckAndWrite) {
+    public List<Boolean> flush(List<Flush> flushes, long catalogRevision, Runnable betweenCheckAndWrite) {
         return flusher.flush(flushes, FencedFlush.CatalogCheck.of(catalogRevision), betweenCheckAndWrite, List.of()).stored();
     }
 
@@ -222,24 +222,14 @@ public class PartitionStore {
     }
 
     /**
-     * Stores the flushes as {@link #flush(List)} does, then reads what {@link #loadWithCatalogRevision} reads, as of
+     * Stores the flushes as {@link #flush(List, long)} does, then reads what {@link #loadWithCatalogRevision} reads, as of
      * after the write. On a single Redis the reads go in the write's round trip: a round that stores the previous
      * round's writes with its own reads waits for Redis once, not twice.
      */
-    public FlushedAndLoaded flushThenLoad(List<Flush> flushes, Map<Integer, List<String>> usersByPartition, ScanAhead scan) {
-        return flushThenLoad(flushes, FencedFlush.CatalogCheck.NONE, usersByPartition, scan);
-    }
-
-    /** As {@link #flushThenLoad(List, Map, ScanAhead)}, its flushes checked as {@link #flush(List, String)} checks them. */
-    public FlushedAndLoaded flushThenLoad(List<Flush> flushes, String catalogRevision, Map<Integer, List<String>> usersByPartition,
+    public FlushedAndLoaded flushThenLoad(List<Flush> flushes, long catalogRevision, Map<Integer, List<String>> usersByPartition,
                                           ScanAhead scan) {
-        return flushThenLoad(flushes, FencedFlush.CatalogCheck.of(catalogRevision), usersByPartition, scan);
-    }
-
-    private FlushedAndLoaded flushThenLoad(List<Flush> flushes, FencedFlush.CatalogCheck catalog, Map<Integer, List<String>> usersByPartition,
-                                           ScanAhead scan) {
         ReadAhead reads = new ReadAhead(usersByPartition, true, scan);
-        FencedFlush.Result result = flusher.flush(flushes, catalog, () -> {
+        FencedFlush.Result result = flusher.flush(flushes, FencedFlush.CatalogCheck.of(catalogRevision), () -> {
         }, reads.requests);
         Loaded loaded = result.reads() != null ? reads.parse(result.reads()) : reads.parse(pipeline.run(reads.requests));
         return new FlushedAndLoaded(result.stored(), loaded);
