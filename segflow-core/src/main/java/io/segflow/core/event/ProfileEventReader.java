@@ -33,7 +33,12 @@ final class ProfileEventReader {
     }
 
     static Event read(byte[] value) throws IOException, Unexpected {
-        try (JsonParser json = Json.MAPPER.getFactory().createParser(value)) {
+        return read(value, 0, value.length);
+    }
+
+    /** The event of {@code length} bytes at {@code offset} of {@code value}. */
+    static Event read(byte[] value, int offset, int length) throws IOException, Unexpected {
+        try (JsonParser json = Json.MAPPER.getFactory().createParser(value, offset, length)) {
             expect(json.nextToken() == JsonToken.START_OBJECT);
             int schema = 0;
             String type = null, messageId = null, userId = null, anonymousId = null, event = null, name = null;

@@ -41,7 +41,11 @@ public record PendingRecord(String topic, String key, String value) {
 
     /** One entry of the pending list: each stored form as {@code <length>:<stored form>}, one after the other. */
     public static String pack(java.util.List<String> encoded) {
-        StringBuilder entry = new StringBuilder();
+        int length = 0;
+        for (String record : encoded) {
+            length += record.length() + 8; // the length's digits and the colon
+        }
+        StringBuilder entry = new StringBuilder(length); // sized once: a round's entry runs to tens of kilobytes
         for (String record : encoded) {
             entry.append(record.length()).append(':').append(record);
         }

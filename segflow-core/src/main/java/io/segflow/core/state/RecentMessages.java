@@ -1,6 +1,5 @@
 package io.segflow.core.state;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -121,13 +120,28 @@ public final class RecentMessages {
 
     /**
      * FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer to spread the bits. Stored in user records,
-     * so it never changes; also a well-spread in-memory key for any id.
+     * so it never changes; also a well-spread in-memory key for any id. The bytes are those of
+     * {@code getBytes(UTF_8)} (an unpaired surrogate is {@code '?'}), encoded as they are hashed: this runs for every
+     * event and every lookup of a user in memory, and an array per call was a tenth of the engine's garbage.
      */
     public static long hash(String messageId) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : messageId.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xFF;
-            h *= 0x100000001b3L;
+        long h = FNV_OFFSET;
+        int length = messageId.length();
+        for (int i = 0; i < length; i++) {
+            char c = messageId.charAt(i);
+            if (c < 0x80) {
+                h = fnv(h, c);
+            } else if (c < 0x800) {
+                h = fnv(fnv(h, 0xC0 | c >> 6), 0x80 | c & 0x3F);
+            } else if (!Character.isSurrogate(c)) {
+                h = fnv(fnv(fnv(h, 0xE0 | c >> 12), 0x80 | c >> 6 & 0x3F), 0x80 | c & 0x3F);
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(messageId.charAt(i + 1))) {
+                int codePoint = Character.toCodePoint(c, messageId.charAt(++i));
+                h = fnv(fnv(fnv(fnv(h, 0xF0 | codePoint >> 18), 0x80 | codePoint >> 12 & 0x3F),
+                        0x80 | codePoint >> 6 & 0x3F), 0x80 | codePoint & 0x3F);
+            } else {
+                h = fnv(h, '?');
+            }
         }
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
@@ -135,6 +149,12 @@ public final class RecentMessages {
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
         return h;
+    }
+
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+
+    private static long fnv(long h, int utf8Byte) {
+        return (h ^ utf8Byte) * 0x100000001b3L;
     }
 
     void writeTo(CompactWriter out) {

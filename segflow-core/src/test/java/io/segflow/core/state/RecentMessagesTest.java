@@ -2,7 +2,9 @@ package io.segflow.core.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RecentMessagesTest {
@@ -156,5 +158,44 @@ class RecentMessagesTest {
         assertThat(decoded.checkAndRemember("m50", later, WINDOW)).isFalse();
         assertThat(UserRecordCodec.decode("u1", UserRecordCodec.encode(user)).recent()
                 .checkAndRemember("m0", NOW + WINDOW + HOUR, WINDOW)).as("forgotten on time after decoding too").isFalse();
+    }
+
+    @Test
+    void theHashOfAnIdNeverChangesForItIsStoredInUserRecords() {
+        assertThat(RecentMessages.hash("shop-1234")).isEqualTo(-2688930419542872998L);
+        assertThat(RecentMessages.hash("ajs-6f1c2e0a-9b7d-4c55-8e2a-1d3f5b7c9e01")).isEqualTo(-6255535795727615673L);
+        assertThat(RecentMessages.hash("\u00e9moji \uD83D\uDE00")).isEqualTo(-3128574262142525461L);
+        assertThat(RecentMessages.hash("")).isEqualTo(-1166397803181037274L);
+    }
+
+    @Test
+    void theHashIsThatOfTheIdsUtf8BytesForAnyCharacters() {
+        Random random = new Random(7);
+        char[] pool = {'a', 'Z', '0', '-', ':', '\u007f', '\u0080', '\u00e9', '\u07ff', '\u0800', '\u20ac', '\uffff',
+                '\uD83D', '\uDE00', '\uDBFF', '\uDFFF', '\uD800', '\uDC00'};
+        for (int run = 0; run < 20_000; run++) {
+            char[] id = new char[random.nextInt(12)];
+            for (int i = 0; i < id.length; i++) {
+                id[i] = random.nextInt(4) == 0 ? (char) random.nextInt(Character.MAX_VALUE + 1) : pool[random.nextInt(pool.length)];
+            }
+            String messageId = new String(id);
+            assertThat(RecentMessages.hash(messageId)).as("hash of %s", messageId.chars().mapToObj(Integer::toHexString).toList())
+                    .isEqualTo(hashOfBytes(messageId.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** The definition: FNV-1a over the bytes, then MurmurHash3's 64-bit finalizer. */
+    private static long hashOfBytes(byte[] bytes) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : bytes) {
+            h ^= b & 0xFF;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
     }
 }

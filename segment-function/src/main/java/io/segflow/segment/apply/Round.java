@@ -4,12 +4,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.store.PartitionStore;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -282,7 +284,7 @@ public final class Round {
      * Applies one of the round's events to its user: an erasure, an identity step (a merge request, a merged profile,
      * an event of a user merged away, forwarded) or an ordinary event.
      */
-    public void apply(UserProcessor processor, PartitionBatch batch, Event event, byte[] value, Span span) {
+    public void apply(UserProcessor processor, PartitionBatch batch, Event event, ByteBuffer value, Span span) {
         String user = event.profileKey();
         UserRecord record = record(batch, user);
         if (event.isErasure()) {
@@ -308,7 +310,7 @@ public final class Round {
             return;
         }
         if (record.isForward()) {
-            processor.forward(batch, record, event, value);
+            processor.forward(batch, record, event, EventRecords.bytesOf(value));
             return;
         }
         boolean fresh = created.remove(user);

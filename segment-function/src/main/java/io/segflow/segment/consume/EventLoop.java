@@ -31,6 +31,7 @@ import io.segflow.segment.store.PartitionStore;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
@@ -100,7 +101,7 @@ public class EventLoop {
     private final GroupOffsets groupOffsets = new GroupOffsets();
 
     // Touched by the loop thread only (the rebalance listener runs inside poll, on it).
-    private KafkaConsumer<String, byte[]> consumer;
+    private KafkaConsumer<String, ByteBuffer> consumer;
     /** Set when a static member (re)joins: its first assignment asks for one more rebalance (see {@link Rebalance}). */
     private boolean rebalanceOnFirstAssignment;
     private int partitions;
@@ -167,7 +168,7 @@ public class EventLoop {
         this.wakeBudget = new LiveFirstBudget(config.scheduler().liveShare(), System.nanoTime());
         this.inFlight = new RoundsInFlight(config.engine().publishTimeout(), meters.publishStage, meters.published);
         this.failing = new FailingRecords(config.engine().maxAttempts(), (record, reason) -> {
-            publisher.deadLetter(record.key(), new String(record.value(), StandardCharsets.UTF_8), record.partition(),
+            publisher.deadLetter(record.key(), StandardCharsets.UTF_8.decode(record.value().duplicate()).toString(), record.partition(),
                     record.offset(), reason, config.engine().publishTimeout());
             meters.deadLettered.increment();
         });
@@ -287,7 +288,7 @@ public class EventLoop {
         settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.engine().maxPollRecords());
         settings.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         config.engine().instanceId().ifPresent(id -> settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
-        KafkaConsumer<String, byte[]> created = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<String, ByteBuffer> created = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteBufferDeserializer());
         try {
             partitions = created.partitionsFor(Topics.EVENTS, Duration.ofSeconds(30)).size();
             if (partitions == 0) {
@@ -344,7 +345,7 @@ public class EventLoop {
         claimPending();
         long polling = System.nanoTime();
         boolean backfillPending = CatalogBackfill.pending(catalog.current(), owned.values());
-        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout(backfillPending));
+        ConsumerRecords<String, ByteBuffer> records = consumer.poll(pollTimeout(backfillPending));
         if (!records.isEmpty()) {
             meters.pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
         }
@@ -461,7 +462,7 @@ public class EventLoop {
         return wakeBudget.chunk(nowNanos, whileLive, config.scheduler().claimBatch());
     }
 
-    private PolledEvents readOwned(ConsumerRecords<String, byte[]> records) {
+    private PolledEvents readOwned(ConsumerRecords<String, ByteBuffer> records) {
         return records.isEmpty() ? PolledEvents.NONE
                 : PolledEvents.read(records, records.count(), owned::containsKey, record -> meters.unreadable.increment());
     }
@@ -469,7 +470,7 @@ public class EventLoop {
     private void events(PolledEvents polled, PartitionStore.Loaded readAhead, Round round) {
         round.load(polled.users(), readAhead);
         for (PolledEvents.Polled item : polled.events()) {
-            ConsumerRecord<String, byte[]> record = item.record();
+            ConsumerRecord<String, ByteBuffer> record = item.record();
             PartitionBatch batch = round.batch(record.partition());
             if (item.event() != null && !failing.skips(record)) {
                 Span span = tracing.startProcessing(record);

@@ -1,6 +1,7 @@
 package io.segflow.segment.consume;
 
 import io.segflow.core.Topics;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -18,7 +19,7 @@ final class FailingRecords {
 
     /** Sends a record to the dead-letter topic; throws if Kafka refused it (then it is tried again later). */
     interface DeadLetters {
-        void send(ConsumerRecord<String, byte[]> record, String reason);
+        void send(ConsumerRecord<String, ByteBuffer> record, String reason);
     }
 
     private final int maxAttempts;
@@ -38,7 +39,7 @@ final class FailingRecords {
 
     /** The record's processing failed once more: it is tried again, or dead-lettered after its last attempt. */
     void failed(PoisonRecord failure) {
-        ConsumerRecord<String, byte[]> record = failure.record;
+        ConsumerRecord<String, ByteBuffer> record = failure.record;
         String position = positionOf(record);
         int tries = attempts.merge(position, 1, Integer::sum);
         if (tries < maxAttempts) {

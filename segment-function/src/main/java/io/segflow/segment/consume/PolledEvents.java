@@ -3,6 +3,7 @@ package io.segflow.segment.consume;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,23 +26,23 @@ record PolledEvents(List<Polled> events, Map<Integer, Set<String>> users) {
     static final PolledEvents NONE = new PolledEvents(List.of(), Map.of());
 
     /** A record and its event, or null for a record that does not read as one (its offset still counts as consumed). */
-    record Polled(ConsumerRecord<String, byte[]> record, Event event) {
+    record Polled(ConsumerRecord<String, ByteBuffer> record, Event event) {
     }
 
     /** Counts the records that do not read as an event. */
     interface Unreadable {
-        void record(ConsumerRecord<String, byte[]> record);
+        void record(ConsumerRecord<String, ByteBuffer> record);
     }
 
     /**
      * Reads the {@code count} records of the {@code owned} partitions; those of a partition claimed later are read again
      * from its stored offset then.
      */
-    static PolledEvents read(Iterable<ConsumerRecord<String, byte[]>> records, int count, IntPredicate owned,
+    static PolledEvents read(Iterable<ConsumerRecord<String, ByteBuffer>> records, int count, IntPredicate owned,
                              Unreadable unreadable) {
         List<Polled> polled = new ArrayList<>(count);
         Map<Integer, Set<String>> users = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
+        for (ConsumerRecord<String, ByteBuffer> record : records) {
             if (!owned.test(record.partition())) {
                 continue;
             }
@@ -60,7 +61,7 @@ record PolledEvents(List<Polled> events, Map<Integer, Set<String>> users) {
      * Ingest validates every event, so a record that does not read as one (or lacks its user or messageId) is a foreign
      * producer's: it is passed over, never stops the partition.
      */
-    private static Event read(ConsumerRecord<String, byte[]> record) {
+    private static Event read(ConsumerRecord<String, ByteBuffer> record) {
         try {
             Event event = EventRecords.readForProfile(record.value());
             if (event != null && event.profileKey() != null && event.messageId() != null) {

@@ -3,6 +3,7 @@ package io.segflow.segment.consume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -13,17 +14,17 @@ class FailingRecordsTest {
     private final FailingRecords failing = new FailingRecords(3,
             (record, reason) -> deadLettered.add(FailingRecords.positionOf(record) + " " + reason));
 
-    private static ConsumerRecord<String, byte[]> record(int partition, long offset) {
-        return new ConsumerRecord<>("segflow.events", partition, offset, "user-1", new byte[] {'{', '}'});
+    private static ConsumerRecord<String, ByteBuffer> record(int partition, long offset) {
+        return new ConsumerRecord<>("segflow.events", partition, offset, "user-1", ByteBuffer.wrap(new byte[] {'{', '}'}));
     }
 
-    private static PoisonRecord poison(ConsumerRecord<String, byte[]> record) {
+    private static PoisonRecord poison(ConsumerRecord<String, ByteBuffer> record) {
         return new PoisonRecord(record, new IllegalArgumentException("no such property"));
     }
 
     @Test
     void aRecordIsTriedAgainUntilItsLastAttemptThenDeadLetteredWithTheReasonAndSkipped() {
-        ConsumerRecord<String, byte[]> record = record(2, 41);
+        ConsumerRecord<String, ByteBuffer> record = record(2, 41);
         failing.failed(poison(record));
         failing.failed(poison(record));
         assertThat(deadLettered).isEmpty();
@@ -39,7 +40,7 @@ class FailingRecordsTest {
 
     @Test
     void aDeadLetterKafkaRefusedLeavesTheRecordToBeTriedAgain() {
-        ConsumerRecord<String, byte[]> record = record(0, 7);
+        ConsumerRecord<String, ByteBuffer> record = record(0, 7);
         FailingRecords refused = new FailingRecords(1, (r, reason) -> {
             throw new IllegalStateException("the dead-letter topic is not reachable");
         });

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,8 +18,12 @@ import org.junit.jupiter.api.Test;
 class PolledEventsTest {
     private final List<Long> unreadable = new ArrayList<>();
 
-    private static ConsumerRecord<String, byte[]> record(int partition, long offset, byte[] value) {
-        return new ConsumerRecord<>("segflow.events", partition, offset, "key", value);
+    /** The value inside a larger array, as the consumer hands it out of a fetched batch's buffer. */
+    private static ConsumerRecord<String, ByteBuffer> record(int partition, long offset, byte[] value) {
+        byte[] batch = new byte[value.length + 20];
+        Arrays.fill(batch, (byte) '}');
+        System.arraycopy(value, 0, batch, 7, value.length);
+        return new ConsumerRecord<>("segflow.events", partition, offset, "key", ByteBuffer.wrap(batch, 7, value.length).slice());
     }
 
     private static byte[] track(String user, String messageId) {
@@ -26,7 +32,7 @@ class PolledEventsTest {
                 null, null, Map.of("price", 10), null, null, at, null, null, at, "test"));
     }
 
-    private PolledEvents read(List<ConsumerRecord<String, byte[]>> records, Set<Integer> owned) {
+    private PolledEvents read(List<ConsumerRecord<String, ByteBuffer>> records, Set<Integer> owned) {
         return PolledEvents.read(records, records.size(), owned::contains, record -> unreadable.add(record.offset()));
     }
 
