@@ -122,7 +122,7 @@ public final class RecentMessages {
      * FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer to spread the bits. Stored in user records,
      * so it never changes; also a well-spread in-memory key for any id. The bytes are those of
      * {@code getBytes(UTF_8)} (an unpaired surrogate is {@code '?'}), encoded as they are hashed: this runs for every
-     * event and every lookup of a user in memory, and an array per call was a tenth of the engine's garbage.
+     * event and for every lookup of a user in memory, so it makes no array.
      */
     public static long hash(String messageId) {
         long h = FNV_OFFSET;
@@ -143,18 +143,23 @@ public final class RecentMessages {
                 h = fnv(h, '?');
             }
         }
+        return spread(h);
+    }
+
+    static final long FNV_OFFSET = 0xcbf29ce484222325L;
+
+    static long fnv(long h, int utf8Byte) {
+        return (h ^ utf8Byte) * 0x100000001b3L;
+    }
+
+    /** MurmurHash3's 64-bit finalizer. */
+    static long spread(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
         return h;
-    }
-
-    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-
-    private static long fnv(long h, int utf8Byte) {
-        return (h ^ utf8Byte) * 0x100000001b3L;
     }
 
     void writeTo(CompactWriter out) {

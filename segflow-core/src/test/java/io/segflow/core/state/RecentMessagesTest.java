@@ -184,18 +184,12 @@ class RecentMessagesTest {
         }
     }
 
-    /** The definition: FNV-1a over the bytes, then MurmurHash3's 64-bit finalizer. */
+    /** The definition: FNV-1a over the bytes, then the finalizer (which the pinned hashes above hold to). */
     private static long hashOfBytes(byte[] bytes) {
-        long h = 0xcbf29ce484222325L;
+        long h = RecentMessages.FNV_OFFSET;
         for (byte b : bytes) {
-            h ^= b & 0xFF;
-            h *= 0x100000001b3L;
+            h = RecentMessages.fnv(h, b & 0xFF);
         }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return RecentMessages.spread(h);
     }
 }
