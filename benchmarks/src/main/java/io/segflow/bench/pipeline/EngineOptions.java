@@ -44,6 +44,11 @@ record EngineOptions(
     static EngineOptions parse(String[] args) {
         Map<String, String> given = Flags.parse(args, NAMES);
         String home = System.getenv().getOrDefault("SEGFLOW_HOME", ".segflow");
+        // latency: whose events the probes are: a new user each ("new"), or the pool's users ("returning")
+        String probeUsers = given.getOrDefault("probe-users", "new");
+        if (!Set.of("new", "returning").contains(probeUsers)) {
+            throw new IllegalArgumentException("--probe-users must be new or returning");
+        }
         EngineOptions options = new EngineOptions(
                 given.getOrDefault("phase", "all"),
                 given.getOrDefault("bootstrap", "127.0.0.1:9092"),
@@ -66,8 +71,7 @@ record EngineOptions(
                 // latency: whether the backfill's segment moves every known user (false: a new revision that moves nobody)
                 Boolean.parseBoolean(given.getOrDefault("backfill-moves", "true")),
                 Double.parseDouble(given.getOrDefault("probe-share", "0.2")),
-                // latency: whose events the probes are: a new user each ("new"), or the pool's users ("returning")
-                "returning".equals(given.getOrDefault("probe-users", "new")),
+                "returning".equals(probeUsers),
                 given.getOrDefault("producer-topic", "segflow.bench.producer"),
                 Boolean.parseBoolean(given.getOrDefault("warm", "false")),
                 // replay: segment-function's Prometheus endpoint, for segflow_history_replayed_events_total
@@ -80,9 +84,6 @@ record EngineOptions(
                 Integer.parseInt(given.getOrDefault("floor-seconds", "20")),
                 // latency: events/s through the Kafka floor's two hops during the window, beside segflow (0: none)
                 Integer.parseInt(given.getOrDefault("floor-alongside", "0")));
-        if (!Set.of("new", "returning").contains(given.getOrDefault("probe-users", "new"))) {
-            throw new IllegalArgumentException("--probe-users must be new or returning");
-        }
         if (options.returningProbes && options.apiUrl != null) {
             // a returning user's stream also carries the changes of its other events: its first is not the probe's
             throw new IllegalArgumentException("--api-url measures pushes of new users' probes: not with --probe-users returning");

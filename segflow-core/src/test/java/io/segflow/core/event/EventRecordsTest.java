@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segflow.core.event.SegmentCallParser.BatchDefaults;
 import io.segflow.core.json.Json;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,6 +49,27 @@ class EventRecordsTest {
         assertThat(read.integrations()).isNull();
         assertThat(read).usingRecursiveComparison().ignoringFields("context", "integrations")
                 .isEqualTo(EventRecords.read(EventRecords.write(event)));
+    }
+
+    @Test
+    void aValueIsReadWhereItLiesInTheFetchedBufferAndLeftAsItWas() throws Exception {
+        JsonNode call = Json.MAPPER.readTree("""
+                {"type":"track","userId":"u-1","event":"Order Completed","messageId":"m-1","properties":{"revenue":19.99},
+                 "timestamp":"2026-11-26T09:59:58.5Z"}""");
+        byte[] value = EventRecords.write(SegmentCallParser.parse(call, null, BatchDefaults.NONE, RECEIVED, "web"));
+        Event expected = EventRecords.readForProfile(value);
+        byte[] batch = new byte[value.length + 40];
+        Arrays.fill(batch, (byte) '{'); // what lies around a value in a batch is no JSON of its own
+        System.arraycopy(value, 0, batch, 13, value.length);
+        ByteBuffer slice = ByteBuffer.wrap(batch, 13, value.length).slice();
+        ByteBuffer direct = ByteBuffer.allocateDirect(value.length + 5).position(5);
+        direct.put(value).position(5);
+
+        assertThat(EventRecords.readForProfile(slice)).isEqualTo(expected);
+        assertThat(EventRecords.readForProfile(direct)).isEqualTo(expected);
+        assertThat(slice.remaining()).isEqualTo(value.length);
+        assertThat(direct.position()).isEqualTo(5);
+        assertThat(EventRecords.bytesOf(slice)).isEqualTo(value);
     }
 
     @Test

@@ -222,7 +222,6 @@ public final class UserCache {
         if (freeCount >= SPARE_BUFFERS) {
             entry.buffer = null; // memory shrinks after a revocation, beyond the buffers new users take soon
         }
-        used[index] = 0;
         free[freeCount++] = index;
         size--;
     }

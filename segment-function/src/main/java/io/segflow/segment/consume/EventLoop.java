@@ -8,6 +8,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.Topics;
+import io.segflow.core.event.EventRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.RedisKeys;
@@ -168,7 +169,7 @@ public class EventLoop {
         this.wakeBudget = new LiveFirstBudget(config.scheduler().liveShare(), System.nanoTime());
         this.inFlight = new RoundsInFlight(config.engine().publishTimeout(), meters.publishStage, meters.published);
         this.failing = new FailingRecords(config.engine().maxAttempts(), (record, reason) -> {
-            publisher.deadLetter(record.key(), StandardCharsets.UTF_8.decode(record.value().duplicate()).toString(), record.partition(),
+            publisher.deadLetter(record.key(), new String(EventRecords.bytesOf(record.value()), StandardCharsets.UTF_8), record.partition(),
                     record.offset(), reason, config.engine().publishTimeout());
             meters.deadLettered.increment();
         });

@@ -199,7 +199,7 @@ public class PartitionStore {
         });
     }
 
-    /** As {@link #flush(List, String)}; {@code betweenCheckAndWrite} runs after each check (where a test saves a segment). */
+    /** As {@link #flush(List, long)}; {@code betweenCheckAndWrite} runs after each check (where a test saves a segment). */
     public List<Boolean> flush(List<Flush> flushes, long catalogRevision, Runnable betweenCheckAndWrite) {
         return flusher.flush(flushes, FencedFlush.CatalogCheck.of(catalogRevision), betweenCheckAndWrite, List.of()).stored();
     }
