@@ -16,9 +16,17 @@ final class Pacing {
 
     /** Returns once the event intended at {@code intendedNanos} is due, waiting at least a tick if it is not yet. */
     static void awaitDue(long intendedNanos) {
-        long wait = intendedNanos - System.nanoTime();
-        if (wait > 0) {
-            LockSupport.parkNanos(Math.max(wait, TICK_NANOS));
+        // parkNanos may return early (spuriously, or on an interrupt): an event sent before its time would flatter
+        // every latency measured from that time, so wait again until it is due.
+        long park;
+        while ((park = parkNanos(intendedNanos, System.nanoTime())) > 0 && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(park);
         }
+    }
+
+    /** How long to park at {@code nowNanos} for the event intended at {@code intendedNanos}: 0 when it is due. */
+    static long parkNanos(long intendedNanos, long nowNanos) {
+        long wait = intendedNanos - nowNanos;
+        return wait > 0 ? Math.max(wait, TICK_NANOS) : 0;
     }
 }

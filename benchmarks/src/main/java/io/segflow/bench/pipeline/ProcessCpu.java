@@ -24,11 +24,14 @@ final class ProcessCpu {
     }
 
     long micros() throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"))) * 1_000_000 / TICKS_PER_SECOND;
+    }
+
+    /** User plus system clock ticks in a {@code /proc/<pid>/stat} line. */
+    static long ticks(String stat) {
         // The command name (field 2) may contain spaces and parentheses: count fields after its closing one.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime and stime, fields 14 and 15
-        return ticks * 1_000_000 / TICKS_PER_SECOND;
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime and stime, fields 14 and 15
     }
 
     /** segment-function's process (from --pid or --pid-file), or null with a warning when none is alive. */

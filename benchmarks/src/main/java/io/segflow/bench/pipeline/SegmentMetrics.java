@@ -27,26 +27,32 @@ final class SegmentMetrics {
      * by stage ({@code name{stage="..."}}); empty when the endpoint does not answer.
      */
     Map<String, Double> read() {
-        Map<String, Double> figures = new TreeMap<>();
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            for (String line : response.body().split("\n")) {
-                if (line.startsWith("segflow_") || line.startsWith("jvm_gc_")) {
-                    int end = line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ');
-                    String name = line.substring(0, end);
-                    String labels = line.indexOf('{') > 0 ? line.substring(line.indexOf('{'), line.lastIndexOf('}') + 1) : "";
-                    double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                    figures.merge(name, value, Double::sum);
-                    if (labels.startsWith("{stage=")) {
-                        figures.merge(name + labels, value, Double::sum);
-                    }
-                }
-            }
+            return figures(response.body());
         } catch (IOException | RuntimeException e) {
             // no figures: the caller falls back
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        return new TreeMap<>();
+    }
+
+    /** The figures {@link #read()} answers, from a Prometheus text exposition. */
+    static Map<String, Double> figures(String exposition) {
+        Map<String, Double> figures = new TreeMap<>();
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith("segflow_") || line.startsWith("jvm_gc_")) {
+                int end = line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ');
+                String name = line.substring(0, end);
+                String labels = line.indexOf('{') > 0 ? line.substring(line.indexOf('{'), line.lastIndexOf('}') + 1) : "";
+                double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                figures.merge(name, value, Double::sum);
+                if (labels.startsWith("{stage=")) {
+                    figures.merge(name + labels, value, Double::sum);
+                }
+            }
         }
         return figures;
     }
