@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** CPU time (user + system) a process has used so far, from {@code /proc/<pid>/stat} (Linux). */
-final class ProcessCpu {
+public final class ProcessCpu {
     private static final long TICKS_PER_SECOND = ticksPerSecond();
 
     private final long pid;
 
-    ProcessCpu(long pid) {
+    public ProcessCpu(long pid) {
         this.pid = pid;
     }
 
@@ -23,7 +23,8 @@ final class ProcessCpu {
         return Files.exists(Path.of("/proc", Long.toString(pid), "stat"));
     }
 
-    long micros() throws IOException {
+    /** User plus system CPU time so far, in microseconds; fails once the process is gone. */
+    public long micros() throws IOException {
         return ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"))) * 1_000_000 / TICKS_PER_SECOND;
     }
 

@@ -8,9 +8,14 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** segment-function's Prometheus endpoint ({@code --metrics-url}), read between two moments of a phase. */
 final class SegmentMetrics {
+    /** A {@code stage} label wherever it stands among the labels (Prometheus does not order them for us). */
+    private static final Pattern STAGE = Pattern.compile("[{,]stage=\"([^\"]*)\"");
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String url;
 
@@ -49,8 +54,9 @@ final class SegmentMetrics {
                 String labels = line.indexOf('{') > 0 ? line.substring(line.indexOf('{'), line.lastIndexOf('}') + 1) : "";
                 double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 figures.merge(name, value, Double::sum);
-                if (labels.startsWith("{stage=")) {
-                    figures.merge(name + labels, value, Double::sum);
+                Matcher stage = STAGE.matcher(labels);
+                if (stage.find()) {
+                    figures.merge(name + "{stage=\"" + stage.group(1) + "\"}", value, Double::sum);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.segflow.bench.soak;
 
 import io.segflow.bench.engine.Resp;
+import io.segflow.bench.pipeline.ProcessCpu;
 import io.segflow.core.Topics;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.trigger.TriggerKeys;
@@ -43,7 +44,6 @@ final class Sampler implements AutoCloseable {
             "trigger-function", Topics.SEGMENT_CHANGES,
             "trigger-function-events", Topics.EVENTS);
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
-    private static final long TICKS = 100; // USER_HZ on Linux
 
     private final SoakOptions options;
     private final Admin admin;
@@ -102,11 +102,9 @@ final class Sampler implements AutoCloseable {
         return Double.NaN;
     }
 
-    private static long cpuTicks(long pid) {
+    private static long cpuMicros(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return new ProcessCpu(pid).micros();
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -114,13 +112,13 @@ final class Sampler implements AutoCloseable {
 
     /** Percent of one core since the previous sample of the same process. */
     private double cpuPercent(String function, long pid) {
-        long ticks = cpuTicks(pid);
+        long micros = cpuMicros(pid);
         long now = System.nanoTime();
-        long[] last = lastCpu.put(function, new long[] {pid, ticks, now});
-        if (ticks < 0 || last == null || last[0] != pid || last[1] < 0) {
+        long[] last = lastCpu.put(function, new long[] {pid, micros, now});
+        if (micros < 0 || last == null || last[0] != pid || last[1] < 0) {
             return Double.NaN;
         }
-        return (ticks - last[1]) / (double) TICKS / ((now - last[2]) / 1e9) * 100;
+        return (micros - last[1]) / 1e6 / ((now - last[2]) / 1e9) * 100;
     }
 
     /** The function's Micrometer metrics, by name (labels summed per name where asked). */

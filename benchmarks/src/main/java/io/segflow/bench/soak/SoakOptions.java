@@ -67,7 +67,11 @@ record SoakOptions(
                 if (parts.length != 2 || !FUNCTIONS.contains(parts[0])) {
                     throw new IllegalArgumentException("--restarts: function@fraction items of " + FUNCTIONS + ", got " + item);
                 }
-                restarts.add(new Restart(parts[0], Double.parseDouble(parts[1])));
+                double at = Double.parseDouble(parts[1]);
+                if (!(at > 0 && at < 1)) { // a restart at or past the end of the run would silently never happen
+                    throw new IllegalArgumentException("--restarts: the fraction of the run must lie between 0 and 1, got " + item);
+                }
+                restarts.add(new Restart(parts[0], at));
             }
         }
         SoakOptions options = new SoakOptions(

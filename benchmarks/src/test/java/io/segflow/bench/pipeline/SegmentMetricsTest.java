@@ -55,6 +55,22 @@ class SegmentMetricsTest {
     }
 
     @Test
+    void aStageIsFoundWhereverItStandsAmongTheLabels() {
+        // a tag that sorts before "stage" (an instance, a partition) must not hide the stages
+        Map<String, Double> figures = SegmentMetrics.figures("""
+                segflow_round_stage_seconds_count{instance="a",stage="flush"} 3.0
+                segflow_round_stage_seconds_count{instance="b",stage="flush"} 4.0
+                segflow_round_stage_seconds_count{stage="apply",zone="z"} 5.0
+                segflow_round_stage_seconds_count{offstage="x"} 1.0
+                """);
+
+        assertThat(figures).containsOnly(
+                entry("segflow_round_stage_seconds_count", 13.0),
+                entry("segflow_round_stage_seconds_count{stage=\"flush\"}", 7.0),
+                entry("segflow_round_stage_seconds_count{stage=\"apply\"}", 5.0));
+    }
+
+    @Test
     void anEmptyExpositionHasNoFigures() {
         assertThat(SegmentMetrics.figures("")).isEmpty();
         assertThat(SegmentMetrics.figures("# HELP segflow_x nothing yet\n")).isEmpty();

@@ -75,6 +75,16 @@ class SoakOptionsTest {
     }
 
     @Test
+    void aRestartOutsideTheRunIsRefused() {
+        // scheduled at or after the end, it would never happen and the report would not say so
+        for (String item : new String[] {"segment@1.5", "segment@1", "segment@0", "segment@-0.2", "segment@NaN"}) {
+            assertThatThrownBy(() -> parse("--restarts", item))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(item);
+        }
+    }
+
+    @Test
     void anUnknownOptionOrOneWithoutItsValueIsRefused() {
         assertThatThrownBy(() -> parse("--minute", "5")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--minute");
         assertThatThrownBy(() -> parse("--minutes")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--minutes");
