@@ -181,7 +181,8 @@ public final class RecentMessages {
         for (int h = in.readCount(); h > 0; h--) {
             previous += in.readVarLong();
             int size = in.readCount();
-            Hour hour = new Hour(previous, size);
+            // The last hour gets room for one more: the event being applied most often lands in it.
+            Hour hour = new Hour(previous, h == 1 ? size + 1 : size);
             for (int i = 0; i < size; i++) {
                 hour.add(in.readFixedLong());
             }
