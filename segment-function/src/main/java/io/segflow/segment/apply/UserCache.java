@@ -70,7 +70,6 @@ public final class UserCache {
     private int freeCount;
     /** Entries ever given a user: those past it have never been used. */
     private int highWater;
-    private int size;
     /** The clock's hand: the next entry eviction looks at. */
     private int hand;
 
@@ -139,7 +138,6 @@ public final class UserCache {
         keys[index] = key;
         used[index] = 0;
         insert(key, index);
-        size++;
     }
 
     public void remove(String userId) {
@@ -164,8 +162,9 @@ public final class UserCache {
         return RecentMessages.hash(userId);
     }
 
+    /** Entries ever given a user, but for those removed since: an evicted one is given to the next user at once. */
     public int size() {
-        return size;
+        return highWater - freeCount;
     }
 
     /** The entry of this very user (not of a 64-bit collision), or -1. */
@@ -211,7 +210,6 @@ public final class UserCache {
         int victim = hand;
         hand = hand + 1 == capacity ? 0 : hand + 1;
         deleteSlot(slotOf(keys[victim]));
-        size--;
         return victim;
     }
 
@@ -223,7 +221,6 @@ public final class UserCache {
             entry.buffer = null; // memory shrinks after a revocation, beyond the buffers new users take soon
         }
         free[freeCount++] = index;
-        size--;
     }
 
     /** Empties a slot, moving back the entries after it that would no longer be found past the gap. */
