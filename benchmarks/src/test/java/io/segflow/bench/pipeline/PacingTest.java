@@ -2,6 +2,8 @@ package io.segflow.bench.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class PacingTest {
@@ -51,5 +53,22 @@ class PacingTest {
             assertThat(latest).as("overshoot %d", overshoot).isLessThanOrEqualTo(TICK + overshoot);
             assertThat(wakeUps).as("overshoot %d", overshoot).isBetween(1_000_000_000L / (TICK + overshoot) - 1, 1_000L);
         }
+    }
+
+    /** A park that returns early (a spurious wake-up, here an unpark) does not send the event before its time. */
+    @Test
+    void aSenderWokenEarlyWaitsAgainUntilTheEventIsDue() throws InterruptedException {
+        long intended = System.nanoTime() + 50 * TICK;
+        AtomicLong sentAt = new AtomicLong();
+        Thread sender = new Thread(() -> {
+            Pacing.awaitDue(intended);
+            sentAt.set(System.nanoTime());
+        });
+        sender.start();
+        while (sender.isAlive()) {
+            LockSupport.unpark(sender);
+            Thread.sleep(1);
+        }
+        assertThat(sentAt.get()).isGreaterThanOrEqualTo(intended);
     }
 }
