@@ -6,35 +6,21 @@ import static io.segflow.bench.engine.ScriptedRedis.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.segflow.testkit.RedisProcess;
+import io.segflow.testkit.TestServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The benchmarks' Redis client against a real redis-server; a scripted stand-in ({@link ScriptedRedis}) only for the
+ * The benchmarks' Redis client against a real redis-server (the test JVM's, {@link TestServices}); a scripted stand-in ({@link ScriptedRedis}) only for the
  * replies a real one does not give on demand.
  */
 class RespTest {
-    private static RedisProcess redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
-
     @Test
     void repliesOfEveryKindAreReadAsTheirJavaValues() throws IOException {
-        try (Resp resp = new Resp(redis.url())) {
+        try (Resp resp = new Resp(TestServices.redisUrl())) {
             // Multi-byte text with a CRLF inside, as INFO's replies are: sent and read by their length in bytes.
             String value = "prix: 12 €\r\nqté: 3";
             assertThat(resp.call("SET", "resp:kéy", value)).isEqualTo("OK");
@@ -42,6 +28,7 @@ class RespTest {
             assertThat(resp.call("SET", "resp:empty", "")).isEqualTo("OK");
             assertThat(resp.call("GET", "resp:empty")).isEqualTo("");
             assertThat(resp.call("GET", "resp:missing")).isNull();
+            resp.call("DEL", "resp:n");
             assertThat(resp.call("DECR", "resp:n")).isEqualTo(-1L);
             assertThat(resp.call(List.of("MGET", "resp:kéy", "resp:missing"))).isEqualTo(Arrays.asList(value, null));
         }
@@ -49,7 +36,7 @@ class RespTest {
 
     @Test
     void anErrorReplyIsThrownWithRedisMessageAndTheConnectionStaysInStep() throws IOException {
-        try (Resp resp = new Resp(redis.url())) {
+        try (Resp resp = new Resp(TestServices.redisUrl())) {
             resp.call("RPUSH", "resp:list", "x");
             assertThatThrownBy(() -> resp.call("GET", "resp:list"))
                     .isInstanceOf(IOException.class)
@@ -62,7 +49,7 @@ class RespTest {
     void rawCallSendsAndAnswersBinaryBytesUnchanged() throws IOException {
         byte[] binary = {0, (byte) 0xff, '\r', '\n', (byte) 0xc3, 7};
         byte[] key = "resp:binary".getBytes(StandardCharsets.US_ASCII);
-        try (Resp resp = new Resp(redis.url())) {
+        try (Resp resp = new Resp(TestServices.redisUrl())) {
             resp.callRaw(List.of("SET".getBytes(StandardCharsets.US_ASCII), key, binary));
             List<?> items = (List<?>) resp.callRaw(List.of("MGET".getBytes(StandardCharsets.US_ASCII), key,
                     "resp:missing".getBytes(StandardCharsets.US_ASCII)));

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Redis' own counters, read from a real redis-server as the benchmarks read them. */
 class RedisStatsOnARealRedisTest {
+    /** A server of its own, not the test JVM's shared one: the counters count every command the server sees. */
     private static RedisProcess redis;
 
     @BeforeAll
