@@ -2,6 +2,7 @@ package io.segflow.api;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
+import io.quarkus.redis.datasource.transactions.OptimisticLockingTransactionResult;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.rules.SegmentDefinition;
@@ -9,10 +10,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /** Segment definitions in Redis; every change bumps the revision in the same transaction, so segment-functions reload. */
 @ApplicationScoped
 public class SegmentRepository {
+    /** A save whose check another save overtook is checked again, this many times at most. */
+    static final int SAVE_ATTEMPTS = 5;
+
     private final RedisDataSource redis;
     private final HashCommands<String, String, String> hashes;
 
@@ -22,6 +27,10 @@ public class SegmentRepository {
     }
 
     public List<SegmentDefinition> all() {
+        return all(hashes);
+    }
+
+    private static List<SegmentDefinition> all(HashCommands<String, String, String> hashes) {
         return hashes.hgetall(RedisKeys.SEGMENTS).values().stream()
                 .map(json -> Json.read(json, SegmentDefinition.class))
                 .sorted(Comparator.comparing(SegmentDefinition::id))
@@ -34,11 +43,32 @@ public class SegmentRepository {
 
     /** Stores the definition; true when it is new. */
     public boolean save(SegmentDefinition definition) {
-        var result = redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(RedisKeys.SEGMENTS, definition.id(), Json.write(definition));
-            tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+        return save(definition, stored -> {
         });
-        return result.<Boolean>get(0);
+    }
+
+    /**
+     * Stores the definition if {@code check} accepts the definitions stored now (it throws to refuse); true when it
+     * is new. The check and the write are one optimistic transaction ({@code WATCH} on the definitions): of two saves
+     * that each pass alone but not together (two segments reading each other with {@code inSegment}), the second is
+     * checked again against the first.
+     */
+    public boolean save(SegmentDefinition definition, Consumer<List<SegmentDefinition>> check) {
+        for (int attempt = 1; ; attempt++) {
+            OptimisticLockingTransactionResult<Boolean> result = redis.withTransaction(watched -> {
+                check.accept(all(watched.hash(String.class)));
+                return true;
+            }, (checked, tx) -> {
+                tx.hash(String.class).hset(RedisKeys.SEGMENTS, definition.id(), Json.write(definition));
+                tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+            }, RedisKeys.SEGMENTS);
+            if (!result.discarded()) {
+                return result.<Boolean>get(0);
+            }
+            if (attempt == SAVE_ATTEMPTS) {
+                throw ApiException.unavailable("id", "segments were saved at the same time " + SAVE_ATTEMPTS + " times in a row; try again");
+            }
+        }
     }
 
     public boolean delete(String id) {

@@ -91,10 +91,9 @@ public class SegmentsResource {
             throw ApiException.badRequest("enabled", "must be true or false");
         }
         CompiledCondition compiled = compiled(condition);
-        refuseCycles(checkedId(id), compiled);
         SegmentDefinition definition = new SegmentDefinition(checkedId(id), name != null ? name : id, condition,
                 enabled == null || enabled.isNull() || enabled.asBoolean(), Instant.now());
-        boolean created = segments.save(definition);
+        boolean created = segments.save(definition, stored -> refuseCycles(definition.id(), compiled, stored));
         return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(definition).build();
     }
 
@@ -128,9 +127,9 @@ public class SegmentsResource {
     }
 
     /** inSegment(...) must not loop back to the segment being saved: the engine evaluates in dependency order. */
-    private void refuseCycles(String id, CompiledCondition condition) {
+    private void refuseCycles(String id, CompiledCondition condition, List<SegmentDefinition> definitions) {
         Map<String, Set<String>> dependsOn = new HashMap<>();
-        for (SegmentDefinition stored : segments.all()) {
+        for (SegmentDefinition stored : definitions) {
             try {
                 dependsOn.put(stored.id(), compiler.compile(stored.condition()).reads().segments());
             } catch (RuleSyntaxException skipped) {

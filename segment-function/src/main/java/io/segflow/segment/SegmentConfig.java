@@ -150,6 +150,9 @@ public interface SegmentConfig {
         require(engine.recordFormat() == UserRecordCodec.FORMAT || engine.recordFormat() == UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS,
                 "segflow.engine.record-format", UserRecordCodec.FORMAT + " or " + UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS);
         require(config.scheduler().pollInterval().toMillis() >= 10, "segflow.scheduler.poll-interval", "at least 10ms");
+        // An idle engine reads the due wakes when its poll returns: a longer wait would make time flips that late.
+        require(engine.pollTimeout().compareTo(config.scheduler().pollInterval()) <= 0, "segflow.engine.poll-timeout",
+                "at most segflow.scheduler.poll-interval (" + config.scheduler().pollInterval().toMillis() + "ms)");
         require(config.scheduler().claimBatch() >= 1 && config.scheduler().claimBatch() <= 3000, "segflow.scheduler.claim-batch", "between 1 and 3000");
         require(config.scheduler().liveChunk() >= 1 && config.scheduler().liveChunk() <= 3000, "segflow.scheduler.live-chunk", "between 1 and 3000");
         require(config.scheduler().liveShare() > 0 && config.scheduler().liveShare() <= 1, "segflow.scheduler.live-share",

@@ -145,6 +145,26 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
         assertThat(rerun.batch(PARTITION).backfillProgress()).isEqualTo(new BackfillProgress(REVISION, BackfillProgress.DONE).encode());
     }
 
+    /**
+     * A round refused because another instance claimed the partition takes its chunk with it too: if the partition
+     * comes back, its backfill goes on from the progress Redis holds, not from where the refused chunk took it.
+     */
+    @Test
+    void theChunkOfALostPartitionIsRunAgainWhenThePartitionComesBack() {
+        backfill.run(round(), List.of(owned), null);
+        assertThat(backfill.readAhead(REVISION, List.of(owned), true)).isNull();
+
+        backfill.lost(PARTITION + 1);
+        assertThat(backfill.readAhead(REVISION, List.of(owned), true)).as("another partition lost: this chunk stands").isNull();
+        backfill.lost(PARTITION);
+
+        CatalogBackfill.ReadAhead again = backfill.readAhead(REVISION, List.of(owned), true);
+        assertThat(again).as("planned again from the stored progress").isNotNull();
+        roundTrip(again, null);
+        roundTrip(backfill.readAhead(REVISION, List.of(owned), true), null);
+        assertThat(backfilled.count()).as("every user evaluated in the refused round and again").isEqualTo(2L * USERS.size());
+    }
+
     /** The round that adopts a catalog plans the replays it needs (before its chunk): the chunk waits for them. */
     @Test
     void aChunkWaitsForAReplayItsOwnRoundPlanned() {

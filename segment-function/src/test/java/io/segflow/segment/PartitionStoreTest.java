@@ -106,6 +106,26 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void aFlushFindingAnEarlierClaimThanItsOwnWritesNothingAndSaysTheStateWasLost() {
+        PartitionStore.Claim first = store.claim(List.of(PARTITION)).get(0);
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0))))
+                .containsExactly(true);
+
+        // A failover to a replica that had not received the last claim: the epoch went back. No one else owns the
+        // partition, so it is claimed again, not dropped as if another instance had.
+        redis.hash(String.class).hset(RedisKeys.partitionState(PARTITION), RedisKeys.EPOCH_FIELD, first.epoch());
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0, 10))))
+                .isInstanceOf(PartitionStore.StateLost.class).hasMessageContaining("epoch " + claim.epoch());
+
+        // The partition's whole state lost: the same.
+        redis.key().del(RedisKeys.partitionState(PARTITION));
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0, 10))))
+                .isInstanceOf(PartitionStore.StateLost.class);
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
+    }
+
+    @Test
     void aFencedOwnersFlushWritesNothing() {
         PartitionStore.Claim stale = store.claim(List.of(PARTITION)).get(0);
         PartitionStore.Claim current = store.claim(List.of(PARTITION)).get(0);

@@ -1,6 +1,7 @@
 package io.segflow.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.redis.RedisKeys;
@@ -9,6 +10,7 @@ import io.segflow.core.rules.CompiledSegment;
 import io.segflow.segment.catalog.SegmentCatalog;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,6 +73,31 @@ class SegmentCatalogTest extends SegmentFunctionTestBase {
         assertThat(catalog.current().scoring().halfLife()).isEqualTo(Duration.ofSeconds(5));
         assertThat(catalog.current().scoring().weightOf("visit")).isEqualTo(10.0);
         assertThat(condition("catalog-read").source()).contains("catalog_read");
+    }
+
+    @Test
+    void aStoredCycleLeavesOutItsSegmentsAndTheEngineGoesOn() {
+        define("cycle-first", "inSegment(\"cycle-second\")");
+        define("cycle-second", "inSegment(\"cycle-first\") || count(\"cycle_event\") >= 1");
+        long revision = define("cycle-outside", "count(\"cycle_event\") >= 1");
+        try {
+            catalog.refresh();
+
+            assertThat(catalog.current().index().revision()).as("the stored revision, which every round is stored against")
+                    .isEqualTo(revision);
+            assertThat(catalog.current().index().all()).extracting(CompiledSegment::id)
+                    .contains("cycle-outside").doesNotContain("cycle-first", "cycle-second");
+
+            String user = "cycle-user-" + UUID.randomUUID();
+            send(trackEvent(user, "cycle_event", UUID.randomUUID().toString()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> memberships(user).contains("cycle-outside"));
+            assertThat(memberships(user).contains("cycle-second")).isFalse();
+        } finally {
+            redis.withTransaction(tx -> {
+                tx.hash(String.class).hdel(RedisKeys.SEGMENTS, "cycle-first", "cycle-second", "cycle-outside");
+                tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
+            });
+        }
     }
 
     private CompiledCondition condition(String segmentId) {

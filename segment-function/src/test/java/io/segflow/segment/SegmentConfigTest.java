@@ -62,6 +62,14 @@ class SegmentConfigTest {
         SegmentConfig.validate(config(Map.of("segflow.engine.record-format", "4")));
     }
 
+    @Test
+    void anIdlePollLongerThanTheWakeIntervalIsRefused() {
+        assertRefused("segflow.engine.poll-timeout", "2s");
+        assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.engine.poll-timeout", "500ms",
+                "segflow.scheduler.poll-interval", "200ms")))).hasMessageContaining("segflow.engine.poll-timeout");
+        SegmentConfig.validate(config(Map.of("segflow.engine.poll-timeout", "500ms", "segflow.scheduler.poll-interval", "1s")));
+    }
+
     /** Startup refuses {@code property} set to {@code value}, naming it. */
     private static void assertRefused(String property, String value) {
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of(property, value)))).hasMessageContaining(property);

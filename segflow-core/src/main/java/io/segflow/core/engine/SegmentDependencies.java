@@ -15,8 +15,16 @@ public final class SegmentDependencies {
 
     /** A cycle of {@code inSegment} references, e.g. {@code a -> b -> a}. */
     public static final class CycleException extends IllegalArgumentException {
+        private final List<String> cycle;
+
         public CycleException(List<String> cycle) {
             super("inSegment cycle: " + String.join(" -> ", cycle));
+            this.cycle = List.copyOf(cycle);
+        }
+
+        /** The ids along the cycle, the first repeated at the end. */
+        public List<String> cycle() {
+            return cycle;
         }
     }
 

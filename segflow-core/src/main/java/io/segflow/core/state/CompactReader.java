@@ -1,6 +1,5 @@
 package io.segflow.core.state;
 
-import java.nio.charset.StandardCharsets;
 
 /** Reads what {@link CompactWriter} wrote; a truncated or foreign value throws {@link IllegalArgumentException}. */
 public final class CompactReader {
@@ -54,7 +53,7 @@ public final class CompactReader {
     public String readString() {
         int length = readCount();
         need(length);
-        String value = new String(bytes, position, length, StandardCharsets.UTF_8);
+        String value = LosslessUtf8.decode(bytes, position, length);
         position += length;
         return value;
     }

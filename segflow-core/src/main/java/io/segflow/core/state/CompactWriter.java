@@ -1,6 +1,5 @@
 package io.segflow.core.state;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -58,7 +57,7 @@ public final class CompactWriter {
             }
             return;
         }
-        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        byte[] utf8 = LosslessUtf8.encode(value);
         writeVarLong(utf8.length);
         ensure(utf8.length);
         System.arraycopy(utf8, 0, bytes, size, utf8.length);

@@ -63,6 +63,39 @@ class CompactWriterTest {
     }
 
     @Test
+    void unpairedSurrogatesComeBackAsTheyWereNotAsQuestionMarks() {
+        // JSON lets a client send "\ud83d" alone: as a name it must come back the same, and not meet "Clicked ?".
+        List<String> values = List.of("Clicked \ud83d", "Clicked ?", "\udfff", "a\ud800b\udc00", "\udc00\ud800",
+                "ok \ud83d\ude00 then \ud83d", "é\ud800".repeat(50));
+        CompactWriter out = new CompactWriter(0);
+        values.forEach(out::writeString);
+        CompactReader in = new CompactReader(out.toByteArray());
+
+        for (String value : values) {
+            assertThat(in.readString()).isEqualTo(value);
+        }
+        assertThat(in.atEnd()).isTrue();
+        assertThat(stringSize("😀")).as("a pair stays the 4 bytes of UTF-8").isEqualTo(1 + 4);
+    }
+
+    @Test
+    void anyStringOfCodeUnitsRoundTrips() {
+        Random random = new Random(20261206);
+        char[] interesting = {'a', '?', 'é', '中', '\u07ff', '\u0800', '\uffff', '\ud800', '\udbff', '\udc00', '\udfff', '\ued00'};
+        for (int run = 0; run < 20_000; run++) {
+            char[] chars = new char[random.nextInt(12)];
+            for (int i = 0; i < chars.length; i++) {
+                chars[i] = random.nextBoolean() ? interesting[random.nextInt(interesting.length)] : (char) random.nextInt(0x10000);
+            }
+            String value = new String(chars);
+            CompactWriter out = new CompactWriter(0);
+            out.writeString(value);
+            String back = new CompactReader(out.toByteArray()).readString();
+            assertThat(back).as("code units %s", value.chars().mapToObj(Integer::toHexString).toList()).isEqualTo(value);
+        }
+    }
+
+    @Test
     void stringsRoundTripAsLengthPrefixedUtf8() {
         List<String> values = List.of("", "a", "add_to_cart", "café", "日本語", "😀 emoji", "mixed ß 中 😀 end",
                 "x".repeat(300));

@@ -48,6 +48,34 @@ class UserRecordCodecTest {
         });
     }
 
+    /**
+     * JSON lets a client send an unpaired surrogate as an escape ("Clicked \\ud83d"): the name must come back from the
+     * record as it went in, so that the next event of that name adds to the same history (not to a new one that the
+     * next decode would fold into "Clicked ?", losing one of the two).
+     */
+    @Test
+    void anEventNameWithAnUnpairedSurrogateKeepsOneHistoryAcrossRecords() {
+        String odd = "Clicked \ud83d";
+        long now = Instant.parse("2026-12-01T10:00:00Z").toEpochMilli();
+        UserRecord user = UserRecord.empty("u-odd");
+        for (int round = 0; round < 3; round++) {
+            for (String name : List.of(odd, "Clicked ?")) {
+                user.profile().apply(track(name, now), RandomUsers.NEEDS, RandomUsers.SCORING, now);
+            }
+            user = UserRecordCodec.decode("u-odd", UserRecordCodec.encode(user));
+            now += 60_000;
+        }
+
+        assertThat(user.profile().count(odd)).isEqualTo(3);
+        assertThat(user.profile().count("Clicked ?")).isEqualTo(3);
+    }
+
+    private static io.segflow.core.event.Event track(String name, long atMillis) {
+        Instant at = Instant.ofEpochMilli(atMillis);
+        return new io.segflow.core.event.Event(1, "track", "m-" + name.hashCode() + "-" + atMillis, "u-odd", null, name, null, null,
+                null, null, Map.of(), null, null, at, null, null, at, "test");
+    }
+
     @Test
     void reEncodingADecodedUserGivesTheSameBytes() {
         forEachSeed(seed -> {

@@ -150,6 +150,16 @@ public final class CatalogBackfill {
         advanced = null;
     }
 
+    /**
+     * Another instance claimed the partition: a chunk of it not stored yet is forgotten, so that if the partition comes
+     * back, its backfill goes on from what Redis holds.
+     */
+    public void lost(int partition) {
+        if (advanced != null && advanced.partition() == partition) {
+            advanced = null;
+        }
+    }
+
     /** One chunk of the first partition not done yet; {@code readAhead}: what the round trip read (may be null). */
     public void run(Round round, Collection<OwnedPartition> owned, PartitionStore.Loaded readAhead) {
         long revision = round.catalog.index().revision();

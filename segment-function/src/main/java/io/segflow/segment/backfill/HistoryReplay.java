@@ -68,6 +68,13 @@ public final class HistoryReplay implements AutoCloseable {
             return size() > REMEMBERED_MESSAGES;
         }
     };
+    /**
+     * Of {@link #seen}, the messages of the chunk whose round is not stored yet: if that round is dropped, its chunk
+     * is read again from the stored progress, and its messages must not look like retries then.
+     */
+    private final List<Long> seenUnstored = new ArrayList<>();
+    /** The partition of that chunk. */
+    private int unstoredPartition = -1;
 
     public HistoryReplay(Map<String, Object> kafka, UserProcessor processor, int maxRecords, Counter replayed) {
         this.kafka = kafka;
@@ -133,8 +140,10 @@ public final class HistoryReplay implements AutoCloseable {
             }
             if (!sameReplay(replay, dedupOf)) {
                 seen.clear(); // another replay (or this one restarted by a newer catalog): its own retries only
+                seenUnstored.clear();
                 dedupOf = replay;
             }
+            unstoredPartition = partition.partition();
             List<ConsumerRecord<String, byte[]>> records = read(partition.partition(), replay.next(), liveEventsWaiting);
             PartitionBatch batch = round.batch(partition.partition());
             ProfileNeeds only = round.catalog.index().needs().only(Set.copyOf(replay.refs()));
@@ -173,6 +182,7 @@ public final class HistoryReplay implements AutoCloseable {
             batch.history(history.progressed(progressed));
             if (progressed.finished()) {
                 seen.clear();
+                seenUnstored.clear();
                 dedupOf = null;
                 LOG.infof("Partition %d replayed %s of %s up to offset %d%s", partition.partition(), replay.refs(),
                         Topics.EVENTS, replay.to(), historyStart > 0 ? "; history starts at " + Instant.ofEpochMilli(historyStart) : "");
@@ -233,9 +243,11 @@ public final class HistoryReplay implements AutoCloseable {
         if (round.created.contains(user) || record.isForward()) {
             return; // erased since, or merged into another user (whose own events are replayed there)
         }
-        if (seen.put(RecentMessages.hash(user) * 31 + RecentMessages.hash(event.messageId()), Boolean.TRUE) != null) {
+        long message = RecentMessages.hash(user) * 31 + RecentMessages.hash(event.messageId());
+        if (seen.put(message, Boolean.TRUE) != null) {
             return; // a retry the live path counted once
         }
+        seenUnstored.add(message);
         if (processor.onReplay(batch, record, event, only, round.now)) {
             replayed.increment();
         }
@@ -284,10 +296,27 @@ public final class HistoryReplay implements AutoCloseable {
         return consumer;
     }
 
-    /** After a reset: the next chunk seeks to the stored progress again. */
-    public void forgetPosition() {
+    /** The rounds run so far are stored: their chunks' messages are retries from now on. */
+    public void stored() {
+        seenUnstored.clear();
+    }
+
+    /**
+     * The last round will not be stored (dropped, or its partition lost): the next chunk seeks to the stored progress
+     * again, and reads the dropped chunk's messages as new.
+     */
+    /** Another instance claimed the partition: a chunk of it not stored yet is forgotten, as a dropped round's is. */
+    public void lost(int partition) {
+        if (partition == unstoredPartition) {
+            forgetUnstored();
+        }
+    }
+
+    public void forgetUnstored() {
         position = -1;
         reading = null;
+        seenUnstored.forEach(seen::remove);
+        seenUnstored.clear();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.segflow.segment.catalog;
 
+import io.segflow.core.engine.SegmentDependencies;
 import io.segflow.core.engine.SegmentIndex;
 import io.segflow.core.json.Json;
 import io.segflow.core.profile.Scoring;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
 /**
@@ -142,15 +144,28 @@ public class SegmentCatalog {
             }
         }
         Scoring scoring = ScoringCodec.read(stored.scoring());
-        SegmentIndex index;
-        try {
-            // Built from the catalog it replaces, so that users evaluated against that one catch up on what changed.
-            index = new SegmentIndex(compiled, catalogRevision, current.index(), !scoring.equals(current.scoring()));
-        } catch (IllegalArgumentException cycle) {
-            LOG.errorf("Segment definitions form a cycle, keeping the previous catalog: %s", cycle.getMessage());
-            return new Load(current, compiledNow, compileNanos);
-        }
+        // Built from the catalog it replaces, so that users evaluated against that one catch up on what changed.
+        SegmentIndex index = new SegmentIndex(withoutCycles(compiled), catalogRevision, current.index(),
+                !scoring.equals(current.scoring()));
         compiledConditions = conditions;
         return new Load(new Current(index, scoring), compiledNow, compileNanos);
+    }
+
+    /**
+     * The segments less those whose {@code inSegment(...)} calls loop back to themselves. The API refuses a cycle,
+     * but one stored anyway (two saves at once, or a write to Redis) must not stop the others: the catalog's
+     * revision is what every round is stored against, so this revision is loaded, without them (no user is in them).
+     */
+    static List<CompiledSegment> withoutCycles(List<CompiledSegment> segments) {
+        List<CompiledSegment> kept = new ArrayList<>(segments);
+        while (true) {
+            try {
+                SegmentDependencies.inDependencyOrder(kept);
+                return kept;
+            } catch (SegmentDependencies.CycleException e) {
+                LOG.errorf("Segments %s are skipped: their conditions form a cycle (%s)", new TreeSet<>(e.cycle()), e.getMessage());
+                kept.removeIf(segment -> e.cycle().contains(segment.id()));
+            }
+        }
     }
 }

@@ -241,25 +241,26 @@ public class EventLoop {
                 status.stopped();
                 io.quarkus.runtime.Quarkus.asyncExit(1);
                 return;
-            } catch (PartitionStore.CatalogChanged e) {
-                rewind(e);
-            } catch (PoisonRecord e) {
-                try {
-                    failing.failed(e);
-                } catch (RuntimeException deadLetterFailed) {
-                    // Kafka refused the dead letter too: the record is tried again after the reset.
-                    LOG.warnf("Dead-lettering %s failed: %s", FailingRecords.positionOf(e.record), deadLetterFailed.getMessage());
-                }
-                reset();
             } catch (RuntimeException e) {
-                status.failing(e);
-                LOG.warnf("segment-function round failed, resetting the owned partitions and retrying in %d ms: %s",
-                        backoff.toMillis(), e.getMessage());
-                reset();
-                if (!sleep(backoff)) {
+                try {
+                    backoff = recover(e, backoff);
+                } catch (WakeupException stopping) {
                     break;
+                } catch (RuntimeException recoveryFailed) {
+                    // Recovering needs Kafka or Redis too (a seek, a new producer): start again from what Redis holds.
+                    status.failing(recoveryFailed);
+                    LOG.warnf("segment-function could not recover from a failed round, resetting the owned partitions and "
+                            + "retrying in %d ms: %s", backoff.toMillis(), recoveryFailed.getMessage());
+                    try {
+                        reset();
+                    } catch (RuntimeException producerFailed) {
+                        LOG.debugf("A new change producer failed (the next reset tries again): %s", producerFailed.getMessage());
+                    }
+                    backoff = sleep(backoff) ? doubled(backoff) : null;
                 }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                if (backoff == null) {
+                    break; // interrupted while waiting
+                }
             }
         }
         historyReplay.close();
@@ -277,6 +278,40 @@ public class EventLoop {
             }
         }
         status.stopped();
+    }
+
+    /**
+     * Recovers from a failed round: a segment saved meanwhile evaluates the round again; a record that keeps failing is
+     * dead-lettered once it used its attempts; anything else resets the owned partitions after a backoff. Returns the
+     * next backoff, null when interrupted while waiting.
+     */
+    private Duration recover(RuntimeException failure, Duration backoff) {
+        if (failure instanceof PartitionStore.CatalogChanged changed) {
+            rewind(changed);
+            return backoff;
+        }
+        if (failure instanceof PoisonRecord poison) {
+            try {
+                failing.failed(poison);
+            } catch (RuntimeException deadLetterFailed) {
+                // Kafka refused the dead letter too: the record is tried again after the reset and the backoff.
+                LOG.warnf("Dead-lettering %s failed: %s", FailingRecords.positionOf(poison.record), deadLetterFailed.getMessage());
+                failure = deadLetterFailed;
+            }
+            if (failure == poison) {
+                reset(); // tried again at once, until its attempts are used up
+                return backoff;
+            }
+        }
+        status.failing(failure);
+        LOG.warnf("segment-function round failed, resetting the owned partitions and retrying in %d ms: %s",
+                backoff.toMillis(), failure.getMessage());
+        reset();
+        return sleep(backoff) ? doubled(backoff) : null;
+    }
+
+    private static Duration doubled(Duration backoff) {
+        return backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }
 
     /** Subscribes; the partition count of segflow.events is recorded on first start and must never change. */
@@ -582,6 +617,7 @@ public class EventLoop {
                 groupOffsets.stored(batch.partition(), batch.nextOffset());
             }
         }
+        historyReplay.stored();
         inFlight.add(publisher.start(outgoing), entriesByPartition, outgoing.size());
         long slowest = done.round().recordLatencies(meters.membershipLatency, System.currentTimeMillis());
         if (slowest >= 0) {
@@ -598,7 +634,7 @@ public class EventLoop {
      */
     private void dropPrepared() {
         catalogBackfill.forgetUnstored();
-        historyReplay.forgetPosition();
+        historyReplay.forgetUnstored();
         if (prepared != null) {
             prepared.round().unseal();
             prepared.round().spans.forEach(Span::end);
@@ -637,6 +673,8 @@ public class EventLoop {
         meters.fenced.increment();
         LOG.warnf("Partition %d of %s was claimed by another instance: dropping it", partition, Topics.EVENTS);
         owned.remove(partition);
+        catalogBackfill.lost(partition);
+        historyReplay.lost(partition);
         TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, partition);
         groupOffsets.forget(topicPartition);
         cache.removePartition(partition, user -> Partitioning.partitionOf(user, partitions));
@@ -650,7 +688,6 @@ public class EventLoop {
         meters.resets.increment();
         dropPrepared();
         inFlight.clear(); // the new claims publish whatever it held again
-        publisher.restart(); // a producer that refused a record dropped the ones after it: they are published again too
         groupOffsets.clear();
         cache = new UserCache(cacheCapacity());
         unclaimed.addAll(owned.keySet());
@@ -658,6 +695,9 @@ public class EventLoop {
         if (consumer != null && !unclaimed.isEmpty()) {
             consumer.pause(topicPartitions(unclaimed));
         }
+        // Last, as it may fail while Kafka is away (the next reset tries again): a producer that refused a record
+        // dropped the ones after it, which the new claims publish again too.
+        publisher.restart();
     }
 
     /**
@@ -758,8 +798,12 @@ public class EventLoop {
             try {
                 settlePublished(true); // so that the trims below cover all that was sent
             } catch (RuntimeException e) {
-                LOG.debugf("Waiting for the change records on revocation failed (the next owner republishes them): %s", e.getMessage());
+                // The rounds not settled were not credited to the kept partitions either: a later trim of theirs would
+                // cut records never acknowledged. Thrown once the revoked ones are let go: the reset claims the kept
+                // ones again and publishes what they stored (the next owners of the revoked ones do the same).
+                LOG.debugf("Waiting for the change records on revocation failed: %s", e.getMessage());
                 inFlight.clear();
+                storing = storing != null ? storing : e;
             }
             List<PartitionStore.Flush> trims = new ArrayList<>();
             for (TopicPartition tp : partitions) {

@@ -57,6 +57,14 @@ final class FencedFlush {
             return flush.epoch().equals(epoch);
         }
 
+        /**
+         * Whether another instance claimed the partition since: a later epoch. Epochs only grow, so an earlier one, or
+         * none, means Redis lost the claim this owner made (a failover to a replica without it).
+         */
+        boolean claimedByAnother(PartitionStore.Flush flush) {
+            return epoch != null && Long.parseLong(epoch) > Long.parseLong(flush.epoch());
+        }
+
         /** Whether Redis holds the offset the owner last stored (not checked when it stored none). */
         boolean holdsOffsetOf(PartitionStore.Flush flush) {
             return flush.storedOffset() < 0 || Long.toString(flush.storedOffset()).equals(offset);
@@ -242,11 +250,15 @@ final class FencedFlush {
             int i = pending.get(n);
             PartitionStore.Flush flush = flushes.get(i);
             StoredState state = new StoredState(replies.get(2 + n));
-            if (!state.ownedBy(flush)) {
+            if (state.claimedByAnother(flush)) {
                 stored[i] = false;
+            } else if (!state.ownedBy(flush)) {
+                unwatch(held, stateOf(flush));
+                throw new PartitionStore.StateLost(flush.batch().partition(), "its claim (epoch " + flush.epoch() + ", Redis holds "
+                        + state.epoch() + ")");
             } else if (!state.holdsOffsetOf(flush)) {
                 unwatch(held, stateOf(flush));
-                throw new PartitionStore.StateLost(flush.batch().partition(), flush.storedOffset());
+                throw new PartitionStore.StateLost(flush.batch().partition(), "the offset " + flush.storedOffset() + " this owner stored");
             } else {
                 writable.add(i);
             }

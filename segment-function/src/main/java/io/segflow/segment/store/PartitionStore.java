@@ -46,9 +46,9 @@ public class PartitionStore {
 
     /** Redis no longer holds the offset this owner stored: acknowledged writes were lost, the owner must claim again. */
     public static final class StateLost extends IllegalStateException {
-        StateLost(int partition, long storedOffset) {
-            super("partition " + partition + " no longer holds the offset " + storedOffset + " this owner stored "
-                    + "(writes lost by a Redis failover?): claiming it again from what Redis holds");
+        StateLost(int partition, String what) {
+            super("partition " + partition + " no longer holds " + what + " (writes lost by a Redis failover?): claiming it "
+                    + "again from what Redis holds");
         }
     }
 
