@@ -171,15 +171,6 @@ class HistoryReplayTest extends SegmentFunctionTestBase {
     }
 
     private Event purchaseAt(String user, double revenue, Instant at) {
-        return new Event(1, "track", UUID.randomUUID().toString(), user, null, purchase, null, null, null, null,
-                Map.of("revenue", revenue), null, null, at, null, null, Instant.now(), "test");
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return purchaseAt(user, purchase, revenue, at);
     }
 }

@@ -113,6 +113,20 @@ abstract class SegmentFunctionTestBase {
                 traits, null, null, null, Instant.now(), null, null, Instant.now(), "test");
     }
 
+    /** A purchase of {@code name} with its {@code revenue}, at an event time of the test's choosing. */
+    protected static Event purchaseAt(String user, String name, double revenue, Instant at) {
+        return new Event(1, "track", UUID.randomUUID().toString(), user, null, name, null, null, null, null,
+                Map.of("revenue", revenue), null, null, at, null, null, Instant.now(), "test");
+    }
+
+    protected static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     protected static Event trackEvent(String user, String name, String messageId) {
         return new Event(1, "track", messageId, user, null, name, null, null, null, null, Map.of(), null, null,
                 Instant.now(), null, null, Instant.now(), "test");
