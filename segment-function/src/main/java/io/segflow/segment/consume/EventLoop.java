@@ -615,6 +615,7 @@ public class EventLoop {
             }
             if (batch.nextOffset() >= 0) {
                 groupOffsets.stored(batch.partition(), batch.nextOffset());
+                failing.storedUpTo(batch.partition(), batch.nextOffset());
             }
         }
         historyReplay.stored();

@@ -39,6 +39,23 @@ class FailingRecordsTest {
     }
 
     @Test
+    void recordsBeforeWhatThePartitionStoredAreForgotten() {
+        failing.failed(poison(record(2, 41)));
+        failing.failed(poison(record(2, 41)));
+        failing.failed(poison(record(2, 41))); // skipped from now on
+        failing.failed(poison(record(2, 50))); // failed once, then passed
+        failing.failed(poison(record(3, 7)));
+        assertThat(failing.remembered()).isEqualTo(3);
+
+        failing.storedUpTo(2, 50);
+        assertThat(failing.remembered()).as("41 is behind the stored offset; 50 is not stored yet").isEqualTo(2);
+        assertThat(failing.skips(record(2, 41))).isFalse();
+
+        failing.storedUpTo(2, 51);
+        assertThat(failing.remembered()).as("another partition's record stays").isEqualTo(1);
+    }
+
+    @Test
     void aDeadLetterKafkaRefusedLeavesTheRecordToBeTriedAgain() {
         ConsumerRecord<String, ByteBuffer> record = record(0, 7);
         FailingRecords refused = new FailingRecords(1, (r, reason) -> {
