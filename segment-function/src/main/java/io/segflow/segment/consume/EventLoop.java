@@ -74,7 +74,6 @@ public class EventLoop {
     private static final Logger LOG = Logger.getLogger(EventLoop.class);
     /** The consumer group of every segment-function instance. */
     static final String GROUP = "segment-function";
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** Users whose wake's trace is remembered, to link their time flips to it (a few hundred bytes each). */
     private static final int WAKE_TRACES = 100_000;
 
@@ -98,6 +97,7 @@ public class EventLoop {
     private final LiveFirstBudget wakeBudget;
     private final HistoryReplay historyReplay;
     private final FailingRecords failing;
+    private final Recovery recovery;
     private final RoundsInFlight inFlight;
     private final GroupOffsets groupOffsets = new GroupOffsets();
 
@@ -173,6 +173,32 @@ public class EventLoop {
                     record.offset(), reason, config.engine().publishTimeout());
             meters.deadLettered.increment();
         });
+        this.recovery = new Recovery(new Recovery.Engine() {
+            @Override
+            public void rewind(PartitionStore.CatalogChanged changed) {
+                EventLoop.this.rewind(changed);
+            }
+
+            @Override
+            public void failed(PoisonRecord poison) {
+                failing.failed(poison);
+            }
+
+            @Override
+            public void reset() {
+                EventLoop.this.reset();
+            }
+
+            @Override
+            public void failing(RuntimeException failure) {
+                status.failing(failure);
+            }
+
+            @Override
+            public boolean sleep(Duration duration) {
+                return EventLoop.sleep(duration);
+            }
+        });
         Gauge.builder("segflow.backfill.live.share", backfillBudget, LiveFirstBudget::share)
                 .description("Share of the engine's time backfills and replays may take while events flow (it halves while live events are late)")
                 .register(metrics);
@@ -224,7 +250,6 @@ public class EventLoop {
     }
 
     private void run() {
-        Duration backoff = Duration.ofMillis(100);
         while (running) {
             try {
                 if (consumer == null) {
@@ -232,7 +257,7 @@ public class EventLoop {
                 }
                 round();
                 status.ok();
-                backoff = Duration.ofMillis(100);
+                recovery.succeeded();
             } catch (WakeupException e) {
                 break;
             } catch (Error e) {
@@ -242,24 +267,8 @@ public class EventLoop {
                 io.quarkus.runtime.Quarkus.asyncExit(1);
                 return;
             } catch (RuntimeException e) {
-                try {
-                    backoff = recover(e, backoff);
-                } catch (WakeupException stopping) {
-                    break;
-                } catch (RuntimeException recoveryFailed) {
-                    // Recovering needs Kafka or Redis too (a seek, a new producer): start again from what Redis holds.
-                    status.failing(recoveryFailed);
-                    LOG.warnf("segment-function could not recover from a failed round, resetting the owned partitions and "
-                            + "retrying in %d ms: %s", backoff.toMillis(), recoveryFailed.getMessage());
-                    try {
-                        reset();
-                    } catch (RuntimeException producerFailed) {
-                        LOG.debugf("A new change producer failed (the next reset tries again): %s", producerFailed.getMessage());
-                    }
-                    backoff = sleep(backoff) ? doubled(backoff) : null;
-                }
-                if (backoff == null) {
-                    break; // interrupted while waiting
+                if (!recovery.recover(e)) {
+                    break; // stopping
                 }
             }
         }
@@ -278,40 +287,6 @@ public class EventLoop {
             }
         }
         status.stopped();
-    }
-
-    /**
-     * Recovers from a failed round: a segment saved meanwhile evaluates the round again; a record that keeps failing is
-     * dead-lettered once it used its attempts; anything else resets the owned partitions after a backoff. Returns the
-     * next backoff, null when interrupted while waiting.
-     */
-    private Duration recover(RuntimeException failure, Duration backoff) {
-        if (failure instanceof PartitionStore.CatalogChanged changed) {
-            rewind(changed);
-            return backoff;
-        }
-        if (failure instanceof PoisonRecord poison) {
-            try {
-                failing.failed(poison);
-            } catch (RuntimeException deadLetterFailed) {
-                // Kafka refused the dead letter too: the record is tried again after the reset and the backoff.
-                LOG.warnf("Dead-lettering %s failed: %s", FailingRecords.positionOf(poison.record), deadLetterFailed.getMessage());
-                failure = deadLetterFailed;
-            }
-            if (failure == poison) {
-                reset(); // tried again at once, until its attempts are used up
-                return backoff;
-            }
-        }
-        status.failing(failure);
-        LOG.warnf("segment-function round failed, resetting the owned partitions and retrying in %d ms: %s",
-                backoff.toMillis(), failure.getMessage());
-        reset();
-        return sleep(backoff) ? doubled(backoff) : null;
-    }
-
-    private static Duration doubled(Duration backoff) {
-        return backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }
 
     /** Subscribes; the partition count of segflow.events is recorded on first start and must never change. */

@@ -57,7 +57,7 @@ public class PartitionStore {
      * The round's events are to be evaluated again, against the new catalog.
      */
     public static final class CatalogChanged extends IllegalStateException {
-        CatalogChanged(long evaluatedWith, long stored) {
+        public CatalogChanged(long evaluatedWith, long stored) {
             super("the segment catalog moved from revision " + evaluatedWith + " to " + stored
                     + " after the round was evaluated: nothing of it was written");
         }
