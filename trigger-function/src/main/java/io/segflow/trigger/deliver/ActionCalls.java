@@ -52,6 +52,8 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class ActionCalls {
+    /** The longest {@code Retry-After} taken as asked: a week, longer than any retry deadline. */
+    static final Duration LONGEST_RETRY_AFTER = Duration.ofDays(7);
     private static final Logger LOG = Logger.getLogger(ActionCalls.class);
     private static final String TRACEPARENT = "traceparent";
 
@@ -281,18 +283,23 @@ public class ActionCalls {
         }
     }
 
-    /** Seconds, or an HTTP date; null when neither (the backoff then decides). */
+    /**
+     * Seconds, or an HTTP date; null when neither (the backoff then decides). At most {@link #LONGEST_RETRY_AFTER}:
+     * a wait past any retry deadline only means giving up, and a larger one would overflow the due time.
+     */
     static Duration retryAfter(String value) {
+        Duration asked;
         try {
-            return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
+            asked = Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
         } catch (NumberFormatException notSeconds) {
             try {
                 Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME));
-                return until.isNegative() ? Duration.ZERO : until;
+                asked = until.isNegative() ? Duration.ZERO : until;
             } catch (DateTimeParseException neither) {
                 return null;
             }
         }
+        return asked.compareTo(LONGEST_RETRY_AFTER) > 0 ? LONGEST_RETRY_AFTER : asked;
     }
 
     private static void put(Map<String, Object> map, String key, Object value) {

@@ -103,7 +103,16 @@ public class EventTriggers {
                 continue;
             }
             String shard = TriggerKeys.eventsShard(record.partition());
-            UserRecord user = profileIncluding(event);
+            UserRecord user;
+            try {
+                user = profileIncluding(event);
+            } catch (IllegalArgumentException unreadable) {
+                // A record this version cannot read (a newer format, say): its triggers are passed over, not the
+                // whole batch held (segment-function counts such records too).
+                LOG.warnf("The profile of user %s cannot be read, its event and threshold triggers are passed over for event %s: %s",
+                        event.userId(), event.messageId(), unreadable.getMessage());
+                continue;
+            }
             long now = System.currentTimeMillis();
             EvaluationContext context = new EvaluationContext(user.profile(), now, scoring, user.memberships()::contains);
             Map<String, Object> eventVariable = eventVariable(event);
@@ -114,9 +123,16 @@ public class EventTriggers {
                 }
             }
             for (EventTrigger trigger : current.thresholds()) {
-                if (crossed(trigger, shard, context, event)) {
+                Side side = side(trigger, shard, context, event);
+                if (side == null || side.unchanged()) {
+                    continue;
+                }
+                if (side.crossed()) {
                     fire(trigger.definition(), event, shard, traceparent, now).ifPresent(runNow::add);
                 }
+                // Remembered once its firing is stored: a failure before leaves the crossing to the batch's retry, whose
+                // firing of the same event is stored once (decided by its id).
+                store.side(shard, trigger.definition().id(), event.userId(), side.now());
             }
         }
         if (!runNow.isEmpty()) {
@@ -144,25 +160,31 @@ public class EventTriggers {
         }
     }
 
-    /** Whether the value crossed the trigger's line in its direction since the user's last event; remembers the side. */
-    private boolean crossed(EventTrigger trigger, String shard, EvaluationContext context, Event event) {
+    /** The side of the trigger's line the user's value is on now, and the one remembered from the last event. */
+    private record Side(String now, String before, When.Crossing crosses) {
+        boolean unchanged() {
+            return now.equals(before);
+        }
+
+        /** Whether the value crossed the line in the trigger's direction (a user seen first starts below any line). */
+        boolean crossed() {
+            return !unchanged() && (crosses == When.Crossing.ABOVE ? now.equals(ABOVE)
+                    : now.equals(BELOW) && before != null && !before.equals(BELOW));
+        }
+    }
+
+    /** Null when the threshold's expression failed for this user (no crossing). */
+    private Side side(EventTrigger trigger, String shard, EvaluationContext context, Event event) {
         When.ThresholdCrossed when = (When.ThresholdCrossed) trigger.definition().when();
         double value;
         try {
             value = TriggerExpressions.toDouble(trigger.expression().evaluate(context, null));
         } catch (Exception e) {
             LOG.debugf("Threshold of trigger %s failed for user %s: %s", trigger.definition().id(), event.userId(), e.getMessage());
-            return false;
+            return null;
         }
-        String side = value > when.value() ? ABOVE : value < when.value() ? BELOW : AT;
-        String before = store.side(shard, trigger.definition().id(), event.userId());
-        if (side.equals(before)) {
-            return false;
-        }
-        store.side(shard, trigger.definition().id(), event.userId(), side);
-        // A user seen for the first time starts from nothing: below any positive line.
-        return when.crosses() == When.Crossing.ABOVE ? side.equals(ABOVE)
-                : side.equals(BELOW) && before != null && !before.equals(BELOW);
+        String now = value > when.value() ? ABOVE : value < when.value() ? BELOW : AT;
+        return new Side(now, store.side(shard, trigger.definition().id(), event.userId()), when.crosses());
     }
 
     private Optional<Firing> fire(TriggerDefinition trigger, Event event, String shard, String traceparent, long now) {

@@ -111,6 +111,24 @@ class EventTriggersTest {
     }
 
     @Test
+    void aProfileThatCannotBeReadPassesOverItsEventAndTheNextUsersStillFire() throws Exception {
+        String trigger = unique("any-order");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed'}, 'action': " + webhook(receiver.url("/any")) + "}");
+        String unreadable = unique("user");
+        String next = unique("user");
+        // A record of a format this version does not know (a newer one, say).
+        redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(unreadable, partitions), unreadable), new byte[] {99, 1, 2});
+        events.send(unreadable, new String(EventRecords.write(order(unreadable, 10)), StandardCharsets.UTF_8));
+
+        track(next, List.of(order(next, 10)));
+
+        WebhookReceiver.Call call = receiver.await("/any", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(next);
+        assertThat(receiver.calls("/any")).extracting(c -> Json.read(c.body(), JsonNode.class).at("/data/userId").asText())
+                .doesNotContain(unreadable);
+    }
+
+    @Test
     void aThresholdFiresOncePerCrossingNotOnEveryEventAboveIt() throws Exception {
         String trigger = unique("regular");
         definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 2}, "

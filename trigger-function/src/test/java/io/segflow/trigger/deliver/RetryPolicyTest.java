@@ -51,4 +51,18 @@ class RetryPolicyTest {
         assertThat(ActionCalls.retryAfter(inAMinute)).isBetween(Duration.ofSeconds(55), Duration.ofSeconds(60));
         assertThat(ActionCalls.retryAfter("soon")).isNull();
     }
+
+    @Test
+    void aHugeRetryAfterIsCappedSoThatTheDeadlineStillGivesUp() {
+        Duration asked = ActionCalls.retryAfter("9223372036854775807");
+        assertThat(asked).isEqualTo(ActionCalls.LONGEST_RETRY_AFTER);
+        assertThat(ActionCalls.retryAfter(Long.toString(Long.MAX_VALUE / 1000))).isEqualTo(ActionCalls.LONGEST_RETRY_AFTER);
+        assertThat(ActionCalls.retryAfter("Fri, 31 Dec 9999 23:59:59 GMT")).isEqualTo(ActionCalls.LONGEST_RETRY_AFTER);
+
+        RetryPolicy policy = new RetryPolicy(List.of(Duration.ofSeconds(1)), 0, Duration.ofHours(24));
+        long now = System.currentTimeMillis();
+        long next = now + policy.wait(1, asked).toMillis();
+        assertThat(next).as("no overflow: the due time is past the 24 h deadline, so the firing is given up")
+                .isGreaterThan(policy.deadlineOf(now));
+    }
 }
