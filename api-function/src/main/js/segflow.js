@@ -138,9 +138,8 @@
         if (response.status === 401 || response.status === 403) {
           return response.json().catch(function () { return null; }).then(function (body) { refused(response.status, body); });
         }
-        if (response.status === 200) return response.json().then(function (body) { applyState(body, false); schedule(); });
-        schedule(); // 304 or a passing failure
-      }, schedule);
+        if (response.status === 200) return response.json().then(function (body) { applyState(body, false); });
+      }).then(schedule, schedule); // after a 200, a 304, a passing failure, or a body that is not the state (a proxy's page)
     }
 
     // The server's ETag: "v<version>", or for a merged id "v<version>@<the user's id, URI-encoded>".

@@ -113,6 +113,24 @@ test("falls back to polling with If-None-Match when the stream keeps failing", a
   assert.equal(timers.length, 1, "keeps polling after a 304");
 });
 
+test("keeps polling after a 200 whose body is not the state (a proxy's page)", async () => {
+  const answers = [{status: 200, json: () => Promise.reject(new SyntaxError("Unexpected token <"))},
+    response(200, null), response(200, {segments: [{id: "vip"}], version: 4})];
+  const fetch = () => Promise.resolve(answers.shift());
+  const timers = [];
+  const client = segflow.createClient({userId: "u6", EventSource: null, fetch, storage: null, document: null,
+    setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  await flush();
+  assert.equal(timers.length, 1, "polls again after an HTML page");
+  timers.shift()();
+  await flush();
+  assert.equal(timers.length, 1, "polls again after a null body");
+  timers.shift()();
+  await flush();
+  assert.equal(client.has("vip"), true);
+  assert.equal(timers.length, 1);
+});
+
 test("reports a refused token once and stops", async () => {
   const fetch = () => Promise.resolve(response(403, {error: "forbidden", reason: "the token is for another user"}));
   const errors = [];
