@@ -1,9 +1,9 @@
 package io.segflow.system;
 
+import io.segflow.testkit.Ports;
 import io.segflow.core.Topics;
 import io.segflow.testkit.EmbeddedKafka;
 import io.segflow.testkit.RedisCluster;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,9 +64,7 @@ final class ClusterStack implements AutoCloseable {
         kafka.close();
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return Ports.free();
     }
 }

@@ -1,5 +1,6 @@
 package io.segflow.system;
 
+import io.segflow.testkit.Ports;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -11,7 +12,6 @@ import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,10 +64,8 @@ class EndToEndIT {
         return copy;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return Ports.free();
     }
 
     @Test

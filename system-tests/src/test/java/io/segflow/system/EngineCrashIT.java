@@ -1,5 +1,6 @@
 package io.segflow.system;
 
+import io.segflow.testkit.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,7 +8,6 @@ import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.state.UserRecord;
 import io.segflow.system.ChangeHistory.Step;
 import io.segflow.testkit.TestServices;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -205,9 +205,7 @@ class EngineCrashIT {
         return transitions;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return Ports.free();
     }
 }

@@ -1,11 +1,11 @@
 package io.segflow.system;
 
+import io.segflow.testkit.Ports;
 import static org.awaitility.Awaitility.await;
 
 import io.segflow.core.Topics;
 import io.segflow.testkit.RedisProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -255,10 +255,8 @@ final class FaultStack implements AutoCloseable {
         redis.close();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return Ports.free();
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

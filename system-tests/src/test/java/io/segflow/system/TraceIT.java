@@ -1,5 +1,6 @@
 package io.segflow.system;
 
+import io.segflow.testkit.Ports;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +11,6 @@ import io.restassured.http.ContentType;
 import io.segflow.core.Topics;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -212,9 +212,7 @@ class TraceIT {
         return copy;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return Ports.free();
     }
 }

@@ -1,5 +1,6 @@
 package io.segflow.api.bench;
 
+import io.segflow.testkit.Ports;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.Memberships;
@@ -19,7 +20,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -292,9 +292,7 @@ public final class PushBenchmark {
         return -1;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return Ports.free();
     }
 }

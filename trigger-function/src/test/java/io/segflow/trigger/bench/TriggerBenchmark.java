@@ -1,5 +1,6 @@
 package io.segflow.trigger.bench;
 
+import io.segflow.testkit.Ports;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
@@ -7,7 +8,6 @@ import io.segflow.testkit.EmbeddedKafka;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -270,9 +270,7 @@ public final class TriggerBenchmark {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return Ports.free();
     }
 }
