@@ -14,8 +14,7 @@ final class LosslessUtf8 {
     }
 
     static byte[] encode(String value) {
-        int unpaired = firstUnpairedSurrogate(value);
-        if (unpaired < 0) {
+        if (!hasUnpairedSurrogate(value)) {
             return value.getBytes(StandardCharsets.UTF_8);
         }
         byte[] out = new byte[value.length() * 3];
@@ -43,8 +42,11 @@ final class LosslessUtf8 {
     }
 
     static String decode(byte[] bytes, int offset, int length) {
-        if (!holdsSurrogate(bytes, offset, length)) {
-            return new String(bytes, offset, length, StandardCharsets.UTF_8);
+        String utf8 = new String(bytes, offset, length, StandardCharsets.UTF_8);
+        // A surrogate's bytes decode as U+FFFD: only then are the bytes looked at again (never for ASCII, whose
+        // strings answer indexOf of a non-Latin-1 character at once). Every user record read goes through here.
+        if (utf8.indexOf('\uFFFD') < 0 || !holdsSurrogate(bytes, offset, length)) {
+            return utf8;
         }
         StringBuilder out = new StringBuilder(length);
         int end = offset + length;
@@ -77,15 +79,15 @@ final class LosslessUtf8 {
         return false;
     }
 
-    private static int firstUnpairedSurrogate(String value) {
+    private static boolean hasUnpairedSurrogate(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                return i;
+                return true;
             }
         }
-        return -1;
+        return false;
     }
 }

@@ -301,10 +301,6 @@ public final class HistoryReplay implements AutoCloseable {
         seenUnstored.clear();
     }
 
-    /**
-     * The last round will not be stored (dropped, or its partition lost): the next chunk seeks to the stored progress
-     * again, and reads the dropped chunk's messages as new.
-     */
     /** Another instance claimed the partition: a chunk of it not stored yet is forgotten, as a dropped round's is. */
     public void lost(int partition) {
         if (partition == unstoredPartition) {
@@ -312,6 +308,10 @@ public final class HistoryReplay implements AutoCloseable {
         }
     }
 
+    /**
+     * The last round will not be stored (dropped, or its partition lost): the next chunk seeks to the stored progress
+     * again, and reads the dropped chunk's messages as new.
+     */
     public void forgetUnstored() {
         position = -1;
         reading = null;

@@ -69,11 +69,6 @@ final class Recovery {
         }
     }
 
-    /** The backoff the next failure waits. */
-    Duration backoff() {
-        return backoff;
-    }
-
     private boolean recoverOnce(RuntimeException failure) {
         if (failure instanceof PartitionStore.CatalogChanged changed) {
             engine.rewind(changed);
