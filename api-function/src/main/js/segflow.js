@@ -142,10 +142,22 @@
       }).then(schedule, schedule); // after a 200, a 304, a passing failure, or a body that is not the state (a proxy's page)
     }
 
-    // The server's ETag: "v<version>", or for a merged id "v<version>@<the user's id, URI-encoded>".
+    // The server's ETag: "v<version>.<fingerprint of the segment ids>", and for a merged id "@<the user's id,
+    // URI-encoded>" after it. Built from the state held, so that a state pushed over the stream revalidates too.
     function etag() {
       var merged = state.userId && state.userId !== o.userId;
-      return '"v' + state.version + (merged ? "@" + encodeURIComponent(state.userId) : "") + '"';
+      return '"v' + state.version + "." + fingerprint(client.segments())
+        + (merged ? "@" + encodeURIComponent(state.userId) : "") + '"';
+    }
+
+    // 32-bit FNV-1a over the UTF-16 code units of the sorted ids, each followed by a line feed (as the server).
+    function fingerprint(ids) {
+      var hash = 0x811c9dc5;
+      ids.forEach(function (id) {
+        for (var i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+        hash = Math.imul(hash ^ 10, 0x01000193);
+      });
+      return ("0000000" + (hash >>> 0).toString(16)).slice(-8);
     }
 
     function schedule() {

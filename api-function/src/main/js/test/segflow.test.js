@@ -108,7 +108,7 @@ test("falls back to polling with If-None-Match when the stream keeps failing", a
   assert.equal(client.has("vip"), true);
   timers.shift()();
   await flush();
-  assert.equal(calls[1].init.headers["If-None-Match"], '"v2"');
+  assert.equal(calls[1].init.headers["If-None-Match"], '"v2.bec09dce"', "the server's tag for version 2 of [vip]");
   assert.equal(client.has("vip"), true);
   assert.equal(timers.length, 1, "keeps polling after a 304");
 });
@@ -198,7 +198,24 @@ test("polls a merged id with the ETag naming the user it was merged into", async
   timers.shift()();
   await flush();
   assert.equal(calls[1].url, "/v1/users/anon-2/segments");
-  assert.equal(calls[1].init.headers["If-None-Match"], '"v3@user%207"');
+  assert.equal(calls[1].init.headers["If-None-Match"], '"v3.bec09dce@user%207"');
+});
+
+test("revalidates a state pushed over the stream with the tag the server gives it", async () => {
+  const calls = [];
+  const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(response(304)); };
+  const timers = [];
+  const client = segflow.createClient({userId: "u9", EventSource: FakeEventSource, fetch, storage: null, document: null,
+    setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  const es = FakeEventSource.last;
+  es.emit("state", {userId: "u9", segments: [{id: "vip"}], version: 1});
+  es.emit("change", {userId: "u9", segmentId: "carts", change: "entered", at: "x", version: 2});
+  es.emit("change", {userId: "u9", segmentId: "\u00e9\ud83d\ude00", change: "entered", at: "y", version: 3});
+  es.fail(0); es.fail(0); es.fail(0);
+  await flush();
+  // The server's MembershipsResource gives version 3 of ["carts", "vip", "\u00e9\ud83d\ude00"] this tag.
+  assert.equal(calls[0].init.headers["If-None-Match"], '"v3.b7a42e19"');
+  assert.deepEqual(client.segments(), ["carts", "vip", "\u00e9\ud83d\ude00"]);
 });
 
 test("userId is required", () => {

@@ -6,8 +6,8 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * Cache headers of membership reads. Browsers (and, in CDN mode, shared caches) may reuse an answer for
- * {@code max-age} and serve it stale while they revalidate; revalidation is cheap (ETag = version, 304), and the
- * JS client revalidates on every poll, so a change published is seen on the next request that reaches us.
+ * {@code max-age} and serve it stale while they revalidate; revalidation is cheap (ETag of the version and segments,
+ * 304), and the JS client revalidates on every poll, so a change published is seen on the next request that reaches us.
  */
 @ApplicationScoped
 public class CachePolicy {

@@ -1,6 +1,7 @@
 package io.segflow.api;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -46,14 +47,14 @@ class MembershipsResourceTest {
 
         as(user).when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200)
-                .header("ETag", "\"v3\"")
+                .header("ETag", "\"v3.7416d67d\"") // the version, and the fingerprint of "carts", "vip"
                 .body("userId", equalTo(user))
                 .body("version", equalTo(3))
                 .body("segments.id", contains("carts", "vip"))
                 .body("segments[0].since", equalTo("2026-11-25T09:46:41Z"));
 
-        as(user).header("If-None-Match", "\"v3\"").when().get("/v1/users/" + user + "/segments")
-                .then().statusCode(304).header("ETag", "\"v3\"");
+        as(user).header("If-None-Match", "\"v3.7416d67d\"").when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(304).header("ETag", "\"v3.7416d67d\"");
         as(user).header("If-None-Match", "\"v2\"").when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(200);
     }
@@ -70,10 +71,43 @@ class MembershipsResourceTest {
         String user = newUser();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 1);
-            as(user).when().get("/v1/users/" + user + "/segments").then().header("ETag", "\"v1\"");
+            as(user).when().get("/v1/users/" + user + "/segments").then().header("ETag", "\"v1.bec09dce\"");
             fixtures.enter(user, "carts", 2);
-            as(user).header("If-None-Match", "\"v1\"").when().get("/v1/users/" + user + "/segments")
-                    .then().statusCode(200).header("ETag", "\"v2\"").body("segments.id", contains("carts", "vip"));
+            as(user).header("If-None-Match", "\"v1.bec09dce\"").when().get("/v1/users/" + user + "/segments")
+                    .then().statusCode(200).header("ETag", "\"v2.7416d67d\"").body("segments.id", contains("carts", "vip"));
+        }
+    }
+
+    @Test
+    void tokensWithOtherAllowListsNeverShareATagForOtherSegments() {
+        String user = newUser();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now(), "carts", Instant.now()), 4);
+        }
+        String all = as(user).when().get("/v1/users/" + user + "/segments").then().statusCode(200).extract().header("ETag");
+        String cartsOnly = given().header("Authorization", "Bearer " + TestTokens.forUser(user, List.of("carts")))
+                .when().get("/v1/users/" + user + "/segments").then().statusCode(200)
+                .body("segments.id", contains("carts")).extract().header("ETag");
+
+        assertThat(cartsOnly).isNotEqualTo(all);
+        // A cache shared by both (one browser, two tokens) revalidating the other token's answer gets the right one.
+        given().header("Authorization", "Bearer " + TestTokens.forUser(user, List.of("carts"))).header("If-None-Match", all)
+                .when().get("/v1/users/" + user + "/segments").then().statusCode(200).body("segments.id", contains("carts"));
+        given().header("Authorization", "Bearer " + TestTokens.forUser(user, List.of("carts"))).header("If-None-Match", cartsOnly)
+                .when().get("/v1/users/" + user + "/segments").then().statusCode(304);
+    }
+
+    @Test
+    void aUserErasedAndSeenAgainAtTheSameVersionDoesNotMatchItsOldTag() {
+        String user = newUser();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 1);
+            String before = as(user).when().get("/v1/users/" + user + "/segments").then().extract().header("ETag");
+            // Erased, then a new profile whose versions start again from 1: in another segment.
+            fixtures.store(user, Map.of("carts", Instant.now()), 1);
+
+            as(user).header("If-None-Match", before).when().get("/v1/users/" + user + "/segments")
+                    .then().statusCode(200).body("segments.id", contains("carts"));
         }
     }
 

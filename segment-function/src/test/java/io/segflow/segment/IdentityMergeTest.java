@@ -213,10 +213,17 @@ class IdentityMergeTest extends SegmentFunctionTestBase {
         send(anonymousTrack(anonymous, "add_to_cart"));
         send(identify(user, anonymous, Map.of()));
         awaitMerged(user, anonymous);
+        await().atMost(WAIT).until(() -> record(anonymous).map(UserRecord::isForward).orElse(false));
+        long forwardVersion = record(anonymous).orElseThrow().memberships().version();
 
         send(Event.erasure(user, "erase-" + UUID.randomUUID(), Instant.now()));
 
         await().atMost(WAIT).until(() -> record(user).isEmpty() && record(anonymous).isEmpty());
+        // The forward's own last record: streams opened on the anonymous id, which followed the user, end with it.
+        JsonNode forwardErased = Json.read(changes.await(r -> anonymous.equals(r.key()) && r.value().contains("\"erased\""),
+                1, WAIT).get(0).value(), JsonNode.class);
+        assertThat(forwardErased.get("version").asLong()).isEqualTo(forwardVersion + 1);
+        assertThat(forwardErased.get("cause").asText()).isEqualTo("erasure");
         // The anonymous id is a new visitor from here on.
         send(anonymousTrack(anonymous, "add_to_cart"));
         await().atMost(WAIT).until(() -> record(anonymous).map(r -> !r.isForward() && r.profile().count("add_to_cart") == 1)

@@ -167,6 +167,10 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         assertThat(exit.get("change").asText()).isEqualTo("exited");
         assertThat(exit.get("cause").asText()).isEqualTo("erasure");
         assertThat(exit.get("version").asLong()).isEqualTo(version + 1);
+        JsonNode erased = changesOf("erased", 1).get(0);
+        assertThat(erased.get("cause").asText()).isEqualTo("erasure");
+        assertThat(erased.has("segmentId")).isFalse();
+        assertThat(erased.get("version").asLong()).as("after the exits").isEqualTo(version + 2);
         await().atMost(WAIT).until(() -> record(user).isEmpty());
         int partition = partitionOf(user);
         assertThat(indexedSince("carts", user)).isEmpty();
@@ -177,6 +181,28 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         track("add_to_cart", "e-3");
         await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("add_to_cart") == 1).orElse(false));
         assertThat(memberships(user).contains("carts")).isFalse();
+    }
+
+    @Test
+    void anErasureOfAUserWithoutMembershipsEndsItsVersionsAllTheSame() {
+        identify(Map.of("plan", "pro"));
+        changesOf("pro", 1);
+        identify(Map.of("plan", "free"));
+        changesOf("pro", 2); // entered at version 1, exited at 2: no memberships left, versions at 2
+
+        send(io.segflow.core.event.Event.erasure(user, "erase-" + UUID.randomUUID(), Instant.now()));
+
+        // Without it, a consumer that saw versions 1 and 2 would drop the next profile's first two as repeats.
+        JsonNode erased = changesOf("erased", 1).get(0);
+        assertThat(erased.get("version").asLong()).isEqualTo(3);
+        assertThat(erased.get("cause").asText()).isEqualTo("erasure");
+        await().atMost(WAIT).until(() -> record(user).isEmpty());
+
+        identify(Map.of("plan", "pro"));
+        List<JsonNode> all = changes.await(r -> user.equals(r.key()), 4, WAIT).stream()
+                .map(r -> Json.read(r.value(), JsonNode.class)).toList();
+        assertThat(all).extracting(c -> c.get("change").asText() + "@" + c.get("version").asLong())
+                .containsExactly("entered@1", "exited@2", "erased@3", "entered@1");
     }
 
     @Test

@@ -11,9 +11,6 @@ import java.util.Map;
  * Not thread-safe: one partition's records are handled by one thread at a time.
  */
 final class SeenVersions {
-    /** {@code cause} of the exits published when a user is erased (docs/contracts.md). */
-    static final String ERASURE = "erasure";
-
     private final Map<String, Long> latest;
 
     SeenVersions(int maxUsers) {
@@ -31,9 +28,9 @@ final class SeenVersions {
 
     /** Whether the change is new (and remembers it), false for one already seen. */
     boolean firstSeen(SegmentChange change) {
-        if (ERASURE.equals(change.cause())) {
-            // An erasure ends the user's sequence of versions: a next profile counts again from the start. Its exits
-            // always become triggers, and what came before is forgotten.
+        if (change.isOfErasure()) {
+            // An erasure ends the user's sequence of versions (its exits, then its erased record): a next profile
+            // counts again from the start. Its exits always become triggers, and what came before is forgotten.
             latest.remove(change.userId());
             return true;
         }

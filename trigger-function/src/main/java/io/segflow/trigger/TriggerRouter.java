@@ -92,8 +92,9 @@ public class TriggerRouter {
                     if (change == null) {
                         continue;
                     }
-                    if (change.isMerge()) {
-                        versions.firstSeen(change); // the id was merged into another user: nothing to trigger
+                    if (change.isMerge() || change.isErased()) {
+                        // The id was merged into another user, or erased: nothing to trigger, its versions end here.
+                        versions.firstSeen(change);
                         continue;
                     }
                     if (versions.firstSeen(change)) {
@@ -166,7 +167,7 @@ public class TriggerRouter {
             if (record.value() != null) {
                 SegmentChange change = SegmentChangeJson.read(record.value());
                 if (change != null && change.userId() != null && change.change() != null
-                        && (change.segmentId() != null || change.isMerge())) {
+                        && (change.segmentId() != null || change.isMerge() || change.isErased())) {
                     return change;
                 }
             }

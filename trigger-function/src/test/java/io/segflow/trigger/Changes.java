@@ -18,10 +18,14 @@ final class Changes {
     }
 
     static SegmentChange erasureExit(String user, String segment, long version) {
-        return new SegmentChange(user, segment, SegmentChange.EXITED, AT.plusSeconds(version), version, SeenVersions.ERASURE);
+        return new SegmentChange(user, segment, SegmentChange.EXITED, AT.plusSeconds(version), version, SegmentChange.ERASURE);
     }
 
     static String json(SegmentChange change) {
         return Json.write(change);
+    }
+
+    static SegmentChange erased(String user, long version) {
+        return SegmentChange.erased(user, AT.plusSeconds(version), version);
     }
 }

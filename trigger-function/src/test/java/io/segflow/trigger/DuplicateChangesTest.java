@@ -1,6 +1,7 @@
 package io.segflow.trigger;
 
 import static io.segflow.trigger.Changes.change;
+import static io.segflow.trigger.Changes.erased;
 import static io.segflow.trigger.Changes.erasureExit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -65,6 +66,23 @@ class DuplicateChangesTest {
             assertThat(fired).extracting(t -> t.get("id").asText() + " " + t.get("cause").asText()).containsExactly(
                     user + ":vip:1 event:m1", user + ":cart-lovers:2 event:m2",
                     user + ":vip:3 erasure", user + ":cart-lovers:4 erasure", user + ":vip:1 event:m1");
+        }
+    }
+
+    @Test
+    void aUserErasedWithoutMembershipsStartsAgainAfterItsErasedRecord() {
+        String user = "user-" + UUID.randomUUID();
+        double unreadableBefore = metrics.counter("segflow.segment-changes.unreadable").count();
+        try (ChangeLogWriter changes = new ChangeLogWriter(bootstrapServers);
+             TopicReader triggers = new TopicReader(bootstrapServers, Topics.TRIGGERS)) {
+            // Entered and exited before the erasure: it has no exits of its own, only the erased record.
+            changes.writeInOneTransaction(List.of(change(user, "vip", 1), change(user, "vip", 2), erased(user, 3),
+                    change(user, "vip", 1), change(user, "vip", 2)));
+
+            triggers.await(r -> user.equals(r.key()), 4, Duration.ofSeconds(20));
+            assertThat(ids(triggers.drain(r -> user.equals(r.key()), Duration.ofSeconds(1))))
+                    .containsExactly(user + ":vip:1", user + ":vip:2", user + ":vip:1", user + ":vip:2");
+            assertThat(metrics.counter("segflow.segment-changes.unreadable").count()).isEqualTo(unreadableBefore);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.segflow.trigger;
 
 import static io.segflow.trigger.Changes.change;
+import static io.segflow.trigger.Changes.erased;
 import static io.segflow.trigger.Changes.erasureExit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -48,6 +49,16 @@ class SeenVersionsTest {
         assertThat(seen.firstSeen(erasureExit("u1", "cart-lovers", 2))).isTrue();
         assertThat(seen.firstSeen(change("u1", "vip", 1))).isTrue();
         assertThat(seen.firstSeen(change("u1", "vip", 1))).isFalse();
+    }
+
+    @Test
+    void anErasedRecordEndsTheVersionsOfAUserThatHadNoExitsToPublish() {
+        assertThat(seen.firstSeen(change("u1", "vip", 1))).isTrue();
+        assertThat(seen.firstSeen(change("u1", "vip", 2))).isTrue();
+        seen.firstSeen(erased("u1", 3));
+        assertThat(seen.firstSeen(change("u1", "vip", 1))).isTrue();
+        assertThat(seen.firstSeen(change("u1", "vip", 2))).isTrue();
+        assertThat(seen.firstSeen(change("u1", "vip", 2))).isFalse();
     }
 
     @Test

@@ -89,6 +89,14 @@ public class PushHub {
         if (users == null) {
             return;
         }
+        if (change.isErased()) {
+            // The id's last record: the next profile's versions start again from 1, which an open session would drop
+            // as already sent. Close it, so that the client reconnects and is sent the state afresh. This reaches
+            // connections opened after the erasure request, those held by other instances than the one that
+            // accepted it, and those opened on ids merged into the user (each forward has an erased record too).
+            closeAll(change.userId());
+            return;
+        }
         for (PushSession session : users) {
             try {
                 session.deliver(change, state, this);
@@ -99,18 +107,10 @@ public class PushHub {
                 closeQuietly(session);
             }
         }
-        if (SegmentChange.ERASURE.equals(change.cause())) {
-            // The erased user's next versions start again from zero, which an open session would drop as already
-            // sent: close it, so that the client reconnects and is sent the state afresh. This reaches connections
-            // opened after the erasure request, and those held by other instances than the one that accepted it,
-            // and those opened on ids merged into the user.
-            closeAll(change.userId());
-        }
     }
 
     /**
-     * Closes every connection serving a user or opened on it (after an erasure: its versions start again from zero;
-     * of a merged id only the forward is erased).
+     * Closes every connection serving a user or opened on it (after an erasure: its versions start again from 1).
      */
     public void closeAll(String userId) {
         Set<PushSession> users = byUser.get(userId);

@@ -49,8 +49,10 @@ public class SegmentChangesListener {
                 continue; // no connection here: not even read
             }
             SegmentChange change = read(record);
-            // A merged record has no segment: it moves the id's streams on to the user it was merged into.
-            if (change == null || change.userId() == null || (change.segmentId() == null && !change.isMerge())) {
+            // Merged and erased records have no segment: the first moves the id's streams on to the user it was merged
+            // into, the second ends them.
+            if (change == null || change.userId() == null
+                    || (change.segmentId() == null && !change.isMerge() && !change.isErased())) {
                 continue;
             }
             if (userId == null && hub.openConnections(change.userId()) == 0) {

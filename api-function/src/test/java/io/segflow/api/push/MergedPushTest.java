@@ -180,6 +180,24 @@ class MergedPushTest extends PushTest {
                 redis.key().del(UserFixtures.key(user), UserFixtures.key(anonymous));
                 fixtures.publish(new SegmentChange(user, "vip", SegmentChange.EXITED, Instant.now(), 3, SegmentChange.ERASURE));
                 assertThat(client.next().id()).isEqualTo("3@" + encoded(user));
+                fixtures.publish(SegmentChange.erased(user, Instant.now(), 4));
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(client::ended);
+            }
+        }
+    }
+
+    @Test
+    void anErasureOfAMergedIdClosesItsStreamsThatFollowTheUser() throws Exception {
+        String anonymous = "anon-" + UUID.randomUUID();
+        String user = newUser();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 2);
+            fixtures.forward(anonymous, 1, user);
+            try (SseClient client = stream(anonymous, token(anonymous))) {
+                assertThat(client.next().id()).isEqualTo("2@" + encoded(user));
+                // Only the forward is erased (the request may have reached another instance): the user goes on.
+                redis.key().del(UserFixtures.key(anonymous));
+                fixtures.publish(SegmentChange.erased(anonymous, Instant.now(), 2));
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(client::ended);
             }
         }

@@ -213,7 +213,7 @@ class SegmentStreamTest extends PushTest {
     }
 
     @Test
-    void theExitsOfAnErasureAreSentThenTheStreamIsClosedSoTheNextVersionsFromZeroArrive() throws Exception {
+    void theExitsOfAnErasureAreSentThenItsErasedRecordClosesTheStreamSoTheNextVersionsFromOneArrive() throws Exception {
         String user = "sse-" + UUID.randomUUID();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 4);
@@ -225,6 +225,7 @@ class SegmentStreamTest extends PushTest {
                 Event exited = client.next();
                 assertThat(exited.id()).isEqualTo("5");
                 assertThat(Json.read(exited.data(), JsonNode.class).get("change").asText()).isEqualTo("exited");
+                fixtures.publish(SegmentChange.erased(user, Instant.now(), 6));
                 await().atMost(Duration.ofSeconds(30)).until(client::ended);
             }
             // The browser reconnects with the last id it had; the erased user starts again from version 0.
@@ -233,6 +234,26 @@ class SegmentStreamTest extends PushTest {
                 Event state = client.next();
                 assertThat(state.name()).isEqualTo("state");
                 assertThat(state.id()).isEqualTo("0");
+                fixtures.enter(user, "carts", 1);
+                assertThat(client.next().id()).isEqualTo("1");
+            }
+        }
+    }
+
+    @Test
+    void theErasedRecordOfAUserWithoutMembershipsClosesItsStreamsToo() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of(), 4); // entered and exited before: nothing to exit on erasure
+            try (SseClient client = stream(user, token(user))) {
+                assertThat(client.next().id()).isEqualTo("4");
+                redis.key().del(UserFixtures.key(user));
+                fixtures.publish(SegmentChange.erased(user, Instant.now(), 5));
+                await().atMost(Duration.ofSeconds(30)).until(client::ended);
+            }
+            // Had it stayed open, the next profile's versions 1 to 4 would have been dropped as already sent.
+            try (SseClient client = stream(user, token(user))) {
+                assertThat(client.next().id()).isEqualTo("0");
                 fixtures.enter(user, "carts", 1);
                 assertThat(client.next().id()).isEqualTo("1");
             }

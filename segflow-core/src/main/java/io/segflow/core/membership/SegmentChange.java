@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
 
 /**
- * A record on {@code segflow.segment-changes}: a user entered or exited a segment, or (change {@code merged}, no
- * segment) the id was merged into another user, whose changes it continues with.
+ * A record on {@code segflow.segment-changes}: a user entered or exited a segment; or, with no segment, the id was
+ * merged into another user, whose changes it continues with (change {@code merged}), or erased (change {@code erased}).
  *
  * @param version the user's membership version after this change
  * @param cause   what caused it: {@code event:<messageId>}, {@code time:<instant>} for time-driven flips,
@@ -15,8 +15,17 @@ import java.time.Instant;
 public record SegmentChange(String userId, String segmentId, String change, Instant at, long version, String cause) {
     public static final String ENTERED = "entered";
     public static final String EXITED = "exited";
-    /** The cause of the exits an erasure publishes; the user's versions start again from 0 after it. */
+    /**
+     * The cause of the records an erasure publishes: an exit per membership, then the {@link #ERASED} record. The
+     * user's versions start again from 1 after it.
+     */
     public static final String ERASURE = "erasure";
+    /**
+     * The change of the last record of an erased id (a user, or a forward of an id merged into one): no segment, cause
+     * {@link #ERASURE}. Published for every erasure, with or without memberships: consumers that keep anything of the
+     * user by version (the versions seen, an open stream) drop it here, since the next profile counts from 1 again.
+     */
+    public static final String ERASED = "erased";
     /**
      * The change of the last record of an id merged into another: no segment; its cause {@code merged:<userId>} names
      * the user it now is (its memberships exited just before, with the same cause).
@@ -34,6 +43,18 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return MERGED.equals(change);
     }
 
+    /** Whether this record is the last of an erased id (no segment). */
+    @JsonIgnore
+    public boolean isErased() {
+        return ERASED.equals(change);
+    }
+
+    /** Whether this record is of an erasure: one of its exits, or its {@link #ERASED} record. */
+    @JsonIgnore
+    public boolean isOfErasure() {
+        return ERASURE.equals(cause);
+    }
+
     /** The id this record's user was merged into, for a {@link #MERGED} record; else null. */
     @JsonIgnore
     public String mergedInto() {
@@ -43,6 +64,11 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
     /** The last record of {@code userId}, merged into {@code into}. */
     public static SegmentChange merged(String userId, String into, Instant at, long version) {
         return new SegmentChange(userId, null, MERGED, at, version, causedByMerge(into));
+    }
+
+    /** The last record of {@code userId}, erased: after its exits, with the version after theirs. */
+    public static SegmentChange erased(String userId, Instant at, long version) {
+        return new SegmentChange(userId, null, ERASED, at, version, ERASURE);
     }
 
     /** Changes an identity merge caused: on the merged id, naming the user; on the user, naming the merged id. */

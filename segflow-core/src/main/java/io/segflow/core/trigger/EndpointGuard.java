@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * Refuses to call addresses inside the network segflow runs in (SSRF): loopback, link-local (cloud metadata at
  * 169.254.169.254), private, carrier-grade NAT, unique-local and unspecified addresses, unless the address is in
- * an allowed range. Checked on the resolved address at each call, so a name that later resolves inward is caught.
+ * an allowed range. Checked on the resolved address at each call, so a name that later resolves inward is caught;
+ * the call then connects to the address checked, not to what a second lookup answers (DNS rebinding: a name
+ * answering a public address to the check and an internal one to the connection).
  */
 public final class EndpointGuard {
 
@@ -59,10 +61,13 @@ public final class EndpointGuard {
         this.allowed = List.copyOf(allowed);
     }
 
-    /** Resolves the URL's host and refuses it when any of its addresses is internal and not allowed. */
-    public void check(URI url) throws RefusedEndpoint {
+    /**
+     * Resolves the URL's host and refuses it when any of its addresses is internal and not allowed; else returns the
+     * address to connect to. Null when every address is allowed: the client resolves the host itself.
+     */
+    public InetAddress check(URI url) throws RefusedEndpoint {
         if (allowPrivate) {
-            return;
+            return null;
         }
         InetAddress[] addresses;
         try {
@@ -76,6 +81,7 @@ public final class EndpointGuard {
                         + ", an internal address; allow it with segflow.trigger.endpoints.allow");
             }
         }
+        return addresses[0];
     }
 
     static boolean isInternal(InetAddress address) {

@@ -41,6 +41,21 @@ class SegmentChangeJsonTest {
         assertThat(Json.read(SegmentChangeJson.write(change), SegmentChange.class)).isEqualTo(change);
     }
 
+    @Test
+    void theLastRecordOfAnErasureHasNoSegmentAndSaysSoByItsChangeAndCause() throws IOException {
+        SegmentChange erased = SegmentChange.erased("u1", Instant.parse("2026-12-01T10:15:30Z"), 5);
+
+        assertThat(SegmentChangeJson.write(erased))
+                .isEqualTo("{\"userId\":\"u1\",\"change\":\"erased\",\"at\":\"2026-12-01T10:15:30Z\",\"version\":5,\"cause\":\"erasure\"}");
+        SegmentChange read = SegmentChangeJson.read(SegmentChangeJson.write(erased).getBytes(StandardCharsets.UTF_8));
+        assertThat(read).isEqualTo(erased);
+        assertThat(read.isErased()).isTrue();
+        assertThat(read.isOfErasure()).isTrue();
+        assertThat(read.isMerge()).isFalse();
+        assertThat(new SegmentChange("u1", "vip", SegmentChange.EXITED, null, 4, SegmentChange.ERASURE).isOfErasure()).isTrue();
+        assertThat(new SegmentChange("u1", "vip", SegmentChange.EXITED, null, 4, "event:m1").isOfErasure()).isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "{'userId':'u1','segmentId':'vip','change':'entered','at':'2026-11-26T10:00:10.120Z','version':3,'cause':'event:m1'}",

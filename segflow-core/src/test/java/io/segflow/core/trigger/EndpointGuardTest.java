@@ -1,8 +1,10 @@
 package io.segflow.core.trigger;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,8 +23,14 @@ class EndpointGuardTest {
     }
 
     @Test
-    void publicAddressesPass() {
-        assertThatCode(() -> strict.check(URI.create("https://93.184.215.14/hook"))).doesNotThrowAnyException();
+    void publicAddressesPassAndAreWhatTheCallConnectsTo() throws Exception {
+        assertThat(strict.check(URI.create("https://93.184.215.14/hook")))
+                .isEqualTo(InetAddress.getByName("93.184.215.14"));
+    }
+
+    @Test
+    void withPrivateAddressesAllowedNothingIsResolved() throws Exception {
+        assertThat(new EndpointGuard(true, List.of()).check(URI.create("http://no-such-host.invalid/x"))).isNull();
     }
 
     @Test

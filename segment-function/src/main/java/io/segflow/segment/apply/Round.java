@@ -292,7 +292,7 @@ public final class Round {
             if (erasedUser == null) {
                 processor.erase(batch, record, span, now);
                 forget(user);
-            } else if (processor.eraseForward(batch, record, erasedUser)) {
+            } else if (processor.eraseForward(batch, record, erasedUser, span, now)) {
                 forget(user);
             }
             return;

@@ -300,9 +300,9 @@ public final class UserProcessor {
     }
 
     /**
-     * Erases the user: an exit per membership, versions going on, then the record, its wake and its registry entry go;
-     * the ids merged into it (or on their way) are erased on their own partitions, each if it is a forward to this user.
-     * An erasure of a forward erases the forward only.
+     * Erases the user: an exit per membership and an {@code erased} record, versions going on, then the record, its
+     * wake and its registry entry go; the ids merged into it (or on their way) are erased on their own partitions, each
+     * if it is a forward to this user. An erasure of a forward erases the forward only.
      */
     public void erase(PartitionBatch batch, UserRecord record, Span span, long nowMillis) {
         Instant at = Instant.ofEpochMilli(nowMillis);
@@ -312,17 +312,29 @@ public final class UserProcessor {
         Memberships memberships = record.memberships();
         List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
         addChanges(batch, record.userId(), exits, memberships.version() + exits.size(), SegmentChange.ERASURE, span, nowMillis);
+        addErased(batch, record.userId(), memberships.version() + exits.size() + 1, span, nowMillis);
         batch.erase(record.userId());
         wakeTraces.forget(record.userId());
     }
 
     /** An erasure sent by a user erased since: erases this id if it is a forward to that user, else nothing. */
-    public boolean eraseForward(PartitionBatch batch, UserRecord record, String erasedUser) {
+    public boolean eraseForward(PartitionBatch batch, UserRecord record, String erasedUser, Span span, long nowMillis) {
         if (!record.isForward() || !erasedUser.equals(record.mergedInto())) {
             return false;
         }
+        // Streams opened on the forward follow the erased user: its erased record ends them wherever they are held.
+        addErased(batch, record.userId(), record.memberships().version() + 1, span, nowMillis);
         batch.erase(record.userId());
         return true;
+    }
+
+    /**
+     * The last record of an erased id. Published whether or not it had memberships: the next profile's versions start
+     * from 1 again, and without it a consumer that remembers the versions it saw would take them for repeats.
+     */
+    private static void addErased(PartitionBatch batch, String userId, long version, Span span, long nowMillis) {
+        SegmentChange erased = SegmentChange.erased(userId, Instant.ofEpochMilli(nowMillis), version);
+        batch.change(new PartitionBatch.Change(userId, null, false, nowMillis, SegmentChangeJson.write(erased), span));
     }
 
     private void store(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, String cause, Span span,

@@ -83,6 +83,20 @@ class ActionsTest extends TriggerFixture {
     }
 
     @Test
+    void aCallConnectsToTheAddressTheGuardCheckedNotToWhatASecondLookupSays() throws Exception {
+        // Only this JVM's resolver, which the guard asks, knows the name; the HTTP client's own lookup would fail.
+        String host = "hooks" + TestNames.SUFFIX;
+        String url = receiver.url("/pinned").replace("127.0.0.1", host);
+        String segment = onEntry(Definitions.webhook(url));
+
+        enter(unique("user"), segment);
+
+        WebhookReceiver.Call call = receiver.await("/pinned", 1, Duration.ofSeconds(20)).get(0);
+        assertThat(call.header("host")).as("the endpoint still named in Host").startsWith(host + ":");
+        assertThat(call.signed()).isTrue();
+    }
+
+    @Test
     void anInternalAddressNotAllowedIsNeverCalled() {
         String segment = onEntry(Definitions.webhook("http://169.254.169.254/latest/meta-data"));
         String user = unique("user");

@@ -3,6 +3,7 @@ package io.segflow.trigger.definitions;
 import static io.segflow.trigger.definitions.Definitions.unique;
 import static io.segflow.trigger.definitions.Definitions.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -21,6 +22,7 @@ import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.RecentMessages;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
+import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
@@ -144,5 +146,47 @@ class EventTriggersTest {
         assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(user);
         Thread.sleep(1_000);
         assertThat(receiver.calls("/regular")).as("the 3rd order crosses 2; the 4th is still above").hasSize(1);
+    }
+
+    @Test
+    void aCrossingWhoseFiringCouldNotBeStoredFiresWhenTheBatchIsTriedAgain() throws Exception {
+        String trigger = unique("second-order");
+        definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 1.5}, "
+                + "'action': " + webhook(receiver.url("/second")) + "}");
+        String user = unique("user");
+        Event first = order(user, 1);
+        track(user, List.of(first)); // below the line: remembered as such
+        await().atMost(Duration.ofSeconds(30)).until(() -> sideKeys(user, trigger) > 0);
+
+        // A value of another type where the user's firings of the trigger are kept: Redis refuses the commands that
+        // look the crossing's firing up and store it (WRONGTYPE), as it would refuse them while failing over.
+        List<String> inTheWay = firedKeys(user, trigger);
+        inTheWay.forEach(key -> redis.value(String.class).set(key, "in the way"));
+        long refusedBefore = wrongTypeRefusals();
+        track(user, List.of(first, order(user, 1)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> wrongTypeRefusals() > refusedBefore);
+        redis.key().del(inTheWay.toArray(String[]::new));
+
+        // Had the user's side been remembered before the firing was stored, the retry would see no crossing.
+        WebhookReceiver.Call call = receiver.await("/second", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(user);
+    }
+
+    /** The keys the user's firings of the trigger would be kept under, on every shard of segflow.events. */
+    private static List<String> firedKeys(String user, String trigger) {
+        return java.util.stream.IntStream.range(0, 64)
+                .mapToObj(p -> TriggerKeys.fired(TriggerKeys.eventsShard(p), trigger, user)).toList();
+    }
+
+    private long sideKeys(String user, String trigger) {
+        return java.util.stream.IntStream.range(0, 64)
+                .filter(p -> redis.key().exists(TriggerKeys.side(TriggerKeys.eventsShard(p), trigger, user))).count();
+    }
+
+    /** How many commands Redis refused as of the wrong type so far ({@code INFO errorstats}). */
+    private long wrongTypeRefusals() {
+        java.util.regex.Matcher count = java.util.regex.Pattern.compile("errorstat_WRONGTYPE:count=(\\d+)")
+                .matcher(redis.execute("INFO", "errorstats").toString());
+        return count.find() ? Long.parseLong(count.group(1)) : 0;
     }
 }
