@@ -84,8 +84,8 @@ class ActionsTest extends TriggerFixture {
 
     @Test
     void aCallConnectsToTheAddressTheGuardCheckedNotToWhatASecondLookupSays() throws Exception {
-        // Only this JVM's resolver, which the guard asks, knows the name; the HTTP client's own lookup would fail.
-        String host = "hooks" + TestNames.SUFFIX;
+        // The name answers the receiver's address to one lookup and an address where nothing listens to the next.
+        String host = "hooks-" + unique("p") + TestNames.SUFFIX;
         String url = receiver.url("/pinned").replace("127.0.0.1", host);
         String segment = onEntry(Definitions.webhook(url));
 

@@ -4,15 +4,21 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.net.spi.InetAddressResolver;
 import java.net.spi.InetAddressResolverProvider;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * This JVM's name lookups in tests: names under {@code .rebind.test} answer 127.0.0.1, everything else goes to the
- * built-in resolver. Only the JVM knows them, not the DNS the HTTP client of trigger-function resolves with by
- * itself: a call reaches such a name only if it connects to the address the endpoint guard looked up.
+ * This JVM's name lookups in tests: a name under {@code .rebind.test} answers 127.0.0.1 to its first lookup,
+ * 127.0.0.2 (where nothing listens) to its second, and so on alternately, as a DNS rebinding attacker's name answers
+ * a harmless address to the check and another to the connection. Everything else goes to the built-in resolver. The
+ * module's tests run without the JVM's cache of lookups ({@code sun.net.inetaddr.ttl=0}, pom.xml).
  */
 public final class TestNames extends InetAddressResolverProvider {
     static final String SUFFIX = ".rebind.test";
+
+    private static final Map<String, AtomicInteger> LOOKUPS = new ConcurrentHashMap<>();
 
     @Override
     public InetAddressResolver get(Configuration configuration) {
@@ -21,7 +27,8 @@ public final class TestNames extends InetAddressResolverProvider {
             @Override
             public Stream<InetAddress> lookupByName(String host, LookupPolicy policy) throws UnknownHostException {
                 if (host.endsWith(SUFFIX)) {
-                    return Stream.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}));
+                    int lookup = LOOKUPS.computeIfAbsent(host, h -> new AtomicInteger()).incrementAndGet();
+                    return Stream.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, (byte) (lookup % 2 == 1 ? 1 : 2)}));
                 }
                 return builtin.lookupByName(host, policy);
             }
