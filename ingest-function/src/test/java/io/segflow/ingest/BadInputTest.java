@@ -143,6 +143,47 @@ class BadInputTest extends IngestTopicsTest {
     }
 
     @Test
+    void contentAfterTheJsonObjectIsA400NotDropped() {
+        given().auth().preemptive().basic("dev-write-key", "")
+                .contentType(ContentType.JSON)
+                .body("{\"userId\":\"" + user + "\",\"event\":\"a\"}\n{\"userId\":\"" + user + "\",\"event\":\"b\"}")
+                .when().post("/v1/track")
+                .then().statusCode(400)
+                .body("error", equalTo("malformed_json"))
+                .body("reason", containsString("after the JSON value"));
+        given().auth().preemptive().basic("dev-write-key", "")
+                .contentType(ContentType.JSON)
+                .body("{\"batch\":[{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"a\"}]}garbage")
+                .when().post("/v1/batch")
+                .then().statusCode(400).body("error", equalTo("malformed_json"));
+    }
+
+    @Test
+    void aTimestampBeyondTheFourDigitYearsIsA400NamingItNotA500ForTheBatch() {
+        given().auth().preemptive().basic("dev-write-key", "")
+                .contentType(ContentType.JSON)
+                .body("{\"batch\":[{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"ok\"},"
+                        + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"far\","
+                        + "\"timestamp\":\"+999999999-12-31T23:59:59Z\",\"sentAt\":\"2000-01-01T00:00:00Z\"}]}")
+                .when().post("/v1/batch")
+                .then().statusCode(200)
+                .body("rejected", hasSize(1))
+                .body("rejected[0].field", equalTo("batch[1].timestamp"));
+    }
+
+    @Test
+    void aBatchContextLargerThanACallIsA400NamingIt() {
+        given().auth().preemptive().basic("dev-write-key", "")
+                .contentType(ContentType.JSON)
+                .body("{\"context\":{\"padding\":\"" + "x".repeat(40 * 1024) + "\"},"
+                        + "\"batch\":[{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"a\"}]}")
+                .when().post("/v1/batch")
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_event"))
+                .body("field", equalTo("context"));
+    }
+
+    @Test
     void eventOver32KbIsRejectedAlone() {
         String big = "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"big\",\"properties\":{\"p\":\""
                 + "x".repeat(33 * 1024) + "\"}}";

@@ -79,7 +79,9 @@ public final class CloudEventMapping {
     }
 
     private static void fillFromAttributes(ObjectNode call, CloudEvent event) {
-        if (!call.hasNonNull("messageId")) {
+        JsonNode messageId = call.get("messageId");
+        if (messageId == null || messageId.isNull() || (messageId.isTextual() && messageId.asText().isBlank())) {
+            // A blank one too: the parser would put a random id in its place, and a redelivery would count again.
             String identity = event.attribute("source") + "\n" + event.attribute("id");
             call.put("messageId", UUID.nameUUIDFromBytes(identity.getBytes(StandardCharsets.UTF_8)).toString());
         }

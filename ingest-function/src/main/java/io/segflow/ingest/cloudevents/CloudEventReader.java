@@ -40,7 +40,10 @@ public final class CloudEventReader {
             if (contentType != null && !isJson(contentType)) {
                 throw new InvalidEventException("content-type", "the data must be JSON (application/json)");
             }
-            data = Json.MAPPER.readTree(body);
+            try (JsonParser parser = Json.MAPPER.createParser(body)) {
+                data = Json.MAPPER.readTree(parser);
+                Json.expectEnd(parser);
+            }
         }
         return new CloudEvent(null, "ce-", attributes, data, null, "", body.length);
     }
@@ -51,7 +54,9 @@ public final class CloudEventReader {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException("$", "a CloudEvent must be a JSON object");
             }
-            return fromJson(Json.MAPPER.readTree(parser), null, "", body.length);
+            JsonNode json = Json.MAPPER.readTree(parser);
+            Json.expectEnd(parser);
+            return fromJson(json, null, "", body.length);
         }
     }
 
@@ -72,6 +77,7 @@ public final class CloudEventReader {
                 int index = events.size();
                 events.add(fromJson(json, index, "[" + index + "]", (int) (end - start)));
             }
+            Json.expectEnd(parser);
             return events;
         }
     }

@@ -76,10 +76,15 @@ public class CloudEventsRoute {
         return intake.accept(new Intake.Origin(ENDPOINT, source.get(), receivedAt, null), parse(events, receivedAt, source.get()));
     }
 
-    /** A write key (HTTP Basic) names the source; without one, the configured trusted source, if any. */
+    /**
+     * A write key (HTTP Basic) names the source; without an {@code Authorization} header, the configured trusted
+     * source, if any. A header that carries no known write key (another scheme, not Base64, an empty key) is refused.
+     */
     private Optional<String> sourceOf(String authorization) {
-        Optional<String> key = WriteKeys.fromBasicAuth(authorization);
-        return key.isPresent() ? key.flatMap(writeKeys::sourceOf) : trustedSource;
+        if (authorization == null || authorization.isBlank()) {
+            return trustedSource;
+        }
+        return WriteKeys.fromBasicAuth(authorization).flatMap(writeKeys::sourceOf);
     }
 
     private static List<CloudEvent> read(MultiMap headers, byte[] body) throws IOException {

@@ -51,6 +51,16 @@ class CloudEventMappingTest {
     }
 
     @Test
+    void aBlankMessageIdIsDerivedFromSourceAndIdSoThatARedeliveryCountsOnce() throws Exception {
+        RawCall blank = CloudEventMapping.toCall(event("x.track", "{\"userId\":\"u\",\"event\":\"e\",\"messageId\":\" \"}"));
+        RawCall none = CloudEventMapping.toCall(event("x.track", "{\"userId\":\"u\",\"event\":\"e\"}"));
+        RawCall again = CloudEventMapping.toCall(event("x.track", "{\"userId\":\"u\",\"event\":\"e\",\"messageId\":\"\"}"));
+
+        assertThat(blank.json().get("messageId").asText()).isEqualTo(none.json().get("messageId").asText())
+                .isEqualTo(again.json().get("messageId").asText()).isNotBlank();
+    }
+
+    @Test
     void requiredAttributesAreChecked() throws Exception {
         CloudEvent noSource = event("t", null);
         noSource.attributes().remove("source");

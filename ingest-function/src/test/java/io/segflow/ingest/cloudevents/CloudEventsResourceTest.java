@@ -14,6 +14,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The three CloudEvents content modes at POST /, mapped to Segment calls, on real Kafka. */
 @QuarkusTest
@@ -150,6 +152,33 @@ class CloudEventsResourceTest extends IngestTopicsTest {
                 .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"data\":[1]}")
                 .when().post("/")
                 .then().statusCode(400).body("field", equalTo("data"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Basic !!!", "Basic Og==", "Bearer some-token"})
+    void anAuthorizationHeaderWithoutAKnownWriteKeyIsA401NotTheTrustedSource(String authorization) {
+        given().header("Authorization", authorization)
+                .contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"subject\":\"u\"}")
+                .when().post("/")
+                .then().statusCode(401).body("field", equalTo("writeKey"));
+    }
+
+    @Test
+    void contentAfterTheEventIsA400NotDropped() {
+        given().contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"subject\":\"u\"} {\"id\":\"f\"}")
+                .when().post("/")
+                .then().statusCode(400).body("error", equalTo("malformed_json"));
+        given().contentType("application/cloudevents-batch+json")
+                .body("[{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"subject\":\"u\"}] []")
+                .when().post("/")
+                .then().statusCode(400).body("error", equalTo("malformed_json"));
+        given().header("ce-specversion", "1.0").header("ce-id", "e").header("ce-source", "s").header("ce-type", "t")
+                .header("ce-subject", "u").contentType("application/json")
+                .body("{\"a\":1}{\"b\":2}")
+                .when().post("/")
+                .then().statusCode(400).body("error", equalTo("malformed_json"));
     }
 
     @Test

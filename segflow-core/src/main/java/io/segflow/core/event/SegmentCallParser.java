@@ -3,11 +3,12 @@ package io.segflow.core.event;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.POJONode;
 import io.segflow.core.json.IsoInstants;
+import io.segflow.core.json.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,27 +23,45 @@ public final class SegmentCallParser {
     public static final int MAX_ID_LENGTH = 256;
     public static final int MAX_MESSAGE_ID_LENGTH = 99;
     public static final int MAX_EVENT_NAME_LENGTH = 200;
+    /** The date-times of ISO-8601's four-digit years: the clock-skew correction of any two of them stays in range. */
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     /**
      * What a request sets for all of its calls; a call's own fields win. {@code clientIp} is the address the request
      * came from: it fills {@code context.ip} when neither the call nor the batch set it, as Segment does.
      */
-    public record BatchDefaults(JsonNode context, JsonNode integrations, Instant sentAt, String clientIp) {
+    public record BatchDefaults(Map<String, Object> context, Map<String, Object> integrations, Instant sentAt,
+                                String clientIp) {
         public static final BatchDefaults NONE = new BatchDefaults(null, null, null, null);
 
         public BatchDefaults withClientIp(String ip) {
             return new BatchDefaults(context, integrations, sentAt, ip);
         }
 
-        /** The batch envelope's {@code context}, {@code integrations} and {@code sentAt}, checked. */
+        /**
+         * The batch envelope's {@code context}, {@code integrations} and {@code sentAt}, checked. Each of the two
+         * objects goes into every call, so it may be no larger than a call.
+         */
         public static BatchDefaults of(JsonNode envelope) {
-            for (String field : new String[] {"context", "integrations"}) {
-                JsonNode node = envelope.get(field);
-                if (node != null && !node.isNull() && !node.isObject()) {
-                    throw new InvalidEventException(field, "must be a JSON object");
-                }
+            return new BatchDefaults(batchObject(envelope, "context"), batchObject(envelope, "integrations"),
+                    instant(envelope, "sentAt"), null);
+        }
+
+        private static Map<String, Object> batchObject(JsonNode envelope, String field) {
+            JsonNode node = envelope.get(field);
+            if (node == null || node.isNull()) {
+                return null;
             }
-            return new BatchDefaults(envelope.get("context"), envelope.get("integrations"), instant(envelope, "sentAt"), null);
+            if (!node.isObject()) {
+                throw new InvalidEventException(field, "must be a JSON object");
+            }
+            int bytes = Json.writeBytes(node).length;
+            if (bytes > SegmentLimits.MAX_EVENT_BYTES) {
+                throw new InvalidEventException(field, "is " + bytes + " bytes; it goes into every call of the batch, "
+                        + "and a call may be at most " + SegmentLimits.MAX_EVENT_BYTES + " bytes");
+            }
+            return Collections.unmodifiableMap(JsonMaps.toMap(node));
         }
     }
 
@@ -142,7 +161,9 @@ public final class SegmentCallParser {
         if (sentAt == null) {
             return original;
         }
-        return receivedAt.minus(Duration.between(original, sentAt));
+        // Both within the four-digit years (instant()), so this cannot overflow; kept within them for the consumers.
+        Instant corrected = receivedAt.minus(Duration.between(original, sentAt));
+        return corrected.isBefore(EARLIEST) ? EARLIEST : corrected.isAfter(LATEST) ? LATEST : corrected;
     }
 
     private static EventType typeOf(JsonNode call) {
@@ -222,11 +243,16 @@ public final class SegmentCallParser {
         if (!node.isTextual()) {
             throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
         }
+        Instant instant;
         try {
-            return IsoInstants.parse(node.asText());
+            instant = IsoInstants.parse(node.asText());
         } catch (DateTimeParseException e) {
             throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
         }
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw new InvalidEventException(field, "must be within the years 0000 to 9999");
+        }
+        return instant;
     }
 
     /** A carried-through object: as the reader kept it (raw bytes), or as a map when it came as a tree. */
@@ -252,21 +278,15 @@ public final class SegmentCallParser {
         if (context instanceof RawJsonObject raw) {
             return raw.withStringIfAbsent("ip", clientIp);
         }
-        Map<String, Object> result = context == null ? new LinkedHashMap<>() : new LinkedHashMap<>(context);
-        result.put("ip", clientIp);
-        return result;
+        return context == null ? Map.of("ip", clientIp) : new OverlayMap(Map.of("ip", clientIp), context);
     }
 
-    /** The item's object over the batch's: keys of the item win, the batch fills in the rest. */
-    private static Map<String, Object> merged(JsonNode call, String field, JsonNode batchLevel) {
+    /** The item's object over the batch's: keys of the item win, the batch fills in the rest (shared, not copied). */
+    private static Map<String, Object> merged(JsonNode call, String field, Map<String, Object> batchLevel) {
         Map<String, Object> own = object(call, field);
-        if (batchLevel == null || !batchLevel.isObject()) {
+        if (batchLevel == null) {
             return own;
         }
-        Map<String, Object> result = JsonMaps.toMap(batchLevel);
-        if (own != null) {
-            result.putAll(own);
-        }
-        return result;
+        return own == null ? batchLevel : new OverlayMap(own, batchLevel);
     }
 }

@@ -39,7 +39,9 @@ public final class SegmentRequestReader {
                 // and measures UTF-8 bytes: read it as UTF-8. Rare, so the re-encoding costs nothing that matters.
                 return read(Json.MAPPER.writeValueAsBytes(Json.MAPPER.readTree(body)), batch);
             }
-            return batch ? readBatch(parser, body) : readSingle(parser, body);
+            SegmentRequest request = batch ? readBatch(parser, body) : readSingle(parser, body);
+            Json.expectEnd(parser);
+            return request;
         }
     }
 

@@ -2,12 +2,15 @@ package io.segflow.core.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** The one JSON configuration every segflow record is written and read with. */
@@ -28,6 +31,16 @@ public final class Json {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private Json() {
+    }
+
+    /**
+     * Refuses content after the JSON value just read (a second object, say): Jackson stops at the end of the first
+     * value, and what follows would be dropped without a word.
+     */
+    public static void expectEnd(JsonParser parser) throws IOException {
+        if (parser.nextToken() != null) {
+            throw new JsonParseException(parser, "unexpected content after the JSON value");
+        }
     }
 
     public static String write(Object value) {

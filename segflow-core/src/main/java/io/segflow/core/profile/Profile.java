@@ -86,7 +86,8 @@ public final class Profile implements ProfileView {
             event.traits().forEach(this::trait);
         }
         double weight = scoring.weightOf(name);
-        if (needs.score() && weight != 0) {
+        if (weight != 0) {
+            // Kept whether or not a segment reads it now: a score segment saved later finds it, as nothing rebuilds it.
             addScore(at, weight, scoring.halfLife().toMillis());
         }
         trim(name, history, needs, nowMillis);

@@ -26,9 +26,14 @@ public record Scoring(Duration halfLife, Map<String, Double> weights) {
         return value * Math.pow(2, -(double) (atMillis - asOfMillis) / halfLife.toMillis());
     }
 
-    /** When a positive score decays below {@code threshold}, or empty if it never will (or is already below). */
+    /**
+     * When the score, {@code value} as of {@code asOfMillis}, is at {@code threshold}: a score only moves toward 0, so
+     * only a threshold of its sign is ever crossed. Beyond it (further from 0) the crossing is after {@code asOfMillis};
+     * between it and 0, before: a score as of a later time (an event dated ahead of the clock) reads larger until then.
+     * Empty for a threshold of the other sign, or 0. The caller takes the crossings still ahead.
+     */
     public java.util.OptionalLong crossingMillis(double value, long asOfMillis, double threshold) {
-        if (value <= 0 || threshold <= 0 || value < threshold) {
+        if (value == 0 || threshold == 0 || (value > 0) != (threshold > 0)) {
             return java.util.OptionalLong.empty();
         }
         double halfLives = Math.log(value / threshold) / Math.log(2);

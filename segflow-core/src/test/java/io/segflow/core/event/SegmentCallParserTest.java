@@ -46,13 +46,52 @@ class SegmentCallParserTest {
 
     @Test
     void batchItemsTakeTheirTypeAndMergeBatchContext() throws Exception {
-        BatchDefaults defaults = new BatchDefaults(json("{\"ip\":\"1.2.3.4\",\"locale\":\"de\"}"), null, null, "9.9.9.9");
+        BatchDefaults defaults = BatchDefaults.of(json("{\"context\":{\"ip\":\"1.2.3.4\",\"locale\":\"de\"}}"))
+                .withClientIp("9.9.9.9");
         Event event = SegmentCallParser.parse(json("{\"type\":\"identify\",\"userId\":\"u1\",\"traits\":{\"plan\":\"pro\"},"
                 + "\"context\":{\"locale\":\"fr\"}}"), null, defaults, RECEIVED, "web");
         assertThat(event.type()).isEqualTo("identify");
         assertThat(event.traits()).containsEntry("plan", "pro");
         assertThat(event.context()).containsEntry("ip", "1.2.3.4");
         assertThat(event.context()).containsEntry("locale", "fr");
+    }
+
+    @Test
+    void theBatchContextIsSharedByItsCallsAndEachCallsOwnKeysWin() throws Exception {
+        BatchDefaults defaults = BatchDefaults.of(json("{\"context\":{\"locale\":\"de\",\"app\":{\"v\":1}},"
+                + "\"integrations\":{\"All\":false}}")).withClientIp("9.9.9.9");
+        Event plain = SegmentCallParser.parse(json("{\"type\":\"page\",\"userId\":\"u1\"}"), null, defaults, RECEIVED, "web");
+        Event own = SegmentCallParser.parse(json("{\"type\":\"page\",\"userId\":\"u1\",\"context\":{\"locale\":\"fr\","
+                + "\"ip\":\"1.1.1.1\"},\"integrations\":{\"Mixpanel\":true}}"), null, defaults, RECEIVED, "web");
+
+        assertThat(Json.write(plain.context())).isEqualTo("{\"locale\":\"de\",\"app\":{\"v\":1},\"ip\":\"9.9.9.9\"}");
+        assertThat(Json.write(own.context())).isEqualTo("{\"locale\":\"fr\",\"app\":{\"v\":1},\"ip\":\"1.1.1.1\"}");
+        assertThat(own.context()).hasSize(3).containsEntry("locale", "fr").doesNotContainKey("missing");
+        assertThat(Json.write(own.integrations())).isEqualTo("{\"All\":false,\"Mixpanel\":true}");
+        assertThat(plain.integrations()).as("one map for every call, not a copy each").isSameAs(defaults.integrations());
+    }
+
+    @Test
+    void aBatchContextLargerThanACallIsRefused() throws Exception {
+        String big = "{\"context\":{\"padding\":\"" + "x".repeat(SegmentLimits.MAX_EVENT_BYTES) + "\"}}";
+        assertThatThrownBy(() -> BatchDefaults.of(json(big)))
+                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.field()).isEqualTo("context"));
+    }
+
+    @Test
+    void aDateTimeOutsideTheFourDigitYearsIsRefusedNotOverflowed() {
+        assertField("{\"userId\":\"u1\",\"event\":\"x\",\"timestamp\":\"+999999999-12-31T23:59:59Z\","
+                + "\"sentAt\":\"2000-01-01T00:00:00Z\"}", EventType.TRACK, "timestamp");
+        assertField("{\"userId\":\"u1\",\"event\":\"x\",\"timestamp\":\"2000-01-01T00:00:00Z\","
+                + "\"sentAt\":\"-999999999-01-01T00:00:00Z\"}", EventType.TRACK, "sentAt");
+    }
+
+    @Test
+    void aCorrectionBeyondTheFourDigitYearsStopsAtTheirEdge() throws Exception {
+        Event event = parse("{\"userId\":\"u1\",\"event\":\"x\",\"timestamp\":\"0000-01-01T00:00:00Z\","
+                + "\"sentAt\":\"9999-12-31T23:59:59Z\"}", EventType.TRACK);
+        assertThat(event.timestamp()).isEqualTo(Instant.parse("0000-01-01T00:00:00Z"));
+        assertThat(EventRecords.read(EventRecords.write(event)).timestamp()).isEqualTo(event.timestamp());
     }
 
     @Test

@@ -135,6 +135,37 @@ class ProfileTest {
     }
 
     @Test
+    void aWeightedEventCountsInTheScoreEvenWhileNoSegmentReadsIt() {
+        ProfileNeeds needs = needsOf("count(\"view\") > 0");
+
+        profile.apply(track("view", NOW, Map.of()), needs, SCORING, NOW);
+
+        assertThat(profile.score(SCORING, NOW)).as("there for a score segment saved later").isEqualTo(4.0);
+    }
+
+    @Test
+    void aScoreDatedAheadOfTheClockCrossesItsLineOnTheWayDown() {
+        ProfileNeeds needs = needsOf("score > 8");
+
+        profile.apply(track("view", NOW + 2_000, Map.of()), needs, SCORING, NOW); // a client clock 2 s ahead
+
+        assertThat(profile.score(SCORING, NOW)).isEqualTo(16.0);
+        assertThat(profile.scoreCrossing(SCORING, 8)).as("16 at NOW, 8 one half-life later")
+                .isEqualTo(OptionalLong.of(NOW + 1_000));
+    }
+
+    @Test
+    void aNegativeScoreCrossesANegativeLineAsItDecaysTowardZero() {
+        Scoring unsubscribes = new Scoring(Duration.ofSeconds(1), Map.of("unsubscribe", -10.0));
+        ProfileNeeds needs = needsOf("score < -5.0");
+
+        profile.apply(track("unsubscribe", NOW, Map.of()), needs, unsubscribes, NOW);
+
+        assertThat(profile.scoreCrossing(unsubscribes, -5)).isEqualTo(OptionalLong.of(NOW + 1_000));
+        assertThat(profile.scoreCrossing(unsubscribes, 5)).as("a line of the other sign is never crossed").isEmpty();
+    }
+
+    @Test
     void theLatestValueByEventTimeWinsAndATieGoesToTheLaterArrival() {
         ProfileNeeds needs = needsOf("last(\"page\", \"path\") == \"/\"");
 
