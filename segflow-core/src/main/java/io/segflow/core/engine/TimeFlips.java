@@ -48,7 +48,8 @@ public final class TimeFlips {
                 next = aroundSeen(next, profile.lastSeen(event).toEpochMilli(), reads, nowMillis);
             }
             for (Instant literal : reads.timestampLiterals()) {
-                next = atOrJustAfter(next, literal.toEpochMilli(), nowMillis);
+                // now < timestamp(...) + duration(...) flips at the literal moved by the duration, as lastSeen's do.
+                next = aroundSeen(next, literal.toEpochMilli(), reads, nowMillis);
             }
         }
         if (reads.score()) {
