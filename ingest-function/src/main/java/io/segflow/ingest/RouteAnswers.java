@@ -6,9 +6,11 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.core.Response;
 import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /** How ingest's Vert.x routes answer: a body read up to Segment's 500 KB, then an {@link Answer} written as JSON. */
 public final class RouteAnswers {
+    private static final Logger LOG = Logger.getLogger(RouteAnswers.class);
 
     private RouteAnswers() {
     }
@@ -22,6 +24,11 @@ public final class RouteAnswers {
             if (read.failed()) {
                 if (read.cause() instanceof BufferedBody.TooLarge) {
                     send(context, RequestSizeLimit.tooLarge());
+                } else if (context.response().closed()) {
+                    // The client went away before its body ended (a tab closed mid-upload): nothing was accepted,
+                    // and there is nobody to answer. Not a failure of ours: no 500, no error in the log.
+                    LOG.debugf("%s %s: the client closed the connection before the body ended", context.request().method(),
+                            context.request().path());
                 } else {
                     context.fail(read.cause());
                 }

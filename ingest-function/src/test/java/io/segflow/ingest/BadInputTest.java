@@ -3,6 +3,7 @@ package io.segflow.ingest;
 import static io.restassured.RestAssured.given;
 import static io.segflow.ingest.IngestTestSupport.valuesContaining;
 import static io.segflow.ingest.IngestTestSupport.valuesOf;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -13,10 +14,17 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
@@ -140,6 +148,44 @@ class BadInputTest extends IngestTopicsTest {
                 .body("error", equalTo("malformed_json"))
                 .body("field", equalTo("$"))
                 .body("reason", containsString("line 1"));
+    }
+
+    @Test
+    void aClientGoneBeforeItsBodyEndedIsNoFailureOfOurs() throws Exception {
+        List<LogRecord> errors = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                    errors.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger failures = Logger.getLogger(FailureAnswers.class.getName());
+        failures.addHandler(capture);
+        try {
+            try (Socket socket = new Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /v1/track HTTP/1.1\r\nHost: ingest\r\nAuthorization: " + RawHttp.basicAuth("dev-write-key")
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"userId\":").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(300); // the body is being read: then the tab closes
+            }
+            // Nothing to answer and nothing accepted: no 500 logged as an error of ours (it would page an SRE).
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(errors::isEmpty);
+        } finally {
+            failures.removeHandler(capture);
+        }
+        given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                .body(track("after")).when().post("/v1/track").then().statusCode(200);
     }
 
     @Test
