@@ -41,7 +41,7 @@ public final class CloudEventReader {
                 throw new InvalidEventException("content-type", "the data must be JSON (application/json)");
             }
             try (JsonParser parser = Json.MAPPER.createParser(body)) {
-                data = Json.MAPPER.readTree(parser);
+                data = Json.EXACT_NUMBERS.readTree(parser);
                 Json.expectEnd(parser);
             }
         }
@@ -54,7 +54,7 @@ public final class CloudEventReader {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException("$", "a CloudEvent must be a JSON object");
             }
-            JsonNode json = Json.MAPPER.readTree(parser);
+            JsonNode json = Json.EXACT_NUMBERS.readTree(parser);
             Json.expectEnd(parser);
             return fromJson(json, null, "", body.length);
         }
@@ -72,7 +72,7 @@ public final class CloudEventReader {
                     throw new InvalidEventException("$", "a batch may hold at most " + SegmentLimits.MAX_BATCH_CALLS + " events");
                 }
                 long start = parser.currentTokenLocation().getByteOffset();
-                JsonNode json = Json.MAPPER.readTree(parser);
+                JsonNode json = Json.EXACT_NUMBERS.readTree(parser);
                 long end = parser.currentLocation().getByteOffset();
                 int index = events.size();
                 events.add(fromJson(json, index, "[" + index + "]", (int) (end - start)));

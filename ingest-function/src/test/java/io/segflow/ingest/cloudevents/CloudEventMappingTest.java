@@ -61,6 +61,21 @@ class CloudEventMappingTest {
     }
 
     @Test
+    void theDataKeepsTheDigitsOfItsNumbers() throws Exception {
+        byte[] body = ("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"com.example.order\","
+                + "\"subject\":\"u\",\"data\":{\"total\":12345678901234567.89,\"tax\":1.50,\"huge\":1e400}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        RawCall call = CloudEventMapping.toCall(CloudEventReader.structured(body));
+        io.segflow.core.event.Event event = io.segflow.core.event.SegmentCallParser.parseAll(java.util.List.of(call), null,
+                io.segflow.core.event.SegmentCallParser.BatchDefaults.NONE, java.time.Instant.now(), "knative").accepted().get(0);
+
+        String written = new String(io.segflow.core.event.EventRecords.write(event), java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(written).contains("\"total\":12345678901234567.89", "\"tax\":1.50", "\"huge\":1E+400")
+                .doesNotContain("Infinity");
+    }
+
+    @Test
     void requiredAttributesAreChecked() throws Exception {
         CloudEvent noSource = event("t", null);
         noSource.attributes().remove("source");

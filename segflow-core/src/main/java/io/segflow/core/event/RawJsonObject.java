@@ -102,7 +102,7 @@ public final class RawJsonObject extends AbstractMap<String, Object> implements 
         Map<String, Object> map = parsed;
         if (map == null) {
             try {
-                map = Collections.unmodifiableMap(JsonMaps.toMap(Json.MAPPER.readTree(json)));
+                map = Collections.unmodifiableMap(JsonMaps.toMap(Json.EXACT_NUMBERS.readTree(json)));
             } catch (IOException e) {
                 throw new UncheckedIOException(e); // cannot happen: read() checked the syntax
             }

@@ -37,7 +37,7 @@ public final class SegmentRequestReader {
             if (parser.currentTokenLocation().getByteOffset() < 0) {
                 // UTF-16 or UTF-32 (Jackson detects them; the parser counts chars, not bytes). Everything below slices
                 // and measures UTF-8 bytes: read it as UTF-8. Rare, so the re-encoding costs nothing that matters.
-                return read(Json.MAPPER.writeValueAsBytes(Json.MAPPER.readTree(body)), batch);
+                return read(Json.MAPPER.writeValueAsBytes(Json.EXACT_NUMBERS.readTree(body)), batch);
             }
             SegmentRequest request = batch ? readBatch(parser, body) : readSingle(parser, body);
             Json.expectEnd(parser);
@@ -119,7 +119,7 @@ public final class SegmentRequestReader {
     }
 
     private static JsonNode valueOf(JsonParser parser) throws IOException {
-        JsonNode node = Json.MAPPER.readTree(parser);
+        JsonNode node = Json.EXACT_NUMBERS.readTree(parser);
         return node == null ? NullNode.getInstance() : node;
     }
 }

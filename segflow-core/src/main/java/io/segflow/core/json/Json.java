@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
@@ -32,6 +34,14 @@ public final class Json {
 
     private Json() {
     }
+
+    /**
+     * Reads trees whose numbers keep the digits they were sent with ({@code 12345678901234567.89}, {@code 1e400},
+     * {@code 1.50}): for objects ingest carries through untouched, which a double would round or turn into Infinity.
+     */
+    public static final ObjectReader EXACT_NUMBERS = MAPPER.reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     /**
      * Refuses content after the JSON value just read (a second object, say): Jackson stops at the end of the first

@@ -72,6 +72,22 @@ class SegmentCallParserTest {
     }
 
     @Test
+    void numbersCarriedThroughKeepTheirDigits() throws Exception {
+        byte[] body = ("{\"context\":{\"total\":12345678901234567.89,\"huge\":1e400,\"price\":1.50},"
+                + "\"batch\":[{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"e\",\"context\":{\"rate\":0.1000},"
+                + "\"properties\":{\"amount\":98765432109876543.21}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        SegmentRequest request = SegmentRequestReader.read(body, true);
+
+        Event event = SegmentCallParser.parseAll(request.calls(), null, BatchDefaults.of(request.envelope()), RECEIVED, "web")
+                .accepted().get(0);
+        String written = new String(EventRecords.write(event), java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(written).contains("\"total\":12345678901234567.89", "\"price\":1.50", "\"rate\":0.1000",
+                "\"amount\":98765432109876543.21").doesNotContain("Infinity");
+        assertThat(Json.EXACT_NUMBERS.readTree(written).at("/context/huge").decimalValue()).isEqualByComparingTo("1e400");
+    }
+
+    @Test
     void aBatchContextLargerThanACallIsRefused() throws Exception {
         String big = "{\"context\":{\"padding\":\"" + "x".repeat(SegmentLimits.MAX_EVENT_BYTES) + "\"}}";
         assertThatThrownBy(() -> BatchDefaults.of(json(big)))
