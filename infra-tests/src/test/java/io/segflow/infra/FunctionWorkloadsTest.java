@@ -58,11 +58,45 @@ class FunctionWorkloadsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"segment-function"})
-    void aStatefulConsumerUsesItsPodNameAsStaticMemberId(String function) {
+    @ValueSource(strings = {"segment-function", "trigger-function"})
+    void aConsumerUsesItsPodNameAsStaticMemberId(String function) {
         EnvVar id = containers(function).get(0).getEnv().stream()
                 .filter(e -> e.getName().equals("SEGFLOW_INSTANCE_ID")).findFirst().orElseThrow();
         assertThat(id.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"segment-function", "trigger-function"})
+    void aWorkloadKedaScalesLeavesItsReplicaCountToKeda(String function) {
+        assertThat(scaledObject(function).path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo(function);
+        Repo.Doc workload = Repo.baseResources().stream()
+                .filter(d -> d.name().equals(function) && Set.of("Deployment", "StatefulSet").contains(d.kind()))
+                .findFirst().orElseThrow();
+        // An apply would set the count back to the manifest's, under the HPA's feet.
+        assertThat(workload.node().path("spec").has("replicas")).as(function + " spec.replicas").isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"trigger-function"})
+    void everyConsumerGroupOfTheFunctionScalesIt(String function) throws java.io.IOException {
+        java.util.Properties properties = new java.util.Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(Repo.ROOT.resolve(function + "/src/main/resources/application.properties"))) {
+            properties.load(in);
+        }
+        Set<String> groups = properties.stringPropertyNames().stream()
+                .filter(key -> key.startsWith("mp.messaging.incoming.") && key.endsWith(".group.id"))
+                .map(properties::getProperty).collect(Collectors.toSet());
+        Set<String> scaledOn = new java.util.HashSet<>();
+        scaledObject(function).path("spec").path("triggers")
+                .forEach(trigger -> scaledOn.add(trigger.path("metadata").path("consumerGroup").asText()));
+
+        assertThat(groups).as(function + " consumer groups").isNotEmpty();
+        assertThat(scaledOn).as("groups KEDA scales " + function + " on").containsAll(groups);
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode scaledObject(String function) {
+        return Repo.baseResources().stream().filter(d -> d.kind().equals("ScaledObject") && d.name().equals(function))
+                .findFirst().orElseThrow().node();
     }
 
     private static void assertProbe(String what, Probe probe, String path, int port) {
