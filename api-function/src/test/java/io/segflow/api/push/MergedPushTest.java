@@ -172,17 +172,12 @@ class MergedPushTest extends PushTest {
     void anErasureOfTheUserClosesStreamsOpenedOnIdsMergedIntoIt() throws Exception {
         String anonymous = "anon-" + UUID.randomUUID();
         String user = newUser();
-        try (UserFixtures fixtures = new UserFixtures(redis)) {
-            fixtures.store(user, Map.of("vip", Instant.now()), 2);
-            fixtures.forward(anonymous, 1, user);
-            try (SseClient client = stream(anonymous, token(anonymous))) {
-                assertThat(client.next().id()).isEqualTo("2@" + encoded(user));
-                redis.key().del(UserFixtures.key(user), UserFixtures.key(anonymous));
-                fixtures.publish(new SegmentChange(user, "vip", SegmentChange.EXITED, Instant.now(), 3, SegmentChange.ERASURE));
-                assertThat(client.next().id()).isEqualTo("3@" + encoded(user));
-                fixtures.publish(SegmentChange.erased(user, Instant.now(), 4));
-                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(client::ended);
-            }
+        try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = streamOnForward(fixtures, anonymous, user)) {
+            redis.key().del(UserFixtures.key(user), UserFixtures.key(anonymous));
+            fixtures.publish(new SegmentChange(user, "vip", SegmentChange.EXITED, Instant.now(), 3, SegmentChange.ERASURE));
+            assertThat(client.next().id()).isEqualTo("3@" + encoded(user));
+            fixtures.publish(SegmentChange.erased(user, Instant.now(), 4));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(client::ended);
         }
     }
 
@@ -190,17 +185,21 @@ class MergedPushTest extends PushTest {
     void anErasureOfAMergedIdClosesItsStreamsThatFollowTheUser() throws Exception {
         String anonymous = "anon-" + UUID.randomUUID();
         String user = newUser();
-        try (UserFixtures fixtures = new UserFixtures(redis)) {
-            fixtures.store(user, Map.of("vip", Instant.now()), 2);
-            fixtures.forward(anonymous, 1, user);
-            try (SseClient client = stream(anonymous, token(anonymous))) {
-                assertThat(client.next().id()).isEqualTo("2@" + encoded(user));
-                // Only the forward is erased (the request may have reached another instance): the user goes on.
-                redis.key().del(UserFixtures.key(anonymous));
-                fixtures.publish(SegmentChange.erased(anonymous, Instant.now(), 2));
-                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(client::ended);
-            }
+        try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = streamOnForward(fixtures, anonymous, user)) {
+            // Only the forward is erased (the request may have reached another instance): the user goes on.
+            redis.key().del(UserFixtures.key(anonymous));
+            fixtures.publish(SegmentChange.erased(anonymous, Instant.now(), 2));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(client::ended);
         }
+    }
+
+    /** A stream opened on {@code anonymous}, merged into {@code user} (in vip at version 2), past its first state. */
+    private SseClient streamOnForward(UserFixtures fixtures, String anonymous, String user) throws Exception {
+        fixtures.store(user, Map.of("vip", Instant.now()), 2);
+        fixtures.forward(anonymous, 1, user);
+        SseClient client = stream(anonymous, token(anonymous));
+        assertThat(client.next().id()).isEqualTo("2@" + encoded(user));
+        return client;
     }
 
     @Test
