@@ -49,8 +49,33 @@ final class ReadsCollector {
 
     private Reads reads() {
         return new Reads(Set.copyOf(lifetimeCounts), Set.copyOf(windowedCounts), Set.copyOf(aggregates), Set.copyOf(seenEvents),
-                Set.copyOf(lastValues), Set.copyOf(segments), traits, score, overallSeen, now, Set.copyOf(durations),
+                Set.copyOf(lastValues), Set.copyOf(segments), traits, score, overallSeen, now, withSums(durations),
                 Set.copyOf(timestamps), Set.copyOf(scoreThresholds));
+    }
+
+    /**
+     * The durations and, where a condition has several ({@code duration("6d") + duration("1d")}), every sum of two or
+     * more of them: a deadline may lie any of those away from a timestamp. Up to six durations (57 sums); past that,
+     * the durations alone.
+     */
+    private static Set<Long> withSums(Set<Long> durations) {
+        if (durations.size() < 2 || durations.size() > 6) {
+            return Set.copyOf(durations);
+        }
+        List<Long> parts = List.copyOf(durations);
+        Set<Long> all = new HashSet<>(durations);
+        for (int subset = 1; subset < 1 << parts.size(); subset++) {
+            if (Integer.bitCount(subset) >= 2) {
+                long sum = 0;
+                for (int i = 0; i < parts.size(); i++) {
+                    if ((subset >> i & 1) == 1) {
+                        sum += parts.get(i);
+                    }
+                }
+                all.add(sum);
+            }
+        }
+        return Set.copyOf(all);
     }
 
     private void visit(CelExpr expr) {

@@ -48,6 +48,14 @@ class TimeFlipsTest {
     }
 
     @Test
+    void aDeadlineWrittenAsASumOfDurationsWakesAtTheSum() {
+        Reads reads = reads("now - lastSeen > duration(\"6d\") + duration(\"1d\")");
+        long now = START + 6 * DAY + 1; // past the 6-day candidate and the millisecond after it
+
+        assertThat(TimeFlips.next(reads, visitedAt(START, reads), SCORING, now)).isEqualTo(START + 7 * DAY);
+    }
+
+    @Test
     void aScoreDatedAheadOfTheClockWakesWhenItDecaysBelowTheLine() {
         Reads reads = reads("score > 15.0");
         long now = START;
