@@ -6,11 +6,18 @@ import io.segflow.core.trigger.EndpointGuard;
 import io.segflow.core.trigger.TriggerAction;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.WebhookSigner;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.InetAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code POST /v1/triggers/{id}/test}: one signed webhook call of type {@code trigger.test}, made at once from the
@@ -31,13 +41,19 @@ public class TestDelivery {
     public record Result(String id, boolean delivered, Integer status, String error, long latencyMs) {
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http;
     private final EndpointGuard guard;
 
-    TestDelivery(ApiConfig config) {
+    TestDelivery(ApiConfig config, Vertx vertx) {
         this.guard = new EndpointGuard(config.triggers().allowPrivate(),
                 config.triggers().allow().orElse(List.of()).stream().map(EndpointGuard.Range::parse).toList());
+        this.http = vertx.createHttpClient(new HttpClientOptions().setName("trigger-test-delivery")
+                .setConnectTimeout((int) TIMEOUT.toMillis()));
+    }
+
+    @PreDestroy
+    void close() {
+        http.close();
     }
 
     public Result send(TriggerDefinition trigger, TriggerAction.Webhook webhook) throws InterruptedException {
@@ -50,19 +66,37 @@ public class TestDelivery {
                 .getBytes(StandardCharsets.UTF_8);
         long started = System.nanoTime();
         try {
-            guard.check(webhook.url());
-            HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(webhook.url()).timeout(TIMEOUT)
-                    .header("content-type", "application/json")
-                    .header(WebhookSigner.ID_HEADER, id)
-                    .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(now.getEpochSecond()))
-                    .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(webhook.secrets(), id, now.getEpochSecond(), body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
-            return new Result(id, answer.statusCode() / 100 == 2, answer.statusCode(), null, millisSince(started));
+            RequestOptions request = request(webhook.url())
+                    .putHeader(WebhookSigner.ID_HEADER, id)
+                    .putHeader(WebhookSigner.TIMESTAMP_HEADER, Long.toString(now.getEpochSecond()))
+                    .putHeader(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(webhook.secrets(), id, now.getEpochSecond(), body));
+            int status = http.request(request).compose(call -> call.send(Buffer.buffer(body)))
+                    .map(HttpClientResponse::statusCode)
+                    .toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return new Result(id, status / 100 == 2, status, null, millisSince(started));
         } catch (EndpointGuard.RefusedEndpoint e) {
             return new Result(id, false, null, e.getMessage(), millisSince(started));
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (ExecutionException e) {
+            return new Result(id, false, null, e.getCause().toString(), millisSince(started));
+        } catch (TimeoutException | IllegalArgumentException e) {
             return new Result(id, false, null, e.toString(), millisSince(started));
         }
+    }
+
+    /**
+     * The call, to the address the guard checked: a second lookup could answer an internal one (DNS rebinding). The
+     * host still names the endpoint in the Host header, TLS's SNI and its certificate check.
+     */
+    private RequestOptions request(URI url) throws EndpointGuard.RefusedEndpoint {
+        InetAddress checked = guard.check(url);
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
+                .setFollowRedirects(false).setIdleTimeout(TIMEOUT.toMillis())
+                .putHeader("content-type", "application/json");
+        if (checked != null) {
+            int port = url.getPort() != -1 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+            request.setServer(SocketAddress.inetSocketAddress(port, checked.getHostAddress()));
+        }
+        return request;
     }
 
     private static long millisSince(long started) {

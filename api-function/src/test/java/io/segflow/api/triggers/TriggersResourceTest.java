@@ -20,6 +20,7 @@ import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.RebindingNames;
 import jakarta.inject.Inject;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -133,6 +134,32 @@ class TriggersResourceTest {
             Map<String, String> call = received.get(0);
             assertThat(call.get("body")).contains("\"type\":\"trigger.test\"").contains(id);
             assertThat(call.get("signature")).isEqualTo("v1," + hmac(call.get("id") + "." + call.get("timestamp") + "." + call.get("body")));
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    @Test
+    void aTestDeliveryConnectsToTheAddressTheGuardCheckedNotToWhatASecondLookupSays() throws Exception {
+        List<String> hosts = new CopyOnWriteArrayList<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            hosts.add(exchange.getRequestHeaders().getFirst("Host"));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            // The name answers the receiver's address to one lookup and an address where nothing listens to the next.
+            String host = "hooks-" + UUID.randomUUID().toString().substring(0, 8) + RebindingNames.SUFFIX;
+            String id = newId();
+            admin().body(reminder("http://" + host + ":" + receiver.getAddress().getPort() + "/hook"))
+                    .when().put("/v1/triggers/" + id).then().statusCode(201);
+
+            admin().when().post("/v1/triggers/" + id + "/test")
+                    .then().statusCode(200).body("delivered", equalTo(true)).body("status", equalTo(204));
+
+            assertThat(hosts).singleElement().asString().startsWith(host + ":");
         } finally {
             receiver.stop(0);
         }

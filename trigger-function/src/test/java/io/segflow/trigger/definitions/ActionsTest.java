@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.RebindingNames;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
 import io.segflow.trigger.deliver.DeadFirings;
@@ -85,7 +86,7 @@ class ActionsTest extends TriggerFixture {
     @Test
     void aCallConnectsToTheAddressTheGuardCheckedNotToWhatASecondLookupSays() throws Exception {
         // The name answers the receiver's address to one lookup and an address where nothing listens to the next.
-        String host = "hooks-" + unique("p") + TestNames.SUFFIX;
+        String host = "hooks-" + unique("p") + RebindingNames.SUFFIX;
         String url = receiver.url("/pinned").replace("127.0.0.1", host);
         String segment = onEntry(Definitions.webhook(url));
 

@@ -1,4 +1,4 @@
-package io.segflow.trigger.definitions;
+package io.segflow.testkit;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,11 +12,12 @@ import java.util.stream.Stream;
 /**
  * This JVM's name lookups in tests: a name under {@code .rebind.test} answers 127.0.0.1 to its first lookup,
  * 127.0.0.2 (where nothing listens) to its second, and so on alternately, as a DNS rebinding attacker's name answers
- * a harmless address to the check and another to the connection. Everything else goes to the built-in resolver. The
- * module's tests run without the JVM's cache of lookups ({@code sun.net.inetaddr.ttl=0}, pom.xml).
+ * a harmless address to the check and another to the connection. Everything else goes to the built-in resolver.
+ * Registered for every test JVM with the testkit (META-INF/services); a module whose tests use it runs them without
+ * the JVM's cache of lookups ({@code sun.net.inetaddr.ttl=0} in its pom.xml).
  */
-public final class TestNames extends InetAddressResolverProvider {
-    static final String SUFFIX = ".rebind.test";
+public final class RebindingNames extends InetAddressResolverProvider {
+    public static final String SUFFIX = ".rebind.test";
 
     private static final Map<String, AtomicInteger> LOOKUPS = new ConcurrentHashMap<>();
 
