@@ -69,6 +69,7 @@ public class MembershipsResource {
             }
             hash = (hash ^ '\n') * 0x01000193;
         }
-        return String.format("%08x", hash);
+        String hex = Integer.toHexString(hash); // per read: not String.format's parsing
+        return "0".repeat(8 - hex.length()) + hex;
     }
 }

@@ -30,4 +30,19 @@ class PrometheusRuleTest {
             }
         }
     }
+
+    @Test
+    void theConsumerLagTheAlertsReadIsScrapedFromStrimzisKafkaExporter() {
+        Repo.Doc kafka = Repo.baseResources().stream().filter(d -> d.kind().equals("Kafka")).findFirst().orElseThrow();
+        assertThat(kafka.node().path("spec").has("kafkaExporter")).as("the Kafka Exporter is deployed").isTrue();
+        // Strimzi names its exporter <cluster>-kafka-exporter and serves it on the port tcp-prometheus.
+        String exporter = kafka.name() + "-kafka-exporter";
+
+        assertThat(Repo.baseResources()).filteredOn(d -> d.kind().equals("PodMonitor"))
+                .as("a PodMonitor on %s", exporter)
+                .anySatisfy(monitor -> {
+                    assertThat(monitor.node().at("/spec/selector/matchLabels/strimzi.io~1name").asText()).isEqualTo(exporter);
+                    assertThat(monitor.node().at("/spec/podMetricsEndpoints/0/port").asText()).isEqualTo("tcp-prometheus");
+                });
+    }
 }

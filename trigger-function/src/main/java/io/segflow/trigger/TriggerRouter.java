@@ -92,7 +92,7 @@ public class TriggerRouter {
                     if (change == null) {
                         continue;
                     }
-                    if (change.isMerge() || change.isErased()) {
+                    if (change.isLastOfId()) {
                         // The id was merged into another user, or erased: nothing to trigger, its versions end here.
                         versions.firstSeen(change);
                         continue;
@@ -167,7 +167,7 @@ public class TriggerRouter {
             if (record.value() != null) {
                 SegmentChange change = SegmentChangeJson.read(record.value());
                 if (change != null && change.userId() != null && change.change() != null
-                        && (change.segmentId() != null || change.isMerge() || change.isErased())) {
+                        && (change.segmentId() != null || change.isLastOfId())) {
                     return change;
                 }
             }

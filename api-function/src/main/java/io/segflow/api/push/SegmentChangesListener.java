@@ -51,8 +51,7 @@ public class SegmentChangesListener {
             SegmentChange change = read(record);
             // Merged and erased records have no segment: the first moves the id's streams on to the user it was merged
             // into, the second ends them.
-            if (change == null || change.userId() == null
-                    || (change.segmentId() == null && !change.isMerge() && !change.isErased())) {
+            if (change == null || change.userId() == null || (change.segmentId() == null && !change.isLastOfId())) {
                 continue;
             }
             if (userId == null && hub.openConnections(change.userId()) == 0) {

@@ -16,7 +16,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -88,13 +88,12 @@ public class TestDelivery {
      * host still names the endpoint in the Host header, TLS's SNI and its certificate check.
      */
     private RequestOptions request(URI url) throws EndpointGuard.RefusedEndpoint {
-        InetAddress checked = guard.check(url);
+        InetSocketAddress checked = guard.check(url);
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
                 .setFollowRedirects(false).setIdleTimeout(TIMEOUT.toMillis())
                 .putHeader("content-type", "application/json");
         if (checked != null) {
-            int port = url.getPort() != -1 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
-            request.setServer(SocketAddress.inetSocketAddress(port, checked.getHostAddress()));
+            request.setServer(SocketAddress.inetSocketAddress(checked.getPort(), checked.getAddress().getHostAddress()));
         }
         return request;
     }

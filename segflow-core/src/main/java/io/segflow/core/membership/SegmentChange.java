@@ -49,6 +49,12 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return ERASED.equals(change);
     }
 
+    /** Whether this is the last record of an id, with no segment: {@link #MERGED} or {@link #ERASED}. */
+    @JsonIgnore
+    public boolean isLastOfId() {
+        return isMerge() || isErased();
+    }
+
     /** Whether this record is of an erasure: one of its exits, or its {@link #ERASED} record. */
     @JsonIgnore
     public boolean isOfErasure() {

@@ -3,6 +3,7 @@ package io.segflow.core.trigger;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.List;
@@ -63,9 +64,10 @@ public final class EndpointGuard {
 
     /**
      * Resolves the URL's host and refuses it when any of its addresses is internal and not allowed; else returns the
-     * address to connect to. Null when every address is allowed: the client resolves the host itself.
+     * address and port to connect to (the scheme's port when the URL has none). Null when every address is allowed:
+     * the client resolves the host itself.
      */
-    public InetAddress check(URI url) throws RefusedEndpoint {
+    public InetSocketAddress check(URI url) throws RefusedEndpoint {
         if (allowPrivate) {
             return null;
         }
@@ -81,7 +83,8 @@ public final class EndpointGuard {
                         + ", an internal address; allow it with segflow.trigger.endpoints.allow");
             }
         }
-        return addresses[0];
+        int port = url.getPort() != -1 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+        return new InetSocketAddress(addresses[0], port);
     }
 
     static boolean isInternal(InetAddress address) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,8 @@ class EndpointGuardTest {
     @Test
     void publicAddressesPassAndAreWhatTheCallConnectsTo() throws Exception {
         assertThat(strict.check(URI.create("https://93.184.215.14/hook")))
-                .isEqualTo(InetAddress.getByName("93.184.215.14"));
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("93.184.215.14"), 443));
+        assertThat(strict.check(URI.create("http://93.184.215.14:8080/hook")).getPort()).isEqualTo(8080);
     }
 
     @Test

@@ -166,8 +166,7 @@ public final class UserProcessor {
         String cause = SegmentChange.causedByMerge(into);
         addChanges(batch, record.userId(), exits, memberships.version() + exits.size(), cause, span, nowMillis);
         long version = memberships.version() + exits.size() + 1;
-        SegmentChange merged = SegmentChange.merged(record.userId(), into, at, version);
-        batch.change(new PartitionBatch.Change(record.userId(), null, false, nowMillis, SegmentChangeJson.write(merged), span));
+        addLastOfId(batch, SegmentChange.merged(record.userId(), into, at, version), span, nowMillis);
         UserRecord forward = UserRecord.forward(record.userId(), version, into);
         batch.removeWake(record.userId());
         batch.unregister(record.userId()); // backfills have nothing to evaluate on a forward
@@ -312,7 +311,9 @@ public final class UserProcessor {
         Memberships memberships = record.memberships();
         List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
         addChanges(batch, record.userId(), exits, memberships.version() + exits.size(), SegmentChange.ERASURE, span, nowMillis);
-        addErased(batch, record.userId(), memberships.version() + exits.size() + 1, span, nowMillis);
+        // Published whether or not it had memberships: the next profile's versions start from 1 again, and without it
+        // a consumer that remembers the versions it saw would take them for repeats.
+        addLastOfId(batch, SegmentChange.erased(record.userId(), at, memberships.version() + exits.size() + 1), span, nowMillis);
         batch.erase(record.userId());
         wakeTraces.forget(record.userId());
     }
@@ -323,18 +324,15 @@ public final class UserProcessor {
             return false;
         }
         // Streams opened on the forward follow the erased user: its erased record ends them wherever they are held.
-        addErased(batch, record.userId(), record.memberships().version() + 1, span, nowMillis);
+        addLastOfId(batch, SegmentChange.erased(record.userId(), Instant.ofEpochMilli(nowMillis),
+                record.memberships().version() + 1), span, nowMillis);
         batch.erase(record.userId());
         return true;
     }
 
-    /**
-     * The last record of an erased id. Published whether or not it had memberships: the next profile's versions start
-     * from 1 again, and without it a consumer that remembers the versions it saw would take them for repeats.
-     */
-    private static void addErased(PartitionBatch batch, String userId, long version, Span span, long nowMillis) {
-        SegmentChange erased = SegmentChange.erased(userId, Instant.ofEpochMilli(nowMillis), version);
-        batch.change(new PartitionBatch.Change(userId, null, false, nowMillis, SegmentChangeJson.write(erased), span));
+    /** The last record of an id (merged or erased): no segment, so no member index moves. */
+    private static void addLastOfId(PartitionBatch batch, SegmentChange last, Span span, long nowMillis) {
+        batch.change(new PartitionBatch.Change(last.userId(), null, false, nowMillis, SegmentChangeJson.write(last), span));
     }
 
     private void store(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, String cause, Span span,

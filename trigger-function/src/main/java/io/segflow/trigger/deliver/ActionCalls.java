@@ -24,7 +24,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -191,7 +191,7 @@ public class ActionCalls {
     }
 
     private Post request(URI url, byte[] body) throws EndpointGuard.RefusedEndpoint {
-        InetAddress checked = guard.check(url);
+        InetSocketAddress checked = guard.check(url);
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
                 .setFollowRedirects(false).setIdleTimeout(timeout.toMillis())
                 .putHeader("content-type", "application/json")
@@ -199,8 +199,7 @@ public class ActionCalls {
         if (checked != null) {
             // Connect to the address the guard checked: a second lookup could answer an internal one. The host
             // still names the endpoint in the Host header, TLS's SNI and its certificate check.
-            int port = url.getPort() != -1 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
-            request.setServer(SocketAddress.inetSocketAddress(port, checked.getHostAddress()));
+            request.setServer(SocketAddress.inetSocketAddress(checked.getPort(), checked.getAddress().getHostAddress()));
         }
         return new Post(url, request, body);
     }
