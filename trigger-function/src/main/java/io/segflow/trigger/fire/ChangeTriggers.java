@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * Turns segment changes into the firings of the triggers on their segments: at once (unless a cooldown or cap
  * suppresses it), or after the trigger's delay, counted from the change. A consumed batch is decided together, its
  * Redis reads and writes pipelined ({@link RedisBatch}) rather than a round trip per command and change. The opposite
- * change cancels a delay still running: a user who left before the delay was over does not get the firing.
+ * change cancels a delay still running: a user who left before the delay was over does not get the firing; one who
+ * left after it, does, even when trigger-function reads the exit before the firing came due.
  */
 @ApplicationScoped
 public class ChangeTriggers {
@@ -172,13 +173,31 @@ public class ChangeTriggers {
                 .ifPresent(admitted::add);
     }
 
-    /** The opposite change: the user's firing still waiting out its delay, if there is one, is cancelled (rare). */
+    /**
+     * The opposite change: the user's firing still waiting out its delay, if there is one, is cancelled (rare) when
+     * the user changed back before the delay was over. A change back at or after the firing's due time leaves it to
+     * fire: the change held for the whole delay, though trigger-function only learns of the change back now (it was
+     * stopped or behind when the delay ran out).
+     */
     private void cancel(RedisBatch writes, Step step) {
         String id = step.pending().get();
-        if (id != null) {
-            store.cancelPending(step.shard(), step.trigger().id(), step.change().userId(), id)
-                    .ifPresent(waiting -> log.cancelled(writes, waiting, "the user " + step.change().change() + " before the delay was over"));
+        if (id == null) {
+            return;
         }
+        Optional<Firing> waiting = store.waiting(step.shard(), id);
+        if (waiting.isPresent() && !changedBackBeforeDue(step.change(), waiting.get(), step.trigger())) {
+            return;
+        }
+        store.cancelPending(step.shard(), step.trigger().id(), step.change().userId(), id);
+        waiting.ifPresent(firing -> log.cancelled(writes, firing, "the user " + step.change().change() + " before the delay was over"));
+    }
+
+    /** Whether {@code back} happened before {@code waiting}'s delay was over: by the changes' times, not when they were read. */
+    static boolean changedBackBeforeDue(SegmentChange back, Firing waiting, TriggerDefinition trigger) {
+        if (back.at() == null || waiting.at() == null) {
+            return true;
+        }
+        return back.at().toEpochMilli() < waiting.at().toEpochMilli() + trigger.delay().millis();
     }
 
     public void handOver(List<Firing> firings) {

@@ -27,6 +27,13 @@ import java.util.function.Supplier;
  */
 @ApplicationScoped
 public class FiringStore {
+    /**
+     * Deletes KEYS[1] if it holds ARGV[1]: a delayed firing that fires is no longer the user's pending one, unless a
+     * later change (a re-entry after an exit that came after its due time) made another firing the pending one.
+     */
+    private static final String DELETE_IF_EQUAL =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
     private final RedisDataSource redis;
     private final RedisBatches batches;
 
@@ -125,7 +132,8 @@ public class FiringStore {
                 Request.cmd(Command.PEXPIRE).arg(fired).arg(memory),
                 Request.cmd(Command.HSET).arg(TriggerKeys.jobs(shard)).arg(firing.id()).arg(Json.write(firing)),
                 Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id()),
-                Request.cmd(Command.DEL).arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId()))));
+                Request.cmd(Command.EVAL).arg(DELETE_IF_EQUAL).arg(1)
+                        .arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId())).arg(firing.id())));
     }
 
     /** A firing waiting out its trigger's delay, due when it is over; remembered as the user's pending one. */
@@ -144,15 +152,18 @@ public class FiringStore {
         return () -> id.get() == null ? null : id.get().toString();
     }
 
-    /** Cancels the user's firing {@code id} waiting out its delay; returns it (empty if it was settled meanwhile). */
-    public Optional<Firing> cancelPending(String shard, String triggerId, String userId, String id) {
-        String json = redis.hash(String.class).hget(TriggerKeys.jobs(shard), id);
+    /** The firing {@code id} waiting in the schedule; empty if it was settled meanwhile. */
+    public Optional<Firing> waiting(String shard, String id) {
+        return Optional.ofNullable(redis.hash(String.class).hget(TriggerKeys.jobs(shard), id)).map(j -> Json.read(j, Firing.class));
+    }
+
+    /** Cancels the user's firing {@code id} waiting out its delay: out of the schedule, no longer the pending one. */
+    public void cancelPending(String shard, String triggerId, String userId, String id) {
         RedisBatch writes = writes();
         writes.add(shard, List.of(Request.cmd(Command.ZREM).arg(TriggerKeys.due(shard)).arg(id),
                 Request.cmd(Command.HDEL).arg(TriggerKeys.jobs(shard)).arg(id),
                 Request.cmd(Command.DEL).arg(TriggerKeys.pending(shard, triggerId, userId))));
         writes.send();
-        return Optional.ofNullable(json).map(j -> Json.read(j, Firing.class));
     }
 
     /** The ids of the shard's firings due by {@code now}, at most {@code limit}, answered once {@code reads} is sent. */

@@ -13,9 +13,13 @@ import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.testkit.KafkaAndRedisResource;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** A delay: fired when it is over if the user is still in, to within a second; cancelled when the user leaves. */
+/**
+ * A delay: fired when it is over if the user is still in, to within a second; cancelled when the user leaves before
+ * it is over, by the changes' times (a change read early but dated after the due time cancels nothing).
+ */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
 class DelayTest extends TriggerFixture {
@@ -61,5 +65,31 @@ class DelayTest extends TriggerFixture {
                 .singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.CANCELLED));
         Thread.sleep(2_500);
         assertThat(receiver.calls("/cancelled")).isEmpty();
+    }
+
+    @Test
+    void leavingAfterTheDelayWasOverLeavesTheFiringEvenWhenTheExitIsReadFirst() throws Exception {
+        String segment = unique("seg");
+        String trigger = unique("reminder");
+        definitions.define(trigger, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'delay': '4s', "
+                + "'action': " + webhook(receiver.url("/held")) + "}");
+        String user = unique("user");
+        Instant start = Instant.now();
+        // Entered at -1 s: due at +3 s. The exit is dated +5 s (a client clock ahead) but read now, 3 s before the
+        // firing is due; the re-entry at +6 s waits until +10 s.
+        changes.send(user, Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, start.minusSeconds(1), 1, "event:m1")));
+        changes.send(user, Json.write(new SegmentChange(user, segment, SegmentChange.EXITED, start.plusSeconds(5), 2, "event:m2")));
+        changes.send(user, Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, start.plusSeconds(6), 3, "event:m3")));
+
+        WebhookReceiver.Call call = receiver.await("/held", 1, Duration.ofSeconds(20)).get(0);
+        assertThat(call.body()).contains("\"version\":1");
+        // The first firing fired: the re-entry's is still the user's pending one, which an exit at +7 s cancels.
+        changes.send(user, Json.write(new SegmentChange(user, segment, SegmentChange.EXITED, start.plusSeconds(7), 4, "event:m4")));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                .extracting(e -> e.firing().version() + ":" + e.status())
+                .containsExactlyInAnyOrder("1:" + DeliveryEntry.Status.DELIVERED, "3:" + DeliveryEntry.Status.CANCELLED));
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), start.plusSeconds(11)).toMillis()));
+        assertThat(receiver.calls("/held")).as("the re-entry's firing, due at +10 s, was cancelled").hasSize(1);
     }
 }
