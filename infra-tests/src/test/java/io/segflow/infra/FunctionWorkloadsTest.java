@@ -94,6 +94,55 @@ class FunctionWorkloadsTest {
         assertThat(scaledOn).as("groups KEDA scales " + function + " on").containsAll(groups);
     }
 
+    /**
+     * trigger-function waits (Redis WAIT) for as many replicas as it is told: more than a leader has would hold
+     * every batch for the timeout; none where there are followers would let a failover forget committed firings.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/prod"})
+    void triggerFunctionWaitsForTheRedisFollowersEachLeaderHas(String tree) {
+        com.fasterxml.jackson.databind.JsonNode cluster = Repo.baseResource("RedisCluster", "segflow-redis").node();
+        int leaders = cluster.path("spec").path("clusterSize").asInt();
+        int followers = overlaid(tree, "RedisCluster", "segflow-redis", cluster)
+                .path("spec").path("redisFollower").path("replicas").asInt();
+        String acks = containers("trigger-function").get(0).getEnv().stream()
+                .filter(e -> e.getName().equals("SEGFLOW_TRIGGER_REDIS_REPLICAS_ACKS")).findFirst().orElseThrow().getValue();
+        for (Repo.Doc patch : overlayDocs(tree, "Deployment", "trigger-function")) {
+            for (var env : patch.node().path("spec").path("template").path("spec").path("containers").get(0).path("env")) {
+                if (env.path("name").asText().equals("SEGFLOW_TRIGGER_REDIS_REPLICAS_ACKS")) {
+                    acks = env.path("value").asText();
+                }
+            }
+        }
+        assertThat(Integer.parseInt(acks)).as(tree + ": replicas trigger-function waits for").isEqualTo(followers / leaders);
+    }
+
+    /** {@code base} as the overlay {@code tree} patches it: the patch's spec fields over the base's (one level deep). */
+    private static com.fasterxml.jackson.databind.JsonNode overlaid(String tree, String kind, String name,
+                                                                    com.fasterxml.jackson.databind.JsonNode base) {
+        var merged = base.deepCopy();
+        for (Repo.Doc patch : overlayDocs(tree, kind, name)) {
+            var spec = (com.fasterxml.jackson.databind.node.ObjectNode) merged.path("spec");
+            patch.node().path("spec").properties().forEach(field -> {
+                if (field.getValue().isObject() && spec.path(field.getKey()).isObject()) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) spec.path(field.getKey())).setAll(
+                            (com.fasterxml.jackson.databind.node.ObjectNode) field.getValue());
+                } else {
+                    spec.set(field.getKey(), field.getValue());
+                }
+            });
+        }
+        return merged;
+    }
+
+    private static List<Repo.Doc> overlayDocs(String tree, String kind, String name) {
+        if (tree.equals("base")) {
+            return List.of();
+        }
+        return Repo.docs().stream().filter(d -> d.file().startsWith(Repo.K8S.resolve(tree)) && d.kind().equals(kind)
+                && d.name().equals(name)).toList();
+    }
+
     private static com.fasterxml.jackson.databind.JsonNode scaledObject(String function) {
         return Repo.baseResources().stream().filter(d -> d.kind().equals("ScaledObject") && d.name().equals(function))
                 .findFirst().orElseThrow().node();

@@ -38,6 +38,37 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     /**
+     * A replica of the server on {@code masterPort}, without persistence; returns once its replication link is up
+     * (the first sync done).
+     */
+    public static RedisProcess startReplicaOf(int masterPort) {
+        int port = freePort();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("segflow-replica"); // where the replica keeps the copy its sync loads
+        } catch (IOException e) {
+            throw new IllegalStateException("could not create a directory for the replica", e);
+        }
+        RedisProcess replica = start(port, 0, List.of("--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                "--replicaof", "127.0.0.1", String.valueOf(masterPort)), ProcessBuilder.Redirect.DISCARD);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        try (RespClient client = new RespClient(port)) {
+            while (!client.text("INFO", "replication").contains("master_link_status:up")) {
+                if (Instant.now().isAfter(deadline)) {
+                    replica.close();
+                    throw new IllegalStateException("the replica on " + port + " did not sync with " + masterPort + " within 30 s");
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            replica.close();
+            throw new IllegalStateException(e);
+        }
+        return replica;
+    }
+
+    /**
      * With an append-only file in {@code dir}, fsynced before every reply, logging to {@code dir/redis.log}: started
      * again on the same port and directory after a kill, it reloads everything it had acknowledged. (With Redis'
      * default {@code appendfsync everysec}, writes acknowledged while a background fsync is slow can be lost.)
@@ -112,6 +143,30 @@ public final class RedisProcess implements AutoCloseable {
     /** The server's process id, for tests that signal it (SIGSTOP, SIGKILL). */
     public long pid() {
         return process.pid();
+    }
+
+    /** SIGSTOP: the server holds its connections open and answers nothing, as a frozen or partitioned host. */
+    public void pause() {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) {
+        try {
+            int exit = new ProcessBuilder("kill", signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited with " + exit);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not signal redis-server", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

@@ -19,6 +19,9 @@ public interface TriggerConfig {
     /** Which addresses actions may call (SSRF). */
     Endpoints endpoints();
 
+    /** How many Redis replicas must hold a batch's firings before the batch's offsets may be committed. */
+    RedisReplicas redisReplicas();
+
     /**
      * Static consumer-group member id of this instance (env {@code SEGFLOW_INSTANCE_ID}; the pod name): a restarted
      * instance rejoins as the same member and keeps its partitions. Unset, a restart after a crash waits for the
@@ -85,6 +88,26 @@ public interface TriggerConfig {
         /** How long an open breaker keeps firings for its endpoint in the schedule before one attempt is let through. */
         @WithDefault("30s")
         Duration breakerOpenFor();
+    }
+
+    /**
+     * Redis replicates asynchronously: a master that fails over to a replica a few writes behind forgets firings
+     * whose changes trigger-function had already committed, and nothing would fire them again. With {@code acks}
+     * set, every batch of writes ends with {@code WAIT acks timeout} on its connection, so that a consumed batch
+     * completes only once that many replicas hold its firings (or the timeout passed).
+     */
+    interface RedisReplicas {
+        /** Replicas that must acknowledge a batch's writes (the master's replica count, usually 1); 0 waits for none. */
+        @WithDefault("0")
+        int acks();
+
+        /**
+         * The longest wait for them, under the batch's 10 s command timeout. A batch that waited this long goes on
+         * all the same, so that a replica down does not stop the firings: counted in
+         * {@code segflow_trigger_replica_wait_timeouts_total} and logged, and the next 10 s of batches do not wait.
+         */
+        @WithDefault("1s")
+        Duration timeout();
     }
 
     interface Endpoints {

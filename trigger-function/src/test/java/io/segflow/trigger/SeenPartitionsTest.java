@@ -63,6 +63,11 @@ class SeenPartitionsTest {
             public Endpoints endpoints() {
                 throw new UnsupportedOperationException("not read by the dedupe");
             }
+
+            @Override
+            public RedisReplicas redisReplicas() {
+                throw new UnsupportedOperationException("not read by the dedupe");
+            }
         };
     }
 }

@@ -58,6 +58,11 @@ class StaticMembershipTest {
             public Endpoints endpoints() {
                 throw new UnsupportedOperationException("not read by the static membership");
             }
+
+            @Override
+            public RedisReplicas redisReplicas() {
+                throw new UnsupportedOperationException("not read by the static membership");
+            }
         };
         Map<String, Object> kafka = new HashMap<>(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "trigger-function"));
         return new StaticMembership(config).customize(channel, null, kafka);

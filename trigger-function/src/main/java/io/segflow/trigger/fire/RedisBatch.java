@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public final class RedisBatch {
     /** The data source's default command timeout. */
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** Commands per pipeline: a connection takes at most 2048 awaiting answers (the client's waiting handlers). */
     private static final int PIPELINE = 1000;
 
@@ -45,25 +45,32 @@ public final class RedisBatch {
     private final Redis redis;
     private final boolean cluster;
     private final boolean transactional;
+    /** Null: writes do not wait for replicas. */
+    private final ReplicaWait replicaWait;
     /** Per pipeline (one, or one per tag on a cluster), groups of commands sent (written) together. */
     private final Map<String, List<List<Request>>> commands = new LinkedHashMap<>();
     private final Map<String, List<List<Reply>>> replies = new LinkedHashMap<>();
     private final List<Runnable> afterSend = new ArrayList<>();
 
-    private RedisBatch(RedisDataSource redis, boolean cluster, boolean transactional) {
+    private RedisBatch(RedisDataSource redis, boolean cluster, boolean transactional, ReplicaWait replicaWait) {
         this.redis = redis.getReactive().getRedis();
         this.cluster = cluster;
         this.transactional = transactional;
+        this.replicaWait = replicaWait;
     }
 
     /** Reads: each command's answer comes back in its {@link Reply}. {@code cluster}: Redis is a Redis Cluster. */
     public static RedisBatch reads(RedisDataSource redis, boolean cluster) {
-        return new RedisBatch(redis, cluster, false);
+        return new RedisBatch(redis, cluster, false, null);
     }
 
-    /** Writes: one MULTI/EXEC per pipeline (per hash tag on a Redis Cluster). */
-    public static RedisBatch writes(RedisDataSource redis, boolean cluster) {
-        return new RedisBatch(redis, cluster, true);
+    /**
+     * Writes: one MULTI/EXEC per pipeline (per hash tag on a Redis Cluster), each followed by {@code replicaWait}'s
+     * WAIT on its connection (a Redis Cluster sends the keyless WAIT with the pipeline, to the master of its slot);
+     * null waits for no replica.
+     */
+    static RedisBatch writes(RedisDataSource redis, boolean cluster, ReplicaWait replicaWait) {
+        return new RedisBatch(redis, cluster, true, replicaWait);
     }
 
     /** Adds a command whose keys all carry hash tag {@code tag}. */
@@ -125,14 +132,21 @@ public final class RedisBatch {
         wrapped.add(Request.cmd(Command.MULTI));
         wrapped.addAll(requests);
         wrapped.add(Request.cmd(Command.EXEC));
+        boolean waiting = replicaWait != null && replicaWait.waiting();
+        if (waiting) {
+            wrapped.add(Request.cmd(Command.WAIT).arg(replicaWait.acks()).arg(replicaWait.timeoutMillis()));
+        }
         return redis.batch(wrapped).map(responses -> {
-            Response exec = responses.get(responses.size() - 1);
+            Response exec = responses.get(responses.size() - (waiting ? 2 : 1));
             if (exec == null) {
                 throw new IllegalStateException("Redis aborted the transaction");
             }
             List<Response> results = new ArrayList<>(exec.size());
             exec.forEach(results::add);
             fill(answers, results);
+            if (waiting) {
+                replicaWait.acknowledged(responses.get(responses.size() - 1).toInteger());
+            }
             return null;
         });
     }
