@@ -94,7 +94,10 @@ public class TriggerRouter {
                     }
                     if (change.isLastOfId()) {
                         // The id was merged into another user, or erased: nothing to trigger, its versions end here.
-                        versions.firstSeen(change);
+                        // An erased user's trigger state is forgotten, after the exits before it.
+                        if (versions.firstSeen(change) && change.isErased()) {
+                            routed.add(new ChangeTriggers.Change(partition.partition(), change, null));
+                        }
                         continue;
                     }
                     if (versions.firstSeen(change)) {
@@ -159,7 +162,7 @@ public class TriggerRouter {
     }
 
     private boolean noneHasTriggers(List<ChangeTriggers.Change> routed) {
-        return routed.stream().noneMatch(r -> definitions.hasTriggers(r.change().segmentId()));
+        return routed.stream().noneMatch(r -> definitions.needsRedis(r.change()));
     }
 
     private SegmentChange read(ConsumerRecord<String, byte[]> record) {

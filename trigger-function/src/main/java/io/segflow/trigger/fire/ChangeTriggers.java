@@ -57,9 +57,13 @@ public class ChangeTriggers {
         }
     }
 
-    /** Whether a change of {@code segment} has triggers to decide (and so needs Redis). */
-    public boolean hasTriggers(String segment) {
-        return !catalog.current().onSegment(segment).isEmpty();
+    /**
+     * Whether the change has triggers to decide, or is the {@code erased} record of a user whose trigger state is to
+     * be forgotten: either needs Redis.
+     */
+    public boolean needsRedis(SegmentChange change) {
+        TriggerCatalog.Current current = catalog.current();
+        return change.isErased() ? !current.byId().isEmpty() : !current.onSegment(change.segmentId()).isEmpty();
     }
 
     /** A first-seen change, with the partition it came from and its trace context. */
@@ -117,9 +121,14 @@ public class ChangeTriggers {
         Supplier<Boolean> definitionsChanged = checkDefinitions ? catalog.changed(reads) : () -> false;
         TriggerCatalog.Current definitions = catalog.current();
         List<Step> steps = new ArrayList<>();
+        List<Change> erasures = new ArrayList<>();
         for (Change c : round) {
             SegmentChange change = c.change();
             String shard = TriggerKeys.changesShard(c.partition());
+            if (change.isErased()) {
+                erasures.add(c);
+                continue;
+            }
             for (TriggerDefinition trigger : definitions.onSegment(change.segmentId())) {
                 When.SegmentChanged when = (When.SegmentChanged) trigger.when();
                 if (!when.change().wire().equals(change.change())) {
@@ -138,7 +147,7 @@ public class ChangeTriggers {
                 steps.add(new Step(trigger, shard, change, firing, store.decided(reads, firing), limit, null));
             }
         }
-        if (steps.isEmpty() && !checkDefinitions) {
+        if (steps.isEmpty() && erasures.isEmpty() && !checkDefinitions) {
             return true;
         }
         reads.send();
@@ -153,6 +162,11 @@ public class ChangeTriggers {
             } else if (!step.decided().get()) {
                 decide(writes, step, now, admitted);
             }
+        }
+        // After the user's exits (earlier rounds): the erased user's cooldowns, caps and pending delay are forgotten,
+        // so a profile started again under the same id begins with none.
+        for (Change erased : erasures) {
+            store.forget(writes, TriggerKeys.changesShard(erased.partition()), definitions.byId().keySet(), erased.change().userId());
         }
         writes.send();
         runNow.addAll(admitted); // stored now: safe to attempt

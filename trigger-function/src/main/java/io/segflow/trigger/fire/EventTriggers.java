@@ -95,9 +95,19 @@ public class EventTriggers {
         List<Firing> runNow = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             Event event = read(record);
-            if (event == null || event.isErasure() || event.userId() == null || IdentityRecords.isStep(event)) {
+            if (event == null || event.profileKey() == null || IdentityRecords.isStep(event)) {
                 continue;
             }
+            if (event.isErasure()) {
+                // After the user's earlier events (above): its cooldowns, caps and threshold sides are forgotten.
+                RedisBatch writes = store.writes();
+                store.forget(writes, TriggerKeys.eventsShard(record.partition()), current.byId().keySet(), event.profileKey());
+                writes.send();
+                continue;
+            }
+            // The user as segment-function keys its profile: the userId, else the anonymousId (a visitor not yet
+            // identified fires too, under that id, as segment triggers do).
+            String userId = event.profileKey();
             List<EventTrigger> onName = current.onEvent(ProfileUpdate.eventName(event));
             if (onName.isEmpty() && current.thresholds().isEmpty()) {
                 continue;
@@ -105,13 +115,16 @@ public class EventTriggers {
             String shard = TriggerKeys.eventsShard(record.partition());
             UserRecord user;
             try {
-                user = profileIncluding(event);
+                user = profileIncluding(userId, event);
             } catch (IllegalArgumentException unreadable) {
                 // A record this version cannot read (a newer format, say): its triggers are passed over, not the
                 // whole batch held (segment-function counts such records too).
                 LOG.warnf("The profile of user %s cannot be read, its event and threshold triggers are passed over for event %s: %s",
-                        event.userId(), event.messageId(), unreadable.getMessage());
+                        userId, event.messageId(), unreadable.getMessage());
                 continue;
+            }
+            if (user.isForward()) {
+                continue; // an id merged into another: segment-function forwards the event there, and its copy fires
             }
             long now = System.currentTimeMillis();
             EvaluationContext context = new EvaluationContext(user.profile(), now, scoring, user.memberships()::contains);
@@ -119,20 +132,20 @@ public class EventTriggers {
             String traceparent = traceparent(record);
             for (EventTrigger trigger : onName) {
                 if (trigger.expression() == null || isTrue(trigger, context, eventVariable, event)) {
-                    fire(trigger.definition(), event, shard, traceparent, now).ifPresent(runNow::add);
+                    fire(trigger.definition(), userId, event, shard, traceparent, now).ifPresent(runNow::add);
                 }
             }
             for (EventTrigger trigger : current.thresholds()) {
-                Side side = side(trigger, shard, context, event);
+                Side side = side(trigger, shard, context, userId);
                 if (side == null || side.unchanged()) {
                     continue;
                 }
                 if (side.crossed()) {
-                    fire(trigger.definition(), event, shard, traceparent, now).ifPresent(runNow::add);
+                    fire(trigger.definition(), userId, event, shard, traceparent, now).ifPresent(runNow::add);
                 }
                 // Remembered once its firing is stored: a failure before leaves the crossing to the batch's retry, whose
                 // firing of the same event is stored once (decided by its id).
-                store.side(shard, trigger.definition().id(), event.userId(), side.now());
+                store.side(shard, trigger.definition().id(), userId, side.now());
             }
         }
         if (!runNow.isEmpty()) {
@@ -140,12 +153,16 @@ public class EventTriggers {
         }
     }
 
-    private UserRecord profileIncluding(Event event) throws InterruptedException {
+    /** The user's record once it includes the event, or became a forward (the id was merged), or the wait ran out. */
+    private UserRecord profileIncluding(String userId, Event event) throws InterruptedException {
         long deadline = System.nanoTime() + PROFILE_WAIT.toNanos();
         while (true) {
-            UserRecord record = profiles.record(event.userId());
+            UserRecord record = profiles.record(userId);
+            if (record.isForward()) {
+                return record;
+            }
             if (UserProfiles.includes(record, event.messageId(), System.currentTimeMillis()) || System.nanoTime() > deadline) {
-                return profiles.record(event.userId()); // includes() remembered the id in this copy: read a clean one
+                return profiles.record(userId); // includes() remembered the id in this copy: read a clean one
             }
             Thread.sleep(20);
         }
@@ -155,7 +172,7 @@ public class EventTriggers {
         try {
             return Boolean.TRUE.equals(trigger.expression().evaluate(context, event));
         } catch (Exception e) {
-            LOG.debugf("Condition of trigger %s failed for user %s (counts as false): %s", trigger.definition().id(), source.userId(), e.getMessage());
+            LOG.debugf("Condition of trigger %s failed for user %s (counts as false): %s", trigger.definition().id(), source.profileKey(), e.getMessage());
             return false;
         }
     }
@@ -174,22 +191,22 @@ public class EventTriggers {
     }
 
     /** Null when the threshold's expression failed for this user (no crossing). */
-    private Side side(EventTrigger trigger, String shard, EvaluationContext context, Event event) {
+    private Side side(EventTrigger trigger, String shard, EvaluationContext context, String userId) {
         When.ThresholdCrossed when = (When.ThresholdCrossed) trigger.definition().when();
         double value;
         try {
             value = TriggerExpressions.toDouble(trigger.expression().evaluate(context, null));
         } catch (Exception e) {
-            LOG.debugf("Threshold of trigger %s failed for user %s: %s", trigger.definition().id(), event.userId(), e.getMessage());
+            LOG.debugf("Threshold of trigger %s failed for user %s: %s", trigger.definition().id(), userId, e.getMessage());
             return null;
         }
         String now = value > when.value() ? ABOVE : value < when.value() ? BELOW : AT;
-        return new Side(now, store.side(shard, trigger.definition().id(), event.userId()), when.crosses());
+        return new Side(now, store.side(shard, trigger.definition().id(), userId), when.crosses());
     }
 
-    private Optional<Firing> fire(TriggerDefinition trigger, Event event, String shard, String traceparent, long now) {
-        Firing firing = new Firing(Firing.idOf(trigger.id(), event.userId(), "event:" + event.messageId()), trigger.id(),
-                event.userId(), Firing.FIRED, null, null, ProfileUpdate.eventName(event),
+    private Optional<Firing> fire(TriggerDefinition trigger, String userId, Event event, String shard, String traceparent, long now) {
+        Firing firing = new Firing(Firing.idOf(trigger.id(), userId, "event:" + event.messageId()), trigger.id(),
+                userId, Firing.FIRED, null, null, ProfileUpdate.eventName(event),
                 Instant.ofEpochMilli(ProfileUpdate.eventMillis(event)), "event:" + event.messageId(), traceparent, shard,
                 Firing.Stage.DELIVER, 0, Instant.ofEpochMilli(now), event.properties());
         if (store.decided(firing)) {
@@ -205,6 +222,7 @@ public class EventTriggers {
         variable.put("name", ProfileUpdate.eventName(event));
         variable.put("messageId", event.messageId());
         variable.put("userId", event.userId());
+        variable.put("anonymousId", event.anonymousId());
         variable.put("properties", event.properties() == null ? Map.of() : event.properties());
         variable.put("traits", event.traits() == null ? Map.of() : event.traits());
         return variable;

@@ -13,6 +13,7 @@ import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +145,22 @@ public class FiringStore {
                 Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id()),
                 Request.cmd(Command.SET).arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId()))
                         .arg(firing.id()).arg("PX").arg(delayMillis + 3_600_000)));
+    }
+
+    /**
+     * Forgets what the shard keeps of an erased user for the triggers {@code triggerIds}: firing times (cooldowns,
+     * caps), the pending delay's id, the threshold side. Firings already stored run their course.
+     */
+    public void forget(RedisBatch writes, String shard, Collection<String> triggerIds, String userId) {
+        if (triggerIds.isEmpty()) {
+            return;
+        }
+        Request del = Request.cmd(Command.DEL);
+        for (String triggerId : triggerIds) {
+            del.arg(TriggerKeys.fired(shard, triggerId, userId)).arg(TriggerKeys.pending(shard, triggerId, userId))
+                    .arg(TriggerKeys.side(shard, triggerId, userId));
+        }
+        writes.add(shard, del);
     }
 
     /** The id of the user's firing waiting out its delay (null if none), answered once {@code reads} is sent. */

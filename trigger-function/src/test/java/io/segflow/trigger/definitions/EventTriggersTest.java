@@ -172,6 +172,67 @@ class EventTriggersTest {
         assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(user);
     }
 
+    @Test
+    void aVisitorNotYetIdentifiedFiresUnderItsAnonymousId() throws Exception {
+        String trigger = unique("guest-order");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed', 'condition': 'event.anonymousId != null'}, "
+                + "'action': " + webhook(receiver.url("/guest")) + "}");
+        String visitor = unique("anon");
+
+        track(visitor, List.of(anonymousOrder(visitor, 30)));
+
+        WebhookReceiver.Call call = receiver.await("/guest", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(visitor);
+    }
+
+    @Test
+    void anEventOfAMergedIdFiresOnceForTheUserItWasMergedInto() throws Exception {
+        String trigger = unique("any-order");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed'}, 'action': " + webhook(receiver.url("/merged")) + "}");
+        String visitor = unique("anon");
+        String user = unique("user");
+        // segment-function merged the visitor into the user: the visitor's record is a forward, and its later events
+        // are forwarded to the user as the user's.
+        redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(visitor, partitions), visitor),
+                UserRecordCodec.encode(UserRecord.forward(visitor, 1, user)));
+        Event asVisitor = anonymousOrder(visitor, 10);
+        events.send(visitor, new String(EventRecords.write(asVisitor), StandardCharsets.UTF_8));
+        track(user, List.of(new Event(Event.SCHEMA_VERSION, "track", asVisitor.messageId(), user, visitor, "Order Completed",
+                null, null, null, null, Map.of("revenue", 10.0), null, null, asVisitor.timestamp(), null, null,
+                asVisitor.receivedAt(), "test")));
+
+        WebhookReceiver.Call call = receiver.await("/merged", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(user);
+        Thread.sleep(2_500); // past the wait for a profile that includes the event
+        assertThat(receiver.calls("/merged")).as("the merged id's own record fires nothing").hasSize(1);
+    }
+
+    @Test
+    void anErasedUserStartsAgainBelowEveryLineWithNoFiringsRemembered() throws Exception {
+        String trigger = unique("first-order");
+        definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 0.5}, "
+                + "'action': " + webhook(receiver.url("/first")) + "}");
+        String user = unique("user");
+        track(user, List.of(order(user, 1)));
+        receiver.await("/first", 1, Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sideKeys(user, trigger) > 0);
+
+        Instant erasedAt = Instant.now();
+        events.send(user, new String(EventRecords.write(Event.erasure(user, UUID.randomUUID().toString(), erasedAt)), StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(30)).until(() -> sideKeys(user, trigger) == 0
+                && firedKeys(user, trigger).stream().noneMatch(key -> redis.key().exists(key)));
+
+        // The same id comes back as a new profile: its first order crosses the line again.
+        track(user, List.of(order(user, 1)));
+        receiver.await("/first", 2, Duration.ofSeconds(30));
+    }
+
+    private static Event anonymousOrder(String anonymousId, double revenue) {
+        Instant now = Instant.now();
+        return new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), null, anonymousId, "Order Completed", null,
+                null, null, null, Map.of("revenue", revenue), null, null, now, null, null, now, "test");
+    }
+
     /** The keys the user's firings of the trigger would be kept under, on every shard of segflow.events. */
     private static List<String> firedKeys(String user, String trigger) {
         return java.util.stream.IntStream.range(0, 64)
