@@ -4,8 +4,8 @@
  *   segflow.userId(): the user the segments are of; after an identify merged this id (an anonymousId) into a
  *   user, that user's id (the client keeps asking for the id it was given, with its token; the server follows).
  *   <div data-segflow-show="vip" hidden>…</div>  <div data-segflow-hide="vip">…</div>
- * Server-Sent Events first; polling with ETag when a stream cannot be held; the last state is kept in
- * localStorage and shown at once on the next page load.
+ * Server-Sent Events first; polling with ETag while a stream cannot be held (the stream is tried again now and
+ * then); the last state is kept in localStorage and shown at once on the next page load.
  */
 (function (root) {
   "use strict";
@@ -30,7 +30,10 @@
     var listeners = {change: [], error: []};
     // userId: whose segments these are, as the server said (o.userId, or the user it was merged into).
     var state = {segments: {}, version: -1, userId: o.userId};
-    var source = null, timer = null, closed = false, streamFailures = 0;
+    var source = null, timer = null, closed = false;
+    // The stream's failures in a row; whether it ever carried an event; after it was given up, the polls before it
+    // is tried again, and the wait to use the next time it is given up.
+    var streamFailures = 0, streamCarried = false, pollsBeforeStream = 0, streamBackoff = 0;
 
     var client = {
       has: function (id) { return Object.prototype.hasOwnProperty.call(state.segments, id); },
@@ -160,24 +163,39 @@
       return ("0000000" + (hash >>> 0).toString(16)).slice(-8);
     }
 
+    // Once the stream was given up, every few polls one is replaced by a new try of the stream.
     function schedule() {
-      if (!closed && !source) timer = env.setTimeout(poll, pollMs);
+      if (closed || source) return;
+      timer = env.setTimeout(pollsBeforeStream > 0 && --pollsBeforeStream === 0 ? stream : poll, pollMs);
     }
 
     function stream() {
       var url = base + "/stream" + (o.token ? "?access_token=" + encodeURIComponent(o.token) : "");
-      source = new env.EventSource(url);
-      source.addEventListener("state", function (e) { streamFailures = 0; applyState(JSON.parse(e.data), false); });
-      source.addEventListener("change", function (e) { streamFailures = 0; applyChange(JSON.parse(e.data)); });
-      source.onerror = function () {
-        // Closed means the server refused the stream (401/403...): ask once by plain GET to learn why.
+      var es = source = new env.EventSource(url);
+      streamFailures = 0;
+      // A reconnect at the current version gets no event (nothing is new), so opening is what shows the server is
+      // back. Not before the stream has carried an event, though: a proxy that holds the events back opens, too.
+      es.onopen = function () { if (streamCarried) streamFailures = 0; };
+      es.addEventListener("state", function (e) { carried(); applyState(JSON.parse(e.data), false); });
+      es.addEventListener("change", function (e) { carried(); applyChange(JSON.parse(e.data)); });
+      es.onerror = function () {
+        // Closed means the server refused the stream (401/403, a 503...): ask at once by plain GET to learn why.
         // Repeated failures mean something on the way (a proxy) cannot hold a stream: poll instead.
-        if (source.readyState === 2 || ++streamFailures >= 3) {
-          source.close();
+        if (es.readyState === 2 || ++streamFailures >= 3) {
+          es.close();
           source = null;
+          // Neither need last (a failover's 503, a rolling deploy, another network): try the stream again after
+          // 2 polls, then every 4 (a minute at the default interval). A 401/403 answering a poll stops it all.
+          pollsBeforeStream = streamBackoff = Math.min(streamBackoff * 2 || 2, 4);
           poll();
         }
       };
+    }
+
+    function carried() {
+      streamFailures = 0;
+      streamCarried = true;
+      streamBackoff = 0;
     }
 
     restore();

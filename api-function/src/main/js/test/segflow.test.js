@@ -14,7 +14,8 @@ class FakeEventSource {
   }
   addEventListener(name, cb) { (this.handlers[name] = this.handlers[name] || []).push(cb); }
   emit(name, data) { (this.handlers[name] || []).forEach((cb) => cb({data: JSON.stringify(data)})); }
-  fail(readyState) { this.readyState = readyState; this.onerror(); }
+  open() { this.readyState = 1; if (this.onopen) this.onopen(); }
+  fail(readyState) { if (this.closed) return; this.readyState = readyState; this.onerror(); } // a closed one is silent
   close() { this.readyState = 2; this.closed = true; }
 }
 
@@ -142,6 +143,104 @@ test("reports a refused token once and stops", async () => {
   await flush();
   assert.deepEqual(errors, [{status: 403, error: "forbidden", reason: "the token is for another user"}]);
   assert.equal(timers.length, 0, "no retry with a refused token");
+});
+
+test("keeps streaming across reconnects that bring nothing new (scale-in, rolling deploy)", () => {
+  const calls = [];
+  const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(response(304)); };
+  const client = segflow.createClient({userId: "u10", EventSource: FakeEventSource, fetch, storage: null,
+    document: null, ...noTimers});
+  const es = FakeEventSource.last;
+  es.open();
+  es.emit("state", {userId: "u10", segments: [{id: "vip"}], version: 3});
+  // Each drop is followed by a reconnect with Last-Event-ID: 3, which the server answers with no event.
+  for (let i = 0; i < 5; i++) { es.fail(0); es.open(); }
+  assert.equal(es.closed, undefined, "the stream is held");
+  assert.equal(calls.length, 0, "no polling");
+  es.emit("change", {userId: "u10", segmentId: "carts", change: "entered", at: "x", version: 4});
+  assert.deepEqual(client.segments(), ["carts", "vip"]);
+});
+
+test("falls back to polling when a stream opens but never carries an event (a proxy holding it back)", async () => {
+  const calls = [];
+  const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(response(304)); };
+  segflow.createClient({userId: "u11", EventSource: FakeEventSource, fetch, storage: null, document: null,
+    ...noTimers});
+  const es = FakeEventSource.last;
+  es.open(); es.fail(0); es.open(); es.fail(0); es.open(); es.fail(0);
+  assert.equal(es.closed, true);
+  await flush();
+  assert.equal(calls.length, 1);
+});
+
+test("polls while the stream is refused (a 503 in a failover), then gets the stream back", async () => {
+  const calls = [];
+  const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(response(503, {error: "unavailable"})); };
+  const timers = [];
+  const errors = [];
+  const client = segflow.createClient({userId: "u12", EventSource: FakeEventSource, fetch, storage: null,
+    document: null, setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  client.on("error", (e) => errors.push(e));
+  const first = FakeEventSource.last;
+  first.fail(2); // the browser closes an EventSource answered with 503
+  await flush();
+  assert.equal(calls.length, 1, "polls at once");
+  timers.shift()();
+  await flush();
+  assert.equal(calls.length, 2, "polls again");
+  assert.equal(FakeEventSource.last, first);
+  timers.shift()();
+  const second = FakeEventSource.last;
+  assert.notEqual(second, first, "after two polls the stream is tried again, instead of a third poll");
+  assert.equal(calls.length, 2);
+  second.open();
+  second.emit("state", {userId: "u12", segments: [{id: "vip"}], version: 5});
+  second.emit("change", {userId: "u12", segmentId: "carts", change: "entered", at: "x", version: 6});
+  assert.deepEqual(client.segments(), ["carts", "vip"]);
+  await flush();
+  assert.equal(timers.length, 0, "no polling while the stream is held");
+  assert.deepEqual(errors, []);
+
+  // Refused again after it carried events: the first wait again (two polls). Refused at once: a longer wait.
+  second.fail(2);
+  await flush();
+  timers.shift()(); await flush();
+  timers.shift()();
+  const third = FakeEventSource.last;
+  assert.notEqual(third, second);
+  third.fail(2);
+  for (let i = 0; i < 3; i++) { await flush(); timers.shift()(); }
+  assert.equal(FakeEventSource.last, third, "the second try in a row waits four polls");
+  await flush();
+  timers.shift()();
+  assert.notEqual(FakeEventSource.last, third);
+  assert.equal(calls.length, 2 + 2 + 4);
+});
+
+test("a token refused when the stream is tried again stops the client, as at first", async () => {
+  const answers = [response(503, {error: "unavailable"}), response(304),
+    response(401, {error: "unauthorized", reason: "the token expired"})];
+  const calls = [];
+  const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(answers.shift()); };
+  const timers = [];
+  const errors = [];
+  const client = segflow.createClient({userId: "u13", token: "t", EventSource: FakeEventSource, fetch,
+    storage: null, document: null, setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  client.on("error", (e) => errors.push(e));
+  const first = FakeEventSource.last;
+  first.fail(2);
+  await flush();
+  timers.shift()();
+  await flush();
+  timers.shift()();
+  const second = FakeEventSource.last;
+  assert.notEqual(second, first, "the stream is tried again");
+  second.fail(2); // the token expired in between: 401
+  await flush();
+  assert.deepEqual(errors, [{status: 401, error: "unauthorized", reason: "the token expired"}]);
+  assert.equal(second.closed, true);
+  assert.equal(timers.length, 0, "no retry with a refused token, neither poll nor stream");
+  assert.equal(calls.length, 3);
 });
 
 test("polls when EventSource is unavailable, and init/has work through the global", async () => {
