@@ -40,7 +40,7 @@ class EndToEndIT {
         ingest = start("ingest-function", with(shared, "SEGFLOW_WRITE_KEYS", "web:system-write-key"));
         start("segment-function", shared);
         start("trigger-function", shared);
-        api = start("api-function", with(shared, "SEGFLOW_ADMIN_KEY", "system-admin-key"));
+        api = start("api-function", with(with(shared, "SEGFLOW_ADMIN_KEY", "system-admin-key"), "SEGFLOW_TOKENS_SECRET", FaultStack.TOKENS_SECRET));
         // Start all four in parallel: JVM startups dominate this test's time.
         FunctionProcess.awaitAllReady(FUNCTIONS, WAIT);
     }

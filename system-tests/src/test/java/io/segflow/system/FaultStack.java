@@ -29,6 +29,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 final class FaultStack implements AutoCloseable {
     static final String WRITE_KEY = "fault-write-key";
     static final String ADMIN_KEY = "fault-admin-key";
+    /** Signs user tokens; without it the api refuses an admin key this short (the token key would derive from it). */
+    static final String TOKENS_SECRET = "fault-tokens-secret-0123456789abcdef";
     static final String SERVER_KEY = "fault-server-key-0123456789";
     static final int EVENT_PARTITIONS = 6;
     private static final Duration READY = Duration.ofSeconds(120);
@@ -113,6 +115,7 @@ final class FaultStack implements AutoCloseable {
             case TRIGGER -> env.put("SEGFLOW_INSTANCE_ID", name + "-trigger");
             case API -> {
                 env.put("SEGFLOW_ADMIN_KEY", ADMIN_KEY);
+                env.put("SEGFLOW_TOKENS_SECRET", TOKENS_SECRET);
                 env.put("SEGFLOW_SERVER_KEYS", SERVER_KEY);
             }
         }

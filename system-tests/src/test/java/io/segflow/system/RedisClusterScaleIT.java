@@ -48,7 +48,8 @@ class RedisClusterScaleIT {
         ingest = stack.start("ingest-function", Map.of("SEGFLOW_WRITE_KEYS", "web:scale-write-key"));
         stack.start("segment-function", Map.of());
         stack.start("trigger-function", Map.of());
-        api = stack.start("api-function", Map.of("SEGFLOW_ADMIN_KEY", "scale-admin-key", "SEGFLOW_TOKENS_REQUIRED", "false"));
+        api = stack.start("api-function", Map.of("SEGFLOW_ADMIN_KEY", "scale-admin-key",
+                "SEGFLOW_TOKENS_SECRET", FaultStack.TOKENS_SECRET, "SEGFLOW_TOKENS_REQUIRED", "false"));
         stack.awaitAllReady(WAIT);
     }
 

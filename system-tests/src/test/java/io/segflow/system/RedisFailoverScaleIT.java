@@ -95,7 +95,8 @@ class RedisFailoverScaleIT {
         offsets = new GroupOffsets(kafka.bootstrapServers());
         ingest = stack.start("ingest-function", Map.of("SEGFLOW_WRITE_KEYS", "web:" + WRITE_KEY));
         stack.start("segment-function", Map.of("SEGFLOW_INSTANCE_ID", "failover-segment"));
-        api = stack.start("api-function", Map.of("SEGFLOW_ADMIN_KEY", ADMIN_KEY, "SEGFLOW_SERVER_KEYS", SERVER_KEY));
+        api = stack.start("api-function", Map.of("SEGFLOW_ADMIN_KEY", ADMIN_KEY, "SEGFLOW_SERVER_KEYS", SERVER_KEY,
+                "SEGFLOW_TOKENS_SECRET", FaultStack.TOKENS_SECRET));
         stack.awaitAllReady(READY);
         for (TickSegment tick : TickSegments.ALL) {
             HttpResponse<String> saved = send(HttpRequest.newBuilder(URI.create(api.url() + "/v1/segments/" + tick.id()))

@@ -59,7 +59,7 @@ class TraceIT {
         ingest = start(INGEST, with(shared, "SEGFLOW_WRITE_KEYS", "web:" + WRITE_KEY));
         start(SEGMENT, shared);
         start(TRIGGER, shared);
-        api = start(API, with(shared, "SEGFLOW_ADMIN_KEY", ADMIN_KEY));
+        api = start(API, with(with(shared, "SEGFLOW_ADMIN_KEY", ADMIN_KEY), "SEGFLOW_TOKENS_SECRET", FaultStack.TOKENS_SECRET));
         FunctionProcess.awaitAllReady(FUNCTIONS, Duration.ofSeconds(60));
     }
 

@@ -173,8 +173,18 @@ public class UserTokens {
         return new SecretKeySpec(bytes, "HmacSHA256");
     }
 
-    /** Without a configured secret, tokens minted here still verify: the key is HMAC(admin key, fixed label). */
+    /**
+     * Without a configured secret, tokens minted here still verify: the key is HMAC(admin key, fixed label). Every
+     * browser holds a token signed with it, so anyone could test guesses of the admin key offline, two HMACs a guess:
+     * the admin key must then be as long as a secret would be.
+     */
     private static SecretKey derivedSecret(String adminKey) {
+        if (adminKey.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+            throw new IllegalStateException("segflow.tokens.secret is not set, so user tokens would be signed with a key "
+                    + "derived from segflow.admin-key, and any token would let its holder guess a short admin key offline: "
+                    + "set segflow.tokens.secret (at least " + MIN_SECRET_BYTES + " random bytes), or an admin key of at least "
+                    + MIN_SECRET_BYTES + " bytes");
+        }
         LOG.info("segflow.tokens.secret is not set: user tokens are signed with a key derived from the admin key");
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
