@@ -230,7 +230,10 @@ public class EventTriggers {
 
     private static Event read(ConsumerRecord<String, byte[]> record) {
         try {
-            return record.value() == null ? null : EventRecords.readForProfile(record.value());
+            Event event = record.value() == null ? null : EventRecords.readForProfile(record.value());
+            // Without a time it is no event ingest wrote (it always stamps receivedAt): passed over, never retried for
+            // ever, as segment-function dead-letters it.
+            return event == null || event.timestamp() == null && event.receivedAt() == null ? null : event;
         } catch (IOException | RuntimeException e) {
             return null; // segment-function counts and skips foreign records; nothing to fire on them
         }

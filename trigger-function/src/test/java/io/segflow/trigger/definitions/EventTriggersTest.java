@@ -227,6 +227,23 @@ class EventTriggersTest {
         receiver.await("/first", 2, Duration.ofSeconds(30));
     }
 
+    @Test
+    void anEventWithoutATimeIsPassedOverAndTheNextEventsStillFire() throws Exception {
+        String trigger = unique("any-order");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed'}, 'action': " + webhook(receiver.url("/timeless")) + "}");
+        String foreign = unique("user");
+        String next = unique("user");
+        // No timestamp and no receivedAt: written by something other than ingest.
+        events.send(foreign, new String(EventRecords.write(new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(),
+                foreign, null, "Order Completed", null, null, null, null, Map.of(), null, null, null, null, null, null, "test")),
+                StandardCharsets.UTF_8));
+
+        track(next, List.of(order(next, 10)));
+
+        WebhookReceiver.Call call = receiver.await("/timeless", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(next);
+    }
+
     private static Event anonymousOrder(String anonymousId, double revenue) {
         Instant now = Instant.now();
         return new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), null, anonymousId, "Order Completed", null,
