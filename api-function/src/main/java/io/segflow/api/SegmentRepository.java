@@ -6,17 +6,25 @@ import io.quarkus.redis.datasource.transactions.OptimisticLockingTransactionResu
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.rules.SegmentDefinition;
+import io.vertx.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** Segment definitions in Redis; every change bumps the revision in the same transaction, so segment-functions reload. */
+/** Segment definitions in Redis; every change bumps the revision atomically with it, so segment-functions reload. */
 @ApplicationScoped
 public class SegmentRepository {
     /** A save whose check another save overtook is checked again, this many times at most. */
     static final int SAVE_ATTEMPTS = 5;
+
+    /**
+     * Deletes field ARGV[1] of KEYS[1] and, only if it was there, bumps the revision KEYS[2]: a new revision makes every
+     * segment-function partition re-evaluate all its users, which deleting nothing must not cause.
+     */
+    private static final String DELETE_AND_BUMP =
+            "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end redis.call('INCR', KEYS[2]) return 1";
 
     private final RedisDataSource redis;
     private final HashCommands<String, String, String> hashes;
@@ -71,11 +79,8 @@ public class SegmentRepository {
         }
     }
 
+    /** Deletes the definition; false, and no new revision, when there was none. */
     public boolean delete(String id) {
-        var result = redis.withTransaction(tx -> {
-            tx.hash(String.class).hdel(RedisKeys.SEGMENTS, id);
-            tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
-        });
-        return result.<Integer>get(0) > 0;
+        return redis.execute(Command.EVAL, DELETE_AND_BUMP, "2", RedisKeys.SEGMENTS, RedisKeys.SEGMENTS_REVISION, id).toInteger() == 1;
     }
 }

@@ -58,6 +58,14 @@ class SegmentsResourceTest {
     }
 
     @Test
+    void deletingAnUnknownSegmentLeavesTheCatalogRevisionAlone() {
+        long revision = revision();
+        admin().when().delete("/v1/segments/" + newId()).then().statusCode(404).body("field", equalTo("id"));
+        // A new revision would make every partition of segment-function re-evaluate all its users.
+        org.assertj.core.api.Assertions.assertThat(revision()).isEqualTo(revision);
+    }
+
+    @Test
     void aBadConditionIsRefusedWithCelsMessageAndPosition() {
         String id = newId();
         admin().body("{\"condition\":\"count(\\\"a\\\") >= \"}")

@@ -10,6 +10,7 @@ import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
+import io.vertx.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,11 +21,18 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Trigger definitions, their deliveries log and replays, in Redis. Every definition change bumps the revision in the
- * same transaction, so trigger-functions reload; saving a definition also clears a 410-disabled endpoint.
+ * Trigger definitions, their deliveries log and replays, in Redis. Every definition change bumps the revision
+ * atomically with it, so trigger-functions reload; saving a definition also clears a 410-disabled endpoint.
  */
 @ApplicationScoped
 public class TriggerRepository {
+    /**
+     * Deletes field ARGV[1] of the definitions KEYS[1] and of the disabled endpoints KEYS[2] and, only if the
+     * definition was there, bumps the revision KEYS[3]: deleting nothing must not make trigger-functions reload.
+     */
+    private static final String DELETE_AND_BUMP = "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end "
+            + "redis.call('HDEL', KEYS[2], ARGV[1]) redis.call('INCR', KEYS[3]) return 1";
+
     private final RedisDataSource redis;
     private final HashCommands<String, String, String> hashes;
     private final TriggerCodec codec = new TriggerCodec(new TriggerExpressions());
@@ -62,14 +70,15 @@ public class TriggerRepository {
         return result.<Boolean>get(0);
     }
 
+    /** Deletes the definition and its deliveries log; false, and nothing changed, when there was none. */
     public boolean delete(String id) {
-        var result = redis.withTransaction(tx -> {
-            tx.hash(String.class).hdel(TriggerKeys.DEFINITIONS, id);
-            tx.hash(String.class).hdel(TriggerKeys.DISABLED, id);
-            tx.value(Long.class).incr(TriggerKeys.REVISION);
-        });
-        redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
-        return result.<Integer>get(0) > 0;
+        boolean deleted = redis.execute(Command.EVAL, DELETE_AND_BUMP, "3", TriggerKeys.DEFINITIONS, TriggerKeys.DISABLED,
+                TriggerKeys.REVISION, id).toInteger() == 1;
+        if (deleted) {
+            // On the trigger's own slot, which a script on a Redis Cluster cannot also touch.
+            redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
+        }
+        return deleted;
     }
 
     /** The latest {@code limit} log entries, newest first. */

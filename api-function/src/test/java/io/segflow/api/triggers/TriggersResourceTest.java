@@ -78,6 +78,23 @@ class TriggersResourceTest {
     }
 
     @Test
+    void deletingAnUnknownTriggerLeavesTheRevisionAlone() {
+        long revision = revision();
+        admin().when().delete("/v1/triggers/" + newId()).then().statusCode(404).body("field", equalTo("id"));
+        assertThat(revision()).isEqualTo(revision);
+    }
+
+    @Test
+    void deletingATriggerDeletesItsDeliveriesLog() {
+        String id = newId();
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
+        redis.hash(String.class).hset(TriggerKeys.log(id), "d1", "{}");
+        redis.sortedSet(String.class).zadd(TriggerKeys.recent(id), 1, "d1");
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+        assertThat(redis.key().exists(TriggerKeys.log(id), TriggerKeys.recent(id))).isZero();
+    }
+
+    @Test
     void aWebhookWithoutSecretGetsANewOne() {
         admin().body("""
                 {"when": {"segment": "vip", "change": "exited"}, "action": {"type": "webhook", "url": "https://h.example/x"}}""")
