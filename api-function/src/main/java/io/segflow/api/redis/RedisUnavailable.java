@@ -10,12 +10,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Tells the Redis failures that a retry soon will clear (Redis down, paused, loading its data, or every pooled
- * connection busy) from those that are bugs. The former are answered 503 + Retry-After, never 500.
+ * Tells the Redis failures that a retry soon will clear (Redis down, paused, loading its data, refusing writes for
+ * now, or every pooled connection busy) from those that are bugs. The former are answered 503 + Retry-After, never 500.
  */
 public final class RedisUnavailable {
     /** Error replies a Redis sends while it cannot serve yet: loading the dataset, a long script, a failover. */
     private static final Set<String> NOT_READY_REPLIES = Set.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN");
+    /**
+     * Error replies to a write that the server's state causes, not the command: out of memory under noeviction, a
+     * replica (a master a failover demoted, until clients follow), fewer replicas than min-replicas-to-write.
+     */
+    private static final Set<String> WRITE_REFUSALS = Set.of("OOM", "READONLY", "NOREPLICAS");
     /** The error the client fails every command with that was still waiting for a reply when its connection ended. */
     private static final String CONNECTION_CLOSED_REPLY = "CONNECTION_CLOSED";
     private static final int MAX_CAUSES = 16;
@@ -44,6 +49,9 @@ public final class RedisUnavailable {
         }
         if (failure instanceof ErrorType reply && NOT_READY_REPLIES.contains(firstWord(reply.getMessage()))) {
             return Optional.of("Redis is not ready (" + firstWord(reply.getMessage()) + ")");
+        }
+        if (failure instanceof ErrorType reply && WRITE_REFUSALS.contains(firstWord(reply.getMessage()))) {
+            return Optional.of("Redis refuses writes for now (" + firstWord(reply.getMessage()) + ")");
         }
         if (failure instanceof ErrorType reply && CONNECTION_CLOSED_REPLY.equals(firstWord(reply.getMessage()))) {
             return Optional.of("Redis is unreachable");

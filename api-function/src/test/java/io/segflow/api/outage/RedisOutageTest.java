@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -12,6 +13,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
 import io.segflow.api.redis.RedisUnavailable;
 import io.segflow.api.segments.MemberIndex;
 import io.segflow.api.support.FirstSseEvent;
@@ -36,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reads while Redis is paused, saturated or gone: 503 + Retry-After with the JSON error, never a 500, and
- * answers again as soon as Redis is back. A small pool and a short timeout make the outage quick to observe.
+ * Reads while Redis is paused, saturated or gone, and writes while it refuses them: 503 + Retry-After with the JSON
+ * error, never a 500, and answers again as soon as Redis is back. A small pool and a short timeout make the outage quick to observe.
  */
 @QuarkusTest
 @TestProfile(RedisOutageTest.SmallPoolOwnRedis.class)
@@ -132,6 +134,47 @@ class RedisOutageTest {
         }
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", "Bearer " + TestTokens.forUser(user))
                 .when().get("/v1/users/" + user + "/segments").then().statusCode(200).body("version", equalTo(0)));
+    }
+
+    @Test
+    void aRedisOutOfMemoryAnswersSaves503UntilItHasRoomAgain() {
+        String user = storedUser();
+        redis.execute("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        redis.execute("CONFIG", "SET", "maxmemory", "1");
+        try {
+            saveIsUnavailable("OOM");
+            readsSucceed(user); // reads need no room
+        } finally {
+            redis.execute("CONFIG", "SET", "maxmemory", "0");
+        }
+        saveSucceeds();
+    }
+
+    @Test
+    void aRedisDemotedToAReplicaAnswersSaves503UntilItIsAMasterAgain() {
+        String user = storedUser();
+        // As after a failover, until clients follow the new master; nothing listens on port 1, so nothing syncs.
+        redis.execute("REPLICAOF", "127.0.0.1", "1");
+        try {
+            saveIsUnavailable("READONLY");
+            readsSucceed(user);
+        } finally {
+            redis.execute("REPLICAOF", "NO", "ONE");
+        }
+        saveSucceeds();
+    }
+
+    private static void saveIsUnavailable(String reply) {
+        given().header("Authorization", "Bearer dev-admin-key").contentType(ContentType.JSON).body("{\"condition\":\"true\"}")
+                .when().put("/v1/segments/outage-" + UUID.randomUUID().toString().substring(0, 8))
+                .then().statusCode(503).header("Retry-After", "2")
+                .body("error", equalTo("unavailable")).body("reason", containsString(reply));
+    }
+
+    private static void saveSucceeds() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", "Bearer dev-admin-key")
+                .contentType(ContentType.JSON).body("{\"condition\":\"true\"}")
+                .when().put("/v1/segments/outage-" + UUID.randomUUID().toString().substring(0, 8)).then().statusCode(201));
     }
 
     /** A user without state: its reads still go to Redis, and the partition count is there to find its record. */

@@ -7,6 +7,7 @@ import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.redis.client.impl.types.ErrorType;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,26 @@ class RedisUnavailableTest {
     void aRedisStillLoadingItsDataIsNotReady() {
         var loading = new CompletionException(ErrorType.create("LOADING Redis is loading the dataset in memory"));
         assertThat(RedisUnavailable.reason(loading)).hasValue("Redis is not ready (LOADING)");
+    }
+
+    @Test
+    void aRedisRefusingWritesForNowIsUnavailable() {
+        // Out of memory, a replica (or a master a failover demoted), fewer replicas than min-replicas-to-write.
+        for (String reply : List.of("OOM command not allowed when used memory > 'maxmemory'.",
+                "READONLY You can't write against a read only replica.", "NOREPLICAS Not enough good replicas to write.")) {
+            String word = reply.substring(0, reply.indexOf(' '));
+            assertThat(RedisUnavailable.reason(new CompletionException(ErrorType.create(reply))))
+                    .as(reply).hasValue("Redis refuses writes for now (" + word + ")");
+        }
+    }
+
+    @Test
+    void aFailoverOrReshardingIsNotReady() {
+        for (String reply : List.of("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+                "TRYAGAIN Multiple keys request during rehashing of slot", "CLUSTERDOWN The cluster is down")) {
+            String word = reply.substring(0, reply.indexOf(' '));
+            assertThat(RedisUnavailable.reason(ErrorType.create(reply))).as(reply).hasValue("Redis is not ready (" + word + ")");
+        }
     }
 
     @Test
