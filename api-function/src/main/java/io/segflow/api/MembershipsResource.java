@@ -44,10 +44,15 @@ public class MembershipsResource {
         Reader reader = access.authorize(UserIds.checked(userId), authorization, accessToken);
         UserSegments segments = state.segmentsFor(reader);
         EntityTag etag = new EntityTag(tag(segments));
-        if (ifNoneMatch != null && ifNoneMatch.contains(etag.toString())) {
+        if (matches(ifNoneMatch, etag)) {
             return cache.apply(Response.notModified(etag)).build();
         }
         return cache.apply(Response.ok(segments).tag(etag)).build();
+    }
+
+    /** {@code *} matches any current answer (RFC 9110): every user has one, version 0 for a user without state. */
+    private static boolean matches(String ifNoneMatch, EntityTag etag) {
+        return ifNoneMatch != null && (ifNoneMatch.strip().equals("*") || ifNoneMatch.contains(etag.toString()));
     }
 
     /** The opaque part of the ETag (segflow.js builds the same one for its If-None-Match). */

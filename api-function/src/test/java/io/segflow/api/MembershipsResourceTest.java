@@ -60,6 +60,19 @@ class MembershipsResourceTest {
     }
 
     @Test
+    void ifNoneMatchStarMatchesAnyCurrentAnswer() {
+        String user = newUser();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.ofEpochMilli(1795600000000L)), 1);
+        }
+        as(user).header("If-None-Match", "*").when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(304).header("ETag", "\"v1.bec09dce\"");
+        // A user without state is answered too (version 0): "*" matches that answer as well.
+        String nobody = "nobody-" + UUID.randomUUID();
+        as(nobody).header("If-None-Match", "*").when().get("/v1/users/" + nobody + "/segments").then().statusCode(304);
+    }
+
+    @Test
     void anUnknownUserIsInNoSegment() {
         String user = "nobody-" + UUID.randomUUID();
         as(user).when().get("/v1/users/" + user + "/segments")
