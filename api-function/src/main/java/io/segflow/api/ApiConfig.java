@@ -45,6 +45,7 @@ public interface ApiConfig {
         @WithDefault("segflow")
         String issuer();
 
+        /** At most {@link #maxTtl()} (checked at startup when tokens are minted here). */
         @WithDefault("1h")
         Duration defaultTtl();
 

@@ -270,6 +270,20 @@ class AdminApiTest {
     }
 
     @Test
+    void contentAfterTheJsonBodyIsRefusedNotDropped() {
+        String segment = newId("trailing");
+        // Two objects (a client that concatenated bodies): the second would have been dropped without a word.
+        admin().body("{\"condition\":\"true\"} {\"condition\":\"false\"}").when().put("/v1/segments/" + segment)
+                .then().statusCode(400).body("error", equalTo("invalid_request")).body("field", equalTo("$"))
+                .body("reason", org.hamcrest.Matchers.containsString("malformed JSON"));
+        admin().when().get("/v1/segments/" + segment).then().statusCode(404);
+        admin().body("{\"userId\":\"u1\"}]").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("$"));
+        admin().body("{\"condition\":\"true\"}x").when().post("/v1/segments/validate").then().statusCode(400).body("field", equalTo("$"));
+        // Whitespace after the body is no content.
+        admin().body("{\"condition\":\"true\"}\n\t ").when().post("/v1/segments/validate").then().statusCode(200);
+    }
+
+    @Test
     void theDemoSessionMintsTokensForDemoVisitorsOnly() {
         String visitor = given().when().get("/demo/session").then().statusCode(200)
                 .body("ingestUrl", equalTo("http://localhost:8081")).extract().path("userId");

@@ -2,6 +2,7 @@ package io.segflow.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
@@ -54,6 +55,11 @@ class TokensResourceTest {
         admin().body("{\"userId\":\"u1\",\"ttlSeconds\":\"soon\"}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
         admin().body("{\"userId\":\"u1\",\"ttlSeconds\":0}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
         admin().body("{\"userId\":\"u1\",\"ttlSeconds\":99999999}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
+        // A fraction is refused, not truncated to another lifetime than asked; so is any number not written as an integer.
+        admin().body("{\"userId\":\"u1\",\"ttlSeconds\":1.5}").when().post("/v1/tokens").then().statusCode(400)
+                .body("field", equalTo("ttlSeconds")).body("reason", containsString("whole number"));
+        admin().body("{\"userId\":\"u1\",\"ttlSeconds\":60.0}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
+        admin().body("{\"userId\":\"u1\",\"ttlSeconds\":6e1}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("ttlSeconds"));
         admin().body("{\"userId\":\"u1\",\"segments\":\"vip\"}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("segments"));
         admin().body("{\"userId\":\"u1\",\"segments\":[\"ok\",\"bad id\"]}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("segments[1]"));
         admin().body("[1]").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("$"));

@@ -41,8 +41,9 @@ public class TokensResource {
         JsonNode json = JsonBodies.object(body);
         String userId = UserIds.checked(JsonBodies.requiredText(json, "userId", UserIds.MAX_LENGTH));
         Optional<Duration> ttl = Optional.ofNullable(json.get("ttlSeconds")).filter(n -> !n.isNull()).map(n -> {
-            if (!n.canConvertToLong()) {
-                throw ApiException.badRequest("ttlSeconds", "must be a whole number of seconds");
+            // 1.5 is refused, not truncated to 1 s; so is any number written with a fraction or exponent.
+            if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+                throw ApiException.badRequest("ttlSeconds", "must be a whole number of seconds (no fraction or exponent)");
             }
             return Duration.ofSeconds(n.asLong());
         });

@@ -61,6 +61,7 @@ public class UserTokens {
             verification.setPublicVerificationKey(publicKey(this.config.publicKey().get()));
             verification.setSignatureAlgorithm(Set.of(SignatureAlgorithm.RS256));
         } else {
+            checkLifetimes(this.config.defaultTtl(), this.config.maxTtl()); // with a public key nothing is minted here
             this.secret = Optional.of(this.config.secret().map(UserTokens::configuredSecret)
                     .orElseGet(() -> derivedSecret(config.adminKey())));
             verification.setSecretVerificationKey(secret.get());
@@ -159,6 +160,17 @@ public class UserTokens {
             throw unauthorized("claim 'segments' must be an array of segment ids");
         }
         return Optional.of(Set.copyOf(ids));
+    }
+
+    /**
+     * A default lifetime above the maximum would refuse every mint without {@code ttlSeconds}, naming a field the
+     * caller never sent: it stops the function at startup instead.
+     */
+    static void checkLifetimes(Duration defaultTtl, Duration maxTtl) {
+        if (defaultTtl.isNegative() || defaultTtl.isZero() || defaultTtl.compareTo(maxTtl) > 0) {
+            throw new IllegalStateException("segflow.tokens.default-ttl (" + defaultTtl.toSeconds()
+                    + " s) must be positive and at most segflow.tokens.max-ttl (" + maxTtl.toSeconds() + " s)");
+        }
     }
 
     static ApiException unauthorized(String reason) {
