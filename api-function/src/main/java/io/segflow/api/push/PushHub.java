@@ -141,12 +141,19 @@ public class PushHub {
         this.listening = listening;
     }
 
-    private void heartbeatAll() {
-        sessions.forEach(session -> {
-            if (!session.keepAlive()) {
+    /** One round over every session: a session that fails is dropped, and the others still get theirs. */
+    void heartbeatAll() {
+        for (PushSession session : sessions) {
+            try {
+                if (!session.keepAlive()) {
+                    remove(session);
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf(e, "closing a push connection of %s whose heartbeat failed", session.userId());
                 remove(session);
+                closeQuietly(session);
             }
-        });
+        }
     }
 
     private static void closeQuietly(PushSession session) {

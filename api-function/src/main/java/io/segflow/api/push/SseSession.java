@@ -38,11 +38,7 @@ final class SseSession extends PushSession {
 
     @Override
     protected boolean heartbeat() {
-        if (sink.isClosed()) {
-            return false;
-        }
-        send(sse.newEventBuilder().comment("heartbeat").build());
-        return true;
+        return send(sse.newEventBuilder().comment("heartbeat").build());
     }
 
     @Override
@@ -54,15 +50,21 @@ final class SseSession extends PushSession {
         return sse.newEventBuilder().name(name).id(id).data(json);
     }
 
-    private void send(OutboundSseEvent event) {
-        if (sink.isClosed()) {
-            onFailure.run();
-            return;
-        }
-        sink.send(event).whenComplete((ok, error) -> {
-            if (error != null) {
-                onFailure.run();
+    /** False, and the session ended, once the client is gone. */
+    private boolean send(OutboundSseEvent event) {
+        if (!sink.isClosed()) {
+            try {
+                sink.send(event).whenComplete((ok, error) -> {
+                    if (error != null) {
+                        onFailure.run();
+                    }
+                });
+                return true;
+            } catch (IllegalStateException closedMeanwhile) {
+                // The client left between isClosed() and send(): the sink refuses the event, as a closed one.
             }
-        });
+        }
+        onFailure.run();
+        return false;
     }
 }
