@@ -20,7 +20,7 @@ public final class RedisUnavailable {
      * Error replies to a write that the server's state causes, not the command: out of memory under noeviction, a
      * replica (a master a failover demoted, until clients follow), fewer replicas than min-replicas-to-write.
      */
-    private static final Set<String> WRITE_REFUSALS = Set.of("OOM", "READONLY", "NOREPLICAS");
+    private static final Set<String> WRITE_REFUSALS = Set.of("OOM", "READONLY", "NOREPLICAS", "MISCONF");
     /** The error the client fails every command with that was still waiting for a reply when its connection ended. */
     private static final String CONNECTION_CLOSED_REPLY = "CONNECTION_CLOSED";
     private static final int MAX_CAUSES = 16;

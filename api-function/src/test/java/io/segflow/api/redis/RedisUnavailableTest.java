@@ -22,9 +22,11 @@ class RedisUnavailableTest {
 
     @Test
     void aRedisRefusingWritesForNowIsUnavailable() {
-        // Out of memory, a replica (or a master a failover demoted), fewer replicas than min-replicas-to-write.
+        // Out of memory, a replica (or a master a failover demoted), fewer replicas than min-replicas-to-write, a
+        // snapshot that cannot be written (a full disk).
         for (String reply : List.of("OOM command not allowed when used memory > 'maxmemory'.",
-                "READONLY You can't write against a read only replica.", "NOREPLICAS Not enough good replicas to write.")) {
+                "READONLY You can't write against a read only replica.", "NOREPLICAS Not enough good replicas to write.",
+                "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.")) {
             String word = reply.substring(0, reply.indexOf(' '));
             assertThat(RedisUnavailable.reason(new CompletionException(ErrorType.create(reply))))
                     .as(reply).hasValue("Redis refuses writes for now (" + word + ")");
