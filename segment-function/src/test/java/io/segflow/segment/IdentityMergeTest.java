@@ -5,10 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.event.Event;
 import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.Memberships;
+import io.segflow.core.profile.Profile;
+import io.segflow.core.profile.Scoring;
+import io.segflow.core.state.RecentMessages;
 import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -229,5 +235,31 @@ class IdentityMergeTest extends SegmentFunctionTestBase {
         await().atMost(WAIT).until(() -> record(anonymous).map(r -> !r.isForward() && r.profile().count("add_to_cart") == 1)
                 .orElse(false));
         assertThat(record(user)).isEmpty();
+    }
+
+    @Test
+    void aProfileArrivingAfterTheUserWasErasedAndSeenAgainIsDropped() {
+        // The merge of the anonymous id into the user was asked before the user was erased; its profile arrives after
+        // the erasure and a new event of the user (a late SDK retry), which started a new record without the link.
+        send(trackEvent(user, "signed_up", UUID.randomUUID().toString()));
+        await().atMost(WAIT).until(() -> record(user).isPresent());
+        send(Event.erasure(user, "erase-" + UUID.randomUUID(), Instant.now()));
+        await().atMost(WAIT).until(() -> record(user).isEmpty());
+        send(trackEvent(user, "page_viewed", UUID.randomUUID().toString()));
+        await().atMost(WAIT).until(() -> record(user).isPresent());
+
+        io.segflow.core.profile.Profile before = new Profile(anonymous);
+        before.apply(anonymousTrack(anonymous, "add_to_cart"), ProfileNeeds.NONE,
+                Scoring.NONE, System.currentTimeMillis());
+        byte[] anonymousRecord = UserRecordCodec.encode(new UserRecord(anonymous,
+                Memberships.NONE, UserRecord.NO_WAKE, before, new RecentMessages()));
+        send(IdentityRecords.profile(anonymous, user, anonymousRecord, Instant.now()));
+        // A marker event after the profile: once it counts, the profile was handled.
+        send(trackEvent(user, "marker", UUID.randomUUID().toString()));
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("marker") == 1).orElse(false));
+
+        UserRecord after = record(user).orElseThrow();
+        assertThat(after.profile().count("add_to_cart")).as("the profile from before the erasure").isZero();
+        assertThat(after.identity().mergedIds()).isEmpty();
     }
 }

@@ -179,7 +179,8 @@ public final class UserProcessor {
     /**
      * The profile of a merged id, on the user's partition: added to the user's once (the id is recorded as merged),
      * then every segment is evaluated on the merged profile (changes caused {@code merged:<id>}). For a forward (the user
-     * was itself merged on) it goes on; for a user with no record (erased since it asked) it is dropped.
+     * was itself merged on) it goes on; for a user that never asked for it (erased since it asked, with no record or a
+     * new one) it is dropped.
      *
      * @param stored whether the user has a stored record (or one written earlier in the round)
      */
@@ -192,7 +193,9 @@ public final class UserProcessor {
             listener.merge(MergeStep.FORWARDED);
             return;
         }
-        if (!stored) {
+        if (!stored || !record.identity().isLinked(from)) {
+            // The user that asked was erased since: a record started again after the erasure holds no link to the
+            // id, and must not take in a profile from before it.
             listener.merge(MergeStep.DROPPED_ERASED);
             return;
         }
