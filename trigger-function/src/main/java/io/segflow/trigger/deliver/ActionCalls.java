@@ -83,12 +83,17 @@ public class ActionCalls {
 
     /** The endpoint whose breaker and concurrency bound a firing of this action goes through. */
     public static String endpointOf(TriggerAction action) {
-        URI url = switch (action) {
-            case TriggerAction.Webhook w -> w.url();
-            case TriggerAction.Segment s -> s.url();
-            case TriggerAction.CloudEvents c -> c.url();
-            case TriggerAction.Kafka k -> URI.create("kafka://" + k.topic());
+        return switch (action) {
+            case TriggerAction.Webhook w -> endpointOf(w.url());
+            case TriggerAction.Segment s -> endpointOf(s.url());
+            case TriggerAction.CloudEvents c -> endpointOf(c.url());
+            // The topic itself, not a URI's host: a topic with '_' (or a label ending in '-') is no host name, and
+            // every such topic would share one key, "kafka://null:-1".
+            case TriggerAction.Kafka k -> "kafka:" + k.topic();
         };
+    }
+
+    private static String endpointOf(URI url) {
         return url.getScheme() + "://" + url.getHost() + ":" + url.getPort();
     }
 

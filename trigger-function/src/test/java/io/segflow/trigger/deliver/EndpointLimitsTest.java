@@ -3,6 +3,7 @@ package io.segflow.trigger.deliver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.segflow.core.trigger.TriggerAction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,5 +95,22 @@ class EndpointLimitsTest {
         assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> limits.acquire(A, 0, TimeUnit.DAYS.toMillis(1))))
                 .as("the 65th").isEqualTo(EndpointLimits.STAY_SCHEDULED);
         waiting.forEach(Thread::interrupt);
+    }
+
+    @Test
+    void kafkaTopicsThatAreNoHostNamesStillHaveABreakerEach() throws InterruptedException {
+        // '_' and a trailing '-' are fine in a topic but not in a host name.
+        String failing = ActionCalls.endpointOf(new TriggerAction.Kafka("orders_retry"));
+        String healthy = ActionCalls.endpointOf(new TriggerAction.Kafka("audit_log"));
+        String alsoHealthy = ActionCalls.endpointOf(new TriggerAction.Kafka("audit-"));
+        EndpointLimits limits = new EndpointLimits(4, 3, 1_000);
+        for (int i = 0; i < 3; i++) {
+            assertThat(limits.acquire(failing, 0)).isZero();
+            limits.release(failing, false, 100);
+        }
+
+        assertThat(limits.isOpen(failing, 200)).isTrue();
+        assertThat(limits.acquire(healthy, 200)).as("another topic is not held up").isZero();
+        assertThat(limits.acquire(alsoHealthy, 200)).as("another topic is not held up").isZero();
     }
 }
