@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
@@ -56,6 +57,7 @@ import org.jboss.logging.Logger;
 public class ActionCalls {
     /** The longest {@code Retry-After} taken as asked: a week, longer than any retry deadline. */
     static final Duration LONGEST_RETRY_AFTER = Duration.ofDays(7);
+    private static final Pattern SECONDS = Pattern.compile("[-+]?[0-9]+");
     private static final Logger LOG = Logger.getLogger(ActionCalls.class);
     private static final String TRACEPARENT = "traceparent";
 
@@ -297,15 +299,22 @@ public class ActionCalls {
 
     /**
      * Seconds, or an HTTP date; null when neither (the backoff then decides). At most {@link #LONGEST_RETRY_AFTER}:
-     * a wait past any retry deadline only means giving up, and a larger one would overflow the due time.
+     * a wait past any retry deadline is cut to it anyway, and a larger one would overflow the due time. A number too
+     * large for a {@code long} is such a wait too; zero, a negative number or a past date is {@code 0}, which the
+     * {@link RetryPolicy} waits as its first backoff.
      */
     static Duration retryAfter(String value) {
+        String trimmed = value.trim();
         Duration asked;
-        try {
-            asked = Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
-        } catch (NumberFormatException notSeconds) {
+        if (SECONDS.matcher(trimmed).matches()) {
             try {
-                Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME));
+                asked = Duration.ofSeconds(Math.max(0, Long.parseLong(trimmed)));
+            } catch (NumberFormatException tooLong) {
+                asked = trimmed.startsWith("-") ? Duration.ZERO : LONGEST_RETRY_AFTER;
+            }
+        } else {
+            try {
+                Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME));
                 asked = until.isNegative() ? Duration.ZERO : until;
             } catch (DateTimeParseException neither) {
                 return null;

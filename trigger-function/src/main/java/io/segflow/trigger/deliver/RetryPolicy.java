@@ -34,10 +34,13 @@ public class RetryPolicy {
         this.deadline = deadline;
     }
 
-    /** The wait after the {@code failures}-th failed attempt; a receiver's Retry-After wins. */
+    /**
+     * The wait after the {@code failures}-th failed attempt. A receiver's Retry-After wins, but is waited at least the
+     * first backoff wait: a {@code 0}, a past date or a second would otherwise bring the call straight back.
+     */
     public Duration wait(int failures, Duration retryAfter) {
         if (retryAfter != null) {
-            return retryAfter;
+            return retryAfter.compareTo(backoff.get(0)) < 0 ? backoff.get(0) : retryAfter;
         }
         Duration base = backoff.get(Math.min(failures, backoff.size()) - 1);
         double factor = 1 + (ThreadLocalRandom.current().nextDouble() * 2 - 1) * jitter;

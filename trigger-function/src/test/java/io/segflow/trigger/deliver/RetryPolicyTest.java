@@ -65,4 +65,24 @@ class RetryPolicyTest {
         assertThat(next).as("no overflow: the due time is past the 24 h deadline, so the firing is given up")
                 .isGreaterThan(policy.deadlineOf(now));
     }
+
+    @Test
+    void aRetryAfterTooLargeForALongIsCappedAtAWeek() {
+        assertThat(ActionCalls.retryAfter("99999999999999999999")).isEqualTo(ActionCalls.LONGEST_RETRY_AFTER);
+        assertThat(ActionCalls.retryAfter(" 18446744073709551616 ")).isEqualTo(ActionCalls.LONGEST_RETRY_AFTER);
+    }
+
+    @Test
+    void aRetryAfterOfZeroANegativeNumberOrAPastDateWaitsTheFirstBackoffNotNothing() {
+        String past = ZonedDateTime.now().minusMinutes(5).format(DateTimeFormatter.RFC_1123_DATE_TIME);
+        for (String value : List.of("0", "-5", "-99999999999999999999", past)) {
+            // The first backoff wait even after later failures: the receiver asked to come back soon.
+            assertThat(exact.wait(3, ActionCalls.retryAfter(value))).as(value).isEqualTo(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aRetryAfterShorterThanTheFirstBackoffWaitsTheFirstBackoff() {
+        assertThat(exact.wait(1, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(5));
+    }
 }
