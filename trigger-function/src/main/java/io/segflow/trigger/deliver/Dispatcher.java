@@ -221,8 +221,8 @@ public class Dispatcher {
             LOG.warnf("Trigger %s disabled: its endpoint answered 410 Gone", firing.triggerId());
             return;
         }
-        long next = now + retries.wait(firing.attempts(), outcome.retryAfter()).toMillis();
-        if (next > retries.deadlineOf(firing.firedAt().toEpochMilli())) {
+        long next = retries.next(firing.attempts(), outcome.retryAfter(), firing.firedAt().toEpochMilli(), now);
+        if (next == RetryPolicy.GIVE_UP) {
             giveUp(firing, outcome, "retry deadline passed");
             return;
         }

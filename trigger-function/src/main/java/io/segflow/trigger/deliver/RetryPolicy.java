@@ -7,9 +7,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** When a failed firing is tried again: exponential waits with jitter, a receiver's Retry-After, up to a deadline. */
+/**
+ * When a failed firing is tried again: exponential waits with jitter, or a receiver's Retry-After, up to a deadline.
+ * The wait that would pass the deadline is cut to it, so the last attempt is made at the deadline; the firing is given
+ * up once an attempt fails at or after it.
+ */
 @ApplicationScoped
 public class RetryPolicy {
+    /** {@link #next}'s answer for a firing to give up. */
+    public static final long GIVE_UP = -1;
+
     private final List<Duration> backoff;
     private final double jitter;
     private final Duration deadline;
@@ -47,7 +54,19 @@ public class RetryPolicy {
         return Duration.ofMillis(Math.max(1, Math.round(base.toMillis() * factor)));
     }
 
-    /** The instant after which a firing fired at {@code firedAtMillis} is given up. */
+    /**
+     * When to attempt again after the {@code failures}-th failed attempt, which ended at {@code now}: after the wait,
+     * but at the latest at the deadline; {@link #GIVE_UP} once an attempt failed at or after the deadline.
+     */
+    public long next(int failures, Duration retryAfter, long firedAtMillis, long now) {
+        long deadline = deadlineOf(firedAtMillis);
+        if (now >= deadline) {
+            return GIVE_UP;
+        }
+        return Math.min(now + wait(failures, retryAfter).toMillis(), deadline);
+    }
+
+    /** The deadline of a firing fired at {@code firedAtMillis}: its last attempt is made then. */
     public long deadlineOf(long firedAtMillis) {
         return firedAtMillis + deadline.toMillis();
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +54,7 @@ class RetryPolicyTest {
     }
 
     @Test
-    void aHugeRetryAfterIsCappedSoThatTheDeadlineStillGivesUp() {
+    void aHugeRetryAfterIsCappedAndTheNextAttemptFallsOnTheDeadline() {
         Duration asked = ActionCalls.retryAfter("9223372036854775807");
         assertThat(asked).isEqualTo(ActionCalls.LONGEST_RETRY_AFTER);
         assertThat(ActionCalls.retryAfter(Long.toString(Long.MAX_VALUE / 1000))).isEqualTo(ActionCalls.LONGEST_RETRY_AFTER);
@@ -61,9 +62,7 @@ class RetryPolicyTest {
 
         RetryPolicy policy = new RetryPolicy(List.of(Duration.ofSeconds(1)), 0, Duration.ofHours(24));
         long now = System.currentTimeMillis();
-        long next = now + policy.wait(1, asked).toMillis();
-        assertThat(next).as("no overflow: the due time is past the 24 h deadline, so the firing is given up")
-                .isGreaterThan(policy.deadlineOf(now));
+        assertThat(policy.next(1, asked, now, now)).as("no overflow: the wait is cut to the deadline").isEqualTo(policy.deadlineOf(now));
     }
 
     @Test
@@ -84,5 +83,39 @@ class RetryPolicyTest {
     @Test
     void aRetryAfterShorterThanTheFirstBackoffWaitsTheFirstBackoff() {
         assertThat(exact.wait(1, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    /** Backoff 1 s then 10 s, deadline 5 s: attempts at 0, 1 s and 5 s (the 10 s wait cut to the deadline), then dead. */
+    @Test
+    void theLastAttemptIsMadeAtTheDeadlineAndOnlyItsFailureGivesUp() {
+        RetryPolicy policy = new RetryPolicy(List.of(Duration.ofSeconds(1), Duration.ofSeconds(10)), 0, Duration.ofSeconds(5));
+        long firedAt = 1_000_000;
+
+        assertThat(policy.next(1, null, firedAt, firedAt)).isEqualTo(firedAt + 1_000);
+        assertThat(policy.next(2, null, firedAt, firedAt + 1_000)).as("cut to the deadline, not given up").isEqualTo(firedAt + 5_000);
+        assertThat(policy.next(3, null, firedAt, firedAt + 5_000)).isEqualTo(RetryPolicy.GIVE_UP);
+        assertThat(policy.next(3, null, firedAt, firedAt + 5_020)).as("failed just after the deadline").isEqualTo(RetryPolicy.GIVE_UP);
+    }
+
+    @Test
+    void aRetryAfterReachingPastTheDeadlineLeavesTheAttemptAtTheDeadline() {
+        long hour = Duration.ofHours(1).toMillis();
+        assertThat(exact.next(7, Duration.ofHours(2), 0, 23 * hour)).isEqualTo(24 * hour);
+    }
+
+    /** The defaults: the attempt due at 27h42 is made at 24 h instead of the firing being given up at 17h42. */
+    @Test
+    void withTheDefaultBackoffTheFiringIsRetriedUntilTheDeadline() {
+        RetryPolicy defaults = new RetryPolicy(List.of(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(2),
+                Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10)),
+                0, Duration.ofHours(24));
+        long now = 0;
+        int failures = 0;
+        List<Long> attempts = new ArrayList<>();
+        while (now != RetryPolicy.GIVE_UP) {
+            attempts.add(now);
+            now = defaults.next(++failures, null, 0, now);
+        }
+        assertThat(attempts).hasSize(10).last().isEqualTo(Duration.ofHours(24).toMillis());
     }
 }
