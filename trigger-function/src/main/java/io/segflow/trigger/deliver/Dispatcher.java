@@ -40,6 +40,10 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    private static final String DEADLINE_PASSED = "retry deadline passed";
+    private static final String GONE = "endpoint gone (410): trigger disabled";
+    /** The last failure of a retry given up past its deadline whose failure was not kept (stored by an older version). */
+    private static final Outcome LAST_FAILURE_UNKNOWN = Outcome.failed(null, "the deadline passed before the next attempt", null, 0);
 
     private final TriggerCatalog catalog;
     private final FiringStore store;
@@ -151,6 +155,13 @@ public class Dispatcher {
     }
 
     private void run(Firing firing, long submitted) throws InterruptedException {
+        // What the last failure decided is kept with the firing: read for retries only, not on the way of new firings.
+        Optional<RetryState> retry = firing.attempts() > 0 ? store.entry(firing).flatMap(RetryState::of) : Optional.empty();
+        if (retry.isPresent() && retry.get().givenUp()) {
+            // Given up already: only its dead record is written again, whatever became of the trigger meanwhile.
+            giveUp(firing, retry.get().last(), retry.get().gaveUp(), retry.get().deadWrites());
+            return;
+        }
         TriggerCatalog.Current current = catalog.current();
         TriggerDefinition trigger = current.byId().get(firing.triggerId());
         if (trigger == null || !current.fires(firing.triggerId())) {
@@ -167,6 +178,13 @@ public class Dispatcher {
             }
             due = fired.get();
         }
+        boolean retryPastDeadline = due.attempts() > 0 && now >= retries.deadlineOf(due.firedAt().toEpochMilli());
+        if (retryPastDeadline && !retry.map(RetryState::atDeadline).orElse(false)) {
+            // A retry past its deadline (this instance was stopped, or an open breaker or busy endpoint held it): no
+            // retry after the deadline but the one due at it. A firing never attempted still gets its one attempt.
+            giveUp(due, retry.map(RetryState::last).orElse(LAST_FAILURE_UNKNOWN), DEADLINE_PASSED, 0);
+            return;
+        }
         String endpoint = ActionCalls.endpointOf(trigger.action());
         // A busy endpoint is waited for here (well within the lease), then the firing's lease brings it back; an
         // open breaker sends it back to the schedule until the breaker half-opens. Neither is an attempt.
@@ -175,7 +193,11 @@ public class Dispatcher {
             return;
         }
         if (retryAt != 0) {
-            store.reschedule(due, retryAt);
+            if (retry.isPresent()) {
+                store.reschedule(due, retry.get().entry(due), retryAt);
+            } else {
+                store.reschedule(due, retryAt);
+            }
             return;
         }
         long calling = System.nanoTime();
@@ -216,25 +238,45 @@ public class Dispatcher {
         metrics.failed(firing.triggerId());
         LOG.debugf("Attempt %d of firing %s failed: %s", firing.attempts(), firing.id(), outcome.error());
         if (outcome.gone()) {
-            store.disable(firing.triggerId(), "the endpoint answered 410 Gone at " + Instant.ofEpochMilli(now));
-            giveUp(firing, outcome, "endpoint gone (410): trigger disabled");
-            LOG.warnf("Trigger %s disabled: its endpoint answered 410 Gone", firing.triggerId());
+            giveUp(firing, outcome, GONE, 0);
             return;
         }
-        long next = retries.next(firing.attempts(), outcome.retryAfter(), firing.firedAt().toEpochMilli(), now);
+        long firedAt = firing.firedAt().toEpochMilli();
+        long next = retries.next(firing.attempts(), outcome.retryAfter(), firedAt, now);
         if (next == RetryPolicy.GIVE_UP) {
-            giveUp(firing, outcome, "retry deadline passed");
+            giveUp(firing, outcome, DEADLINE_PASSED, 0);
             return;
         }
-        store.reschedule(firing, next);
+        store.reschedule(firing, RetryState.failed(outcome, next == retries.deadlineOf(firedAt)).entry(firing), next);
         metrics.retried(firing.triggerId());
         log.attempt(firing, DeliveryEntry.Status.RETRYING, outcome.status(), outcome.error(), outcome.latencyMs(), Instant.ofEpochMilli(next));
     }
 
-    private void giveUp(Firing firing, Outcome outcome, String reason) throws InterruptedException {
-        dead.send(firing, outcome, reason);
+    /**
+     * Sends the firing to the dead topic, then (after a 410) disables its trigger, and settles it. If the dead record
+     * is not written, the firing stays scheduled, given up, and only the dead record is tried again after the backoff's
+     * wait: the endpoint is not called again, and the trigger is disabled only once the record is written, so that
+     * a disabled trigger does not cancel the firing instead.
+     */
+    private void giveUp(Firing firing, Outcome last, String reason, int failedDeadWrites) throws InterruptedException {
+        try {
+            dead.send(firing, last, reason);
+        } catch (RuntimeException e) {
+            int failed = failedDeadWrites + 1;
+            long next = System.currentTimeMillis() + retries.wait(failed, null).toMillis();
+            store.reschedule(firing, RetryState.gaveUp(last, reason, failed).entry(firing), next);
+            log.attempt(firing, DeliveryEntry.Status.RETRYING, last.status(), reason + "; writing it to " + DeadFirings.TOPIC
+                    + " failed, tried again: " + e.getMessage(), last.latencyMs(), Instant.ofEpochMilli(next));
+            LOG.warnf("Firing %s of trigger %s, given up (%s), stays scheduled: writing it to %s failed (try %d): %s",
+                    firing.id(), firing.triggerId(), reason, DeadFirings.TOPIC, failed, e.toString());
+            return;
+        }
+        if (last.gone()) {
+            store.disable(firing.triggerId(), "the endpoint answered 410 Gone at " + Instant.now());
+            LOG.warnf("Trigger %s disabled: its endpoint answered 410 Gone", firing.triggerId());
+        }
         store.settle(firing);
         metrics.dead(firing.triggerId());
-        log.attempt(firing, DeliveryEntry.Status.DEAD, outcome.status(), reason + ": " + outcome.error(), outcome.latencyMs(), null);
+        log.attempt(firing, DeliveryEntry.Status.DEAD, last.status(), reason + ": " + last.error(), last.latencyMs(), null);
     }
 }

@@ -229,6 +229,23 @@ public class FiringStore {
         writes.send();
     }
 
+    /**
+     * The firing's entry in the schedule as stored: its JSON, with what the dispatcher keeps beside it; empty if it
+     * was settled meanwhile.
+     */
+    public Optional<String> entry(Firing firing) {
+        return Optional.ofNullable(redis.hash(String.class).hget(TriggerKeys.jobs(firing.shard()), firing.id()));
+    }
+
+    /** As {@link #reschedule(Firing, long)}, storing {@code entry} ({@link #entry(Firing)}) as the firing's entry. */
+    public void reschedule(Firing firing, String entry, long due) {
+        RedisBatch writes = writes();
+        String shard = firing.shard();
+        writes.add(shard, List.of(Request.cmd(Command.HSET).arg(TriggerKeys.jobs(shard)).arg(firing.id()).arg(entry),
+                Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id())));
+        writes.send();
+    }
+
     /** The firing is settled (delivered, dead, dropped): out of the schedule. */
     public void settle(Firing firing) {
         RedisBatch writes = writes();

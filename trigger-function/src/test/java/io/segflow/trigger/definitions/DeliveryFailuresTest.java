@@ -18,13 +18,16 @@ import io.segflow.testkit.TopicReader;
 import io.segflow.trigger.definitions.WebhookReceiver.Answer;
 import io.segflow.trigger.deliver.DeadFirings;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Endpoints failing: retries with the same webhook-id, Retry-After, 410 disabling, the dead topic, an endpoint down
- * and back. The test profile's backoff is 200 ms then 400 ms, without jitter, and the deadline 3 s.
+ * Endpoints failing: retries with the same webhook-id, Retry-After, 410 disabling, the dead topic (also while the
+ * broker refuses it), an endpoint down and back. The test profile's backoff is 200 ms then 400 ms, without jitter, the
+ * deadline 3 s and the lease of an attempt 7 s (its 2 s timeout + 5 s).
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
@@ -110,6 +113,71 @@ class DeliveryFailuresTest extends TriggerFixture {
         }
         assertThat(definitions.log(trigger)).singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.DEAD);
         assertThat(definitions.disabled(trigger)).as("only a 410 disables").isFalse();
+    }
+
+    /**
+     * The firing fails until its deadline, and the broker refuses its dead record: it stays scheduled, only the dead
+     * record is tried again, and it reaches the dead topic once the broker takes it. The wait covers the lease of the
+     * last attempt, after which a firing that is merely left in the schedule would be called again.
+     */
+    @Test
+    void aFiringWhoseDeadRecordIsRefusedIsNotCalledPastItsDeadlineAndReachesTheDeadTopicLater() throws Exception {
+        String trigger = unique("dead-refused");
+        String segment = triggerOnEntry(trigger, receiver.url("/failing"));
+        receiver.script("/failing", Stream.generate(() -> Answer.of(500)).limit(200).toArray(Answer[]::new));
+        String user = unique("user");
+        int calls;
+
+        try (RefusedTopic refused = RefusedTopic.refuse(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC);
+             TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
+            Instant entered = Instant.now();
+            enter(user, segment, 1);
+            Thread.sleep(Duration.between(Instant.now(), entered.plusSeconds(11)).toMillis());
+
+            calls = receiver.calls("/failing").size();
+            // Until the 3 s deadline, the last one at it, with 2 s of slack for a loaded machine.
+            assertThat(receiver.calls("/failing")).as("attempts until the deadline, none after")
+                    .hasSizeGreaterThan(5).allSatisfy(c -> assertThat(c.at()).isBefore(entered.plusSeconds(5)));
+            assertThat(definitions.log(trigger)).as("still scheduled, not dropped").singleElement()
+                    .extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.RETRYING);
+
+            refused.lift();
+
+            JsonNode record = Json.read(dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20)).get(0).value(), JsonNode.class);
+            assertThat(record.get("reason").asText()).isEqualTo("retry deadline passed");
+            assertThat(record.get("lastStatus").asInt()).isEqualTo(500);
+            assertThat(record.get("attempts").asInt()).isEqualTo(calls);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(definitions.log(trigger)).singleElement()
+                .extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.DEAD));
+        Thread.sleep(500);
+        assertThat(receiver.calls("/failing")).as("the dead record was written again, the endpoint not called").hasSize(calls);
+    }
+
+    /** A 410 whose dead record the broker refuses at first: the firing ends on the dead topic, not cancelled. */
+    @Test
+    void a410WhoseDeadRecordIsRefusedAtFirstStillEndsOnTheDeadTopic() throws Exception {
+        String trigger = unique("gone-refused");
+        String segment = triggerOnEntry(trigger, receiver.url("/gone-refused"));
+        receiver.script("/gone-refused", Answer.of(410));
+        String user = unique("user");
+
+        try (RefusedTopic refused = RefusedTopic.refuse(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC);
+             TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
+            enter(user, segment, 1);
+            receiver.await("/gone-refused", 1, Duration.ofSeconds(20));
+            Thread.sleep(1_500); // its dead record refused meanwhile
+
+            refused.lift();
+
+            JsonNode record = Json.read(dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20)).get(0).value(), JsonNode.class);
+            assertThat(record.get("lastStatus").asInt()).isEqualTo(410);
+            assertThat(record.get("reason").asText()).startsWith("endpoint gone (410)");
+        }
+        assertThat(definitions.disabled(trigger)).isTrue();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(definitions.log(trigger)).singleElement()
+                .extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.DEAD));
+        assertThat(receiver.calls("/gone-refused")).as("called once: the 410 is not asked again").hasSize(1);
     }
 
     @Test
