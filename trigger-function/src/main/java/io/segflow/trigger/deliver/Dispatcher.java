@@ -17,10 +17,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +30,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -61,6 +65,8 @@ public class Dispatcher {
     private final Timer queued;
     private final Timer called;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Striped by trigger and user: delayed firings of one user and trigger are decided one at a time. */
+    private final Lock[] deciding = new Lock[1024];
     private long lastWarning;
     private final ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
@@ -87,6 +93,7 @@ public class Dispatcher {
         }
         // Past the longest attempt: a claimed firing is not taken again while its call may still be running.
         this.leaseMillis = config.deliveries().timeout().toMillis() + 5_000;
+        Arrays.setAll(deciding, i -> new ReentrantLock());
     }
 
     void start(@Observes StartupEvent started) {
@@ -214,17 +221,27 @@ public class Dispatcher {
         settle(due.withAttempts(due.attempts() + 1), outcome);
     }
 
-    /** The delay is over: the firing is decided now (cooldown and cap count from here) and delivered. */
+    /**
+     * The delay is over: the firing is decided now (cooldown and cap count from here) and delivered. Firings of one
+     * trigger and user that come due together are decided one after the other, each reading what the one before
+     * stored: read concurrently, the cooldown or cap would let both through.
+     */
     private Optional<Firing> fireAfterDelay(TriggerDefinition trigger, Firing waiting, long now) {
         Firing firing = waiting.withStage(Firing.Stage.DELIVER, Instant.ofEpochMilli(now));
-        Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
-        if (suppressed.isPresent()) {
-            store.settle(firing);
-            metrics.suppressed(trigger.id(), suppressed.get());
-            log.suppressed(firing, suppressed.get());
-            return Optional.empty();
+        Lock lock = deciding[Math.floorMod(Objects.hash(trigger.id(), firing.userId()), deciding.length)];
+        lock.lock();
+        try {
+            Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
+            if (suppressed.isPresent()) {
+                store.settle(firing);
+                metrics.suppressed(trigger.id(), suppressed.get());
+                log.suppressed(firing, suppressed.get());
+                return Optional.empty();
+            }
+            store.fire(trigger, firing, now, leaseFrom(now));
+        } finally {
+            lock.unlock();
         }
-        store.fire(trigger, firing, now, leaseFrom(now));
         metrics.fired(trigger.id());
         return Optional.of(firing);
     }
