@@ -166,7 +166,7 @@ public class Dispatcher {
         Optional<RetryState> retry = firing.attempts() > 0 ? store.entry(firing).flatMap(RetryState::of) : Optional.empty();
         if (retry.isPresent() && retry.get().givenUp()) {
             // Given up already: only its dead record is written again, whatever became of the trigger meanwhile.
-            giveUp(firing, retry.get().last(), retry.get().gaveUp(), retry.get().deadWrites());
+            giveUp(firing, retry.get().last(), retry.get().gaveUp(), retry.get().deadWrites(), null);
             return;
         }
         TriggerCatalog.Current current = catalog.current();
@@ -189,7 +189,7 @@ public class Dispatcher {
         if (retryPastDeadline && !retry.map(RetryState::atDeadline).orElse(false)) {
             // A retry past its deadline (this instance was stopped, or an open breaker or busy endpoint held it): no
             // retry after the deadline but the one due at it. A firing never attempted still gets its one attempt.
-            giveUp(due, retry.map(RetryState::last).orElse(LAST_FAILURE_UNKNOWN), DEADLINE_PASSED, 0);
+            giveUp(due, retry.map(RetryState::last).orElse(LAST_FAILURE_UNKNOWN), DEADLINE_PASSED, 0, null);
             return;
         }
         String endpoint = ActionCalls.endpointOf(trigger.action());
@@ -218,7 +218,7 @@ public class Dispatcher {
             throw e;
         }
         limits.release(endpoint, outcome.success(), System.currentTimeMillis());
-        settle(due.withAttempts(due.attempts() + 1), outcome);
+        settle(due.withAttempts(due.attempts() + 1), outcome, trigger);
     }
 
     /**
@@ -246,7 +246,8 @@ public class Dispatcher {
         return Optional.of(firing);
     }
 
-    private void settle(Firing firing, Outcome outcome) throws InterruptedException {
+    /** {@code called}: the definition whose action gave {@code outcome}. */
+    private void settle(Firing firing, Outcome outcome, TriggerDefinition called) throws InterruptedException {
         long now = System.currentTimeMillis();
         if (outcome.success()) {
             delivered.add(firing, outcome, now);
@@ -255,13 +256,13 @@ public class Dispatcher {
         metrics.failed(firing.triggerId());
         LOG.debugf("Attempt %d of firing %s failed: %s", firing.attempts(), firing.id(), outcome.error());
         if (outcome.gone()) {
-            giveUp(firing, outcome, GONE, 0);
+            giveUp(firing, outcome, GONE, 0, called);
             return;
         }
         long firedAt = firing.firedAt().toEpochMilli();
         long next = retries.next(firing.attempts(), outcome.retryAfter(), firedAt, now);
         if (next == RetryPolicy.GIVE_UP) {
-            giveUp(firing, outcome, DEADLINE_PASSED, 0);
+            giveUp(firing, outcome, DEADLINE_PASSED, 0, called);
             return;
         }
         store.reschedule(firing, RetryState.failed(outcome, next == retries.deadlineOf(firedAt)).entry(firing), next);
@@ -275,7 +276,8 @@ public class Dispatcher {
      * wait: the endpoint is not called again, and the trigger is disabled only once the record is written, so that
      * a disabled trigger does not cancel the firing instead.
      */
-    private void giveUp(Firing firing, Outcome last, String reason, int failedDeadWrites) throws InterruptedException {
+    private void giveUp(Firing firing, Outcome last, String reason, int failedDeadWrites, TriggerDefinition called)
+            throws InterruptedException {
         try {
             dead.send(firing, last, reason);
         } catch (RuntimeException e) {
@@ -288,8 +290,9 @@ public class Dispatcher {
                     firing.id(), firing.triggerId(), reason, DeadFirings.TOPIC, failed, e.toString());
             return;
         }
-        if (last.gone()) {
-            store.disable(firing.triggerId(), "the endpoint answered 410 Gone at " + Instant.now());
+        // Not when the trigger was saved since the call (a new URL, say): the old endpoint's 410 must not undo it.
+        if (last.gone() && store.disable(firing.triggerId(), called == null ? null : called.updatedAt(),
+                "the endpoint answered 410 Gone at " + Instant.now())) {
             LOG.warnf("Trigger %s disabled: its endpoint answered 410 Gone", firing.triggerId());
         }
         store.settle(firing);

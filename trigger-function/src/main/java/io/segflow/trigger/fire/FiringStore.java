@@ -1,17 +1,21 @@
 package io.segflow.trigger.fire;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.sortedset.ZAddArgs;
+import io.quarkus.redis.datasource.transactions.OptimisticLockingTransactionResult;
 import io.quarkus.redis.datasource.value.SetArgs;
-import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
-import io.vertx.redis.client.ResponseType;
+import io.segflow.core.json.IsoInstants;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerKeys;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -259,13 +263,39 @@ public class FiringStore {
                 Request.cmd(Command.HDEL).arg(TriggerKeys.jobs(firing.shard())).arg(firing.id())));
     }
 
-    /** Marks the trigger's endpoint as gone (it answered 410): trigger-functions reload and stop firing it. */
-    public void disable(String triggerId, String reason) {
-        redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(TriggerKeys.DISABLED, triggerId, Json.write(Map.of("reason", reason,
-                    "at", java.time.Instant.now().toString())));
-            tx.value(Long.class).incr(TriggerKeys.REVISION);
-        });
+    /**
+     * Marks the trigger's endpoint as gone (it answered 410): trigger-functions reload and stop firing it. Only while
+     * the stored definition is the one called ({@code called}, its {@code updatedAt}; null: whatever is stored): a
+     * save since, with a new URL say, is not undone by the old endpoint's answer. Returns whether it was disabled.
+     */
+    public boolean disable(String triggerId, Instant called, String reason) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            OptimisticLockingTransactionResult<Boolean> result = redis.withTransaction(
+                    ds -> isStoredDefinition(ds.hash(String.class).hget(TriggerKeys.DEFINITIONS, triggerId), called),
+                    (disable, tx) -> {
+                        if (disable) {
+                            tx.hash(String.class).hset(TriggerKeys.DISABLED, triggerId, Json.write(Map.of("reason", reason,
+                                    "at", Instant.now().toString())));
+                            tx.value(Long.class).incr(TriggerKeys.REVISION);
+                        }
+                    }, TriggerKeys.DEFINITIONS);
+            if (!result.discarded()) {
+                return result.getPreTransactionResult();
+            }
+            // Another definition was saved between the read and the write: read again.
+        }
+        return false;
+    }
+
+    private static boolean isStoredDefinition(String stored, Instant called) {
+        if (stored == null) {
+            return false; // deleted meanwhile
+        }
+        if (called == null) {
+            return true;
+        }
+        JsonNode updatedAt = Json.read(stored, JsonNode.class).get("updatedAt");
+        return updatedAt != null && called.equals(IsoInstants.parse(updatedAt.asText()));
     }
 
     /** Where the user's threshold value was last ({@code above}, {@code below}, {@code at}), or null. */

@@ -17,8 +17,12 @@ import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
 import io.segflow.trigger.definitions.WebhookReceiver.Answer;
 import io.segflow.trigger.deliver.DeadFirings;
+import io.segflow.trigger.fire.FiringStore;
+import io.segflow.trigger.rules.TriggerCatalog;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -32,6 +36,13 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
 class DeliveryFailuresTest extends TriggerFixture {
+
+    @Inject
+    FiringStore store;
+
+    @Inject
+    TriggerCatalog catalog;
+
 
     /** A trigger on entering a new segment, delivering to {@code url}; returns the segment. */
     private String triggerOnEntry(String id, String url) {
@@ -94,6 +105,29 @@ class DeliveryFailuresTest extends TriggerFixture {
         enter(user, segment, 3);
         Thread.sleep(1_000);
         assertThat(receiver.calls("/gone")).as("a disabled trigger fires no more").hasSize(1);
+    }
+
+    /**
+     * The old endpoint's 410 arrives after the trigger was saved again (a new URL): the save stands. The 410 of the
+     * definition still stored disables it.
+     */
+    @Test
+    void a410ForADefinitionSavedOverSinceDoesNotDisableTheNewOne() {
+        String trigger = unique("moved");
+        definitions.define(trigger, "{'when': {'segment': 'any', 'change': 'entered'}, 'action': " + webhook(receiver.url("/old")) + "}");
+        triggers.refresh();
+        Instant called = catalog.current().byId().get(trigger).updatedAt();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !Instant.now().truncatedTo(ChronoUnit.MILLIS)
+                .equals(called.truncatedTo(ChronoUnit.MILLIS)));
+        definitions.define(trigger, "{'when': {'segment': 'any', 'change': 'entered'}, 'action': " + webhook(receiver.url("/new")) + "}");
+
+        assertThat(store.disable(trigger, called, "the endpoint answered 410 Gone")).isFalse();
+        assertThat(definitions.disabled(trigger)).as("the save since the call stands").isFalse();
+
+        triggers.refresh();
+        Instant current = catalog.current().byId().get(trigger).updatedAt();
+        assertThat(store.disable(trigger, current, "the endpoint answered 410 Gone")).isTrue();
+        assertThat(definitions.disabled(trigger)).isTrue();
     }
 
     @Test
