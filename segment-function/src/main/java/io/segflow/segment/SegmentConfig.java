@@ -68,6 +68,14 @@ public interface SegmentConfig {
         Duration publishTimeout();
 
         /**
+         * Longest wait for Redis to answer a round's pipeline: a Redis that stops answering (a stalled host, a
+         * connection cut without a reset) fails the round, so readiness reports it and the round is retried, instead
+         * of the engine waiting for ever.
+         */
+        @WithDefault("10s")
+        Duration redisTimeout();
+
+        /**
          * The format user records are written in: 5, or 4 while api-function, trigger-function or segment-function
          * instances of a version that reads no later format still run (a rolling upgrade from it; see
          * docs/operations.md). Every format is read.
@@ -146,6 +154,7 @@ public interface SegmentConfig {
         require(engine.maxAttempts() >= 1, "segflow.engine.max-attempts", "at least 1");
         require(!engine.pollTimeout().isNegative() && engine.pollTimeout().toMillis() <= 5_000, "segflow.engine.poll-timeout", "between 0 and 5s");
         require(engine.publishTimeout().toSeconds() >= 1, "segflow.engine.publish-timeout", "at least 1s");
+        require(engine.redisTimeout().toMillis() >= 100, "segflow.engine.redis-timeout", "at least 100ms");
         require(engine.instanceId().map(id -> !id.isBlank()).orElse(true), "segflow.engine.instance-id", "not blank");
         require(engine.recordFormat() == UserRecordCodec.FORMAT || engine.recordFormat() == UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS,
                 "segflow.engine.record-format", UserRecordCodec.FORMAT + " or " + UserRecordCodec.FORMAT_WITHOUT_HISTORY_LENGTHS);

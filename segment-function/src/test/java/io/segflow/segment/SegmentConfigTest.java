@@ -32,6 +32,11 @@ class SegmentConfigTest {
     }
 
     @Test
+    void aRedisTimeoutTooShortForARoundsPipelineIsRefused() {
+        assertRefused("segflow.engine.redis-timeout", "50ms");
+    }
+
+    @Test
     void aBackfillChunkOfZeroIsRefused() {
         assertRefused("segflow.backfill.chunk", "0");
     }

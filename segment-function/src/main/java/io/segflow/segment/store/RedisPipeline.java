@@ -1,5 +1,6 @@
 package io.segflow.segment.store;
 
+import io.segflow.segment.SegmentConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -7,6 +8,7 @@ import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,17 +27,20 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class RedisPipeline {
     private final Redis redis;
     private final boolean cluster;
+    private final Duration timeout;
     /** The slot map the groups are made with; forgotten when a pipeline fails (a failover or resharding moved slots). */
     private volatile SlotOwners owners;
 
-    RedisPipeline(Redis redis, @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
+    RedisPipeline(Redis redis, @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
+                  SegmentConfig config) {
         this.redis = redis;
         this.cluster = clientType.equalsIgnoreCase("cluster");
+        this.timeout = config.engine().redisTimeout();
     }
 
     /** The replies, in order; loads the scripts when Redis (or one of its masters) does not know them yet. */
     public List<Response> run(List<SlotRequest> requests, LuaScript... scripts) {
-        return send(requests, batch -> pipeline(redis::batch, batch, scripts)).await().indefinitely();
+        return send(requests, batch -> pipeline(redis::batch, batch, scripts)).await().atMost(timeout);
     }
 
     /**
@@ -44,7 +49,7 @@ public class RedisPipeline {
      * master). Close it to give it back.
      */
     public Held hold() {
-        return new Held(redis.connect().await().indefinitely());
+        return new Held(redis.connect().await().atMost(timeout));
     }
 
     /** A held connection (see {@link #hold()}). */
@@ -57,12 +62,12 @@ public class RedisPipeline {
 
         /** The replies, in order; the commands go to their servers as {@link RedisPipeline#run} sends them. */
         public List<Response> run(List<SlotRequest> requests) {
-            return send(requests, connection::batch).await().indefinitely();
+            return send(requests, connection::batch).await().atMost(timeout);
         }
 
         @Override
         public void close() {
-            connection.close().await().indefinitely();
+            connection.close().await().atMost(timeout);
         }
     }
 
