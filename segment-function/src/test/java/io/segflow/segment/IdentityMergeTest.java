@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.event.Event;
@@ -15,6 +16,7 @@ import io.segflow.core.profile.Scoring;
 import io.segflow.core.state.RecentMessages;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,6 +32,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class IdentityMergeTest extends SegmentFunctionTestBase {
     private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Inject
+    MeterRegistry metrics;
 
     private String anonymous;
     private String user;
@@ -261,5 +266,21 @@ class IdentityMergeTest extends SegmentFunctionTestBase {
         UserRecord after = record(user).orElseThrow();
         assertThat(after.profile().count("add_to_cart")).as("the profile from before the erasure").isZero();
         assertThat(after.identity().mergedIds()).isEmpty();
+    }
+
+    @Test
+    void anIdWhoseRecordIsTooLargeToTravelStaysApartAndTheEngineGoesOn() {
+        // About 800 KB of traits: in base64 the merge would carry over 1 MB, more than Kafka takes in one record.
+        send(new Event(1, "identify", UUID.randomUUID().toString(), null, anonymous, null, null, null, null,
+                Map.of("notes", "x".repeat(800_000)), null, null, null, Instant.now(), null, null, Instant.now(), "test"));
+        await().atMost(WAIT).until(() -> record(anonymous).isPresent());
+        send(identify(user, anonymous, Map.of()));
+
+        String marker = "marker-" + UUID.randomUUID();
+        send(trackEvent(marker, "after", UUID.randomUUID().toString()));
+        await().atMost(WAIT).until(() -> record(marker).isPresent() && record(user).isPresent());
+        assertThat(record(anonymous).orElseThrow().isForward()).as("the large id is not merged").isFalse();
+        assertThat(record(user).orElseThrow().identity().mergedIds()).isEmpty();
+        assertThat(metrics.counter("segflow.identity.merges", "step", "refused_too_large").count()).isPositive();
     }
 }

@@ -19,12 +19,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jboss.logging.Logger;
 
 /**
  * One user through the engine, in memory: an event, a due wake, a backfill or an erasure updates its record and
  * adds what must be stored and published to the partition's batch. Pure computation; the loop does the I/O.
  */
 public final class UserProcessor {
+    private static final Logger LOG = Logger.getLogger(UserProcessor.class);
 
     /** Counts what the processing saw, for metrics. */
     public interface Listener {
@@ -38,6 +40,9 @@ public final class UserProcessor {
     }
 
     /** What an identity step did. */
+    /** The largest record a merge sends: in base64 (4/3) with its envelope, well under Kafka's default 1 MB record. */
+    static final int MAX_MERGED_RECORD_BYTES = 512 * 1024;
+
     public enum MergeStep {
         /** An identify or alias linked a new id: the merge was requested from its owner. */
         REQUESTED,
@@ -51,6 +56,8 @@ public final class UserProcessor {
         REFUSED_KNOWN_USER,
         /** The id was merged into another user already. */
         REFUSED_ALREADY_MERGED,
+        /** The id's record is too large to travel in one Kafka record to the user: the id stays a profile of its own. */
+        REFUSED_TOO_LARGE,
         /** The profile arrived for a user erased since the merge was requested: dropped. */
         DROPPED_ERASED,
         /** An event or step for an id merged into another went on to that user. */
@@ -159,8 +166,17 @@ public final class UserProcessor {
             listener.merge(MergeStep.REFUSED_KNOWN_USER);
             return record;
         }
+        byte[] encoded = batch.encode(record);
+        if (encoded.length > MAX_MERGED_RECORD_BYTES) {
+            // Sent in base64, it would pass Kafka's default 1 MB record limit: every send of the partition's pending
+            // records would then fail, and the partition would stall on it for good.
+            LOG.warnf("Not merging %s into %s: its record is %d bytes, over the %d a merge carries", record.userId(), into,
+                    encoded.length, MAX_MERGED_RECORD_BYTES);
+            listener.merge(MergeStep.REFUSED_TOO_LARGE);
+            return record;
+        }
         Instant at = Instant.ofEpochMilli(nowMillis);
-        send(batch, into, IdentityRecords.profile(record.userId(), into, batch.encode(record), at));
+        send(batch, into, IdentityRecords.profile(record.userId(), into, encoded, at));
         Memberships memberships = record.memberships();
         List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
         String cause = SegmentChange.causedByMerge(into);
