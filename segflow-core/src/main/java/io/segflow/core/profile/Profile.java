@@ -124,14 +124,16 @@ public final class Profile implements ProfileView {
     /**
      * Adds to the property aggregates and latest values of {@code only} (see {@link ProfileNeeds#only}) an event this
      * profile counted before they were kept: how a replay of the event log rebuilds their past. Counts, times, traits
-     * and score stay as they are. An event of a name this profile holds nothing of (erased since), or without a value
-     * of those properties, is not added (returns false). A
+     * and score stay as they are. An event of a name this profile holds nothing of (erased since), one from before the
+     * first of its name this profile counted (an erased user's, from before the profile started again), or without a
+     * value of those properties, is not added (returns false). A
      * replayed latest value does not replace a live one of the same event time (that one arrived later); between two
      * replayed events of the same time, the later in the log wins, as it did live.
      */
     public boolean replay(Event event, ProfileNeeds only, long nowMillis) {
         EventHistory history = read(ProfileUpdate.eventName(event));
-        if (history == null || history.count == 0 || !carries(event, only)) {
+        if (history == null || history.count == 0 || !carries(event, only)
+                || ProfileUpdate.eventMillis(event) < history.firstSeen) {
             return false;
         }
         applyProperties(ProfileUpdate.eventName(event), ProfileUpdate.eventMillis(event), history, event, only, nowMillis, false);

@@ -53,6 +53,19 @@ class ProfileTest {
     }
 
     @Test
+    void aReplayAddsNoEventFromBeforeTheFirstOfItsNameThisProfileCounted() {
+        // The user was erased after a purchase of 100 and bought again for 5: the log still holds the 100, which the
+        // profile started again must not take in when a new segment's sum is replayed.
+        profile.apply(track("buy", NOW - 10 * MINUTE, Map.of("amount", 5)), ProfileNeeds.NONE, SCORING, NOW);
+        ProfileNeeds sum = needsOf("sum(\"buy\", \"amount\", \"30d\") > 50");
+        ProfileNeeds only = sum.only(java.util.Set.of(new PropertyRef("buy", "amount")));
+
+        assertThat(profile.replay(track("buy", NOW - DAY, Map.of("amount", 100)), only, NOW)).isFalse();
+        assertThat(profile.replay(track("buy", NOW - 10 * MINUTE, Map.of("amount", 5)), only, NOW)).isTrue();
+        assertThat(profile.aggregate("buy", "amount", Window.parse("30d"), NOW).sum()).isEqualTo(5.0);
+    }
+
+    @Test
     void aPropertyValueOlderThanItsWindowsIsNotKeptThoughItsEventStillCounts() {
         ProfileNeeds needs = needsOf("sum(\"buy\", \"amount\", \"1h\") > 0");
 
