@@ -40,16 +40,6 @@ class DelayTest extends TriggerFixture {
         assertThat(call.signed()).isTrue();
     }
 
-    /** Changes are read at once from here on (the consumer group has formed): lateness is the schedule's own. */
-    private void consumerIsReading() throws InterruptedException {
-        String segment = unique("warm-up");
-        definitions.define(unique("warm-up"), "{'when': {'segment': '" + segment + "', 'change': 'entered'}, "
-                + "'action': " + webhook(receiver.url("/warm-up")) + "}");
-        String user = unique("user");
-        changes.send(user, Json.write(change(user, segment, SegmentChange.ENTERED, 1)));
-        receiver.await("/warm-up", 1, Duration.ofSeconds(30));
-    }
-
     @Test
     void leavingBeforeTheDelayIsOverCancelsTheFiring() throws Exception {
         String segment = unique("seg");

@@ -77,14 +77,4 @@ class DueDelaysTest extends TriggerFixture {
                 .containsExactlyInAnyOrder(DeliveryEntry.Status.DELIVERED.toString(), "suppressed:cooldown"));
         assertThat(receiver.calls("/due-together")).hasSize(USERS);
     }
-
-    /** Changes are read from here on: this instance owns the partitions, and so polls their schedules. */
-    private void consumerIsReading() throws InterruptedException {
-        String segment = unique("warm-up");
-        definitions.define(unique("warm-up"), "{'when': {'segment': '" + segment + "', 'change': 'entered'}, "
-                + "'action': " + webhook(receiver.url("/warm-up")) + "}");
-        String user = unique("user");
-        changes.send(user, Json.write(change(user, segment, SegmentChange.ENTERED, 1)));
-        receiver.await("/warm-up", 1, Duration.ofSeconds(30));
-    }
 }

@@ -2,11 +2,14 @@ package io.segflow.trigger.definitions;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.segflow.core.Topics;
+import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.Firing;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
 import io.segflow.trigger.fire.ChangeTriggers;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +43,19 @@ abstract class TriggerFixture {
     void stopFixture() {
         receiver.close();
         changes.close();
+    }
+
+    /**
+     * Changes are read at once from here on: the consumer group has formed and this instance owns the partitions (and
+     * so polls their schedules), so lateness is the schedule's own.
+     */
+    void consumerIsReading() throws InterruptedException {
+        String segment = Definitions.unique("warm-up");
+        definitions.define(Definitions.unique("warm-up"), "{'when': {'segment': '" + segment + "', 'change': 'entered'}, "
+                + "'action': " + Definitions.webhook(receiver.url("/warm-up")) + "}");
+        String user = Definitions.unique("user");
+        changes.send(user, Json.write(Definitions.change(user, segment, SegmentChange.ENTERED, 1)));
+        receiver.await("/warm-up", 1, Duration.ofSeconds(30));
     }
 
     /** Decides a batch as the change consumer does (definitions refreshed first) and hands the firings over to run. */
