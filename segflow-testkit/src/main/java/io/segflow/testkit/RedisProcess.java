@@ -156,10 +156,15 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void signal(String signal) {
+        signal(process.pid(), signal);
+    }
+
+    /** Sends {@code signal} ({@code -STOP}, {@code -CONT}) to a process: a server this JVM did not start, say. */
+    public static void signal(long pid, String signal) {
         try {
-            int exit = new ProcessBuilder("kill", signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
+            int exit = new ProcessBuilder("kill", signal, String.valueOf(pid)).inheritIO().start().waitFor();
             if (exit != 0) {
-                throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited with " + exit);
+                throw new IllegalStateException("kill " + signal + " " + pid + " exited with " + exit);
             }
         } catch (IOException e) {
             throw new IllegalStateException("could not signal redis-server", e);

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.segflow.segment.consume.EngineHealth;
+import io.segflow.testkit.RedisProcess;
 import io.segflow.testkit.RespClient;
 import io.segflow.testkit.TestServices;
 import jakarta.inject.Inject;
@@ -44,13 +45,13 @@ class RedisStalledTest extends SegmentFunctionTestBase {
         await().atMost(Duration.ofSeconds(30)).until(() -> engineCheck().equals("UP"));
 
         long redisPid = redisPid();
-        signal("-STOP", redisPid);
+        RedisProcess.signal(redisPid, "-STOP");
         try {
             send(trackEvent(user, "during", UUID.randomUUID().toString()));
             // The engine's own check, not only the Redis client's ping: the round failed rather than hung.
             await().atMost(Duration.ofSeconds(20)).until(() -> engineCheck().equals("DOWN"));
         } finally {
-            signal("-CONT", redisPid);
+            RedisProcess.signal(redisPid, "-CONT");
         }
 
         await().atMost(Duration.ofSeconds(30)).until(() -> engineCheck().equals("UP"));
@@ -76,9 +77,5 @@ class RedisStalledTest extends SegmentFunctionTestBase {
             }
         }
         throw new IllegalStateException("Redis reported no process_id");
-    }
-
-    private static void signal(String signal, long pid) throws Exception {
-        assertThat(new ProcessBuilder("kill", signal, String.valueOf(pid)).inheritIO().start().waitFor()).isZero();
     }
 }

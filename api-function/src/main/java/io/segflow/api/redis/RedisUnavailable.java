@@ -18,7 +18,8 @@ public final class RedisUnavailable {
     private static final Set<String> NOT_READY_REPLIES = Set.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN");
     /**
      * Error replies to a write that the server's state causes, not the command: out of memory under noeviction, a
-     * replica (a master a failover demoted, until clients follow), fewer replicas than min-replicas-to-write.
+     * replica (a master a failover demoted, until clients follow), fewer replicas than min-replicas-to-write, a
+     * snapshot it cannot write (a full disk, with stop-writes-on-bgsave-error).
      */
     private static final Set<String> WRITE_REFUSALS = Set.of("OOM", "READONLY", "NOREPLICAS", "MISCONF");
     /** The error the client fails every command with that was still waiting for a reply when its connection ended. */

@@ -70,14 +70,16 @@ public class TriggerRepository {
         return result.<Boolean>get(0);
     }
 
-    /** Deletes the definition and its deliveries log; false, and nothing changed, when there was none. */
+    /**
+     * Deletes the definition and its deliveries log; false when there was no definition (the revision is left alone,
+     * so no trigger-function reloads). The log goes either way: a delete that failed between the two is finished by
+     * the next one, whose answer is then a 404.
+     */
     public boolean delete(String id) {
         boolean deleted = redis.execute(Command.EVAL, DELETE_AND_BUMP, "3", TriggerKeys.DEFINITIONS, TriggerKeys.DISABLED,
                 TriggerKeys.REVISION, id).toInteger() == 1;
-        if (deleted) {
-            // On the trigger's own slot, which a script on a Redis Cluster cannot also touch.
-            redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
-        }
+        // On the trigger's own slot, which a script on a Redis Cluster cannot also touch.
+        redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
         return deleted;
     }
 

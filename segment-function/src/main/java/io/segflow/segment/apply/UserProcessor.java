@@ -39,10 +39,10 @@ public final class UserProcessor {
         }
     }
 
-    /** What an identity step did. */
     /** The largest record a merge sends: in base64 (4/3) with its envelope, well under Kafka's default 1 MB record. */
     static final int MAX_MERGED_RECORD_BYTES = 512 * 1024;
 
+    /** What an identity step did. */
     public enum MergeStep {
         /** An identify or alias linked a new id: the merge was requested from its owner. */
         REQUESTED,

@@ -46,7 +46,7 @@ public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     private static final String DEADLINE_PASSED = "retry deadline passed";
     private static final String GONE = "endpoint gone (410): trigger disabled";
-    /** The last failure of a retry given up past its deadline whose failure was not kept (stored by an older version). */
+    /** The last failure of a retry given up past its deadline whose schedule entry carries no retry state. */
     private static final Outcome LAST_FAILURE_UNKNOWN = Outcome.failed(null, "the deadline passed before the next attempt", null, 0);
 
     private final TriggerCatalog catalog;
@@ -166,7 +166,7 @@ public class Dispatcher {
         Optional<RetryState> retry = firing.attempts() > 0 ? store.entry(firing).flatMap(RetryState::of) : Optional.empty();
         if (retry.isPresent() && retry.get().givenUp()) {
             // Given up already: only its dead record is written again, whatever became of the trigger meanwhile.
-            giveUp(firing, retry.get().last(), retry.get().gaveUp(), retry.get().deadWrites(), null);
+            giveUp(firing, retry.get().last(), retry.get().gaveUp(), retry.get().deadWrites(), retry.get().calledAt());
             return;
         }
         TriggerCatalog.Current current = catalog.current();
@@ -256,16 +256,19 @@ public class Dispatcher {
         metrics.failed(firing.triggerId());
         LOG.debugf("Attempt %d of firing %s failed: %s", firing.attempts(), firing.id(), outcome.error());
         if (outcome.gone()) {
-            giveUp(firing, outcome, GONE, 0, called);
+            giveUp(firing, outcome, GONE, 0, called.updatedAt());
             return;
         }
         long firedAt = firing.firedAt().toEpochMilli();
         long next = retries.next(firing.attempts(), outcome.retryAfter(), firedAt, now);
         if (next == RetryPolicy.GIVE_UP) {
-            giveUp(firing, outcome, DEADLINE_PASSED, 0, called);
+            giveUp(firing, outcome, DEADLINE_PASSED, 0, called.updatedAt());
             return;
         }
-        store.reschedule(firing, RetryState.failed(outcome, next == retries.deadlineOf(firedAt)).entry(firing), next);
+        // A retry due this close to the deadline may be claimed after it (a poll later, a busy instance): it is still
+        // the attempt at the deadline, not one to give up untried.
+        boolean atDeadline = next >= retries.deadlineOf(firedAt) - pollInterval.toMillis() - 1_000;
+        store.reschedule(firing, RetryState.failed(outcome, atDeadline).entry(firing), next);
         metrics.retried(firing.triggerId());
         log.attempt(firing, DeliveryEntry.Status.RETRYING, outcome.status(), outcome.error(), outcome.latencyMs(), Instant.ofEpochMilli(next));
     }
@@ -276,14 +279,15 @@ public class Dispatcher {
      * wait: the endpoint is not called again, and the trigger is disabled only once the record is written, so that
      * a disabled trigger does not cancel the firing instead.
      */
-    private void giveUp(Firing firing, Outcome last, String reason, int failedDeadWrites, TriggerDefinition called)
+    /** {@code calledAt}: the {@code updatedAt} of the definition whose action gave {@code last} (null: unknown). */
+    private void giveUp(Firing firing, Outcome last, String reason, int failedDeadWrites, Instant calledAt)
             throws InterruptedException {
         try {
             dead.send(firing, last, reason);
         } catch (RuntimeException e) {
             int failed = failedDeadWrites + 1;
             long next = System.currentTimeMillis() + retries.wait(failed, null).toMillis();
-            store.reschedule(firing, RetryState.gaveUp(last, reason, failed).entry(firing), next);
+            store.reschedule(firing, RetryState.gaveUp(last, reason, failed, calledAt).entry(firing), next);
             log.attempt(firing, DeliveryEntry.Status.RETRYING, last.status(), reason + "; writing it to " + DeadFirings.TOPIC
                     + " failed, tried again: " + e.getMessage(), last.latencyMs(), Instant.ofEpochMilli(next));
             LOG.warnf("Firing %s of trigger %s, given up (%s), stays scheduled: writing it to %s failed (try %d): %s",
@@ -291,8 +295,7 @@ public class Dispatcher {
             return;
         }
         // Not when the trigger was saved since the call (a new URL, say): the old endpoint's 410 must not undo it.
-        if (last.gone() && store.disable(firing.triggerId(), called == null ? null : called.updatedAt(),
-                "the endpoint answered 410 Gone at " + Instant.now())) {
+        if (last.gone() && store.disable(firing.triggerId(), calledAt, "the endpoint answered 410 Gone at " + Instant.now())) {
             LOG.warnf("Trigger %s disabled: its endpoint answered 410 Gone", firing.triggerId());
         }
         store.settle(firing);

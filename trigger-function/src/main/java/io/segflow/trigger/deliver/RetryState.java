@@ -3,9 +3,11 @@ package io.segflow.trigger.deliver;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segflow.core.json.IsoInstants;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.Firing;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -16,18 +18,21 @@ import java.util.Optional;
  *
  * @param gaveUp     why the firing was given up, null while it is retried: then only its dead record is still to write
  * @param deadWrites the writes of its dead record that failed so far
+ * @param calledAt   the {@code updatedAt} of the definition whose endpoint answered 410 (null otherwise): the trigger is
+ *                   disabled once the dead record is written, and only if that definition is still the stored one
  */
-record RetryState(Integer status, String error, long latencyMs, boolean atDeadline, String gaveUp, int deadWrites) {
+record RetryState(Integer status, String error, long latencyMs, boolean atDeadline, String gaveUp, int deadWrites,
+                  Instant calledAt) {
     private static final String MEMBER = "retry";
 
     /** After a failed attempt that is tried again. */
     static RetryState failed(Outcome last, boolean atDeadline) {
-        return new RetryState(last.status(), last.error(), last.latencyMs(), atDeadline, null, 0);
+        return new RetryState(last.status(), last.error(), last.latencyMs(), atDeadline, null, 0, null);
     }
 
     /** Given up after {@code last}, its dead record not written yet after {@code deadWrites} tries. */
-    static RetryState gaveUp(Outcome last, String reason, int deadWrites) {
-        return new RetryState(last.status(), last.error(), last.latencyMs(), false, reason, deadWrites);
+    static RetryState gaveUp(Outcome last, String reason, int deadWrites, Instant calledAt) {
+        return new RetryState(last.status(), last.error(), last.latencyMs(), false, reason, deadWrites, calledAt);
     }
 
     boolean givenUp() {
@@ -48,6 +53,9 @@ record RetryState(Integer status, String error, long latencyMs, boolean atDeadli
         if (gaveUp != null) {
             state.put("gaveUp", gaveUp).put("deadWrites", deadWrites);
         }
+        if (calledAt != null) {
+            state.put("calledAt", IsoInstants.format(calledAt));
+        }
         ObjectNode entry = Json.MAPPER.valueToTree(firing);
         entry.set(MEMBER, state);
         return Json.write(entry);
@@ -66,6 +74,7 @@ record RetryState(Integer status, String error, long latencyMs, boolean atDeadli
         }
         return Optional.of(new RetryState(state.hasNonNull("status") ? state.get("status").asInt() : null,
                 state.path("error").asText(null), state.path("latencyMs").asLong(), state.path("atDeadline").asBoolean(),
-                state.path("gaveUp").asText(null), state.path("deadWrites").asInt()));
+                state.path("gaveUp").asText(null), state.path("deadWrites").asInt(),
+                state.hasNonNull("calledAt") ? IsoInstants.parse(state.get("calledAt").asText()) : null));
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.sortedset.ZAddArgs;
 import io.quarkus.redis.datasource.transactions.OptimisticLockingTransactionResult;
-import io.quarkus.redis.datasource.value.SetArgs;
 import io.segflow.core.json.IsoInstants;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.Firing;
@@ -15,6 +14,7 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,6 +38,9 @@ public class FiringStore {
      */
     private static final String DELETE_IF_EQUAL =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+    /** How long a user's threshold side is remembered after their last event that moved it. */
+    private static final Duration SIDE_MEMORY = Duration.ofDays(400);
 
     private final RedisDataSource redis;
     private final RedisBatches batches;
@@ -303,7 +306,11 @@ public class FiringStore {
         return redis.value(String.class).get(TriggerKeys.side(shard, triggerId, userId));
     }
 
+    /** Remembers the user's side of the trigger's line; written as the firings are (replicas waited for, if asked). */
     public void side(String shard, String triggerId, String userId, String side) {
-        redis.value(String.class).set(TriggerKeys.side(shard, triggerId, userId), side, new SetArgs().px(java.time.Duration.ofDays(400).toMillis()));
+        RedisBatch writes = writes();
+        writes.add(shard, Request.cmd(Command.SET).arg(TriggerKeys.side(shard, triggerId, userId)).arg(side)
+                .arg("PX").arg(SIDE_MEMORY.toMillis()));
+        writes.send();
     }
 }

@@ -214,6 +214,31 @@ class DeliveryFailuresTest extends TriggerFixture {
         assertThat(receiver.calls("/gone-refused")).as("called once: the 410 is not asked again").hasSize(1);
     }
 
+    /** The same, with the trigger saved with a new URL while the dead record waits: the save stands. */
+    @Test
+    void a410WhoseDeadRecordWaitsDoesNotDisableTheTriggerSavedMeanwhile() throws Exception {
+        String trigger = unique("gone-moved");
+        String segment = triggerOnEntry(trigger, receiver.url("/gone-moved"));
+        receiver.script("/gone-moved", Answer.of(410));
+        String user = unique("user");
+
+        try (RefusedTopic refused = RefusedTopic.refuse(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC);
+             TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
+            enter(user, segment, 1);
+            receiver.await("/gone-moved", 1, Duration.ofSeconds(20));
+            Thread.sleep(1_500); // its dead record refused meanwhile
+            definitions.define(trigger, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': "
+                    + webhook(receiver.url("/moved")) + "}");
+
+            refused.lift();
+
+            dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20));
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                .extracting(DeliveryEntry::status).contains(DeliveryEntry.Status.DEAD));
+        assertThat(definitions.disabled(trigger)).as("the definition saved since the call stands").isFalse();
+    }
+
     @Test
     void anEndpointDownAndBackGetsEveryFiring() throws Exception {
         WebhookReceiver later = WebhookReceiver.down();
