@@ -53,7 +53,7 @@ class BackfillChunkReadsTest extends SegmentFunctionTestBase {
     private final Counter readAhead = meters.counter("ahead");
     private final Counter readOwn = meters.counter("own");
     private final OwnedPartition owned =
-            new OwnedPartition(PARTITION, "epoch", 0, BackfillProgress.NONE, PartitionHistory.NONE, 0);
+            new OwnedPartition(PARTITION, "epoch", 0, BackfillProgress.NONE, PartitionHistory.NONE, 0, 0);
     private CatalogBackfill backfill;
 
     @BeforeEach

@@ -106,6 +106,27 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     }
 
     @Test
+    void aFlushThatMovedNoOffsetAndWasLostIsNoticedByTheNextFlush() {
+        PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0, -1,
+                claim.flushes())))).containsExactly(true);
+        // A flush of a wake only (a time flip with no event): it moves no offset.
+        PartitionBatch wake = new PartitionBatch(PARTITION);
+        wake.wake("u1", 5678);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(wake, claim.epoch(), 0, 10, claim.flushes() + 1))))
+                .containsExactly(true);
+
+        // A failover to a replica that had not received the wake's flush: the offset is the same, the count is not.
+        redis.hash(String.class).hset(RedisKeys.partitionState(PARTITION), RedisKeys.FLUSHES_FIELD,
+                Long.toString(claim.flushes() + 1));
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0,
+                10, claim.flushes() + 2))))
+                .isInstanceOf(PartitionStore.StateLost.class).hasMessageContaining("flushes");
+        assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
+        assertThat(store.claim(List.of(PARTITION)).get(0).flushes()).isEqualTo(claim.flushes() + 1);
+    }
+
+    @Test
     void aFlushFindingAnEarlierClaimThanItsOwnWritesNothingAndSaysTheStateWasLost() {
         PartitionStore.Claim first = store.claim(List.of(PARTITION)).get(0);
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);

@@ -35,6 +35,11 @@ public final class RedisKeys {
     public static final String BACKFILL_FIELD = "backfill";
     /** What the partition's profiles keep of event properties, and its replays of the log (PartitionHistory, JSON). */
     public static final String HISTORY_FIELD = "history";
+    /**
+     * How many flushes the partition's state took: each adds one, so that an owner notices a flush Redis lost (a
+     * failover to a replica without it) even when the flush moved no offset (wakes, a backfill chunk, a trim).
+     */
+    public static final String FLUSHES_FIELD = "flushes";
 
     private RedisKeys() {
     }

@@ -5,8 +5,9 @@ import io.segflow.core.history.PartitionHistory;
 /**
  * A partition of {@code segflow.events} this instance owns: the epoch its claim got (a flush with another epoch is
  * refused, so a previous owner that stalled cannot overwrite), how far its stored state accounts for the events,
- * the backfill's progress, its history of event properties, and how many entries of its pending list (one per flush
- * that stored records) Kafka acknowledged since the last flush (trimmed by the next one).
+ * the backfill's progress, its history of event properties, how many flushes its state took (each flush checks that
+ * Redis still holds them all), and how many entries of its pending list (one per flush that stored records) Kafka
+ * acknowledged since the last flush (trimmed by the next one).
  */
 public final class OwnedPartition {
     private final int partition;
@@ -14,6 +15,7 @@ public final class OwnedPartition {
     private long nextOffset;
     private BackfillProgress backfill;
     private PartitionHistory history;
+    private long flushes;
     private int acknowledged;
     private long lastFlushNanos = System.nanoTime();
 
@@ -22,12 +24,13 @@ public final class OwnedPartition {
     private static final int TRIM_ENTRIES = 1_000;
 
     public OwnedPartition(int partition, String epoch, long nextOffset, BackfillProgress backfill, PartitionHistory history,
-                          int acknowledged) {
+                          long flushes, int acknowledged) {
         this.partition = partition;
         this.epoch = epoch;
         this.nextOffset = nextOffset;
         this.backfill = backfill;
         this.history = history;
+        this.flushes = flushes;
         this.acknowledged = acknowledged;
     }
 
@@ -52,6 +55,11 @@ public final class OwnedPartition {
         return history;
     }
 
+    /** The flushes the partition's state took, as this owner stored them. */
+    public long flushes() {
+        return flushes;
+    }
+
     public int acknowledged() {
         return acknowledged;
     }
@@ -68,6 +76,7 @@ public final class OwnedPartition {
             history = batch.history();
         }
         acknowledged -= flushedAcknowledged;
+        flushes++;
         lastFlushNanos = System.nanoTime();
     }
 

@@ -515,7 +515,7 @@ public class EventLoop {
         round.batches.forEach((partition, batch) -> {
             OwnedPartition owner = owned.get(partition);
             if (owner != null && !batch.isEmpty() || owner != null && owner.acknowledged() > 0) {
-                flushes.add(new PartitionStore.Flush(batch, owner.epoch(), owner.acknowledged(), owner.nextOffset()));
+                flushes.add(new PartitionStore.Flush(batch, owner.epoch(), owner.acknowledged(), owner.nextOffset(), owner.flushes()));
                 owners.add(owner);
             }
         });
@@ -699,7 +699,7 @@ public class EventLoop {
         for (PartitionStore.Claim claim : claims) {
             TopicPartition topicPartition = new TopicPartition(Topics.EVENTS, claim.partition());
             owned.put(claim.partition(), new OwnedPartition(claim.partition(), claim.epoch(), claim.nextOffset(),
-                    BackfillProgress.parse(claim.backfillProgress()), claim.history(), claim.pendingEntries()));
+                    BackfillProgress.parse(claim.backfillProgress()), claim.history(), claim.flushes(), claim.pendingEntries()));
             seekToStored(topicPartition, claim.nextOffset());
             if (claim.nextOffset() >= 0) {
                 claimed.put(topicPartition, new OffsetAndMetadata(claim.nextOffset()));

@@ -47,10 +47,13 @@ final class FencedFlush {
     /** The catalog revision read after {@link #writer} watched it; null while it watches none. */
     private PartitionStore.WatchedRevision watched;
 
-    /** A partition's owner epoch and stored offset, as an {@code HMGET} of its state read them (null when absent). */
-    private record StoredState(String epoch, String offset) {
+    /**
+     * A partition's owner epoch, stored offset and flush count, as an {@code HMGET} of its state read them (null when
+     * absent).
+     */
+    private record StoredState(String epoch, String offset, String flushes) {
         StoredState(Response hmget) {
-            this(RedisPipeline.text(hmget.get(0)), RedisPipeline.text(hmget.get(1)));
+            this(RedisPipeline.text(hmget.get(0)), RedisPipeline.text(hmget.get(1)), RedisPipeline.text(hmget.get(2)));
         }
 
         boolean ownedBy(PartitionStore.Flush flush) {
@@ -68,6 +71,14 @@ final class FencedFlush {
         /** Whether Redis holds the offset the owner last stored (not checked when it stored none). */
         boolean holdsOffsetOf(PartitionStore.Flush flush) {
             return flush.storedOffset() < 0 || Long.toString(flush.storedOffset()).equals(offset);
+        }
+
+        /**
+         * Whether Redis holds every flush the owner stored: a flush that moved no offset (wakes, a backfill chunk, a
+         * trim) and was lost in a failover shows only here. Not checked when the owner counted none.
+         */
+        boolean holdsFlushesOf(PartitionStore.Flush flush) {
+            return flush.storedFlushes() < 0 || Long.toString(flush.storedFlushes()).equals(flushes == null ? "0" : flushes);
         }
     }
 
@@ -204,7 +215,7 @@ final class FencedFlush {
         for (int i : transaction) {
             PartitionStore.Flush flush = flushes.get(i);
             StoredState state = checkedAhead.get(flush.batch().partition());
-            if (state == null || !state.ownedBy(flush) || !state.holdsOffsetOf(flush)) {
+            if (state == null || !state.ownedBy(flush) || !state.holdsOffsetOf(flush) || !state.holdsFlushesOf(flush)) {
                 return null;
             }
         }
@@ -259,6 +270,10 @@ final class FencedFlush {
             } else if (!state.holdsOffsetOf(flush)) {
                 unwatch(held, stateOf(flush));
                 throw new PartitionStore.StateLost(flush.batch().partition(), "the offset " + flush.storedOffset() + " this owner stored");
+            } else if (!state.holdsFlushesOf(flush)) {
+                unwatch(held, stateOf(flush));
+                throw new PartitionStore.StateLost(flush.batch().partition(), "the " + flush.storedFlushes()
+                        + " flushes this owner stored (Redis holds " + state.flushes() + ")");
             } else {
                 writable.add(i);
             }
@@ -284,7 +299,8 @@ final class FencedFlush {
     }
 
     private static Request readState(String state) {
-        return Request.cmd(Command.HMGET).arg(state).arg(RedisKeys.EPOCH_FIELD).arg(RedisKeys.OFFSET_FIELD);
+        return Request.cmd(Command.HMGET).arg(state).arg(RedisKeys.EPOCH_FIELD).arg(RedisKeys.OFFSET_FIELD)
+                .arg(RedisKeys.FLUSHES_FIELD);
     }
 
     /** Drops the connection's watches; the key only routes the command to its server on a cluster. */
@@ -405,6 +421,7 @@ final class FencedFlush {
         if (batch.nextOffset() >= 0 || batch.backfillProgress() != null || batch.history() != null) {
             out.accept(state);
         }
+        out.accept(Request.cmd(Command.HINCRBY).arg(RedisKeys.partitionState(partition)).arg(RedisKeys.FLUSHES_FIELD).arg(1));
     }
 
     private static void addIfAny(Consumer<Request> out, Command command, String key, Collection<String> members) {

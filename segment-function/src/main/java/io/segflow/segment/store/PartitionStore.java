@@ -30,17 +30,21 @@ public class PartitionStore {
      * acknowledged by Kafka, from {@code pendingEntries} entries of the pending list (one per flush that stored some).
      */
     public record Claim(int partition, String epoch, long nextOffset, String backfillProgress, PartitionHistory history,
-                        List<String> unpublished, int pendingEntries) {
+                        long flushes, List<String> unpublished, int pendingEntries) {
     }
 
     /**
      * What one flush writes: the batch, with the number of pending list entries (one per earlier flush that stored
-     * records) Kafka acknowledged since the last one, and the offset this owner last stored ({@code -1}: none, not
-     * checked).
+     * records) Kafka acknowledged since the last one, the offset this owner last stored and the flushes the partition
+     * took by then ({@code -1}: not checked).
      */
-    public record Flush(PartitionBatch batch, String epoch, int acknowledged, long storedOffset) {
+    public record Flush(PartitionBatch batch, String epoch, int acknowledged, long storedOffset, long storedFlushes) {
         public Flush(PartitionBatch batch, String epoch, int acknowledged) {
-            this(batch, epoch, acknowledged, -1);
+            this(batch, epoch, acknowledged, -1, -1);
+        }
+
+        public Flush(PartitionBatch batch, String epoch, int acknowledged, long storedOffset) {
+            this(batch, epoch, acknowledged, storedOffset, -1);
         }
     }
 
@@ -85,12 +89,14 @@ public class PartitionStore {
             String offset = reply.get(1).toString();
             String backfill = reply.get(2).toString();
             PartitionHistory history = PartitionHistory.decode(reply.get(3).toString());
+            String flushes = reply.get(4).toString();
             List<String> unpublished = new ArrayList<>();
-            for (int r = 4; r < reply.size(); r++) {
+            for (int r = 5; r < reply.size(); r++) {
                 unpublished.addAll(PendingRecord.unpack(reply.get(r).toString()));
             }
             claims.add(new Claim(partitions.get(i), reply.get(0).toString(), offset.isEmpty() ? -1 : Long.parseLong(offset),
-                    backfill.isEmpty() ? null : backfill, history, unpublished, reply.size() - 4));
+                    backfill.isEmpty() ? null : backfill, history, flushes.isEmpty() ? 0 : Long.parseLong(flushes),
+                    unpublished, reply.size() - 5));
         }
         return claims;
     }

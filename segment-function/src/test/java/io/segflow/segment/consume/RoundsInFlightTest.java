@@ -17,7 +17,7 @@ class RoundsInFlightTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final Counter published = registry.counter("published");
     private final RoundsInFlight rounds = new RoundsInFlight(Duration.ofSeconds(1), registry.timer("publish"), published);
-    private final OwnedPartition partition = new OwnedPartition(0, "epoch", 0, BackfillProgress.NONE, PartitionHistory.NONE, 0);
+    private final OwnedPartition partition = new OwnedPartition(0, "epoch", 0, BackfillProgress.NONE, PartitionHistory.NONE, 0, 0);
 
     @Test
     void onlyTheAcknowledgedRoundsAtTheHeadAreSettledSoThatATrimIsAPrefix() {
@@ -52,7 +52,7 @@ class RoundsInFlightTest {
 
     @Test
     void settlingAllAwaitsEveryRoundButTrimsOnlyForPartitionsStillOwned() {
-        OwnedPartition claimedAgain = new OwnedPartition(1, "epoch", 0, BackfillProgress.NONE, PartitionHistory.NONE, 0);
+        OwnedPartition claimedAgain = new OwnedPartition(1, "epoch", 0, BackfillProgress.NONE, PartitionHistory.NONE, 0, 0);
         Acks first = new Acks(false);
         Acks second = new Acks(false);
         rounds.add(first, Map.of(partition, 1, claimedAgain, 1), 5);
