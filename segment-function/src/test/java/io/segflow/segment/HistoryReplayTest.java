@@ -166,6 +166,23 @@ class HistoryReplayTest extends SegmentFunctionTestBase {
         return result.<Long>get(1);
     }
 
+    @Test
+    void anErasedUsersEarlierEventsAreNotReplayedIntoTheProfileStartedAgain() {
+        String buyer = "hr-erased-" + UUID.randomUUID();
+        send(purchaseAt(buyer, 100, Instant.now().minus(Duration.ofDays(2))));
+        awaitCounted(buyer, 1);
+        send(Event.erasure(buyer, "erase-" + UUID.randomUUID(), Instant.now()));
+        await().atMost(WAIT).until(() -> record(buyer).isEmpty());
+        send(purchaseAt(buyer, 5, Instant.now().minus(Duration.ofMinutes(1))));
+        awaitCounted(buyer, 1);
+
+        String segment = "big-spenders-" + UUID.randomUUID().toString().substring(0, 8);
+        long revision = define(segment, "sum(\"" + purchase + "\", \"revenue\", \"30d\") > 50.0");
+        awaitBackfillDone(revision);
+
+        assertThat(memberships(buyer).contains(segment)).as("the 100 from before the erasure stays erased").isFalse();
+    }
+
     private void awaitCounted(String user, long events) {
         await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count(purchase) == events).orElse(false));
     }
