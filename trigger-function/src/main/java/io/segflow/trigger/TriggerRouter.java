@@ -94,8 +94,9 @@ public class TriggerRouter {
                     }
                     if (change.isLastOfId()) {
                         // The id was merged into another user, or erased: nothing to trigger, its versions end here.
-                        // An erased user's trigger state is forgotten, after the exits before it.
-                        if (versions.firstSeen(change) && change.isErased()) {
+                        versions.firstSeen(change);
+                        if (change.isErased()) {
+                            // The erased user's trigger state is forgotten, after the exits before it.
                             routed.add(new ChangeTriggers.Change(partition.partition(), change, null));
                         }
                         continue;

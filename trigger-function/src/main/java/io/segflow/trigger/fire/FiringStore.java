@@ -134,14 +134,18 @@ public class FiringStore {
         String shard = firing.shard();
         String fired = TriggerKeys.fired(shard, firing.triggerId(), firing.userId());
         long memory = Math.max(trigger.memoryMillis(), 60_000);
-        writes.add(shard, List.of(
+        List<Request> commands = new ArrayList<>(List.of(
                 Request.cmd(Command.ZADD).arg(fired).arg(now).arg(firing.id()),
                 Request.cmd(Command.ZREMRANGEBYSCORE).arg(fired).arg("-inf").arg(now - memory),
                 Request.cmd(Command.PEXPIRE).arg(fired).arg(memory),
                 Request.cmd(Command.HSET).arg(TriggerKeys.jobs(shard)).arg(firing.id()).arg(Json.write(firing)),
-                Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id()),
-                Request.cmd(Command.EVAL).arg(DELETE_IF_EQUAL).arg(1)
-                        .arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId())).arg(firing.id())));
+                Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id())));
+        if (trigger.delay() != null) {
+            // Only a delayed firing was the user's pending one: a firing at once has nothing to clear.
+            commands.add(Request.cmd(Command.EVAL).arg(DELETE_IF_EQUAL).arg(1)
+                    .arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId())).arg(firing.id()));
+        }
+        writes.add(shard, commands);
     }
 
     /** A firing waiting out its trigger's delay, due when it is over; remembered as the user's pending one. */

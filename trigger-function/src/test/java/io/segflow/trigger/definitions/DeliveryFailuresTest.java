@@ -192,22 +192,10 @@ class DeliveryFailuresTest extends TriggerFixture {
     @Test
     void a410WhoseDeadRecordIsRefusedAtFirstStillEndsOnTheDeadTopic() throws Exception {
         String trigger = unique("gone-refused");
-        String segment = triggerOnEntry(trigger, receiver.url("/gone-refused"));
-        receiver.script("/gone-refused", Answer.of(410));
-        String user = unique("user");
+        JsonNode record = goneWhileTheDeadTopicRefuses(trigger, "/gone-refused", segment -> { });
 
-        try (RefusedTopic refused = RefusedTopic.refuse(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC);
-             TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
-            enter(user, segment, 1);
-            receiver.await("/gone-refused", 1, Duration.ofSeconds(20));
-            Thread.sleep(1_500); // its dead record refused meanwhile
-
-            refused.lift();
-
-            JsonNode record = Json.read(dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20)).get(0).value(), JsonNode.class);
-            assertThat(record.get("lastStatus").asInt()).isEqualTo(410);
-            assertThat(record.get("reason").asText()).startsWith("endpoint gone (410)");
-        }
+        assertThat(record.get("lastStatus").asInt()).isEqualTo(410);
+        assertThat(record.get("reason").asText()).startsWith("endpoint gone (410)");
         assertThat(definitions.disabled(trigger)).isTrue();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(definitions.log(trigger)).singleElement()
                 .extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.DEAD));
@@ -218,25 +206,35 @@ class DeliveryFailuresTest extends TriggerFixture {
     @Test
     void a410WhoseDeadRecordWaitsDoesNotDisableTheTriggerSavedMeanwhile() throws Exception {
         String trigger = unique("gone-moved");
-        String segment = triggerOnEntry(trigger, receiver.url("/gone-moved"));
-        receiver.script("/gone-moved", Answer.of(410));
-        String user = unique("user");
+        goneWhileTheDeadTopicRefuses(trigger, "/gone-moved", segment -> definitions.define(trigger,
+                "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': " + webhook(receiver.url("/moved")) + "}"));
 
-        try (RefusedTopic refused = RefusedTopic.refuse(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC);
-             TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
-            enter(user, segment, 1);
-            receiver.await("/gone-moved", 1, Duration.ofSeconds(20));
-            Thread.sleep(1_500); // its dead record refused meanwhile
-            definitions.define(trigger, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': "
-                    + webhook(receiver.url("/moved")) + "}");
-
-            refused.lift();
-
-            dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20));
-        }
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(definitions.log(trigger))
                 .extracting(DeliveryEntry::status).contains(DeliveryEntry.Status.DEAD));
         assertThat(definitions.disabled(trigger)).as("the definition saved since the call stands").isFalse();
+    }
+
+    /**
+     * A trigger on entry whose endpoint at {@code path} answers 410 while the broker refuses the dead topic:
+     * {@code meanwhile} runs (with the trigger's segment) after the dead record was refused, then the topic takes
+     * records again. Returns the dead record.
+     */
+    private JsonNode goneWhileTheDeadTopicRefuses(String trigger, String path, java.util.function.Consumer<String> meanwhile)
+            throws Exception {
+        String segment = triggerOnEntry(trigger, receiver.url(path));
+        receiver.script(path, Answer.of(410));
+        String user = unique("user");
+        try (RefusedTopic refused = RefusedTopic.refuse(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC);
+             TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
+            enter(user, segment, 1);
+            receiver.await(path, 1, Duration.ofSeconds(20));
+            Thread.sleep(1_500); // its dead record refused meanwhile
+            meanwhile.accept(segment);
+
+            refused.lift();
+
+            return Json.read(dead.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(20)).get(0).value(), JsonNode.class);
+        }
     }
 
     @Test
