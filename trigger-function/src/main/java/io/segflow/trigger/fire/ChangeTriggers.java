@@ -154,6 +154,9 @@ public class ChangeTriggers {
         if (definitionsChanged.get()) {
             return false;
         }
+        // Before the round's writes, which forget the erased users' firing times: should this fail, the batch is
+        // decided again and the erasures' exits are still known as decided.
+        log.forget(definitions.byId().keySet(), erasures.stream().map(erased -> erased.change().userId()).toList());
         RedisBatch writes = store.writes();
         List<Firing> admitted = new ArrayList<>();
         for (Step step : steps) {

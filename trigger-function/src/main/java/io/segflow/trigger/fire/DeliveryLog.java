@@ -4,6 +4,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerKeys;
@@ -12,6 +13,7 @@ import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,12 +27,44 @@ import org.jboss.logging.Logger;
  * it waits (a delay, a retry) or has an outcome (delivered, dead, suppressed, cancelled). Methods taking a
  * {@link RedisBatch} write when it is sent, the others at once. The logs written to are trimmed to the newest
  * {@link DeliveryEntry#KEPT} entries every second, on a thread of their own: trimming takes round trips that the
- * writers (the change consumer, the delivered firings' batches) would otherwise wait for.
+ * writers (the change consumer, the delivered firings' batches) would otherwise wait for. An erased user's entries are
+ * removed from every log ({@link #forget}), and the firings of its erasure (its exits) are delivered without entries.
  */
 @ApplicationScoped
 public class DeliveryLog {
     private static final Logger LOG = Logger.getLogger(DeliveryLog.class);
     private static final long TRIM_EVERY_MILLIS = 1_000;
+    /**
+     * Removes from a trigger's log (KEYS[1], its order KEYS[2]) the entries of the users ARGV, each given as JSON
+     * writes it: only the entries whose text holds one of them are decoded, and removed if the entry is that user's
+     * (the text may be in another user's event properties).
+     */
+    private static final String FORGET_USERS = """
+            local users, patterns = {}, {}
+            for i, encoded in ipairs(ARGV) do
+              users[cjson.decode(encoded)] = true
+              patterns[i] = '"userId":' .. encoded
+            end
+            local entries = redis.call('HGETALL', KEYS[1])
+            local gone = {}
+            for i = 1, #entries, 2 do
+              for _, pattern in ipairs(patterns) do
+                if string.find(entries[i + 1], pattern, 1, true) then
+                  local ok, entry = pcall(cjson.decode, entries[i + 1])
+                  if ok and type(entry) == 'table' and users[entry.userId] then
+                    gone[#gone + 1] = entries[i]
+                  end
+                  break
+                end
+              end
+            end
+            for i = 1, #gone, 1000 do
+              local chunk = {unpack(gone, i, math.min(i + 999, #gone))}
+              redis.call('HDEL', KEYS[1], unpack(chunk))
+              redis.call('ZREM', KEYS[2], unpack(chunk))
+            end
+            return #gone
+            """;
 
     private final RedisDataSource redis;
     private final RedisBatches batches;
@@ -87,8 +121,32 @@ public class DeliveryLog {
         write(writes, firing, status, httpStatus, error, latencyMs, next, null);
     }
 
+    /**
+     * Removes the entries of the erased users {@code userIds} from the logs of the triggers {@code triggerIds}: one
+     * script per trigger, each atomic on its own and none in a MULTI with the others, so that Redis serves other
+     * clients between them (a script reads its whole log). Erasures are rare.
+     */
+    public void forget(Collection<String> triggerIds, Collection<String> userIds) {
+        if (triggerIds.isEmpty() || userIds.isEmpty()) {
+            return;
+        }
+        RedisBatch scripts = batches.scripts();
+        for (String triggerId : triggerIds) {
+            Request forget = Request.cmd(Command.EVAL).arg(FORGET_USERS).arg(2)
+                    .arg(TriggerKeys.log(triggerId)).arg(TriggerKeys.recent(triggerId));
+            userIds.forEach(userId -> forget.arg(Json.write(userId)));
+            scripts.add("trg:" + triggerId, forget);
+        }
+        scripts.send();
+    }
+
     private void write(RedisBatch writes, Firing firing, DeliveryEntry.Status status, Integer httpStatus, String error,
                        Long latencyMs, Instant next, String suppressed) {
+        if (SegmentChange.ERASURE.equals(firing.cause())) {
+            // The erasure's exits are delivered (receivers learn the user left) but leave no entry: the erased user's
+            // entries were removed from the logs, and an erased user leaves no history behind.
+            return;
+        }
         Instant now = Instant.now();
         DeliveryEntry entry = new DeliveryEntry(firing.id(), firing.userId(), status, firing.attempts(), httpStatus, error,
                 latencyMs, next, suppressed, now, firing);

@@ -67,4 +67,9 @@ public class RedisBatches {
     public RedisBatch writes() {
         return RedisBatch.writes(redis, cluster, replicaWait);
     }
+
+    /** Commands applied each on its own, in no MULTI: scripts atomic by themselves, between which Redis serves others. */
+    public RedisBatch scripts() {
+        return RedisBatch.reads(redis, cluster);
+    }
 }
