@@ -95,7 +95,14 @@ public class EventTriggers {
         List<Firing> runNow = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             Event event = read(record);
-            if (event == null || event.profileKey() == null || IdentityRecords.isStep(event)) {
+            if (event == null || event.profileKey() == null) {
+                continue;
+            }
+            if (IdentityRecords.mergeTarget(event) != null) {
+                forgetOnceMerged(event.profileKey(), TriggerKeys.eventsShard(record.partition()), current);
+                continue;
+            }
+            if (IdentityRecords.isStep(event)) {
                 continue;
             }
             if (event.isErasure()) {
@@ -150,6 +157,40 @@ public class EventTriggers {
         }
         if (!runNow.isEmpty()) {
             dispatcher.handOver(runNow);
+        }
+    }
+
+    /**
+     * A merge request, on the partition of the id to merge away: once segment-function made the id a forward (its
+     * later events go on to its user, whose copies fire), what this shard keeps of it is never read again and is
+     * forgotten. A merge refused (the id stays a profile of its own) keeps it; so does one not done within the wait,
+     * left to expire.
+     */
+    private void forgetOnceMerged(String id, String shard, TriggerCatalog.Current current) throws InterruptedException {
+        if (!becameForward(id)) {
+            LOG.debugf("Id %s is not merged after its merge request: its trigger state is kept", id);
+            return;
+        }
+        RedisBatch writes = store.writes();
+        store.forget(writes, shard, current.byId().keySet(), id);
+        writes.send();
+    }
+
+    /** Whether the id's record is a forward, or becomes one within {@link #PROFILE_WAIT}. */
+    private boolean becameForward(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + PROFILE_WAIT.toNanos();
+        while (true) {
+            try {
+                if (profiles.record(id).isForward()) {
+                    return true;
+                }
+            } catch (IllegalArgumentException unreadable) {
+                return false; // a format this version cannot read: not known to be a forward
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
         }
     }
 

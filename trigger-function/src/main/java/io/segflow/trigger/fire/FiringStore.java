@@ -159,8 +159,9 @@ public class FiringStore {
     }
 
     /**
-     * Forgets what the shard keeps of an erased user for the triggers {@code triggerIds}: firing times (cooldowns,
-     * caps), the pending delay's id, the threshold side. Firings already stored run their course.
+     * Forgets what the shard keeps of an id for the triggers {@code triggerIds}: firing times (cooldowns, caps), the
+     * pending delay's id, the threshold side. For an erased user, and for an id merged into another user (never read
+     * again). Firings already stored run their course.
      */
     public void forget(RedisBatch writes, String shard, Collection<String> triggerIds, String userId) {
         if (triggerIds.isEmpty()) {

@@ -13,6 +13,7 @@ import io.segflow.core.Topics;
 import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
+import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
@@ -205,6 +206,54 @@ class EventTriggersTest {
         assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(user);
         Thread.sleep(2_500); // past the wait for a profile that includes the event
         assertThat(receiver.calls("/merged")).as("the merged id's own record fires nothing").hasSize(1);
+    }
+
+    @Test
+    void aMergedIdsThresholdSidesAndFiringTimesAreForgottenOnceItIsAForward() throws Exception {
+        String trigger = unique("first-order");
+        definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 0.5}, "
+                + "'action': " + webhook(receiver.url("/first")) + "}");
+        String visitor = unique("anon");
+        String user = unique("user");
+        track(visitor, List.of(anonymousOrder(visitor, 1)));
+        receiver.await("/first", 1, Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sideKeys(visitor, trigger) > 0);
+
+        // segment-function's merge: the request on the visitor's partition, then the visitor's record becomes a forward.
+        events.send(visitor, new String(EventRecords.write(IdentityRecords.mergeRequest(visitor, user, Instant.now())),
+                StandardCharsets.UTF_8));
+        redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(visitor, partitions), visitor),
+                UserRecordCodec.encode(UserRecord.forward(visitor, 2, user)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> sideKeys(visitor, trigger) == 0
+                && firedKeys(visitor, trigger).stream().noneMatch(key -> redis.key().exists(key)));
+    }
+
+    @Test
+    void anIdWhoseMergeWasRefusedKeepsItsThresholdSides() throws Exception {
+        String trigger = unique("first-order");
+        definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 0.5}, "
+                + "'action': " + webhook(receiver.url("/first")) + "}");
+        String after = unique("after-merge");
+        definitions.define(after, "{'when': {'event': 'Signed Up'}, 'action': " + webhook(receiver.url("/after")) + "}");
+        String known = unique("user");
+        Event order = order(known, 1);
+        track(known, List.of(order));
+        receiver.await("/first", 1, Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sideKeys(known, trigger) > 0);
+
+        // A merge request segment-function refuses (a known user, say): the record stays a profile of its own.
+        events.send(known, new String(EventRecords.write(IdentityRecords.mergeRequest(known, unique("user"), Instant.now())),
+                StandardCharsets.UTF_8));
+        // The user's next event, after the request on the same partition: handled once the request was.
+        Event signedUp = new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), known, null, "Signed Up", null,
+                null, null, null, Map.of(), null, null, Instant.now(), null, null, Instant.now(), "test");
+        track(known, List.of(order, signedUp));
+        receiver.await("/after", 1, Duration.ofSeconds(30));
+
+        Thread.sleep(1_000); // the event's firings are delivered side by side
+        assertThat(receiver.calls("/first")).as("its side stayed above: the next event crosses nothing").hasSize(1);
+        assertThat(sideKeys(known, trigger)).isEqualTo(1);
     }
 
     @Test
