@@ -106,6 +106,9 @@ public class EventTriggers {
                 continue;
             }
             if (event.isErasure()) {
+                if (IdentityRecords.erasureOfForwardTo(event) != null && isLiveProfile(event.profileKey())) {
+                    continue; // a linked id whose merge was refused: segment-function leaves its profile, and so do we
+                }
                 // After the user's earlier events (above): its cooldowns, caps and threshold sides are forgotten.
                 RedisBatch writes = store.writes();
                 store.forget(writes, TriggerKeys.eventsShard(record.partition()), current.byId().keySet(), event.profileKey());
@@ -174,6 +177,15 @@ public class EventTriggers {
         RedisBatch writes = store.writes();
         store.forget(writes, shard, current.byId().keySet(), id);
         writes.send();
+    }
+
+    /** Whether the id has a profile of its own; an unreadable record counts as one (its state is kept). */
+    private boolean isLiveProfile(String id) {
+        try {
+            return profiles.isLiveProfile(id);
+        } catch (IllegalArgumentException unreadable) {
+            return true;
+        }
     }
 
     /** Whether the id's record is a forward, or becomes one within {@link #PROFILE_WAIT}. */

@@ -29,6 +29,13 @@ public class UserProfiles {
         return stored == null ? UserRecord.empty(userId) : UserRecordCodec.decode(userId, stored);
     }
 
+    /** Whether segment-function stores a profile of its own under the id: a record, and not a forward. */
+    public boolean isLiveProfile(String id) {
+        int count = partitions();
+        byte[] stored = count == 0 ? null : redis.value(byte[].class).get(RedisKeys.user(Partitioning.partitionOf(id, count), id));
+        return stored != null && !UserRecordCodec.decode(id, stored).isForward();
+    }
+
     /** Whether the record already accounts for the event (segment-function applied it): its messageId is remembered. */
     public static boolean includes(UserRecord record, String messageId, long now) {
         return messageId != null && record.recent().checkAndRemember(messageId, now, 25 * 3_600_000L);

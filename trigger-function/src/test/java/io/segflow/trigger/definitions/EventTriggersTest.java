@@ -257,6 +257,33 @@ class EventTriggersTest {
     }
 
     @Test
+    void anErasureOfAForwardSentToALiveProfileKeepsItsThresholdSides() throws Exception {
+        String trigger = unique("first-order");
+        definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 0.5}, "
+                + "'action': " + webhook(receiver.url("/first")) + "}");
+        String after = unique("after-erasure");
+        definitions.define(after, "{'when': {'event': 'Signed Up'}, 'action': " + webhook(receiver.url("/after")) + "}");
+        String linked = unique("user");
+        Event order = order(linked, 1);
+        track(linked, List.of(order));
+        receiver.await("/first", 1, Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sideKeys(linked, trigger) > 0);
+
+        // Another user, erased, had this id linked, but the id's merge was refused: the id stays a profile of its own,
+        // which segment-function leaves alone on the erasure of the forward it is not.
+        events.send(linked, new String(EventRecords.write(IdentityRecords.eraseMerged(linked, unique("user"), Instant.now())),
+                StandardCharsets.UTF_8));
+        Event signedUp = new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), linked, null, "Signed Up", null,
+                null, null, null, Map.of(), null, null, Instant.now(), null, null, Instant.now(), "test");
+        track(linked, List.of(order, signedUp));
+        receiver.await("/after", 1, Duration.ofSeconds(30));
+
+        Thread.sleep(1_000); // the event's firings are delivered side by side
+        assertThat(receiver.calls("/first")).as("its side stayed above: the next event crosses nothing").hasSize(1);
+        assertThat(sideKeys(linked, trigger)).isEqualTo(1);
+    }
+
+    @Test
     void anErasedUserStartsAgainBelowEveryLineWithNoFiringsRemembered() throws Exception {
         String trigger = unique("first-order");
         definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 0.5}, "
