@@ -1,5 +1,6 @@
 package io.segflow.trigger;
 
+import static io.segflow.testkit.ConsumerGroups.committed;
 import static io.segflow.trigger.Changes.change;
 import static io.segflow.trigger.Changes.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +25,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -71,14 +71,14 @@ class UnacknowledgedTriggersTest {
                 partition = new TopicPartition(written.topic(), written.partition());
 
                 assertThat(triggers.drain(r -> user.equals(r.key()), Duration.ofSeconds(4))).isEmpty();
-                assertThat(committed(admin, partition)).as("committed past the held change").isLessThanOrEqualTo(written.offset());
+                assertThat(committed(admin, "trigger-function", partition)).as("committed past the held change").isLessThanOrEqualTo(written.offset());
             } finally {
                 limitRecordBatches(admin, null);
             }
 
             var fired = triggers.await(r -> user.equals(r.key()), 1, Duration.ofSeconds(30));
             assertThat(Json.read(fired.get(0).value(), JsonNode.class).get("id").asText()).isEqualTo(user + ":vip:1");
-            await().atMost(Duration.ofSeconds(20)).until(() -> committed(admin, partition) > written.offset());
+            await().atMost(Duration.ofSeconds(20)).until(() -> committed(admin, "trigger-function", partition) > written.offset());
         }
     }
 
@@ -89,10 +89,6 @@ class UnacknowledgedTriggersTest {
         }
     }
 
-    private static long committed(Admin admin, TopicPartition partition) throws Exception {
-        OffsetAndMetadata offset = admin.listConsumerGroupOffsets("trigger-function").partitionsToOffsetAndMetadata().get().get(partition);
-        return offset == null ? -1 : offset.offset();
-    }
 
     private static void createTriggersTopic(Admin admin) throws InterruptedException {
         try {

@@ -1,5 +1,6 @@
 package io.segflow.trigger.definitions;
 
+import static io.segflow.testkit.ConsumerGroups.committed;
 import static io.segflow.trigger.definitions.Definitions.change;
 import static io.segflow.trigger.definitions.Definitions.unique;
 import static io.segflow.trigger.definitions.Definitions.webhook;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -91,11 +91,11 @@ class ReplicaWaitTest extends TriggerFixture {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafkaBootstrapServers()))) {
             Thread.sleep(2_000);
             assertThat(receiver.calls("/replicated")).as("nothing runs before the replica has the firing").isEmpty();
-            assertThat(committed(admin, partition)).as("committed past the batch").isLessThanOrEqualTo(written.offset());
+            assertThat(committed(admin, "trigger-function", partition)).as("committed past the batch").isLessThanOrEqualTo(written.offset());
 
             replica.resume();
             receiver.await("/replicated", 1, Duration.ofSeconds(20));
-            await().atMost(Duration.ofSeconds(20)).until(() -> committed(admin, partition) > written.offset());
+            await().atMost(Duration.ofSeconds(20)).until(() -> committed(admin, "trigger-function", partition) > written.offset());
         }
         assertThat(timeouts()).as("the replica answered within the timeout").isEqualTo(timeoutsBefore);
     }
@@ -132,8 +132,4 @@ class ReplicaWaitTest extends TriggerFixture {
         }
     }
 
-    private static long committed(Admin admin, TopicPartition partition) throws Exception {
-        OffsetAndMetadata offset = admin.listConsumerGroupOffsets("trigger-function").partitionsToOffsetAndMetadata().get().get(partition);
-        return offset == null ? -1 : offset.offset();
-    }
 }
