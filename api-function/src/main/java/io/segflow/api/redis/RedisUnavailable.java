@@ -8,6 +8,8 @@ import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Tells the Redis failures that a retry soon will clear (Redis down, paused, loading its data, refusing writes for
@@ -24,6 +26,8 @@ public final class RedisUnavailable {
     private static final Set<String> WRITE_REFUSALS = Set.of("OOM", "READONLY", "NOREPLICAS", "MISCONF");
     /** The error the client fails every command with that was still waiting for a reply when its connection ended. */
     private static final String CONNECTION_CLOSED_REPLY = "CONNECTION_CLOSED";
+    /** How a failed pipeline names each failed command's reply: {@code ERR [<index>] <reply>}. */
+    private static final Pattern PIPELINE_REPLY = Pattern.compile("^ERR \\[\\d+] ");
     private static final int MAX_CAUSES = 16;
 
     private RedisUnavailable() {
@@ -48,20 +52,42 @@ public final class RedisUnavailable {
         if (failure instanceof io.smallrye.mutiny.TimeoutException) {
             return Optional.of("Redis did not answer in time");
         }
-        if (failure instanceof ErrorType reply && NOT_READY_REPLIES.contains(firstWord(reply.getMessage()))) {
-            return Optional.of("Redis is not ready (" + firstWord(reply.getMessage()) + ")");
-        }
-        if (failure instanceof ErrorType reply && WRITE_REFUSALS.contains(firstWord(reply.getMessage()))) {
-            return Optional.of("Redis refuses writes for now (" + firstWord(reply.getMessage()) + ")");
-        }
-        if (failure instanceof ErrorType reply && CONNECTION_CLOSED_REPLY.equals(firstWord(reply.getMessage()))) {
-            return Optional.of("Redis is unreachable");
+        if (failure instanceof ErrorType reply) {
+            Optional<String> reason = errorKinds(reply).map(RedisUnavailable::replyReason).flatMap(Optional::stream).findFirst();
+            if (reason.isPresent()) {
+                return reason;
+            }
         }
         if (failure instanceof ConnectException || failure instanceof ClosedChannelException
                 || failure instanceof IOException || isClosedConnection(failure)) {
             return Optional.of("Redis is unreachable");
         }
         return Optional.empty();
+    }
+
+    private static Optional<String> replyReason(String kind) {
+        if (NOT_READY_REPLIES.contains(kind)) {
+            return Optional.of("Redis is not ready (" + kind + ")");
+        }
+        if (WRITE_REFUSALS.contains(kind)) {
+            return Optional.of("Redis refuses writes for now (" + kind + ")");
+        }
+        if (CONNECTION_CLOSED_REPLY.equals(kind)) {
+            return Optional.of("Redis is unreachable");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The first word of the error reply, or of each failed command's reply when a pipeline failed: the client then
+     * lists them a line each, as {@code ERR [<index>] <reply>}.
+     */
+    private static Stream<String> errorKinds(ErrorType reply) {
+        String message = reply.getMessage();
+        if (message == null) {
+            return Stream.of("");
+        }
+        return message.lines().map(line -> firstWord(PIPELINE_REPLY.matcher(line).replaceFirst("")));
     }
 
     /**

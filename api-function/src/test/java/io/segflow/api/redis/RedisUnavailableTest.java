@@ -34,6 +34,16 @@ class RedisUnavailableTest {
     }
 
     @Test
+    void aPipelineOneOfWhoseCommandsWasRefusedIsUnavailable() {
+        // How the client fails a pipeline (an admin write's MULTI ... EXEC WAIT): each failed command's reply on a line.
+        var pipeline = new CompletionException(ErrorType.create("ERR [1] OOM command not allowed when used memory > 'maxmemory'."
+                + System.lineSeparator() + "ERR [3] EXECABORT Transaction discarded because of previous errors."));
+        assertThat(RedisUnavailable.reason(pipeline)).hasValue("Redis refuses writes for now (OOM)");
+        assertThat(RedisUnavailable.reason(ErrorType.create("ERR [0] WRONGTYPE Operation against a key holding the wrong kind of value")))
+                .isEmpty();
+    }
+
+    @Test
     void aFailoverOrReshardingIsNotReady() {
         for (String reply : List.of("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
                 "TRYAGAIN Multiple keys request during rehashing of slot", "CLUSTERDOWN The cluster is down")) {
