@@ -29,6 +29,9 @@ public interface ApiConfig {
 
     Triggers triggers();
 
+    /** How many Redis replicas must hold an admin write before it is answered (checked at startup, see ReplicatedWrites). */
+    RedisReplicas redisReplicas();
+
     /** Per-user tokens (JWT) with which browsers read their own segments. */
     interface Tokens {
         /** Whether user reads need a token; false only in dev, so a page can try segflow without a backend. */
@@ -110,5 +113,25 @@ public interface ApiConfig {
 
         /** Internal address ranges (CIDR) calls may go to all the same, e.g. a receiver inside the cluster. */
         Optional<List<String>> allow();
+    }
+
+    /**
+     * Redis replicates asynchronously: a master that fails over to a replica a few writes behind forgets a definition
+     * the admin API already answered as saved. With {@code acks} set, every admin write (segment and trigger
+     * definitions, scoring, replays) ends with {@code WAIT acks timeout} on its connection and is answered once that
+     * many replicas hold it (or the timeout passed).
+     */
+    interface RedisReplicas {
+        /** Replicas that must acknowledge a write (the master's replica count, usually 1); 0 waits for none. */
+        @WithDefault("0")
+        int acks();
+
+        /**
+         * The longest wait for them, under {@code quarkus.redis.timeout}. A write the replicas did not acknowledge in
+         * time stands (the master has it) and is answered as a success all the same: counted in
+         * {@code segflow_api_replica_wait_timeouts_total} and logged.
+         */
+        @WithDefault("1s")
+        Duration timeout();
     }
 }

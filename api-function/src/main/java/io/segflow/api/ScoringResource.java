@@ -2,11 +2,14 @@ package io.segflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.segflow.api.redis.ReplicatedWrites;
 import io.segflow.core.json.Json;
 import io.segflow.core.profile.Window;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.redis.ScoringCodec;
 import io.segflow.core.redis.ScoringCodec.StoredScoring;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
@@ -14,6 +17,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,9 +33,11 @@ public class ScoringResource {
     private static final StoredScoring DEFAULT = new StoredScoring("7d", Map.of());
 
     private final RedisDataSource redis;
+    private final ReplicatedWrites writes;
 
-    ScoringResource(RedisDataSource redis) {
+    ScoringResource(RedisDataSource redis, ReplicatedWrites writes) {
         this.redis = redis;
+        this.writes = writes;
     }
 
     @GET
@@ -72,10 +78,8 @@ public class ScoringResource {
         });
         String stored = ScoringCodec.write(halfLife, weights);
         // Same MULTI as the revision bump: segment-functions reload scoring with the definitions.
-        redis.withTransaction(tx -> {
-            tx.value(String.class).set(RedisKeys.SCORING, stored);
-            tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
-        });
+        writes.transaction(List.of(Request.cmd(Command.SET).arg(RedisKeys.SCORING).arg(stored),
+                Request.cmd(Command.INCR).arg(RedisKeys.SEGMENTS_REVISION)), "the scoring");
         return Json.read(stored, StoredScoring.class);
     }
 }

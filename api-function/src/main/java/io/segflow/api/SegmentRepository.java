@@ -2,12 +2,15 @@ package io.segflow.api;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
-import io.quarkus.redis.datasource.transactions.OptimisticLockingTransactionResult;
+import io.segflow.api.redis.ReplicatedWrites;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
 import io.segflow.core.rules.SegmentDefinition;
-import io.vertx.redis.client.Command;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -26,19 +29,15 @@ public class SegmentRepository {
     private static final String DELETE_AND_BUMP =
             "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end redis.call('INCR', KEYS[2]) return 1";
 
-    private final RedisDataSource redis;
     private final HashCommands<String, String, String> hashes;
+    private final ReplicatedWrites writes;
 
-    SegmentRepository(RedisDataSource redis) {
-        this.redis = redis;
+    SegmentRepository(RedisDataSource redis, ReplicatedWrites writes) {
         this.hashes = redis.hash(String.class);
+        this.writes = writes;
     }
 
     public List<SegmentDefinition> all() {
-        return all(hashes);
-    }
-
-    private static List<SegmentDefinition> all(HashCommands<String, String, String> hashes) {
         return hashes.hgetall(RedisKeys.SEGMENTS).values().stream()
                 .map(json -> Json.read(json, SegmentDefinition.class))
                 .sorted(Comparator.comparing(SegmentDefinition::id))
@@ -59,19 +58,18 @@ public class SegmentRepository {
      * Stores the definition if {@code check} accepts the definitions stored now (it throws to refuse); true when it
      * is new. The check and the write are one optimistic transaction ({@code WATCH} on the definitions): of two saves
      * that each pass alone but not together (two segments reading each other with {@code inSegment}), the second is
-     * checked again against the first.
+     * checked again against the first. Answered once the replicas asked for hold it ({@link ReplicatedWrites}).
      */
     public boolean save(SegmentDefinition definition, Consumer<List<SegmentDefinition>> check) {
         for (int attempt = 1; ; attempt++) {
-            OptimisticLockingTransactionResult<Boolean> result = redis.withTransaction(watched -> {
-                check.accept(all(watched.hash(String.class)));
-                return true;
-            }, (checked, tx) -> {
-                tx.hash(String.class).hset(RedisKeys.SEGMENTS, definition.id(), Json.write(definition));
-                tx.value(Long.class).incr(RedisKeys.SEGMENTS_REVISION);
-            }, RedisKeys.SEGMENTS);
-            if (!result.discarded()) {
-                return result.<Boolean>get(0);
+            Request read = Request.cmd(Command.HVALS).arg(RedisKeys.SEGMENTS);
+            Optional<List<Response>> written = writes.transaction(RedisKeys.SEGMENTS, read, stored -> {
+                check.accept(definitions(stored));
+                return List.of(Request.cmd(Command.HSET).arg(RedisKeys.SEGMENTS).arg(definition.id()).arg(Json.write(definition)),
+                        Request.cmd(Command.INCR).arg(RedisKeys.SEGMENTS_REVISION));
+            }, "the save of segment " + definition.id());
+            if (written.isPresent()) {
+                return written.get().get(0).toInteger() == 1;
             }
             if (attempt == SAVE_ATTEMPTS) {
                 throw ApiException.unavailable("id", "segments were saved at the same time " + SAVE_ATTEMPTS + " times in a row; try again");
@@ -79,8 +77,17 @@ public class SegmentRepository {
         }
     }
 
+    private static List<SegmentDefinition> definitions(Response stored) {
+        List<SegmentDefinition> definitions = new ArrayList<>(stored.size());
+        stored.forEach(json -> definitions.add(Json.read(json.toString(), SegmentDefinition.class)));
+        definitions.sort(Comparator.comparing(SegmentDefinition::id));
+        return definitions;
+    }
+
     /** Deletes the definition; false, and no new revision, when there was none. */
     public boolean delete(String id) {
-        return redis.execute(Command.EVAL, DELETE_AND_BUMP, "2", RedisKeys.SEGMENTS, RedisKeys.SEGMENTS_REVISION, id).toInteger() == 1;
+        Request delete = Request.cmd(Command.EVAL).arg(DELETE_AND_BUMP).arg(2).arg(RedisKeys.SEGMENTS)
+                .arg(RedisKeys.SEGMENTS_REVISION).arg(id);
+        return writes.command(delete, "the deletion of segment " + id).toInteger() == 1;
     }
 }

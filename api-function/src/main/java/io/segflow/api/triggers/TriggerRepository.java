@@ -3,6 +3,7 @@ package io.segflow.api.triggers;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
+import io.segflow.api.redis.ReplicatedWrites;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
@@ -10,7 +11,9 @@ import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
-import io.vertx.redis.client.Command;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,11 +38,13 @@ public class TriggerRepository {
 
     private final RedisDataSource redis;
     private final HashCommands<String, String, String> hashes;
+    private final ReplicatedWrites writes;
     private final TriggerCodec codec = new TriggerCodec(new TriggerExpressions());
 
-    TriggerRepository(RedisDataSource redis) {
+    TriggerRepository(RedisDataSource redis, ReplicatedWrites writes) {
         this.redis = redis;
         this.hashes = redis.hash(String.class);
+        this.writes = writes;
     }
 
     TriggerCodec codec() {
@@ -62,12 +67,11 @@ public class TriggerRepository {
 
     /** Stores the definition; true when it is new. */
     public boolean save(TriggerDefinition definition) {
-        var result = redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(TriggerKeys.DEFINITIONS, definition.id(), TriggerCodec.write(definition));
-            tx.hash(String.class).hdel(TriggerKeys.DISABLED, definition.id());
-            tx.value(Long.class).incr(TriggerKeys.REVISION);
-        });
-        return result.<Boolean>get(0);
+        List<Response> answers = writes.transaction(List.of(
+                Request.cmd(Command.HSET).arg(TriggerKeys.DEFINITIONS).arg(definition.id()).arg(TriggerCodec.write(definition)),
+                Request.cmd(Command.HDEL).arg(TriggerKeys.DISABLED).arg(definition.id()),
+                Request.cmd(Command.INCR).arg(TriggerKeys.REVISION)), "the save of trigger " + definition.id());
+        return answers.get(0).toInteger() == 1;
     }
 
     /**
@@ -76,9 +80,11 @@ public class TriggerRepository {
      * the next one, whose answer is then a 404.
      */
     public boolean delete(String id) {
-        boolean deleted = redis.execute(Command.EVAL, DELETE_AND_BUMP, "3", TriggerKeys.DEFINITIONS, TriggerKeys.DISABLED,
-                TriggerKeys.REVISION, id).toInteger() == 1;
-        // On the trigger's own slot, which a script on a Redis Cluster cannot also touch.
+        Request delete = Request.cmd(Command.EVAL).arg(DELETE_AND_BUMP).arg(3).arg(TriggerKeys.DEFINITIONS)
+                .arg(TriggerKeys.DISABLED).arg(TriggerKeys.REVISION).arg(id);
+        boolean deleted = writes.command(delete, "the deletion of trigger " + id).toInteger() == 1;
+        // On the trigger's own slot, which a script on a Redis Cluster cannot also touch. Not waited for: what must
+        // survive a failover is the definition's delete; a log left behind goes with the next delete of the id.
         redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
         return deleted;
     }
@@ -115,10 +121,11 @@ public class TriggerRepository {
         DeliveryEntry scheduled = new DeliveryEntry(entry.id(), entry.userId(), DeliveryEntry.Status.SCHEDULED, 0, null, null,
                 null, now, null, now, firing);
         // Two slots (the shard's and the log's): two transactions, the schedule first, so a replay is never only logged.
-        redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(TriggerKeys.jobs(firing.shard()), firing.id(), Json.write(firing));
-            tx.sortedSet(String.class).zadd(TriggerKeys.due(firing.shard()), now.toEpochMilli(), firing.id());
-        });
+        // The schedule's is the one the replicas must hold: it is what trigger-function delivers.
+        writes.transaction(List.of(
+                Request.cmd(Command.HSET).arg(TriggerKeys.jobs(firing.shard())).arg(firing.id()).arg(Json.write(firing)),
+                Request.cmd(Command.ZADD).arg(TriggerKeys.due(firing.shard())).arg(now.toEpochMilli()).arg(firing.id())),
+                "the replay of delivery " + entry.id() + " of trigger " + firing.triggerId());
         redis.withTransaction(tx -> {
             tx.hash(String.class).hset(TriggerKeys.log(firing.triggerId()), entry.id(), Json.write(scheduled));
             tx.sortedSet(String.class).zadd(TriggerKeys.recent(firing.triggerId()), now.toEpochMilli(), entry.id());
