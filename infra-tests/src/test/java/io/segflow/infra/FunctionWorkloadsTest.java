@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Each function's workload, read with the fabric8 models: probes, resources, and the environment it needs. */
@@ -95,26 +96,90 @@ class FunctionWorkloadsTest {
     }
 
     /**
-     * trigger-function waits (Redis WAIT) for as many replicas as it is told: more than a leader has would hold
-     * every batch for the timeout; none where there are followers would let a failover forget committed firings.
+     * trigger-function (before a batch of firings completes) and api-function (before an admin write is answered)
+     * wait (Redis WAIT) for as many replicas as they are told: more than a leader has would hold every batch or write
+     * for the timeout; none where there are followers would let a failover forget what they had confirmed.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/dev", "overlays/prod"})
-    void triggerFunctionWaitsForTheRedisFollowersEachLeaderHas(String tree) {
+    @CsvSource({
+            "trigger-function, SEGFLOW_TRIGGER_REDIS_REPLICAS_ACKS, base",
+            "trigger-function, SEGFLOW_TRIGGER_REDIS_REPLICAS_ACKS, overlays/dev",
+            "trigger-function, SEGFLOW_TRIGGER_REDIS_REPLICAS_ACKS, overlays/prod",
+            "api-function, SEGFLOW_REDIS_REPLICAS_ACKS, base",
+            "api-function, SEGFLOW_REDIS_REPLICAS_ACKS, overlays/dev",
+            "api-function, SEGFLOW_REDIS_REPLICAS_ACKS, overlays/prod"})
+    void aFunctionWaitsForTheRedisFollowersEachLeaderHas(String function, String acksVariable, String tree) {
         com.fasterxml.jackson.databind.JsonNode cluster = Repo.baseResource("RedisCluster", "segflow-redis").node();
         int leaders = cluster.path("spec").path("clusterSize").asInt();
         int followers = overlaid(tree, "RedisCluster", "segflow-redis", cluster)
                 .path("spec").path("redisFollower").path("replicas").asInt();
-        String acks = containers("trigger-function").get(0).getEnv().stream()
-                .filter(e -> e.getName().equals("SEGFLOW_TRIGGER_REDIS_REPLICAS_ACKS")).findFirst().orElseThrow().getValue();
-        for (Repo.Doc patch : overlayDocs(tree, "Deployment", "trigger-function")) {
-            for (var env : patch.node().path("spec").path("template").path("spec").path("containers").get(0).path("env")) {
-                if (env.path("name").asText().equals("SEGFLOW_TRIGGER_REDIS_REPLICAS_ACKS")) {
-                    acks = env.path("value").asText();
+        String acks = null;
+        for (var env : overlaidWorkload(tree, function).path("spec").path("template").path("spec").path("containers").get(0).path("env")) {
+            if (env.path("name").asText().equals(acksVariable)) {
+                acks = env.path("value").asText();
+            }
+        }
+        assertThat(acks).as(tree + ": " + function + " " + acksVariable).isNotNull();
+        assertThat(Integer.parseInt(acks)).as(tree + ": replicas " + function + " waits for").isEqualTo(followers / leaders);
+    }
+
+    /**
+     * The function's workload as overlay {@code tree} patches it: the env entries of its strategic-merge patch files
+     * (merged by name, as kustomize merges a Deployment's), then the {@code replace} operations of the JSON patches
+     * the overlay's kustomization holds for it (their {@code test} operations must hold).
+     */
+    private static com.fasterxml.jackson.databind.JsonNode overlaidWorkload(String tree, String function) {
+        Repo.Doc base = Repo.baseResources().stream()
+                .filter(d -> d.name().equals(function) && Set.of("Service", "Deployment", "StatefulSet").contains(d.kind()))
+                .findFirst().orElseThrow();
+        var workload = base.node().deepCopy();
+        var env = (com.fasterxml.jackson.databind.node.ArrayNode) workload.at("/spec/template/spec/containers/0/env");
+        for (Repo.Doc patch : overlayDocs(tree, base.kind(), function)) {
+            for (var entry : patch.node().at("/spec/template/spec/containers/0/env")) {
+                for (int i = env.size() - 1; i >= 0; i--) {
+                    if (env.get(i).path("name").equals(entry.path("name"))) {
+                        env.remove(i);
+                    }
+                }
+                env.add(entry);
+            }
+        }
+        for (var operation : jsonPatches(tree, base.kind(), function)) {
+            var path = com.fasterxml.jackson.core.JsonPointer.compile(operation.path("path").asText());
+            switch (operation.path("op").asText()) {
+                case "test" -> assertThat(workload.at(path)).as(tree + " " + path).isEqualTo(operation.path("value"));
+                case "replace" -> {
+                    var parent = workload.at(path.head());
+                    if (parent instanceof com.fasterxml.jackson.databind.node.ArrayNode list) {
+                        list.set(path.last().getMatchingIndex(), operation.path("value"));
+                    } else {
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) parent).set(path.last().getMatchingProperty(), operation.path("value"));
+                    }
+                }
+                default -> throw new AssertionError(tree + ": a JSON patch operation this test does not read: " + operation);
+            }
+        }
+        return workload;
+    }
+
+    /** The operations of the inline JSON patches overlay {@code tree}'s kustomization applies to {@code kind name}. */
+    private static List<com.fasterxml.jackson.databind.JsonNode> jsonPatches(String tree, String kind, String name) {
+        if (tree.equals("base")) {
+            return List.of();
+        }
+        var kustomization = Repo.docs(Repo.K8S.resolve(tree).resolve("kustomization.yaml")).get(0).node();
+        List<com.fasterxml.jackson.databind.JsonNode> operations = new java.util.ArrayList<>();
+        for (var patch : kustomization.path("patches")) {
+            var target = patch.path("target");
+            if (patch.has("patch") && target.path("kind").asText().equals(kind) && target.path("name").asText().equals(name)) {
+                try {
+                    Repo.YAML.readTree(patch.path("patch").asText()).forEach(operations::add);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
             }
         }
-        assertThat(Integer.parseInt(acks)).as(tree + ": replicas trigger-function waits for").isEqualTo(followers / leaders);
+        return operations;
     }
 
     /** {@code base} as the overlay {@code tree} patches it: the patch's spec fields over the base's (one level deep). */
