@@ -94,9 +94,11 @@ public class TriggerRouter {
                     }
                     if (change.isLastOfId()) {
                         // The id was merged into another user, or erased: nothing to trigger, its versions end here.
-                        // Its trigger state is forgotten, after the exits before it.
                         versions.firstSeen(change);
-                        routed.add(new ChangeTriggers.Change(partition.partition(), change, null));
+                        if (change.isErased()) {
+                            // The erased user's trigger state is forgotten, after the exits before it.
+                            routed.add(new ChangeTriggers.Change(partition.partition(), change, null));
+                        }
                         continue;
                     }
                     if (versions.firstSeen(change)) {

@@ -89,7 +89,6 @@ class UnacknowledgedTriggersTest {
         }
     }
 
-
     private static void createTriggersTopic(Admin admin) throws InterruptedException {
         try {
             admin.createTopics(List.of(new NewTopic(Topics.TRIGGERS, 3, (short) 1))).all().get();

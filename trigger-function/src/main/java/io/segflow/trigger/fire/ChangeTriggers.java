@@ -58,12 +58,12 @@ public class ChangeTriggers {
     }
 
     /**
-     * Whether the change has triggers to decide, or is the last record of an id (erased, or merged into another user)
-     * whose trigger state is to be forgotten: either needs Redis.
+     * Whether the change has triggers to decide, or is the {@code erased} record of a user whose trigger state is to
+     * be forgotten: either needs Redis.
      */
     public boolean needsRedis(SegmentChange change) {
         TriggerCatalog.Current current = catalog.current();
-        return change.isLastOfId() ? !current.byId().isEmpty() : !current.onSegment(change.segmentId()).isEmpty();
+        return change.isErased() ? !current.byId().isEmpty() : !current.onSegment(change.segmentId()).isEmpty();
     }
 
     /** A first-seen change, with the partition it came from and its trace context. */
@@ -121,12 +121,12 @@ public class ChangeTriggers {
         Supplier<Boolean> definitionsChanged = checkDefinitions ? catalog.changed(reads) : () -> false;
         TriggerCatalog.Current definitions = catalog.current();
         List<Step> steps = new ArrayList<>();
-        List<Change> endedIds = new ArrayList<>();
+        List<Change> erasures = new ArrayList<>();
         for (Change c : round) {
             SegmentChange change = c.change();
             String shard = TriggerKeys.changesShard(c.partition());
-            if (change.isLastOfId()) {
-                endedIds.add(c);
+            if (change.isErased()) {
+                erasures.add(c);
                 continue;
             }
             for (TriggerDefinition trigger : definitions.onSegment(change.segmentId())) {
@@ -147,7 +147,7 @@ public class ChangeTriggers {
                 steps.add(new Step(trigger, shard, change, firing, store.decided(reads, firing), limit, null));
             }
         }
-        if (steps.isEmpty() && endedIds.isEmpty() && !checkDefinitions) {
+        if (steps.isEmpty() && erasures.isEmpty() && !checkDefinitions) {
             return true;
         }
         reads.send();
@@ -156,7 +156,7 @@ public class ChangeTriggers {
         }
         // Before the round's writes, which forget the erased users' firing times: should this fail, the batch is
         // decided again and the erasures' exits are still known as decided.
-        log.forget(definitions.byId().keySet(), erasedUsers(endedIds));
+        log.forget(definitions.byId().keySet(), erasures.stream().map(erased -> erased.change().userId()).toList());
         RedisBatch writes = store.writes();
         List<Firing> admitted = new ArrayList<>();
         for (Step step : steps) {
@@ -166,19 +166,14 @@ public class ChangeTriggers {
                 decide(writes, step, now, admitted);
             }
         }
-        // After the id's exits (earlier rounds): its cooldowns, caps and pending delay are forgotten. An erased user's
-        // profile started again under the same id begins with none; a merged id's are never read again (its events
-        // and changes are its user's now).
-        for (Change ended : endedIds) {
-            store.forget(writes, TriggerKeys.changesShard(ended.partition()), definitions.byId().keySet(), ended.change().userId());
+        // After the user's exits (earlier rounds): the erased user's cooldowns, caps and pending delay are forgotten,
+        // so a profile started again under the same id begins with none.
+        for (Change erased : erasures) {
+            store.forget(writes, TriggerKeys.changesShard(erased.partition()), definitions.byId().keySet(), erased.change().userId());
         }
         writes.send();
         runNow.addAll(admitted); // stored now: safe to attempt
         return true;
-    }
-
-    private static List<String> erasedUsers(List<Change> endedIds) {
-        return endedIds.stream().map(Change::change).filter(SegmentChange::isErased).map(SegmentChange::userId).toList();
     }
 
     private void decide(RedisBatch writes, Step step, long now, List<Firing> admitted) {

@@ -123,8 +123,8 @@ public class DeliveryLog {
 
     /**
      * Removes the entries of the erased users {@code userIds} from the logs of the triggers {@code triggerIds}: one
-     * script per trigger, each atomic on its own and none in a MULTI with the others, so that Redis serves other
-     * clients between them (a script reads its whole log). Erasures are rare.
+     * script per trigger, each atomic on its own: the logs live in different slots, and no one transaction needs to
+     * hold them all (a script reads its whole log, about 1,000 entries). Erasures are rare.
      */
     public void forget(Collection<String> triggerIds, Collection<String> userIds) {
         if (triggerIds.isEmpty() || userIds.isEmpty()) {

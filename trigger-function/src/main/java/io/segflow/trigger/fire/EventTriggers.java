@@ -93,13 +93,15 @@ public class EventTriggers {
         }
         Scoring scoring = profiles.scoring();
         List<Firing> runNow = new ArrayList<>();
+        // One wait for the batch's merges, not one each: a refused merge, or segment-function behind, costs it once.
+        long mergesWaitUntil = System.nanoTime() + PROFILE_WAIT.toNanos();
         for (ConsumerRecord<String, byte[]> record : records) {
             Event event = read(record);
             if (event == null || event.profileKey() == null) {
                 continue;
             }
             if (IdentityRecords.mergeTarget(event) != null) {
-                forgetOnceMerged(event.profileKey(), TriggerKeys.eventsShard(record.partition()), current);
+                forgetOnceMerged(event.profileKey(), TriggerKeys.eventsShard(record.partition()), current, mergesWaitUntil);
                 continue;
             }
             if (IdentityRecords.isStep(event)) {
@@ -166,11 +168,12 @@ public class EventTriggers {
     /**
      * A merge request, on the partition of the id to merge away: once segment-function made the id a forward (its
      * later events go on to its user, whose copies fire), what this shard keeps of it is never read again and is
-     * forgotten. A merge refused (the id stays a profile of its own) keeps it; so does one not done within the wait,
-     * left to expire.
+     * forgotten. A merge refused (the id stays a profile of its own) keeps it; so does one not done by
+     * {@code waitUntil} (the batch's wait), left to expire.
      */
-    private void forgetOnceMerged(String id, String shard, TriggerCatalog.Current current) throws InterruptedException {
-        if (!becameForward(id)) {
+    private void forgetOnceMerged(String id, String shard, TriggerCatalog.Current current, long waitUntil)
+            throws InterruptedException {
+        if (!becameForward(id, waitUntil)) {
             LOG.debugf("Id %s is not merged after its merge request: its trigger state is kept", id);
             return;
         }
@@ -188,9 +191,8 @@ public class EventTriggers {
         }
     }
 
-    /** Whether the id's record is a forward, or becomes one within {@link #PROFILE_WAIT}. */
-    private boolean becameForward(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + PROFILE_WAIT.toNanos();
+    /** Whether the id's record is a forward, or becomes one by {@code deadline} ({@link System#nanoTime()}). */
+    private boolean becameForward(String id, long deadline) throws InterruptedException {
         while (true) {
             try {
                 if (profiles.record(id).isForward()) {

@@ -68,7 +68,7 @@ public class RedisBatches {
         return RedisBatch.writes(redis, cluster, replicaWait);
     }
 
-    /** Commands applied each on its own, in no MULTI: scripts atomic by themselves, between which Redis serves others. */
+    /** Commands applied each on its own, in no MULTI: scripts atomic by themselves, over keys of many slots. */
     public RedisBatch scripts() {
         return RedisBatch.reads(redis, cluster);
     }

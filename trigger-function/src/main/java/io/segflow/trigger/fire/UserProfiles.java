@@ -24,16 +24,19 @@ public class UserProfiles {
 
     /** The user's record; an empty one while segment-function has stored none. */
     public UserRecord record(String userId) {
-        int count = partitions();
-        byte[] stored = count == 0 ? null : redis.value(byte[].class).get(RedisKeys.user(Partitioning.partitionOf(userId, count), userId));
+        byte[] stored = stored(userId);
         return stored == null ? UserRecord.empty(userId) : UserRecordCodec.decode(userId, stored);
     }
 
     /** Whether segment-function stores a profile of its own under the id: a record, and not a forward. */
     public boolean isLiveProfile(String id) {
-        int count = partitions();
-        byte[] stored = count == 0 ? null : redis.value(byte[].class).get(RedisKeys.user(Partitioning.partitionOf(id, count), id));
+        byte[] stored = stored(id);
         return stored != null && !UserRecordCodec.decode(id, stored).isForward();
+    }
+
+    private byte[] stored(String id) {
+        int count = partitions();
+        return count == 0 ? null : redis.value(byte[].class).get(RedisKeys.user(Partitioning.partitionOf(id, count), id));
     }
 
     /** Whether the record already accounts for the event (segment-function applied it): its messageId is remembered. */
