@@ -125,7 +125,8 @@ class FunctionWorkloadsTest {
 
     /**
      * The function's workload as overlay {@code tree} patches it: the env entries of its strategic-merge patch files
-     * (merged by name, as kustomize merges a Deployment's), then the {@code replace} operations of the JSON patches
+     * (merged by name, as kustomize merges a Deployment's; a Knative Service's list it replaces whole, so a patch of
+     * one is refused), then the {@code replace} operations of the JSON patches
      * the overlay's kustomization holds for it (their {@code test} operations must hold).
      */
     private static com.fasterxml.jackson.databind.JsonNode overlaidWorkload(String tree, String function) {
@@ -135,7 +136,11 @@ class FunctionWorkloadsTest {
         var workload = base.node().deepCopy();
         var env = (com.fasterxml.jackson.databind.node.ArrayNode) workload.at("/spec/template/spec/containers/0/env");
         for (Repo.Doc patch : overlayDocs(tree, base.kind(), function)) {
-            for (var entry : patch.node().at("/spec/template/spec/containers/0/env")) {
+            var patchedEnv = patch.node().at("/spec/template/spec/containers/0/env");
+            assertThat(patchedEnv.isMissingNode() || !base.kind().equals("Service"))
+                    .as(tree + ": a strategic-merge patch of " + function + "'s env would replace its whole list (kustomize has no "
+                            + "schema for a Knative Service); patch it with a JSON patch").isTrue();
+            for (var entry : patchedEnv) {
                 for (int i = env.size() - 1; i >= 0; i--) {
                     if (env.get(i).path("name").equals(entry.path("name"))) {
                         env.remove(i);

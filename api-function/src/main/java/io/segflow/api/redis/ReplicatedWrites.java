@@ -88,17 +88,14 @@ public class ReplicatedWrites {
      */
     public Optional<List<Response>> transaction(String key, Request read, Function<Response, List<Request>> writes, String what) {
         RedisConnection connection = await(client().connect());
-        List<Request> commands = null;
         try {
             await(connection.send(Request.cmd(Command.WATCH).arg(key)));
-            commands = writes.apply(await(connection.send(read)));
-            return transaction(connection::batch, commands, what);
+            return transaction(connection::batch, writes.apply(await(connection.send(read))), what);
         } finally {
-            if (commands == null) {
-                // Refused or failed before its EXEC: the connection goes back to the pool, where a WATCH left on it
-                // would abort the next transaction sent on it. Sent ahead of any command of the connection's next user.
-                connection.send(Request.cmd(Command.UNWATCH)).subscribe().with(unwatched -> { }, failed -> { });
-            }
+            // The connection goes back to the pool, where a WATCH left on it (the write refused, or failed before its
+            // EXEC) would abort the next transaction sent on it: UNWATCH goes ahead of its next user's commands. After
+            // an EXEC it does nothing.
+            connection.send(Request.cmd(Command.UNWATCH)).subscribe().with(unwatched -> { }, failed -> { });
             connection.closeAndForget();
         }
     }
