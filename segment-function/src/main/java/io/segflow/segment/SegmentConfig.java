@@ -41,8 +41,9 @@ public interface SegmentConfig {
         int maxPollRecords();
 
         /**
-         * Users kept in memory (least recently used evicted); a miss costs one MGET per partition and poll. Capped at
-         * what a third of the heap holds, about 8 KB a user.
+         * Users kept in memory (evicted by the clock: a user read since the hand last passed gets a second chance); a
+         * miss costs a read in the round's Redis round trip. Capped at what a third of the heap holds, budgeting
+         * {@link SegmentConfig#USER_MEMORY_BYTES} a user.
          */
         @WithDefault("200000")
         int cacheUsers();

@@ -32,7 +32,7 @@ public interface TriggerConfig {
     /**
      * Kafka producer properties of the trigger producer, as {@code segflow.trigger.producer.<property>} (e.g.
      * {@code segflow.trigger.producer.linger.ms}). On top of the {@code kafka.*} client settings (bootstrap
-     * servers, security) and {@link TriggerProducer#DEFAULTS} ({@code acks=all}, idempotent, {@code linger.ms=1},
+     * servers, security) and {@link TriggerProducer#DEFAULTS} ({@code acks=all}, idempotent, {@code linger.ms=0},
      * {@code batch.size=131072}); an invalid value stops the start (the Kafka client checks them).
      */
     Map<String, String> producer();

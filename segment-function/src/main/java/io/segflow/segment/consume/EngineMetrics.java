@@ -59,7 +59,10 @@ final class EngineMetrics {
         duplicates = counter(metrics, "segflow.events.duplicates", "Events whose messageId was applied within the dedup window");
         evaluationErrors = counter(metrics, "segflow.rule.evaluation.errors", "Conditions that failed for a user, counted as false");
         round = Timer.builder("segflow.round.duration").description("One round of the engine loop").register(metrics);
+        // Buckets around the 1 s an operator watches it against (docs/operations.md), so its p99 can be read.
         lateness = Timer.builder("segflow.time.flip.lateness").description("From a user's due wake to its re-evaluation")
+                .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30))
                 .register(metrics);
         membershipLatency = Timer.builder("segflow.event.membership.latency")
                 .description("From ingest receiving an event to its memberships being stored")

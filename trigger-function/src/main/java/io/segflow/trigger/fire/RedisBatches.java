@@ -46,12 +46,13 @@ public class RedisBatches {
             throw new IllegalArgumentException("segflow.trigger.redis-replicas.timeout must be under "
                     + "segflow.trigger.deliveries.timeout + 5s (" + lease + ", when a stored firing's lease runs out), was " + timeout);
         }
-        if (replicas.acks() == 0) {
-            return null;
-        }
+        // Registered without replicas too, so that dashboards and alerts find it (at 0) wherever trigger-function runs.
         Counter timeouts = Counter.builder("segflow.trigger.replica.wait.timeouts")
                 .description("Batches of firings written that fewer Redis replicas than asked for acknowledged in time")
                 .register(metrics);
+        if (replicas.acks() == 0) {
+            return null;
+        }
         return new ReplicaWait(replicas.acks(), timeout.toMillis(), acknowledged -> {
             timeouts.increment();
             LOG.warnf("%d of %d Redis replicas acknowledged a batch of firings within %d ms; going on without waiting "

@@ -16,7 +16,7 @@ public class TriggerMetrics {
     }
 
     public void fired(String trigger) {
-        counter("segflow.trigger.fired", "Firings of the trigger (before cooldown and cap)", trigger).increment();
+        counter("segflow.trigger.fired", "Firings of the trigger (after delay, cooldown and cap)", trigger).increment();
     }
 
     public void suppressed(String trigger, String reason) {
