@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * On a Redis Cluster, each admin write's WAIT runs on the master that took the write: while every master's replica is
  * stopped no write is answered, and once they run again every answer comes. A WAIT sent on its own (it has no key)
- * would go to any master, on a connection that has nothing unacknowledged to wait for, and answer at once.
+ * would go to any master and pooled connection, most often one with nothing unacknowledged to wait for, and answer
+ * at once: the six writes make a misrouted WAIT show in nearly every run, not in every one.
  */
 @QuarkusTest
 @TestProfile(ReplicaWaitOnRedisClusterTest.WaitingOnCluster.class)
