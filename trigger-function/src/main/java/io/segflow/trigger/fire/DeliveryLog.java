@@ -130,7 +130,7 @@ public class DeliveryLog {
         if (triggerIds.isEmpty() || userIds.isEmpty()) {
             return;
         }
-        RedisBatch scripts = batches.scripts();
+        RedisBatch scripts = batches.reads(); // no MULTI: each script is atomic by itself, over its own slot
         for (String triggerId : triggerIds) {
             Request forget = Request.cmd(Command.EVAL).arg(FORGET_USERS).arg(2)
                     .arg(TriggerKeys.log(triggerId)).arg(TriggerKeys.recent(triggerId));

@@ -112,9 +112,7 @@ public class EventTriggers {
                     continue; // a linked id whose merge was refused: segment-function leaves its profile, and so do we
                 }
                 // After the user's earlier events (above): its cooldowns, caps and threshold sides are forgotten.
-                RedisBatch writes = store.writes();
-                store.forget(writes, TriggerKeys.eventsShard(record.partition()), current.byId().keySet(), event.profileKey());
-                writes.send();
+                forget(event.profileKey(), TriggerKeys.eventsShard(record.partition()), current);
                 continue;
             }
             // The user as segment-function keys its profile: the userId, else the anonymousId (a visitor not yet
@@ -177,6 +175,11 @@ public class EventTriggers {
             LOG.debugf("Id %s is not merged after its merge request: its trigger state is kept", id);
             return;
         }
+        forget(id, shard, current);
+    }
+
+    /** Forgets what the shard keeps of the id for every current trigger, at once. */
+    private void forget(String id, String shard, TriggerCatalog.Current current) {
         RedisBatch writes = store.writes();
         store.forget(writes, shard, current.byId().keySet(), id);
         writes.send();

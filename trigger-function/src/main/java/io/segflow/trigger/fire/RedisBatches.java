@@ -68,9 +68,4 @@ public class RedisBatches {
     public RedisBatch writes() {
         return RedisBatch.writes(redis, cluster, replicaWait);
     }
-
-    /** Commands applied each on its own, in no MULTI: scripts atomic by themselves, over keys of many slots. */
-    public RedisBatch scripts() {
-        return RedisBatch.reads(redis, cluster);
-    }
 }
