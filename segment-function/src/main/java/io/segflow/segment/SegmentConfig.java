@@ -36,7 +36,7 @@ public interface SegmentConfig {
          */
         Optional<String> instanceId();
 
-        /** Most records one poll returns; one flush script writes all of a partition's users of a poll. */
+        /** Most records one poll returns; one Redis transaction stores all of a round's users. */
         @WithDefault("2000")
         int maxPollRecords();
 

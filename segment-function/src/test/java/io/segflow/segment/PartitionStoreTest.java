@@ -89,17 +89,19 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     }
 
     @Test
-    void aFlushFindingAnOlderOffsetThanItStoredWritesNothingAndSaysTheStateWasLost() {
+    void aFlushFindingAnOlderStateThanItStoredWritesNothingAndSaysTheStateWasLost() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
-        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0, -1))))
-                .containsExactly(true);
-        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 20, "{}"), claim.epoch(), 0, 10))))
-                .containsExactly(true);
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0,
+                claim.flushes())))).containsExactly(true);
+        Map<String, String> afterFirst = redis.hash(String.class).hgetall(RedisKeys.partitionState(PARTITION));
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 20, "{}"), claim.epoch(), 0,
+                claim.flushes() + 1)))).containsExactly(true);
 
-        // A failover to a replica that had not received the last flush: the stored offset went back.
-        redis.hash(String.class).hset(RedisKeys.partitionState(PARTITION), RedisKeys.OFFSET_FIELD, "10");
-        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 30, "{}"), claim.epoch(), 0, 20))))
-                .isInstanceOf(PartitionStore.StateLost.class);
+        // A failover to a replica that had not received the last flush: the partition's state is as the first left it.
+        redis.key().del(RedisKeys.partitionState(PARTITION));
+        redis.hash(String.class).hset(RedisKeys.partitionState(PARTITION), afterFirst);
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 30, "{}"), claim.epoch(), 0,
+                claim.flushes() + 2)))).isInstanceOf(PartitionStore.StateLost.class);
 
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
         assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(10);
@@ -108,19 +110,19 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
     @Test
     void aFlushThatMovedNoOffsetAndWasLostIsNoticedByTheNextFlush() {
         PartitionStore.Claim claim = store.claim(List.of(PARTITION)).get(0);
-        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0, -1,
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u1", 10, "{}"), claim.epoch(), 0,
                 claim.flushes())))).containsExactly(true);
         // A flush of a wake only (a time flip with no event): it moves no offset.
         PartitionBatch wake = new PartitionBatch(PARTITION);
         wake.wake("u1", 5678);
-        assertThat(store.flush(List.of(new PartitionStore.Flush(wake, claim.epoch(), 0, 10, claim.flushes() + 1))))
+        assertThat(store.flush(List.of(new PartitionStore.Flush(wake, claim.epoch(), 0, claim.flushes() + 1))))
                 .containsExactly(true);
 
         // A failover to a replica that had not received the wake's flush: the offset is the same, the count is not.
         redis.hash(String.class).hset(RedisKeys.partitionState(PARTITION), RedisKeys.FLUSHES_FIELD,
                 Long.toString(claim.flushes() + 1));
         assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0,
-                10, claim.flushes() + 2))))
+                claim.flushes() + 2))))
                 .isInstanceOf(PartitionStore.StateLost.class).hasMessageContaining("flushes");
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
         assertThat(store.claim(List.of(PARTITION)).get(0).flushes()).isEqualTo(claim.flushes() + 1);
@@ -136,12 +138,12 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
         // A failover to a replica that had not received the last claim: the epoch went back. No one else owns the
         // partition, so it is claimed again, not dropped as if another instance had.
         redis.hash(String.class).hset(RedisKeys.partitionState(PARTITION), RedisKeys.EPOCH_FIELD, first.epoch());
-        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0, 10))))
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0, claim.flushes() + 1))))
                 .isInstanceOf(PartitionStore.StateLost.class).hasMessageContaining("epoch " + claim.epoch());
 
         // The partition's whole state lost: the same.
         redis.key().del(RedisKeys.partitionState(PARTITION));
-        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0, 10))))
+        assertThatThrownBy(() -> store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 20, "{}"), claim.epoch(), 0, claim.flushes() + 1))))
                 .isInstanceOf(PartitionStore.StateLost.class);
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
     }
@@ -307,11 +309,11 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
 
         long saved = saveASegment();
         assertThatThrownBy(() -> store.flush(
-                List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), evaluatedWith))
+                List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, claim.flushes() + 1)), evaluatedWith))
                 .isInstanceOf(PartitionStore.CatalogChanged.class);
 
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNull();
-        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), saved))
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, claim.flushes() + 1)), saved))
                 .containsExactly(true);
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNotNull();
         assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(11);
@@ -329,12 +331,12 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
                 .containsExactly(true);
 
         long saved = saveASegment();
-        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10)), saved))
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, claim.flushes() + 1)), saved))
                 .containsExactly(true);
 
         assertThat(redis.value(byte[].class).get(RedisKeys.user(PARTITION, "u2"))).isNotNull();
         assertThat(watchedRevision()).contains(saved);
-        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u3", 12, "{}"), claim.epoch(), 0, 11)), saved))
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u3", 12, "{}"), claim.epoch(), 0, claim.flushes() + 2)), saved))
                 .containsExactly(true);
     }
 
@@ -366,7 +368,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
 
         saveASegment();
 
-        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, 10))))
+        assertThat(store.flush(List.of(new PartitionStore.Flush(batchWithUser("u2", 11, "{}"), claim.epoch(), 0, claim.flushes() + 1))))
                 .containsExactly(true);
         assertThat(store.claim(List.of(PARTITION)).get(0).nextOffset()).isEqualTo(11);
     }

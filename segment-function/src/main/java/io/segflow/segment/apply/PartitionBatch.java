@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What one round of the loop decided for one owned partition, stored by one flush script: the users changed or
+ * What one round of the loop decided for one owned partition, stored by one fenced transaction: the users changed or
  * erased, their wakes, the users registered for backfills, the change records to publish, and how far the
  * partition's events and backfill got. A user appears once, however many of its events the round held.
  */

@@ -515,7 +515,7 @@ public class EventLoop {
         round.batches.forEach((partition, batch) -> {
             OwnedPartition owner = owned.get(partition);
             if (owner != null && !batch.isEmpty() || owner != null && owner.acknowledged() > 0) {
-                flushes.add(new PartitionStore.Flush(batch, owner.epoch(), owner.acknowledged(), owner.nextOffset(), owner.flushes()));
+                flushes.add(new PartitionStore.Flush(batch, owner.epoch(), owner.acknowledged(), owner.flushes()));
                 owners.add(owner);
             }
         });

@@ -22,7 +22,7 @@ import java.util.stream.IntStream;
 
 /**
  * Stores rounds of the owned partitions, fenced: the partitions' state keys are watched ({@code WATCH}) and their
- * owner epochs and stored offsets read, then the writes go as one {@code MULTI}/{@code EXEC}, which a claim by
+ * owner epochs and flush counts read, then the writes go as one {@code MULTI}/{@code EXEC}, which a claim by
  * another instance in between aborts. Plain commands in a transaction rather than a script: Redis copies a script's
  * arguments into Lua and out again, which doubles its time per round. A single Redis takes all the partitions of a
  * round in one transaction, through a connection kept from round to round; a cluster holds a transaction to one
@@ -42,18 +42,15 @@ final class FencedFlush {
      * done already (one round trip per round, not two).
      */
     private RedisPipeline.Held writer;
-    /** The partitions whose state {@link #writer} watches, with the epoch and offset read after the watch. */
+    /** The partitions whose state {@link #writer} watches, with the epoch and flush count read after the watch. */
     private final Map<Integer, StoredState> checkedAhead = new HashMap<>();
     /** The catalog revision read after {@link #writer} watched it; null while it watches none. */
     private PartitionStore.WatchedRevision watched;
 
-    /**
-     * A partition's owner epoch, stored offset and flush count, as an {@code HMGET} of its state read them (null when
-     * absent).
-     */
-    private record StoredState(String epoch, String offset, String flushes) {
+    /** A partition's owner epoch and flush count, as an {@code HMGET} of its state read them (null when absent). */
+    private record StoredState(String epoch, String flushes) {
         StoredState(Response hmget) {
-            this(RedisPipeline.text(hmget.get(0)), RedisPipeline.text(hmget.get(1)), RedisPipeline.text(hmget.get(2)));
+            this(RedisPipeline.text(hmget.get(0)), RedisPipeline.text(hmget.get(1)));
         }
 
         boolean ownedBy(PartitionStore.Flush flush) {
@@ -68,14 +65,10 @@ final class FencedFlush {
             return epoch != null && Long.parseLong(epoch) > Long.parseLong(flush.epoch());
         }
 
-        /** Whether Redis holds the offset the owner last stored (not checked when it stored none). */
-        boolean holdsOffsetOf(PartitionStore.Flush flush) {
-            return flush.storedOffset() < 0 || Long.toString(flush.storedOffset()).equals(offset);
-        }
-
         /**
-         * Whether Redis holds every flush the owner stored: a flush that moved no offset (wakes, a backfill chunk, a
-         * trim) and was lost in a failover shows only here. Not checked when the owner counted none.
+         * Whether Redis holds every flush the owner stored (lost in a failover to a replica behind its master, or an
+         * AOF rewind), whether it moved the offset or not (wakes, a backfill chunk, a trim). Not checked when the owner
+         * counted none.
          */
         boolean holdsFlushesOf(PartitionStore.Flush flush) {
             return flush.storedFlushes() < 0 || Long.toString(flush.storedFlushes()).equals(flushes == null ? "0" : flushes);
@@ -209,13 +202,13 @@ final class FencedFlush {
 
     /**
      * The flushes, when the last write watched every one's partition and read the epoch it writes with and the
-     * offset it expects; else null (a check is needed).
+     * flush count it expects; else null (a check is needed).
      */
     private List<Integer> checkedAhead(List<PartitionStore.Flush> flushes, List<Integer> transaction) {
         for (int i : transaction) {
             PartitionStore.Flush flush = flushes.get(i);
             StoredState state = checkedAhead.get(flush.batch().partition());
-            if (state == null || !state.ownedBy(flush) || !state.holdsOffsetOf(flush) || !state.holdsFlushesOf(flush)) {
+            if (state == null || !state.ownedBy(flush) || !state.holdsFlushesOf(flush)) {
                 return null;
             }
         }
@@ -223,7 +216,7 @@ final class FencedFlush {
     }
 
     /**
-     * Watches the state of each partition of the transaction not decided yet and reads its epoch and offset. A
+     * Watches the state of each partition of the transaction not decided yet and reads its epoch and flush count. A
      * partition claimed by another instance is decided: not stored. Returns the flushes that may be written; when
      * there are none, or a partition lost its state, the watches are dropped.
      */
@@ -267,9 +260,6 @@ final class FencedFlush {
                 unwatch(held, stateOf(flush));
                 throw new PartitionStore.StateLost(flush.batch().partition(), "its claim (epoch " + flush.epoch() + ", Redis holds "
                         + state.epoch() + ")");
-            } else if (!state.holdsOffsetOf(flush)) {
-                unwatch(held, stateOf(flush));
-                throw new PartitionStore.StateLost(flush.batch().partition(), "the offset " + flush.storedOffset() + " this owner stored");
             } else if (!state.holdsFlushesOf(flush)) {
                 unwatch(held, stateOf(flush));
                 throw new PartitionStore.StateLost(flush.batch().partition(), "the " + flush.storedFlushes()
@@ -299,8 +289,7 @@ final class FencedFlush {
     }
 
     private static Request readState(String state) {
-        return Request.cmd(Command.HMGET).arg(state).arg(RedisKeys.EPOCH_FIELD).arg(RedisKeys.OFFSET_FIELD)
-                .arg(RedisKeys.FLUSHES_FIELD);
+        return Request.cmd(Command.HMGET).arg(state).arg(RedisKeys.EPOCH_FIELD).arg(RedisKeys.FLUSHES_FIELD);
     }
 
     /** Drops the connection's watches; the key only routes the command to its server on a cluster. */

@@ -35,20 +35,17 @@ public class PartitionStore {
 
     /**
      * What one flush writes: the batch, with the number of pending list entries (one per earlier flush that stored
-     * records) Kafka acknowledged since the last one, the offset this owner last stored and the flushes the partition
-     * took by then ({@code -1}: not checked).
+     * records) Kafka acknowledged since the last one, and the flushes the partition took by then as this owner
+     * stored them ({@code -1}: not checked). Every flush counts itself in the same transaction as its writes, the
+     * offset among them, so a count Redis still holds means it holds every write of this owner, its last offset too.
      */
-    public record Flush(PartitionBatch batch, String epoch, int acknowledged, long storedOffset, long storedFlushes) {
+    public record Flush(PartitionBatch batch, String epoch, int acknowledged, long storedFlushes) {
         public Flush(PartitionBatch batch, String epoch, int acknowledged) {
-            this(batch, epoch, acknowledged, -1, -1);
-        }
-
-        public Flush(PartitionBatch batch, String epoch, int acknowledged, long storedOffset) {
-            this(batch, epoch, acknowledged, storedOffset, -1);
+            this(batch, epoch, acknowledged, -1);
         }
     }
 
-    /** Redis no longer holds the offset this owner stored: acknowledged writes were lost, the owner must claim again. */
+    /** Redis no longer holds what this owner stored: acknowledged writes were lost, the owner must claim again. */
     public static final class StateLost extends IllegalStateException {
         StateLost(int partition, String what) {
             super("partition " + partition + " no longer holds " + what + " (writes lost by a Redis failover?): claiming it "
@@ -180,7 +177,7 @@ public class PartitionStore {
      * Returns, per flush in order, whether it was stored: false means another instance claimed the partition since
      * (nothing of it was written).
      *
-     * @throws StateLost when a partition's stored offset is not the one its flush expected (nothing of that
+     * @throws StateLost when a partition's flush count is not the one its flush expected (nothing of that
      *         partition, nor of the others of its transaction, was written)
      */
     public List<Boolean> flush(List<Flush> flushes) {
