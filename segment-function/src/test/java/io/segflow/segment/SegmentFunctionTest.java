@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.segflow.core.event.Event;
 import io.segflow.core.json.Json;
 import io.segflow.core.redis.RedisKeys;
@@ -137,6 +138,18 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         long exitedAt = Instant.parse(flips.get(1).get("at").asText()).toEpochMilli();
         assertThat(exitedAt - enteredAt).isBetween(2_000L, 6_000L);
         await().atMost(WAIT).until(() -> !members().contains(segment));
+
+        // How late the flip came shows on /q/metrics in the buckets the operator's "p99 under 1 s" is read from.
+        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("segflow_time_flip_lateness_seconds_bucket{le=\"1.0\"}",
+                "segflow_time_flip_lateness_seconds_bucket{le=\"30.0\"}");
+        assertThat(sample(metrics, "segflow_time_flip_lateness_seconds_count")).isPositive();
+    }
+
+    /** The value of a metric without labels in Prometheus' text format. */
+    private static double sample(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(name.length() + 1).trim())).orElse(0.0);
     }
 
     @Test
