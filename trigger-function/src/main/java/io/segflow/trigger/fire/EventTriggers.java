@@ -4,6 +4,7 @@ import io.segflow.core.engine.ProfileUpdate;
 import io.segflow.core.event.Event;
 import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.event.EventRecords;
+import io.segflow.core.profile.CelValues;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.rules.EvaluationContext;
 import io.segflow.core.state.UserRecord;
@@ -51,14 +52,16 @@ public class EventTriggers {
     private final FiringAdmission admission;
     private final Dispatcher dispatcher;
     private final UserProfiles profiles;
+    private final TriggerMetrics metrics;
 
     EventTriggers(TriggerCatalog catalog, FiringStore store, FiringAdmission admission, Dispatcher dispatcher,
-                  UserProfiles profiles) {
+                  UserProfiles profiles, TriggerMetrics metrics) {
         this.catalog = catalog;
         this.store = store;
         this.admission = admission;
         this.dispatcher = dispatcher;
         this.profiles = profiles;
+        this.metrics = metrics;
     }
 
     /** The batch completes (offsets committable) once its firings are stored; Redis unreachable: held and tried again. */
@@ -230,6 +233,7 @@ public class EventTriggers {
         try {
             return Boolean.TRUE.equals(trigger.expression().evaluate(context, event));
         } catch (Exception e) {
+            metrics.conditionFailed(trigger.definition().id());
             LOG.debugf("Condition of trigger %s failed for user %s (counts as false): %s", trigger.definition().id(), source.profileKey(), e.getMessage());
             return false;
         }
@@ -255,6 +259,7 @@ public class EventTriggers {
         try {
             value = TriggerExpressions.toDouble(trigger.expression().evaluate(context, null));
         } catch (Exception e) {
+            metrics.conditionFailed(trigger.definition().id());
             LOG.debugf("Threshold of trigger %s failed for user %s: %s", trigger.definition().id(), userId, e.getMessage());
             return null;
         }
@@ -273,7 +278,10 @@ public class EventTriggers {
         return admission.admit(trigger, firing, now);
     }
 
-    /** What {@code event.*} reads in a condition. */
+    /**
+     * What {@code event.*} reads in a condition. Properties and traits in CEL's types (whole numbers as its int, a
+     * Long), as segment conditions read them: a JSON 150 decoded as an Integer matches no CEL overload.
+     */
     private static Map<String, Object> eventVariable(Event event) {
         Map<String, Object> variable = new HashMap<>();
         variable.put("type", event.type());
@@ -281,8 +289,8 @@ public class EventTriggers {
         variable.put("messageId", event.messageId());
         variable.put("userId", event.userId());
         variable.put("anonymousId", event.anonymousId());
-        variable.put("properties", event.properties() == null ? Map.of() : event.properties());
-        variable.put("traits", event.traits() == null ? Map.of() : event.traits());
+        variable.put("properties", event.properties() == null ? Map.of() : CelValues.fromJson(event.properties()));
+        variable.put("traits", event.traits() == null ? Map.of() : CelValues.fromJson(event.traits()));
         return variable;
     }
 

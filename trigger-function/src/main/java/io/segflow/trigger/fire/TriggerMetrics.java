@@ -31,6 +31,12 @@ public class TriggerMetrics {
                 .register(registry).record(sinceFired);
     }
 
+    /** A condition or threshold that failed for a user (a value of the wrong type, say): counted as false. */
+    public void conditionFailed(String trigger) {
+        counter("segflow.trigger.condition.errors", "Conditions and thresholds of the trigger that failed for a user (counted as false)",
+                trigger).increment();
+    }
+
     /** An attempt that did not succeed (any reason but a 2xx). */
     public void failed(String trigger) {
         counter("segflow.trigger.failed", "Delivery attempts that failed (non-2xx, timeout, refused address)", trigger).increment();

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,6 +50,9 @@ class EventTriggersTest {
 
     @Inject
     RedisDataSource redis;
+
+    @Inject
+    MeterRegistry meters;
 
     private Definitions definitions;
     private WebhookReceiver receiver;
@@ -111,6 +116,51 @@ class EventTriggersTest {
         assertThat(call.signed()).isTrue();
         Thread.sleep(500);
         assertThat(receiver.calls("/big")).as("a small order and a second order do not fire").hasSize(1);
+    }
+
+    /** Whole numbers as SDKs send them ({@code "revenue": 150}), compared with int and double literals alike. */
+    @Test
+    void aConditionReadsWholeNumbersOfTheEventAsCelInts() throws Exception {
+        String trigger = unique("whole-numbers");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed', 'condition': "
+                + "'event.properties.revenue > 100.0 && event.properties.items >= 2 && event.traits.age > 30'}, 'action': "
+                + webhook(receiver.url("/whole")) + "}");
+        String big = unique("user");
+        String small = unique("user");
+
+        track(small, List.of(order(small, Map.of("revenue", 50, "items", 3), Map.of("age", 40))));
+        track(big, List.of(order(big, Map.of("revenue", 150, "items", 2), Map.of("age", 40))));
+
+        WebhookReceiver.Call call = receiver.await("/whole", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(big);
+        Thread.sleep(500);
+        assertThat(receiver.calls("/whole")).as("the order of 50 does not fire").hasSize(1);
+        assertThat(conditionErrors(trigger)).as("no condition failed").isZero();
+    }
+
+    /** A condition that cannot be evaluated for an event counts as false, and is counted so that it shows. */
+    @Test
+    void aConditionThatFailsForAnEventIsCountedAndDoesNotFire() throws Exception {
+        String trigger = unique("wrong-type");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed', 'condition': 'event.properties.coupon > 1'}, 'action': "
+                + webhook(receiver.url("/wrong")) + "}");
+        String user = unique("user");
+
+        track(user, List.of(order(user, Map.of("coupon", "SPRING"), Map.of())));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> conditionErrors(trigger) == 1.0);
+        assertThat(receiver.calls("/wrong")).isEmpty();
+    }
+
+    private double conditionErrors(String trigger) {
+        Counter counter = meters.find("segflow.trigger.condition.errors").tag("trigger", trigger).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static Event order(String user, Map<String, Object> properties, Map<String, Object> traits) {
+        Instant now = Instant.now();
+        return new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), user, null, "Order Completed", null, null,
+                null, traits, properties, null, null, now, null, null, now, "test");
     }
 
     @Test
