@@ -42,6 +42,8 @@ final class FencedFlush {
      * done already (one round trip per round, not two).
      */
     private RedisPipeline.Held writer;
+    /** When {@link #writer} was last used ({@link System#nanoTime()}). */
+    private long writerUsedNanos;
     /** The partitions whose state {@link #writer} watches, with the epoch and flush count read after the watch. */
     private final Map<Integer, StoredState> checkedAhead = new HashMap<>();
     /** The catalog revision read after {@link #writer} watched it; null while it watches none. */
@@ -104,11 +106,13 @@ final class FencedFlush {
             }
         } else if (!flushes.isEmpty()) {
             try {
+                dropWriterIfIdle();
                 if (writer == null) {
                     writer = pipeline.hold();
                 }
                 readReplies = store(writer, flushes, IntStream.range(0, flushes.size()).boxed().toList(), stored,
                         catalog, betweenCheckAndWrite, true, reads);
+                writerUsedNanos = System.nanoTime();
             } catch (RuntimeException e) {
                 dropWriter();
                 throw e;
@@ -123,7 +127,19 @@ final class FencedFlush {
      * before the first flush, after a failed one).
      */
     synchronized Optional<PartitionStore.WatchedRevision> watchedRevision() {
+        dropWriterIfIdle();
         return Optional.ofNullable(watched);
+    }
+
+    /**
+     * Gives the kept connection back once it went unused for {@link RedisPipeline#keepIdleNanos()}: after a quiet spell the
+     * client would close it for its idle timeout, taking its watch, and the next flush would fail (a failed round
+     * claims every partition again). Its successor checks again, one round trip more after a quiet spell.
+     */
+    private void dropWriterIfIdle() {
+        if (writer != null && System.nanoTime() - writerUsedNanos > pipeline.keepIdleNanos()) {
+            dropWriter();
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -28,14 +29,27 @@ public class RedisPipeline {
     private final Redis redis;
     private final boolean cluster;
     private final Duration timeout;
+    /** How long a held connection may go unused before it is given back: half the client's idle timeout, if it has one. */
+    private final long keepIdleNanos;
     /** The slot map the groups are made with; forgotten when a pipeline fails (a failover or resharding moved slots). */
     private volatile SlotOwners owners;
 
     RedisPipeline(Redis redis, @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
-                  SegmentConfig config) {
+                  @ConfigProperty(name = "quarkus.redis.tcp.idle-timeout") Optional<Duration> idleTimeout, SegmentConfig config) {
         this.redis = redis;
         this.cluster = clientType.equalsIgnoreCase("cluster");
         this.timeout = config.engine().redisTimeout();
+        this.keepIdleNanos = idleTimeout.filter(idle -> !idle.isZero()).map(idle -> idle.dividedBy(2).toNanos())
+                .orElse(Long.MAX_VALUE);
+    }
+
+    /**
+     * How long a connection held from one use to the next may stay unused: the client closes a connection silent for
+     * its idle timeout, and a watch dies with its connection, so a holder gives it back before that and holds a new
+     * one (its first use then checks again what the old one watched).
+     */
+    public long keepIdleNanos() {
+        return keepIdleNanos;
     }
 
     /** The replies, in order; loads the scripts when Redis (or one of its masters) does not know them yet. */
