@@ -127,9 +127,9 @@ public interface ApiConfig {
         int acks();
 
         /**
-         * The longest wait for them, under {@code quarkus.redis.timeout}. A write the replicas did not acknowledge in
-         * time stands (the master has it) and is answered as a success all the same: counted in
-         * {@code segflow_api_replica_wait_timeouts_total} and logged.
+         * The longest wait for them, under {@code quarkus.redis.timeout} and {@code quarkus.redis.tcp.idle-timeout}. A
+         * write the replicas did not acknowledge in time stands (the master has it) and is answered as a success all
+         * the same: counted in {@code segflow_api_replica_wait_timeouts_total} and logged.
          */
         @WithDefault("1s")
         Duration timeout();

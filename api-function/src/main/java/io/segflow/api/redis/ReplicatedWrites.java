@@ -43,8 +43,9 @@ public class ReplicatedWrites {
 
     ReplicatedWrites(RedisDataSource redis, ApiConfig config,
                      @ConfigProperty(name = "quarkus.redis.timeout", defaultValue = "10s") Duration commandTimeout,
+                     @ConfigProperty(name = "quarkus.redis.tcp.idle-timeout") Optional<Duration> idleTimeout,
                      MeterRegistry metrics) {
-        check(config.redisReplicas(), commandTimeout);
+        check(config.redisReplicas(), commandTimeout, idleTimeout);
         this.redis = redis;
         this.acks = config.redisReplicas().acks();
         this.timeoutMillis = config.redisReplicas().timeout().toMillis();
@@ -54,7 +55,7 @@ public class ReplicatedWrites {
                 .register(metrics);
     }
 
-    private static void check(ApiConfig.RedisReplicas replicas, Duration commandTimeout) {
+    private static void check(ApiConfig.RedisReplicas replicas, Duration commandTimeout, Optional<Duration> idleTimeout) {
         if (replicas.acks() < 0) {
             throw new IllegalArgumentException("segflow.redis-replicas.acks must be 0 or more, was " + replicas.acks());
         }
@@ -65,6 +66,13 @@ public class ReplicatedWrites {
             throw new IllegalArgumentException("segflow.redis-replicas.timeout must be under quarkus.redis.timeout ("
                     + commandTimeout + "): a write still waiting then is answered 503 though it was made; was "
                     + replicas.timeout());
+        }
+        // Vert.x takes the idle timeout in whole seconds, 0 for none.
+        long idleSeconds = idleTimeout.map(Duration::toSeconds).orElse(0L);
+        if (replicas.acks() > 0 && idleSeconds > 0 && replicas.timeout().compareTo(Duration.ofSeconds(idleSeconds)) >= 0) {
+            throw new IllegalArgumentException("segflow.redis-replicas.timeout must be under quarkus.redis.tcp.idle-timeout ("
+                    + idleSeconds + "s): a connection silent that long is closed, and a write still waiting on it is "
+                    + "answered 503 though it was made; was " + replicas.timeout());
         }
     }
 

@@ -35,7 +35,10 @@ class ReplicaWaitOnRedisClusterTest {
     public static class WaitingOnCluster extends OnRedisCluster {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("segflow.redis-replicas.acks", "1", "segflow.redis-replicas.timeout", "8s");
+            // Well past the time the test holds the replicas stopped; a connection waiting that long is closed only
+            // after 9 s of silence.
+            return Map.of("segflow.redis-replicas.acks", "1", "segflow.redis-replicas.timeout", "8s",
+                    "quarkus.redis.tcp.idle-timeout", "9s");
         }
     }
 

@@ -37,8 +37,10 @@ class ReplicaWaitTest {
     public static class OneReplica implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            // Long enough that the replica is resumed well before it, under the 10 s command timeout.
-            return Map.of("segflow.redis-replicas.acks", "1", "segflow.redis-replicas.timeout", "8s");
+            // Long enough that the replica is resumed well before it, under the 10 s command timeout; a connection
+            // waiting that long is closed only after 9 s of silence.
+            return Map.of("segflow.redis-replicas.acks", "1", "segflow.redis-replicas.timeout", "8s",
+                    "quarkus.redis.tcp.idle-timeout", "9s");
         }
     }
 
