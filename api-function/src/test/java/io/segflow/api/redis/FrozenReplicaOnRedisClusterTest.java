@@ -33,6 +33,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,21 +42,30 @@ import org.junit.jupiter.api.Test;
  * One replica of a Redis Cluster frozen (SIGSTOP: its port still takes connections, it answers nothing), as a stuck VM
  * or a long fork leaves it. The cluster client takes a connection to every node of its slot map for each command,
  * replicas included, though it reads only from masters; a new connection to the frozen replica never completes its
- * handshake. So while the cluster still lists the replica, a request that needs one (more requests at once than the
- * pool had open) gets no answer until the api's Redis timeout, then a 503; requests that find one open answer at once.
- * Once the masters mark the replica failed they drop it from {@code CLUSTER SLOTS}, the client's slot map follows
- * within its 1 s cache, and every request answers again. A client that connected to masters only would stall none:
- * the assertion on the 503s would fail, and operations.md ("Redis Cluster") would need to say so.
+ * handshake, and the command holds the connections it took to the other nodes meanwhile. The api's
+ * {@code quarkus.redis.tcp.idle-timeout} (5 s) closes such a connection: the command fails, a 503, and frees the rest.
+ * So while the cluster still lists the replica, a request that needs a new connection to it answers 503 after the idle
+ * timeout, well before the Redis timeout (10 s), and the others at once; once the masters mark the replica failed and
+ * drop it from {@code CLUSTER SLOTS} (the client's slot map follows within its 1 s cache), every request answers at
+ * once, also after a burst of more stalled requests than the pool holds. Without the idle timeout the stalled requests
+ * answer only after the Redis timeout, and such a burst leaves the pool held by handshakes that never end.
  */
 @QuarkusTest
 @TestProfile(FrozenReplicaOnRedisClusterTest.ClusterWithReplicas.class)
 class FrozenReplicaOnRedisClusterTest {
+    private static final Logger LOG = Logger.getLogger(FrozenReplicaOnRedisClusterTest.class);
     private static final String ADMIN = "Bearer dev-admin-key";
     private static final int NO_ANSWER = -1;
-    /** Past the api's Redis timeout (10 s): a stalled request's 503 arrives within it. */
-    private static final int REQUEST_TIMEOUT_MILLIS = 15_000;
+    /** Past the api's idle timeout (5 s), which fails a request stalled on the frozen replica; under its Redis timeout. */
+    private static final int BOUNDED_MILLIS = 8_000;
+    /** Past the api's Redis timeout (10 s): the longest a request waits for Redis before its 503. */
+    private static final int PATIENT_MILLIS = 15_000;
     /** Concurrent requests: more than the sequential warm-up left open to any node, fewer than the pool's 32. */
     private static final int BURST = 12;
+    /** Concurrent requests: more than the pool's 32 connections to each node. */
+    private static final int OVER_THE_POOL = 40;
+    /** Segment saves in one burst. */
+    private static final int MAX_WRITES = 3;
     /** The client's slot-map cache (hash-slot-cache-ttl) is 1 s. */
     private static final Duration PAST_SLOT_CACHE = Duration.ofSeconds(2);
 
@@ -110,7 +120,7 @@ class FrozenReplicaOnRedisClusterTest {
     String hosts;
 
     private final List<String> users = new ArrayList<>();
-    private final ExecutorService senders = Executors.newFixedThreadPool(BURST);
+    private final ExecutorService senders = Executors.newFixedThreadPool(OVER_THE_POOL);
     private int master;
     private int replica;
     private long replicaPid;
@@ -143,58 +153,101 @@ class FrozenReplicaOnRedisClusterTest {
     }
 
     @Test
-    void requestsStallWhileTheClusterListsAFrozenReplicaAndAnswerOnceItIsMarkedFailed() throws Exception {
+    void whileTheClusterListsAFrozenReplicaEveryRequestAnswersWithinTheIdleTimeout() throws Exception {
+        warmUp();
+        RedisProcess.signal(replicaPid, "-STOP");
+        assertThat(replicaMarkedFailed()).as("the replica marked failed as soon as it froze").isFalse();
+
+        List<Outcome> whileListed = burst(BURST, BOUNDED_MILLIS);
+        assertThat(whileListed).as("answered at once, on connections the pool had open").anyMatch(Outcome::ok);
+        assertThat(whileListed).as("stalled on a new connection to the frozen replica, then answered 503")
+                .anyMatch(outcome -> outcome.status() == 503);
+        assertThat(whileListed).as("answered within the idle timeout, 2xx or 503: never a 500, never later")
+                .allMatch(outcome -> outcome.ok() || outcome.status() == 503);
+
+        awaitTheReplicaDropped();
+        for (int i = 0; i < 3; i++) {
+            assertThat(burst(BURST, BOUNDED_MILLIS)).as("answered once the cluster marked the replica failed")
+                    .allMatch(Outcome::ok);
+        }
+    }
+
+    @Test
+    void aBurstOverThePoolWhileAReplicaIsFrozenLeavesNoRequestStalledOnceItIsMarkedFailed() throws Exception {
+        // No open connection to the replica, as in an api instance started while it is frozen: every request of the
+        // burst opens one, more than the pool holds, and each holds a connection to every master meanwhile.
+        closeTheApisConnectionsToTheReplica();
+        RedisProcess.signal(replicaPid, "-STOP");
+
+        List<Outcome> whileListed = burst(OVER_THE_POOL, PATIENT_MILLIS);
+        assertThat(whileListed).as("answered, 2xx or 503 after the idle or the Redis timeout: never a 500, never no answer")
+                .allMatch(outcome -> outcome.ok() || outcome.status() == 503);
+
+        awaitTheReplicaDropped();
+        for (int i = 0; i < 3; i++) {
+            assertThat(burst(OVER_THE_POOL, BOUNDED_MILLIS))
+                    .as("answered once the cluster marked the replica failed, the handshakes stalled on it closed")
+                    .allMatch(Outcome::ok);
+        }
+    }
+
+    /** Three rounds of {@link #sequentially()}. */
+    private void warmUp() {
         for (int i = 0; i < 3; i++) {
             for (Outcome warmUp : sequentially()) {
                 assertThat(warmUp.ok()).as("warm-up " + warmUp).isTrue();
             }
         }
-        RedisProcess.signal(replicaPid, "-STOP");
-        assertThat(replicaMarkedFailed()).as("the replica marked failed as soon as it froze").isFalse();
+    }
 
-        List<Outcome> whileListed = burst();
-        assertThat(whileListed).as("answered at once, on connections the pool had open").anyMatch(Outcome::ok);
-        assertThat(whileListed).as("stalled on a new connection to the frozen replica, then answered 503")
-                .anyMatch(outcome -> outcome.status() == 503);
-        assertThat(whileListed).as("answered, 2xx or 503 after the Redis timeout: never a 500, never no answer")
-                .allMatch(outcome -> outcome.ok() || outcome.status() == 503);
+    private void closeTheApisConnectionsToTheReplica() {
+        try (RespClient client = new RespClient(replica)) {
+            client.call("CLIENT", "KILL", "TYPE", "normal");
+        }
+    }
 
+    private void awaitTheReplicaDropped() throws InterruptedException {
         await().atMost(Duration.ofSeconds(30)).until(this::replicaMarkedFailed);
         Thread.sleep(PAST_SLOT_CACHE.toMillis());
-        for (int i = 0; i < 3; i++) {
-            assertThat(burst()).as("answered once the cluster marked the replica failed").allMatch(Outcome::ok);
-        }
     }
 
     /** A request of each kind, one after the other: the pool's connections to every node, as before the freeze. */
     private List<Outcome> sequentially() {
         List<Outcome> outcomes = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            outcomes.add(request(i));
+            outcomes.add(request(i, PATIENT_MILLIS));
         }
         return outcomes;
     }
 
-    private List<Outcome> burst() throws Exception {
+    /** {@code requests} at once, each given up as {@link #NO_ANSWER} after {@code timeoutMillis}. */
+    private List<Outcome> burst(int requests, int timeoutMillis) throws Exception {
         List<Future<Outcome>> sent = new ArrayList<>();
-        for (int i = 0; i < BURST; i++) {
-            int kind = i;
-            sent.add(senders.submit(() -> request(kind)));
+        for (int i = 0; i < requests; i++) {
+            int index = i;
+            sent.add(senders.submit(() -> request(index, timeoutMillis)));
         }
         List<Outcome> outcomes = new ArrayList<>();
         for (Future<Outcome> outcome : sent) {
-            outcomes.add(outcome.get(REQUEST_TIMEOUT_MILLIS * 2L, TimeUnit.MILLISECONDS));
+            outcomes.add(outcome.get(timeoutMillis * 2L, TimeUnit.MILLISECONDS));
         }
+        LOG.infof("%d requests at once: %s", requests, outcomes);
         return outcomes;
     }
 
-    /** Mostly user reads (users on the shards of several masters), the admin list, and a write. */
-    private Outcome request(int kind) {
-        String user = users.get(kind % users.size());
-        return switch (kind % 4) {
-            case 0, 1 -> timed("GET /v1/users/{id}/segments", () -> reader(user).get("/v1/users/" + user + "/segments").statusCode());
-            case 2 -> timed("GET /v1/segments", () -> admin().get("/v1/segments").statusCode());
-            default -> timed("PUT /v1/segments/{id}", () -> admin().contentType(ContentType.JSON).body("{\"condition\":\"true\"}")
+    /**
+     * Mostly user reads (users on the shards of several masters), the admin list, and a write. Three writes at most:
+     * more segments saved at once conflict on the catalog and answer 503 after a few tries, whatever Redis does.
+     */
+    private Outcome request(int index, int timeoutMillis) {
+        String user = users.get(index % users.size());
+        int kind = index < MAX_WRITES * 4 ? index % 4 : index % 3;
+        return switch (kind) {
+            case 0, 1 -> timed("GET /v1/users/{id}/segments",
+                    () -> reader(user, timeoutMillis).get("/v1/users/" + user + "/segments").statusCode());
+            case 2 -> timed("GET /v1/segments", () -> admin(timeoutMillis).get("/v1/segments").statusCode());
+            default -> timed("PUT /v1/segments/{id}", () -> admin(timeoutMillis).contentType(ContentType.JSON)
+                    .body("{\"condition\":\"true\"}")
                     .put("/v1/segments/frozen-" + UUID.randomUUID().toString().substring(0, 8)).statusCode());
         };
     }
@@ -210,18 +263,18 @@ class FrozenReplicaOnRedisClusterTest {
         return new Outcome(request, status, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
-    private static RequestSpecification admin() {
-        return given().config(withTimeout()).header("Authorization", ADMIN).when();
+    private static RequestSpecification admin(int timeoutMillis) {
+        return given().config(withTimeout(timeoutMillis)).header("Authorization", ADMIN).when();
     }
 
-    private static RequestSpecification reader(String user) {
-        return given().config(withTimeout()).header("Authorization", "Bearer " + TestTokens.forUser(user)).when();
+    private static RequestSpecification reader(String user, int timeoutMillis) {
+        return given().config(withTimeout(timeoutMillis)).header("Authorization", "Bearer " + TestTokens.forUser(user)).when();
     }
 
-    private static RestAssuredConfig withTimeout() {
+    private static RestAssuredConfig withTimeout(int timeoutMillis) {
         return RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
-                .setParam("http.connection.timeout", REQUEST_TIMEOUT_MILLIS)
-                .setParam("http.socket.timeout", REQUEST_TIMEOUT_MILLIS));
+                .setParam("http.connection.timeout", timeoutMillis)
+                .setParam("http.socket.timeout", timeoutMillis));
     }
 
     /** Whether the masters have marked the frozen replica failed (not only suspected) and dropped it from the slot map. */
