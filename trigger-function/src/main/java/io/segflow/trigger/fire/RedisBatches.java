@@ -7,6 +7,7 @@ import io.quarkus.runtime.Startup;
 import io.segflow.trigger.TriggerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -23,17 +24,19 @@ public class RedisBatches {
     private final ReplicaWait replicaWait;
 
     RedisBatches(RedisDataSource redis, @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
+                 @ConfigProperty(name = "quarkus.redis.tcp.idle-timeout") Optional<Duration> idleTimeout,
                  TriggerConfig config, MeterRegistry metrics) {
         this.redis = redis;
         this.cluster = clientType.equalsIgnoreCase("cluster");
-        this.replicaWait = replicaWait(config.redisReplicas(), config.deliveries().timeout().plusSeconds(5), metrics);
+        this.replicaWait = replicaWait(config.redisReplicas(), config.deliveries().timeout().plusSeconds(5), idleTimeout, metrics);
     }
 
     /**
      * {@code lease}: how long a stored firing waits in the schedule before any instance's poll takes it: a batch
      * still waiting for replicas then would see its firings attempted twice.
      */
-    private static ReplicaWait replicaWait(TriggerConfig.RedisReplicas replicas, Duration lease, MeterRegistry metrics) {
+    private static ReplicaWait replicaWait(TriggerConfig.RedisReplicas replicas, Duration lease, Optional<Duration> idleTimeout,
+                                           MeterRegistry metrics) {
         if (replicas.acks() < 0) {
             throw new IllegalArgumentException("segflow.trigger.redis-replicas.acks must be 0 or more, was " + replicas.acks());
         }
@@ -45,6 +48,12 @@ public class RedisBatches {
         if (replicas.acks() > 0 && timeout.compareTo(lease) >= 0) {
             throw new IllegalArgumentException("segflow.trigger.redis-replicas.timeout must be under "
                     + "segflow.trigger.deliveries.timeout + 5s (" + lease + ", when a stored firing's lease runs out), was " + timeout);
+        }
+        // Vert.x takes the idle timeout in whole seconds, 0 for none.
+        long idleSeconds = idleTimeout.map(Duration::toSeconds).orElse(0L);
+        if (replicas.acks() > 0 && idleSeconds > 0 && timeout.compareTo(Duration.ofSeconds(idleSeconds)) >= 0) {
+            throw new IllegalArgumentException("segflow.trigger.redis-replicas.timeout must be under quarkus.redis.tcp.idle-timeout ("
+                    + idleSeconds + "s): a connection silent that long is closed under the WAIT, and the batch fails; was " + timeout);
         }
         // Registered without replicas too, so that dashboards and alerts find it (at 0) wherever trigger-function runs.
         Counter timeouts = Counter.builder("segflow.trigger.replica.wait.timeouts")

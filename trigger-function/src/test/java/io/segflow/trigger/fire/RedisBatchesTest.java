@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segflow.trigger.TriggerConfig;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The replica wait's settings are checked at startup: a timeout the batch's own command timeout would cut short is refused. */
@@ -32,6 +33,17 @@ class RedisBatchesTest {
     }
 
     @Test
+    void aReplicaWaitAsLongAsTheIdleTimeoutIsRefusedAtStartup() {
+        // The client closes a connection silent for its idle timeout, a WAIT's among them.
+        assertThatThrownBy(() -> batches(1, Duration.ofSeconds(3), Optional.of(Duration.ofSeconds(3))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("quarkus.redis.tcp.idle-timeout");
+        assertThatCode(() -> batches(1, Duration.ofMillis(2_999), Optional.of(Duration.ofSeconds(3)))).doesNotThrowAnyException();
+        assertThatCode(() -> batches(0, Duration.ofSeconds(3), Optional.of(Duration.ofSeconds(3)))).doesNotThrowAnyException();
+        assertThatCode(() -> batches(1, Duration.ofSeconds(6), Optional.empty())).doesNotThrowAnyException();
+    }
+
+    @Test
     void aNegativeReplicaCountIsRefusedAtStartup() {
         assertThatThrownBy(() -> batches(-1, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -39,6 +51,10 @@ class RedisBatchesTest {
     }
 
     private static RedisBatches batches(int acks, Duration timeout) {
+        return batches(acks, timeout, Optional.empty());
+    }
+
+    private static RedisBatches batches(int acks, Duration timeout, Optional<Duration> idleTimeout) {
         TriggerConfig.RedisReplicas replicas = new TriggerConfig.RedisReplicas() {
             @Override
             public int acks() {
@@ -66,6 +82,6 @@ class RedisBatchesTest {
                     }
                     throw new UnsupportedOperationException(method.getName() + " is not read by the Redis batches");
                 });
-        return new RedisBatches(null, "standalone", config, new SimpleMeterRegistry());
+        return new RedisBatches(null, "standalone", idleTimeout, config, new SimpleMeterRegistry());
     }
 }
