@@ -44,6 +44,11 @@ public record Answer(boolean success, String error, String field, String reason,
         return error(Response.Status.BAD_REQUEST, "malformed_json", "$", reason);
     }
 
+    /** 404 for a path that is none of ingest's calls. */
+    public static Response unknownCall(String path) {
+        return error(Response.Status.NOT_FOUND, "unknown_call", "path", "no such call: " + path);
+    }
+
     public static Response invalid(String field, String reason) {
         return error(Response.Status.BAD_REQUEST, "invalid_event", field, reason);
     }

@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The Segment HTTP tracking API: {@code POST /v1/<call>}. The body is JSON whatever its content type says (analytics.js
@@ -50,6 +52,11 @@ public class CollectorRoute {
         this.intake = intake;
     }
 
+    /** The paths of Segment's calls ({@code /v1/track}, {@code /v1/t}, ...), all of them POSTed. */
+    static Set<String> callPaths() {
+        return CALLS.keySet().stream().map(call -> "/v1/" + call).collect(Collectors.toUnmodifiableSet());
+    }
+
     void install(@Observes Router router) {
         router.post("/v1/:call").handler(context -> RouteAnswers.afterBody(context, body -> answer(context, body)));
     }
@@ -60,7 +67,7 @@ public class CollectorRoute {
         String call = context.pathParam("call");
         Optional<EventType> type = CALLS.get(call);
         if (type == null) {
-            return now(Answer.error(Response.Status.NOT_FOUND, "unknown_call", "path", "no such call: /v1/" + call));
+            return now(Answer.unknownCall("/v1/" + call));
         }
         boolean batch = type.isEmpty();
         SegmentRequest request;

@@ -38,7 +38,7 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class CloudEventsRoute {
-    private static final String ENDPOINT = "/";
+    public static final String ENDPOINT = "/";
 
     private final WriteKeys writeKeys;
     private final Intake intake;
