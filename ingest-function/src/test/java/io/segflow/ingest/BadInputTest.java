@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -115,6 +116,37 @@ class BadInputTest extends IngestTopicsTest {
         assertInvalid("/v1/batch", "{\"batch\":[],\"context\":\"web\"}", "context");
         assertInvalid("/v1/track", "[1,2]", "$");
         assertInvalid("/v1/track", "", "$");
+    }
+
+    @Test
+    void anIdThatIsNeitherStringNorIntegerIsA400SayingWhatItMayBe() {
+        for (String field : new String[] {"userId", "anonymousId", "groupId", "previousId", "messageId"}) {
+            for (String value : new String[] {"1.5", "true"}) {
+                given().auth().preemptive().basic("dev-write-key", "")
+                        .contentType(ContentType.JSON)
+                        .body("{\"userId\":\"" + user + "\",\"event\":\"x\",\"" + field + "\":" + value + "}")
+                        .when().post("/v1/track")
+                        .then().statusCode(400)
+                        .body("error", equalTo("invalid_event"))
+                        .body("field", equalTo(field))
+                        .body("reason", equalTo("must be a string or an integer"));
+            }
+        }
+    }
+
+    @Test
+    void integerIdsAreAcceptedAsTheirDecimalText() {
+        long userId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        long messageId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        given().auth().preemptive().basic("dev-write-key", "")
+                .contentType(ContentType.JSON)
+                .body("{\"userId\":" + userId + ",\"event\":\"x\",\"messageId\":" + messageId + "}")
+                .when().post("/v1/track")
+                .then().statusCode(200);
+        JsonNode event = valuesOf(events, Long.toString(userId), 1).getFirst();
+        assertThat(event.get("userId").asText()).isEqualTo(Long.toString(userId));
+        assertThat(event.get("messageId").isTextual()).isTrue();
+        assertThat(event.get("messageId").asText()).isEqualTo(Long.toString(messageId));
     }
 
     @Test

@@ -120,8 +120,8 @@ public final class SegmentCallParser {
         if (type == EventType.ALIAS && userId == null) {
             throw new InvalidEventException("userId", "is required for alias");
         }
-        String messageId = text(call, "messageId", MAX_MESSAGE_ID_LENGTH);
-        if (messageId == null || messageId.isBlank()) {
+        String messageId = id(call, "messageId", MAX_MESSAGE_ID_LENGTH);
+        if (messageId == null) {
             messageId = UUID.randomUUID().toString();
         }
         Instant original = instant(call, "timestamp");
@@ -179,20 +179,27 @@ public final class SegmentCallParser {
                         "must be one of identify, track, page, screen, group, alias"));
     }
 
-    /** Ids are strings; numbers are accepted and kept as their decimal text, as Segment does. */
     private static String id(JsonNode call, String field) {
+        return id(call, field, MAX_ID_LENGTH);
+    }
+
+    /**
+     * Ids are strings; integers are accepted and kept as their decimal text, as Segment does (its Node SDK sends a
+     * caller's numeric ids as they are). Blank counts as absent.
+     */
+    private static String id(JsonNode call, String field, int maxLength) {
         JsonNode node = call.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isTextual() && !node.isIntegralNumber()) {
-            throw new InvalidEventException(field, "must be a string");
+            throw new InvalidEventException(field, "must be a string or an integer");
         }
         String value = node.asText();
         if (value.isBlank()) {
             return null;
         }
-        checkSane(field, value, MAX_ID_LENGTH);
+        checkSane(field, value, maxLength);
         return value;
     }
 

@@ -126,6 +126,37 @@ class SegmentCallParserTest {
         assertField("{\"userId\":\"u\\u0001\",\"event\":\"x\"}", EventType.TRACK, "userId");
     }
 
+    @Test
+    void idsMayBeStringsOrIntegersKeptAsTheirDecimalText() throws Exception {
+        Event event = parse("{\"userId\":42,\"anonymousId\":12345678901234567890,\"groupId\":7,\"previousId\":-9,"
+                + "\"messageId\":5}", EventType.GROUP);
+        assertThat(event.userId()).isEqualTo("42");
+        assertThat(event.anonymousId()).isEqualTo("12345678901234567890");
+        assertThat(event.groupId()).isEqualTo("7");
+        assertThat(event.previousId()).isEqualTo("-9");
+        assertThat(event.messageId()).isEqualTo("5");
+    }
+
+    @Test
+    void anIdThatIsNeitherStringNorIntegerIsRefusedSayingWhatItMayBe() {
+        for (String field : new String[] {"userId", "anonymousId", "groupId", "previousId", "messageId"}) {
+            for (String value : new String[] {"1.5", "true", "{}", "[\"u1\"]"}) {
+                String call = "{\"userId\":\"u1\",\"event\":\"x\",\"" + field + "\":" + value + "}";
+                assertThatThrownBy(() -> parse(call, EventType.TRACK))
+                        .as(call)
+                        .isInstanceOfSatisfying(InvalidEventException.class, e -> {
+                            assertThat(e.field()).isEqualTo(field);
+                            assertThat(e.reason()).isEqualTo("must be a string or an integer");
+                        });
+            }
+        }
+    }
+
+    @Test
+    void aNumericMessageIdIsHeldToTheMessageIdLength() {
+        assertField("{\"userId\":\"u1\",\"messageId\":" + "9".repeat(100) + "}", EventType.IDENTIFY, "messageId");
+    }
+
     private static void assertField(String text, EventType type, String field) {
         assertThatThrownBy(() -> parse(text, type))
                 .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.field()).isEqualTo(field));
