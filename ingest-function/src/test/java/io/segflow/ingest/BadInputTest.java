@@ -250,6 +250,23 @@ class BadInputTest extends IngestTopicsTest {
     }
 
     @Test
+    void aTimestampThatCannotBeReadIsA400SayingWhatIsWrong() {
+        assertTimestampReason("10000-01-01T00:00:00Z", "must be within the years 0000 to 9999");
+        assertTimestampReason("2026-12-06T10:00:00", "has no zone offset: end it with Z (UTC) or an offset such as +01:00");
+    }
+
+    private void assertTimestampReason(String timestamp, String reason) {
+        given().auth().preemptive().basic("dev-write-key", "")
+                .contentType(ContentType.JSON)
+                .body("{\"userId\":\"" + user + "\",\"event\":\"x\",\"timestamp\":\"" + timestamp + "\"}")
+                .when().post("/v1/track")
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_event"))
+                .body("field", equalTo("timestamp"))
+                .body("reason", equalTo(reason));
+    }
+
+    @Test
     void aBatchContextLargerThanACallIsA400NamingIt() {
         given().auth().preemptive().basic("dev-write-key", "")
                 .contentType(ContentType.JSON)

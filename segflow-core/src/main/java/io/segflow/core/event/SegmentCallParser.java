@@ -248,16 +248,16 @@ public final class SegmentCallParser {
             return null;
         }
         if (!node.isTextual()) {
-            throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
+            throw new InvalidEventException(field, DateTimeReasons.NOT_A_DATE_TIME);
         }
         Instant instant;
         try {
             instant = IsoInstants.parse(node.asText());
         } catch (DateTimeParseException e) {
-            throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
+            throw new InvalidEventException(field, DateTimeReasons.unparsable(node.asText()));
         }
         if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
-            throw new InvalidEventException(field, "must be within the years 0000 to 9999");
+            throw new InvalidEventException(field, DateTimeReasons.OUT_OF_RANGE);
         }
         return instant;
     }

@@ -2,6 +2,7 @@ package io.segflow.core.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.event.SegmentCallParser.BatchDefaults;
@@ -155,6 +156,41 @@ class SegmentCallParserTest {
     @Test
     void aNumericMessageIdIsHeldToTheMessageIdLength() {
         assertField("{\"userId\":\"u1\",\"messageId\":" + "9".repeat(100) + "}", EventType.IDENTIFY, "messageId");
+    }
+
+    @Test
+    void aDateTimeThatCannotBeReadIsRefusedSayingWhatIsWrong() {
+        assertTimestampReason("10000-01-01T00:00:00Z", "must be within the years 0000 to 9999");
+        assertTimestampReason("+10000-01-01T00:00:00Z", "must be within the years 0000 to 9999");
+        assertTimestampReason("2026-12-06T10:00:00", "has no zone offset: end it with Z (UTC) or an offset such as +01:00");
+        assertTimestampReason("2026-12-06T10:00:00.123", "has no zone offset: end it with Z (UTC) or an offset such as +01:00");
+        assertTimestampReason("2026-12-06", "is a date without a time: send a date-time such as 2026-12-06T10:00:00Z");
+        // The JDK's own words for the value out of range follow.
+        assertThat(timestampReason("2026-02-30T10:00:00Z")).startsWith("is not a valid date-time: ").contains("FEBRUARY 30");
+        assertThat(timestampReason("2026-13-01T10:00:00Z")).startsWith("is not a valid date-time: ").contains("MonthOfYear");
+        assertTimestampReason("yesterday", "must be an ISO-8601 date-time string");
+        assertTimestampReason("2026-12-06 10:00:00Z", "must be an ISO-8601 date-time string");
+    }
+
+    @Test
+    void theBatchsSentAtGetsTheSameReasons() throws Exception {
+        assertThatThrownBy(() -> BatchDefaults.of(json("{\"sentAt\":\"2026-12-06T10:00:00\"}")))
+                .isInstanceOfSatisfying(InvalidEventException.class, e -> {
+                    assertThat(e.field()).isEqualTo("sentAt");
+                    assertThat(e.reason()).startsWith("has no zone offset");
+                });
+    }
+
+    private static void assertTimestampReason(String timestamp, String reason) {
+        assertThat(timestampReason(timestamp)).as(timestamp).isEqualTo(reason);
+    }
+
+    private static String timestampReason(String timestamp) {
+        String call = "{\"userId\":\"u1\",\"event\":\"x\",\"timestamp\":\"" + timestamp + "\"}";
+        InvalidEventException refused = catchThrowableOfType(InvalidEventException.class, () -> parse(call, EventType.TRACK));
+        assertThat(refused).as(timestamp).isNotNull();
+        assertThat(refused.field()).isEqualTo("timestamp");
+        return refused.reason();
     }
 
     private static void assertField(String text, EventType type, String field) {
