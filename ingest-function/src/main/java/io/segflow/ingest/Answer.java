@@ -2,6 +2,7 @@ package io.segflow.ingest;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.segflow.core.api.ErrorBody;
 import io.segflow.core.event.Rejection;
 import io.segflow.core.json.Json;
@@ -35,8 +36,14 @@ public record Answer(boolean success, String error, String field, String reason,
         return json(status, new Answer(false, error, field, reason, null));
     }
 
-    /** 400 for a body that is not JSON, with the position when the parser has one (a nesting-depth error has none). */
+    /**
+     * 400 for a body that is not JSON, with the position when the parser has one; a body past one of the parser's
+     * limits (nesting depth, number length) has none, and is told which limit in plain words.
+     */
     public static Response malformedJson(JsonProcessingException e) {
+        if (e instanceof StreamConstraintsException limit) {
+            return error(Response.Status.BAD_REQUEST, "malformed_json", "$", JsonLimitReasons.of(limit));
+        }
         String message = e.getOriginalMessage() == null ? "not valid JSON" : e.getOriginalMessage();
         JsonLocation where = e.getLocation();
         String reason = where == null || where.getLineNr() < 1

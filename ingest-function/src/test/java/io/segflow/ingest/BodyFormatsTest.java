@@ -91,16 +91,32 @@ class BodyFormatsTest extends IngestTopicsTest {
         String deep = "[".repeat(1_500) + "]".repeat(1_500);
         String inProperties = "{\"userId\":\"" + user + "\",\"event\":\"e\",\"properties\":{\"a\":" + deep + "}}";
         String atTopLevel = "{\"userId\":\"" + user + "\",\"event\":\"e\",\"extra\":" + deep + "}";
-        for (String body : new String[] {inProperties, atTopLevel}) {
-            RawHttp.Answer answer = post("/v1/track", "application/json", null, body.getBytes(StandardCharsets.UTF_8));
-            assertError(answer, 400, "malformed_json", "$");
-            assertThat(Json.read(answer.body(), JsonNode.class).get("reason").asText()).contains("nesting depth");
-        }
         String batch = "{\"batch\":[" + inProperties.replace("{\"userId\"", "{\"type\":\"track\",\"userId\"") + "]}";
-        assertError(post("/v1/batch", "text/plain", null, batch.getBytes(StandardCharsets.UTF_8)), 400, "malformed_json", "$");
         String cloudEvent = "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"t\",\"data\":" + deep + "}";
-        assertError(post("/", "application/cloudevents+json", null, cloudEvent.getBytes(StandardCharsets.UTF_8)),
-                400, "malformed_json", "$");
+        assertMalformed(post("/v1/track", "application/json", null, utf8(inProperties)), "nested deeper than 1000 levels");
+        assertMalformed(post("/v1/track", "application/json", null, utf8(atTopLevel)), "nested deeper than 1000 levels");
+        assertMalformed(post("/v1/batch", "text/plain", null, utf8(batch)), "nested deeper than 1000 levels");
+        assertMalformed(post("/", "application/cloudevents+json", null, utf8(cloudEvent)), "nested deeper than 1000 levels");
+    }
+
+    @Test
+    void aNumberOrFieldNamePastTheParsersLimitsIsA400InPlainWords() throws Exception {
+        String longNumber = "{\"userId\":\"" + user + "\",\"event\":\"e\",\"properties\":{\"n\":" + "9".repeat(1_500) + "}}";
+        String longName = "{\"userId\":\"" + user + "\",\"event\":\"e\",\"" + "k".repeat(60_000) + "\":1}";
+        assertMalformed(post("/v1/track", "application/json", null, utf8(longNumber)),
+                "holds a number longer than 1000 characters");
+        assertMalformed(post("/v1/track", "application/json", null, utf8(longName)),
+                "holds a field name longer than 50000 characters");
+    }
+
+    /** A 400 malformed_json with this reason, in words of the request, not of the parser's settings. */
+    private static void assertMalformed(RawHttp.Answer answer, String reason) {
+        assertError(answer, 400, "malformed_json", "$");
+        assertThat(Json.read(answer.body(), JsonNode.class).get("reason").asText()).isEqualTo(reason);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
