@@ -150,6 +150,23 @@ class BadInputTest extends IngestTopicsTest {
     }
 
     @Test
+    void aBodyThatIsNoJsonObjectIsRefusedAsAWholeAndNotDeadLettered() {
+        String marker = "marker-" + UUID.randomUUID();
+        for (String body : new String[] {"[\"" + marker + "\",2]", "\"" + marker + "\"", "null", ""}) {
+            given().auth().preemptive().basic("dev-write-key", "")
+                    .contentType(ContentType.JSON)
+                    .body(body)
+                    .when().post("/v1/track")
+                    .then().statusCode(400)
+                    .body("error", equalTo("invalid_event"))
+                    .body("field", equalTo("$"))
+                    .body("rejected", org.hamcrest.Matchers.nullValue());
+        }
+        // A dead-letter record is on the broker before the answer is sent: none came.
+        assertThat(rejected.drain(r -> r.value() != null && r.value().contains(marker), Duration.ofMillis(500))).isEmpty();
+    }
+
+    @Test
     void messageIdMustBeShorterThan100Characters() {
         given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
                 .body("{\"userId\":\"" + user + "\",\"event\":\"x\",\"messageId\":\"" + "m".repeat(99) + "\"}")
