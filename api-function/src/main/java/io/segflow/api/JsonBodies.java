@@ -4,16 +4,22 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.json.Json;
 import java.io.IOException;
+import java.io.InputStream;
 
 /** Reads request bodies as JSON objects, refusing bad input with the field it concerns. */
 public final class JsonBodies {
     private JsonBodies() {
     }
 
-    public static JsonNode object(String body) {
+    /**
+     * The body as a JSON object. Read as bytes, at most {@link RequestSizeLimit#MAX_BODY_BYTES}: a larger body (one
+     * sent chunked, whose size was not declared) is a 413.
+     */
+    public static JsonNode object(InputStream body) {
+        byte[] bytes = bounded(body);
         JsonNode json;
         try {
-            json = body == null || body.isBlank() ? null : onlyValue(body);
+            json = isBlank(bytes) ? null : onlyValue(bytes);
         } catch (IOException e) {
             throw ApiException.badRequest("$", "malformed JSON");
         }
@@ -23,8 +29,33 @@ public final class JsonBodies {
         return json;
     }
 
+    private static byte[] bounded(InputStream body) {
+        if (body == null) {
+            return new byte[0];
+        }
+        byte[] bytes;
+        try {
+            bytes = body.readNBytes(RequestSizeLimit.MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw ApiException.badRequest("$", "the body could not be read");
+        }
+        if (bytes.length > RequestSizeLimit.MAX_BODY_BYTES) {
+            throw RequestSizeLimit.tooLarge();
+        }
+        return bytes;
+    }
+
+    private static boolean isBlank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (!Character.isWhitespace(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The body's JSON value; content after it (a second object, say) is malformed, not dropped. */
-    private static JsonNode onlyValue(String body) throws IOException {
+    private static JsonNode onlyValue(byte[] body) throws IOException {
         try (JsonParser parser = Json.MAPPER.createParser(body)) {
             JsonNode json = Json.MAPPER.readTree(parser);
             Json.expectEnd(parser);

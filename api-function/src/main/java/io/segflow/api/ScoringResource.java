@@ -16,6 +16,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,7 @@ public class ScoringResource {
 
     @PUT
     @Consumes(MediaType.WILDCARD)
-    public StoredScoring put(String body) {
+    public StoredScoring put(InputStream body) {
         JsonNode json = JsonBodies.object(body);
         String halfLife = JsonBodies.requiredText(json, "halfLife", 16);
         try {

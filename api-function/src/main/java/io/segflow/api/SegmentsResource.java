@@ -22,6 +22,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -82,7 +83,7 @@ public class SegmentsResource {
     @PUT
     @Path("{id}")
     @Consumes(MediaType.WILDCARD)
-    public Response put(@PathParam("id") String id, String body) {
+    public Response put(@PathParam("id") String id, InputStream body) {
         JsonNode json = JsonBodies.object(body);
         String condition = JsonBodies.requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH);
         String name = JsonBodies.optionalText(json, "name", MAX_NAME_LENGTH);
@@ -110,7 +111,7 @@ public class SegmentsResource {
     @POST
     @Path("validate")
     @Consumes(MediaType.WILDCARD)
-    public Validation validate(String body) {
+    public Validation validate(InputStream body) {
         CompiledCondition condition = compiled(JsonBodies.requiredText(JsonBodies.object(body), "condition", RuleCompiler.MAX_CONDITION_LENGTH));
         return new Validation(true, condition.reads());
     }
@@ -119,7 +120,7 @@ public class SegmentsResource {
     @POST
     @Path("preview")
     @Consumes(MediaType.WILDCARD)
-    public Preview preview(String body) {
+    public Preview preview(InputStream body) {
         JsonNode json = JsonBodies.object(body);
         CompiledCondition condition = compiled(JsonBodies.requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH));
         String userId = UserIds.checked(JsonBodies.requiredText(json, "userId", UserIds.MAX_LENGTH));

@@ -11,6 +11,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,7 +38,7 @@ public class TokensResource {
     /** Body: {@code {"userId": "u1", "ttlSeconds": 3600, "segments": ["vip"]}}; ttl and segments are optional. */
     @POST
     @Consumes(MediaType.WILDCARD)
-    public MintedToken mint(String body) {
+    public MintedToken mint(InputStream body) {
         JsonNode json = JsonBodies.object(body);
         String userId = UserIds.checked(JsonBodies.requiredText(json, "userId", UserIds.MAX_LENGTH));
         Optional<Duration> ttl = Optional.ofNullable(json.get("ttlSeconds")).filter(n -> !n.isNull()).map(n -> {

@@ -24,6 +24,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
@@ -64,7 +65,7 @@ public class TriggersResource {
     @PUT
     @Path("{id}")
     @Consumes(MediaType.WILDCARD)
-    public Response put(@PathParam("id") String id, String body) {
+    public Response put(@PathParam("id") String id, InputStream body) {
         JsonNode json = JsonBodies.object(body);
         JsonNode action = json.get("action");
         if (action instanceof ObjectNode object && "webhook".equals(object.path("type").asText())
