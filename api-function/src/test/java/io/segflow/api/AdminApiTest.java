@@ -264,8 +264,8 @@ class AdminApiTest {
 
     @Test
     void unknownPathsAndMethodsAnswerJson() {
-        given().when().get("/v1/nothing-here").then().statusCode(404);
-        admin().body("{}").when().patch("/v1/segments/x").then().statusCode(405).body("error", equalTo("invalid_request"));
+        given().when().get("/v1/nothing-here").then().statusCode(404).body("error", equalTo("not_found"));
+        admin().body("{}").when().patch("/v1/segments/x").then().statusCode(405).body("error", equalTo("method_not_allowed"));
         admin().body("{").when().post("/v1/segments/preview").then().statusCode(400).body("field", equalTo("$"));
     }
 

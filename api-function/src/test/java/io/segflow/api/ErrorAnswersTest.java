@@ -1,6 +1,10 @@
 package io.segflow.api;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,6 +32,39 @@ class ErrorAnswersTest {
     @Test
     void aChunkedBodyOverTheLimitIsAJson413() throws Exception {
         assertTooLarge(RawHttp.chunked("PUT", "/v1/segments/huge", OVER_THE_LIMIT, ADMIN));
+    }
+
+    @Test
+    void anUnknownPathIsNotFoundNamingThePath() {
+        for (String path : new String[] {"/v1/nope", "/nope", "/v1/segments/s2/nope"}) {
+            given().header("Authorization", "Bearer dev-admin-key").when().get(path)
+                    .then().statusCode(404).contentType(startsWith("application/json"))
+                    .body("error", equalTo("not_found")).body("field", equalTo("path")).body("reason", containsString(path));
+        }
+    }
+
+    @Test
+    void aMethodThePathDoesNotTakeIs405ListingTheOnesItDoes() {
+        for (String method : new String[] {"POST", "PATCH"}) {
+            given().header("Authorization", "Bearer dev-admin-key").when().request(method, "/v1/segments/s2")
+                    .then().statusCode(405).contentType(startsWith("application/json"))
+                    .body("error", equalTo("method_not_allowed")).body("field", equalTo("method"))
+                    .body("reason", containsString(method + " is not allowed on /v1/segments/s2"))
+                    .header("Allow", equalTo("DELETE, GET, HEAD, PUT"));
+        }
+        // The framework finds no method here (another resource shares the root): still a 405, not a 404.
+        given().when().post("/v1/users/u1/segments")
+                .then().statusCode(405).body("error", equalTo("method_not_allowed")).body("field", equalTo("method"))
+                .header("Allow", equalTo("GET, HEAD"));
+        given().when().put("/v1/users/u1/profile").then().statusCode(405).header("Allow", equalTo("GET, HEAD"));
+    }
+
+    @Test
+    void anAnswerTheClientDoesNotAcceptIs406NamingAccept() {
+        given().header("Authorization", "Bearer dev-admin-key").accept("text/html").when().get("/v1/segments")
+                .then().statusCode(406).contentType(startsWith("application/json"))
+                .body("error", equalTo("not_acceptable")).body("field", equalTo("Accept"))
+                .body("reason", containsString("text/html"));
     }
 
     private static void assertTooLarge(RawHttp.Answer answer) {
