@@ -31,6 +31,9 @@ public class ErrorMappers {
         if (e.status() == Response.Status.SERVICE_UNAVAILABLE) {
             response.header(HttpHeaders.RETRY_AFTER, ApiException.RETRY_AFTER_SECONDS);
         }
+        if (e.status() == Response.Status.UNAUTHORIZED) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer"); // every credential here is a bearer token or key
+        }
         if (e.status() == Response.Status.REQUEST_ENTITY_TOO_LARGE) {
             // The rest of the body was not read: the connection is of no further use.
             response.header("Connection", "close");

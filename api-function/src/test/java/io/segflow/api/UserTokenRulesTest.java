@@ -67,6 +67,15 @@ class UserTokenRulesTest {
     }
 
     @Test
+    void aRefusedUserReadSaysItTakesABearerToken() {
+        given().header("Authorization", "Bearer garbage").when().get("/v1/users/u1/segments")
+                .then().statusCode(401).body("field", equalTo("token")).header("WWW-Authenticate", equalTo("Bearer"));
+        given().when().get("/v1/users/u1/segments").then().statusCode(401).header("WWW-Authenticate", equalTo("Bearer"));
+        given().header("Authorization", "Basic dTE6cHc=").when().get("/v1/users/u1/profile")
+                .then().statusCode(401).header("WWW-Authenticate", equalTo("Bearer"));
+    }
+
+    @Test
     void theAllowListOfAMintedTokenIsCappedAtAHundredSegments() {
         String hundred = IntStream.range(0, 100).mapToObj(i -> "\"s" + i + "\"").collect(Collectors.joining(","));
         given().header("Authorization", "Bearer dev-admin-key").contentType(ContentType.JSON)
