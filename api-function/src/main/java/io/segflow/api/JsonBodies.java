@@ -1,8 +1,12 @@
 package io.segflow.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.api.ErrorBody;
 import io.segflow.core.json.Json;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -20,13 +24,24 @@ public final class JsonBodies {
         JsonNode json;
         try {
             json = isBlank(bytes) ? null : onlyValue(bytes);
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
         } catch (IOException e) {
-            throw ApiException.badRequest("$", "malformed JSON");
+            throw new ApiException(Response.Status.BAD_REQUEST, ErrorBody.of("malformed_json", "$", "malformed JSON"));
         }
         if (json == null || !json.isObject()) {
             throw ApiException.badRequest("$", "body must be a JSON object");
         }
         return json;
+    }
+
+    /** As ingest words it: what the parser found and where (a nesting-depth error has no position). */
+    private static ApiException malformed(JsonProcessingException e) {
+        String found = e.getOriginalMessage() == null ? "" : ": " + e.getOriginalMessage();
+        JsonLocation where = e.getLocation();
+        String position = where == null || where.getLineNr() < 1
+                ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
+        return new ApiException(Response.Status.BAD_REQUEST, ErrorBody.of("malformed_json", "$", "malformed JSON" + found + position));
     }
 
     private static byte[] bounded(InputStream body) {

@@ -274,7 +274,7 @@ class AdminApiTest {
         String segment = newId("trailing");
         // Two objects (a client that concatenated bodies): the second would have been dropped without a word.
         admin().body("{\"condition\":\"true\"} {\"condition\":\"false\"}").when().put("/v1/segments/" + segment)
-                .then().statusCode(400).body("error", equalTo("invalid_request")).body("field", equalTo("$"))
+                .then().statusCode(400).body("error", equalTo("malformed_json")).body("field", equalTo("$"))
                 .body("reason", org.hamcrest.Matchers.containsString("malformed JSON"));
         admin().when().get("/v1/segments/" + segment).then().statusCode(404);
         admin().body("{\"userId\":\"u1\"}]").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("$"));

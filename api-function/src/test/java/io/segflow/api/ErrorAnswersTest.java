@@ -11,7 +11,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.api.support.RawHttp;
 import io.segflow.core.json.Json;
 import io.segflow.testkit.KafkaAndRedisResource;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** What the HTTP layer and the framework refuse is answered in the api's JSON error format, naming what is wrong. */
@@ -65,6 +67,28 @@ class ErrorAnswersTest {
                 .then().statusCode(406).contentType(startsWith("application/json"))
                 .body("error", equalTo("not_acceptable")).body("field", equalTo("Accept"))
                 .body("reason", containsString("text/html"));
+    }
+
+    @Test
+    void aUserIdWithControlCharactersIsRefusedAsIngestRefusesIt() {
+        for (String path : new String[] {"/v1/users/%00/segments", "/v1/users/u%091/segments", "/v1/users/u%0A/profile"}) {
+            given().header("Authorization", "Bearer dev-admin-key").urlEncodingEnabled(false).when().get(path)
+                    .then().statusCode(400).body("error", equalTo("invalid_request")).body("field", equalTo("userId"))
+                    .body("reason", containsString("control characters"));
+        }
+    }
+
+    @Test
+    void invalidUtf8InABodyIsMalformedJsonNotACondition() {
+        byte[] body = "{\"condition\":\"traits.plan == 'p?o'\"}".getBytes(StandardCharsets.US_ASCII);
+        body[body.length - 5] = (byte) 0xff;
+        given().header("Authorization", "Bearer dev-admin-key").contentType("application/json").body(body)
+                .when().put("/v1/segments/utf8-" + UUID.randomUUID().toString().substring(0, 8))
+                .then().statusCode(400).body("error", equalTo("malformed_json")).body("field", equalTo("$"))
+                .body("reason", containsString("UTF-8")).body("reason", containsString("line 1"));
+        given().header("Authorization", "Bearer dev-admin-key").contentType("application/json").body("{\"condition\":")
+                .when().post("/v1/segments/validate")
+                .then().statusCode(400).body("error", equalTo("malformed_json")).body("reason", startsWith("malformed JSON: "));
     }
 
     private static void assertTooLarge(RawHttp.Answer answer) {

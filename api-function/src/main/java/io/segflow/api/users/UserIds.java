@@ -16,6 +16,10 @@ public final class UserIds {
         if (userId == null || userId.isBlank() || userId.length() > MAX_LENGTH) {
             throw ApiException.badRequest("userId", "must be 1 to " + MAX_LENGTH + " characters");
         }
+        // As ingest refuses them in the events: such an id could never have been recorded.
+        if (userId.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.badRequest("userId", "must not contain control characters");
+        }
         return userId;
     }
 
