@@ -60,7 +60,10 @@ public class ScoringResource {
             throw ApiException.badRequest("halfLife", e.getMessage());
         }
         JsonNode weightsNode = json.get("weights");
-        if (weightsNode == null || !weightsNode.isObject()) {
+        if (weightsNode == null || weightsNode.isNull()) {
+            throw ApiException.badRequest("weights", "is required: an object of event name to number ({} for none)");
+        }
+        if (!weightsNode.isObject()) {
             throw ApiException.badRequest("weights", "must be an object of event name to number");
         }
         if (weightsNode.size() > MAX_WEIGHTS) {

@@ -41,7 +41,10 @@ class ScoringResourceTest {
     void badScoringNamesTheField() {
         put("{\"halfLife\":\"a week\",\"weights\":{}}").then().statusCode(400).body("field", equalTo("halfLife"));
         put("{\"halfLife\":\"7d\",\"weights\":{\"page\":\"high\"}}").then().statusCode(400).body("field", equalTo("weights.page"));
-        put("{\"halfLife\":\"7d\"}").then().statusCode(400).body("field", equalTo("weights"));
+        put("{\"halfLife\":\"7d\"}").then().statusCode(400).body("field", equalTo("weights"))
+                .body("reason", org.hamcrest.Matchers.startsWith("is required"));
+        put("{\"halfLife\":\"7d\",\"weights\":[1]}").then().statusCode(400).body("field", equalTo("weights"))
+                .body("reason", org.hamcrest.Matchers.startsWith("must be an object"));
         given().contentType(ContentType.JSON).body("{}").when().put("/v1/scoring").then().statusCode(401);
     }
 

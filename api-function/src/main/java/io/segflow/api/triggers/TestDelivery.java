@@ -75,11 +75,13 @@ public class TestDelivery {
                     .toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return new Result(id, status / 100 == 2, status, null, millisSince(started));
         } catch (EndpointGuard.RefusedEndpoint e) {
-            return new Result(id, false, null, e.getMessage(), millisSince(started));
+            return failed(id, CallFailures.refused(e.getMessage()), started);
         } catch (ExecutionException e) {
-            return new Result(id, false, null, e.getCause().toString(), millisSince(started));
-        } catch (TimeoutException | IllegalArgumentException e) {
-            return new Result(id, false, null, e.toString(), millisSince(started));
+            return failed(id, CallFailures.describe(e.getCause(), webhook.url(), TIMEOUT.toMillis()), started);
+        } catch (TimeoutException e) {
+            return failed(id, CallFailures.noAnswerWithin(TIMEOUT.toMillis()), started);
+        } catch (IllegalArgumentException e) {
+            return failed(id, "the call to " + webhook.url() + " could not be made: " + e.getMessage(), started);
         }
     }
 
@@ -96,6 +98,10 @@ public class TestDelivery {
             request.setServer(SocketAddress.inetSocketAddress(checked.getPort(), checked.getAddress().getHostAddress()));
         }
         return request;
+    }
+
+    private static Result failed(String id, String error, long started) {
+        return new Result(id, false, null, error, millisSince(started));
     }
 
     private static long millisSince(long started) {

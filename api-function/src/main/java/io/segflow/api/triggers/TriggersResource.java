@@ -72,6 +72,7 @@ public class TriggersResource {
                 && !object.hasNonNull("secret") && !object.hasNonNull("secrets")) {
             object.put("secret", TriggerCodec.newSecret(random));
         }
+        checkGivenSecrets(action);
         TriggerDefinition definition;
         try {
             definition = triggers.codec().read(id, json, Instant.now());
@@ -141,6 +142,29 @@ public class TriggersResource {
         ObjectNode json = TriggerCodec.tree(definition);
         triggers.disabled(definition.id()).ifPresent(why -> json.set("disabled", why));
         return json;
+    }
+
+    /** A webhook secret given in another form is malformed, not missing: say what it must be. */
+    private static void checkGivenSecrets(JsonNode action) {
+        if (action == null || !"webhook".equals(action.path("type").asText())) {
+            return;
+        }
+        JsonNode secrets = action.get("secrets");
+        if (secrets != null && secrets.isArray()) {
+            for (int i = 0; i < secrets.size(); i++) {
+                checkGivenSecret(secrets.get(i), "action.secrets[" + i + "]");
+            }
+        } else if (secrets == null) {
+            checkGivenSecret(action.get("secret"), "action.secret");
+        }
+    }
+
+    private static void checkGivenSecret(JsonNode secret, String field) {
+        if (secret != null && !secret.isNull() && (!secret.isTextual() || !secret.asText().startsWith(TriggerCodec.SECRET_PREFIX))) {
+            throw new ApiException(Response.Status.BAD_REQUEST, ErrorBody.of("invalid_trigger", field,
+                    "is malformed: a secret is \"" + TriggerCodec.SECRET_PREFIX + "\" followed by 24 to 64 random bytes in base64;"
+                            + " leave it out to have one generated"));
+        }
     }
 
     private static ApiException refusal(InvalidTriggerException e) {

@@ -2,6 +2,7 @@ package io.segflow.api.triggers;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
@@ -22,7 +23,9 @@ import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.RebindingNames;
 import jakarta.inject.Inject;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -116,6 +119,42 @@ class TriggersResourceTest {
         admin().body(reminder("https://h.example/x")).when().put("/v1/triggers/bad id").then().statusCode(400).body("field", equalTo("id"));
         admin().when().get("/v1/triggers/" + id).then().statusCode(404);
         admin().when().get("/v1/triggers/" + id + "/deliveries").then().statusCode(404);
+    }
+
+    @Test
+    void aSecretGivenInAnotherFormIsMalformedNotMissing() {
+        String id = newId();
+        for (String secret : new String[] {"\"nope\"", "42"}) {
+            admin().body(reminder("https://hooks.example.com/cart").replace("\"" + SECRET + "\"", secret))
+                    .when().put("/v1/triggers/" + id)
+                    .then().statusCode(400).body("error", equalTo("invalid_trigger")).body("field", equalTo("action.secret"))
+                    .body("reason", startsWith("is malformed")).body("reason", containsString("whsec_"))
+                    .body("reason", not(containsString("required")));
+        }
+        admin().body(reminder("https://hooks.example.com/cart").replace("\"secret\": \"" + SECRET + "\"",
+                        "\"secrets\": [\"" + SECRET + "\", \"nope\"]"))
+                .when().put("/v1/triggers/" + id)
+                .then().statusCode(400).body("field", equalTo("action.secrets[1]")).body("reason", startsWith("is malformed"));
+        admin().when().get("/v1/triggers/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void aTestDeliveryThatCannotConnectSaysWhyInWords() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        String id = newId();
+        admin().body(reminder("http://127.0.0.1:" + closedPort + "/hook")).when().put("/v1/triggers/" + id).then().statusCode(201);
+        admin().when().post("/v1/triggers/" + id + "/test")
+                .then().statusCode(200).body("delivered", equalTo(false)).body("status", nullValue())
+                .body("error", equalTo("connection refused by 127.0.0.1:" + closedPort));
+
+        String unresolvable = newId();
+        admin().body(reminder("https://hooks.segflow.invalid/cart")).when().put("/v1/triggers/" + unresolvable).then().statusCode(201);
+        admin().when().post("/v1/triggers/" + unresolvable + "/test")
+                .then().statusCode(200).body("delivered", equalTo(false))
+                .body("error", equalTo("refused: cannot resolve hooks.segflow.invalid"));
     }
 
     @Test
