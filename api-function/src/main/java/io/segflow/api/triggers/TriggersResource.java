@@ -138,9 +138,16 @@ public class TriggersResource {
         return triggers.find(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id));
     }
 
+    /**
+     * The definition as stored, except that {@code enabled} says whether the trigger fires now: false while a 410 holds
+     * it disabled ({@code disabled} says why and since when), until it is saved again.
+     */
     private JsonNode view(TriggerDefinition definition) {
         ObjectNode json = TriggerCodec.tree(definition);
-        triggers.disabled(definition.id()).ifPresent(why -> json.set("disabled", why));
+        triggers.disabled(definition.id()).ifPresent(why -> {
+            json.put("enabled", false);
+            json.set("disabled", why);
+        });
         return json;
     }
 

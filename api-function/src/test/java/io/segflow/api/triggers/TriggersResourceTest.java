@@ -158,6 +158,26 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aTriggerDisabledByA410ShowsEnabledFalseUntilSavedAgain() {
+        String id = newId();
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
+        // As trigger-function records it when the endpoint answered 410.
+        redis.hash(String.class).hset(TriggerKeys.DISABLED, id,
+                Json.write(Map.of("reason", "the endpoint answered 410 Gone", "at", "2026-11-26T10:00:00Z")));
+
+        admin().when().get("/v1/triggers/" + id).then().statusCode(200)
+                .body("enabled", equalTo(false)).body("disabled.reason", containsString("410"))
+                .body("disabled.at", equalTo("2026-11-26T10:00:00Z"));
+        admin().when().get("/v1/triggers").then()
+                .body("triggers.find { it.id == '" + id + "' }.enabled", equalTo(false));
+
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id)
+                .then().statusCode(200).body("enabled", equalTo(true)).body("disabled", nullValue());
+        admin().when().get("/v1/triggers/" + id).then().body("enabled", equalTo(true)).body("disabled", nullValue());
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+    }
+
+    @Test
     void triggersNeedTheAdminKey() {
         given().when().get("/v1/triggers").then().statusCode(401).body("field", equalTo("Authorization"));
         given().header("Authorization", "Bearer test-server-key-0123456789").when().get("/v1/triggers")
