@@ -106,7 +106,7 @@ public class TriggersResource {
         if (count < 1 || count > MAX_LIMIT) {
             throw ApiException.badRequest("limit", "must be an integer from 1 to " + MAX_LIMIT);
         }
-        return Map.of("triggerId", id, "deliveries", triggers.deliveries(id, count));
+        return Map.of("triggerId", id, "deliveries", triggers.deliveries(id, count).stream().map(DeliveryView::of).toList());
     }
 
     /** Delivers a logged firing again, from its first attempt, with the same id (receivers deduplicate on it). */
@@ -119,7 +119,7 @@ public class TriggersResource {
         if (entry.firing() == null) {
             throw ApiException.badRequest("deliveryId", "this log entry has nothing to deliver");
         }
-        return Response.accepted(triggers.replay(entry)).build();
+        return Response.accepted(DeliveryView.of(triggers.replay(entry))).build();
     }
 
     /** A signed {@code trigger.test} call to the trigger's webhook, now; answers what the endpoint said. */

@@ -2,6 +2,7 @@ package io.segflow.api.triggers;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
 class TriggersResourceTest {
     private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     @Inject
     RedisDataSource redis;
@@ -247,17 +249,25 @@ class TriggersResourceTest {
         admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
         Instant at = Instant.parse("2026-11-26T10:00:00Z");
         Firing firing = new Firing(Firing.idOf(id, "u1", "3"), id, "u1", Firing.ENTERED, "cart-abandoners", 3L, null, at,
-                "event:m1", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 7, at, null);
+                "event:m1", TRACEPARENT, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 7, at.plusSeconds(1800), null);
         DeliveryEntry dead = new DeliveryEntry(firing.id(), "u1", DeliveryEntry.Status.DEAD, 7, 500, "HTTP 500", 12L, null,
                 null, at, firing);
         redis.hash(String.class).hset(TriggerKeys.log(id), firing.id(), Json.write(dead));
         redis.sortedSet(String.class).zadd(TriggerKeys.recent(id), at.toEpochMilli(), firing.id());
 
         admin().when().get("/v1/triggers/" + id + "/deliveries").then().statusCode(200)
+                .body("triggerId", equalTo(id)).body("keySet()", containsInAnyOrder("triggerId", "deliveries"))
                 .body("deliveries[0].id", equalTo(firing.id())).body("deliveries[0].status", equalTo("dead"))
-                .body("deliveries[0].lastStatus", equalTo(500));
+                .body("deliveries[0].lastStatus", equalTo(500))
+                // What fired and when, with its trace; not where trigger-function keeps it.
+                .body("deliveries[0].firing.keySet()", containsInAnyOrder("kind", "segmentId", "version", "at", "cause",
+                        "firedAt", "traceparent"))
+                .body("deliveries[0].firing.kind", equalTo("segment.entered"))
+                .body("deliveries[0].firing.firedAt", equalTo("2026-11-26T10:30:00Z"))
+                .body("deliveries[0].firing.traceparent", equalTo(TRACEPARENT));
         admin().when().post("/v1/triggers/" + id + "/deliveries/" + firing.id() + "/replay")
-                .then().statusCode(202).body("status", equalTo("scheduled"));
+                .then().statusCode(202).body("status", equalTo("scheduled"))
+                .body("firing.keySet()", not(hasItem("shard"))).body("firing.keySet()", not(hasItem("stage")));
 
         Firing scheduled = Json.read(redis.hash(String.class).hget(TriggerKeys.jobs(firing.shard()), firing.id()), Firing.class);
         assertThat(scheduled.id()).isEqualTo(firing.id());
