@@ -2,6 +2,7 @@ package io.segflow.api.triggers;
 
 import io.segflow.api.ApiConfig;
 import io.segflow.core.json.Json;
+import io.segflow.core.trigger.CallFailures;
 import io.segflow.core.trigger.EndpointGuard;
 import io.segflow.core.trigger.TriggerAction;
 import io.segflow.core.trigger.TriggerDefinition;

@@ -3,6 +3,7 @@ package io.segflow.trigger.deliver;
 import io.opentelemetry.api.trace.Span;
 import io.segflow.core.json.IsoInstants;
 import io.segflow.core.json.Json;
+import io.segflow.core.trigger.CallFailures;
 import io.segflow.core.trigger.EndpointGuard;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerAction;
@@ -109,7 +110,7 @@ public class ActionCalls {
                 case TriggerAction.Kafka k -> kafka(k, firing, started);
             };
         } catch (EndpointGuard.RefusedEndpoint e) {
-            return Outcome.failed(null, "refused: " + e.getMessage(), null, millisSince(started));
+            return Outcome.failed(null, CallFailures.refused(e.getMessage()), null, millisSince(started));
         }
     }
 
@@ -256,7 +257,7 @@ public class ActionCalls {
             if (cause instanceof TimeoutException) { // the idle timeout: no answer, or no more of it, within the timeout
                 return timedOut(started);
             }
-            return Outcome.failed(null, cause.toString(), null, millisSince(started));
+            return Outcome.failed(null, CallFailures.describe(cause, post.url(), timeout.toMillis()), null, millisSince(started));
         } catch (InterruptedException e) {
             reset(sent.get());
             throw e;
@@ -271,7 +272,7 @@ public class ActionCalls {
     }
 
     private Outcome timedOut(long started) {
-        return Outcome.failed(null, "no answer within " + timeout.toMillis() + " ms", null, millisSince(started));
+        return Outcome.failed(null, CallFailures.noAnswerWithin(timeout.toMillis()), null, millisSince(started));
     }
 
     private Outcome kafka(TriggerAction.Kafka kafka, Firing firing, long started) throws InterruptedException {

@@ -1,4 +1,4 @@
-package io.segflow.api.triggers;
+package io.segflow.core.trigger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.segflow.api.triggers;
+package io.segflow.core.trigger;
 
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -9,22 +9,22 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
- * Why a test call got no answer, in words rather than a Java class name, worded as trigger-function's deliveries log
- * words its failures ({@code refused: ...}, {@code no answer within ... ms}).
+ * Why a call to a trigger's endpoint got no answer, in words rather than a Java class name: the deliveries log's
+ * {@code lastError} and the answer of a test call.
  */
-final class CallFailures {
+public final class CallFailures {
     private CallFailures() {
     }
 
-    static String refused(String reason) {
+    public static String refused(String reason) {
         return "refused: " + reason;
     }
 
-    static String noAnswerWithin(long millis) {
+    public static String noAnswerWithin(long millis) {
         return "no answer within " + millis + " ms";
     }
 
-    static String describe(Throwable failure, URI url, long timeoutMillis) {
+    public static String describe(Throwable failure, URI url, long timeoutMillis) {
         String endpoint = url.getHost() + ":" + port(url);
         return switch (failure) {
             case UnknownHostException e -> "cannot resolve " + url.getHost();
