@@ -85,7 +85,7 @@ public class ReplicatedWrites {
 
     /** A MULTI/EXEC of {@code commands} on keys of one slot, then the wait: each command's answer. */
     public List<Response> transaction(List<Request> commands, String what) {
-        return transaction(client()::batch, commands, what)
+        return transaction(client()::batch, commands, what, true)
                 .orElseThrow(() -> new IllegalStateException("Redis aborted the transaction of " + what));
     }
 
@@ -98,7 +98,15 @@ public class ReplicatedWrites {
         RedisConnection connection = await(client().connect());
         try {
             await(connection.send(Request.cmd(Command.WATCH).arg(key)));
-            return transaction(connection::batch, writes.apply(await(connection.send(read))), what);
+            Optional<List<Response>> written = transaction(connection::batch, writes.apply(await(connection.send(read))), what, false);
+            if (written.isPresent() && acks > 0) {
+                // After the EXEC, not in its pipeline: an aborted one wrote nothing, and its caller retries at once
+                // rather than after a WAIT for this connection's earlier writes. The key routes the WAIT, on a
+                // cluster, to the master that took the write, on the connection that sent it.
+                waited(await(connection.batch(List.of(Request.cmd(Command.EXISTS).arg(key),
+                        Request.cmd(Command.WAIT).arg(acks).arg(timeoutMillis)))), what);
+            }
+            return written;
         } finally {
             // The connection goes back to the pool, where a WATCH left on it (the write refused, or failed before its
             // EXEC) would abort the next transaction sent on it: UNWATCH goes ahead of its next user's commands. After
@@ -108,18 +116,21 @@ public class ReplicatedWrites {
         }
     }
 
+    /** {@code waitInPipeline}: the WAIT follows the EXEC in the same pipeline (else the caller waits, if it must). */
     private Optional<List<Response>> transaction(Function<List<Request>, Uni<List<Response>>> batch, List<Request> commands,
-                                                 String what) {
+                                                 String what, boolean waitInPipeline) {
         List<Request> wrapped = new ArrayList<>(commands.size() + 2);
         wrapped.add(Request.cmd(Command.MULTI));
         wrapped.addAll(commands);
         wrapped.add(Request.cmd(Command.EXEC));
-        List<Response> answers = await(batch.apply(waiting(wrapped)));
+        List<Response> answers = await(batch.apply(waitInPipeline ? waiting(wrapped) : wrapped));
         Response exec = answers.get(commands.size() + 1);
         if (exec == null) {
             return Optional.empty(); // a watched key changed: nothing was written, nothing to wait for
         }
-        waited(answers, what);
+        if (waitInPipeline) {
+            waited(answers, what);
+        }
         List<Response> results = new ArrayList<>(exec.size());
         for (Response result : exec) {
             if (result != null && result.type() == ResponseType.ERROR) {

@@ -1,17 +1,21 @@
 package io.segflow.api.triggers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segflow.api.AdminOnly;
 import io.segflow.api.ApiException;
 import io.segflow.api.JsonBodies;
+import io.segflow.api.SegmentRepository;
 import io.segflow.core.api.ErrorBody;
+import io.segflow.core.json.Json;
 import io.segflow.core.rules.SegmentDefinition;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.InvalidTriggerException;
 import io.segflow.core.trigger.TriggerAction;
 import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.core.trigger.When;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -29,6 +33,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Admin API for trigger definitions, their deliveries, replays and test calls (docs/triggers.md). */
 @Path("/v1/triggers")
@@ -42,11 +47,13 @@ public class TriggersResource {
     }
 
     private final TriggerRepository triggers;
+    private final SegmentRepository segments;
     private final TestDelivery tests;
     private final SecureRandom random = new SecureRandom();
 
-    TriggersResource(TriggerRepository triggers, TestDelivery tests) {
+    TriggersResource(TriggerRepository triggers, SegmentRepository segments, TestDelivery tests) {
         this.triggers = triggers;
+        this.segments = segments;
         this.tests = tests;
     }
 
@@ -80,7 +87,23 @@ public class TriggersResource {
             throw refusal(e);
         }
         boolean created = triggers.save(definition);
-        return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(view(definition)).build();
+        ObjectNode answer = (ObjectNode) view(definition);
+        warnings(definition).ifPresent(warnings -> answer.set("warnings", warnings));
+        return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(answer).build();
+    }
+
+    /**
+     * What was saved but will not fire as it stands: a segment trigger on a segment no one defined (a typo, or a
+     * segment still to come). Saved all the same, since a trigger may be defined before its segment.
+     */
+    private Optional<ArrayNode> warnings(TriggerDefinition definition) {
+        if (!(definition.when() instanceof When.SegmentChanged changed) || segments.find(changed.segment()).isPresent()) {
+            return Optional.empty();
+        }
+        ArrayNode warnings = Json.MAPPER.createArrayNode();
+        warnings.addObject().put("field", "when.segment")
+                .put("reason", "no segment " + changed.segment() + " is defined: the trigger fires once it is");
+        return Optional.of(warnings);
     }
 
     @DELETE

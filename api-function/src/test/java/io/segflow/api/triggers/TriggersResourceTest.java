@@ -63,6 +63,25 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aTriggerOnASegmentNoOneDefinedIsSavedWithAWarningNamingIt() {
+        String id = newId();
+        String segment = "seg-" + UUID.randomUUID().toString().substring(0, 8);
+        String body = reminder("https://hooks.example.com/cart").replace("cart-abandoners", segment);
+        admin().body(body).when().put("/v1/triggers/" + id)
+                .then().statusCode(201).body("warnings.field", equalTo(List.of("when.segment")))
+                .body("warnings[0].reason", containsString(segment));
+        admin().when().get("/v1/triggers/" + id).then().statusCode(200).body("when.segment", equalTo(segment))
+                .body("warnings", nullValue());
+
+        admin().body("{\"condition\": \"count(\\\"add_to_cart\\\") >= 2\"}").when().put("/v1/segments/" + segment)
+                .then().statusCode(201);
+        admin().body(body).when().put("/v1/triggers/" + id).then().statusCode(200).body("warnings", nullValue());
+
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+        admin().when().delete("/v1/segments/" + segment).then().statusCode(204);
+    }
+
+    @Test
     void theCartReminderIsCreatedReadListedReplacedAndDeleted() {
         String id = newId();
         long revision = revision();
