@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * The HTTP methods each path of the REST resources takes, read once from their annotations: what a 405 lists in
- * {@code Allow}, and what tells a path that exists (wrong method: 405) from one that does not (404).
+ * {@code Allow}, and what tells a path that exists (wrong method: 405) from one that does not (404). A native image
+ * answers this reflection only for the resources registered in reflect-config.json ({@code NativeReflectionTest}).
  */
 @ApplicationScoped
 public class ResourceMethods {

@@ -1,0 +1,56 @@
+package io.segflow.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.json.Json;
+import io.segflow.testkit.KafkaAndRedisResource;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.spi.BeanManager;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Path;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ResourceMethods} reads the resources' methods by reflection, which a native image answers only for classes
+ * registered in reflect-config.json: every REST resource of the api must be there, or its 405s would lose their
+ * {@code Allow} and turn into 404s in production only.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
+class NativeReflectionTest {
+    private static final String REFLECT_CONFIG = "META-INF/native-image/io.segflow/api-function/reflect-config.json";
+
+    @Inject
+    BeanManager beans;
+
+    @Test
+    void everyRestResourceIsRegisteredForReflection() throws IOException {
+        Set<String> resources = beans.getBeans(Object.class, Any.Literal.INSTANCE).stream()
+                .map(bean -> bean.getBeanClass())
+                .filter(type -> type.getName().startsWith("io.segflow.") && type.isAnnotationPresent(Path.class))
+                .map(Class::getName).collect(Collectors.toSet());
+        assertThat(resources).contains("io.segflow.api.SegmentsResource", "io.segflow.api.triggers.TriggersResource");
+
+        assertThat(registered()).containsAll(resources);
+    }
+
+    private static Set<String> registered() throws IOException {
+        try (InputStream config = NativeReflectionTest.class.getClassLoader().getResourceAsStream(REFLECT_CONFIG)) {
+            Set<String> names = new HashSet<>();
+            for (JsonNode entry : Json.MAPPER.readTree(config)) {
+                if (entry.path("allPublicMethods").asBoolean()) {
+                    names.add(entry.path("name").asText());
+                }
+            }
+            return names;
+        }
+    }
+}
