@@ -141,9 +141,12 @@ public class EventTriggers {
             }
             long now = System.currentTimeMillis();
             EvaluationContext context = new EvaluationContext(user.profile(), now, scoring, user.memberships()::contains);
-            Map<String, Object> eventVariable = eventVariable(event);
+            Map<String, Object> eventVariable = null; // built for the first condition that reads it: thresholds do not
             String traceparent = traceparent(record);
             for (EventTrigger trigger : onName) {
+                if (trigger.expression() != null && eventVariable == null) {
+                    eventVariable = eventVariable(event);
+                }
                 if (trigger.expression() == null || isTrue(trigger, context, eventVariable, event)) {
                     fire(trigger.definition(), userId, event, shard, traceparent, now).ifPresent(runNow::add);
                 }
