@@ -127,14 +127,14 @@ final class FencedFlush {
      * before the first flush, after a failed one).
      */
     synchronized Optional<PartitionStore.WatchedRevision> watchedRevision() {
-        dropWriterIfIdle();
         return Optional.ofNullable(watched);
     }
 
     /**
      * Gives the kept connection back once it went unused for {@link RedisPipeline#keepIdleNanos()}: after a quiet spell the
      * client would close it for its idle timeout, taking its watch, and the next flush would fail (a failed round
-     * claims every partition again). Its successor checks again, one round trip more after a quiet spell.
+     * claims every partition again). Its successor checks again, one round trip more after a quiet spell, the catalog
+     * revision a round was evaluated against among it: a save meanwhile is found then, as under the watch.
      */
     private void dropWriterIfIdle() {
         if (writer != null && System.nanoTime() - writerUsedNanos > pipeline.keepIdleNanos()) {
