@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.Startup;
 import io.segflow.api.ApiConfig;
+import io.segflow.core.redis.RedisIdleTimeout;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -67,11 +68,9 @@ public class ReplicatedWrites {
                     + commandTimeout + "): a write still waiting then is answered 503 though it was made; was "
                     + replicas.timeout());
         }
-        // Vert.x takes the idle timeout in whole seconds, 0 for none.
-        long idleSeconds = idleTimeout.map(Duration::toSeconds).orElse(0L);
-        if (replicas.acks() > 0 && idleSeconds > 0 && replicas.timeout().compareTo(Duration.ofSeconds(idleSeconds)) >= 0) {
+        if (replicas.acks() > 0 && RedisIdleTimeout.cutsShort(replicas.timeout(), idleTimeout)) {
             throw new IllegalArgumentException("segflow.redis-replicas.timeout must be under quarkus.redis.tcp.idle-timeout ("
-                    + idleSeconds + "s): a connection silent that long is closed, and a write still waiting on it is "
+                    + RedisIdleTimeout.seconds(idleTimeout) + "s): a connection silent that long is closed, and a write still waiting on it is "
                     + "answered 503 though it was made; was " + replicas.timeout());
         }
     }

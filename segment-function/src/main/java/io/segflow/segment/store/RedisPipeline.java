@@ -1,5 +1,6 @@
 package io.segflow.segment.store;
 
+import io.segflow.core.redis.RedisIdleTimeout;
 import io.segflow.segment.SegmentConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -39,8 +40,8 @@ public class RedisPipeline {
         this.redis = redis;
         this.cluster = clientType.equalsIgnoreCase("cluster");
         this.timeout = config.engine().redisTimeout();
-        this.keepIdleNanos = idleTimeout.filter(idle -> !idle.isZero()).map(idle -> idle.dividedBy(2).toNanos())
-                .orElse(Long.MAX_VALUE);
+        long idleSeconds = RedisIdleTimeout.seconds(idleTimeout);
+        this.keepIdleNanos = idleSeconds > 0 ? Duration.ofSeconds(idleSeconds).dividedBy(2).toNanos() : Long.MAX_VALUE;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.Startup;
+import io.segflow.core.redis.RedisIdleTimeout;
 import io.segflow.trigger.TriggerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -49,11 +50,9 @@ public class RedisBatches {
             throw new IllegalArgumentException("segflow.trigger.redis-replicas.timeout must be under "
                     + "segflow.trigger.deliveries.timeout + 5s (" + lease + ", when a stored firing's lease runs out), was " + timeout);
         }
-        // Vert.x takes the idle timeout in whole seconds, 0 for none.
-        long idleSeconds = idleTimeout.map(Duration::toSeconds).orElse(0L);
-        if (replicas.acks() > 0 && idleSeconds > 0 && timeout.compareTo(Duration.ofSeconds(idleSeconds)) >= 0) {
+        if (replicas.acks() > 0 && RedisIdleTimeout.cutsShort(timeout, idleTimeout)) {
             throw new IllegalArgumentException("segflow.trigger.redis-replicas.timeout must be under quarkus.redis.tcp.idle-timeout ("
-                    + idleSeconds + "s): a connection silent that long is closed under the WAIT, and the batch fails; was " + timeout);
+                    + RedisIdleTimeout.seconds(idleTimeout) + "s): a connection silent that long is closed under the WAIT, and the batch fails; was " + timeout);
         }
         // Registered without replicas too, so that dashboards and alerts find it (at 0) wherever trigger-function runs.
         Counter timeouts = Counter.builder("segflow.trigger.replica.wait.timeouts")
