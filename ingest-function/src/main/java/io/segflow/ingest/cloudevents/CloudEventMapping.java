@@ -2,9 +2,11 @@ package io.segflow.ingest.cloudevents;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.segflow.core.event.EventType;
 import io.segflow.core.event.InvalidEventException;
 import io.segflow.core.event.RawCall;
+import io.segflow.core.event.SegmentCallParser;
 import io.segflow.core.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -86,6 +88,8 @@ public final class CloudEventMapping {
             call.put("messageId", UUID.nameUUIDFromBytes(identity.getBytes(StandardCharsets.UTF_8)).toString());
         }
         if (!call.hasNonNull("timestamp") && event.attribute("time") != null) {
+            // Checked here, so that a bad one is refused under its own name rather than as a timestamp the data lacks.
+            SegmentCallParser.dateTime(event.attributePath() + "time", TextNode.valueOf(event.attribute("time")));
             call.put("timestamp", event.attribute("time"));
         }
         if (!call.hasNonNull("userId") && !call.hasNonNull("anonymousId") && event.attribute("subject") != null) {

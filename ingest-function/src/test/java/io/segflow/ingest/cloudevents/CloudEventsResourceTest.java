@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static io.segflow.ingest.IngestTestSupport.valuesContaining;
 import static io.segflow.ingest.IngestTestSupport.valuesOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
@@ -152,6 +153,26 @@ class CloudEventsResourceTest extends IngestTopicsTest {
                 .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"data\":[1]}")
                 .when().post("/")
                 .then().statusCode(400).body("field", equalTo("data"));
+    }
+
+    @Test
+    void anUnreadableTimeIsA400NamingTheTimeAttributeNotTheTimestampItStandsFor() {
+        given().header("ce-specversion", "1.0").header("ce-id", "x").header("ce-source", "s").header("ce-type", "com.example.track")
+                .header("ce-time", "yesterday")
+                .contentType("application/json")
+                .body("{\"userId\":\"" + user + "\",\"event\":\"e\"}")
+                .when().post("/")
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_event"))
+                .body("field", equalTo("ce-time"))
+                .body("reason", containsString("ISO-8601"));
+        given().contentType("application/cloudevents+json")
+                .body("{\"specversion\":\"1.0\",\"id\":\"e\",\"source\":\"s\",\"type\":\"t\",\"subject\":\"" + user
+                        + "\",\"time\":\"2026-12-06T10:00:00\",\"data\":{\"event\":\"e\"}}")
+                .when().post("/")
+                .then().statusCode(400)
+                .body("field", equalTo("time"))
+                .body("reason", containsString("zone offset"));
     }
 
     @ParameterizedTest

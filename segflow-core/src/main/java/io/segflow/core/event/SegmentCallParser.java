@@ -243,7 +243,14 @@ public final class SegmentCallParser {
     }
 
     private static Instant instant(JsonNode call, String field) {
-        JsonNode node = call.get(field);
+        return dateTime(field, call.get(field));
+    }
+
+    /**
+     * An event's date-time field ({@code null} when absent): ISO-8601 with a zone offset, within the years 0000 to
+     * 9999, else refused naming {@code field} and what is wrong with it.
+     */
+    public static Instant dateTime(String field, JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }
