@@ -20,6 +20,7 @@ import io.segflow.trigger.deliver.DeadFirings;
 import io.segflow.trigger.fire.FiringStore;
 import io.segflow.trigger.rules.TriggerCatalog;
 import jakarta.inject.Inject;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,8 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Endpoints failing: retries with the same webhook-id, Retry-After, 410 disabling, the dead topic (also while the
- * broker refuses it), an endpoint down and back. The test profile's backoff is 200 ms then 400 ms, without jitter, the
- * deadline 3 s and the lease of an attempt 7 s (its 2 s timeout + 5 s).
+ * broker refuses it), an endpoint down and back, the words the deliveries log gives for a call without an answer. The
+ * test profile's backoff is 200 ms then 400 ms, without jitter, the deadline 3 s and the lease of an attempt 7 s (its
+ * 2 s timeout + 5 s).
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
@@ -255,6 +257,49 @@ class DeliveryFailuresTest extends TriggerFixture {
         } finally {
             later.close();
         }
+    }
+
+    @Test
+    void aClosedPortIsLoggedAsTheConnectionRefusedByItsHostAndPort() {
+        String url = WebhookReceiver.down().url("/closed");
+
+        assertFailureLoggedAs(url, "connection refused by 127.0.0.1:" + URI.create(url).getPort());
+    }
+
+    /** The address check resolves the host before the call, and refuses a name without addresses. */
+    @Test
+    void anUnresolvableHostIsLoggedAsRefusedForIt() {
+        String host = unique("hooks") + ".invalid";
+
+        assertFailureLoggedAs("https://" + host + "/hook", "refused: cannot resolve " + host);
+    }
+
+    @Test
+    void anEndpointThatNeverAnswersIsLoggedAsNoAnswerWithinTheTimeout() throws Exception {
+        try (SilentEndpoint silent = SilentEndpoint.start()) {
+            assertFailureLoggedAs(silent.url("/silent"), "no answer within 2000 ms");
+        }
+    }
+
+    /**
+     * A firing to {@code url} that gets no HTTP answer shows {@code words} as its {@code lastError} while it is retried,
+     * and after the reason once it is dead.
+     */
+    private void assertFailureLoggedAs(String url, String words) {
+        String trigger = unique("unanswered");
+        String segment = triggerOnEntry(trigger, url);
+
+        enter(unique("user"), segment, 1);
+
+        DeliveryEntry retrying = await().atMost(Duration.ofSeconds(20))
+                .until(() -> definitions.log(trigger), log -> log.size() == 1 && log.get(0).status() == DeliveryEntry.Status.RETRYING)
+                .get(0);
+        assertThat(retrying.lastStatus()).isNull();
+        assertThat(retrying.lastError()).isEqualTo(words);
+        DeliveryEntry dead = await().atMost(Duration.ofSeconds(20))
+                .until(() -> definitions.log(trigger), log -> log.size() == 1 && log.get(0).status() == DeliveryEntry.Status.DEAD)
+                .get(0);
+        assertThat(dead.lastError()).isEqualTo("retry deadline passed: " + words);
     }
 
     /**
