@@ -1,7 +1,9 @@
 package io.segflow.api;
 
 import io.segflow.core.api.ErrorBody;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import java.util.Map;
 
 /** A request the API refuses, with the status and the JSON body to answer. */
 public class ApiException extends RuntimeException {
@@ -36,5 +38,17 @@ public class ApiException extends RuntimeException {
 
     public Object body() {
         return body;
+    }
+
+    /** The headers its answer carries, whether a REST call or a WebSocket upgrade is refused. */
+    public Map<String, String> headers() {
+        return switch (status) {
+            case SERVICE_UNAVAILABLE -> Map.of(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+            // Every credential here is a bearer token or key.
+            case UNAUTHORIZED -> Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+            // The rest of the body was not read: the connection is of no further use.
+            case REQUEST_ENTITY_TOO_LARGE -> Map.of("Connection", "close");
+            default -> Map.of();
+        };
     }
 }

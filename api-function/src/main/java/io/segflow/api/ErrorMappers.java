@@ -27,17 +27,13 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response refused(ApiException e) {
+        return answer(e);
+    }
+
+    /** A refusal's answer: its status, its {@link ApiException#headers() headers} and its JSON body. */
+    static Response answer(ApiException e) {
         Response.ResponseBuilder response = Response.status(e.status()).entity(e.body()).type(MediaType.APPLICATION_JSON_TYPE);
-        if (e.status() == Response.Status.SERVICE_UNAVAILABLE) {
-            response.header(HttpHeaders.RETRY_AFTER, ApiException.RETRY_AFTER_SECONDS);
-        }
-        if (e.status() == Response.Status.UNAUTHORIZED) {
-            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer"); // every credential here is a bearer token or key
-        }
-        if (e.status() == Response.Status.REQUEST_ENTITY_TOO_LARGE) {
-            // The rest of the body was not read: the connection is of no further use.
-            response.header("Connection", "close");
-        }
+        e.headers().forEach(response::header);
         return response.build();
     }
 

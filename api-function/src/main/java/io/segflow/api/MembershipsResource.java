@@ -41,7 +41,7 @@ public class MembershipsResource {
                         @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
                         @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                         @QueryParam(ReaderAccess.TOKEN_QUERY_PARAMETER) String accessToken) {
-        Reader reader = access.authorize(UserIds.checked(userId), authorization, accessToken);
+        Reader reader = access.authorize(userId, authorization, accessToken);
         UserSegments segments = state.segmentsFor(reader);
         EntityTag etag = new EntityTag(tag(segments));
         if (matches(ifNoneMatch, etag)) {

@@ -2,6 +2,7 @@ package io.segflow.api.auth;
 
 import io.segflow.api.ApiConfig;
 import io.segflow.api.ApiException;
+import io.segflow.api.users.UserIds;
 import io.segflow.core.api.ErrorBody;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
@@ -28,7 +29,9 @@ public class ReaderAccess {
         this.config = config;
     }
 
+    /** The reader of {@code userId} (checked first: 400 for an id the API does not take), or the refusal to answer. */
     public Reader authorize(String userId, String authorizationHeader, String queryToken) {
+        UserIds.checked(userId);
         if (keys.holder(authorizationHeader) != ApiKeys.Holder.NONE) {
             return Reader.unrestricted(userId);
         }

@@ -21,8 +21,9 @@ import java.util.Optional;
 /**
  * Live membership changes of one user over a WebSocket: text messages {@code {"type":"state",...}} first, then
  * {@code {"type":"change",...}}. The token is checked at the HTTP upgrade ({@link SocketUpgradeCheck}), so a
- * refused client gets a plain 401/403; pings keep the connection open (quarkus.websockets-next auto-ping). On an id
- * merged into another user, that user's messages (the state names it as {@code userId}, the id as {@code mergedFrom}).
+ * refused client gets the SSE stream's JSON 400/401/403; pings keep the connection open (quarkus.websockets-next
+ * auto-ping). On an id merged into another user, that user's messages (the state names it as {@code userId}, the id
+ * as {@code mergedFrom}).
  */
 @WebSocket(path = "/v1/users/{userId}/segments/ws")
 public class SegmentSocket {

@@ -3,7 +3,6 @@ package io.segflow.api.push;
 import io.segflow.api.ApiException;
 import io.segflow.api.auth.Reader;
 import io.segflow.api.auth.ReaderAccess;
-import io.segflow.api.users.UserIds;
 import io.segflow.api.users.UserState;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -46,7 +45,7 @@ public class SegmentStreamResource {
                        @QueryParam(ReaderAccess.TOKEN_QUERY_PARAMETER) String accessToken,
                        @Context SseEventSink sink,
                        @Context Sse sse) {
-        Reader reader = access.authorize(UserIds.checked(userId), authorization, accessToken);
+        Reader reader = access.authorize(userId, authorization, accessToken);
         Optional<EventIds.Resume> resumeFrom = resume(userId, lastEventId);
         SseSession[] self = new SseSession[1];
         self[0] = new SseSession(reader, sink, sse, () -> hub.remove(self[0]));
