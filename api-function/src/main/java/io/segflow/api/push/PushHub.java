@@ -83,6 +83,31 @@ public class PushHub {
         }
     }
 
+    /**
+     * Calls {@link PushSession#recheckMerge} after {@code delayMillis}, on a worker thread (it reads Redis); not for a
+     * session closed meanwhile.
+     */
+    void recheckLater(PushSession session, long delayMillis) {
+        vertx.setTimer(delayMillis, id -> vertx.executeBlocking(() -> {
+            recheck(session);
+            return null;
+        }, false));
+    }
+
+    private void recheck(PushSession session) {
+        if (!sessions.contains(session)) {
+            return;
+        }
+        try {
+            session.recheckMerge(state, this);
+        } catch (RuntimeException e) {
+            // As in publish: Redis cannot serve the state now, or a merge chain too long to follow.
+            LOG.debugf(e, "closing a push connection of %s", session.userId());
+            remove(session);
+            closeQuietly(session);
+        }
+    }
+
     /** Called for every record on segflow.segment-changes; a user without connections here costs one map lookup. */
     public void publish(SegmentChange change) {
         Set<PushSession> users = byUser.get(change.userId());

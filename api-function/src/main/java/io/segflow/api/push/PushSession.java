@@ -2,6 +2,7 @@ package io.segflow.api.push;
 
 import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState;
+import io.segflow.api.users.UserState.Resolved;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.membership.SegmentChange;
 import java.util.Optional;
@@ -15,13 +16,23 @@ import java.util.Optional;
  * <p>Identity merges: the session serves the user whose memberships the id it was opened on leads to (that id, or
  * the user it was merged into, forwards followed). When the served id is merged while the connection is open (its
  * exits caused {@code merged:<user>}, then its {@code merged} record), the session moves on to that user at once: the
- * client is sent that user's state (and not the merge's exits, which would flicker), then that user's changes.
+ * client is sent that user's state (and not the merge's exits, which would flicker), then that user's changes. That
+ * user's owner takes the merged profile in one Kafka hop later, so until the user's record lists the merged id the
+ * session sends nothing and reads the user again every {@value #MERGE_RECHECK_MILLIS} ms (a state before the merge
+ * would hide what the merge brings, then show it again). After {@value #MERGE_WAIT_MILLIS} ms it sends what the user
+ * has: a merge dropped on the user's side (the user was erased meanwhile) is never listed.
  */
 public abstract class PushSession {
+    static final long MERGE_RECHECK_MILLIS = 150;
+    static final long MERGE_WAIT_MILLIS = 5_000;
+
     private final Reader reader;
     /** The user whose changes are sent: the requested one, or the user it was merged into. Set under the lock. */
     private volatile String serving;
     private long lastSent = -1;
+    /** The id just merged into the served user, while that user's record does not list it yet; else null. */
+    private String awaitedMerge;
+    private long awaitedUntilNanos;
     /** Set once the first state went out (or was not needed): until then the answer, maybe an error, is open. */
     private volatile boolean started;
 
@@ -49,7 +60,7 @@ public abstract class PushSession {
      * after the session is registered with the hub, so that no change published meanwhile is lost.
      */
     public synchronized void start(UserState state, PushHub hub, Optional<EventIds.Resume> resume) {
-        UserSegments current = current(state, hub);
+        UserSegments current = visible(current(state, hub));
         if (resume.isPresent() && resume.get().userId().equals(current.userId())
                 && resume.get().version() == current.version()) {
             lastSent = current.version();
@@ -71,11 +82,14 @@ public abstract class PushSession {
         if (!change.userId().equals(serving)) {
             return; // another id's record (the id asked for is merged into the user served): the state sent covers it
         }
+        if (awaitedMerge != null) {
+            return; // stored before it was published: the state sent once the merge is in includes it
+        }
         if (lastSent < 0 || change.version() <= lastSent) {
             return; // not started yet (start() will read it from Redis) or already in the state sent
         }
         if (change.isMerge() || endsByMerge(change, state)) {
-            sendCurrent(current(state, hub)); // the user it was merged into, from now on
+            moveOn(change.userId(), state, hub); // to the user it was merged into, from now on
             return;
         }
         if (change.version() == lastSent + 1) {
@@ -85,7 +99,36 @@ public abstract class PushSession {
             }
             return;
         }
-        sendCurrent(current(state, hub));
+        sendCurrent(visible(current(state, hub)));
+    }
+
+    /**
+     * The served id {@code mergedId} was merged: the state of the user it leads to goes out once that user's record
+     * lists it (the merged profile is in), else the hub calls {@link #recheckMerge} shortly.
+     */
+    private void moveOn(String mergedId, UserState state, PushHub hub) {
+        Resolved current = current(state, hub);
+        if (current.hasMerged(mergedId)) {
+            sendCurrent(visible(current));
+            return;
+        }
+        awaitedMerge = mergedId;
+        awaitedUntilNanos = System.nanoTime() + MERGE_WAIT_MILLIS * 1_000_000;
+        hub.recheckLater(this, MERGE_RECHECK_MILLIS);
+    }
+
+    /** While a merge is awaited: reads the user again, and sends its state once the merge is in or the wait is over. */
+    synchronized void recheckMerge(UserState state, PushHub hub) {
+        if (awaitedMerge == null) {
+            return;
+        }
+        Resolved current = current(state, hub);
+        if (current.hasMerged(awaitedMerge) || System.nanoTime() - awaitedUntilNanos >= 0) {
+            awaitedMerge = null;
+            sendCurrent(visible(current));
+        } else {
+            hub.recheckLater(this, MERGE_RECHECK_MILLIS);
+        }
     }
 
     /**
@@ -103,16 +146,20 @@ public abstract class PushSession {
      * so far, the session is registered for that user's changes first, then the state is read again: a change
      * published between the two reads is then in the state or delivered after it, never lost.
      */
-    private UserSegments current(UserState state, PushHub hub) {
-        UserSegments current = state.segmentsFor(reader);
+    private Resolved current(UserState state, PushHub hub) {
+        Resolved current = state.resolve(reader.userId());
         for (int moves = 0; !current.userId().equals(serving); moves++) {
             hub.follow(this, serving, current.userId());
             if (moves == UserState.MAX_FORWARDS) {
                 break; // merged on and on while we read: serve what was read, a later gap sends the state again
             }
-            current = state.segmentsFor(reader);
+            current = state.resolve(reader.userId());
         }
         return current;
+    }
+
+    private UserSegments visible(Resolved resolved) {
+        return UserState.visible(reader, resolved.userId(), resolved.mergedFrom(), resolved.memberships());
     }
 
     private void sendCurrent(UserSegments current) {

@@ -72,6 +72,11 @@ public class UserState {
         public UserRecord record() {
             return stored == null ? UserRecord.empty(userId) : UserRecordCodec.decode(userId, stored);
         }
+
+        /** Whether the record lists {@code id} as merged into it: its owner has taken that id's profile in. */
+        public boolean hasMerged(String id) {
+            return stored != null && record().identity().isMerged(id);
+        }
     }
 
     private final RedisDataSource redis;

@@ -3,6 +3,7 @@ package io.segflow.api.push;
 import static io.segflow.api.push.SocketMessages.collector;
 import static io.segflow.api.push.SocketMessages.next;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,11 +13,15 @@ import io.segflow.api.support.SseClient;
 import io.segflow.api.support.SseClient.Event;
 import io.segflow.api.support.TestTokens;
 import io.segflow.api.support.UserFixtures;
+import io.segflow.core.identity.Identity;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.Memberships;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.profile.Profile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -54,13 +59,22 @@ class MergedPushTest extends PushTest {
         return user.replace(" ", "%20");
     }
 
+    /** Stores a user whose record lists {@code merged} as merged into it (its owner took that profile in). */
+    private static void storeWithMerged(UserFixtures fixtures, String user, Map<String, Instant> segments, long version,
+                                        String merged) {
+        Identity identity = new Identity();
+        identity.merged(merged);
+        fixtures.store(user, new Memberships(segments, version), identity, new Profile(user));
+    }
+
     @Test
     void anOpenStreamMovesOnToTheUserItsIdIsMergedIntoWithoutTheMergesExits() throws Exception {
         String anonymous = "anon-" + UUID.randomUUID();
         String user = newUser();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(anonymous, Map.of("browsing", Instant.now(), "carts", Instant.now()), 3);
-            fixtures.store(user, Map.of("vip", Instant.now()), 5);
+            // The user's owner was quick: its record lists the merged id by the time the stream moves on.
+            storeWithMerged(fixtures, user, Map.of("vip", Instant.now()), 5, anonymous);
             try (SseClient client = stream(anonymous, token(anonymous))) {
                 Event first = client.next();
                 assertThat(first.name()).isEqualTo("state");
@@ -92,6 +106,41 @@ class MergedPushTest extends PushTest {
                 fixtures.publish(SegmentChange.merged(anonymous, user, Instant.now(), 6));
                 fixtures.enter(user, "carts", 8);
                 assertThat(client.next().id()).isEqualTo("8@" + encoded(user));
+            }
+        }
+    }
+
+    @Test
+    void anOpenStreamWaitsForTheUserToTakeTheMergedProfileInBeforeSendingItsState() throws Exception {
+        String anonymous = "anon-" + UUID.randomUUID();
+        String user = newUser();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(anonymous, Map.of("browsing", Instant.now()), 1);
+            fixtures.store(user, Map.of("vip", Instant.now()), 2);
+            try (SseClient client = stream(anonymous, token(anonymous))) {
+                assertThat(client.next().id()).isEqualTo("1");
+
+                // The merged id's side (its exit, its merged record) while the user's record is still the one before.
+                fixtures.merge(anonymous, user);
+                await().atMost(Duration.ofSeconds(30)).until(() -> hub.openConnections(user) == 1);
+                Thread.sleep(2 * PushSession.MERGE_RECHECK_MILLIS); // a few reads of the user without the merge
+                assertThat(client.poll()).as("no state of the user before the merge is in").isNull();
+
+                // The user's owner takes the profile in: the merged id is listed, the merge brought browsing back.
+                Instant now = Instant.now();
+                storeWithMerged(fixtures, user, Map.of("vip", now, "browsing", now), 3, anonymous);
+                fixtures.publish(new SegmentChange(user, "browsing", SegmentChange.ENTERED, now, 3,
+                        SegmentChange.causedByMerge(anonymous)));
+
+                Event moved = client.next();
+                assertThat(moved.name()).isEqualTo("state");
+                assertThat(moved.id()).isEqualTo("3@" + encoded(user));
+                JsonNode state = json(moved);
+                assertThat(state.get("mergedFrom").asText()).isEqualTo(anonymous);
+                assertThat(state.get("segments").findValuesAsText("id")).containsExactly("browsing", "vip");
+                // The merge's change is in the state: the next event is the user's next change, no exit or enter again.
+                fixtures.enter(user, "carts", 4);
+                client.nextChange("4@" + encoded(user));
             }
         }
     }
@@ -219,6 +268,8 @@ class MergedPushTest extends PushTest {
                 assertThat(first.get("userId").asText()).isEqualTo(anonymous);
                 assertThat(first.has("mergedFrom")).isFalse();
 
+                // The user's record never lists the merged id (the merge was dropped on its side): after a few
+                // seconds the socket is sent the user's state as it is.
                 fixtures.merge(anonymous, user);
                 JsonNode state = Json.read(next(messages), JsonNode.class);
                 assertThat(state.get("type").asText()).isEqualTo("state");
