@@ -2,6 +2,7 @@ package io.segflow.api;
 
 import io.segflow.api.auth.Reader;
 import io.segflow.api.auth.ReaderAccess;
+import io.segflow.api.users.SegmentFingerprint;
 import io.segflow.api.users.UserIds;
 import io.segflow.api.users.UserState;
 import io.segflow.api.users.UserState.UserSegments;
@@ -18,7 +19,7 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * A user's segment memberships for front-ends. The ETag is {@code "v<version>.<segments>"}: the membership version
- * and a fingerprint of the segment ids answered, so that two answers with the same version but other segments never
+ * and a fingerprint of the segment ids answered ({@link SegmentFingerprint}), so that two answers with the same version but other segments never
  * share a tag (tokens with different allow-lists; a user erased and seen again, whose versions start again from 1).
  * For an id merged into another user (whose memberships are answered) {@code "@<that user's id, URI-encoded>"}
  * follows: the versions of two users are unrelated, so the tag names whose version it is.
@@ -57,24 +58,7 @@ public class MembershipsResource {
 
     /** The opaque part of the ETag (segflow.js builds the same one for its If-None-Match). */
     static String tag(UserSegments segments) {
-        return "v" + segments.version() + "." + fingerprint(segments)
+        return "v" + segments.version() + "." + SegmentFingerprint.of(segments)
                 + (segments.forwarded() ? "@" + UserIds.encoded(segments.userId()) : "");
-    }
-
-    /**
-     * 32-bit FNV-1a over the UTF-16 code units of the segment ids in the order answered (sorted), each followed by a
-     * line feed, as 8 lower-case hex digits: cheap, and the same in JavaScript (segflow.js).
-     */
-    static String fingerprint(UserSegments segments) {
-        int hash = 0x811c9dc5;
-        for (UserState.Membership membership : segments.segments()) {
-            String id = membership.id();
-            for (int i = 0; i < id.length(); i++) {
-                hash = (hash ^ id.charAt(i)) * 0x01000193;
-            }
-            hash = (hash ^ '\n') * 0x01000193;
-        }
-        String hex = Integer.toHexString(hash); // per read: not String.format's parsing
-        return "0".repeat(8 - hex.length()) + hex;
     }
 }

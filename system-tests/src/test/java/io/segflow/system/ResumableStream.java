@@ -19,8 +19,11 @@ import java.util.stream.Stream;
 final class ResumableStream implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    /** One event: its id (the membership version), its name ({@code state} or {@code change}). */
-    record Received(long id, String event) {
+    /**
+     * One event: the membership version its id carries, its name ({@code state} or {@code change}), and its whole id
+     * ({@code <version>.<fingerprint of the segments held>}), which a reconnect sends back.
+     */
+    record Received(long id, String event, String eventId) {
     }
 
     private final String user;
@@ -43,26 +46,28 @@ final class ResumableStream implements AutoCloseable {
     /** The connection gone (its api stopped), connects to {@code apiUrl} with the last id seen. */
     void reconnect(String apiUrl) {
         close();
-        connect(apiUrl, lastId());
+        List<Received> all = received();
+        connect(apiUrl, all.isEmpty() ? null : all.get(all.size() - 1).eventId());
     }
 
-    private void connect(String apiUrl, Long lastEventId) {
+    private void connect(String apiUrl, String lastEventId) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(apiUrl + "/v1/users/" + user + "/segments/stream"))
                 .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token);
         if (lastEventId != null) {
-            request.header("Last-Event-ID", Long.toString(lastEventId));
+            request.header("Last-Event-ID", lastEventId);
         }
         reader = Thread.ofVirtual().name("sse-" + user).start(() -> {
             try {
                 Stream<String> body = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofLines()).body();
                 lines.set(body);
-                long[] id = {-1};
+                String[] id = {"-1"};
                 body.forEach(line -> {
                     if (line.startsWith("id:")) {
-                        id[0] = Long.parseLong(line.substring(3).trim());
+                        id[0] = line.substring(3).trim();
                     } else if (line.startsWith("event:")) {
+                        long version = Long.parseLong(id[0].split("[.@]", 2)[0]);
                         synchronized (received) {
-                            received.add(new Received(id[0], line.substring(6).trim()));
+                            received.add(new Received(version, line.substring(6).trim(), id[0]));
                         }
                     }
                 });

@@ -1,11 +1,13 @@
 package io.segflow.api.push;
 
 import io.segflow.api.auth.Reader;
+import io.segflow.api.users.SegmentFingerprint;
 import io.segflow.api.users.UserState;
 import io.segflow.api.users.UserState.Resolved;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.membership.SegmentChange;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * One open push connection (SSE or WebSocket) of one user. It tracks the last version the client has, so that
@@ -30,6 +32,8 @@ public abstract class PushSession {
     /** The user whose changes are sent: the requested one, or the user it was merged into. Set under the lock. */
     private volatile String serving;
     private long lastSent = -1;
+    /** The segment ids the client holds after the last event sent (the state, then each change it was sent), sorted. */
+    private final TreeSet<String> held = new TreeSet<>();
     /** The id just merged into the served user, while that user's record does not list it yet; else null. */
     private String awaitedMerge;
     private long awaitedUntilNanos;
@@ -56,14 +60,16 @@ public abstract class PushSession {
     }
 
     /**
-     * Sends the current state, unless the client resumes at the current version (of the same user) already. Call
-     * after the session is registered with the hub, so that no change published meanwhile is lost.
+     * Sends the current state, unless the client resumes holding it already (the same user, version and segments:
+     * an erased user's versions start again from 1). Call after the session is registered with the hub, so that no
+     * change published meanwhile is lost.
      */
     public synchronized void start(UserState state, PushHub hub, Optional<EventIds.Resume> resume) {
         UserSegments current = visible(current(state, hub));
-        if (resume.isPresent() && resume.get().userId().equals(current.userId())
-                && resume.get().version() == current.version()) {
+        if (resume.isPresent()
+                && resume.get().holds(current.userId(), current.version(), SegmentFingerprint.of(current))) {
             lastSent = current.version();
+            hold(current);
         } else {
             sendCurrent(current);
         }
@@ -95,6 +101,11 @@ public abstract class PushSession {
         if (change.version() == lastSent + 1) {
             lastSent = change.version();
             if (change.segmentId() != null && reader.maySee(change.segmentId())) {
+                if (change.entered()) {
+                    held.add(change.segmentId());
+                } else {
+                    held.remove(change.segmentId());
+                }
                 sendChange(ChangeMessage.of(change));
             }
             return;
@@ -164,12 +175,21 @@ public abstract class PushSession {
 
     private void sendCurrent(UserSegments current) {
         lastSent = current.version();
+        hold(current);
         sendState(current);
     }
 
-    /** The id of an event carrying {@code version} of {@code userId} (see {@link EventIds}). */
+    private void hold(UserSegments current) {
+        held.clear();
+        current.segments().forEach(membership -> held.add(membership.id()));
+    }
+
+    /**
+     * The id of an event carrying {@code version} of {@code userId}, with the segments the client holds after it (see
+     * {@link EventIds}). Called while the event is sent, under the lock.
+     */
     protected String eventId(String userId, long version) {
-        return EventIds.of(reader.userId(), userId, version);
+        return EventIds.of(reader.userId(), userId, version, SegmentFingerprint.of(held));
     }
 
     protected abstract void sendState(UserSegments state);

@@ -19,8 +19,9 @@ import java.util.Optional;
 
 /**
  * Live membership changes of one user as Server-Sent Events. The first event is the current state
- * ({@code event: state}), then one {@code event: change} per change; every event's id is the membership version,
- * so a reconnecting browser resumes from {@code Last-Event-ID} and is sent the state again only if it moved. On an
+ * ({@code event: state}), then one {@code event: change} per change; every event's id is the membership version
+ * and a fingerprint of the segments the client then holds, so a reconnecting browser resumes from
+ * {@code Last-Event-ID} and is sent the state again only if it moved. On an
  * id merged into another user, that user's state and changes, with ids naming it ({@link EventIds}).
  */
 @Path("/v1/users/{userId}/segments/stream")
@@ -63,7 +64,8 @@ public class SegmentStreamResource {
             return EventIds.parse(userId, lastEventId);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(LAST_EVENT_ID,
-                    "must be an event id of this stream: a membership version (a whole number), or <version>@<user id>");
+                    "must be an event id of this stream: <version>.<fingerprint> or <version>.<fingerprint>@<user id>"
+                            + " (a version alone is taken too)");
         }
     }
 }

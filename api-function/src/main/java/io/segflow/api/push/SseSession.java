@@ -8,8 +8,9 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 /**
- * A push session over Server-Sent Events: {@code state} and {@code change} events whose id is the version (with the
- * user it is of, once the stream serves the user its id was merged into: {@link EventIds}).
+ * A push session over Server-Sent Events: {@code state} and {@code change} events whose id is the version and the
+ * fingerprint of the segments the client then holds (with the user it is of, once the stream serves the user its id
+ * was merged into: {@link EventIds}).
  */
 final class SseSession extends PushSession {
     /** How long a browser waits before reconnecting (it then sends Last-Event-ID). */

@@ -200,7 +200,7 @@ class RedisOutageTest {
                     .when().get("/v1/users/" + user + "/segments").then().statusCode(200).body("version", equalTo(0));
             Answer stream = openStream(user).get(30, TimeUnit.SECONDS);
             assertThat(stream.status()).isEqualTo(200);
-            assertThat(stream.text()).startsWith("id:0\nevent:state\n");
+            assertThat(stream.text()).startsWith("id:0.811c9dc5\nevent:state\n");
         });
     }
 

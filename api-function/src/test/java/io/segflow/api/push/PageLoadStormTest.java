@@ -47,7 +47,7 @@ class PageLoadStormTest extends PushTest {
             for (int i = 0; i < STREAMS; i++) {
                 Answer answer = streams.get(i).join();
                 assertThat(answer.status()).as("stream %d: %s", i, answer.text()).isEqualTo(200);
-                assertThat(answer.text()).startsWith("id:1\nevent:state\n");
+                assertThat(answer.text()).startsWith("id:1.bec09dce\nevent:state\n");
                 JsonNode state = Json.read(answer.text().substring(answer.text().indexOf("data:") + 5), JsonNode.class);
                 assertThat(state.get("userId").asText()).isEqualTo(users.get(i));
                 assertThat(state.get("segments").get(0).get("id").asText()).isEqualTo("vip");

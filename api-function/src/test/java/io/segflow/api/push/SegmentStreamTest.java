@@ -39,26 +39,27 @@ class SegmentStreamTest extends PushTest {
     }
 
     @Test
-    void firstTheStateThenEachChangeWithTheVersionAsId() throws Exception {
+    void firstTheStateThenEachChangeWithTheVersionAndTheSegmentsHeldAsId() throws Exception {
         String user = "sse-" + UUID.randomUUID();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 4);
             try (SseClient client = stream(user, token(user))) {
                 Event state = client.next();
                 assertThat(state.name()).isEqualTo("state");
-                assertThat(state.id()).isEqualTo("4");
+                assertThat(state.id()).as("version 4, [vip]").isEqualTo("4.bec09dce");
                 JsonNode body = Json.read(state.data(), JsonNode.class);
                 assertThat(body.get("segments").get(0).get("id").asText()).isEqualTo("vip");
 
                 fixtures.enter(user, "carts", 5);
                 Event entered = client.nextChange("5");
+                assertThat(entered.id()).as("version 5, [carts, vip]").isEqualTo("5.7416d67d");
                 JsonNode change = Json.read(entered.data(), JsonNode.class);
                 assertThat(change.get("segmentId").asText()).isEqualTo("carts");
                 assertThat(change.get("change").asText()).isEqualTo("entered");
 
                 fixtures.exit(user, "vip", 6);
                 Event exited = client.next();
-                assertThat(exited.id()).isEqualTo("6");
+                assertThat(exited.id()).as("version 6, [carts]").isEqualTo("6.8cf2511a");
                 assertThat(Json.read(exited.data(), JsonNode.class).get("change").asText()).isEqualTo("exited");
             }
         }
@@ -75,10 +76,10 @@ class SegmentStreamTest extends PushTest {
                     .header("Authorization", "Bearer " + TestTokens.forUser(user)).build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream");
-                assertThat(nextEvent(body)).isEqualTo("id:4\nevent:state\nretry:2000\ndata:{\"userId\":\"" + user
+                assertThat(nextEvent(body)).isEqualTo("id:4.bec09dce\nevent:state\nretry:2000\ndata:{\"userId\":\"" + user
                         + "\",\"segments\":[{\"id\":\"vip\",\"since\":\"2026-11-26T04:33:16.364Z\"}],\"version\":4}\n\n");
                 SegmentChange entered = fixtures.enter(user, "carts", 5);
-                assertThat(nextEvent(body)).isEqualTo("id:5\nevent:change\ndata:{\"userId\":\"" + user
+                assertThat(nextEvent(body)).isEqualTo("id:5.7416d67d\nevent:change\ndata:{\"userId\":\"" + user
                         + "\",\"segmentId\":\"carts\",\"change\":\"entered\",\"at\":\"" + entered.at() + "\",\"version\":5}\n\n");
             } finally {
                 http.shutdownNow();
@@ -147,10 +148,46 @@ class SegmentStreamTest extends PushTest {
         String user = "sse-" + UUID.randomUUID();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 7);
-            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7");
+            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7.bec09dce");
             try (SseClient client = stream(user, headers)) {
                 fixtures.enter(user, "carts", 8);
-                client.nextChange("8");
+                assertThat(client.nextChange("8").id()).isEqualTo("8.7416d67d");
+            }
+        }
+    }
+
+    @Test
+    void resumingWithAVersionAloneSendsTheState() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("vip", Instant.now()), 7);
+            // The segments the client holds are unknown: it gets them.
+            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7");
+            try (SseClient client = stream(user, headers)) {
+                Event state = client.next();
+                assertThat(state.name()).isEqualTo("state");
+                assertThat(state.id()).isEqualTo("7.bec09dce");
+            }
+        }
+    }
+
+    @Test
+    void resumingAtTheVersionOfAnErasedProfileSendsTheNewProfilesState() throws Exception {
+        String user = "sse-" + UUID.randomUUID();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(user, Map.of("viewers", Instant.now()), 1);
+            try (SseClient client = stream(user, token(user))) {
+                assertThat(client.next().id()).isEqualTo("1.ce6812da");
+            }
+            // Erased, then a new profile whose versions start again from 1: version 1 again, other segments.
+            fixtures.store(user, Map.of("buyers", Instant.now()), 1);
+            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "1.ce6812da");
+            try (SseClient client = stream(user, headers)) {
+                fixtures.enter(user, "carts", 2);
+                Event state = client.next();
+                assertThat(state.name()).as("the new profile's state, before its next change").isEqualTo("state");
+                assertThat(state.id()).isEqualTo("1.c443a251");
+                assertThat(Json.read(state.data(), JsonNode.class).get("segments").findValuesAsText("id")).containsExactly("buyers");
             }
         }
     }
@@ -165,7 +202,7 @@ class SegmentStreamTest extends PushTest {
             try (SseClient client = stream(user, headers)) {
                 Event state = client.next();
                 assertThat(state.name()).isEqualTo("state");
-                assertThat(state.id()).isEqualTo("9");
+                assertThat(state.version()).isEqualTo("9");
                 assertThat(Json.read(state.data(), JsonNode.class).get("segments").size()).isEqualTo(2);
             }
         }
@@ -175,12 +212,12 @@ class SegmentStreamTest extends PushTest {
     void aGapInVersionsSendsTheStateAgain() throws Exception {
         String user = "sse-" + UUID.randomUUID();
         try (UserFixtures fixtures = new UserFixtures(redis); SseClient client = stream(user, token(user))) {
-            assertThat(client.next().id()).isEqualTo("0");
+            assertThat(client.next().version()).isEqualTo("0");
             fixtures.store(user, Map.of("vip", Instant.now(), "carts", Instant.now()), 2);
             fixtures.publish(new SegmentChange(user, "carts", SegmentChange.ENTERED, Instant.now(), 2, "event:x"));
             Event state = client.next();
             assertThat(state.name()).isEqualTo("state");
-            assertThat(state.id()).isEqualTo("2");
+            assertThat(state.version()).isEqualTo("2");
         }
     }
 
@@ -190,9 +227,9 @@ class SegmentStreamTest extends PushTest {
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 1);
             try (SseClient client = stream(user, token(user))) {
-                assertThat(client.next().id()).isEqualTo("1");
+                assertThat(client.next().version()).isEqualTo("1");
                 SegmentChange entered = fixtures.enter(user, "carts", 2);
-                assertThat(client.next().id()).isEqualTo("2");
+                assertThat(client.next().version()).isEqualTo("2");
                 // segment-function publishes at least once: after a crash the same (userId, version) comes again.
                 // One user's records keep their order, so had the copy been sent it would come before version 3.
                 fixtures.publish(entered);
@@ -218,12 +255,12 @@ class SegmentStreamTest extends PushTest {
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 4);
             try (SseClient client = stream(user, token(user))) {
-                assertThat(client.next().id()).isEqualTo("4");
+                assertThat(client.next().version()).isEqualTo("4");
                 // What segment-function does on an erasure: the record goes, the exits continue the user's versions.
                 redis.key().del(UserFixtures.key(user));
                 fixtures.publish(new SegmentChange(user, "vip", SegmentChange.EXITED, Instant.now(), 5, SegmentChange.ERASURE));
                 Event exited = client.next();
-                assertThat(exited.id()).isEqualTo("5");
+                assertThat(exited.version()).isEqualTo("5");
                 assertThat(Json.read(exited.data(), JsonNode.class).get("change").asText()).isEqualTo("exited");
                 fixtures.publish(SegmentChange.erased(user, Instant.now(), 6));
                 await().atMost(Duration.ofSeconds(30)).until(client::ended);
@@ -233,9 +270,9 @@ class SegmentStreamTest extends PushTest {
             try (SseClient client = stream(user, headers)) {
                 Event state = client.next();
                 assertThat(state.name()).isEqualTo("state");
-                assertThat(state.id()).isEqualTo("0");
+                assertThat(state.version()).isEqualTo("0");
                 fixtures.enter(user, "carts", 1);
-                assertThat(client.next().id()).isEqualTo("1");
+                assertThat(client.next().version()).isEqualTo("1");
             }
         }
     }
@@ -246,16 +283,16 @@ class SegmentStreamTest extends PushTest {
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of(), 4); // entered and exited before: nothing to exit on erasure
             try (SseClient client = stream(user, token(user))) {
-                assertThat(client.next().id()).isEqualTo("4");
+                assertThat(client.next().version()).isEqualTo("4");
                 redis.key().del(UserFixtures.key(user));
                 fixtures.publish(SegmentChange.erased(user, Instant.now(), 5));
                 await().atMost(Duration.ofSeconds(30)).until(client::ended);
             }
             // Had it stayed open, the next profile's versions 1 to 4 would have been dropped as already sent.
             try (SseClient client = stream(user, token(user))) {
-                assertThat(client.next().id()).isEqualTo("0");
+                assertThat(client.next().version()).isEqualTo("0");
                 fixtures.enter(user, "carts", 1);
-                assertThat(client.next().id()).isEqualTo("1");
+                assertThat(client.next().version()).isEqualTo("1");
             }
         }
     }
@@ -271,7 +308,7 @@ class SegmentStreamTest extends PushTest {
                 fixtures.enter(user, "secret-segment", 2);
                 fixtures.enter(user, "carts", 3);
                 Event next = client.next();
-                assertThat(next.id()).isEqualTo("3");
+                assertThat(next.version()).isEqualTo("3");
                 assertThat(Json.read(next.data(), JsonNode.class).get("segmentId").asText()).isEqualTo("carts");
             }
         }

@@ -17,6 +17,11 @@ public final class SseClient implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     public record Event(String name, String id, String data, String comment) {
+
+        /** The id without the fingerprint of the segments held: {@code <version>} or {@code <version>@<user>}. */
+        public String version() {
+            return id == null ? null : id.replaceFirst("\\.[0-9a-f]{8}", "");
+        }
     }
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -59,10 +64,10 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
-    /** The next event, which must be the change of this membership version. */
+    /** The next event, which must be the change of this membership version ({@link Event#version()}). */
     public Event nextChange(String version) throws InterruptedException {
         Event event = next();
-        if (!"change".equals(event.name()) || !version.equals(event.id())) {
+        if (!"change".equals(event.name()) || !version.equals(event.version())) {
             throw new AssertionError("expected change " + version + ", got " + event.name() + " " + event.id() + ": " + event.data());
         }
         return event;
