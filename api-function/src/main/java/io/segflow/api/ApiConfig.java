@@ -79,7 +79,7 @@ public interface ApiConfig {
     enum CacheMode {
         /** Only the browser caches: {@code private, max-age, stale-while-revalidate}. */
         PRIVATE,
-        /** A CDN may cache too: {@code public, s-maxage}, varying on the token and origin. */
+        /** A CDN may cache too: {@code public, s-maxage}. Both modes vary on the token and the origin. */
         CDN
     }
 

@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code /segflow.js} and {@code /demo/} are served from unversioned URLs, so a browser must ask again before each use
  * to see an upgrade: {@code Cache-Control: no-cache} instead of the static handler's day of {@code immutable}, and an
  * ETag of the file's content, so that asking again costs a 304 while the file is unchanged. The content, not the
- * file's time, decides: a jar's entries may all carry one fixed time.
+ * file's time, decides: a jar's entries may all carry one fixed time. {@code Vary: Origin}: a page may fetch them
+ * with CORS, whose headers echo the origin, and a browser keeps one copy for every site that uses them.
  */
 @ApplicationScoped
 public class ClientFileCaching {
@@ -40,9 +41,18 @@ public class ClientFileCaching {
             // Set before the static handler runs: it answers If-None-Match with a 304 when this tag matches.
             context.response().putHeader(HttpHeaders.ETAG, etag);
             // Set as the head goes out, over the static handler's header (a 304 gets none from it).
-            context.addHeadersEndHandler(ignored -> context.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-cache"));
+            context.addHeadersEndHandler(ignored -> {
+                context.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+                varyOnOrigin(context);
+            });
         });
         context.next();
+    }
+
+    /** Adds Origin to what the answer varies on already (the static handler's accept-encoding). */
+    private static void varyOnOrigin(RoutingContext context) {
+        String vary = context.response().headers().get(HttpHeaders.VARY);
+        context.response().putHeader(HttpHeaders.VARY, vary == null || vary.isBlank() ? "Origin" : vary + ", Origin");
     }
 
     private Optional<String> etag(String path) {

@@ -2,8 +2,10 @@ package io.segflow.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.equalToIgnoringCase;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -30,6 +32,20 @@ class ClientFileCachingTest {
             // Another version's tag: the file as it is now.
             given().header("If-None-Match", "\"0123456789abcdef01234567\"").when().get(path).then().statusCode(200)
                     .body(not(emptyString()));
+        }
+    }
+
+    @Test
+    void theClientAndTheDemoVaryOnTheOriginTheirCorsHeadersEcho() {
+        String site = "https://shop.example";
+        for (String path : new String[] {"/segflow.js", "/demo/"}) {
+            // Compressed when asked: what it varies on already stays.
+            String etag = given().header("Origin", site).header("Accept-Encoding", "gzip").when().get(path).then()
+                    .statusCode(200).header("Access-Control-Allow-Origin", equalTo(site))
+                    .header("Vary", equalToIgnoringCase("accept-encoding, Origin"))
+                    .extract().header("ETag");
+            given().header("Origin", site).header("If-None-Match", etag).when().get(path).then().statusCode(304)
+                    .header("Access-Control-Allow-Origin", equalTo(site)).header("Vary", containsString("Origin"));
         }
     }
 

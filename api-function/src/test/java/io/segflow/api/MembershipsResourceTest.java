@@ -134,6 +134,21 @@ class MembershipsResourceTest {
     }
 
     @Test
+    void answersThatEchoTheOriginVaryOnItAlsoWhenNotModified() {
+        String user = newUser();
+        String site = "https://shop.example";
+        String etag = as(user).header("Origin", site).when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(200)
+                .header("Access-Control-Allow-Origin", equalTo(site))
+                .header("Vary", equalTo("Authorization, Origin"))
+                .extract().header("ETag");
+        as(user).header("Origin", site).header("If-None-Match", etag).when().get("/v1/users/" + user + "/segments")
+                .then().statusCode(304)
+                .header("Access-Control-Allow-Origin", equalTo(site))
+                .header("Vary", equalTo("Authorization, Origin"));
+    }
+
+    @Test
     void aTokenIsRequiredOutsideDev() {
         String user = newUser();
         given().when().get("/v1/users/" + user + "/segments")
