@@ -153,7 +153,7 @@ test("keeps streaming across reconnects that bring nothing new (scale-in, rollin
   const es = FakeEventSource.last;
   es.open();
   es.emit("state", {userId: "u10", segments: [{id: "vip"}], version: 3});
-  // Each drop is followed by a reconnect with Last-Event-ID: 3, which the server answers with no event.
+  // Each drop is followed by a reconnect with the last event id (version 3 and its fingerprint), which the server answers with no event.
   for (let i = 0; i < 5; i++) { es.fail(0); es.open(); }
   assert.equal(es.closed, undefined, "the stream is held");
   assert.equal(calls.length, 0, "no polling");
