@@ -43,6 +43,16 @@ public final class Identity {
         linked.put(id, true);
     }
 
+    /**
+     * The merged id's forward was erased: it is a visitor of its own again, which a later identify or alias may merge
+     * anew. What it brought stays in this profile. A request still on its way is kept: its profile is yet to come.
+     *
+     * @return whether the id was merged into this one
+     */
+    public boolean unlink(String id) {
+        return linked.remove(id, Boolean.TRUE);
+    }
+
     /** The ids whose profile was merged into this one, sorted. */
     public List<String> mergedIds() {
         List<String> ids = new ArrayList<>();

@@ -19,12 +19,15 @@ import java.util.Map;
  *   <li>an event that arrives for an id already merged is forwarded, keyed by the user, with the user's id added as
  *       its {@code userId};</li>
  *   <li>an {@code erase} with {@code properties.mergedInto} (keyed by a linked id, from an erased user's partition):
- *       erases the forward if it points to that user.</li>
+ *       erases the forward if it points to that user;</li>
+ *   <li>{@value #UNLINK} (keyed by the user, from the merged id's partition, when the merged id's forward was erased
+ *       on its own): the user's owner no longer lists the id as merged, so that a later identify merges it again.</li>
  * </ol>
  */
 public final class IdentityRecords {
     public static final String MERGE = "merge";
     public static final String PROFILE = "merge-profile";
+    public static final String UNLINK = "unlink";
     static final String INTO = "into";
     static final String FROM = "from";
     static final String RECORD = "record";
@@ -38,12 +41,22 @@ public final class IdentityRecords {
         return control(MERGE, "merge:" + anonymousId + ">" + userId, null, anonymousId, Map.of(INTO, userId), at);
     }
 
-    /** The stored record of {@code fromId} ({@code UserRecordCodec} bytes), for its merge into {@code userId}. */
+    /**
+     * The stored record of {@code fromId} ({@code UserRecordCodec} bytes), for its merge into {@code userId} made at
+     * {@code at}. The time is in the messageId: a repeat of this record is recognised by it, and a later merge of the
+     * same id (after its forward was erased) is not taken for one.
+     */
     public static Event profile(String fromId, String userId, byte[] record, Instant at) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put(FROM, fromId);
         properties.put(RECORD, Base64.getEncoder().encodeToString(record));
-        return control(PROFILE, "merged:" + fromId + ">" + userId, userId, null, properties, at);
+        return control(PROFILE, "merged:" + fromId + ">" + userId + "@" + at.toEpochMilli(), userId, null, properties, at);
+    }
+
+    /** Tells {@code userId} that the forward of {@code fromId} to it was erased; keyed by the user. */
+    public static Event unlink(String fromId, String userId, Instant at) {
+        return control(UNLINK, "unlink:" + fromId + ">" + userId + "@" + at.toEpochMilli(), userId, null,
+                Map.of(FROM, fromId), at);
     }
 
     /** Erases {@code id} if it is a forward to {@code erasedUser}; keyed by {@code id}. */
@@ -56,9 +69,18 @@ public final class IdentityRecords {
         return MERGE.equals(event.type()) ? text(event, INTO) : null;
     }
 
-    /** A merge request or a merged profile: a step of the engine, not something a user did. */
+    /** A merge request, a merged profile or an unlink: a step of the engine, not something a user did. */
     public static boolean isStep(Event event) {
-        return MERGE.equals(event.type()) || PROFILE.equals(event.type());
+        return MERGE.equals(event.type()) || PROFILE.equals(event.type()) || UNLINK.equals(event.type());
+    }
+
+    public static boolean isUnlink(Event event) {
+        return UNLINK.equals(event.type());
+    }
+
+    /** The id an {@link #UNLINK} record says is no longer merged into its user. */
+    public static String unlinkedId(Event event) {
+        return text(event, FROM);
     }
 
     public static boolean isProfile(Event event) {

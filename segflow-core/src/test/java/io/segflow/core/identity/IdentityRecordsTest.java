@@ -41,6 +41,31 @@ class IdentityRecordsTest {
     }
 
     @Test
+    void aLaterMergeOfTheSameIdIsNotTakenForARepeatOfTheFirst() throws Exception {
+        byte[] record = {3, 0};
+        Event first = roundTrip(IdentityRecords.profile("anon-1", "user-1", record, AT));
+
+        assertThat(first.messageId()).isEqualTo(IdentityRecords.profile("anon-1", "user-1", record, AT).messageId());
+        assertThat(first.messageId()).isNotEqualTo(IdentityRecords.profile("anon-1", "user-1", record, AT.plusMillis(1)).messageId());
+    }
+
+    @Test
+    void anUnlinkIsKeyedByTheUserNamesTheErasedIdAndIsAStep() throws Exception {
+        Event unlink = roundTrip(IdentityRecords.unlink("anon-1", "user-1", AT));
+
+        assertThat(unlink.profileKey()).isEqualTo("user-1");
+        assertThat(IdentityRecords.isUnlink(unlink)).isTrue();
+        assertThat(IdentityRecords.unlinkedId(unlink)).isEqualTo("anon-1");
+        // Other consumers of segflow.events (trigger-function, the history replay) skip steps: an unlink counts nowhere.
+        assertThat(IdentityRecords.isStep(unlink)).isTrue();
+        assertThat(unlink.event()).isNull();
+        assertThat(IdentityRecords.mergeTarget(unlink)).isNull();
+        assertThat(IdentityRecords.isProfile(unlink)).isFalse();
+        assertThat(unlink.isErasure()).isFalse();
+        assertThat(IdentityRecords.isUnlink(roundTrip(IdentityRecords.profile("anon-1", "user-1", new byte[] {3}, AT)))).isFalse();
+    }
+
+    @Test
     void anErasureOfALinkedIdNamesTheErasedUser() throws Exception {
         Event erase = roundTrip(IdentityRecords.eraseMerged("anon-1", "user-1", AT));
 
