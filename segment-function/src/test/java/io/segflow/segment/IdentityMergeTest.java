@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.core.Topics;
 import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.event.Event;
+import io.segflow.core.event.EventRecords;
 import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.Memberships;
@@ -16,9 +18,13 @@ import io.segflow.core.profile.Scoring;
 import io.segflow.core.state.RecentMessages;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
+import io.segflow.testkit.TopicReader;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -235,11 +241,97 @@ class IdentityMergeTest extends SegmentFunctionTestBase {
                 1, WAIT).get(0).value(), JsonNode.class);
         assertThat(forwardErased.get("version").asLong()).isEqualTo(forwardVersion + 1);
         assertThat(forwardErased.get("cause").asText()).isEqualTo("erasure");
+        // The user erased its forwards: they tell it nothing back.
+        try (TopicReader steps = new TopicReader(bootstrapServers, Topics.EVENTS)) {
+            assertThat(steps.drain(r -> r.value().contains("\"type\":\"" + IdentityRecords.UNLINK + "\"")
+                    && r.value().contains(anonymous), Duration.ofSeconds(1))).isEmpty();
+        }
         // The anonymous id is a new visitor from here on.
         send(anonymousTrack(anonymous, "add_to_cart"));
         await().atMost(WAIT).until(() -> record(anonymous).map(r -> !r.isForward() && r.profile().count("add_to_cart") == 1)
                 .orElse(false));
         assertThat(record(user)).isEmpty();
+    }
+
+    /** The identity steps segment-function wrote to segflow.events keyed by {@code key}, of {@code type}. */
+    private List<String> stepsTo(TopicReader steps, String key, String type, int count) {
+        return steps.await(r -> key.equals(r.key()) && r.value().contains("\"type\":\"" + type + "\""), count, WAIT).stream()
+                .map(r -> r.value()).toList();
+    }
+
+    /** The anonymous id merged into the user with one purchase, then its forward erased on its own (DELETE of the id). */
+    private void mergeThenEraseTheForward() {
+        send(anonymousTrack(anonymous, "purchase"));
+        send(identify(user, anonymous, Map.of()));
+        awaitMerged(user, anonymous);
+        await().atMost(WAIT).until(() -> record(anonymous).map(UserRecord::isForward).orElse(false));
+
+        send(Event.erasure(anonymous, "erase-" + UUID.randomUUID(), Instant.now()));
+
+        await().atMost(WAIT).until(() -> record(anonymous).isEmpty()
+                && record(user).map(r -> r.identity().mergedIds().isEmpty()).orElse(false));
+    }
+
+    @Test
+    void anIdWhoseForwardWasErasedIsMergedIntoTheUserAgainByTheNextIdentify() {
+        mergeThenEraseTheForward();
+        assertThat(record(user).orElseThrow().profile().count("purchase")).as("what it brought stays the user's").isEqualTo(1);
+
+        send(anonymousTrack(anonymous, "purchase"));
+        await().atMost(WAIT).until(() -> record(anonymous).map(r -> r.profile().count("purchase") == 1).orElse(false));
+        send(identify(user, anonymous, Map.of()));
+
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("purchase") == 2).orElse(false));
+        UserRecord merged = awaitMerged(user, anonymous);
+        assertThat(merged.identity().mergedIds()).containsExactly(anonymous);
+        UserRecord forward = record(anonymous).orElseThrow();
+        assertThat(forward.isForward()).isTrue();
+        assertThat(forward.mergedInto()).isEqualTo(user);
+        // Its events after the second merge count on the user again, once.
+        send(anonymousTrack(anonymous, "purchase"));
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("purchase") == 3).orElse(false));
+        send(trackEvent(user, "marker", UUID.randomUUID().toString()));
+        await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("marker") == 1).orElse(false));
+        assertThat(record(user).orElseThrow().profile().count("purchase")).isEqualTo(3);
+    }
+
+    @Test
+    void repeatedStepsOfAnEarlierMergeAndItsUnlinkDoNotCountTwice() {
+        try (TopicReader steps = new TopicReader(bootstrapServers, Topics.EVENTS)) {
+            mergeThenEraseTheForward();
+            String firstProfile = stepsTo(steps, user, IdentityRecords.PROFILE, 1).get(0);
+            String unlink = stepsTo(steps, user, IdentityRecords.UNLINK, 1).get(0);
+            assertThat(Json.read(unlink, JsonNode.class).at("/properties/from").asText()).isEqualTo(anonymous);
+            send(anonymousTrack(anonymous, "purchase"));
+            await().atMost(WAIT).until(() -> record(anonymous).map(r -> r.profile().count("purchase") == 1).orElse(false));
+
+            // Republished after a crash: the unlink again; then the identify asks for the id anew, and the first merge's
+            // profile and the unlink come again before the new profile (which is two hops behind).
+            Event identifyAgain = identify(user, anonymous, Map.of());
+            events.sendTogether(user, unlink, new String(EventRecords.write(identifyAgain), StandardCharsets.UTF_8),
+                    firstProfile, unlink);
+
+            await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("purchase") == 2).orElse(false));
+            awaitMerged(user, anonymous);
+            // An SDK retry of the identify, and both merges' profiles again, after the second merge.
+            send(identifyAgain);
+            List<String> profiles = new ArrayList<>();
+            await().atMost(WAIT).until(() -> {
+                profiles.clear();
+                profiles.addAll(new LinkedHashSet<>(steps.drain(r -> user.equals(r.key())
+                        && r.value().contains("\"type\":\"" + IdentityRecords.PROFILE + "\""), Duration.ofMillis(300))
+                        .stream().map(r -> r.value()).toList()));
+                return profiles.size() == 2;
+            });
+            profiles.forEach(profile -> events.send(user, profile));
+            send(trackEvent(user, "marker", UUID.randomUUID().toString()));
+            await().atMost(WAIT).until(() -> record(user).map(r -> r.profile().count("marker") == 1).orElse(false));
+
+            UserRecord merged = record(user).orElseThrow();
+            assertThat(merged.profile().count("purchase")).isEqualTo(2);
+            assertThat(merged.identity().mergedIds()).containsExactly(anonymous);
+            assertThat(record(anonymous).orElseThrow().mergedInto()).isEqualTo(user);
+        }
     }
 
     @Test

@@ -282,7 +282,7 @@ public final class Round {
 
     /**
      * Applies one of the round's events to its user: an erasure, an identity step (a merge request, a merged profile,
-     * an event of a user merged away, forwarded) or an ordinary event.
+     * an unlink, an event of a user merged away, forwarded) or an ordinary event.
      */
     public void apply(UserProcessor processor, PartitionBatch batch, Event event, ByteBuffer value, Span span) {
         String user = event.profileKey();
@@ -307,6 +307,10 @@ public final class Round {
         }
         if (IdentityRecords.isProfile(event)) {
             processor.onMergedProfile(batch, record, !created.contains(user), event, catalogOf(batch.partition()), span, now);
+            return;
+        }
+        if (IdentityRecords.isUnlink(event)) {
+            processor.onUnlink(batch, record, event, now);
             return;
         }
         if (record.isForward()) {

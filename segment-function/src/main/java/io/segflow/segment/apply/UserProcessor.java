@@ -60,6 +60,8 @@ public final class UserProcessor {
         REFUSED_TOO_LARGE,
         /** The profile arrived for a user erased since the merge was requested: dropped. */
         DROPPED_ERASED,
+        /** A merged id's forward was erased: the user no longer lists it, and a later identify merges it again. */
+        UNLINKED,
         /** An event or step for an id merged into another went on to that user. */
         FORWARDED;
 
@@ -205,7 +207,9 @@ public final class UserProcessor {
         String from = IdentityRecords.profileFrom(event);
         byte[] profile = IdentityRecords.profileRecord(event);
         if (record.isForward()) {
-            send(batch, record.mergedInto(), IdentityRecords.profile(from, record.mergedInto(), profile, Instant.ofEpochMilli(nowMillis)));
+            // With the merge's own time, which names the profile: a repeat of it is still known as one further on.
+            Instant mergedAt = event.timestamp() != null ? event.timestamp() : Instant.ofEpochMilli(nowMillis);
+            send(batch, record.mergedInto(), IdentityRecords.profile(from, record.mergedInto(), profile, mergedAt));
             listener.merge(MergeStep.FORWARDED);
             return;
         }
@@ -215,15 +219,17 @@ public final class UserProcessor {
             listener.merge(MergeStep.DROPPED_ERASED);
             return;
         }
-        if (record.identity().isMerged(from)) {
+        // Its messageId is remembered like an event's (trigger-function waits for the profile to include what it
+        // evaluates). One remembered already is a repeat from an earlier merge of the id, whose forward was erased
+        // since and which is asked for again: its new profile has another messageId.
+        if (record.identity().isMerged(from)
+                || record.recent().checkAndRemember(event.messageId(), nowMillis, dedupWindowMillis)) {
             listener.merge(MergeStep.DUPLICATE);
             return;
         }
         UserRecord other = UserRecordCodec.decode(from, profile);
         record.identity().absorb(other.identity());
         record.identity().merged(from);
-        // Remembered like an event's id: trigger-function waits for the profile to include what it evaluates.
-        record.recent().checkAndRemember(event.messageId(), nowMillis, dedupWindowMillis);
         if (other.profile().totalEvents() == 0 && other.profile().traits().isEmpty()) {
             // An anonymous id with no events yet (analytics.js names one in every identify): nothing to evaluate.
             batch.write(record);
@@ -241,6 +247,28 @@ public final class UserProcessor {
         schedule(batch, record, outcome, span);
         batch.write(record);
         listener.merge(MergeStep.MERGED);
+    }
+
+    /**
+     * The forward of an id merged into this user was erased (a {@code DELETE} of the id): the user no longer lists it
+     * as merged, so that a later identify or alias merges its new profile. What it brought stays. Only an id merged
+     * into the user is unlinked: a repeat finds it unlinked, and one that arrives after the id was asked for again
+     * leaves the new request be (the profile it brings is what the erased forward was not). On a forward it goes on.
+     */
+    public void onUnlink(PartitionBatch batch, UserRecord record, Event event, long nowMillis) {
+        String from = IdentityRecords.unlinkedId(event);
+        if (record.isForward()) {
+            Instant erasedAt = event.timestamp() != null ? event.timestamp() : Instant.ofEpochMilli(nowMillis);
+            send(batch, record.mergedInto(), IdentityRecords.unlink(from, record.mergedInto(), erasedAt));
+            listener.merge(MergeStep.FORWARDED);
+            return;
+        }
+        if (from == null || !record.identity().unlink(from)) {
+            listener.merge(MergeStep.DUPLICATE);
+            return;
+        }
+        batch.write(record);
+        listener.merge(MergeStep.UNLINKED);
     }
 
     /** An event for an id merged into another: it goes on to that user, as the user's event. */
@@ -320,10 +348,14 @@ public final class UserProcessor {
     /**
      * Erases the user: an exit per membership and an {@code erased} record, versions going on, then the record, its
      * wake and its registry entry go; the ids merged into it (or on their way) are erased on their own partitions, each
-     * if it is a forward to this user. An erasure of a forward erases the forward only.
+     * if it is a forward to this user. An erasure of a forward erases the forward only, and tells its user, which
+     * unlinks the id.
      */
     public void erase(PartitionBatch batch, UserRecord record, Span span, long nowMillis) {
         Instant at = Instant.ofEpochMilli(nowMillis);
+        if (record.isForward()) {
+            send(batch, record.mergedInto(), IdentityRecords.unlink(record.userId(), record.mergedInto(), at));
+        }
         for (String linked : record.identity().linkedIds()) {
             send(batch, linked, IdentityRecords.eraseMerged(linked, record.userId(), at));
         }
