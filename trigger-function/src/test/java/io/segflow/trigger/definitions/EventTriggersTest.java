@@ -334,6 +334,28 @@ class EventTriggersTest {
     }
 
     @Test
+    void anUnlinkStepIsNoEventOfTheUser() throws Exception {
+        String onStep = unique("on-unlink");
+        definitions.define(onStep, "{'when': {'event': 'unlink'}, 'action': " + webhook(receiver.url("/unlink")) + "}");
+        String after = unique("after-unlink");
+        definitions.define(after, "{'when': {'event': 'Signed Up'}, 'action': " + webhook(receiver.url("/after")) + "}");
+        String user = unique("user");
+        Event order = order(user, 1);
+        track(user, List.of(order));
+
+        // segment-function tells the user that the forward of an id merged into it was erased.
+        events.send(user, new String(EventRecords.write(IdentityRecords.unlink(unique("anon"), user, Instant.now())),
+                StandardCharsets.UTF_8));
+        Event signedUp = new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), user, null, "Signed Up", null,
+                null, null, null, Map.of(), null, null, Instant.now(), null, null, Instant.now(), "test");
+        track(user, List.of(order, signedUp));
+        receiver.await("/after", 1, Duration.ofSeconds(30));
+
+        Thread.sleep(1_000); // the event's firings are delivered side by side
+        assertThat(receiver.calls("/unlink")).as("a step of the engine, skipped like a merge").isEmpty();
+    }
+
+    @Test
     void anErasedUserStartsAgainBelowEveryLineWithNoFiringsRemembered() throws Exception {
         String trigger = unique("first-order");
         definitions.define(trigger, "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 0.5}, "
