@@ -113,8 +113,11 @@ public final class RedisProcess implements AutoCloseable {
 
     private static RedisProcess start(int port, int busPort, List<String> persistence, ProcessBuilder.Redirect output) {
         try {
+            // A replica's first sync starts at once: by default a master waits 5 s for more replicas to share the
+            // transfer, and every test that starts a replica would wait that long.
             List<String> command = new ArrayList<>(List.of(redisServerBinary().toString(),
-                    "--bind", "127.0.0.1", "--port", String.valueOf(port), "--protected-mode", "no"));
+                    "--bind", "127.0.0.1", "--port", String.valueOf(port), "--protected-mode", "no",
+                    "--repl-diskless-sync-delay", "0"));
             command.addAll(persistence);
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
