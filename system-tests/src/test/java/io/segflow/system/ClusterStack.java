@@ -57,9 +57,7 @@ final class ClusterStack implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (FunctionProcess function : functions) {
-            function.close();
-        }
+        FunctionProcess.closeAll(functions);
         cluster.close();
         kafka.close();
     }

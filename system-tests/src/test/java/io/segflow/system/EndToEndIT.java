@@ -47,9 +47,7 @@ class EndToEndIT {
 
     @AfterAll
     static void stopStack() throws InterruptedException {
-        for (FunctionProcess function : FUNCTIONS) {
-            function.close();
-        }
+        FunctionProcess.closeAll(FUNCTIONS);
     }
 
     private static FunctionProcess start(String module, Map<String, String> env) throws Exception {

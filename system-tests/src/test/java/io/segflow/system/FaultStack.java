@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -51,6 +52,8 @@ final class FaultStack implements AutoCloseable {
     private final int redisPort;
     private final GroupOffsets offsets;
     private final Map<Function, FunctionProcess> functions = new EnumMap<>(Function.class);
+    /** Further instances ({@link #startAnother}), closed with the rest. */
+    private final List<FunctionProcess> others = new ArrayList<>();
     private RedisProcess redis;
     private EngineState state;
 
@@ -187,11 +190,13 @@ final class FaultStack implements AutoCloseable {
         functions.put(function, killed.restart());
     }
 
-    /** Another instance of a function on this stack, with an instance id of its own; not awaited, not closed by the stack. */
+    /** Another instance of a function on this stack, with an instance id of its own; not awaited, closed with the stack. */
     FunctionProcess startAnother(Function function, String suffix) throws IOException {
         Map<String, String> env = env(function);
         env.computeIfPresent("SEGFLOW_INSTANCE_ID", (key, id) -> id + "-" + suffix);
-        return FunctionProcess.start(function.module, name + "-" + function.module + "-" + suffix, freePort(), env);
+        FunctionProcess another = FunctionProcess.start(function.module, name + "-" + function.module + "-" + suffix, freePort(), env);
+        others.add(another);
+        return another;
     }
 
     /** SIGTERM, as a rolling restart stops a pod, and the wait for the process to end. */
@@ -247,9 +252,9 @@ final class FaultStack implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (FunctionProcess function : functions.values()) {
-            function.close();
-        }
+        List<FunctionProcess> all = new ArrayList<>(functions.values());
+        all.addAll(others);
+        FunctionProcess.closeAll(all);
         if (state != null) {
             state.close();
         }

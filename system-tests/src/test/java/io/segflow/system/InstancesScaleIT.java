@@ -31,8 +31,8 @@ class InstancesScaleIT {
 
     @Test
     void stoppingOneInstanceOfEachFunctionUnderLoadLosesAndDoublesNothing() throws Exception {
-        List<FunctionProcess> second = new ArrayList<>();
         try (FaultStack stack = FaultStack.start("instances")) {
+            List<FunctionProcess> second = new ArrayList<>();
             for (Function function : TWICE) {
                 second.add(stack.startAnother(function, "b"));
             }
@@ -66,10 +66,6 @@ class InstancesScaleIT {
                 await().atMost(READY).until(() -> stream.lastId() != null && stream.lastId() == 3);
                 List<Long> resumed = stream.received().stream().map(ResumableStream.Received::id).filter(id -> id > 1).toList();
                 assertThat(resumed).as("versions sent after the reconnect with Last-Event-ID 1").isSorted().doesNotHaveDuplicates();
-            }
-        } finally {
-            for (FunctionProcess process : second) {
-                process.close();
             }
         }
     }

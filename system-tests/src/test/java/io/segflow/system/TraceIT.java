@@ -65,9 +65,7 @@ class TraceIT {
 
     @AfterAll
     static void stopTracedStack() throws InterruptedException {
-        for (FunctionProcess function : FUNCTIONS) {
-            function.close();
-        }
+        FunctionProcess.closeAll(FUNCTIONS);
         if (collector != null) {
             collector.close();
         }
