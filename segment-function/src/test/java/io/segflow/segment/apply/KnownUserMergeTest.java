@@ -13,7 +13,6 @@ import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.catalog.SegmentCatalog;
 import io.segflow.segment.schedule.WakeTraces;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,23 +22,11 @@ import org.junit.jupiter.api.Test;
  * the batch's record format.
  */
 class KnownUserMergeTest {
-    private final List<UserProcessor.MergeStep> steps = new ArrayList<>();
+    private final RecordedMergeSteps recorded = new RecordedMergeSteps();
+    private final List<UserProcessor.MergeStep> steps = recorded.steps;
 
     private UserProcessor processor(boolean mergeKnownUsers) {
-        return new UserProcessor(60_000, new UserProcessor.Listener() {
-            @Override
-            public void duplicate() {
-            }
-
-            @Override
-            public void evaluationError(String condition, String user, Exception error) {
-            }
-
-            @Override
-            public void merge(UserProcessor.MergeStep step) {
-                steps.add(step);
-            }
-        }, new WakeTraces(0), mergeKnownUsers);
+        return new UserProcessor(60_000, recorded, new WakeTraces(0), mergeKnownUsers);
     }
 
     /** A user whose events carried its id as userId: a known user. */

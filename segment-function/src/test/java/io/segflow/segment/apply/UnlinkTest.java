@@ -9,7 +9,6 @@ import io.segflow.core.identity.IdentityRecords;
 import io.segflow.core.state.UserRecord;
 import io.segflow.segment.schedule.WakeTraces;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,21 +19,9 @@ import org.junit.jupiter.api.Test;
 class UnlinkTest {
     private static final Instant AT = Instant.ofEpochMilli(5_000);
 
-    private final List<UserProcessor.MergeStep> steps = new ArrayList<>();
-    private final UserProcessor processor = new UserProcessor(60_000, new UserProcessor.Listener() {
-        @Override
-        public void duplicate() {
-        }
-
-        @Override
-        public void evaluationError(String condition, String user, Exception error) {
-        }
-
-        @Override
-        public void merge(UserProcessor.MergeStep step) {
-            steps.add(step);
-        }
-    }, new WakeTraces(0), false);
+    private final RecordedMergeSteps recorded = new RecordedMergeSteps();
+    private final List<UserProcessor.MergeStep> steps = recorded.steps;
+    private final UserProcessor processor = new UserProcessor(60_000, recorded, new WakeTraces(0), false);
 
     private static UserRecord userWith(String id, boolean merged) {
         UserRecord user = UserRecord.empty("user-1");
