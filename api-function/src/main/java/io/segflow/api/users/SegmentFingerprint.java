@@ -14,20 +14,34 @@ public final class SegmentFingerprint {
 
     /** The fingerprint of {@code sortedIds}, which must be in sorted order (as answered). */
     public static String of(Iterable<String> sortedIds) {
-        int hash = 0x811c9dc5;
+        int hash = OFFSET_BASIS;
         for (String id : sortedIds) {
-            for (int i = 0; i < id.length(); i++) {
-                hash = (hash ^ id.charAt(i)) * 0x01000193;
-            }
-            hash = (hash ^ '\n') * 0x01000193;
+            hash = add(hash, id);
         }
-        String hex = Integer.toHexString(hash); // per read: not String.format's parsing
-        return "0".repeat(LENGTH - hex.length()) + hex;
+        return hex(hash);
     }
 
-    /** The fingerprint of the segments of an answer (sorted already). */
+    /** The fingerprint of the segments of an answer (sorted already); every membership read takes one, so no copy. */
     public static String of(UserState.UserSegments segments) {
-        return of(segments.segments().stream().map(UserState.Membership::id).toList());
+        int hash = OFFSET_BASIS;
+        for (UserState.Membership membership : segments.segments()) {
+            hash = add(hash, membership.id());
+        }
+        return hex(hash);
+    }
+
+    private static final int OFFSET_BASIS = 0x811c9dc5;
+
+    private static int add(int hash, String id) {
+        for (int i = 0; i < id.length(); i++) {
+            hash = (hash ^ id.charAt(i)) * 0x01000193;
+        }
+        return (hash ^ '\n') * 0x01000193;
+    }
+
+    private static String hex(int hash) {
+        String hex = Integer.toHexString(hash); // per read: not String.format's parsing
+        return "0".repeat(LENGTH - hex.length()) + hex;
     }
 
     /** Whether {@code text} is written as {@link #of} writes a fingerprint. */
