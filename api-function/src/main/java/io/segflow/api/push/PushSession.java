@@ -22,7 +22,8 @@ import java.util.TreeSet;
  * user's owner takes the merged profile in one Kafka hop later, so until the user's record lists the merged id the
  * session sends nothing and reads the user again every {@value #MERGE_RECHECK_MILLIS} ms (a state before the merge
  * would hide what the merge brings, then show it again). After {@value #MERGE_WAIT_MILLIS} ms it sends what the user
- * has: a merge dropped on the user's side (the user was erased meanwhile) is never listed.
+ * has: a merge dropped on the user's side (the user was erased meanwhile) is never listed. A session opened on the
+ * merged id in that hop waits the same way before its first state.
  */
 public abstract class PushSession {
     static final long MERGE_RECHECK_MILLIS = 150;
@@ -65,11 +66,16 @@ public abstract class PushSession {
      * change published meanwhile is lost.
      */
     public synchronized void start(UserState state, PushHub hub, Optional<EventIds.Resume> resume) {
-        UserSegments current = visible(current(state, hub));
+        Resolved resolved = current(state, hub);
+        UserSegments current = visible(resolved);
         if (resume.isPresent()
                 && resume.get().holds(current.userId(), current.version(), SegmentFingerprint.of(current))) {
             lastSent = current.version();
             hold(current);
+        } else if (resolved.forwarded() && !resolved.hasMerged(reader.userId())) {
+            // Opened in the hop between the id's merge and its user taking the profile in: as for an open stream.
+            heartbeat(); // the connection is answered now; its first state follows once the merge is in
+            awaitMerge(reader.userId(), hub);
         } else {
             sendCurrent(current);
         }
@@ -123,6 +129,10 @@ public abstract class PushSession {
             sendCurrent(visible(current));
             return;
         }
+        awaitMerge(mergedId, hub);
+    }
+
+    private void awaitMerge(String mergedId, PushHub hub) {
         awaitedMerge = mergedId;
         awaitedUntilNanos = System.nanoTime() + MERGE_WAIT_MILLIS * 1_000_000;
         hub.recheckLater(this, MERGE_RECHECK_MILLIS);

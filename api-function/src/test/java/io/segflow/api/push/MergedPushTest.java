@@ -146,6 +146,34 @@ class MergedPushTest extends PushTest {
     }
 
     @Test
+    void aStreamOpenedBeforeTheUserTookTheMergedProfileInWaitsForIt() throws Exception {
+        String anonymous = "anon-" + UUID.randomUUID();
+        String user = newUser();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            // The merged id is a forward already; the user's owner has not taken its profile in yet.
+            fixtures.store(user, Map.of("vip", Instant.now()), 2);
+            fixtures.forward(anonymous, 2, user);
+            try (SseClient client = stream(anonymous, token(anonymous))) {
+                assertThat(client.status()).isEqualTo(200);
+                Thread.sleep(2 * PushSession.MERGE_RECHECK_MILLIS); // a few reads of the user without the merge
+                assertThat(client.poll()).as("no state of the user before the merge is in").isNull();
+
+                Instant now = Instant.now();
+                storeWithMerged(fixtures, user, Map.of("vip", now, "browsing", now), 3, anonymous);
+                fixtures.publish(new SegmentChange(user, "browsing", SegmentChange.ENTERED, now, 3,
+                        SegmentChange.causedByMerge(anonymous)));
+
+                Event first = client.next();
+                assertThat(first.name()).isEqualTo("state");
+                assertThat(first.id()).as("version 3, [browsing, vip]").isEqualTo("3.d001da09@" + encoded(user));
+                assertThat(json(first).get("segments").findValuesAsText("id")).containsExactly("browsing", "vip");
+                fixtures.enter(user, "carts", 4);
+                client.nextChange("4@" + encoded(user));
+            }
+        }
+    }
+
+    @Test
     void aUsersExitsCausedByTakingInAMergedProfileAreSentAsChanges() throws Exception {
         String user = newUser();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
@@ -166,7 +194,7 @@ class MergedPushTest extends PushTest {
         String user = newUser();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             // The merged id ended at version 3, the user is at 3 too: "3" is not the user's 3.
-            fixtures.store(user, Map.of("vip", Instant.now()), 3);
+            storeWithMerged(fixtures, user, Map.of("vip", Instant.now()), 3, anonymous);
             fixtures.forward(anonymous, 3, user);
             Map<String, String> resumeAtPlain3 = Map.of("Authorization", "Bearer " + TestTokens.forUser(anonymous),
                     "Last-Event-ID", "3");
@@ -244,7 +272,7 @@ class MergedPushTest extends PushTest {
 
     /** A stream opened on {@code anonymous}, merged into {@code user} (in vip at version 2), past its first state. */
     private SseClient streamOnForward(UserFixtures fixtures, String anonymous, String user) throws Exception {
-        fixtures.store(user, Map.of("vip", Instant.now()), 2);
+        storeWithMerged(fixtures, user, Map.of("vip", Instant.now()), 2, anonymous);
         fixtures.forward(anonymous, 1, user);
         SseClient client = stream(anonymous, token(anonymous));
         assertThat(client.next().version()).isEqualTo("2@" + encoded(user));
