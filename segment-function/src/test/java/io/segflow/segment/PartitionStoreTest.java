@@ -13,28 +13,44 @@ import io.segflow.core.state.PendingRecord;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.apply.PartitionBatch;
+import io.segflow.segment.store.OwnPartitionStore;
 import io.segflow.segment.store.PartitionStore;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The partition's ownership in Redis: a claim fences the previous owner, whose later flushes store nothing, and a
  * new owner finds the offset and the change records its predecessor stored. Uses a partition number the running
- * engine does not own (segflow.events has fewer), so the two do not interfere.
+ * engine does not own (segflow.events has fewer), and a store of its own, as another instance has: the engine's
+ * rounds go through the application's store, whose kept connection and catalog watch they change at any moment.
  */
 @QuarkusTest
 class PartitionStoreTest extends SegmentFunctionTestBase {
     private static final int PARTITION = 97;
 
     @Inject
+    Vertx vertx;
+    @Inject
+    SegmentConfig config;
+
+    OwnPartitionStore ownStore;
     PartitionStore store;
+
+    @BeforeEach
+    void openStore() {
+        ownStore = new OwnPartitionStore(vertx, config);
+        store = ownStore.store();
+    }
 
     @AfterEach
     void cleanUp() {
+        ownStore.close();
         redis.key().del(RedisKeys.partitionState(PARTITION), RedisKeys.changes(PARTITION), RedisKeys.schedule(PARTITION),
                 RedisKeys.users(PARTITION), RedisKeys.user(PARTITION, "u1"), RedisKeys.user(PARTITION, "u2"),
                 RedisKeys.segmentMembers(PARTITION, "s"), RedisKeys.segmentMembers(PARTITION, "t"));
