@@ -208,8 +208,8 @@ public final class UserProcessor {
         byte[] profile = IdentityRecords.profileRecord(event);
         if (record.isForward()) {
             // With the merge's own time, which names the profile: a repeat of it is still known as one further on.
-            Instant mergedAt = event.timestamp() != null ? event.timestamp() : Instant.ofEpochMilli(nowMillis);
-            send(batch, record.mergedInto(), IdentityRecords.profile(from, record.mergedInto(), profile, mergedAt));
+            send(batch, record.mergedInto(),
+                    IdentityRecords.profile(from, record.mergedInto(), profile, stepTime(event, nowMillis)));
             listener.merge(MergeStep.FORWARDED);
             return;
         }
@@ -258,8 +258,7 @@ public final class UserProcessor {
     public void onUnlink(PartitionBatch batch, UserRecord record, Event event, long nowMillis) {
         String from = IdentityRecords.unlinkedId(event);
         if (record.isForward()) {
-            Instant erasedAt = event.timestamp() != null ? event.timestamp() : Instant.ofEpochMilli(nowMillis);
-            send(batch, record.mergedInto(), IdentityRecords.unlink(from, record.mergedInto(), erasedAt));
+            send(batch, record.mergedInto(), IdentityRecords.unlink(from, record.mergedInto(), stepTime(event, nowMillis)));
             listener.merge(MergeStep.FORWARDED);
             return;
         }
@@ -282,6 +281,11 @@ public final class UserProcessor {
         }
         batch.send(PendingRecord.event(into, new String(forwarded, StandardCharsets.UTF_8)));
         listener.merge(MergeStep.FORWARDED);
+    }
+
+    /** An identity step's own time, which a step forwarded further keeps; now when the step carries none. */
+    private static Instant stepTime(Event step, long nowMillis) {
+        return step.timestamp() != null ? step.timestamp() : Instant.ofEpochMilli(nowMillis);
     }
 
     private static void send(PartitionBatch batch, String key, Event record) {
