@@ -54,6 +54,19 @@ public final class RuleCompiler {
         this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(options).build();
     }
 
+    /**
+     * What the type checker cannot see: literal names and windows, valid regular expressions, loops bounded by their
+     * literals. Also asked of trigger expressions, which speak the same vocabulary. Returns what the expression reads.
+     */
+    public static Reads checkVocabulary(CelAbstractSyntaxTree ast) {
+        long iterations = IterationBound.of(ast.getExpr());
+        if (iterations > MAX_ITERATIONS) {
+            throw new RuleSyntaxException("the condition's loops may run " + (iterations == Long.MAX_VALUE ? "without bound" : iterations + " times")
+                    + "; at most " + MAX_ITERATIONS + " iterations are allowed", 1, 1);
+        }
+        return ReadsCollector.collect(ast);
+    }
+
     public CompiledCondition compile(String condition) {
         if (condition == null || condition.isBlank()) {
             throw new RuleSyntaxException("condition is empty", 1, 1);
@@ -70,12 +83,7 @@ public final class RuleCompiler {
                     Math.max(1, first.getSourceLocation().getLine()),
                     first.getSourceLocation().getColumn() + 1);
         }
-        long iterations = IterationBound.of(ast.getExpr());
-        if (iterations > MAX_ITERATIONS) {
-            throw new RuleSyntaxException("the condition's loops may run " + (iterations == Long.MAX_VALUE ? "without bound" : iterations + " times")
-                    + "; at most " + MAX_ITERATIONS + " iterations are allowed", 1, 1);
-        }
-        Reads reads = ReadsCollector.collect(ast);
+        Reads reads = checkVocabulary(ast);
         try {
             return new CompiledCondition(condition, runtime.createProgram(ast), reads, PlanCompiler.compile(ast).orElse(null));
         } catch (CelEvaluationException e) {

@@ -18,6 +18,7 @@ import dev.cel.runtime.CelRuntimeFactory;
 import io.segflow.core.rules.EvaluationContext;
 import io.segflow.core.rules.ProfileVocabulary;
 import io.segflow.core.rules.RuleCompiler;
+import io.segflow.core.rules.RuleSyntaxException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -93,13 +94,21 @@ public final class TriggerExpressions {
         if (source.length() > RuleCompiler.MAX_CONDITION_LENGTH) {
             throw new InvalidTriggerException(field, "is longer than " + RuleCompiler.MAX_CONDITION_LENGTH + " characters", 1, 1);
         }
+        CelAbstractSyntaxTree ast;
         try {
-            return compiler.compile(source).getAst();
+            ast = compiler.compile(source).getAst();
         } catch (CelValidationException e) {
             CelIssue first = e.getErrors().get(0);
             throw new InvalidTriggerException(field, first.getMessage(),
                     Math.max(1, first.getSourceLocation().getLine()), first.getSourceLocation().getColumn() + 1);
         }
+        try {
+            // As for segments: a window or regular expression the checker lets through would fail for every user.
+            RuleCompiler.checkVocabulary(ast);
+        } catch (RuleSyntaxException e) {
+            throw new InvalidTriggerException(field, e.getMessage(), e.line(), e.column());
+        }
+        return ast;
     }
 
     private Compiled program(CelAbstractSyntaxTree ast, String source, String field) {

@@ -87,6 +87,23 @@ class TriggerCodecTest {
                 .isInstanceOfSatisfying(InvalidTriggerException.class, e -> assertThat(e.field()).isEqualTo("when.threshold"));
     }
 
+    /** What a segment condition may not say, a trigger's may not either: saved, it would fail for every user. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{'when': {'event': 'x', 'condition': 'count(\\'a\\', \\'1y\\') > 0'}, 'action': {'type': 'kafka'}}           | when.condition",
+            "{'when': {'event': 'x', 'condition': 'count(event.name) > 1'}, 'action': {'type': 'kafka'}}                  | when.condition",
+            "{'when': {'event': 'x', 'condition': 'event.name.matches(\\'(\\')'}, 'action': {'type': 'kafka'}}        | when.condition",
+            "{'when': {'event': 'x', 'condition': '[1,2,3,4,5,6,7,8,9,10,11].all(a, [1,2,3,4,5,6,7,8,9,10,11].all(b, [1,2,3,4,5,6,7,8,9,10,11].all(c, true)))'}, 'action': {'type': 'kafka'}} | when.condition",
+            "{'when': {'threshold': 'sum(\\'Order\\', \\'revenue\\', \\'200d\\')', 'crosses': 'above', 'value': 5}, 'action': {'type': 'kafka'}} | when.threshold",
+    })
+    void whatSegmentConditionsRefuseIsRefused(String body, String field) {
+        assertThatThrownBy(() -> codec.read("t1", json(body), NOW))
+                .isInstanceOfSatisfying(InvalidTriggerException.class, e -> {
+                    assertThat(e.field()).isEqualTo(field);
+                    assertThat(e.isCondition()).isTrue();
+                });
+    }
+
     @Test
     void badIdsAreRefused() {
         assertThatThrownBy(() -> codec.read("a b", json("{}"), NOW))
