@@ -57,7 +57,17 @@ public class TriggerRepository {
     }
 
     public Optional<TriggerDefinition> find(String id) {
-        return Optional.ofNullable(hashes.hget(TriggerKeys.DEFINITIONS, id)).map(codec::readStored);
+        return stored(id).map(codec::readStored);
+    }
+
+    /** Every stored definition's JSON, by id: also those that no longer read ({@link TriggerCodec#readStored} refuses). */
+    public Map<String, String> allStored() {
+        return new java.util.TreeMap<>(hashes.hgetall(TriggerKeys.DEFINITIONS));
+    }
+
+    /** The stored definition's JSON, whether or not it still reads. */
+    public Optional<String> stored(String id) {
+        return Optional.ofNullable(hashes.hget(TriggerKeys.DEFINITIONS, id));
     }
 
     /** Why the trigger's endpoint was disabled (it answered 410), if it was. */

@@ -59,13 +59,13 @@ public class TriggersResource {
 
     @GET
     public Map<String, List<JsonNode>> list() {
-        return Map.of("triggers", triggers.all().stream().map(this::view).toList());
+        return Map.of("triggers", triggers.allStored().entrySet().stream().map(e -> view(e.getKey(), e.getValue())).toList());
     }
 
     @GET
     @Path("{id}")
     public JsonNode get(@PathParam("id") String id) {
-        return view(found(id));
+        return view(id, triggers.stored(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id)));
     }
 
     /** Creates or replaces a trigger; a webhook without a secret gets a new one, answered once here (and on GET). */
@@ -119,7 +119,7 @@ public class TriggersResource {
     @GET
     @Path("{id}/deliveries")
     public Map<String, Object> deliveries(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("100") String limit) {
-        found(id);
+        exists(id);
         int count;
         try {
             count = Integer.parseInt(limit);
@@ -136,7 +136,7 @@ public class TriggersResource {
     @POST
     @Path("{id}/deliveries/{deliveryId}/replay")
     public Response replay(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId) {
-        found(id);
+        exists(id);
         DeliveryEntry entry = triggers.delivery(id, deliveryId)
                 .orElseThrow(() -> ApiException.notFound("deliveryId", "no delivery " + deliveryId + " in the log of " + id));
         if (entry.firing() == null) {
@@ -157,8 +157,35 @@ public class TriggersResource {
         return tests.send(trigger, webhook);
     }
 
+    /** The trigger's definition; 409 when what is stored no longer reads (it does not fire until saved again). */
     private TriggerDefinition found(String id) {
-        return triggers.find(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id));
+        try {
+            return triggers.find(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id));
+        } catch (InvalidTriggerException e) {
+            throw new ApiException(Response.Status.CONFLICT, ErrorBody.of("invalid_trigger", e.field(),
+                    "the stored definition no longer reads (" + e.getMessage() + "): save it again"));
+        }
+    }
+
+    private void exists(String id) {
+        triggers.stored(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id));
+    }
+
+    /**
+     * A stored definition as answered. One that no longer reads (stored under other rules) is shown as stored, with
+     * {@code "enabled": false} (trigger-function skips it) and {@code invalid} saying why, so that it can be saved again.
+     */
+    private JsonNode view(String id, String stored) {
+        try {
+            return view(triggers.codec().readStored(stored));
+        } catch (InvalidTriggerException | IllegalArgumentException e) {
+            ObjectNode json = Json.read(stored, ObjectNode.class);
+            json.put("id", id);
+            json.put("enabled", false);
+            json.putObject("invalid").put("field", e instanceof InvalidTriggerException invalid ? invalid.field() : "$")
+                    .put("reason", e.getMessage());
+            return json;
+        }
     }
 
     /**
