@@ -136,7 +136,12 @@ public class TriggersResource {
     @POST
     @Path("{id}/deliveries/{deliveryId}/replay")
     public Response replay(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId) {
-        exists(id);
+        TriggerDefinition trigger = found(id);
+        if (!trigger.enabled() || triggers.disabled(id).isPresent()) {
+            // trigger-function would cancel it at once: the replay would be answered "scheduled" for nothing.
+            throw new ApiException(Response.Status.CONFLICT, ErrorBody.of("trigger_disabled", "enabled",
+                    "the trigger is disabled and would not deliver the replay; save it enabled, then replay"));
+        }
         DeliveryEntry entry = triggers.delivery(id, deliveryId)
                 .orElseThrow(() -> ApiException.notFound("deliveryId", "no delivery " + deliveryId + " in the log of " + id));
         if (entry.firing() == null) {

@@ -225,6 +225,34 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aDeliveryOfADisabledTriggerIsNotReplayedUntilTheTriggerIsEnabled() {
+        String id = newId();
+        String disabled = reminder("https://hooks.example.com/cart").replace("\"enabled\": true", "\"enabled\": false");
+        admin().body(disabled).when().put("/v1/triggers/" + id).then().statusCode(201);
+        Instant at = Instant.parse("2026-11-26T10:00:00Z");
+        Firing firing = new Firing(Firing.idOf(id, "u1", "3"), id, "u1", Firing.ENTERED, "cart-abandoners", 3L, null, at,
+                "event:m1", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 1, at, null);
+        redis.hash(String.class).hset(TriggerKeys.log(id), firing.id(), Json.write(new DeliveryEntry(firing.id(), "u1",
+                DeliveryEntry.Status.DEAD, 1, 410, "HTTP 410", 12L, null, null, at, firing)));
+
+        // trigger-function would only cancel it: say so instead of "scheduled".
+        admin().when().post("/v1/triggers/" + id + "/deliveries/" + firing.id() + "/replay")
+                .then().statusCode(409).body("error", equalTo("trigger_disabled")).body("field", equalTo("enabled"));
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(200);
+        // As trigger-function records a 410.
+        redis.hash(String.class).hset(TriggerKeys.DISABLED, id, Json.write(Map.of("reason", "410", "at", "2026-11-26T10:00:00Z")));
+        admin().when().post("/v1/triggers/" + id + "/deliveries/" + firing.id() + "/replay").then().statusCode(409);
+        assertThat(redis.hash(String.class).hget(TriggerKeys.jobs(firing.shard()), firing.id())).isNull();
+
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(200);
+        admin().when().post("/v1/triggers/" + id + "/deliveries/" + firing.id() + "/replay")
+                .then().statusCode(202).body("status", equalTo("scheduled"));
+        redis.sortedSet(String.class).zrem(TriggerKeys.due(firing.shard()), firing.id());
+        redis.hash(String.class).hdel(TriggerKeys.jobs(firing.shard()), firing.id());
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+    }
+
+    @Test
     void triggersNeedTheAdminKey() {
         given().when().get("/v1/triggers").then().statusCode(401).body("field", equalTo("Authorization"));
         given().header("Authorization", "Bearer test-server-key-0123456789").when().get("/v1/triggers")
