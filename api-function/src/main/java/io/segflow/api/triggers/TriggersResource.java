@@ -68,7 +68,10 @@ public class TriggersResource {
         return view(id, triggers.stored(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id)));
     }
 
-    /** Creates or replaces a trigger; a webhook without a secret gets a new one, answered once here (and on GET). */
+    /**
+     * Creates or replaces a trigger. A webhook without a secret keeps the secrets of the webhook it replaces (receivers
+     * verify with them), else gets a new one, answered here (and on GET).
+     */
     @PUT
     @Path("{id}")
     @Consumes(MediaType.WILDCARD)
@@ -77,7 +80,12 @@ public class TriggersResource {
         JsonNode action = json.get("action");
         if (action instanceof ObjectNode object && "webhook".equals(object.path("type").asText())
                 && !object.hasNonNull("secret") && !object.hasNonNull("secrets")) {
-            object.put("secret", TriggerCodec.newSecret(random));
+            Optional<List<String>> kept = storedSecrets(checkedId(id));
+            if (kept.isPresent()) {
+                kept.get().forEach(object.putArray("secrets")::add);
+            } else {
+                object.put("secret", TriggerCodec.newSecret(random));
+            }
         }
         checkGivenSecrets(action);
         TriggerDefinition definition;
@@ -204,6 +212,16 @@ public class TriggersResource {
             json.set("disabled", why);
         });
         return json;
+    }
+
+    /** The secrets of the stored trigger, if it is a webhook that still reads. */
+    private Optional<List<String>> storedSecrets(String id) {
+        try {
+            return triggers.find(id).map(TriggerDefinition::action)
+                    .filter(TriggerAction.Webhook.class::isInstance).map(a -> ((TriggerAction.Webhook) a).secrets());
+        } catch (InvalidTriggerException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /** A webhook secret given in another form is malformed, not missing: say what it must be. */

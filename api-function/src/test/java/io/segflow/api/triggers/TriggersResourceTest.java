@@ -127,6 +127,31 @@ class TriggersResourceTest {
     }
 
     @Test
+    void replacingAWebhookWithoutSecretKeepsItsSecretsSoReceiversStillVerify() {
+        String id = newId();
+        String body = """
+                {"when": {"segment": "vip", "change": "exited"}, %s
+                 "action": {"type": "webhook", "url": "https://h.example/x"}}""";
+        String generated = admin().body(body.formatted("")).when().put("/v1/triggers/" + id)
+                .then().statusCode(201).extract().path("action.secret");
+        admin().body(body.formatted("\"cooldown\": \"1h\",")).when().put("/v1/triggers/" + id)
+                .then().statusCode(200).body("cooldown", equalTo("1h")).body("action.secret", equalTo(generated));
+
+        admin().body(reminder("https://h.example/x").replace("\"secret\": \"" + SECRET + "\"",
+                "\"secrets\": [\"" + SECRET + "\", \"" + generated + "\"]")).when().put("/v1/triggers/" + id).then().statusCode(200);
+        admin().body(body.formatted("")).when().put("/v1/triggers/" + id)
+                .then().statusCode(200).body("action.secrets", equalTo(List.of(SECRET, generated)));
+        // A trigger whose action becomes a webhook has no secret to keep: it gets a new one.
+        String kafka = newId();
+        admin().body("{\"when\": {\"segment\": \"vip\", \"change\": \"exited\"}, \"action\": {\"type\": \"kafka\"}}")
+                .when().put("/v1/triggers/" + kafka).then().statusCode(201);
+        admin().body(body.formatted("")).when().put("/v1/triggers/" + kafka)
+                .then().statusCode(200).body("action.secret", startsWith("whsec_"));
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+        admin().when().delete("/v1/triggers/" + kafka).then().statusCode(204);
+    }
+
+    @Test
     void badDefinitionsAreRefusedNamingTheField() {
         String id = newId();
         admin().body(reminder("ftp://hooks.example.com/cart")).when().put("/v1/triggers/" + id)
