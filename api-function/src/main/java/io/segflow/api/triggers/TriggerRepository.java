@@ -17,11 +17,11 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Trigger definitions, their deliveries log and replays, in Redis. Every definition change bumps the revision
@@ -51,18 +51,13 @@ public class TriggerRepository {
         return codec;
     }
 
-    public List<TriggerDefinition> all() {
-        return hashes.hgetall(TriggerKeys.DEFINITIONS).values().stream().map(codec::readStored)
-                .sorted(Comparator.comparing(TriggerDefinition::id)).toList();
-    }
-
     public Optional<TriggerDefinition> find(String id) {
         return stored(id).map(codec::readStored);
     }
 
     /** Every stored definition's JSON, by id: also those that no longer read ({@link TriggerCodec#readStored} refuses). */
     public Map<String, String> allStored() {
-        return new java.util.TreeMap<>(hashes.hgetall(TriggerKeys.DEFINITIONS));
+        return new TreeMap<>(hashes.hgetall(TriggerKeys.DEFINITIONS));
     }
 
     /** The stored definition's JSON, whether or not it still reads. */

@@ -31,6 +31,7 @@ import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -214,14 +215,18 @@ public class TriggersResource {
         return json;
     }
 
-    /** The secrets of the stored trigger, if it is a webhook that still reads. */
+    /** The secrets of the stored trigger, if it is a webhook (read as stored: also one whose definition no longer reads). */
     private Optional<List<String>> storedSecrets(String id) {
-        try {
-            return triggers.find(id).map(TriggerDefinition::action)
-                    .filter(TriggerAction.Webhook.class::isInstance).map(a -> ((TriggerAction.Webhook) a).secrets());
-        } catch (InvalidTriggerException unreadable) {
-            return Optional.empty();
-        }
+        return triggers.stored(id).map(stored -> Json.read(stored, JsonNode.class).path("action"))
+                .filter(action -> "webhook".equals(action.path("type").asText()))
+                .map(action -> texts(action.has("secrets") ? action.get("secrets") : List.of(action.path("secret"))))
+                .filter(secrets -> !secrets.isEmpty() && secrets.stream().allMatch(secret -> secret.startsWith(TriggerCodec.SECRET_PREFIX)));
+    }
+
+    private static List<String> texts(Iterable<JsonNode> nodes) {
+        List<String> texts = new ArrayList<>();
+        nodes.forEach(node -> texts.add(node.asText()));
+        return texts;
     }
 
     /** A webhook secret given in another form is malformed, not missing: say what it must be. */
