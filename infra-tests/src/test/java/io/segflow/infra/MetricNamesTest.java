@@ -35,6 +35,25 @@ class MetricNamesTest {
         assertThat(unknown(exprs)).isEmpty();
     }
 
+    /**
+     * An open SSE stream or WebSocket is one request for as long as it stays open (minutes): in a latency figure it
+     * would drown the reads, so the panels that show request durations leave the push endpoints out.
+     */
+    @Test
+    void requestDurationPanelsLeaveOutThePushStreams() throws Exception {
+        List<String> durations = new ArrayList<>();
+        for (JsonNode panel : Repo.JSON.readTree(Repo.DASHBOARD.toFile()).path("panels")) {
+            panel.path("targets").forEach(t -> {
+                String expr = t.path("expr").asText();
+                if (expr.contains("http_server_requests_seconds_sum") || expr.contains("http_server_requests_seconds_max")) {
+                    durations.add(expr);
+                }
+            });
+        }
+        assertThat(durations).isNotEmpty()
+                .allSatisfy(expr -> assertThat(expr).contains("uri!~\"/q/.*|.*/segments/(stream|ws)\""));
+    }
+
     @Test
     void theEventLatencySloReadsAHistogramTheEngineRecords() {
         assertThat(ExposedMetrics.fromCode()).contains(
