@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,15 +70,8 @@ class KustomizationTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void overlaysBuildWithKustomize(String overlay) throws Exception {
-        assumeTrue(onPath("kubectl"), "kubectl is not installed: the structural checks above stand in for a build");
-        Process build = new ProcessBuilder("kubectl", "kustomize", Repo.K8S.resolve("overlays/" + overlay).toString())
-                .redirectErrorStream(true).start();
-        String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(build.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(build.exitValue()).as(output).isZero();
-
-        List<JsonNode> rendered = new ArrayList<>();
-        Repo.YAML.readValues(Repo.YAML.createParser(output), JsonNode.class).forEachRemaining(rendered::add);
+        String output = kustomize("overlays/" + overlay);
+        List<JsonNode> rendered = resources(output);
         assertThat(rendered).anyMatch(r -> r.path("kind").asText().equals("KafkaTopic"));
         for (JsonNode resource : rendered) {
             if (!resource.path("kind").asText().equals("Namespace")) {
@@ -84,6 +80,47 @@ class KustomizationTest {
             }
         }
         assertThat(output).doesNotContainIgnoringCase(":latest");
+    }
+
+    /**
+     * Redis' maxmemory stays below its container's memory limit: past maxmemory a full Redis refuses writes (OOM,
+     * which segment-function holds and retries), whereas past the limit the kernel kills it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/prod"})
+    void redisRefusesWritesBeforeItsContainerIsKilled(String tree) throws Exception {
+        List<JsonNode> rendered = resources(kustomize(tree));
+        JsonNode config = rendered.stream().filter(r -> r.path("kind").asText().equals("ConfigMap")
+                && r.path("metadata").path("name").asText().equals("segflow-redis-config")).findFirst().orElseThrow();
+        JsonNode redis = rendered.stream().filter(r -> r.path("kind").asText().equals("RedisCluster")).findFirst().orElseThrow();
+        Matcher maxmemory = Pattern.compile("(?m)^maxmemory (\\d+)mb$").matcher(config.path("data").path("redis-additional.conf").asText());
+        assertThat(maxmemory.find()).as(tree + ": maxmemory in megabytes").isTrue();
+        String limit = redis.path("spec").path("kubernetesConfig").path("resources").path("limits").path("memory").asText();
+
+        assertThat(Long.parseLong(maxmemory.group(1)) * 1024 * 1024).as(tree + ": maxmemory against the limit " + limit)
+                .isLessThan(bytes(limit));
+    }
+
+    private static long bytes(String quantity) {
+        Matcher m = Pattern.compile("(\\d+)(Mi|Gi)").matcher(quantity);
+        assertThat(m.matches()).as(quantity).isTrue();
+        return Long.parseLong(m.group(1)) * (m.group(2).equals("Gi") ? 1L << 30 : 1L << 20);
+    }
+
+    private static String kustomize(String tree) throws Exception {
+        assumeTrue(onPath("kubectl"), "kubectl is not installed: the structural checks above stand in for a build");
+        Process build = new ProcessBuilder("kubectl", "kustomize", Repo.K8S.resolve(tree).toString())
+                .redirectErrorStream(true).start();
+        String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(build.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(build.exitValue()).as(output).isZero();
+        return output;
+    }
+
+    private static List<JsonNode> resources(String rendered) throws IOException {
+        List<JsonNode> resources = new ArrayList<>();
+        Repo.YAML.readValues(Repo.YAML.createParser(rendered), JsonNode.class).forEachRemaining(resources::add);
+        return resources;
     }
 
     static List<Path> kustomizations() {
