@@ -142,7 +142,7 @@ public final class SegmentEngine {
 
     /** Evaluates every segment: for previews and the reference model. */
     public Set<String> matching(SegmentIndex index, Scoring scoring, ProfileView profile, Memberships current, long nowMillis) {
-        Decisions decisions = decide(index.all(), scoring, profile, current, nowMillis);
+        Decisions decisions = decide(index, index.all(), scoring, profile, current, nowMillis);
         Set<String> matching = new HashSet<>();
         for (int i = 0; i < decisions.decided; i++) {
             if (decisions.matches[i]) {
@@ -154,7 +154,7 @@ public final class SegmentEngine {
 
     private List<Transition> evaluate(SegmentIndex index, List<CompiledSegment> segments, Scoring scoring, ProfileView profile,
                                       Memberships current, long nowMillis) {
-        Decisions decisions = decide(segments, scoring, profile, current, nowMillis);
+        Decisions decisions = decide(index, segments, scoring, profile, current, nowMillis);
         List<Transition> transitions = new ArrayList<>(2);
         for (int i = 0; i < decisions.decided; i++) {
             String id = segments.get(i).id();
@@ -174,9 +174,9 @@ public final class SegmentEngine {
     }
 
     /** Decides segments in dependency order; inSegment() reads this pass's decisions first, else the stored state. */
-    private Decisions decide(List<CompiledSegment> segments, Scoring scoring, ProfileView profile, Memberships current,
-                             long nowMillis) {
-        Decisions decisions = new Decisions(segments, current);
+    private Decisions decide(SegmentIndex index, List<CompiledSegment> segments, Scoring scoring, ProfileView profile,
+                             Memberships current, long nowMillis) {
+        Decisions decisions = new Decisions(index, segments, current);
         ConditionEvaluator evaluator = evaluators.get().reset(new EvaluationContext(profile, nowMillis, scoring, decisions));
         for (CompiledSegment segment : segments) {
             decisions.matches[decisions.decided] = evaluator.matches(segment.condition());
@@ -187,20 +187,22 @@ public final class SegmentEngine {
 
     /**
      * What one pass decided, aligned with its segments: an array, not a map, since a pass runs for every event. As a
-     * predicate it answers inSegment(): a segment decided earlier in the pass by that decision, any other by the
-     * stored membership.
+     * predicate it answers inSegment(): a segment decided earlier in the pass by that decision, a segment the catalog
+     * no longer has (deleted, disabled) false, any other by the stored membership.
      */
     private static final class Decisions implements Predicate<String> {
         /** A pass of up to this many segments is searched in order; a larger one looks ids up in a map built once. */
         private static final int SCAN_LIMIT = 16;
 
+        final SegmentIndex index;
         final List<CompiledSegment> segments;
         final boolean[] matches;
         final Memberships current;
         int decided;
         private Map<String, Integer> positions;
 
-        Decisions(List<CompiledSegment> segments, Memberships current) {
+        Decisions(SegmentIndex index, List<CompiledSegment> segments, Memberships current) {
+            this.index = index;
             this.segments = segments;
             this.matches = new boolean[segments.size()];
             this.current = current;
@@ -209,7 +211,11 @@ public final class SegmentEngine {
         @Override
         public boolean test(String id) {
             int position = positionOf(id);
-            return position >= 0 && position < decided ? matches[position] : current.contains(id);
+            if (position >= 0 && position < decided) {
+                return matches[position];
+            }
+            // The stored memberships still list a deleted or disabled segment until this pass ends them.
+            return current.contains(id) && index.contains(id);
         }
 
         private int positionOf(String id) {
