@@ -131,7 +131,7 @@ class AdminApiTest {
                 .then().statusCode(200).body("matches", equalTo(true)).body("error", nullValue())
                 .body("read.'aggregate(\"purchase\", \"revenue\")'.n", equalTo(2))
                 .body("read.'aggregate(\"purchase\", \"revenue\")'.sum", equalTo(30.0f))
-                .body("read.'in_segment(\"vip\")'", equalTo(true));
+                .body("read.'inSegment(\"vip\")'", equalTo(true));
         // Only the purchase of the last hour is in the window.
         admin().body(Map.of("userId", user, "condition", windowed))
                 .when().post("/v1/segments/preview")

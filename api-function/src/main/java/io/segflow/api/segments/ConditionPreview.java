@@ -57,7 +57,7 @@ public class ConditionPreview {
         reads.propertyAggregates().forEach(a -> read.put(aggregateName(a), aggregate(profile, a, now)));
         reads.lastValues().forEach(p -> read.put("last(\"" + p.event() + "\", \"" + p.property() + "\")",
                 profile.lastValue(p.event(), p.property()).orElse(null)));
-        reads.segments().forEach(segment -> read.put("in_segment(\"" + segment + "\")", memberships.contains(segment)));
+        reads.segments().forEach(segment -> read.put("inSegment(\"" + segment + "\")", memberships.contains(segment)));
         if (reads.traits()) {
             read.put("traits", new TreeMap<>(profile.traits()));
         }
