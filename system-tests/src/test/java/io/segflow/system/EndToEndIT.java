@@ -12,12 +12,17 @@ import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +36,8 @@ class EndToEndIT {
     private static String redis;
     private static FunctionProcess ingest;
     private static FunctionProcess api;
+    /** Every function's /q/metrics once all are ready, before any test sends anything. */
+    private static final StringBuilder METRICS_AT_START = new StringBuilder();
 
     @BeforeAll
     static void startStack() throws Exception {
@@ -43,6 +50,9 @@ class EndToEndIT {
         api = start("api-function", with(with(shared, "SEGFLOW_ADMIN_KEY", "system-admin-key"), "SEGFLOW_TOKENS_SECRET", FaultStack.TOKENS_SECRET));
         // Start all four in parallel: JVM startups dominate this test's time.
         FunctionProcess.awaitAllReady(FUNCTIONS, WAIT);
+        for (FunctionProcess function : FUNCTIONS) {
+            METRICS_AT_START.append(given().baseUri(function.url()).when().get("/q/metrics").then().statusCode(200).extract().asString());
+        }
     }
 
     @AfterAll
@@ -191,8 +201,26 @@ class EndToEndIT {
             assertThat(result.problems()).as("promtool check metrics on %s", function.url()).isEmpty();
             assertThat(result.exitCode()).as("promtool's exit code for %s: %s", function.url(), result.problems()).isZero();
         }
-        // segment-function registers its meters at startup; trigger-function's come with the first change it reads.
         assertThat(checked).as("functions exposing segflow_ metrics").isPositive();
+    }
+
+    /**
+     * Every segflow series the dashboard and the alert rules read is exported from the start, at 0: one that appears
+     * with its first increments shows no data until then, and rate() and increase() never count those increments.
+     */
+    @Test
+    void theSeriesTheDashboardAndRulesReadAreExportedBeforeAnyTraffic() throws Exception {
+        Path root = FunctionProcess.root();
+        String queried = Files.readString(root.resolve("infra/k8s/base/monitoring/dashboards/segflow.json"))
+                + Files.readString(root.resolve("infra/prometheus/rules/segflow.rules.yml"));
+        Matcher names = Pattern.compile("\\bsegflow_[a-z_]+").matcher(queried);
+        Set<String> missing = new TreeSet<>();
+        while (names.find()) {
+            if (!Pattern.compile("(?m)^" + names.group() + "[{ ]").matcher(METRICS_AT_START).find()) {
+                missing.add(names.group());
+            }
+        }
+        assertThat(missing).isEmpty();
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
+import io.quarkus.runtime.Startup;
 import io.segflow.core.Topics;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.SegmentChangeJson;
@@ -32,9 +33,11 @@ import org.jboss.logging.Logger;
  * Writes one trigger record per segment change to {@code segflow.triggers}, a consumed batch at a time. Changes
  * published twice are dropped ({@link SeenVersions}); the batch's offsets are committed only once every trigger
  * record it produced is acknowledged, and the firings of trigger definitions on the changed segments are stored
- * ({@link ChangeTriggers}).
+ * ({@link ChangeTriggers}). Created at startup, so that its meters are exported (at 0) before the first change
+ * arrives: a counter that appears with its first increments hides them from {@code rate()} and {@code increase()}.
  */
 @ApplicationScoped
+@Startup
 public class TriggerRouter {
     private static final Logger LOG = Logger.getLogger(TriggerRouter.class);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
