@@ -166,7 +166,7 @@ public final class SegmentEngine {
         if (!current.since().isEmpty()) {
             for (String member : current.since().keySet()) {
                 if (!index.contains(member)) {
-                    transitions.add(new Transition(member, false));
+                    transitions.add(Transition.removal(member));
                 }
             }
         }
@@ -255,7 +255,8 @@ public final class SegmentEngine {
 
     /**
      * The records to publish for transitions stored at {@code newVersion}: each change gets its own version,
-     * counting up from the version before them, so that a reader can resume from any one of them.
+     * counting up from the version before them, so that a reader can resume from any one of them. The exit of a
+     * deleted or disabled segment is caused {@link SegmentChange#REMOVAL}, whatever else caught the user up.
      */
     public static List<SegmentChange> changes(String userId, List<Transition> transitions, long newVersion, Instant at, String cause) {
         List<SegmentChange> changes = new ArrayList<>(transitions.size());
@@ -263,7 +264,8 @@ public final class SegmentEngine {
         for (Transition transition : transitions) {
             version++;
             changes.add(new SegmentChange(userId, transition.segmentId(),
-                    transition.entering() ? SegmentChange.ENTERED : SegmentChange.EXITED, at, version, cause));
+                    transition.entering() ? SegmentChange.ENTERED : SegmentChange.EXITED, at, version,
+                    transition.removed() ? SegmentChange.REMOVAL : cause));
         }
         return changes;
     }

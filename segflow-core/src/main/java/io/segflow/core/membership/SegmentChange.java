@@ -9,8 +9,9 @@ import java.time.Instant;
  *
  * @param version the user's membership version after this change
  * @param cause   what caused it: {@code event:<messageId>}, {@code time:<instant>} for time-driven flips,
- *                {@code segments:<revision>} when a wake re-evaluated the user against a new segment catalog, or
- *                {@code merged:<other id>} when an identity merge moved it (on both ids)
+ *                {@code segments:<revision>} when a wake re-evaluated the user against a new segment catalog,
+ *                {@code merged:<other id>} when an identity merge moved it (on both ids), {@value #ERASURE}, or
+ *                {@value #REMOVAL} for the exit of a segment that was deleted or disabled
  */
 public record SegmentChange(String userId, String segmentId, String change, Instant at, long version, String cause) {
     public static final String ENTERED = "entered";
@@ -20,6 +21,11 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
      * user's versions start again from 1 after it.
      */
     public static final String ERASURE = "erasure";
+    /**
+     * The cause of an exit because the segment itself was deleted or disabled (the user did not stop matching it):
+     * segment triggers on exits do not fire for it.
+     */
+    public static final String REMOVAL = "segment-removed";
     /**
      * The change of the last record of an erased id (a user, or a forward of an id merged into one): no segment, cause
      * {@link #ERASURE}. Published for every erasure, with or without memberships: consumers that keep anything of the
@@ -53,6 +59,12 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
     @JsonIgnore
     public boolean isLastOfId() {
         return isMerge() || isErased();
+    }
+
+    /** Whether this is the exit of a segment that was deleted or disabled. */
+    @JsonIgnore
+    public boolean isOfRemoval() {
+        return REMOVAL.equals(cause);
     }
 
     /** Whether this record is of an erasure: one of its exits, or its {@link #ERASED} record. */

@@ -1,9 +1,11 @@
 package io.segflow.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.segflow.core.event.Event;
 import io.segflow.core.membership.MembershipDiff.Transition;
+import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Scoring;
@@ -11,6 +13,7 @@ import io.segflow.core.rules.Reads.PropertyRef;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -64,9 +67,16 @@ class CatalogChangeTest {
         Memberships upToDate = memberships(BEFORE, "gone", "follows", "carts");
 
         assertThat(after.changedSince(BEFORE)).extracting(segment -> segment.id()).containsExactly("follows");
-        assertThat(engine.onTime(after, SCORING, user, upToDate, NOW).transitions())
+        List<Transition> transitions = engine.onTime(after, SCORING, user, upToDate, NOW).transitions();
+        assertThat(transitions)
                 .isEqualTo(engine.onTime(inFull(after), SCORING, user, upToDate, NOW).transitions())
-                .containsExactlyInAnyOrder(new Transition("gone", false), new Transition("follows", false));
+                .containsExactlyInAnyOrder(Transition.removal("gone"), new Transition("follows", false));
+
+        // The deleted segment's exit says so, whatever caught the user up; its dependent's exit is the user's own.
+        Map<String, String> causes = new HashMap<>();
+        SegmentEngine.changes("u1", transitions, 7, Instant.ofEpochMilli(NOW), SegmentChange.causedByCatalog(8))
+                .forEach(change -> causes.put(change.segmentId(), change.cause()));
+        assertThat(causes).containsOnly(entry("gone", SegmentChange.REMOVAL), entry("follows", "segments:8"));
     }
 
     @Test

@@ -78,7 +78,7 @@ class CatalogRevisionTest {
         Memberships withDeleted = new Memberships(Map.of("pro", Instant.EPOCH, "deleted", Instant.EPOCH), 2, REVISION - 1);
         SegmentEngine.Outcome outcome = engine.onTime(index, Scoring.NONE, proUser, withDeleted, NOW);
 
-        assertThat(outcome.transitions()).containsExactly(new Transition("deleted", false));
+        assertThat(outcome.transitions()).containsExactly(Transition.removal("deleted"));
     }
 
     @Test

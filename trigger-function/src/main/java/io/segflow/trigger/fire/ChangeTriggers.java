@@ -138,6 +138,9 @@ public class ChangeTriggers {
                     }
                     continue;
                 }
+                if (change.isOfRemoval()) {
+                    continue; // the segment was deleted or disabled: its members did not leave it
+                }
                 Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"
                         + change.version() + ":" + change.cause()), trigger.id(), change.userId(), "segment." + change.change(),
                         change.segmentId(), change.version(), null, change.at(), change.cause(), c.traceparent(), shard,

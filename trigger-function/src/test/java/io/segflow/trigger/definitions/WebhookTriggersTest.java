@@ -14,6 +14,7 @@ import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.testkit.KafkaAndRedisResource;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,25 @@ class WebhookTriggersTest extends TriggerFixture {
         assertThat(entered.header("webhook-id")).isNotEqualTo(exited.header("webhook-id"));
         Thread.sleep(300);
         assertThat(receiver.calls("/exited")).as("a republished change fires nothing").hasSize(1);
+    }
+
+    @Test
+    void theExitsOfADeletedOrDisabledSegmentFireNoExitTrigger() throws Exception {
+        String segment = unique("seg");
+        String user = unique("user");
+        definitions.define(unique("on-exit"), "{'when': {'segment': '" + segment + "', 'change': 'exited'}, 'action': "
+                + webhook(receiver.url("/left")) + "}");
+
+        send(change(user, segment, SegmentChange.ENTERED, 1), Map.of());
+        send(new SegmentChange(user, segment, SegmentChange.EXITED, Instant.now(), 2, SegmentChange.REMOVAL), Map.of());
+        send(change(user, segment, SegmentChange.ENTERED, 3), Map.of()); // the segment saved again
+        send(change(user, segment, SegmentChange.EXITED, 4), Map.of());
+
+        WebhookReceiver.Call left = receiver.await("/left", 1, Duration.ofSeconds(20)).get(0);
+        assertThat(Json.read(left.body(), JsonNode.class).at("/data/version").asLong())
+                .as("only the exit of a user who stopped matching").isEqualTo(4);
+        Thread.sleep(300);
+        assertThat(receiver.calls("/left")).hasSize(1);
     }
 
     @Test
