@@ -297,6 +297,7 @@ public class Dispatcher {
         // Not when the trigger was saved since the call (a new URL, say): the old endpoint's 410 must not undo it.
         if (last.gone() && store.disable(firing.triggerId(), calledAt, "the endpoint answered 410 Gone at " + Instant.now())) {
             LOG.warnf("Trigger %s disabled: its endpoint answered 410 Gone", firing.triggerId());
+            metrics.disabled(firing.triggerId());
         }
         store.settle(firing);
         metrics.dead(firing.triggerId());

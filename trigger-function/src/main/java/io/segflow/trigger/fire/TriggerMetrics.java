@@ -50,6 +50,11 @@ public class TriggerMetrics {
         counter("segflow.trigger.dead", "Firings given up and sent to segflow.triggers.dead", trigger).increment();
     }
 
+    /** The trigger's endpoint answered 410 and the trigger was disabled: it fires no more until saved again. */
+    public void disabled(String trigger) {
+        counter("segflow.trigger.disabled", "Times the trigger was disabled because its endpoint answered 410 Gone", trigger).increment();
+    }
+
     /**
      * Where a firing's time goes, by stage: {@code consume} (change record written to read here), {@code forward}
      * (a batch's trigger records until acknowledged), {@code store} (a batch's firings decided and stored in Redis),

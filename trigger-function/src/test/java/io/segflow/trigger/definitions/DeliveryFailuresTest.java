@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.json.Json;
@@ -45,6 +47,8 @@ class DeliveryFailuresTest extends TriggerFixture {
     @Inject
     TriggerCatalog catalog;
 
+    @Inject
+    MeterRegistry meters;
 
     /** A trigger on entering a new segment, delivering to {@code url}; returns the segment. */
     private String triggerOnEntry(String id, String url) {
@@ -104,6 +108,11 @@ class DeliveryFailuresTest extends TriggerFixture {
             assertThat(record.get("lastStatus").asInt()).isEqualTo(410);
         }
         assertThat(definitions.disabled(trigger)).isTrue();
+        // The alerts on dead firings and on disabled triggers read these.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(count("segflow.trigger.dead", trigger)).isEqualTo(1);
+            assertThat(count("segflow.trigger.disabled", trigger)).isEqualTo(1);
+        });
         enter(user, segment, 3);
         Thread.sleep(1_000);
         assertThat(receiver.calls("/gone")).as("a disabled trigger fires no more").hasSize(1);
@@ -149,6 +158,14 @@ class DeliveryFailuresTest extends TriggerFixture {
         }
         assertThat(definitions.log(trigger)).singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.DEAD);
         assertThat(definitions.disabled(trigger)).as("only a 410 disables").isFalse();
+        await().atMost(Duration.ofSeconds(5)).until(() -> count("segflow.trigger.dead", trigger) == 1);
+        assertThat(count("segflow.trigger.disabled", trigger)).isZero();
+    }
+
+    /** A per-trigger counter's value; 0 before its first increment registers it. */
+    private double count(String name, String trigger) {
+        Counter counter = meters.find(name).tag("trigger", trigger).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     /**
