@@ -11,9 +11,9 @@ import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
+import io.segflow.core.trigger.TriggerScripts;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,17 +25,11 @@ import java.util.TreeMap;
 
 /**
  * Trigger definitions, their deliveries log and replays, in Redis. Every definition change bumps the revision
- * atomically with it, so trigger-functions reload; saving a definition also clears a 410-disabled endpoint.
+ * atomically with it, so trigger-functions reload; saving a definition also clears a 410-disabled endpoint
+ * ({@link TriggerScripts}).
  */
 @ApplicationScoped
 public class TriggerRepository {
-    /**
-     * Deletes field ARGV[1] of the definitions KEYS[1] and of the disabled endpoints KEYS[2] and, only if the
-     * definition was there, bumps the revision KEYS[3]: deleting nothing must not make trigger-functions reload.
-     */
-    private static final String DELETE_AND_BUMP = "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end "
-            + "redis.call('HDEL', KEYS[2], ARGV[1]) redis.call('INCR', KEYS[3]) return 1";
-
     private final RedisDataSource redis;
     private final HashCommands<String, String, String> hashes;
     private final ReplicatedWrites writes;
@@ -70,13 +64,10 @@ public class TriggerRepository {
         return Optional.ofNullable(hashes.hget(TriggerKeys.DISABLED, id)).map(json -> Json.read(json, JsonNode.class));
     }
 
-    /** Stores the definition; true when it is new. */
+    /** Stores the definition (a new one gets a new generation); true when it is new. */
     public boolean save(TriggerDefinition definition) {
-        List<Response> answers = writes.transaction(List.of(
-                Request.cmd(Command.HSET).arg(TriggerKeys.DEFINITIONS).arg(definition.id()).arg(TriggerCodec.write(definition)),
-                Request.cmd(Command.HDEL).arg(TriggerKeys.DISABLED).arg(definition.id()),
-                Request.cmd(Command.INCR).arg(TriggerKeys.REVISION)), "the save of trigger " + definition.id());
-        return answers.get(0).toInteger() == 1;
+        Request save = script(TriggerScripts.SAVE).arg(definition.id()).arg(TriggerCodec.write(definition));
+        return writes.command(save, "the save of trigger " + definition.id()).toInteger() == 1;
     }
 
     /**
@@ -85,13 +76,18 @@ public class TriggerRepository {
      * the next one, whose answer is then a 404.
      */
     public boolean delete(String id) {
-        Request delete = Request.cmd(Command.EVAL).arg(DELETE_AND_BUMP).arg(3).arg(TriggerKeys.DEFINITIONS)
-                .arg(TriggerKeys.DISABLED).arg(TriggerKeys.REVISION).arg(id);
+        Request delete = script(TriggerScripts.DELETE).arg(id);
         boolean deleted = writes.command(delete, "the deletion of trigger " + id).toInteger() == 1;
         // On the trigger's own slot, which a script on a Redis Cluster cannot also touch. Not waited for: what must
         // survive a failover is the definition's delete; a log left behind goes with the next delete of the id.
         redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
         return deleted;
+    }
+
+    private static Request script(String script) {
+        Request eval = Request.cmd(Command.EVAL).arg(script).arg(TriggerScripts.KEYS.size());
+        TriggerScripts.KEYS.forEach(eval::arg);
+        return eval;
     }
 
     /** The latest {@code limit} log entries, newest first. */

@@ -55,7 +55,7 @@ final class EveryAdminWrite implements AutoCloseable {
         admin("PUT", "/v1/triggers/" + replayedTrigger, TRIGGER, 201);
         Instant at = Instant.now();
         firing = new Firing(Firing.idOf(replayedTrigger, "u1", "1"), replayedTrigger, "u1", Firing.ENTERED, "vip", 1L, null, at,
-                "event:m1", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 7, at, null);
+                "event:m1", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 7, at, null, null);
         DeliveryEntry dead = new DeliveryEntry(firing.id(), "u1", DeliveryEntry.Status.DEAD, 7, 500, "HTTP 500", 12L, null,
                 null, at, firing);
         redis.hash(String.class).hset(TriggerKeys.log(replayedTrigger), firing.id(), Json.write(dead));

@@ -89,16 +89,29 @@ class TriggersResourceTest {
                 .then().statusCode(201).body("id", equalTo(id)).body("when.segment", equalTo("cart-abandoners"))
                 .body("delay", equalTo("30m")).body("cap.count", equalTo(3)).body("action.secret", equalTo(SECRET));
         assertThat(revision()).isGreaterThan(revision);
+        String created = generation(id);
+        assertThat(created).as("the revision its creation bumped").isEqualTo(String.valueOf(revision()));
 
         admin().when().get("/v1/triggers/" + id).then().statusCode(200).body("name", equalTo("Cart reminder"));
         admin().when().get("/v1/triggers").then().statusCode(200).body("triggers.id", hasItem(id));
         admin().body(reminder("https://hooks.example.com/cart2").replace("\"enabled\": true", "\"enabled\": false"))
                 .when().put("/v1/triggers/" + id).then().statusCode(200).body("enabled", equalTo(false));
+        assertThat(generation(id)).as("a replace keeps it: waiting firings go on").isEqualTo(created);
 
         admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+        assertThat(generation(id)).isNull();
         admin().when().get("/v1/triggers/" + id).then().statusCode(404).body("field", equalTo("id"));
         admin().when().delete("/v1/triggers/" + id).then().statusCode(404);
         admin().when().get("/v1/triggers").then().body("triggers.id", not(hasItem(id)));
+
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
+        assertThat(Long.parseLong(generation(id))).as("created again: the deleted one's firings are dropped")
+                .isGreaterThan(Long.parseLong(created));
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+    }
+
+    private String generation(String id) {
+        return redis.hash(String.class).hget(TriggerKeys.GENERATIONS, id);
     }
 
     @Test
@@ -256,7 +269,7 @@ class TriggersResourceTest {
         admin().body(disabled).when().put("/v1/triggers/" + id).then().statusCode(201);
         Instant at = Instant.parse("2026-11-26T10:00:00Z");
         Firing firing = new Firing(Firing.idOf(id, "u1", "3"), id, "u1", Firing.ENTERED, "cart-abandoners", 3L, null, at,
-                "event:m1", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 1, at, null);
+                "event:m1", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 1, at, null, null);
         redis.hash(String.class).hset(TriggerKeys.log(id), firing.id(), Json.write(new DeliveryEntry(firing.id(), "u1",
                 DeliveryEntry.Status.DEAD, 1, 410, "HTTP 410", 12L, null, null, at, firing)));
 
@@ -347,7 +360,7 @@ class TriggersResourceTest {
         admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
         Instant at = Instant.parse("2026-11-26T10:00:00Z");
         Firing firing = new Firing(Firing.idOf(id, "u1", "3"), id, "u1", Firing.ENTERED, "cart-abandoners", 3L, null, at,
-                "event:m1", TRACEPARENT, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 7, at.plusSeconds(1800), null);
+                "event:m1", TRACEPARENT, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 7, at.plusSeconds(1800), null, 1L);
         DeliveryEntry dead = new DeliveryEntry(firing.id(), "u1", DeliveryEntry.Status.DEAD, 7, 500, "HTTP 500", 12L, null,
                 null, at, firing);
         redis.hash(String.class).hset(TriggerKeys.log(id), firing.id(), Json.write(dead));
@@ -370,6 +383,7 @@ class TriggersResourceTest {
         Firing scheduled = Json.read(redis.hash(String.class).hget(TriggerKeys.jobs(firing.shard()), firing.id()), Firing.class);
         assertThat(scheduled.id()).isEqualTo(firing.id());
         assertThat(scheduled.attempts()).isZero();
+        assertThat(scheduled.generation()).as("delivered by the trigger as it is now").isNull();
         assertThat(redis.sortedSet(String.class).zscore(TriggerKeys.due(firing.shard()), firing.id())).isPresent();
         admin().when().post("/v1/triggers/" + id + "/deliveries/nope/replay").then().statusCode(404).body("field", equalTo("deliveryId"));
         admin().when().get("/v1/triggers/" + id + "/deliveries?limit=0").then().statusCode(400).body("field", equalTo("limit"));

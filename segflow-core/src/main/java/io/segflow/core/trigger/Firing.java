@@ -20,10 +20,12 @@ import java.util.Map;
  * @param attempts    delivery attempts made so far
  * @param firedAt     when it fired (after any delay): the retry deadline counts from here
  * @param properties  the event's properties, for event and threshold triggers
+ * @param generation  the generation of the trigger that fired it ({@link TriggerScripts}): a trigger deleted and
+ *                    created again has a newer one, and drops it. Null: none known (a replay), delivered by any
  */
 public record Firing(String id, String triggerId, String userId, String kind, String segmentId, Long version,
                      String event, Instant at, String cause, String traceparent, String shard, Stage stage,
-                     int attempts, Instant firedAt, Map<String, Object> properties) {
+                     int attempts, Instant firedAt, Map<String, Object> properties, Long generation) {
 
     public enum Stage { DELAY, DELIVER }
 
@@ -44,17 +46,20 @@ public record Firing(String id, String triggerId, String userId, String kind, St
 
     public Firing withStage(Stage next, Instant fired) {
         return new Firing(id, triggerId, userId, kind, segmentId, version, event, at, cause, traceparent, shard, next,
-                attempts, fired, properties);
+                attempts, fired, properties, generation);
     }
 
     public Firing withAttempts(int made) {
         return new Firing(id, triggerId, userId, kind, segmentId, version, event, at, cause, traceparent, shard, stage,
-                made, firedAt, properties);
+                made, firedAt, properties, generation);
     }
 
-    /** The same firing, delivered again from the first attempt (a replay keeps the id: receivers deduplicate). */
+    /**
+     * The same firing, delivered again from the first attempt (a replay keeps the id: receivers deduplicate), by the
+     * trigger as it is now: a replay is asked of it.
+     */
     public Firing replayed(Instant now) {
         return new Firing(id, triggerId, userId, kind, segmentId, version, event, at, cause, traceparent, shard,
-                Stage.DELIVER, 0, now, properties);
+                Stage.DELIVER, 0, now, properties, null);
     }
 }

@@ -10,6 +10,7 @@ package io.segflow.core.trigger;
  * sf:{triggers}:defs                    hash    trigger id -> definition JSON (TriggerCodec)
  * sf:{triggers}:rev                     string  counter, bumped with every definition change
  * sf:{triggers}:disabled                hash    trigger id -> why its endpoint was disabled (it answered 410)
+ * sf:{triggers}:generations             hash    trigger id -> the revision its creation bumped (kept on saves over it)
  * sf:{<shard>}:due                      zset    firing id -> epoch millis of its next step (delay over, next attempt)
  * sf:{<shard>}:jobs                     hash    firing id -> Firing JSON, while it waits or retries
  * sf:{<shard>}:fired:<trigger>:<user>   zset    firing id -> epoch millis fired: cooldown and cap
@@ -23,6 +24,7 @@ public final class TriggerKeys {
     public static final String DEFINITIONS = "sf:{triggers}:defs";
     public static final String REVISION = "sf:{triggers}:rev";
     public static final String DISABLED = "sf:{triggers}:disabled";
+    public static final String GENERATIONS = "sf:{triggers}:generations";
 
     private TriggerKeys() {
     }

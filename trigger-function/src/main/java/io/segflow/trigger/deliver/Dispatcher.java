@@ -171,9 +171,11 @@ public class Dispatcher {
         }
         TriggerCatalog.Current current = catalog.current();
         TriggerDefinition trigger = current.byId().get(firing.triggerId());
-        if (trigger == null || !current.fires(firing.triggerId())) {
+        // A firing of a trigger deleted and created again under its id is the deleted one's: dropped as well.
+        boolean deleted = trigger == null || current.deletedSince(firing);
+        if (deleted || !current.fires(firing.triggerId())) {
             store.settle(firing);
-            log.cancelled(firing, trigger == null ? "trigger deleted" : "trigger disabled");
+            log.cancelled(firing, deleted ? "trigger deleted" : "trigger disabled");
             return;
         }
         long now = System.currentTimeMillis();

@@ -144,7 +144,8 @@ public class ChangeTriggers {
                 Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"
                         + change.version() + ":" + change.cause()), trigger.id(), change.userId(), "segment." + change.change(),
                         change.segmentId(), change.version(), null, change.at(), change.cause(), c.traceparent(), shard,
-                        trigger.delay() != null ? Firing.Stage.DELAY : Firing.Stage.DELIVER, 0, null, null);
+                        trigger.delay() != null ? Firing.Stage.DELAY : Firing.Stage.DELIVER, 0, null, null,
+                        definitions.generationOf(trigger.id()));
                 Supplier<Optional<String>> limit = trigger.delay() == null
                         ? store.limit(reads, trigger, shard, change.userId(), now) : null;
                 steps.add(new Step(trigger, shard, change, firing, store.decided(reads, firing), limit, null));

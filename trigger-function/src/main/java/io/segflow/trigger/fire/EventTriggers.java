@@ -148,7 +148,7 @@ public class EventTriggers {
                     eventVariable = eventVariable(event);
                 }
                 if (trigger.expression() == null || isTrue(trigger, context, eventVariable, event)) {
-                    fire(trigger.definition(), userId, event, shard, traceparent, now).ifPresent(runNow::add);
+                    fire(trigger.definition(), current, userId, event, shard, traceparent, now).ifPresent(runNow::add);
                 }
             }
             for (EventTrigger trigger : current.thresholds()) {
@@ -157,7 +157,7 @@ public class EventTriggers {
                     continue;
                 }
                 if (side.crossed()) {
-                    fire(trigger.definition(), userId, event, shard, traceparent, now).ifPresent(runNow::add);
+                    fire(trigger.definition(), current, userId, event, shard, traceparent, now).ifPresent(runNow::add);
                 }
                 // Remembered once its firing is stored: a failure before leaves the crossing to the batch's retry, whose
                 // firing of the same event is stored once (decided by its id).
@@ -270,11 +270,13 @@ public class EventTriggers {
         return new Side(now, store.side(shard, trigger.definition().id(), userId), when.crosses());
     }
 
-    private Optional<Firing> fire(TriggerDefinition trigger, String userId, Event event, String shard, String traceparent, long now) {
+    private Optional<Firing> fire(TriggerDefinition trigger, TriggerCatalog.Current current, String userId, Event event,
+                                  String shard, String traceparent, long now) {
         Firing firing = new Firing(Firing.idOf(trigger.id(), userId, "event:" + event.messageId()), trigger.id(),
                 userId, Firing.FIRED, null, null, ProfileUpdate.eventName(event),
                 Instant.ofEpochMilli(ProfileUpdate.eventMillis(event)), "event:" + event.messageId(), traceparent, shard,
-                Firing.Stage.DELIVER, 0, Instant.ofEpochMilli(now), event.properties());
+                Firing.Stage.DELIVER, 0, Instant.ofEpochMilli(now), event.properties(),
+                current.generationOf(trigger.id()));
         if (store.decided(firing)) {
             return Optional.empty();
         }

@@ -1,6 +1,7 @@
 package io.segflow.trigger.rules;
 
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.InvalidTriggerException;
 import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerDefinition;
@@ -31,7 +32,21 @@ public class TriggerCatalog {
     /** The definitions of one revision, indexed for what a change or an event looks up. */
     public record Current(Map<String, TriggerDefinition> byId, Set<String> firing,
                           Map<String, List<TriggerDefinition>> bySegment, Map<String, List<EventTrigger>> byEvent,
-                          List<EventTrigger> thresholds) {
+                          List<EventTrigger> thresholds, Map<String, Long> generations) {
+
+        /** The trigger's generation, recorded by its firings (null: stored before triggers had one). */
+        public Long generationOf(String triggerId) {
+            return generations.get(triggerId);
+        }
+
+        /**
+         * Whether the firing is of an older trigger under the same id, deleted since. Only an older generation
+         * counts: a newer one is of a trigger these definitions (read before the firing) do not know yet.
+         */
+        public boolean deletedSince(Firing firing) {
+            Long current = generationOf(firing.triggerId());
+            return firing.generation() != null && current != null && firing.generation() < current;
+        }
 
         /** Enabled event triggers on events named {@code event}. */
         public List<EventTrigger> onEvent(String event) {
@@ -53,7 +68,7 @@ public class TriggerCatalog {
             return firing.contains(triggerId);
         }
 
-        static final Current EMPTY = new Current(Map.of(), Set.of(), Map.of(), Map.of(), List.of());
+        static final Current EMPTY = new Current(Map.of(), Set.of(), Map.of(), Map.of(), List.of(), Map.of());
     }
 
     /** An event or threshold trigger with its CEL compiled once (null: an event trigger without condition). */
@@ -110,6 +125,8 @@ public class TriggerCatalog {
 
     private Current load() {
         Set<String> disabled = redis.hash(String.class).hgetall(TriggerKeys.DISABLED).keySet();
+        Map<String, Long> generations = new HashMap<>();
+        redis.hash(String.class).hgetall(TriggerKeys.GENERATIONS).forEach((id, generation) -> generations.put(id, Long.valueOf(generation)));
         Map<String, TriggerDefinition> byId = new HashMap<>();
         Map<String, List<TriggerDefinition>> bySegment = new HashMap<>();
         Set<String> firing = new java.util.HashSet<>();
@@ -137,6 +154,7 @@ public class TriggerCatalog {
                         expressions.number(threshold.expression(), "when.threshold")));
             }
         }
-        return new Current(Map.copyOf(byId), Set.copyOf(firing), Map.copyOf(bySegment), Map.copyOf(byEvent), List.copyOf(thresholds));
+        return new Current(Map.copyOf(byId), Set.copyOf(firing), Map.copyOf(bySegment), Map.copyOf(byEvent), List.copyOf(thresholds),
+                Map.copyOf(generations));
     }
 }

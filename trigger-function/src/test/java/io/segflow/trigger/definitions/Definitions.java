@@ -8,7 +8,9 @@ import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
+import io.segflow.core.trigger.TriggerScripts;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -29,10 +31,20 @@ final class Definitions {
     /** Stores the definition (single quotes for double ones) and bumps the revision, as the admin API does. */
     void define(String id, String json) {
         var definition = CODEC.read(id, Json.read(json.replace('\'', '"'), JsonNode.class), Instant.now());
-        redis.withTransaction(tx -> {
-            tx.hash(String.class).hset(TriggerKeys.DEFINITIONS, id, TriggerCodec.write(definition));
-            tx.value(Long.class).incr(TriggerKeys.REVISION);
-        });
+        script(TriggerScripts.SAVE, id, TriggerCodec.write(definition));
+    }
+
+    /** Deletes the definition and its deliveries log, as the admin API does. */
+    void delete(String id) {
+        script(TriggerScripts.DELETE, id);
+        redis.key().del(TriggerKeys.log(id), TriggerKeys.recent(id));
+    }
+
+    private void script(String script, String... args) {
+        List<String> eval = new ArrayList<>(List.of(script, String.valueOf(TriggerScripts.KEYS.size())));
+        eval.addAll(TriggerScripts.KEYS);
+        eval.addAll(List.of(args));
+        redis.execute("EVAL", eval.toArray(String[]::new));
     }
 
     static String webhook(String url) {

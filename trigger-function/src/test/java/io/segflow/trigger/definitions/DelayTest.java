@@ -40,6 +40,38 @@ class DelayTest extends TriggerFixture {
         assertThat(call.signed()).isTrue();
     }
 
+    /**
+     * Firings waiting out a delay when their trigger is deleted and created again under its id are the deleted one's:
+     * dropped when due. Those of a trigger disabled and enabled again before then go on.
+     */
+    @Test
+    void aTriggerDeletedAndCreatedAgainDropsTheWaitingFiringsButOneReEnabledKeepsThem() throws Exception {
+        String segment = unique("seg");
+        String recreated = unique("recreated");
+        String reEnabled = unique("re-enabled");
+        String when = "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'delay': '2s', 'action': ";
+        definitions.define(recreated, when + webhook(receiver.url("/recreated-old")) + "}");
+        definitions.define(reEnabled, when + webhook(receiver.url("/re-enabled")) + "}");
+        consumerIsReading();
+        String user = unique("user");
+
+        changes.send(user, Json.write(change(user, segment, SegmentChange.ENTERED, 1)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> definitions.log(recreated).size() == 1 && definitions.log(reEnabled).size() == 1);
+        definitions.delete(recreated);
+        definitions.define(recreated, when + webhook(receiver.url("/recreated-new")) + "}");
+        definitions.define(reEnabled, when.replace("'delay'", "'enabled': false, 'delay'") + webhook(receiver.url("/re-enabled")) + "}");
+        definitions.define(reEnabled, when + webhook(receiver.url("/re-enabled")) + "}");
+
+        receiver.await("/re-enabled", 1, Duration.ofSeconds(20));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(definitions.log(recreated)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.status()).isEqualTo(DeliveryEntry.Status.CANCELLED);
+                    assertThat(e.suppressed()).isEqualTo("trigger deleted");
+                }));
+        assertThat(receiver.calls("/recreated-new")).isEmpty();
+        assertThat(receiver.calls("/recreated-old")).isEmpty();
+    }
+
     @Test
     void leavingBeforeTheDelayIsOverCancelsTheFiring() throws Exception {
         String segment = unique("seg");

@@ -62,7 +62,7 @@ class DueDelaysTest extends TriggerFixture {
                     new SegmentChange(user, segment, SegmentChange.ENTERED, start.minusSeconds(10), 3, "event:m3"))) {
                 Firing waiting = new Firing(Firing.idOf(trigger, user, segment + ":entered:" + entered.version() + ":" + entered.cause()),
                         trigger, user, Firing.ENTERED, segment, entered.version(), null, entered.at(), entered.cause(), null,
-                        shard, Firing.Stage.DELAY, 0, null, null);
+                        shard, Firing.Stage.DELAY, 0, null, null, null);
                 store.delay(writes, waiting, entered.at().plusSeconds(2).toEpochMilli(), 2_000);
             }
         }

@@ -25,6 +25,7 @@ import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.RecentMessages;
 import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
+import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.testkit.TestServices;
@@ -93,6 +94,29 @@ class EventTriggersTest {
         Instant now = Instant.now();
         return new Event(Event.SCHEMA_VERSION, "track", UUID.randomUUID().toString(), user, null, "Order Completed", null, null,
                 null, null, Map.of("revenue", revenue), null, null, now, null, null, now, "test");
+    }
+
+    /** A retry waiting when its trigger is deleted and created again under its id is the deleted one's: dropped. */
+    @Test
+    void aRetryOfATriggerDeletedAndCreatedAgainIsDropped() throws Exception {
+        String trigger = unique("recreated");
+        String when = "{'when': {'event': 'Order Completed', 'condition': 'event.properties.revenue == 4242.0'}, 'action': ";
+        definitions.define(trigger, when + webhook(receiver.url("/recreated-old")) + "}");
+        receiver.script("/recreated-old", new WebhookReceiver.Answer(429, Map.of("Retry-After", "2")));
+        String user = unique("user");
+
+        track(user, List.of(order(user, 4242)));
+        receiver.await("/recreated-old", 1, Duration.ofSeconds(20));
+        definitions.delete(trigger);
+        definitions.define(trigger, when + webhook(receiver.url("/recreated-new")) + "}");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(definitions.log(trigger)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.status()).isEqualTo(DeliveryEntry.Status.CANCELLED);
+                    assertThat(e.suppressed()).isEqualTo("trigger deleted");
+                }));
+        assertThat(receiver.calls("/recreated-new")).isEmpty();
+        assertThat(receiver.calls("/recreated-old")).hasSize(1);
     }
 
     @Test

@@ -50,7 +50,7 @@ class RestartTest {
             Instant now = Instant.now();
             String shard = TriggerKeys.changesShard(1);
             Firing orphan = new Firing(Firing.idOf(trigger, "u-orphan", "x"), trigger, "u-orphan", Firing.ENTERED, segment, 7L,
-                    null, now, "event:m7", null, shard, Firing.Stage.DELIVER, 1, now, null);
+                    null, now, "event:m7", null, shard, Firing.Stage.DELIVER, 1, now, null, null);
             redis.hash(String.class).hset(TriggerKeys.jobs(shard), orphan.id(), Json.write(orphan));
             redis.sortedSet(String.class).zadd(TriggerKeys.due(shard), now.toEpochMilli() + 300, orphan.id());
 

@@ -59,6 +59,6 @@ class DeliveryLogForgetTest {
 
     private static Firing firing(String trigger, String user, String source, Map<String, Object> properties) {
         return new Firing(Firing.idOf(trigger, user, source), trigger, user, Firing.FIRED, null, null, "Order Completed",
-                Instant.now(), "event:" + source, null, TriggerKeys.eventsShard(0), Firing.Stage.DELIVER, 0, null, properties);
+                Instant.now(), "event:" + source, null, TriggerKeys.eventsShard(0), Firing.Stage.DELIVER, 0, null, properties, null);
     }
 }

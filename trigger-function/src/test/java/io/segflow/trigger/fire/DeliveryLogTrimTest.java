@@ -84,6 +84,6 @@ class DeliveryLogTrimTest {
 
     private static Firing firing(String trigger, String user) {
         return new Firing(Firing.idOf(trigger, user, "test"), trigger, user, Firing.ENTERED, "segment", 1L, null, Instant.now(),
-                "test", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 0, null, null);
+                "test", null, TriggerKeys.changesShard(0), Firing.Stage.DELIVER, 0, null, null, null);
     }
 }
