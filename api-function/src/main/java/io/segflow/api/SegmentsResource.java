@@ -92,7 +92,8 @@ public class SegmentsResource {
             throw ApiException.badRequest("enabled", "must be true or false");
         }
         CompiledCondition compiled = compiled(condition);
-        SegmentDefinition definition = new SegmentDefinition(checkedId(id), name != null ? name : id, condition,
+        // A blank name is no name: lists would show nothing to tell the segment by.
+        SegmentDefinition definition = new SegmentDefinition(checkedId(id), name != null && !name.isBlank() ? name : id, condition,
                 enabled == null || enabled.isNull() || enabled.asBoolean(), Instant.now());
         boolean created = segments.save(definition, stored -> refuseCycles(definition.id(), compiled, stored));
         return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(definition).build();

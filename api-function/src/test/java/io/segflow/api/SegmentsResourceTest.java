@@ -50,6 +50,8 @@ class SegmentsResourceTest {
         admin().body("{\"condition\":\"traits.plan == \\\"pro\\\"\",\"enabled\":false}")
                 .when().put("/v1/segments/" + id)
                 .then().statusCode(200).body("enabled", equalTo(false)).body("name", equalTo(id));
+        admin().body("{\"name\":\" \",\"condition\":\"true\"}").when().put("/v1/segments/" + id)
+                .then().statusCode(200).body("name", equalTo(id));
 
         admin().when().delete("/v1/segments/" + id).then().statusCode(204);
         admin().when().get("/v1/segments/" + id).then().statusCode(404).body("field", equalTo("id"));

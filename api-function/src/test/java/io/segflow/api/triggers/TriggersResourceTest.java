@@ -115,6 +115,17 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aBlankNameIsTheIdAsForSegments() {
+        String id = newId();
+        admin().body(reminder("https://hooks.example.com/cart").replace("\"Cart reminder\"", "\"\""))
+                .when().put("/v1/triggers/" + id).then().statusCode(201).body("name", equalTo(id));
+        admin().body(reminder("https://hooks.example.com/cart").replace("\"Cart reminder\"", "\"  \""))
+                .when().put("/v1/triggers/" + id).then().statusCode(200).body("name", equalTo(id));
+        admin().when().get("/v1/triggers/" + id).then().statusCode(200).body("name", equalTo(id));
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+    }
+
+    @Test
     void deletingAnUnknownTriggerLeavesTheRevisionAlone() {
         long revision = revision();
         admin().when().delete("/v1/triggers/" + newId()).then().statusCode(404).body("field", equalTo("id"));

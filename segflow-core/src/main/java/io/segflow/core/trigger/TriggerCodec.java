@@ -56,7 +56,8 @@ public final class TriggerCodec {
         if (enabled != null && !enabled.isNull() && !enabled.isBoolean()) {
             throw new InvalidTriggerException("enabled", "must be true or false");
         }
-        return new TriggerDefinition(id, name != null ? name : id, when, delay, cooldown, cap, action,
+        // A blank name is no name, as for segments: lists would show nothing to tell the trigger by.
+        return new TriggerDefinition(id, name != null && !name.isBlank() ? name : id, when, delay, cooldown, cap, action,
                 enabled == null || enabled.isNull() || enabled.asBoolean(), updatedAt);
     }
 
