@@ -205,6 +205,12 @@ class EndToEndIT {
     }
 
     /**
+     * Series of one trigger each ({@code trigger} label): they can only appear with that trigger's first firing to count,
+     * so the rules that read them also count a series new within their window whole ({@code x unless x offset 15m}).
+     */
+    private static final Set<String> PER_TRIGGER = Set.of("segflow_trigger_dead_total", "segflow_trigger_disabled_total");
+
+    /**
      * Every segflow series the dashboard and the alert rules read is exported from the start, at 0: one that appears
      * with its first increments shows no data until then, and rate() and increase() never count those increments.
      */
@@ -216,7 +222,8 @@ class EndToEndIT {
         Matcher names = Pattern.compile("\\bsegflow_[a-z_]+").matcher(queried);
         Set<String> missing = new TreeSet<>();
         while (names.find()) {
-            if (!Pattern.compile("(?m)^" + names.group() + "[{ ]").matcher(METRICS_AT_START).find()) {
+            if (!PER_TRIGGER.contains(names.group())
+                    && !Pattern.compile("(?m)^" + names.group() + "[{ ]").matcher(METRICS_AT_START).find()) {
                 missing.add(names.group());
             }
         }

@@ -67,6 +67,25 @@ class MergedPushTest extends PushTest {
         fixtures.store(user, new Memberships(segments, version), identity, new Profile(user));
     }
 
+    /** The user (in vip at version 2) takes the merged id's profile in: it is listed, and brought browsing (version 3). */
+    private static void takeTheMergedProfileIn(UserFixtures fixtures, String user, String merged) {
+        Instant now = Instant.now();
+        storeWithMerged(fixtures, user, Map.of("vip", now, "browsing", now), 3, merged);
+        fixtures.publish(new SegmentChange(user, "browsing", SegmentChange.ENTERED, now, 3, SegmentChange.causedByMerge(merged)));
+    }
+
+    /** The next event is the user's state with the merge in; the merge's change is in it, so the next is the user's next. */
+    private static void assertTheMergedStateIsSentOnce(SseClient client, UserFixtures fixtures, String user, String merged)
+            throws InterruptedException {
+        Event state = client.next();
+        assertThat(state.name()).isEqualTo("state");
+        assertThat(state.id()).as("version 3, [browsing, vip]").isEqualTo("3.d001da09@" + encoded(user));
+        assertThat(json(state).get("mergedFrom").asText()).isEqualTo(merged);
+        assertThat(json(state).get("segments").findValuesAsText("id")).containsExactly("browsing", "vip");
+        fixtures.enter(user, "carts", 4);
+        client.nextChange("4@" + encoded(user));
+    }
+
     @Test
     void anOpenStreamMovesOnToTheUserItsIdIsMergedIntoWithoutTheMergesExits() throws Exception {
         String anonymous = "anon-" + UUID.randomUUID();
@@ -127,20 +146,8 @@ class MergedPushTest extends PushTest {
                 assertThat(client.poll()).as("no state of the user before the merge is in").isNull();
 
                 // The user's owner takes the profile in: the merged id is listed, the merge brought browsing back.
-                Instant now = Instant.now();
-                storeWithMerged(fixtures, user, Map.of("vip", now, "browsing", now), 3, anonymous);
-                fixtures.publish(new SegmentChange(user, "browsing", SegmentChange.ENTERED, now, 3,
-                        SegmentChange.causedByMerge(anonymous)));
-
-                Event moved = client.next();
-                assertThat(moved.name()).isEqualTo("state");
-                assertThat(moved.id()).as("version 3, [browsing, vip]").isEqualTo("3.d001da09@" + encoded(user));
-                JsonNode state = json(moved);
-                assertThat(state.get("mergedFrom").asText()).isEqualTo(anonymous);
-                assertThat(state.get("segments").findValuesAsText("id")).containsExactly("browsing", "vip");
-                // The merge's change is in the state: the next event is the user's next change, no exit or enter again.
-                fixtures.enter(user, "carts", 4);
-                client.nextChange("4@" + encoded(user));
+                takeTheMergedProfileIn(fixtures, user, anonymous);
+                assertTheMergedStateIsSentOnce(client, fixtures, user, anonymous);
             }
         }
     }
@@ -158,17 +165,8 @@ class MergedPushTest extends PushTest {
                 Thread.sleep(2 * PushSession.MERGE_RECHECK_MILLIS); // a few reads of the user without the merge
                 assertThat(client.poll()).as("no state of the user before the merge is in").isNull();
 
-                Instant now = Instant.now();
-                storeWithMerged(fixtures, user, Map.of("vip", now, "browsing", now), 3, anonymous);
-                fixtures.publish(new SegmentChange(user, "browsing", SegmentChange.ENTERED, now, 3,
-                        SegmentChange.causedByMerge(anonymous)));
-
-                Event first = client.next();
-                assertThat(first.name()).isEqualTo("state");
-                assertThat(first.id()).as("version 3, [browsing, vip]").isEqualTo("3.d001da09@" + encoded(user));
-                assertThat(json(first).get("segments").findValuesAsText("id")).containsExactly("browsing", "vip");
-                fixtures.enter(user, "carts", 4);
-                client.nextChange("4@" + encoded(user));
+                takeTheMergedProfileIn(fixtures, user, anonymous);
+                assertTheMergedStateIsSentOnce(client, fixtures, user, anonymous);
             }
         }
     }
