@@ -186,7 +186,7 @@ public class TriggersResource {
     }
 
     /**
-     * A stored definition as answered. One that no longer reads (stored under other rules) is shown as stored, with
+     * A stored definition as answered. One the codec refuses is shown as stored, with
      * {@code "enabled": false} (trigger-function skips it) and {@code invalid} saying why, so that it can be saved again.
      */
     private JsonNode view(String id, String stored) {

@@ -38,6 +38,11 @@ class SegmentStreamTest extends PushTest {
         return Map.of("Authorization", "Bearer " + TestTokens.forUser(user));
     }
 
+    /** The user's token, and the id of the last event the client had. */
+    private static Map<String, String> resumingFrom(String user, String lastEventId) {
+        return Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", lastEventId);
+    }
+
     @Test
     void firstTheStateThenEachChangeWithTheVersionAndTheSegmentsHeldAsId() throws Exception {
         String user = "sse-" + UUID.randomUUID();
@@ -148,7 +153,7 @@ class SegmentStreamTest extends PushTest {
         String user = "sse-" + UUID.randomUUID();
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 7);
-            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7.bec09dce");
+            Map<String, String> headers = resumingFrom(user, "7.bec09dce");
             try (SseClient client = stream(user, headers)) {
                 fixtures.enter(user, "carts", 8);
                 assertThat(client.nextChange("8").id()).isEqualTo("8.7416d67d");
@@ -162,7 +167,7 @@ class SegmentStreamTest extends PushTest {
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             fixtures.store(user, Map.of("vip", Instant.now()), 7);
             // The segments the client holds are unknown: it gets them.
-            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7");
+            Map<String, String> headers = resumingFrom(user, "7");
             try (SseClient client = stream(user, headers)) {
                 Event state = client.next();
                 assertThat(state.name()).isEqualTo("state");
@@ -181,7 +186,7 @@ class SegmentStreamTest extends PushTest {
             }
             // Erased, then a new profile whose versions start again from 1: version 1 again, other segments.
             fixtures.store(user, Map.of("buyers", Instant.now()), 1);
-            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "1.ce6812da");
+            Map<String, String> headers = resumingFrom(user, "1.ce6812da");
             try (SseClient client = stream(user, headers)) {
                 fixtures.enter(user, "carts", 2);
                 Event state = client.next();
@@ -198,7 +203,7 @@ class SegmentStreamTest extends PushTest {
         try (UserFixtures fixtures = new UserFixtures(redis)) {
             // Versions 8 and 9 were published while the browser was away.
             fixtures.store(user, Map.of("vip", Instant.now(), "carts", Instant.now()), 9);
-            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "7");
+            Map<String, String> headers = resumingFrom(user, "7");
             try (SseClient client = stream(user, headers)) {
                 Event state = client.next();
                 assertThat(state.name()).isEqualTo("state");
@@ -266,7 +271,7 @@ class SegmentStreamTest extends PushTest {
                 await().atMost(Duration.ofSeconds(30)).until(client::ended);
             }
             // The browser reconnects with the last id it had; the erased user starts again from version 0.
-            Map<String, String> headers = Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "5");
+            Map<String, String> headers = resumingFrom(user, "5");
             try (SseClient client = stream(user, headers)) {
                 Event state = client.next();
                 assertThat(state.name()).isEqualTo("state");
@@ -328,7 +333,7 @@ class SegmentStreamTest extends PushTest {
         try (SseClient other = stream(user, token("someone-else"))) {
             assertThat(other.status()).isEqualTo(403);
         }
-        try (SseClient bad = stream(user, Map.of("Authorization", "Bearer " + TestTokens.forUser(user), "Last-Event-ID", "soon"))) {
+        try (SseClient bad = stream(user, resumingFrom(user, "soon"))) {
             assertThat(bad.status()).isEqualTo(400);
             assertThat(bad.body()).contains("Last-Event-ID");
         }

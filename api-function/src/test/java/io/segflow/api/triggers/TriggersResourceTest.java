@@ -252,7 +252,7 @@ class TriggersResourceTest {
         String good = newId();
         String stale = newId();
         admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + good).then().statusCode(201);
-        // Stored under other rules (an older version's, a hand edit): trigger-function skips it.
+        // A definition in Redis that the codec refuses (here a condition that does not parse): trigger-function skips it.
         redis.hash(String.class).hset(TriggerKeys.DEFINITIONS, stale, """
                 {"id": "%s", "name": "Stale", "when": {"event": "x", "condition": "count("},
                  "action": {"type": "kafka", "topic": "segflow.triggers"}, "enabled": true}""".formatted(stale));
