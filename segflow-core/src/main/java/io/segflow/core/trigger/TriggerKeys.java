@@ -4,7 +4,9 @@ package io.segflow.core.trigger;
  * Redis keys of triggers. Definitions share the tag {@code {triggers}}. A firing's state lives with the partition
  * whose owner decides it: {@code {tc<N>}} for partition N of {@code segflow.segment-changes}, {@code {te<N>}} for
  * partition N of {@code segflow.events}, so that one instance reads and writes each shard and a Redis Cluster
- * spreads the shards over its slots. The log of one trigger's deliveries has its own tag.
+ * spreads the shards over its slots. The log of one trigger's deliveries has its own tag. A trigger's per-user state
+ * (firing times, pending delay, threshold side) is kept under its id and generation ({@link #stateOf}), so that a
+ * trigger created again under a deleted one's id starts with none.
  *
  * <pre>
  * sf:{triggers}:defs                    hash    trigger id -> definition JSON (TriggerCodec)
@@ -13,9 +15,9 @@ package io.segflow.core.trigger;
  * sf:{triggers}:generations             hash    trigger id -> the revision its creation bumped (kept on saves over it)
  * sf:{<shard>}:due                      zset    firing id -> epoch millis of its next step (delay over, next attempt)
  * sf:{<shard>}:jobs                     hash    firing id -> Firing JSON, while it waits or retries
- * sf:{<shard>}:fired:<trigger>:<user>   zset    firing id -> epoch millis fired: cooldown and cap
- * sf:{<shard>}:pending:<trigger>:<user> string  the id of the user's firing waiting out its delay
- * sf:{<shard>}:side:<trigger>:<user>    string  above | below: where the user's threshold value was last
+ * sf:{<shard>}:fired:<state>:<user>     zset    firing id -> epoch millis fired: cooldown and cap
+ * sf:{<shard>}:pending:<state>:<user>   string  the id of the user's firing waiting out its delay
+ * sf:{<shard>}:side:<state>:<user>      string  above | below | at: where the user's threshold value was last
  * sf:trg:{<trigger>}:log                hash    delivery id -> DeliveryEntry JSON
  * sf:trg:{<trigger>}:recent             zset    delivery id -> epoch millis last updated (the log's order and trim)
  * </pre>
@@ -47,16 +49,25 @@ public final class TriggerKeys {
         return "sf:{" + shard + "}:jobs";
     }
 
-    public static String fired(String shard, String triggerId, String userId) {
-        return "sf:{" + shard + "}:fired:" + triggerId + ":" + userId;
+    /**
+     * The {@code <state>} part of a trigger's per-user keys: {@code <trigger>@<generation>}, or the bare id for
+     * generation 0 (a trigger created before triggers had generations), whose keys keep the layout they were written
+     * in. Trigger ids have no {@code @} or {@code :}, so no user id makes two triggers' keys meet.
+     */
+    public static String stateOf(String triggerId, long generation) {
+        return generation == 0 ? triggerId : triggerId + "@" + generation;
     }
 
-    public static String pending(String shard, String triggerId, String userId) {
-        return "sf:{" + shard + "}:pending:" + triggerId + ":" + userId;
+    public static String fired(String shard, String triggerId, long generation, String userId) {
+        return "sf:{" + shard + "}:fired:" + stateOf(triggerId, generation) + ":" + userId;
     }
 
-    public static String side(String shard, String triggerId, String userId) {
-        return "sf:{" + shard + "}:side:" + triggerId + ":" + userId;
+    public static String pending(String shard, String triggerId, long generation, String userId) {
+        return "sf:{" + shard + "}:pending:" + stateOf(triggerId, generation) + ":" + userId;
+    }
+
+    public static String side(String shard, String triggerId, long generation, String userId) {
+        return "sf:{" + shard + "}:side:" + stateOf(triggerId, generation) + ":" + userId;
     }
 
     public static String log(String triggerId) {

@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * The scripts that save and delete a trigger definition, each one atomic step that bumps the revision. A trigger's
  * generation is the revision its creation bumped: saves over it keep it, a delete drops it, so a trigger created
- * again under the same id has a newer one, and firings recorded with the older one are known to be the deleted one's.
+ * again under the same id has a newer one: firings recorded with the older one are known to be the deleted one's,
+ * and the per-user state kept under the older one ({@link TriggerKeys#stateOf}) is not the new trigger's. A trigger
+ * created before generations existed has generation 0, given by its next save.
  */
 public final class TriggerScripts {
     /** Keys of both scripts, in order. */
@@ -14,12 +16,14 @@ public final class TriggerScripts {
 
     /**
      * ARGV: trigger id, definition JSON. Stores the definition, clears a 410-disabled endpoint, bumps the revision and
-     * gives a trigger without a generation the new revision. Returns 1 when the definition is new.
+     * gives a new trigger the new revision as its generation. A trigger saved over without one was created before
+     * generations existed: it gets 0, which keeps its per-user state where it was written. Returns 1 when the
+     * definition is new.
      */
     public static final String SAVE = "local created = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) "
             + "redis.call('HDEL', KEYS[2], ARGV[1]) "
             + "local revision = redis.call('INCR', KEYS[3]) "
-            + "redis.call('HSETNX', KEYS[4], ARGV[1], revision) "
+            + "redis.call('HSETNX', KEYS[4], ARGV[1], created == 1 and revision or 0) "
             + "return created";
 
     /**

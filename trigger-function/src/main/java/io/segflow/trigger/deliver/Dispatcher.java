@@ -233,7 +233,7 @@ public class Dispatcher {
         Lock lock = deciding[Math.floorMod(Objects.hash(trigger.id(), firing.userId()), deciding.length)];
         lock.lock();
         try {
-            Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
+            Optional<String> suppressed = store.limit(trigger, firing, now);
             if (suppressed.isPresent()) {
                 store.settle(firing);
                 metrics.suppressed(trigger.id(), suppressed.get());

@@ -107,7 +107,7 @@ public class ChangeTriggers {
     }
 
     /** What one change means for one trigger: a firing to decide, or a waiting one to cancel; with its reads. */
-    private record Step(TriggerDefinition trigger, String shard, SegmentChange change, Firing firing,
+    private record Step(TriggerDefinition trigger, long generation, String shard, SegmentChange change, Firing firing,
                         Supplier<Boolean> decided, Supplier<Optional<String>> limit, Supplier<String> pending) {
     }
 
@@ -131,10 +131,11 @@ public class ChangeTriggers {
             }
             for (TriggerDefinition trigger : definitions.onSegment(change.segmentId())) {
                 When.SegmentChanged when = (When.SegmentChanged) trigger.when();
+                long generation = definitions.generationOf(trigger.id());
                 if (!when.change().wire().equals(change.change())) {
                     if (trigger.delay() != null) {
-                        steps.add(new Step(trigger, shard, change, null, null, null,
-                                store.pending(reads, shard, trigger.id(), change.userId())));
+                        steps.add(new Step(trigger, generation, shard, change, null, null, null,
+                                store.pending(reads, shard, trigger.id(), generation, change.userId())));
                     }
                     continue;
                 }
@@ -144,11 +145,9 @@ public class ChangeTriggers {
                 Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"
                         + change.version() + ":" + change.cause()), trigger.id(), change.userId(), "segment." + change.change(),
                         change.segmentId(), change.version(), null, change.at(), change.cause(), c.traceparent(), shard,
-                        trigger.delay() != null ? Firing.Stage.DELAY : Firing.Stage.DELIVER, 0, null, null,
-                        definitions.generationOf(trigger.id()));
-                Supplier<Optional<String>> limit = trigger.delay() == null
-                        ? store.limit(reads, trigger, shard, change.userId(), now) : null;
-                steps.add(new Step(trigger, shard, change, firing, store.decided(reads, firing), limit, null));
+                        trigger.delay() != null ? Firing.Stage.DELAY : Firing.Stage.DELIVER, 0, null, null, generation);
+                Supplier<Optional<String>> limit = trigger.delay() == null ? store.limit(reads, trigger, firing, now) : null;
+                steps.add(new Step(trigger, generation, shard, change, firing, store.decided(reads, firing), limit, null));
             }
         }
         if (steps.isEmpty() && erasures.isEmpty() && !checkDefinitions) {
@@ -173,7 +172,7 @@ public class ChangeTriggers {
         // After the user's exits (earlier rounds): the erased user's cooldowns, caps and pending delay are forgotten,
         // so a profile started again under the same id begins with none.
         for (Change erased : erasures) {
-            store.forget(writes, TriggerKeys.changesShard(erased.partition()), definitions.byId().keySet(), erased.change().userId());
+            store.forget(writes, TriggerKeys.changesShard(erased.partition()), definitions.generations(), erased.change().userId());
         }
         writes.send();
         runNow.addAll(admitted); // stored now: safe to attempt
@@ -209,7 +208,7 @@ public class ChangeTriggers {
         if (waiting.isPresent() && !changedBackBeforeDue(step.change(), waiting.get(), step.trigger())) {
             return;
         }
-        store.cancelPending(step.shard(), step.trigger().id(), step.change().userId(), id);
+        store.cancelPending(step.shard(), step.trigger().id(), step.generation(), step.change().userId(), id);
         waiting.ifPresent(firing -> log.cancelled(writes, firing, "the user " + step.change().change() + " before the delay was over"));
     }
 

@@ -152,7 +152,7 @@ public class EventTriggers {
                 }
             }
             for (EventTrigger trigger : current.thresholds()) {
-                Side side = side(trigger, shard, context, userId);
+                Side side = side(trigger, current, shard, context, userId);
                 if (side == null || side.unchanged()) {
                     continue;
                 }
@@ -161,7 +161,7 @@ public class EventTriggers {
                 }
                 // Remembered once its firing is stored: a failure before leaves the crossing to the batch's retry, whose
                 // firing of the same event is stored once (decided by its id).
-                store.side(shard, trigger.definition().id(), userId, side.now());
+                store.side(shard, trigger.definition().id(), current.generationOf(trigger.definition().id()), userId, side.now());
             }
         }
         if (!runNow.isEmpty()) {
@@ -187,7 +187,7 @@ public class EventTriggers {
     /** Forgets what the shard keeps of the id for every current trigger, at once. */
     private void forget(String id, String shard, TriggerCatalog.Current current) {
         RedisBatch writes = store.writes();
-        store.forget(writes, shard, current.byId().keySet(), id);
+        store.forget(writes, shard, current.generations(), id);
         writes.send();
     }
 
@@ -256,7 +256,7 @@ public class EventTriggers {
     }
 
     /** Null when the threshold's expression failed for this user (no crossing). */
-    private Side side(EventTrigger trigger, String shard, EvaluationContext context, String userId) {
+    private Side side(EventTrigger trigger, TriggerCatalog.Current current, String shard, EvaluationContext context, String userId) {
         When.ThresholdCrossed when = (When.ThresholdCrossed) trigger.definition().when();
         double value;
         try {
@@ -267,7 +267,8 @@ public class EventTriggers {
             return null;
         }
         String now = value > when.value() ? ABOVE : value < when.value() ? BELOW : AT;
-        return new Side(now, store.side(shard, trigger.definition().id(), userId), when.crosses());
+        String id = trigger.definition().id();
+        return new Side(now, store.side(shard, id, current.generationOf(id), userId), when.crosses());
     }
 
     private Optional<Firing> fire(TriggerDefinition trigger, TriggerCatalog.Current current, String userId, Event event,

@@ -27,7 +27,7 @@ public class FiringAdmission {
 
     /** The firing to deliver now, or empty when a cooldown or cap suppressed it. */
     public Optional<Firing> admit(TriggerDefinition trigger, Firing firing, long now) {
-        Optional<String> suppressed = store.limit(trigger, firing.shard(), firing.userId(), now);
+        Optional<String> suppressed = store.limit(trigger, firing, now);
         RedisBatch writes = store.writes();
         Optional<Firing> admitted = admit(writes, trigger, firing, now, suppressed);
         writes.send();
@@ -36,7 +36,7 @@ public class FiringAdmission {
 
     /**
      * As {@link #admit(TriggerDefinition, Firing, long)} with the cooldown and cap already read
-     * ({@link FiringStore#limit(RedisBatch, TriggerDefinition, String, String, long)}): the firing is stored, and
+     * ({@link FiringStore#limit(RedisBatch, TriggerDefinition, Firing, long)}): the firing is stored, and
      * counted, when {@code writes} is sent; it must not be attempted before.
      */
     public Optional<Firing> admit(RedisBatch writes, TriggerDefinition trigger, Firing firing, long now, Optional<String> suppressed) {

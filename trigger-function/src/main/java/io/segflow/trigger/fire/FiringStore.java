@@ -17,7 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,8 @@ import java.util.function.Supplier;
 
 /**
  * Firings as they wait in Redis, per shard ({@link TriggerKeys}): the schedule of due steps, the firings themselves,
- * the firing times behind cooldowns and caps, and pending delays. Every write of one firing is in one MULTI on its
+ * the firing times behind cooldowns and caps, and pending delays. What is kept per user is kept per trigger generation
+ * too: a trigger created again under a deleted one's id finds none of it. Every write of one firing is in one MULTI on its
  * shard's slot; methods taking a {@link RedisBatch} add their commands to it, so that a consumed batch's firings
  * are read and stored in one pipelined round trip (per shard on a Redis Cluster). One instance owns a shard at a time (its Kafka partition), so reads then writes need no script.
  */
@@ -70,25 +70,24 @@ public class FiringStore {
 
     /** As {@link #decided(Firing)}, answered once {@code reads} is sent. */
     public Supplier<Boolean> decided(RedisBatch reads, Firing firing) {
-        RedisBatch.Reply score = reads.add(firing.shard(), Request.cmd(Command.ZSCORE)
-                .arg(TriggerKeys.fired(firing.shard(), firing.triggerId(), firing.userId())).arg(firing.id()));
+        RedisBatch.Reply score = reads.add(firing.shard(), Request.cmd(Command.ZSCORE).arg(fired(firing)).arg(firing.id()));
         return () -> score.get() != null;
     }
 
-    /** Why the user may not be fired at now ({@code cooldown}, {@code cap}), or empty. */
-    public Optional<String> limit(TriggerDefinition trigger, String shard, String userId, long now) {
+    /** Why the firing's user may not be fired at now ({@code cooldown}, {@code cap}), or empty. */
+    public Optional<String> limit(TriggerDefinition trigger, Firing firing, long now) {
         RedisBatch reads = reads();
-        Supplier<Optional<String>> limit = limit(reads, trigger, shard, userId, now);
+        Supplier<Optional<String>> limit = limit(reads, trigger, firing, now);
         reads.send();
         return limit.get();
     }
 
-    /** As {@link #limit(TriggerDefinition, String, String, long)}, answered once {@code reads} is sent. */
-    public Supplier<Optional<String>> limit(RedisBatch reads, TriggerDefinition trigger, String shard, String userId, long now) {
+    /** As {@link #limit(TriggerDefinition, Firing, long)}, answered once {@code reads} is sent. */
+    public Supplier<Optional<String>> limit(RedisBatch reads, TriggerDefinition trigger, Firing firing, long now) {
         if (trigger.cooldown() == null && trigger.cap() == null) {
             return Optional::empty;
         }
-        RedisBatch.Reply fired = reads.add(shard, Request.cmd(Command.ZRANGEBYSCORE).arg(TriggerKeys.fired(shard, trigger.id(), userId))
+        RedisBatch.Reply fired = reads.add(firing.shard(), Request.cmd(Command.ZRANGEBYSCORE).arg(fired(firing))
                 .arg(now - trigger.memoryMillis()).arg("+inf").arg("WITHSCORES"));
         return () -> {
             List<Double> times = scores(fired.get());
@@ -132,7 +131,7 @@ public class FiringStore {
     /** As {@link #fire(TriggerDefinition, Firing, long, long)}, stored once {@code writes} is sent. */
     public void fire(RedisBatch writes, TriggerDefinition trigger, Firing firing, long now, long due) {
         String shard = firing.shard();
-        String fired = TriggerKeys.fired(shard, firing.triggerId(), firing.userId());
+        String fired = fired(firing);
         long memory = Math.max(trigger.memoryMillis(), 60_000);
         List<Request> commands = new ArrayList<>(List.of(
                 Request.cmd(Command.ZADD).arg(fired).arg(now).arg(firing.id()),
@@ -142,8 +141,7 @@ public class FiringStore {
                 Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id())));
         if (trigger.delay() != null) {
             // Only a delayed firing was the user's pending one: a firing at once has nothing to clear.
-            commands.add(Request.cmd(Command.EVAL).arg(DELETE_IF_EQUAL).arg(1)
-                    .arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId())).arg(firing.id()));
+            commands.add(Request.cmd(Command.EVAL).arg(DELETE_IF_EQUAL).arg(1).arg(pending(firing)).arg(firing.id()));
         }
         writes.add(shard, commands);
     }
@@ -154,30 +152,44 @@ public class FiringStore {
         writes.add(shard, List.of(
                 Request.cmd(Command.HSET).arg(TriggerKeys.jobs(shard)).arg(firing.id()).arg(Json.write(firing)),
                 Request.cmd(Command.ZADD).arg(TriggerKeys.due(shard)).arg(due).arg(firing.id()),
-                Request.cmd(Command.SET).arg(TriggerKeys.pending(shard, firing.triggerId(), firing.userId()))
-                        .arg(firing.id()).arg("PX").arg(delayMillis + 3_600_000)));
+                Request.cmd(Command.SET).arg(pending(firing)).arg(firing.id()).arg("PX").arg(delayMillis + 3_600_000)));
     }
 
     /**
-     * Forgets what the shard keeps of an id for the triggers {@code triggerIds}: firing times (cooldowns, caps), the
-     * pending delay's id, the threshold side. For an erased user, and for an id merged into another user (never read
-     * again). Firings already stored run their course.
+     * The generation whose per-user state the firing reads and writes: the one it was fired under, 0 for a firing
+     * stored before triggers had generations (as its trigger's, then).
      */
-    public void forget(RedisBatch writes, String shard, Collection<String> triggerIds, String userId) {
-        if (triggerIds.isEmpty()) {
+    private static long generationOf(Firing firing) {
+        return firing.generation() == null ? 0 : firing.generation();
+    }
+
+    private static String fired(Firing firing) {
+        return TriggerKeys.fired(firing.shard(), firing.triggerId(), generationOf(firing), firing.userId());
+    }
+
+    private static String pending(Firing firing) {
+        return TriggerKeys.pending(firing.shard(), firing.triggerId(), generationOf(firing), firing.userId());
+    }
+
+    /**
+     * Forgets what the shard keeps of an id for the triggers {@code generations} (trigger id to generation): firing
+     * times (cooldowns, caps), the pending delay's id, the threshold side. For an erased user, and for an id merged
+     * into another user (never read again). Firings already stored run their course.
+     */
+    public void forget(RedisBatch writes, String shard, Map<String, Long> generations, String userId) {
+        if (generations.isEmpty()) {
             return;
         }
         Request del = Request.cmd(Command.DEL);
-        for (String triggerId : triggerIds) {
-            del.arg(TriggerKeys.fired(shard, triggerId, userId)).arg(TriggerKeys.pending(shard, triggerId, userId))
-                    .arg(TriggerKeys.side(shard, triggerId, userId));
-        }
+        generations.forEach((triggerId, generation) -> del.arg(TriggerKeys.fired(shard, triggerId, generation, userId))
+                .arg(TriggerKeys.pending(shard, triggerId, generation, userId))
+                .arg(TriggerKeys.side(shard, triggerId, generation, userId)));
         writes.add(shard, del);
     }
 
     /** The id of the user's firing waiting out its delay (null if none), answered once {@code reads} is sent. */
-    public Supplier<String> pending(RedisBatch reads, String shard, String triggerId, String userId) {
-        RedisBatch.Reply id = reads.add(shard, Request.cmd(Command.GET).arg(TriggerKeys.pending(shard, triggerId, userId)));
+    public Supplier<String> pending(RedisBatch reads, String shard, String triggerId, long generation, String userId) {
+        RedisBatch.Reply id = reads.add(shard, Request.cmd(Command.GET).arg(TriggerKeys.pending(shard, triggerId, generation, userId)));
         return () -> id.get() == null ? null : id.get().toString();
     }
 
@@ -187,11 +199,11 @@ public class FiringStore {
     }
 
     /** Cancels the user's firing {@code id} waiting out its delay: out of the schedule, no longer the pending one. */
-    public void cancelPending(String shard, String triggerId, String userId, String id) {
+    public void cancelPending(String shard, String triggerId, long generation, String userId, String id) {
         RedisBatch writes = writes();
         writes.add(shard, List.of(Request.cmd(Command.ZREM).arg(TriggerKeys.due(shard)).arg(id),
                 Request.cmd(Command.HDEL).arg(TriggerKeys.jobs(shard)).arg(id),
-                Request.cmd(Command.DEL).arg(TriggerKeys.pending(shard, triggerId, userId))));
+                Request.cmd(Command.DEL).arg(TriggerKeys.pending(shard, triggerId, generation, userId))));
         writes.send();
     }
 
@@ -307,14 +319,14 @@ public class FiringStore {
     }
 
     /** Where the user's threshold value was last ({@code above}, {@code below}, {@code at}), or null. */
-    public String side(String shard, String triggerId, String userId) {
-        return redis.value(String.class).get(TriggerKeys.side(shard, triggerId, userId));
+    public String side(String shard, String triggerId, long generation, String userId) {
+        return redis.value(String.class).get(TriggerKeys.side(shard, triggerId, generation, userId));
     }
 
     /** Remembers the user's side of the trigger's line; written as the firings are (replicas waited for, if asked). */
-    public void side(String shard, String triggerId, String userId, String side) {
+    public void side(String shard, String triggerId, long generation, String userId, String side) {
         RedisBatch writes = writes();
-        writes.add(shard, Request.cmd(Command.SET).arg(TriggerKeys.side(shard, triggerId, userId)).arg(side)
+        writes.add(shard, Request.cmd(Command.SET).arg(TriggerKeys.side(shard, triggerId, generation, userId)).arg(side)
                 .arg("PX").arg(SIDE_MEMORY.toMillis()));
         writes.send();
     }

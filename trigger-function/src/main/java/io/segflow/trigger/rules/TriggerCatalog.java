@@ -1,6 +1,7 @@
 package io.segflow.trigger.rules;
 
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.transactions.TransactionResult;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.InvalidTriggerException;
 import io.segflow.core.trigger.TriggerCodec;
@@ -34,7 +35,10 @@ public class TriggerCatalog {
                           Map<String, List<TriggerDefinition>> bySegment, Map<String, List<EventTrigger>> byEvent,
                           List<EventTrigger> thresholds, Map<String, Long> generations) {
 
-        /** The trigger's generation, recorded by its firings (null: stored before triggers had one). */
+        /**
+         * The trigger's generation, recorded by its firings and part of its per-user keys: 0 for one stored before
+         * triggers had generations, null for a trigger these definitions do not know.
+         */
         public Long generationOf(String triggerId) {
             return generations.get(triggerId);
         }
@@ -123,16 +127,26 @@ public class TriggerCatalog {
         return () -> !wasLoaded || !Objects.equals(latest.get() == null ? null : latest.get().toString(), known);
     }
 
+    /**
+     * Definitions, generations and disabled endpoints read in one MULTI: a definition read without the generation its
+     * save stored would pass for one created before generations existed.
+     */
     private Current load() {
-        Set<String> disabled = redis.hash(String.class).hgetall(TriggerKeys.DISABLED).keySet();
+        TransactionResult stored = redis.withTransaction(tx -> {
+            tx.hash(String.class).hgetall(TriggerKeys.DEFINITIONS);
+            tx.hash(String.class).hgetall(TriggerKeys.GENERATIONS);
+            tx.hash(String.class).hgetall(TriggerKeys.DISABLED);
+        });
+        Map<String, String> definitions = stored.get(0);
+        Map<String, String> storedGenerations = stored.get(1);
+        Set<String> disabled = stored.<Map<String, String>>get(2).keySet();
         Map<String, Long> generations = new HashMap<>();
-        redis.hash(String.class).hgetall(TriggerKeys.GENERATIONS).forEach((id, generation) -> generations.put(id, Long.valueOf(generation)));
         Map<String, TriggerDefinition> byId = new HashMap<>();
         Map<String, List<TriggerDefinition>> bySegment = new HashMap<>();
         Set<String> firing = new java.util.HashSet<>();
         Map<String, List<EventTrigger>> byEvent = new HashMap<>();
         List<EventTrigger> thresholds = new ArrayList<>();
-        for (String json : redis.hash(String.class).hgetall(TriggerKeys.DEFINITIONS).values()) {
+        for (String json : definitions.values()) {
             TriggerDefinition definition;
             try {
                 definition = codec.readStored(json);
@@ -142,6 +156,7 @@ public class TriggerCatalog {
                 continue;
             }
             byId.put(definition.id(), definition);
+            generations.put(definition.id(), Long.valueOf(storedGenerations.getOrDefault(definition.id(), "0")));
             if (!definition.enabled() || disabled.contains(definition.id())) {
                 continue;
             }

@@ -11,6 +11,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
+import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.trigger.fire.ChangeTriggers;
 import java.time.Duration;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A consumed batch's firings are read and stored together: a user's several changes in one batch still count
- * against the cooldown and cap one after the other, and a delay is cancelled by an exit in the same batch.
+ * against the cooldown and cap one after the other, and a delay is cancelled by an exit in the same batch. Cooldowns
+ * and caps are the trigger's as long as it exists, saved again or not, and not those of a deleted one under its id.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
@@ -104,6 +106,65 @@ class BatchedChangesTest extends TriggerFixture {
         assertThat(runNow).as("the batch's own reads find the new definitions, no refresh before it")
                 .extracting(Firing::triggerId).containsExactlyInAnyOrder(first, second);
         receiver.await("/second", 1, Duration.ofSeconds(20));
+    }
+
+    /**
+     * A trigger saved again (a longer cooldown, or disabled and enabled) keeps its users' firing times; one deleted and
+     * created again under the same id is another trigger, held back by none of the deleted one's.
+     */
+    @Test
+    void aTriggerCreatedAgainStartsWithoutTheDeletedOnesCooldownAndCapWhileASaveKeepsThem() throws Exception {
+        String segment = unique("seg");
+        String user = unique("user");
+        String cooled = unique("cooled");
+        String capped = unique("capped");
+        String cooldown = "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'cooldown': '1h', 'action': ";
+        String cap = "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'cap': {'count': 1, 'per': '7d'}, 'action': ";
+        definitions.define(cooled, cooldown + webhook(receiver.url("/cooled")) + "}");
+        definitions.define(capped, cap + webhook(receiver.url("/capped")) + "}");
+        assertThat(decide(entered(user, segment, 1))).extracting(Firing::triggerId).containsExactlyInAnyOrder(cooled, capped);
+
+        definitions.define(cooled, cooldown.replace("'1h'", "'2h'") + webhook(receiver.url("/cooled-saved")) + "}");
+        definitions.define(capped, cap + webhook(receiver.url("/capped-saved")) + ", 'enabled': false}");
+        definitions.define(capped, cap + webhook(receiver.url("/capped-saved")) + "}");
+        assertThat(decide(entered(user, segment, 3))).as("saved again: the same triggers, their firing times kept").isEmpty();
+        assertThat(suppressed(definitions.log(cooled))).containsExactly("cooldown");
+        assertThat(suppressed(definitions.log(capped))).containsExactly("cap");
+
+        for (String trigger : List.of(cooled, capped)) {
+            definitions.delete(trigger);
+        }
+        definitions.define(cooled, cooldown + webhook(receiver.url("/cooled-new")) + "}");
+        definitions.define(capped, cap + webhook(receiver.url("/capped-new")) + "}");
+        assertThat(decide(entered(user, segment, 5))).as("created again: no cooldown running, no firing counted")
+                .extracting(Firing::triggerId).containsExactlyInAnyOrder(cooled, capped);
+        receiver.await("/cooled-new", 1, Duration.ofSeconds(20));
+        receiver.await("/capped-new", 1, Duration.ofSeconds(20));
+    }
+
+    /** A trigger stored before triggers had generations keeps its users' firing times, where they are, when saved again. */
+    @Test
+    void aTriggerStoredWithoutAGenerationKeepsItsCooldownWhenSavedAgain() throws Exception {
+        String segment = unique("seg");
+        String user = unique("user");
+        String cooled = unique("cooled");
+        String cooldown = "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'cooldown': '1h', 'action': ";
+        definitions.define(cooled, cooldown + webhook(receiver.url("/cooled")) + "}");
+        redis.hash(String.class).hdel(TriggerKeys.GENERATIONS, cooled);
+        redis.value(Long.class).incr(TriggerKeys.REVISION); // read again, without its generation
+        assertThat(decide(entered(user, segment, 1))).extracting(Firing::triggerId).containsExactly(cooled);
+        assertThat(redis.key().exists(TriggerKeys.fired(TriggerKeys.changesShard(3), cooled, 0, user)))
+                .as("under the bare trigger id, as before generations").isTrue();
+
+        definitions.define(cooled, cooldown + webhook(receiver.url("/cooled-saved")) + "}");
+
+        assertThat(decide(entered(user, segment, 3))).as("its firing times kept").isEmpty();
+        assertThat(suppressed(definitions.log(cooled))).containsExactly("cooldown");
+        assertThat(redis.hash(String.class).hget(TriggerKeys.GENERATIONS, cooled)).isEqualTo("0");
+    }
+
+    private static List<ChangeTriggers.Change> entered(String user, String segment, long version) {
+        return List.of(new ChangeTriggers.Change(3, change(user, segment, SegmentChange.ENTERED, version), null));
     }
 
     private static List<String> suppressed(List<DeliveryEntry> log) {

@@ -47,6 +47,12 @@ final class Definitions {
         redis.execute("EVAL", eval.toArray(String[]::new));
     }
 
+    /** The trigger's generation, as its per-user keys carry it (0: stored without one). */
+    long generation(String id) {
+        String generation = redis.hash(String.class).hget(TriggerKeys.GENERATIONS, id);
+        return generation == null ? 0 : Long.parseLong(generation);
+    }
+
     static String webhook(String url) {
         return "{'type': 'webhook', 'url': '" + url + "', 'secret': '" + WebhookReceiver.SECRET + "'}";
     }

@@ -44,8 +44,9 @@ class ErasedUserTest extends TriggerFixture {
         changes.send(user, Json.write(new SegmentChange(user, segment, SegmentChange.EXITED, Instant.now(), 2, SegmentChange.ERASURE)));
         changes.send(user, Json.write(SegmentChange.erased(user, Instant.now(), 3)));
         receiver.await("/goodbye", 1, Duration.ofSeconds(30));
+        long generation = definitions.generation(welcome);
         await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.range(0, 64)
-                .noneMatch(p -> redis.key().exists(TriggerKeys.fired(TriggerKeys.changesShard(p), welcome, user))));
+                .noneMatch(p -> redis.key().exists(TriggerKeys.fired(TriggerKeys.changesShard(p), welcome, generation, user))));
 
         changes.send(user, Json.write(change(user, segment, SegmentChange.ENTERED, 1)));
         receiver.await("/welcome", 2, Duration.ofSeconds(30));

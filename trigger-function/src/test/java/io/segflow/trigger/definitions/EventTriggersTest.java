@@ -223,6 +223,33 @@ class EventTriggersTest {
         assertThat(receiver.calls("/regular")).as("the 3rd order crosses 2; the 4th is still above").hasSize(1);
     }
 
+    /**
+     * A threshold trigger created again under a deleted one's id starts below its line, so the user's next event above
+     * it crosses it; one saved again keeps the user's side, and the same event is no crossing.
+     */
+    @Test
+    void aThresholdCreatedAgainStartsBelowItsLineWhileOneSavedAgainKeepsTheSide() throws Exception {
+        String saved = unique("saved");
+        String recreated = unique("recreated");
+        String threshold = "{'when': {'threshold': 'count(\\'Order Completed\\')', 'crosses': 'above', 'value': 0.5}, 'action': ";
+        definitions.define(saved, threshold + webhook(receiver.url("/saved")) + "}");
+        definitions.define(recreated, threshold + webhook(receiver.url("/recreated")) + "}");
+        String user = unique("user");
+        Event first = order(user, 1);
+        track(user, List.of(first));
+        await().atMost(Duration.ofSeconds(30)).until(() -> sideKeys(user, saved) > 0 && sideKeys(user, recreated) > 0);
+
+        definitions.define(saved, threshold + webhook(receiver.url("/saved-again")) + "}");
+        definitions.delete(recreated);
+        definitions.define(recreated, threshold + webhook(receiver.url("/created-again")) + "}");
+        track(user, List.of(first, order(user, 1)));
+
+        WebhookReceiver.Call call = receiver.await("/created-again", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(Json.read(call.body(), JsonNode.class).at("/data/userId").asText()).isEqualTo(user);
+        Thread.sleep(500); // decided in the same batch: its call, had it fired, would be on its way
+        assertThat(receiver.calls("/saved-again")).as("still above the line it was above").isEmpty();
+    }
+
     @Test
     void aCrossingWhoseFiringCouldNotBeStoredFiresWhenTheBatchIsTriedAgain() throws Exception {
         String trigger = unique("second-order");
@@ -423,14 +450,16 @@ class EventTriggersTest {
     }
 
     /** The keys the user's firings of the trigger would be kept under, on every shard of segflow.events. */
-    private static List<String> firedKeys(String user, String trigger) {
+    private List<String> firedKeys(String user, String trigger) {
+        long generation = definitions.generation(trigger);
         return java.util.stream.IntStream.range(0, 64)
-                .mapToObj(p -> TriggerKeys.fired(TriggerKeys.eventsShard(p), trigger, user)).toList();
+                .mapToObj(p -> TriggerKeys.fired(TriggerKeys.eventsShard(p), trigger, generation, user)).toList();
     }
 
     private long sideKeys(String user, String trigger) {
+        long generation = definitions.generation(trigger);
         return java.util.stream.IntStream.range(0, 64)
-                .filter(p -> redis.key().exists(TriggerKeys.side(TriggerKeys.eventsShard(p), trigger, user))).count();
+                .filter(p -> redis.key().exists(TriggerKeys.side(TriggerKeys.eventsShard(p), trigger, generation, user))).count();
     }
 
     /** How many commands Redis refused as of the wrong type so far ({@code INFO errorstats}). */
