@@ -110,6 +110,19 @@ class TriggersResourceTest {
         admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
     }
 
+    /** Generation 0 keeps a trigger's per-user state under its bare id, where it was written before generations. */
+    @Test
+    void aTriggerStoredWithoutAGenerationGetsGenerationZeroWhenSavedAgain() {
+        String id = newId();
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
+        redis.hash(String.class).hdel(TriggerKeys.GENERATIONS, id); // as stored before triggers had generations
+
+        admin().body(reminder("https://hooks.example.com/cart2")).when().put("/v1/triggers/" + id).then().statusCode(200);
+
+        assertThat(generation(id)).isEqualTo("0");
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+    }
+
     private String generation(String id) {
         return redis.hash(String.class).hget(TriggerKeys.GENERATIONS, id);
     }
