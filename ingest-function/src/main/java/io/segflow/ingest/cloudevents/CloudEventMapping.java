@@ -23,12 +23,15 @@ import java.util.UUID;
  *       {@code properties};</li>
  *   <li>{@code messageId}, when the call has none, is a UUID derived from {@code source} and {@code id} (unique
  *       together by the spec), so a redelivered CloudEvent is deduplicated; {@code timestamp} defaults to
- *       {@code time}; a call without {@code userId} and {@code anonymousId} takes {@code subject} as its userId;</li>
+ *       {@code time}; a call without {@code userId} and {@code anonymousId} takes {@code subject} as its userId (a
+ *       KafkaSource's event: its {@code key} extension, the record's key);</li>
  *   <li>{@code context.cloudevent} records {@code id}, {@code source}, {@code type} and {@code subject}.</li>
  * </ul>
  */
 public final class CloudEventMapping {
     private static final String[] REQUIRED = {"id", "source", "specversion", "type"};
+    /** The type of the events a Knative KafkaSource makes of Kafka records. */
+    static final String KAFKA_SOURCE_TYPE = "dev.knative.kafka.event";
 
     private CloudEventMapping() {
     }
@@ -92,8 +95,11 @@ public final class CloudEventMapping {
             SegmentCallParser.dateTime(event.attributePath() + "time", TextNode.valueOf(event.attribute("time")));
             call.put("timestamp", event.attribute("time"));
         }
-        if (!call.hasNonNull("userId") && !call.hasNonNull("anonymousId") && event.attribute("subject") != null) {
-            call.put("userId", event.attribute("subject"));
+        if (!call.hasNonNull("userId") && !call.hasNonNull("anonymousId")) {
+            String user = userOf(event);
+            if (user != null) {
+                call.put("userId", user);
+            }
         }
         JsonNode context = call.get("context");
         if (context == null || context.isNull()) {
@@ -107,6 +113,22 @@ public final class CloudEventMapping {
                 }
             }
         }
+    }
+
+    /**
+     * The user an event is about: its {@code subject}; for a KafkaSource's, the record's key ({@code key} extension),
+     * as its subject names the record's partition and offset and would file every record under a user of its own.
+     */
+    private static String userOf(CloudEvent event) {
+        if (!KAFKA_SOURCE_TYPE.equals(event.attribute("type"))) {
+            return event.attribute("subject");
+        }
+        String key = event.attribute("key");
+        if (key == null) {
+            throw new InvalidEventException(event.attributePath() + "key", "is required: the user of a KafkaSource "
+                    + "record is its key, unless its data names a userId or anonymousId");
+        }
+        return key;
     }
 
     private static Optional<EventType> callType(JsonNode type) {

@@ -47,12 +47,13 @@ class CloudEventsResourceTest extends IngestTopicsTest {
     }
 
     @Test
-    void knativeKafkaSourceEventWithoutSegmentDataBecomesATrackOfItsTypeForTheSubject() {
+    void knativeKafkaSourceEventWithoutSegmentDataBecomesATrackOfItsTypeForTheRecordKey() {
+        // As a KafkaSource sends a record: its subject and id name the partition and offset, its key extension the key.
         given().header("ce-specversion", "1.0")
                 .header("ce-id", "partition:0/offset:17")
                 .header("ce-source", "/apis/v1/namespaces/shop/kafkasources/orders#orders")
                 .header("ce-type", "dev.knative.kafka.event")
-                .header("ce-subject", user)
+                .header("ce-subject", "partition:0#17")
                 .header("ce-key", user)
                 .contentType("application/json")
                 .body("{\"orderId\":\"o-1\",\"total\":12.5}")
@@ -64,6 +65,23 @@ class CloudEventsResourceTest extends IngestTopicsTest {
         assertThat(event.get("event").asText()).isEqualTo("dev.knative.kafka.event");
         assertThat(event.get("userId").asText()).isEqualTo(user);
         assertThat(event.get("properties").get("orderId").asText()).isEqualTo("o-1");
+    }
+
+    @Test
+    void knativeKafkaSourceRecordWithoutKeyIsRefusedRatherThanFiledUnderItsOffset() {
+        given().header("ce-specversion", "1.0")
+                .header("ce-id", "partition:1/offset:4")
+                .header("ce-source", "/apis/v1/namespaces/shop/kafkasources/orders#orders")
+                .header("ce-type", "dev.knative.kafka.event")
+                .header("ce-subject", "partition:1#4")
+                .contentType("application/json")
+                .body("{\"orderId\":\"" + user + "\"}")
+                .when().post("/")
+                .then().statusCode(400)
+                .body("field", equalTo("ce-key"))
+                .body("reason", containsString("KafkaSource"));
+
+        assertThat(valuesContaining(rejected, user, 1).getFirst().get("field").asText()).isEqualTo("ce-key");
     }
 
     @Test
