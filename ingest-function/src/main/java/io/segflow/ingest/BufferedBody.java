@@ -3,6 +3,7 @@ package io.segflow.ingest;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -37,6 +38,11 @@ final class BufferedBody {
         });
         request.exceptionHandler(read::tryFail);
         request.endHandler(ended -> read.tryComplete(body));
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            // libcurl (PHP's SDK) and .NET hold the body back until told to go on; they would stall about a second.
+            // A declared length over the limit was refused before this point, so only a body that fits is asked for.
+            request.response().writeContinue();
+        }
         request.resume();
         return read.future();
     }

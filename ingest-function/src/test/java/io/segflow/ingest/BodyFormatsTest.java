@@ -14,6 +14,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
@@ -56,6 +57,23 @@ class BodyFormatsTest extends IngestTopicsTest {
 
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
         assertThat(valuesOf(events, user, 2)).extracting(e -> e.get("type").asText()).containsExactly("identify", "track");
+    }
+
+    @Test
+    void aClientWaitingFor100ContinueIsAnsweredAndItsCallsIngestedOnEveryEndpoint() throws Exception {
+        Map<String, String> headers = Map.of("Authorization", RawHttp.basicAuth("dev-write-key"),
+                "Content-Type", "application/json");
+        String batch = "{\"batch\":[{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"expecting\"}]}";
+        String cloudEvent = "{\"specversion\":\"1.0\",\"id\":\"c-1\",\"source\":\"app\",\"type\":\"com.example.track\","
+                + "\"data\":{\"userId\":\"" + user + "\",\"event\":\"expecting\"}}";
+
+        List<String> segment = RawHttp.statusLinesExpectingContinue(uri("/v1/batch"), headers, utf8(batch));
+        List<String> cloudEvents = RawHttp.statusLinesExpectingContinue(uri("/"),
+                Map.of("Content-Type", "application/cloudevents+json"), utf8(cloudEvent));
+
+        assertThat(segment).containsExactly("HTTP/1.1 100 Continue", "HTTP/1.1 200 OK");
+        assertThat(cloudEvents).containsExactly("HTTP/1.1 100 Continue", "HTTP/1.1 200 OK");
+        assertThat(valuesOf(events, user, 2)).extracting(e -> e.get("event").asText()).containsOnly("expecting");
     }
 
     @Test
