@@ -45,10 +45,14 @@ public final class RouteAnswers {
         });
     }
 
-    /** Writes an {@link Answer} (a JSON string entity, perhaps a Retry-After) as the route's response. */
+    /** Writes an {@link Answer} (a JSON string entity, perhaps a Retry-After; or no entity, no body) as the response. */
     static void send(RoutingContext context, Response answer) {
-        var out = context.response().setStatusCode(answer.getStatus())
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        var out = context.response().setStatusCode(answer.getStatus());
+        if (answer.getEntity() == null) {
+            out.end();
+            return;
+        }
+        out.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         answer.getStringHeaders().forEach((name, values) -> {
             if (!name.equalsIgnoreCase(HttpHeaders.CONTENT_TYPE.toString())) {
                 out.putHeader(name, values);

@@ -73,7 +73,27 @@ public class CloudEventsRoute {
         } catch (InvalidEventException e) {
             return now(Answer.invalid(e.field(), e.reason()));
         }
-        return intake.accept(new Intake.Origin(ENDPOINT, source.get(), receivedAt, null), parse(events, receivedAt, source.get()));
+        Uni<Response> answer = intake.accept(new Intake.Origin(ENDPOINT, source.get(), receivedAt, null),
+                parse(events, receivedAt, source.get()));
+        return isBatched(headers) ? answer : answer.map(CloudEventsRoute::withoutBodyWhenAccepted);
+    }
+
+    /**
+     * A Knative broker or channel reads the body of a 200 as a reply event, and one that is not a CloudEvent as a
+     * failed delivery (retried, then dead-lettered): an accepted event is answered with no body at all. A batched
+     * request keeps its JSON answer, which lists the events refused.
+     */
+    private static Response withoutBodyWhenAccepted(Response answer) {
+        return answer.getStatus() == Response.Status.OK.getStatusCode() ? Response.ok().build() : answer;
+    }
+
+    private static boolean isBatched(MultiMap headers) {
+        return mediaTypeOf(headers).equals(CloudEventReader.BATCHED);
+    }
+
+    private static String mediaTypeOf(MultiMap headers) {
+        String contentType = headers.get(HttpHeaders.CONTENT_TYPE);
+        return contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase();
     }
 
     /**
@@ -89,7 +109,7 @@ public class CloudEventsRoute {
 
     private static List<CloudEvent> read(MultiMap headers, byte[] body) throws IOException {
         String contentType = headers.get(HttpHeaders.CONTENT_TYPE);
-        String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase();
+        String mediaType = mediaTypeOf(headers);
         if (mediaType.equals(CloudEventReader.BATCHED)) {
             return CloudEventReader.batched(body);
         }
