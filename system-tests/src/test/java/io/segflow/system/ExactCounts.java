@@ -37,8 +37,9 @@ final class ExactCounts {
     /**
      * Processed: no lag on segment-function's group, no user's stored count short of its acknowledged events, every
      * stored version of a user's memberships published, and every published change with its trigger record. Not
-     * trigger-function's committed offsets: it commits every 5 s, so waiting for them would add up to 5 s to each
-     * drill for no check of its own ({@link Recovery} waits for them after a fault).
+     * trigger-function's committed offsets: it commits only every {@link FaultStack#TRIGGER_COMMIT_INTERVAL}, so
+     * waiting for them would add up to that to each drill for no check of its own ({@link Recovery} waits for them
+     * after a fault).
      */
     static void awaitProcessed(FaultStack stack, SteadyLoad load) {
         Map<String, Long> delivered = load.delivered();
