@@ -110,12 +110,12 @@ class TriggersResourceTest {
         admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
     }
 
-    /** Generation 0 keeps a trigger's per-user state under its bare id, where it was written before generations. */
+    /** A trigger stored without a generation gets 0, which keeps its per-user state under its bare id. */
     @Test
     void aTriggerStoredWithoutAGenerationGetsGenerationZeroWhenSavedAgain() {
         String id = newId();
         admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
-        redis.hash(String.class).hdel(TriggerKeys.GENERATIONS, id); // as stored before triggers had generations
+        redis.hash(String.class).hdel(TriggerKeys.GENERATIONS, id); // stored without a generation
 
         admin().body(reminder("https://hooks.example.com/cart2")).when().put("/v1/triggers/" + id).then().statusCode(200);
 

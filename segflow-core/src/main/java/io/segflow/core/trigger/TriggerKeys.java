@@ -51,8 +51,7 @@ public final class TriggerKeys {
 
     /**
      * The {@code <state>} part of a trigger's per-user keys: {@code <trigger>@<generation>}, or the bare id for
-     * generation 0 (a trigger created before triggers had generations), whose keys keep the layout they were written
-     * in. Trigger ids have no {@code @} or {@code :}, so no user id makes two triggers' keys meet.
+     * generation 0 (a trigger stored without a generation), whose keys are the id alone. Trigger ids have no {@code @} or {@code :}, so no user id makes two triggers' keys meet.
      */
     public static String stateOf(String triggerId, long generation) {
         return generation == 0 ? triggerId : triggerId + "@" + generation;

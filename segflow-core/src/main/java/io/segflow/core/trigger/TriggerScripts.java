@@ -7,7 +7,7 @@ import java.util.List;
  * generation is the revision its creation bumped: saves over it keep it, a delete drops it, so a trigger created
  * again under the same id has a newer one: firings recorded with the older one are known to be the deleted one's,
  * and the per-user state kept under the older one ({@link TriggerKeys#stateOf}) is not the new trigger's. A trigger
- * created before generations existed has generation 0, given by its next save.
+ * stored without a generation has generation 0, which its next save stores.
  */
 public final class TriggerScripts {
     /** Keys of both scripts, in order. */

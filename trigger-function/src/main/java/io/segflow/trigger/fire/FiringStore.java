@@ -156,8 +156,8 @@ public class FiringStore {
     }
 
     /**
-     * The generation whose per-user state the firing reads and writes: the one it was fired under, 0 for a firing
-     * stored before triggers had generations (as its trigger's, then).
+     * The generation whose per-user state the firing reads and writes: the one it was fired under, or 0 (the bare
+     * trigger id) for a firing that carries none.
      */
     private static long generationOf(Firing firing) {
         return firing.generation() == null ? 0 : firing.generation();

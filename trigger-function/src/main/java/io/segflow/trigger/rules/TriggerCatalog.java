@@ -129,7 +129,7 @@ public class TriggerCatalog {
 
     /**
      * Definitions, generations and disabled endpoints read in one MULTI: a definition read without the generation its
-     * save stored would pass for one created before generations existed.
+     * save stored would pass for one stored without a generation (0).
      */
     private Current load() {
         TransactionResult stored = redis.withTransaction(tx -> {

@@ -142,7 +142,7 @@ class BatchedChangesTest extends TriggerFixture {
         receiver.await("/capped-new", 1, Duration.ofSeconds(20));
     }
 
-    /** A trigger stored before triggers had generations keeps its users' firing times, where they are, when saved again. */
+    /** A trigger stored without a generation keeps its users' firing times, where they are, when saved again. */
     @Test
     void aTriggerStoredWithoutAGenerationKeepsItsCooldownWhenSavedAgain() throws Exception {
         String segment = unique("seg");
@@ -154,7 +154,7 @@ class BatchedChangesTest extends TriggerFixture {
         redis.value(Long.class).incr(TriggerKeys.REVISION); // read again, without its generation
         assertThat(decide(entered(user, segment, 1))).extracting(Firing::triggerId).containsExactly(cooled);
         assertThat(redis.key().exists(TriggerKeys.fired(TriggerKeys.changesShard(3), cooled, 0, user)))
-                .as("under the bare trigger id, as before generations").isTrue();
+                .as("under the bare trigger id: generation 0").isTrue();
 
         definitions.define(cooled, cooldown + webhook(receiver.url("/cooled-saved")) + "}");
 
