@@ -31,6 +31,9 @@
     // userId: whose segments these are, as the server said (o.userId, or the user it was merged into).
     var state = {segments: {}, version: -1, userId: o.userId};
     var source = null, timer = null, closed = false;
+    // Whether the server answered yet: its first answer is announced even when it matches the cached state, so that
+    // listeners learn the state shown is confirmed (cached: false).
+    var confirmed = false;
     // The stream's failures in a row; whether it ever carried an event; after it was given up, the polls before it
     // is tried again, and the wait to use the next time it is given up.
     var streamFailures = 0, streamCarried = false, pollsBeforeStream = 0, streamBackoff = 0;
@@ -64,18 +67,30 @@
       ids.forEach(function (id) { next[id] = since[id] || state.segments[id] || null; });
       var entered = ids.filter(function (id) { return !client.has(id); });
       var exited = client.segments().filter(function (id) { return !next.hasOwnProperty(id); });
-      var first = state.version < 0;
+      var first = state.version < 0 || (!cached && !confirmed);
       var user = userId || state.userId;
       var merged = user !== state.userId;
       state = {segments: next, version: version, userId: user};
-      if (!cached) save();
-      applyDom(env.document);
-      if (first || merged || entered.length || exited.length) {
-        var change = {segments: client.segments(), entered: entered, exited: exited, version: version, cached: !!cached,
-          userId: user};
-        // The cached state is applied inside init(): tell listeners registered right after it, too.
-        if (cached) Promise.resolve().then(function () { emit("change", change); }); else emit("change", change);
+      if (!cached) {
+        confirmed = true;
+        save();
       }
+      applyDom(env.document);
+      if (first || merged || entered.length || exited.length) announce(entered, exited, cached);
+    }
+
+    function announce(entered, exited, cached) {
+      var change = {segments: client.segments(), entered: entered, exited: exited, version: state.version,
+        cached: !!cached, userId: state.userId};
+      // The cached state is applied inside init(): tell listeners registered right after it, too.
+      if (cached) Promise.resolve().then(function () { emit("change", change); }); else emit("change", change);
+    }
+
+    // A 304 confirms the state held: the first one tells listeners that the cached state is the server's.
+    function notModified() {
+      if (confirmed) return;
+      confirmed = true;
+      announce([], [], false);
     }
 
     function applyState(body, cached) {
@@ -142,6 +157,7 @@
           return response.json().catch(function () { return null; }).then(function (body) { refused(response.status, body); });
         }
         if (response.status === 200) return response.json().then(function (body) { applyState(body, false); });
+        if (response.status === 304) notModified();
       }).then(schedule, schedule); // after a 200, a 304, a passing failure, or a body that is not the state (a proxy's page)
     }
 

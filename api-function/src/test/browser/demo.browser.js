@@ -50,6 +50,8 @@ function check(condition, message) {
     check(held.length > 0, "the page did ask the API (and is still waiting for it)");
     await page.unroute("**/v1/users/**");
     held.forEach((route) => route.continue().catch(() => {}));
+    await page.waitForFunction(() => !document.getElementById("status").textContent.includes("(cached)"));
+    check(true, "once the API answers, the status no longer says cached");
     check((await ask(`ENTER ${user} cart-abandoner 2`)) === "OK", "a second change was published");
     await page.waitForSelector("#banner-abandoner", {state: "visible"});
     check(true, "after the cached state, live changes still arrive");

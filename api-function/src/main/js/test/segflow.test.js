@@ -93,6 +93,28 @@ test("shows the cached state at once on the next load", async () => {
   assert.equal(seen[0].cached, true);
 });
 
+test("tells listeners once the server confirms the cached state, over the stream or by a 304", async () => {
+  const cache = JSON.stringify({segments: [{id: "vip", since: "s"}], version: 7, userId: "u14"});
+  const streamed = [];
+  const client = segflow.createClient({userId: "u14", EventSource: FakeEventSource,
+    storage: memoryStorage({"segflow::u14": cache}), document: null, ...noTimers});
+  client.on("change", (c) => streamed.push(c));
+  await flush();
+  FakeEventSource.last.emit("state", {userId: "u14", segments: [{id: "vip", since: "s"}], version: 7});
+  FakeEventSource.last.emit("state", {userId: "u14", segments: [{id: "vip", since: "s"}], version: 7});
+  assert.deepEqual(streamed.map((c) => c.cached), [true, false], "the cached state, then its confirmation, once");
+  assert.deepEqual(streamed[1].segments, ["vip"]);
+  assert.deepEqual([streamed[1].entered, streamed[1].exited], [[], []]);
+
+  const polled = [];
+  const fetch = () => Promise.resolve(response(304));
+  const poller = segflow.createClient({userId: "u14", EventSource: null, fetch,
+    storage: memoryStorage({"segflow::u14": cache}), document: null, ...noTimers});
+  poller.on("change", (c) => polled.push(c));
+  await flush();
+  assert.deepEqual(polled.map((c) => c.cached), [true, false]);
+});
+
 test("falls back to polling with If-None-Match when the stream keeps failing", async () => {
   const calls = [];
   const answers = [response(200, {segments: [{id: "vip"}], version: 2}), response(304)];
