@@ -215,8 +215,15 @@
     }
 
     restore();
+    whenParsed(env.document, function () { if (!closed) applyDom(env.document); });
     if (o.stream !== false && env.EventSource) stream(); else poll();
     return client;
+  }
+
+  // Started from <head>, the elements are not there yet: set them once the page is parsed, whatever the server
+  // answers then (a 304 changes nothing, and would leave them as the HTML has them).
+  function whenParsed(doc, cb) {
+    if (doc && doc.readyState === "loading" && doc.addEventListener) doc.addEventListener("DOMContentLoaded", cb);
   }
 
   function safeStorage() {

@@ -115,6 +115,24 @@ test("tells listeners once the server confirms the cached state, over the stream
   assert.deepEqual(polled.map((c) => c.cached), [true, false]);
 });
 
+test("started in <head>, sets the elements once the page is parsed, though the server only answers 304", async () => {
+  const cache = JSON.stringify({segments: [{id: "vip", since: "s"}], version: 7, userId: "u15"});
+  const elements = [];
+  const listeners = {};
+  const doc = Object.assign(fakeDocument(elements), {readyState: "loading",
+    addEventListener(name, cb) { (listeners[name] = listeners[name] || []).push(cb); }});
+  const fetch = () => Promise.resolve(response(304));
+  segflow.createClient({userId: "u15", EventSource: null, fetch, storage: memoryStorage({"segflow::u15": cache}),
+    document: doc, ...noTimers});
+  await flush();
+  const banner = element({"data-segflow-show": "vip"});
+  banner.hidden = true;
+  elements.push(banner); // the body is parsed after the script ran
+  doc.readyState = "interactive";
+  (listeners.DOMContentLoaded || []).forEach((cb) => cb());
+  assert.equal(banner.hidden, false, "the cached segment shows");
+});
+
 test("falls back to polling with If-None-Match when the stream keeps failing", async () => {
   const calls = [];
   const answers = [response(200, {segments: [{id: "vip"}], version: 2}), response(304)];
