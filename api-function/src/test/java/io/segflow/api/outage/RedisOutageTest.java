@@ -186,10 +186,13 @@ class RedisOutageTest {
         return "outage-" + UUID.randomUUID();
     }
 
+    /** Asked from a page on another origin, which may read the delay too (a header CORS does not show by itself). */
     private void readIsUnavailable(String user) {
-        given().header("Authorization", "Bearer " + TestTokens.forUser(user))
+        given().header("Authorization", "Bearer " + TestTokens.forUser(user)).header("Origin", "https://shop.example")
                 .when().get("/v1/users/" + user + "/segments")
                 .then().statusCode(503).header("Retry-After", "2")
+                .header("Access-Control-Allow-Origin", "https://shop.example")
+                .header("Access-Control-Expose-Headers", containsString("Retry-After"))
                 .body("success", equalTo(false)).body("error", equalTo("unavailable"));
     }
 
