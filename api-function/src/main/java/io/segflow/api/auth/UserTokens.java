@@ -29,6 +29,8 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.eclipse.microprofile.jwt.Claims;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jose4j.jwt.consumer.ErrorCodes;
+import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jboss.logging.Logger;
 
 /**
@@ -90,7 +92,7 @@ public class UserTokens {
         try {
             jwt = parser.parse(token);
         } catch (ParseException e) {
-            throw unauthorized("token is invalid or expired");
+            throw unauthorized(refusal(e));
         }
         String subject = jwt.getSubject();
         if (subject == null || subject.isBlank()) {
@@ -99,6 +101,22 @@ public class UserTokens {
         Instant expiresAt = Instant.ofEpochSecond(jwt.getExpirationTime());
         checkLifetime(issuedAt(jwt), expiresAt);
         return new UserToken(subject, allowList(jwt), expiresAt);
+    }
+
+    /**
+     * Why the parser refused a token. An expired one is told apart: the page then needs a new token, while one signed
+     * with another key means a backend signs with the wrong secret.
+     */
+    private static String refusal(ParseException e) {
+        if (e.getCause() instanceof InvalidJwtException invalid) {
+            if (invalid.hasExpired()) {
+                return "token expired ('exp' is more than 60 s past)";
+            }
+            if (invalid.hasErrorCode(ErrorCodes.SIGNATURE_INVALID)) {
+                return "token is signed with another key";
+            }
+        }
+        return "token is invalid: malformed, without 'sub' or 'exp', or of another algorithm";
     }
 
     /**
