@@ -147,13 +147,19 @@
       emit("error", {status: status, error: body && body.error, reason: body && body.reason});
     }
 
+    // A 4xx other than 408 and 429 does not change by asking again: a refused token (401, 403), a user id the API
+    // refuses (400), a wrong apiHost or path (404). Polling it every interval forever would hide the mistake.
+    function isFinal(status) {
+      return status >= 400 && status < 500 && status !== 408 && status !== 429;
+    }
+
     function poll() {
       if (closed) return;
       var headers = {"Accept": "application/json"};
       if (o.token) headers.Authorization = "Bearer " + o.token;
       if (state.version >= 0) headers["If-None-Match"] = etag();
       env.fetch(base, {headers: headers, cache: "no-cache"}).then(function (response) {
-        if (response.status === 401 || response.status === 403) {
+        if (isFinal(response.status)) {
           return response.json().catch(function () { return null; }).then(function (body) { refused(response.status, body); });
         }
         if (response.status === 200) return response.json().then(function (body) { applyState(body, false); });

@@ -185,6 +185,33 @@ test("reports a refused token once and stops", async () => {
   assert.equal(timers.length, 0, "no retry with a refused token");
 });
 
+test("reports an answer that asking again cannot change (a wrong apiHost's 404, a refused id's 400) and stops", async () => {
+  for (const [status, body] of [[404, null], [400, {error: "invalid_request", field: "userId", reason: "too long"}]]) {
+    const errors = [];
+    const timers = [];
+    const client = segflow.createClient({userId: "u5", stream: false, fetch: () => Promise.resolve(response(status, body)),
+      storage: null, document: null, setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+    client.on("error", (e) => errors.push(e));
+    await flush();
+    assert.deepEqual(errors, [{status, error: body && body.error, reason: body && body.reason}]);
+    assert.equal(timers.length, 0, "no poll after " + status);
+  }
+});
+
+test("keeps polling through a 429 and a 503", async () => {
+  const answers = [response(429, {error: "too_many_requests"}), response(503, {error: "unavailable"})];
+  const errors = [];
+  const timers = [];
+  const client = segflow.createClient({userId: "u6", stream: false, fetch: () => Promise.resolve(answers.shift()),
+    storage: null, document: null, setTimeout: (fn) => timers.push(fn), clearTimeout() {}});
+  client.on("error", (e) => errors.push(e));
+  await flush();
+  timers.shift()();
+  await flush();
+  assert.deepEqual(errors, []);
+  assert.equal(timers.length, 1, "polls again after the 503");
+});
+
 test("keeps streaming across reconnects that bring nothing new (scale-in, rolling deploy)", () => {
   const calls = [];
   const fetch = (url, init) => { calls.push({url, init}); return Promise.resolve(response(304)); };
