@@ -1,6 +1,7 @@
 package io.segflow.trigger.fire;
 
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.state.UserRecord;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerKeys;
@@ -31,13 +32,16 @@ public class ChangeTriggers {
     private final DeliveryLog log;
     private final FiringAdmission admission;
     private final Dispatcher dispatcher;
+    private final UserProfiles profiles;
 
-    ChangeTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, FiringAdmission admission, Dispatcher dispatcher) {
+    ChangeTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, FiringAdmission admission, Dispatcher dispatcher,
+                   UserProfiles profiles) {
         this.catalog = catalog;
         this.store = store;
         this.log = log;
         this.admission = admission;
         this.dispatcher = dispatcher;
+        this.profiles = profiles;
     }
 
     /**
@@ -106,6 +110,25 @@ public class ChangeTriggers {
         return rounds;
     }
 
+    /**
+     * Whether the change is an exit of an id merged into another user, caused by that merge: the id's record is a
+     * forward to the user its cause names. The user's own changes carry the same kind of cause, naming the merged id,
+     * and are the user's: they fire.
+     */
+    private boolean isMergedAway(SegmentChange change) {
+        String mergeCause = SegmentChange.causedByMerge("");
+        if (change.entered() || change.cause() == null || !change.cause().startsWith(mergeCause)) {
+            return false;
+        }
+        String into = change.cause().substring(mergeCause.length());
+        try {
+            UserRecord record = profiles.record(change.userId());
+            return record.isForward() && into.equals(record.mergedInto());
+        } catch (IllegalArgumentException unreadable) {
+            return false; // a format this version cannot read: not known to be a forward
+        }
+    }
+
     /** What one change means for one trigger: a firing to decide, or a waiting one to cancel; with its reads. */
     private record Step(TriggerDefinition trigger, long generation, String shard, SegmentChange change, Firing firing,
                         Supplier<Boolean> decided, Supplier<Optional<String>> limit, Supplier<String> pending) {
@@ -141,6 +164,9 @@ public class ChangeTriggers {
                 }
                 if (change.isOfRemoval()) {
                     continue; // the segment was deleted or disabled: its members did not leave it
+                }
+                if (isMergedAway(change)) {
+                    continue; // the id became the user it was merged into: the user's changes say what it did
                 }
                 Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"
                         + change.version() + ":" + change.cause()), trigger.id(), change.userId(), "segment." + change.change(),

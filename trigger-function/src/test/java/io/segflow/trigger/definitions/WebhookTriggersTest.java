@@ -11,6 +11,10 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.Partitioning;
+import io.segflow.core.state.UserRecord;
+import io.segflow.core.state.UserRecordCodec;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.testkit.KafkaAndRedisResource;
 import java.time.Duration;
@@ -75,6 +79,35 @@ class WebhookTriggersTest extends TriggerFixture {
                 .as("only the exit of a user who stopped matching").isEqualTo(4);
         Thread.sleep(300);
         assertThat(receiver.calls("/left")).hasSize(1);
+    }
+
+    @Test
+    void theExitsOfAnIdMergedIntoAUserFireNoExitTrigger() throws Exception {
+        String segment = unique("seg");
+        String visitor = unique("anon");
+        String user = unique("user");
+        definitions.define(unique("on-exit"), "{'when': {'segment': '" + segment + "', 'change': 'exited'}, 'action': "
+                + webhook(receiver.url("/merged-away")) + "}");
+        // segment-function merged the visitor into the user: the visitor's record is a forward, its memberships end
+        // (caused merged:<user>) and the user takes the profile in, staying in the segment.
+        redis.value(String.class).setnx(RedisKeys.EVENT_PARTITIONS, "3");
+        int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
+        redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(visitor, partitions), visitor),
+                UserRecordCodec.encode(UserRecord.forward(visitor, 3, user)));
+
+        send(change(visitor, segment, SegmentChange.ENTERED, 1), Map.of());
+        send(new SegmentChange(visitor, segment, SegmentChange.EXITED, Instant.now(), 2,
+                SegmentChange.causedByMerge(user)), Map.of());
+        send(change(user, segment, SegmentChange.ENTERED, 1), Map.of());
+        // On the user's side a merge can end a membership for real (the merged history no longer matches): it fires.
+        send(new SegmentChange(user, segment, SegmentChange.EXITED, Instant.now(), 2,
+                SegmentChange.causedByMerge(unique("other-anon"))), Map.of());
+
+        WebhookReceiver.Call left = receiver.await("/merged-away", 1, Duration.ofSeconds(20)).get(0);
+        assertThat(Json.read(left.body(), JsonNode.class).at("/data/userId").asText())
+                .as("only the user's own exit: the visitor did not leave the segment, it became the user").isEqualTo(user);
+        Thread.sleep(300);
+        assertThat(receiver.calls("/merged-away")).hasSize(1);
     }
 
     @Test
