@@ -50,4 +50,16 @@ public interface IngestConfig {
          */
         Optional<String> trustedSource();
     }
+
+    /** Refuses to start with settings that would fail every request (a 500 or a 429 each), naming the setting. */
+    static void validate(IngestConfig config) {
+        require(config.maxInFlightEvents() >= 1, "segflow.max-in-flight-events", "at least 1");
+        require(config.ackTimeout().toMillis() >= 1, "segflow.ack-timeout", "at least 1ms");
+    }
+
+    private static void require(boolean valid, String property, String expected) {
+        if (!valid) {
+            throw new IllegalArgumentException(property + " must be " + expected);
+        }
+    }
 }

@@ -31,6 +31,8 @@ public class IngestProducer {
     private final KafkaClientMetrics metrics;
 
     IngestProducer(Config config, IngestConfig ingest, MeterRegistry registry) {
+        // Created at startup: a setting that cannot work stops the start instead of failing every request.
+        IngestConfig.validate(ingest);
         Map<String, Object> settings = new HashMap<>();
         config.getOptionalValue("kafka.bootstrap.servers", String.class)
                 .ifPresent(servers -> settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers));
