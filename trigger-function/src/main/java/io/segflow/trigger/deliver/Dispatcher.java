@@ -86,14 +86,27 @@ public class Dispatcher {
         this.delivered = delivered;
         this.queued = metrics.stage("queue");
         this.called = metrics.stage("call");
+        validate(config.deliveries());
         this.pollInterval = config.deliveries().pollInterval();
         this.claimBatch = config.deliveries().claimBatch();
-        if (pollInterval.isZero() || pollInterval.isNegative() || pollInterval.compareTo(Duration.ofSeconds(1)) > 0 || claimBatch < 1) {
-            throw new IllegalArgumentException("segflow.trigger.deliveries.poll-interval must be within (0, 1s] and claim-batch positive");
-        }
         // Past the longest attempt: a claimed firing is not taken again while its call may still be running.
         this.leaseMillis = config.deliveries().timeout().toMillis() + 5_000;
         Arrays.setAll(deciding, i -> new ReentrantLock());
+    }
+
+    /**
+     * Refuses delivery settings that cannot work, naming the setting. Here because the dispatcher is created at
+     * startup, while the retry policy and the action calls are created at the first firing that needs them.
+     */
+    static void validate(TriggerConfig.Deliveries deliveries) {
+        Duration pollInterval = deliveries.pollInterval();
+        if (pollInterval.isZero() || pollInterval.isNegative() || pollInterval.compareTo(Duration.ofSeconds(1)) > 0 || deliveries.claimBatch() < 1) {
+            throw new IllegalArgumentException("segflow.trigger.deliveries.poll-interval must be within (0, 1s] and claim-batch positive");
+        }
+        if (deliveries.timeout().toMillis() < 1) {
+            throw new IllegalArgumentException("segflow.trigger.deliveries.timeout must be at least 1ms, was " + deliveries.timeout());
+        }
+        new RetryPolicy(deliveries.backoff(), deliveries.jitter(), deliveries.deadline()); // checks backoff, jitter, deadline
     }
 
     void start(@Observes StartupEvent started) {
