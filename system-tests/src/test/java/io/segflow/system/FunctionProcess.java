@@ -115,6 +115,12 @@ final class FunctionProcess implements AutoCloseable {
         throw new IllegalStateException(name + " was not ready within " + timeout + ":\n" + logTail());
     }
 
+    /** The status and body of its readiness check now. */
+    HttpResponse<String> readiness() throws IOException, InterruptedException {
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        return HTTP.send(ready, HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Waits for the process to end by itself (a refused start), returning its exit code. */
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {

@@ -1,5 +1,9 @@
 package io.segflow.system;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.segflow.system.FaultStack.Function;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -61,10 +65,19 @@ class InfrastructureOutageIT {
         }
     }
 
+    /** The api reads memberships from Redis: Kafka away stalls its push, and must not take it out of service. */
+    private static void assertApiStaysInService() throws Exception {
+        HttpResponse<String> readiness = stack.function(Function.API).readiness();
+        assertThat(readiness.statusCode()).as("the api's readiness with Kafka down: " + readiness.body()).isEqualTo(200);
+    }
+
     @Test
     void kafkaKilledAndRestartedOnItsDataLosesNoAcknowledgedEventAndCountsNoneTwice() throws Exception {
         try (FaultDrill drill = FaultDrill.start(stack, "kafka-kill")) {
-            drill.fault(stack::killKafka, DOWN, stack::startKafkaAgain);
+            drill.fault(stack::killKafka, DOWN, () -> {
+                assertApiStaysInService();
+                stack.startKafkaAgain();
+            });
             drill.finish();
             drill.assertAnsweredOnlyAsDocumented(Set.of());
             ExactCounts.assertExact(stack, drill.load());

@@ -29,6 +29,7 @@ public class PushHub {
     private final Vertx vertx;
     private final ApiConfig config;
     private volatile boolean listening;
+    private volatile boolean listenedOnce;
     private long heartbeatTimer = -1;
 
     PushHub(UserState state, Vertx vertx, ApiConfig config) {
@@ -157,13 +158,24 @@ public class PushHub {
         return users == null ? 0 : users.size();
     }
 
-    /** True once this instance's consumer has its partitions: changes published from then on are pushed. */
+    /** True while this instance's consumer has its partitions: changes published meanwhile are pushed. */
     public boolean listening() {
         return listening;
     }
 
+    /**
+     * True once the consumer first had its partitions. A new instance is not ready before (a stream opened then would
+     * miss the changes published in between); one that loses them later, while Kafka is away, still answers reads.
+     */
+    public boolean listenedOnce() {
+        return listenedOnce;
+    }
+
     void listening(boolean listening) {
         this.listening = listening;
+        if (listening) {
+            listenedOnce = true;
+        }
     }
 
     /** One round over every session: a session that fails is dropped, and the others still get theirs. */

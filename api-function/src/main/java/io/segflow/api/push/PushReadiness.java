@@ -5,7 +5,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready for push once segment changes are being read; reports the open connections. */
+/**
+ * Ready once segment changes were first read; reports whether they are read now and the open connections. Kafka away
+ * later stalls push, not the reads from Redis, so the instance stays in service.
+ */
 @Readiness
 @ApplicationScoped
 public class PushReadiness implements HealthCheck {
@@ -18,7 +21,8 @@ public class PushReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("segment-changes push")
-                .status(hub.listening())
+                .status(hub.listenedOnce())
+                .withData("listening", hub.listening())
                 .withData("openConnections", hub.openConnections())
                 .build();
     }

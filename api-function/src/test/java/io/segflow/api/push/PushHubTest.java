@@ -6,9 +6,10 @@ import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState.UserSegments;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;
 
-/** A heartbeat round reaches every session, whatever one of them throws. */
+/** A heartbeat round reaches every session, whatever one of them throws; readiness follows the consumer's first assignment. */
 class PushHubTest {
 
     @Test
@@ -29,6 +30,20 @@ class PushHubTest {
         assertThat(alive).allSatisfy(session -> assertThat(session.heartbeats).as(session.userId()).isEqualTo(1));
         assertThat(hub.openConnections()).isEqualTo(alive.size());
         assertThat(hub.openConnections("gone")).isZero();
+    }
+
+    @Test
+    void anInstanceIsReadyOnceItsConsumerFirstHadPartitionsAndStaysSoWhenKafkaTakesThemAway() {
+        PushHub hub = new PushHub(null, null, null);
+        PushReadiness readiness = new PushReadiness(hub);
+        assertThat(readiness.call().getStatus()).as("before the first assignment").isEqualTo(HealthCheckResponse.Status.DOWN);
+
+        hub.listening(true);
+        hub.listening(false); // partitions lost: the broker is away
+
+        HealthCheckResponse answer = readiness.call();
+        assertThat(answer.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+        assertThat(answer.getData().orElseThrow()).containsEntry("listening", false);
     }
 
     /** A session whose heartbeat succeeds, or throws as a sink does that the client left between check and send. */
