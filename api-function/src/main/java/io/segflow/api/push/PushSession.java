@@ -157,9 +157,7 @@ public abstract class PushSession {
      * merged (not a user taking a merged profile in, whose changes carry the same kind of cause).
      */
     private boolean endsByMerge(SegmentChange change, UserState state) {
-        return !change.entered() && change.cause() != null
-                && change.cause().startsWith(SegmentChange.causedByMerge(""))
-                && state.mergedInto(serving) != null;
+        return change.exitCausedByMergeWith() != null && state.mergedInto(serving) != null;
     }
 
     /**

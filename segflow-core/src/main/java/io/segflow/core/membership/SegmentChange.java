@@ -79,6 +79,16 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return isMerge() && cause != null && cause.startsWith(MERGE_CAUSE) ? cause.substring(MERGE_CAUSE.length()) : null;
     }
 
+    /**
+     * The other id an identity merge that caused this exit names, else null. On the merged id's exits it is the user
+     * the id was merged into; the user's own exits of a merge name the merged id, so a consumer tells the two apart by
+     * whether the exit's id is a forward to it now.
+     */
+    @JsonIgnore
+    public String exitCausedByMergeWith() {
+        return !entered() && cause != null && cause.startsWith(MERGE_CAUSE) ? cause.substring(MERGE_CAUSE.length()) : null;
+    }
+
     /** The last record of {@code userId}, merged into {@code into}. */
     public static SegmentChange merged(String userId, String into, Instant at, long version) {
         return new SegmentChange(userId, null, MERGED, at, version, causedByMerge(into));

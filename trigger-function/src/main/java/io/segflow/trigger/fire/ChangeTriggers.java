@@ -116,11 +116,10 @@ public class ChangeTriggers {
      * and are the user's: they fire.
      */
     private boolean isMergedAway(SegmentChange change) {
-        String mergeCause = SegmentChange.causedByMerge("");
-        if (change.entered() || change.cause() == null || !change.cause().startsWith(mergeCause)) {
+        String into = change.exitCausedByMergeWith();
+        if (into == null) {
             return false;
         }
-        String into = change.cause().substring(mergeCause.length());
         try {
             UserRecord record = profiles.record(change.userId());
             return record.isForward() && into.equals(record.mergedInto());
@@ -152,6 +151,7 @@ public class ChangeTriggers {
                 erasures.add(c);
                 continue;
             }
+            Boolean mergedAway = null; // read once per change, and only for an exit some trigger fires on
             for (TriggerDefinition trigger : definitions.onSegment(change.segmentId())) {
                 When.SegmentChanged when = (When.SegmentChanged) trigger.when();
                 long generation = definitions.generationOf(trigger.id());
@@ -165,7 +165,10 @@ public class ChangeTriggers {
                 if (change.isOfRemoval()) {
                     continue; // the segment was deleted or disabled: its members did not leave it
                 }
-                if (isMergedAway(change)) {
+                if (mergedAway == null) {
+                    mergedAway = isMergedAway(change);
+                }
+                if (mergedAway) {
                     continue; // the id became the user it was merged into: the user's changes say what it did
                 }
                 Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"
