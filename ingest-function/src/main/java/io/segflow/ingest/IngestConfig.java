@@ -1,5 +1,7 @@
 package io.segflow.ingest;
 
+import static io.segflow.core.Settings.require;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -55,11 +57,5 @@ public interface IngestConfig {
     static void validate(IngestConfig config) {
         require(config.maxInFlightEvents() >= 1, "segflow.max-in-flight-events", "at least 1");
         require(config.ackTimeout().toMillis() >= 1, "segflow.ack-timeout", "at least 1ms");
-    }
-
-    private static void require(boolean valid, String property, String expected) {
-        if (!valid) {
-            throw new IllegalArgumentException(property + " must be " + expected);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.segflow.segment;
 
+import static io.segflow.core.Settings.require;
+
 import io.segflow.core.state.UserRecordCodec;
 
 import io.smallrye.config.ConfigMapping;
@@ -174,11 +176,5 @@ public interface SegmentConfig {
                 "more than 0 and at most 1");
         require(!config.backfill().latencyTarget().isNegative() && config.backfill().latencyTarget().toSeconds() <= 10,
                 "segflow.backfill.latency-target", "between 0 and 10s");
-    }
-
-    private static void require(boolean valid, String property, String expected) {
-        if (!valid) {
-            throw new IllegalArgumentException(property + " must be " + expected);
-        }
     }
 }

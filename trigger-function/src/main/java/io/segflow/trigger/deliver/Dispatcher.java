@@ -1,5 +1,7 @@
 package io.segflow.trigger.deliver;
 
+import static io.segflow.core.Settings.require;
+
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -100,12 +102,10 @@ public class Dispatcher {
      */
     static void validate(TriggerConfig.Deliveries deliveries) {
         Duration pollInterval = deliveries.pollInterval();
-        if (pollInterval.isZero() || pollInterval.isNegative() || pollInterval.compareTo(Duration.ofSeconds(1)) > 0 || deliveries.claimBatch() < 1) {
-            throw new IllegalArgumentException("segflow.trigger.deliveries.poll-interval must be within (0, 1s] and claim-batch positive");
-        }
-        if (deliveries.timeout().toMillis() < 1) {
-            throw new IllegalArgumentException("segflow.trigger.deliveries.timeout must be at least 1ms, was " + deliveries.timeout());
-        }
+        require(pollInterval.toMillis() >= 1 && pollInterval.compareTo(Duration.ofSeconds(1)) <= 0,
+                "segflow.trigger.deliveries.poll-interval", "between 1ms and 1s");
+        require(deliveries.claimBatch() >= 1, "segflow.trigger.deliveries.claim-batch", "at least 1");
+        require(deliveries.timeout().toMillis() >= 1, "segflow.trigger.deliveries.timeout", "at least 1ms");
         new RetryPolicy(deliveries.backoff(), deliveries.jitter(), deliveries.deadline()); // checks backoff, jitter, deadline
     }
 
