@@ -49,9 +49,8 @@ public class TokensResource {
             return Duration.ofSeconds(n.asLong());
         });
         Optional<Collection<String>> segments = segments(json.get("segments"));
-        String token = tokens.mint(userId, ttl, segments);
-        long expiresIn = tokens.verify(token).expiresAt().getEpochSecond() - java.time.Instant.now().getEpochSecond();
-        return new MintedToken(token, userId, expiresIn, segments.map(List::copyOf).orElse(null));
+        UserTokens.Minted minted = tokens.mint(userId, ttl, segments);
+        return new MintedToken(minted.token(), userId, minted.lifetime().toSeconds(), segments.map(List::copyOf).orElse(null));
     }
 
     private static Optional<Collection<String>> segments(JsonNode node) {

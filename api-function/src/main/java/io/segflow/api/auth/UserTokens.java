@@ -11,6 +11,7 @@ import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.util.KeyUtils;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -19,6 +20,8 @@ import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,8 +53,20 @@ public class UserTokens {
     private final ApiConfig.Tokens config;
     private final Optional<SecretKey> secret;
     private final DefaultJWTParser parser;
+    private final InstantSource clock;
 
+    /** A minted token: its lifetime is the one asked for, the same as its {@code exp - iat}. */
+    public record Minted(String token, Duration lifetime) {
+    }
+
+    @Inject
     UserTokens(ApiConfig config) {
+        this(config, InstantSource.system());
+    }
+
+    /** {@code clock} is when tokens are minted: a test sets it to show a mint that took a while. */
+    UserTokens(ApiConfig config, InstantSource clock) {
+        this.clock = clock;
         this.config = config.tokens();
         JWTAuthContextInfo verification = new JWTAuthContextInfo();
         verification.setIssuedBy(null); // the customer's backend picks its own issuer
@@ -73,17 +88,18 @@ public class UserTokens {
     }
 
     /** A token for one user; {@code ttl} defaults to {@code segflow.tokens.default-ttl}, capped by max-ttl. */
-    public String mint(String userId, Optional<Duration> ttl, Optional<Collection<String>> segments) {
+    public Minted mint(String userId, Optional<Duration> ttl, Optional<Collection<String>> segments) {
         SecretKey key = secret.orElseThrow(() -> new ApiException(Response.Status.CONFLICT, ErrorBody.of("cannot_mint", "segflow.tokens",
                 "tokens are verified with an RS256 public key; mint them with the private key in your backend")));
         Duration lifetime = ttl.orElse(config.defaultTtl());
         if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(config.maxTtl()) > 0) {
             throw ApiException.badRequest("ttlSeconds", "must be between 1 and " + config.maxTtl().toSeconds());
         }
-        Instant now = Instant.now();
+        // Whole seconds, as the claims are: exp - iat is then the lifetime answered.
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         var claims = Jwt.subject(userId).issuer(config.issuer()).issuedAt(now).expiresAt(now.plus(lifetime));
         segments.ifPresent(ids -> claims.claim(SEGMENTS_CLAIM, List.copyOf(ids)));
-        return claims.jws().algorithm(SignatureAlgorithm.HS256).sign(key);
+        return new Minted(claims.jws().algorithm(SignatureAlgorithm.HS256).sign(key), lifetime);
     }
 
     /** The token's grant, or 401 when it is not one of ours, expired or malformed. */

@@ -58,7 +58,7 @@ public class DemoResource {
                 segments.save(new SegmentDefinition(segment.id(), segment.name(), segment.condition(), true, Instant.now()));
             }
         }
-        String token = tokens.mint(visitor, Optional.of(Duration.ofHours(1)), Optional.empty());
+        String token = tokens.mint(visitor, Optional.of(Duration.ofHours(1)), Optional.empty()).token();
         return new DemoSession(visitor, token, config.demo().ingestUrl(), config.demo().writeKey());
     }
 }

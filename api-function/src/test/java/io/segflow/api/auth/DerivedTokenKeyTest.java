@@ -31,7 +31,7 @@ class DerivedTokenKeyTest {
         assertThatCode(() -> new UserTokens(config("dev-admin-key", Optional.of("s".repeat(32))))).doesNotThrowAnyException();
     }
 
-    private static ApiConfig config(String adminKey, Optional<String> secret) {
+    static ApiConfig config(String adminKey, Optional<String> secret) {
         ApiConfig.Tokens tokens = proxy(ApiConfig.Tokens.class, method -> switch (method) {
             case "secret" -> secret;
             case "publicKey" -> Optional.empty();
