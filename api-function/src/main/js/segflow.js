@@ -5,7 +5,7 @@
  *   user, that user's id (the client keeps asking for the id it was given, with its token; the server follows).
  *   <div data-segflow-show="vip" hidden>…</div>  <div data-segflow-hide="vip">…</div>
  * Server-Sent Events first; polling with ETag while a stream cannot be held (the stream is tried again now and
- * then); the last state is kept in localStorage and shown at once on the next page load.
+ * then); the last state is kept in localStorage (per token allow-list) and shown at once on the next page load.
  */
 (function (root) {
   "use strict";
@@ -26,7 +26,7 @@
     };
     var pollMs = o.pollInterval || 15000;
     var base = apiHost + "/v1/users/" + encodeURIComponent(o.userId) + "/segments";
-    var cacheKey = "segflow:" + apiHost + ":" + o.userId;
+    var cacheKey = cacheKeyFor(apiHost, o.userId, o.token);
     var listeners = {change: [], error: []};
     // userId: whose segments these are, as the server said (o.userId, or the user it was merged into).
     var state = {segments: {}, version: -1, userId: o.userId};
@@ -110,7 +110,7 @@
     }
 
     function save() {
-      if (!env.storage) return;
+      if (!env.storage || cacheKey === null) return;
       try {
         env.storage.setItem(cacheKey, JSON.stringify({
           segments: client.segments().map(function (id) { return {id: id, since: state.segments[id]}; }),
@@ -121,7 +121,7 @@
     }
 
     function restore() {
-      if (!env.storage) return;
+      if (!env.storage || cacheKey === null) return;
       try {
         var cached = JSON.parse(env.storage.getItem(cacheKey) || "null");
         if (cached && typeof cached.version === "number") applyState(cached, true);
@@ -224,6 +224,28 @@
     whenParsed(env.document, function () { if (!closed) applyDom(env.document); });
     if (o.stream !== false && env.EventSource) stream(); else poll();
     return client;
+  }
+
+  // The cached state is per view of the user: a token with a segment allow-list sees only those segments, so its
+  // page must not show what a page with another token cached. null (no cache) when the token cannot be read.
+  function cacheKeyFor(apiHost, userId, token) {
+    var key = "segflow:" + apiHost + ":" + userId;
+    if (!token) return key;
+    var claims = tokenClaims(token);
+    if (!claims) return null;
+    if (!Array.isArray(claims.segments)) return key;
+    // A line feed cannot be in a user id, so no other user's key looks like this one.
+    return key + "\nsegments=" + claims.segments.map(String).sort().join(",");
+  }
+
+  function tokenClaims(token) {
+    try {
+      var payload = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      var claims = JSON.parse(root.atob(payload + "===".slice((payload.length + 3) % 4)));
+      return claims && typeof claims === "object" ? claims : null;
+    } catch (e) {
+      return null;
+    }
   }
 
   // Started from <head>, the elements are not there yet: set them once the page is parsed, whatever the server

@@ -93,6 +93,46 @@ test("shows the cached state at once on the next load", async () => {
   assert.equal(seen[0].cached, true);
 });
 
+// A token as the server mints it: only its payload matters to the client.
+function jwt(claims) {
+  return "eyJhbGciOiJIUzI1NiJ9." + Buffer.from(JSON.stringify(claims)).toString("base64url") + ".sig";
+}
+
+test("a page whose token allows only some segments never shows another's cached ones", () => {
+  const storage = memoryStorage();
+  const everything = segflow.createClient({userId: "u16", token: jwt({sub: "u16"}), EventSource: FakeEventSource,
+    storage, document: null, ...noTimers});
+  FakeEventSource.last.emit("state", {userId: "u16", segments: [{id: "vip", since: "s"}, {id: "carts", since: "t"}], version: 7});
+  everything.close();
+
+  const banner = element({"data-segflow-show": "vip"});
+  banner.hidden = true; // <div data-segflow-show="vip" hidden>
+  const onlyCarts = segflow.createClient({userId: "u16", token: jwt({sub: "u16", segments: ["carts"]}),
+    EventSource: FakeEventSource, storage, document: fakeDocument([banner]), ...noTimers});
+  assert.equal(onlyCarts.has("vip"), false, "before the server answered");
+  assert.equal(banner.hidden, true);
+  FakeEventSource.last.emit("state", {userId: "u16", segments: [{id: "carts", since: "t"}], version: 7});
+  onlyCarts.close();
+
+  const onlyVip = segflow.createClient({userId: "u16", token: jwt({sub: "u16", segments: ["vip"]}),
+    EventSource: FakeEventSource, storage, document: null, ...noTimers});
+  assert.deepEqual(onlyVip.segments(), [], "neither the unrestricted page's cache nor the carts-only page's");
+  onlyVip.close();
+
+  const again = segflow.createClient({userId: "u16", token: jwt({sub: "u16"}), EventSource: FakeEventSource,
+    storage, document: null, ...noTimers});
+  assert.deepEqual(again.segments(), ["carts", "vip"], "a restricted page leaves the unrestricted cache as it was");
+});
+
+test("a token whose payload cannot be read restores and keeps no cached state", () => {
+  const storage = memoryStorage({"segflow::u17": JSON.stringify({segments: [{id: "vip", since: "s"}], version: 7, userId: "u17"})});
+  const client = segflow.createClient({userId: "u17", token: "opaque", EventSource: FakeEventSource, storage,
+    document: null, ...noTimers});
+  assert.equal(client.has("vip"), false);
+  FakeEventSource.last.emit("state", {userId: "u17", segments: [{id: "carts", since: "t"}], version: 8});
+  assert.equal(JSON.parse(storage.items["segflow::u17"]).version, 7, "nothing saved under another page's key");
+});
+
 test("tells listeners once the server confirms the cached state, over the stream or by a 304", async () => {
   const cache = JSON.stringify({segments: [{id: "vip", since: "s"}], version: 7, userId: "u14"});
   const streamed = [];
@@ -329,7 +369,7 @@ test("any-of lists in data attributes", () => {
 
 test("adopts the user an anonymous id was merged into, from the stream's state", () => {
   const storage = memoryStorage();
-  const client = segflow.createClient({userId: "anon-1", token: "t", EventSource: FakeEventSource, storage,
+  const client = segflow.createClient({userId: "anon-1", token: jwt({sub: "anon-1"}), EventSource: FakeEventSource, storage,
     document: null, ...noTimers});
   const es = FakeEventSource.last;
   const changes = [];
@@ -343,7 +383,8 @@ test("adopts the user an anonymous id was merged into, from the stream's state",
   assert.equal(client.version(), 2);
   assert.equal(changes.at(-1).userId, "user 7", "listeners hear of the switch even with the same segments");
   assert.deepEqual(changes.at(-1).exited, []);
-  assert.equal(es.url, "/v1/users/anon-1/segments/stream?access_token=t", "still the id the token is for");
+  assert.equal(es.url, "/v1/users/anon-1/segments/stream?access_token=" + encodeURIComponent(jwt({sub: "anon-1"})),
+    "still the id the token is for");
 
   es.emit("change", {userId: "anon-1", segmentId: "browsing", change: "exited", at: "x", version: 7});
   assert.equal(client.has("browsing"), true, "a late record of the merged id is ignored");
