@@ -105,7 +105,7 @@ public class PushHub {
             // As in publish: Redis cannot serve the state now, or a merge chain too long to follow.
             LOG.debugf(e, "closing a push connection of %s", session.userId());
             remove(session);
-            closeQuietly(session);
+            closeQuietly(session, e);
         }
     }
 
@@ -130,7 +130,7 @@ public class PushHub {
                 // Redis cannot serve the state now, or a merge chain too long to follow: the client reconnects.
                 LOG.debugf(e, "closing a push connection of %s", change.userId());
                 remove(session);
-                closeQuietly(session);
+                closeQuietly(session, e);
             }
         }
     }
@@ -190,6 +190,15 @@ public class PushHub {
                 remove(session);
                 closeQuietly(session);
             }
+        }
+    }
+
+    /** Closes a connection whose state could not be read, telling the client why where it can (a WebSocket's code). */
+    private static void closeQuietly(PushSession session, RuntimeException failure) {
+        try {
+            session.close(failure);
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "closing a push connection of %s failed", session.userId());
         }
     }
 

@@ -208,4 +208,9 @@ public abstract class PushSession {
     protected abstract boolean heartbeat();
 
     protected abstract void close();
+
+    /** Closes the connection after reading the state failed (Redis cannot serve it, a merge chain too long to follow). */
+    protected void close(RuntimeException failure) {
+        close();
+    }
 }

@@ -51,18 +51,20 @@ public class SegmentSocket {
             session.start(state, hub, Optional.empty());
         } catch (RuntimeException e) {
             hub.remove(session);
-            if (e instanceof ApiException refused && refused.status() == Response.Status.CONFLICT) {
-                // A merge chain too long to follow (the HTTP reads answer 409): the client may try again later.
-                connection.closeAndAwait(new CloseReason(MERGE_CHAIN_TOO_LONG, UserState.MERGE_CHAIN_TOO_LONG));
-                return;
-            }
-            Optional<String> redisReason = RedisUnavailable.reason(e);
-            if (redisReason.isEmpty()) {
-                throw e;
-            }
-            // 1013 "Try Again Later": the client reconnects after a while, as after a 503.
-            connection.closeAndAwait(new CloseReason(TRY_AGAIN_LATER, redisReason.get()));
+            connection.closeAndAwait(closeReason(e).orElseThrow(() -> e));
         }
+    }
+
+    /**
+     * How a socket is closed when reading its state fails, at the upgrade or later (a merge while it is open), as the
+     * HTTP reads would answer: a merge chain too long to follow (their 409) is 4409, Redis unable to serve (their 503)
+     * 1013 "Try Again Later". The client may try again later either way.
+     */
+    static Optional<CloseReason> closeReason(RuntimeException failure) {
+        if (failure instanceof ApiException refused && refused.status() == Response.Status.CONFLICT) {
+            return Optional.of(new CloseReason(MERGE_CHAIN_TOO_LONG, UserState.MERGE_CHAIN_TOO_LONG));
+        }
+        return RedisUnavailable.reason(failure).map(reason -> new CloseReason(TRY_AGAIN_LATER, reason));
     }
 
     @OnClose
@@ -112,6 +114,12 @@ public class SegmentSocket {
         @Override
         protected void close() {
             connection.close().subscribe().with(ok -> { }, error -> { });
+        }
+
+        @Override
+        protected void close(RuntimeException failure) {
+            closeReason(failure).ifPresentOrElse(
+                    reason -> connection.close(reason).subscribe().with(ok -> { }, error -> { }), this::close);
         }
 
         private void send(String text) {

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -310,6 +311,31 @@ class MergedPushTest extends PushTest {
                 assertThat(change.get("version").asLong()).isEqualTo(5);
             } finally {
                 ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+            }
+        }
+    }
+
+    @Test
+    void aWebSocketWhoseIdIsMergedIntoALoopIsClosedWith4409() throws Exception {
+        String anonymous = "anon-" + UUID.randomUUID();
+        String user = newUser();
+        BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        CompletableFuture<String> closed = new CompletableFuture<>();
+        try (UserFixtures fixtures = new UserFixtures(redis)) {
+            fixtures.store(anonymous, Map.of("browsing", Instant.now()), 1);
+            URI uri = URI.create(base.toString().replaceFirst("^http", "ws") + "v1/users/" + anonymous
+                    + "/segments/ws?access_token=" + TestTokens.forUser(anonymous));
+            WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, collector(messages, closed))
+                    .get(20, TimeUnit.SECONDS);
+            try {
+                assertThat(Json.read(next(messages), JsonNode.class).get("userId").asText()).isEqualTo(anonymous);
+                // The user the id is merged into is itself a forward back to the id: no user to serve.
+                fixtures.forward(user, 1, anonymous);
+                fixtures.merge(anonymous, user);
+                assertThat(closed.get(20, TimeUnit.SECONDS)).as("as a socket opened on such an id")
+                        .isEqualTo(SegmentSocket.MERGE_CHAIN_TOO_LONG + " merge_chain_too_long");
+            } finally {
+                ws.abort();
             }
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.WebSocket;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +22,11 @@ final class SocketMessages {
 
     /** Collects messages (sent in several frames or one) into {@code messages}. */
     static WebSocket.Listener collector(BlockingQueue<String> messages) {
+        return collector(messages, new CompletableFuture<>());
+    }
+
+    /** As {@link #collector(BlockingQueue)}, and completes {@code closed} with the server's close code and reason. */
+    static WebSocket.Listener collector(BlockingQueue<String> messages, CompletableFuture<String> closed) {
         return new WebSocket.Listener() {
             private final StringBuilder partial = new StringBuilder();
 
@@ -32,6 +38,12 @@ final class SocketMessages {
                     partial.setLength(0);
                 }
                 webSocket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                closed.complete(statusCode + " " + reason);
                 return null;
             }
         };
