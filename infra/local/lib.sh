@@ -7,6 +7,7 @@
 #   pids/<name>.pid     pid of the component (it is also its process-group id, see sf_start)
 #   pids/<name>.port    port it listens on, so status/up see the real port of a running stack
 #   pids/<name>.started start time of the pid, protects against pid reuse after a reboot
+#   ports               the port variables the stack was started with (from up until down)
 #   bin/                redis-server extracted from the embedded-redis jar
 #   kafka/              broker jars (libs/), server.properties, log4j2.properties
 
@@ -30,7 +31,19 @@ SF_FUNCTIONS=(ingest segment trigger api)
 SF_REDIS_CLUSTER_NODES=(redis redis-2 redis-3)
 SF_ALL=("${SF_REDIS_CLUSTER_NODES[@]}" kafka "${SF_FUNCTIONS[@]}" prometheus)
 
-# Ports (env overrides, defaults for a single dev stack).
+# Ports: a variable set wins; else the port the stack in this home was started with (up records them in
+# $SF_PORTS_FILE, down removes it), so that status, down and a later up see the ports it really uses; else the
+# defaults for a single dev stack.
+SF_PORT_VARIABLES=(SEGFLOW_API_PORT SEGFLOW_INGEST_PORT SEGFLOW_SEGMENT_PORT SEGFLOW_TRIGGER_PORT SEGFLOW_KAFKA_PORT
+  SEGFLOW_KAFKA_CONTROLLER_PORT SEGFLOW_REDIS_PORT SEGFLOW_PROMETHEUS_PORT)
+SF_PORTS_FILE=$SEGFLOW_HOME/ports
+if [[ -f $SF_PORTS_FILE ]]; then
+  while IFS='=' read -r sf_variable sf_value; do
+    if [[ " ${SF_PORT_VARIABLES[*]} " == *" $sf_variable "* && -z ${!sf_variable:-} ]]; then
+      printf -v "$sf_variable" '%s' "$sf_value"
+    fi
+  done <"$SF_PORTS_FILE"
+fi
 SEGFLOW_API_PORT=${SEGFLOW_API_PORT:-8080}
 SEGFLOW_INGEST_PORT=${SEGFLOW_INGEST_PORT:-8081}
 SEGFLOW_SEGMENT_PORT=${SEGFLOW_SEGMENT_PORT:-8082}
@@ -39,6 +52,12 @@ SEGFLOW_KAFKA_PORT=${SEGFLOW_KAFKA_PORT:-9092}
 SEGFLOW_KAFKA_CONTROLLER_PORT=${SEGFLOW_KAFKA_CONTROLLER_PORT:-$((SEGFLOW_KAFKA_PORT + 1000))}
 SEGFLOW_REDIS_PORT=${SEGFLOW_REDIS_PORT:-6379}
 SEGFLOW_PROMETHEUS_PORT=${SEGFLOW_PROMETHEUS_PORT:-9090}
+
+# Records the ports this stack uses, for status, down and later runs of up (see above).
+sf_record_ports() {
+  local variable
+  for variable in "${SF_PORT_VARIABLES[@]}"; do echo "$variable=${!variable}"; done >"$SF_PORTS_FILE"
+}
 
 sf_log() { printf '==> %s\n' "$*" >&2; }
 sf_warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -111,6 +130,12 @@ sf_start() {
   echo "$pid" >"$SF_PIDS/$name.pid"
   echo "$port" >"$SF_PIDS/$name.port"
   sf_start_time "$pid" >"$SF_PIDS/$name.started" || true
+}
+
+sf_any_alive() {
+  local name
+  for name in "${SF_ALL[@]}"; do sf_alive "$name" && return 0; done
+  return 1
 }
 
 sf_forget() { rm -f "$SF_PIDS/$1.pid" "$SF_PIDS/$1.port" "$SF_PIDS/$1.started"; }
