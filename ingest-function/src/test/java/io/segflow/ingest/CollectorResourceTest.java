@@ -96,6 +96,38 @@ class CollectorResourceTest extends IngestTopicsTest {
     }
 
     @Test
+    void aPagesNameAndCategoryAreKeptAtTheTopAndInPropertiesWhereTheyHaveNone() {
+        // analytics-node sends name and category only at the top; analytics.js also puts them in properties.
+        given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                .body("{\"batch\":["
+                        + "{\"type\":\"page\",\"userId\":\"" + user + "\",\"name\":\"Shoes\",\"category\":\"Shop\","
+                        + "\"properties\":{\"path\":\"/shoes\"}},"
+                        + "{\"type\":\"screen\",\"userId\":\"" + user + "\",\"name\":\"Cart\",\"category\":\"Checkout\"},"
+                        + "{\"type\":\"page\",\"userId\":\"" + user + "\",\"name\":\"Home\",\"category\":\"Top\","
+                        + "\"properties\":{\"name\":\"Start\",\"category\":\"Landing\"}}]}")
+                .when().post("/v1/batch")
+                .then().statusCode(200).body("rejected", nullValue());
+
+        List<JsonNode> written = valuesOf(events, user, 3);
+        assertThat(written.get(0).get("category").asText()).isEqualTo("Shop");
+        assertThat(written.get(0).get("properties").toString())
+                .isEqualTo("{\"path\":\"/shoes\",\"name\":\"Shoes\",\"category\":\"Shop\"}");
+        assertThat(written.get(1).get("name").asText()).isEqualTo("Cart");
+        assertThat(written.get(1).get("category").asText()).isEqualTo("Checkout");
+        assertThat(written.get(1).get("properties").toString()).isEqualTo("{\"name\":\"Cart\",\"category\":\"Checkout\"}");
+        assertThat(written.get(2).get("category").asText()).isEqualTo("Top");
+        assertThat(written.get(2).get("properties").toString()).isEqualTo("{\"name\":\"Start\",\"category\":\"Landing\"}");
+    }
+
+    @Test
+    void aCategoryIsHeldToTheRulesOfAName() {
+        given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                .body("{\"userId\":\"" + user + "\",\"category\":5}")
+                .when().post("/v1/page")
+                .then().statusCode(400).body("error", equalTo("invalid_event")).body("field", equalTo("category"));
+    }
+
+    @Test
     void aUtf16BodyIsReadAsTheJsonItEncodes() {
         // JSON may come as UTF-16/32; Jackson detects it. It must be read, never answered with a 500.
         given().auth().preemptive().basic("dev-write-key", "")

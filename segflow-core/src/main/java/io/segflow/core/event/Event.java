@@ -17,6 +17,7 @@ public record Event(
         String anonymousId,
         String event,
         String name,
+        String category,
         String groupId,
         String previousId,
         Map<String, Object> traits,
@@ -30,6 +31,15 @@ public record Event(
         String source) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** An event without a {@code category} (only page and screen calls carry one). */
+    public Event(int schema, String type, String messageId, String userId, String anonymousId, String event,
+                 String name, String groupId, String previousId, Map<String, Object> traits,
+                 Map<String, Object> properties, Map<String, Object> context, Map<String, Object> integrations,
+                 Instant timestamp, Instant originalTimestamp, Instant sentAt, Instant receivedAt, String source) {
+        this(schema, type, messageId, userId, anonymousId, event, name, null, groupId, previousId, traits, properties,
+                context, integrations, timestamp, originalTimestamp, sentAt, receivedAt, source);
+    }
     /**
      * A control record, not a Segment call: erase the user (GDPR). The api-function writes it to segflow.events,
      * keyed by the user, so that the partition's owner erases the user in order with its events.

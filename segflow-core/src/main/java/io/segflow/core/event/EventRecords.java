@@ -48,6 +48,7 @@ public final class EventRecords {
             text(json, "anonymousId", event.anonymousId());
             text(json, "event", event.event());
             text(json, "name", event.name());
+            text(json, "category", event.category());
             text(json, "groupId", event.groupId());
             text(json, "previousId", event.previousId());
             map(json, "traits", event.traits());

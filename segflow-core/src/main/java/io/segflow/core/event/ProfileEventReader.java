@@ -42,6 +42,7 @@ final class ProfileEventReader {
             expect(json.nextToken() == JsonToken.START_OBJECT);
             int schema = 0;
             String type = null, messageId = null, userId = null, anonymousId = null, event = null, name = null;
+            String category = null;
             String groupId = null, previousId = null, source = null;
             Map<String, Object> traits = null, properties = null;
             Instant timestamp = null, originalTimestamp = null, sentAt = null, receivedAt = null;
@@ -60,6 +61,7 @@ final class ProfileEventReader {
                     case "anonymousId" -> anonymousId = text(json, valueToken);
                     case "event" -> event = text(json, valueToken);
                     case "name" -> name = text(json, valueToken);
+                    case "category" -> category = text(json, valueToken);
                     case "groupId" -> groupId = text(json, valueToken);
                     case "previousId" -> previousId = text(json, valueToken);
                     case "source" -> source = text(json, valueToken);
@@ -73,8 +75,8 @@ final class ProfileEventReader {
                 }
             }
             expect(token == JsonToken.END_OBJECT && json.nextToken() == null);
-            return new Event(schema, type, messageId, userId, anonymousId, event, name, groupId, previousId, traits,
-                    properties, null, null, timestamp, originalTimestamp, sentAt, receivedAt, source);
+            return new Event(schema, type, messageId, userId, anonymousId, event, name, category, groupId, previousId,
+                    traits, properties, null, null, timestamp, originalTimestamp, sentAt, receivedAt, source);
         }
     }
 

@@ -3,8 +3,8 @@ package io.segflow.core.event;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
@@ -61,16 +61,34 @@ public final class RawJsonObject extends AbstractMap<String, Object> implements 
         if (keys.contains(key)) {
             return this;
         }
-        JsonStringEncoder encoder = JsonStringEncoder.getInstance();
-        byte[] tail = ((keys.isEmpty() ? "\"" : ",\"") + new String(encoder.quoteAsUTF8(key), StandardCharsets.UTF_8)
-                + "\":\"" + new String(encoder.quoteAsUTF8(value), StandardCharsets.UTF_8) + "\"}").getBytes(StandardCharsets.UTF_8);
+        ByteArrayBuilder tail = new ByteArrayBuilder(key.length() + value.length() + 8);
+        if (!keys.isEmpty()) {
+            tail.write(',');
+        }
+        writeQuoted(tail, key);
+        tail.write(':');
+        writeQuoted(tail, value);
+        tail.write('}');
+        byte[] added = tail.toByteArray();
         int closingBrace = json.length - 1;
-        byte[] joined = Arrays.copyOf(json, closingBrace + tail.length);
-        System.arraycopy(tail, 0, joined, closingBrace, tail.length);
+        byte[] joined = Arrays.copyOf(json, closingBrace + added.length);
+        System.arraycopy(added, 0, joined, closingBrace, added.length);
         List<String> moreKeys = new ArrayList<>(keys.size() + 1);
         moreKeys.addAll(keys);
         moreKeys.add(key);
         return new RawJsonObject(joined, moreKeys);
+    }
+
+    /**
+     * {@code text} as a JSON string in UTF-8, written as the event record writes its strings: a lone surrogate (a
+     * JSON {@code "\\udfff"} a call may hold) is escaped, where Jackson's string encoder throws on it.
+     */
+    private static void writeQuoted(ByteArrayBuilder out, String text) {
+        try (JsonGenerator generator = Json.MAPPER.getFactory().createGenerator(out)) {
+            generator.writeString(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Writes the object's bytes as they arrived, as the current value of {@code generator}. */

@@ -132,6 +132,12 @@ public final class SegmentCallParser {
         if (sentAt == null) {
             sentAt = defaults.sentAt();
         }
+        String name = text(call, "name", MAX_EVENT_NAME_LENGTH);
+        String category = text(call, "category", MAX_EVENT_NAME_LENGTH);
+        Map<String, Object> properties = object(call, "properties");
+        if (type == EventType.PAGE || type == EventType.SCREEN) {
+            properties = withPageFields(properties, name, category);
+        }
         return new Event(
                 Event.SCHEMA_VERSION,
                 type.wireName(),
@@ -139,11 +145,12 @@ public final class SegmentCallParser {
                 userId,
                 anonymousId,
                 event,
-                text(call, "name", MAX_EVENT_NAME_LENGTH),
+                name,
+                category,
                 groupId,
                 previousId,
                 object(call, "traits"),
-                object(call, "properties"),
+                properties,
                 withClientIp(merged(call, "context", defaults.context()), defaults.clientIp()),
                 merged(call, "integrations", defaults.integrations()),
                 correctedTimestamp(original, sentAt, receivedAt),
@@ -284,15 +291,29 @@ public final class SegmentCallParser {
         return JsonMaps.toMap(node);
     }
 
+    /**
+     * A page's or screen's properties with its {@code name} and {@code category} added where they have none, as
+     * analytics.js sends them: conditions read them there ({@code event.properties.category}, {@code last("page",
+     * "name")}) whether the call came from a browser or from a server SDK, which sends them only at the top level.
+     */
+    private static Map<String, Object> withPageFields(Map<String, Object> properties, String name, String category) {
+        return withStringIfAbsent(withStringIfAbsent(properties, "name", name), "category", category);
+    }
+
     /** The context with {@code ip} set to the request's address unless it names one already. */
     private static Map<String, Object> withClientIp(Map<String, Object> context, String clientIp) {
-        if (clientIp == null || (context != null && context.containsKey("ip"))) {
-            return context;
+        return withStringIfAbsent(context, "ip", clientIp);
+    }
+
+    /** The object with {@code key} set to {@code value} unless it has that key already or the value is null. */
+    private static Map<String, Object> withStringIfAbsent(Map<String, Object> object, String key, String value) {
+        if (value == null || (object != null && object.containsKey(key))) {
+            return object;
         }
-        if (context instanceof RawJsonObject raw) {
-            return raw.withStringIfAbsent("ip", clientIp);
+        if (object instanceof RawJsonObject raw) {
+            return raw.withStringIfAbsent(key, value);
         }
-        return context == null ? Map.of("ip", clientIp) : new OverlayMap(Map.of("ip", clientIp), context);
+        return object == null ? Map.of(key, value) : new OverlayMap(Map.of(key, value), object);
     }
 
     /** The item's object over the batch's: keys of the item win, the batch fills in the rest (shared, not copied). */

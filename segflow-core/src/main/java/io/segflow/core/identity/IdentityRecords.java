@@ -145,9 +145,9 @@ public final class IdentityRecords {
 
     /** The event as the user's: for a forwarded event that carries a userId of its own (a known id merged on). */
     static Event withUserId(Event e, String userId) {
-        return new Event(e.schema(), e.type(), e.messageId(), userId, e.anonymousId(), e.event(), e.name(), e.groupId(),
-                e.previousId(), e.traits(), e.properties(), e.context(), e.integrations(), e.timestamp(),
-                e.originalTimestamp(), e.sentAt(), e.receivedAt(), e.source());
+        return new Event(e.schema(), e.type(), e.messageId(), userId, e.anonymousId(), e.event(), e.name(),
+                e.category(), e.groupId(), e.previousId(), e.traits(), e.properties(), e.context(), e.integrations(),
+                e.timestamp(), e.originalTimestamp(), e.sentAt(), e.receivedAt(), e.source());
     }
 
     private static void appendJsonString(StringBuilder out, String text) {

@@ -91,6 +91,15 @@ class EventRecordsTest {
     }
 
     @Test
+    void writesAPageWithItsNameAndCategoryAsJacksonWouldAndReadsItBack() throws Exception {
+        JsonNode call = Json.MAPPER.readTree("""
+                {"type":"page","userId":"u-1","name":"Shoes","category":"Shop","properties":{"path":"/shoes"}}""");
+        Event page = SegmentCallParser.parse(call, null, BatchDefaults.NONE, RECEIVED, "web");
+        assertSameAsJackson(page);
+        assertThat(EventRecords.readForProfile(EventRecords.write(page)).category()).isEqualTo("Shop");
+    }
+
+    @Test
     void leavesOutAbsentFieldsAsJacksonWould() throws Exception {
         JsonNode call = Json.MAPPER.readTree("{\"anonymousId\":\"a\",\"traits\":{\"plan\":\"pro\",\"age\":30}}");
         assertSameAsJackson(SegmentCallParser.parse(call, EventType.IDENTIFY, BatchDefaults.NONE, RECEIVED, "mobile"));

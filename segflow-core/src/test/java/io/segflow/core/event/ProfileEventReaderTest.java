@@ -55,14 +55,15 @@ class ProfileEventReaderTest {
 
     private static Event withoutCarriedThrough(Event e) {
         return new Event(e.schema(), e.type(), e.messageId(), e.userId(), e.anonymousId(), e.event(), e.name(),
-                e.groupId(), e.previousId(), e.traits(), e.properties(), null, null, e.timestamp(), e.originalTimestamp(),
-                e.sentAt(), e.receivedAt(), e.source());
+                e.category(), e.groupId(), e.previousId(), e.traits(), e.properties(), null, null, e.timestamp(),
+                e.originalTimestamp(), e.sentAt(), e.receivedAt(), e.source());
     }
 
     private static Map<String, Object> randomRecord(Random random) {
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("schema", 1);
-        for (String field : List.of("type", "messageId", "userId", "anonymousId", "event", "name", "groupId", "previousId", "source")) {
+        for (String field : List.of("type", "messageId", "userId", "anonymousId", "event", "name", "category", "groupId",
+                "previousId", "source")) {
             if (random.nextInt(3) > 0) {
                 record.put(field, random.nextInt(5) == 0 ? null : text(random));
             }

@@ -83,6 +83,18 @@ class RawJsonObjectTest {
     }
 
     @Test
+    void aPagesNameJoinsItsRawPropertiesAsTheRecordWritesStringsLoneSurrogatesIncluded() throws Exception {
+        List<Event> events = readBatch("{\"batch\":["
+                + "{\"type\":\"page\",\"userId\":\"u\",\"name\":\"a\\udfffb\",\"category\":\"c\",\"properties\":{}},"
+                + "{\"type\":\"screen\",\"userId\":\"u\",\"name\":\"n\\\"q\",\"properties\":{\"p\":1}}]}", null).accepted();
+        String page = record(events.get(0));
+        assertThat(page).contains("\"properties\":{\"name\":\"a\\uDFFFb\",\"category\":\"c\"},");
+        assertThat(EventRecords.read(page.getBytes(StandardCharsets.UTF_8)).properties())
+                .containsEntry("name", "a\udfffb").containsEntry("category", "c");
+        assertThat(record(events.get(1))).contains("\"properties\":{\"p\":1,\"name\":\"n\\\"q\"},");
+    }
+
+    @Test
     void aBatchContextIsMergedUnderTheItemsOwn() throws Exception {
         Event event = readBatch("{\"context\":{\"locale\":\"de\",\"ip\":\"1.1.1.1\"},\"batch\":["
                 + "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"a\",\"context\":{\"locale\":\"fr\"}}]}", "9.9.9.9")
