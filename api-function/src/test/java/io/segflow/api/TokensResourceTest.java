@@ -62,4 +62,14 @@ class TokensResourceTest {
         admin().body("{\"userId\":\"u1\",\"segments\":[\"ok\",\"bad id\"]}").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("segments[1]"));
         admin().body("[1]").when().post("/v1/tokens").then().statusCode(400).body("field", equalTo("$"));
     }
+
+    @Test
+    void noTokenIsMintedForDotOrDotDotWhichNoUrlCanName() {
+        for (String id : new String[] {".", ".."}) {
+            admin().body("{\"userId\":\"" + id + "\"}").when().post("/v1/tokens")
+                    .then().statusCode(400).body("error", equalTo("invalid_request")).body("field", equalTo("userId"))
+                    .body("reason", containsString("must not be \".\" or \"..\""));
+        }
+        admin().body("{\"userId\":\"..u1\"}").when().post("/v1/tokens").then().statusCode(200);
+    }
 }

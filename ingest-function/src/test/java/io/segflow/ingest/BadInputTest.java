@@ -135,6 +135,35 @@ class BadInputTest extends IngestTopicsTest {
     }
 
     @Test
+    void dotAndDotDotAreNoUserIdsAsNoUrlOfTheApiCouldNameThem() {
+        for (String id : new String[] {".", ".."}) {
+            for (String field : new String[] {"userId", "anonymousId"}) {
+                given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                        .body("{\"" + field + "\":\"" + id + "\",\"event\":\"x\"}")
+                        .when().post("/v1/track")
+                        .then().statusCode(400)
+                        .body("error", equalTo("invalid_event"))
+                        .body("field", equalTo(field))
+                        .body("reason", containsString("must not be \".\" or \"..\""));
+            }
+            assertInvalid("/v1/alias", "{\"userId\":\"" + user + "\",\"previousId\":\"" + id + "\"}", "previousId");
+        }
+        given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                .body("{\"batch\":[{\"type\":\"track\",\"userId\":\"..\",\"anonymousId\":\"" + user + "\",\"event\":\"dots\"},"
+                        + track("kept") + "]}")
+                .when().post("/v1/batch")
+                .then().statusCode(200)
+                .body("rejected", hasSize(1))
+                .body("rejected[0].field", equalTo("batch[0].userId"));
+        assertThat(valuesOf(events, user, 1).getFirst().get("event").asText()).isEqualTo("kept");
+        // Ids that merely contain dots are ids like any other.
+        given().auth().preemptive().basic("dev-write-key", "").contentType(ContentType.JSON)
+                .body("{\"userId\":\"..." + user + "\",\"event\":\"x\"}")
+                .when().post("/v1/track")
+                .then().statusCode(200);
+    }
+
+    @Test
     void integerIdsAreAcceptedAsTheirDecimalText() {
         long userId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         long messageId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);

@@ -1,6 +1,7 @@
 package io.segflow.api.users;
 
 import io.segflow.api.ApiException;
+import io.segflow.core.event.SegmentCallParser;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -16,9 +17,10 @@ public final class UserIds {
         if (userId == null || userId.isBlank() || userId.length() > MAX_LENGTH) {
             throw ApiException.badRequest("userId", "must be 1 to " + MAX_LENGTH + " characters");
         }
-        // As ingest refuses them in the events: such an id could never have been recorded.
-        if (userId.chars().anyMatch(Character::isISOControl)) {
-            throw ApiException.badRequest("userId", "must not contain control characters");
+        // Ingest's rule: an id it refuses could never have been recorded.
+        String problem = SegmentCallParser.userIdProblem(userId);
+        if (problem != null) {
+            throw ApiException.badRequest("userId", problem);
         }
         return userId;
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -21,6 +22,8 @@ import java.util.UUID;
 public final class SegmentCallParser {
 
     public static final int MAX_ID_LENGTH = 256;
+    /** The ids a profile is kept, merged and read under: {@link #userIdProblem} holds them to the api's URLs. */
+    private static final Set<String> USER_ID_FIELDS = Set.of("userId", "anonymousId", "previousId");
     public static final int MAX_MESSAGE_ID_LENGTH = 99;
     public static final int MAX_EVENT_NAME_LENGTH = 200;
     /** The date-times of ISO-8601's four-digit years: the clock-skew correction of any two of them stays in range. */
@@ -206,8 +209,24 @@ public final class SegmentCallParser {
         if (value.isBlank()) {
             return null;
         }
-        checkSane(field, value, maxLength);
+        String problem = USER_ID_FIELDS.contains(field) ? userIdProblem(value) : textProblem(value, maxLength);
+        if (problem != null) {
+            throw new InvalidEventException(field, problem);
+        }
         return value;
+    }
+
+    /**
+     * Why {@code id} cannot name a user, or null when it can. The api checks the ids it is given by this rule too.
+     * {@code .} and {@code ..} are refused: URLs naming the user ({@code /v1/users/{id}/segments}) are normalized
+     * before they are routed, percent-encoded or not, so such a user could never be read back.
+     */
+    public static String userIdProblem(String id) {
+        String problem = textProblem(id, MAX_ID_LENGTH);
+        if (problem != null) {
+            return problem;
+        }
+        return id.equals(".") || id.equals("..") ? "must not be \".\" or \"..\": no URL can name such a user" : null;
     }
 
     private static String requiredId(JsonNode call, String field) {
@@ -239,14 +258,22 @@ public final class SegmentCallParser {
     }
 
     private static void checkSane(String field, String value, int maxLength) {
+        String problem = textProblem(value, maxLength);
+        if (problem != null) {
+            throw new InvalidEventException(field, problem);
+        }
+    }
+
+    private static String textProblem(String value, int maxLength) {
         if (value.length() > maxLength) {
-            throw new InvalidEventException(field, "must be at most " + maxLength + " characters");
+            return "must be at most " + maxLength + " characters";
         }
         for (int i = 0; i < value.length(); i++) {
             if (Character.isISOControl(value.charAt(i))) {
-                throw new InvalidEventException(field, "must not contain control characters");
+                return "must not contain control characters";
             }
         }
+        return null;
     }
 
     private static Instant instant(JsonNode call, String field) {

@@ -125,6 +125,16 @@ class SegmentCallParserTest {
         assertField("{\"userId\":\"u1\"}", EventType.GROUP, "groupId");
         assertField("{\"userId\":\"u1\"}", EventType.ALIAS, "previousId");
         assertField("{\"userId\":\"u\\u0001\",\"event\":\"x\"}", EventType.TRACK, "userId");
+        assertField("{\"anonymousId\":\".\",\"event\":\"x\"}", EventType.TRACK, "anonymousId");
+        assertField("{\"userId\":\"u1\",\"previousId\":\"..\"}", EventType.ALIAS, "previousId");
+    }
+
+    @Test
+    void onlyTheIdsOfProfilesAreHeldToTheUserIdRule() throws Exception {
+        assertThat(SegmentCallParser.userIdProblem("..")).contains("\"..\"");
+        assertThat(SegmentCallParser.userIdProblem("...")).isNull();
+        assertThat(SegmentCallParser.userIdProblem(".a.")).isNull();
+        assertThat(parse("{\"userId\":\"u1\",\"groupId\":\".\"}", EventType.GROUP).groupId()).isEqualTo(".");
     }
 
     @Test
