@@ -81,6 +81,41 @@ class UnroutedRequestsTest extends IngestTopicsTest {
         assertThat(statuses.results().map(status -> status.group(1))).as(answers).containsExactly("404", "200");
     }
 
+    /**
+     * Headers over Quarkus' 20 KB (or a request line over 4 KB) are refused by Vert.x's HTTP decoder before any route
+     * sees the request: a bare 431 (414), as the error table says (Quarkus gives the app no hook on it). Headers within
+     * the limit are ingest's to answer.
+     */
+    @Test
+    void headersOrARequestLineOverTheLimitGetVertxsBareAnswerAndWithinItIngestsAnswer() throws Exception {
+        String call = "{\"userId\":\"" + user + "\",\"event\":\"headers\"}";
+        String within = exchange(request("/v1/track", call, "close", "X-Pad: " + "p".repeat(15_000)));
+        assertThat(within).as(within).startsWith("HTTP/1.1 200").contains("{\"success\":true}");
+
+        String over = exchange(request("/v1/track", call, "close", "X-Pad: " + "p".repeat(21_000)));
+        assertThat(over).as(over).startsWith("HTTP/1.1 431").containsIgnoringCase("content-length: 0")
+                .doesNotContain("{");
+
+        String longLine = exchange(request("/v1/track?pad=" + "p".repeat(5_000), call, "close"));
+        // Answered as HTTP/1.0: the request line it could not read named no version.
+        assertThat(longLine).as(longLine).startsWith("HTTP/1.0 414").containsIgnoringCase("content-length: 0");
+    }
+
+    private static String exchange(String request) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String request(String path, String body, String connection, String header) {
+        String request = request(path, body, connection);
+        int endOfFirstLine = request.indexOf("\r\n") + 2;
+        return request.substring(0, endOfFirstLine) + header + "\r\n" + request.substring(endOfFirstLine);
+    }
+
     private static String request(String path, String body, String connection) {
         return "POST " + path + " HTTP/1.1\r\nHost: ingest\r\nAuthorization: " + RawHttp.basicAuth("dev-write-key")
                 + "\r\nContent-Type: application/json\r\nConnection: " + connection
