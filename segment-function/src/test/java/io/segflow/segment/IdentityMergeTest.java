@@ -106,8 +106,9 @@ class IdentityMergeTest extends SegmentFunctionTestBase {
         // The anonymous id: entered browsers, then left it and became the user, in version order.
         List<JsonNode> anonymousChanges = changesOf(anonymous, 3);
         assertThat(anonymousChanges).extracting(c -> c.get("change").asText()).containsExactly("entered", "exited", "merged");
-        assertThat(anonymousChanges.get(1).get("cause").asText()).isEqualTo("merged:" + user);
-        assertThat(anonymousChanges.get(2).get("cause").asText()).isEqualTo("merged:" + user);
+        // Its exit and its merged record name the user they are of; the user's own changes name the merged id.
+        assertThat(anonymousChanges.get(1).get("cause").asText()).isEqualTo("merged-into:" + user);
+        assertThat(anonymousChanges.get(2).get("cause").asText()).isEqualTo("merged-into:" + user);
         assertThat(anonymousChanges.get(2).has("segmentId")).isFalse();
         assertThat(anonymousChanges).extracting(c -> c.get("version").asLong()).containsExactly(1L, 2L, 3L);
         assertThat(forward.memberships().version()).isEqualTo(3);

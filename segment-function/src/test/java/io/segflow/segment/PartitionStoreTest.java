@@ -422,7 +422,7 @@ class PartitionStoreTest extends SegmentFunctionTestBase {
                 .map(stored -> PendingRecord.decode(stored, json -> "u1")).toList();
         assertThat(pending).extracting(PendingRecord::topic)
                 .containsExactly(Topics.SEGMENT_CHANGES, Topics.SEGMENT_CHANGES, Topics.EVENTS);
-        assertThat(pending.get(1).value()).contains("\"change\":\"merged\"").contains("\"cause\":\"merged:u2\"");
+        assertThat(pending.get(1).value()).contains("\"change\":\"merged\"").contains("\"cause\":\"merged-into:u2\"");
         PendingRecord profile = pending.get(2);
         assertThat(profile.key()).isEqualTo("u2");
         assertThat(IdentityRecords.profileFrom(Json.read(profile.value(), io.segflow.core.event.Event.class))).isEqualTo("u1");

@@ -17,13 +17,13 @@ import java.util.TreeSet;
  *
  * <p>Identity merges: the session serves the user whose memberships the id it was opened on leads to (that id, or
  * the user it was merged into, forwards followed). When the served id is merged while the connection is open (its
- * exits caused {@code merged:<user>}, then its {@code merged} record), the session moves on to that user at once: the
- * client is sent that user's state (and not the merge's exits, which would flicker), then that user's changes. That
- * user's owner takes the merged profile in one Kafka hop later, so until the user's record lists the merged id the
- * session sends nothing and reads the user again every {@value #MERGE_RECHECK_MILLIS} ms (a state before the merge
- * would hide what the merge brings, then show it again). After {@value #MERGE_WAIT_MILLIS} ms it sends what the user
- * has: a merge dropped on the user's side (the user was erased meanwhile) is never listed. A session opened on the
- * merged id in that hop waits the same way before its first state.
+ * exits caused {@code merged-into:<user>}, then its {@code merged} record), the session moves on to that user at
+ * once: the client is sent that user's state (and not the merge's exits, which would flicker), then that user's
+ * changes. That user's owner takes the merged profile in one Kafka hop later, so until the user's record lists the
+ * merged id the session sends nothing and reads the user again every {@value #MERGE_RECHECK_MILLIS} ms (a state
+ * before the merge would hide what the merge brings, then show it again). After {@value #MERGE_WAIT_MILLIS} ms it
+ * sends what the user has: a merge dropped on the user's side (the user was erased meanwhile) is never listed. A
+ * session opened on the merged id in that hop waits the same way before its first state.
  */
 public abstract class PushSession {
     static final long MERGE_RECHECK_MILLIS = 150;
@@ -100,7 +100,7 @@ public abstract class PushSession {
         if (lastSent < 0 || change.version() <= lastSent) {
             return; // not started yet (start() will read it from Redis) or already in the state sent
         }
-        if (change.isMerge() || endsByMerge(change, state)) {
+        if (change.isOfMergedId()) {
             moveOn(change.userId(), state, hub); // to the user it was merged into, from now on
             return;
         }
@@ -150,14 +150,6 @@ public abstract class PushSession {
         } else {
             hub.recheckLater(this, MERGE_RECHECK_MILLIS);
         }
-    }
-
-    /**
-     * An exit of the served id caused by an identity merge, while its record is a forward already: the id itself was
-     * merged (not a user taking a merged profile in, whose changes carry the same kind of cause).
-     */
-    private boolean endsByMerge(SegmentChange change, UserState state) {
-        return change.exitCausedByMergeWith() != null && state.mergedInto(serving) != null;
     }
 
     /**

@@ -100,11 +100,6 @@ public class UserState {
         return UserRecordCodec.memberships(records.read(userId));
     }
 
-    /** The user an id's own record forwards to, or null when it is not a merged id (forwards not followed further). */
-    public String mergedInto(String userId) {
-        return UserRecordCodec.mergedInto(records.read(userId));
-    }
-
     /**
      * The id's record, or for a merged id the record of the user it forwards to (following up to
      * {@value #MAX_FORWARDS} forwards); a longer chain or a loop is a 409 {@value #MERGE_CHAIN_TOO_LONG}.

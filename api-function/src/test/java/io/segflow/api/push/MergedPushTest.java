@@ -100,7 +100,7 @@ class MergedPushTest extends PushTest {
                 assertThat(first.name()).isEqualTo("state");
                 assertThat(first.version()).isEqualTo("3");
 
-                // Exits of both memberships (versions 4, 5, cause merged:<user>), then the merged record (6).
+                // Exits of both memberships (versions 4, 5, cause merged-into:<user>), then the merged record (6).
                 assertThat(fixtures.merge(anonymous, user)).isEqualTo(6);
                 Event moved = client.next();
                 assertThat(moved.name()).isEqualTo("state");

@@ -69,8 +69,8 @@ public final class UserFixtures implements AutoCloseable {
 
     /**
      * What segment-function does on the merged id's partition when {@code id} is merged into {@code into}: the
-     * forward is stored, then an exit per membership (cause {@code merged:<into>}) and the {@code merged} record are
-     * published, versions going on from the id's.
+     * forward is stored, then an exit per membership and the {@code merged} record (cause {@code merged-into:<into>})
+     * are published, versions going on from the id's.
      *
      * @return the version of the merged record (the forward's)
      */
@@ -82,7 +82,7 @@ public final class UserFixtures implements AutoCloseable {
         long exitVersion = memberships.version();
         for (String segment : memberships.sorted().keySet()) {
             publish(new SegmentChange(id, segment, SegmentChange.EXITED, Instant.now(), ++exitVersion,
-                    SegmentChange.causedByMerge(into)));
+                    SegmentChange.causedByMergeInto(into)));
         }
         publish(SegmentChange.merged(id, into, Instant.now(), version));
         return version;

@@ -26,15 +26,21 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class ChangeStream implements AutoCloseable {
 
     /**
-     * One change record; {@code cause} is {@code event:<messageId>}, {@code time:...}, {@code segments:<rev>} or
-     * {@code merged:<other id>}; {@code kind} is {@code entered}, {@code exited} or {@code merged} (the last record of
-     * an id merged into a user); {@code atMillis} is the record's {@code at}, the time of segment-function's round that
-     * made it; {@code sentAtMillis} is the record's timestamp, set by segment-function's producer when it sent it.
+     * One change record; {@code cause} is {@code event:<messageId>}, {@code time:...}, {@code segments:<rev>},
+     * {@code merged:<merged id>} (on the user) or {@code merged-into:<user>} (on the merged id); {@code kind} is
+     * {@code entered}, {@code exited} or {@code merged} (the last record of an id merged into a user); {@code atMillis}
+     * is the record's {@code at}, the time of segment-function's round that made it; {@code sentAtMillis} is the
+     * record's timestamp, set by segment-function's producer when it sent it.
      */
     record Change(String userId, String segmentId, boolean entered, long version, String cause, long sentAtMillis,
                   String kind, long atMillis) {
         boolean merged() {
             return "merged".equals(kind);
+        }
+
+        /** Caused by an identity merge, on either id. */
+        boolean causedByMerge() {
+            return cause.startsWith("merged:") || cause.startsWith("merged-into:");
         }
     }
 
@@ -144,7 +150,7 @@ final class ChangeStream implements AutoCloseable {
                     }
                     String cause = change.cause();
                     (cause.startsWith("event:") ? byEvent : cause.startsWith("time:") ? byTime
-                            : cause.startsWith("merged:") ? byMerge : byCatalog).incrementAndGet();
+                            : change.causedByMerge() ? byMerge : byCatalog).incrementAndGet();
                     listener.onChange(change, received);
                 }
             }

@@ -191,7 +191,7 @@ final class IdentityPhase {
         AtomicLong otherChanges = new AtomicLong();
         changes.listen((change, received) -> {
             String cause = change.cause();
-            if (cause.startsWith("merged:")) {
+            if (change.causedByMerge()) {
                 Integer a = byAnonymous.get(change.userId());
                 Integer u = byUser.get(change.userId());
                 if (a != null && change.merged()) {

@@ -10,8 +10,10 @@ import java.time.Instant;
  * @param version the user's membership version after this change
  * @param cause   what caused it: {@code event:<messageId>}, {@code time:<instant>} for time-driven flips,
  *                {@code segments:<revision>} when a wake re-evaluated the user against a new segment catalog,
- *                {@code merged:<other id>} when an identity merge moved it (on both ids), {@value #ERASURE}, or
- *                {@value #REMOVAL} for the exit of a segment that was deleted or disabled
+ *                {@code merged:<id>} on a user when the profile of an id merged into it moved it,
+ *                {@code merged-into:<user>} on the records of an id merged into that user (its exits and its
+ *                {@value #MERGED} record), {@value #ERASURE}, or {@value #REMOVAL} for the exit of a segment that was
+ *                deleted or disabled
  */
 public record SegmentChange(String userId, String segmentId, String change, Instant at, long version, String cause) {
     public static final String ENTERED = "entered";
@@ -33,11 +35,12 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
      */
     public static final String ERASED = "erased";
     /**
-     * The change of the last record of an id merged into another: no segment; its cause {@code merged:<userId>} names
-     * the user it now is (its memberships exited just before, with the same cause).
+     * The change of the last record of an id merged into another: no segment; its cause {@code merged-into:<userId>}
+     * names the user it now is (its memberships exited just before, with the same cause).
      */
     public static final String MERGED = "merged";
     private static final String MERGE_CAUSE = "merged:";
+    private static final String MERGED_INTO_CAUSE = "merged-into:";
 
     public boolean entered() {
         return ENTERED.equals(change);
@@ -73,25 +76,26 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return ERASURE.equals(cause);
     }
 
+    /**
+     * Whether this record is of an id merged into another user: one of its exits, or its {@link #MERGED} record. Its
+     * exits fire no exit trigger: the id did not leave the segment, it became the user. The user's own changes that
+     * the merge caused ({@code merged:<id>}) are not of it.
+     */
+    @JsonIgnore
+    public boolean isOfMergedId() {
+        return isMerge() || cause != null && cause.startsWith(MERGED_INTO_CAUSE);
+    }
+
     /** The id this record's user was merged into, for a {@link #MERGED} record; else null. */
     @JsonIgnore
     public String mergedInto() {
-        return isMerge() && cause != null && cause.startsWith(MERGE_CAUSE) ? cause.substring(MERGE_CAUSE.length()) : null;
-    }
-
-    /**
-     * The other id an identity merge that caused this exit names, else null. On the merged id's exits it is the user
-     * the id was merged into; the user's own exits of a merge name the merged id, so a consumer tells the two apart by
-     * whether the exit's id is a forward to it now.
-     */
-    @JsonIgnore
-    public String exitCausedByMergeWith() {
-        return !entered() && cause != null && cause.startsWith(MERGE_CAUSE) ? cause.substring(MERGE_CAUSE.length()) : null;
+        return isMerge() && cause != null && cause.startsWith(MERGED_INTO_CAUSE)
+                ? cause.substring(MERGED_INTO_CAUSE.length()) : null;
     }
 
     /** The last record of {@code userId}, merged into {@code into}. */
     public static SegmentChange merged(String userId, String into, Instant at, long version) {
-        return new SegmentChange(userId, null, MERGED, at, version, causedByMerge(into));
+        return new SegmentChange(userId, null, MERGED, at, version, causedByMergeInto(into));
     }
 
     /** The last record of {@code userId}, erased: after its exits, with the version after theirs. */
@@ -99,9 +103,14 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return new SegmentChange(userId, null, ERASED, at, version, ERASURE);
     }
 
-    /** Changes an identity merge caused: on the merged id, naming the user; on the user, naming the merged id. */
-    public static String causedByMerge(String otherId) {
-        return MERGE_CAUSE + otherId;
+    /** The cause of a user's changes when it takes in the profile of {@code mergedId}, an id merged into it. */
+    public static String causedByMerge(String mergedId) {
+        return MERGE_CAUSE + mergedId;
+    }
+
+    /** The cause of the records of an id merged into {@code userId}: its exits and its {@link #MERGED} record. */
+    public static String causedByMergeInto(String userId) {
+        return MERGED_INTO_CAUSE + userId;
     }
 
     public static String causedByEvent(String messageId) {

@@ -9,13 +9,19 @@ class SegmentChangeTest {
     private static final Instant AT = Instant.parse("2026-12-06T10:00:00Z");
 
     @Test
-    void anExitCausedByAMergeNamesTheOtherIdAndNoOtherChangeDoes() {
-        String byMerge = SegmentChange.causedByMerge("u1");
-        assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, byMerge).exitCausedByMergeWith()).isEqualTo("u1");
-        assertThat(new SegmentChange("u1", "vip", SegmentChange.ENTERED, AT, 9, byMerge).exitCausedByMergeWith())
-                .as("an entry the merge brought").isNull();
+    void theRecordsOfAnIdMergedIntoAUserAreOfTheMergedIdAndTheUsersOwnAreNot() {
+        String intoUser = SegmentChange.causedByMergeInto("u1");
+        assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, intoUser).isOfMergedId()).isTrue();
+        assertThat(SegmentChange.merged("a1", "u1", AT, 5).isOfMergedId()).isTrue();
+        assertThat(SegmentChange.merged("a1", "u1", AT, 5).mergedInto()).isEqualTo("u1");
+
+        String byMerge = SegmentChange.causedByMerge("a1");
+        assertThat(new SegmentChange("u1", "vip", SegmentChange.EXITED, AT, 9, byMerge).isOfMergedId())
+                .as("the user's exit the merged history caused").isFalse();
+        assertThat(new SegmentChange("u1", "vip", SegmentChange.ENTERED, AT, 9, byMerge).isOfMergedId())
+                .as("an entry the merge brought").isFalse();
         assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, SegmentChange.causedByEvent("m1"))
-                .exitCausedByMergeWith()).as("an exit of an event").isNull();
-        assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, null).exitCausedByMergeWith()).isNull();
+                .isOfMergedId()).as("an exit of an event").isFalse();
+        assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, null).isOfMergedId()).isFalse();
     }
 }

@@ -149,7 +149,8 @@ public final class UserProcessor {
 
     /**
      * A merge request on the partition of the id to merge away: its profile goes to the user (one record keyed by the
-     * user), its memberships end (exits, then a {@code merged} record naming the user) and what is left is a forward.
+     * user), its memberships end (exits, then a {@code merged} record, all caused {@code merged-into:<user>}) and what
+     * is left is a forward.
      * Done once: a forward answers a repeated request as a duplicate, or as refused when it points elsewhere. A known
      * user id is not merged unless {@code segflow.identity.merge-known-users} says so.
      *
@@ -181,7 +182,7 @@ public final class UserProcessor {
         send(batch, into, IdentityRecords.profile(record.userId(), into, encoded, at));
         Memberships memberships = record.memberships();
         List<Transition> exits = memberships.sorted().keySet().stream().map(segment -> new Transition(segment, false)).toList();
-        String cause = SegmentChange.causedByMerge(into);
+        String cause = SegmentChange.causedByMergeInto(into);
         addChanges(batch, record.userId(), exits, memberships.version() + exits.size(), cause, span, nowMillis);
         long version = memberships.version() + exits.size() + 1;
         addLastOfId(batch, SegmentChange.merged(record.userId(), into, at, version), span, nowMillis);

@@ -1,7 +1,6 @@
 package io.segflow.trigger.fire;
 
 import io.segflow.core.membership.SegmentChange;
-import io.segflow.core.state.UserRecord;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerKeys;
@@ -32,16 +31,13 @@ public class ChangeTriggers {
     private final DeliveryLog log;
     private final FiringAdmission admission;
     private final Dispatcher dispatcher;
-    private final UserProfiles profiles;
 
-    ChangeTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, FiringAdmission admission, Dispatcher dispatcher,
-                   UserProfiles profiles) {
+    ChangeTriggers(TriggerCatalog catalog, FiringStore store, DeliveryLog log, FiringAdmission admission, Dispatcher dispatcher) {
         this.catalog = catalog;
         this.store = store;
         this.log = log;
         this.admission = admission;
         this.dispatcher = dispatcher;
-        this.profiles = profiles;
     }
 
     /**
@@ -110,24 +106,6 @@ public class ChangeTriggers {
         return rounds;
     }
 
-    /**
-     * Whether the change is an exit of an id merged into another user, caused by that merge: the id's record is a
-     * forward to the user its cause names. The user's own changes carry the same kind of cause, naming the merged id,
-     * and are the user's: they fire.
-     */
-    private boolean isMergedAway(SegmentChange change) {
-        String into = change.exitCausedByMergeWith();
-        if (into == null) {
-            return false;
-        }
-        try {
-            UserRecord record = profiles.record(change.userId());
-            return record.isForward() && into.equals(record.mergedInto());
-        } catch (IllegalArgumentException unreadable) {
-            return false; // a format this version cannot read: not known to be a forward
-        }
-    }
-
     /** What one change means for one trigger: a firing to decide, or a waiting one to cancel; with its reads. */
     private record Step(TriggerDefinition trigger, long generation, String shard, SegmentChange change, Firing firing,
                         Supplier<Boolean> decided, Supplier<Optional<String>> limit, Supplier<String> pending) {
@@ -151,7 +129,6 @@ public class ChangeTriggers {
                 erasures.add(c);
                 continue;
             }
-            Boolean mergedAway = null; // read once per change, and only for an exit some trigger fires on
             for (TriggerDefinition trigger : definitions.onSegment(change.segmentId())) {
                 When.SegmentChanged when = (When.SegmentChanged) trigger.when();
                 long generation = definitions.generationOf(trigger.id());
@@ -165,10 +142,7 @@ public class ChangeTriggers {
                 if (change.isOfRemoval()) {
                     continue; // the segment was deleted or disabled: its members did not leave it
                 }
-                if (mergedAway == null) {
-                    mergedAway = isMergedAway(change);
-                }
-                if (mergedAway) {
+                if (change.isOfMergedId()) {
                     continue; // the id became the user it was merged into: the user's changes say what it did
                 }
                 Firing firing = new Firing(Firing.idOf(trigger.id(), change.userId(), change.segmentId() + ":" + change.change() + ":"

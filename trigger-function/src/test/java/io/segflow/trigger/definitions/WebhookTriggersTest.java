@@ -11,10 +11,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
-import io.segflow.core.redis.RedisKeys;
-import io.segflow.core.state.Partitioning;
-import io.segflow.core.state.UserRecord;
-import io.segflow.core.state.UserRecordCodec;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.testkit.KafkaAndRedisResource;
 import java.time.Duration;
@@ -88,16 +84,11 @@ class WebhookTriggersTest extends TriggerFixture {
         String user = unique("user");
         definitions.define(unique("on-exit"), "{'when': {'segment': '" + segment + "', 'change': 'exited'}, 'action': "
                 + webhook(receiver.url("/merged-away")) + "}");
-        // segment-function merged the visitor into the user: the visitor's record is a forward, its memberships end
-        // (caused merged:<user>) and the user takes the profile in, staying in the segment.
-        redis.value(String.class).setnx(RedisKeys.EVENT_PARTITIONS, "3");
-        int partitions = Integer.parseInt(redis.value(String.class).get(RedisKeys.EVENT_PARTITIONS));
-        redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(visitor, partitions), visitor),
-                UserRecordCodec.encode(UserRecord.forward(visitor, 3, user)));
-
+        // segment-function merged the visitor into the user: the visitor's memberships end (caused
+        // merged-into:<user>) and the user takes the profile in, staying in the segment.
         send(change(visitor, segment, SegmentChange.ENTERED, 1), Map.of());
         send(new SegmentChange(visitor, segment, SegmentChange.EXITED, Instant.now(), 2,
-                SegmentChange.causedByMerge(user)), Map.of());
+                SegmentChange.causedByMergeInto(user)), Map.of());
         send(change(user, segment, SegmentChange.ENTERED, 1), Map.of());
         // On the user's side a merge can end a membership for real (the merged history no longer matches): it fires.
         send(new SegmentChange(user, segment, SegmentChange.EXITED, Instant.now(), 2,
