@@ -194,4 +194,19 @@ class MembershipsResourceTest {
         String user = "u".repeat(300);
         as(user).when().get("/v1/users/" + user + "/segments").then().statusCode(400).body("field", equalTo("userId"));
     }
+    @Test
+    void anIdWithCharactersAUrlEscapesIsReadAsItWasStored() {
+        // As segflow.js builds the URL: encodeURIComponent of the id, whatever SDK recorded it.
+        for (String user : List.of("team/" + newUser(), newUser() + "?x=1#y", "50% " + newUser(), "é+" + newUser(),
+                "...", ".hidden")) {
+            try (UserFixtures fixtures = new UserFixtures(redis)) {
+                fixtures.store(user, new Memberships(Map.of("vip", Instant.ofEpochMilli(1795600000000L)), 1, 1),
+                        new Profile(user));
+            }
+            String path = "/v1/users/" + java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("+", "%20") + "/segments";
+            as(user).urlEncodingEnabled(false).when().get(path)
+                    .then().statusCode(200).body("userId", equalTo(user)).body("segments.id", contains("vip"));
+        }
+    }
 }
