@@ -86,13 +86,6 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return isMerge() || cause != null && cause.startsWith(MERGED_INTO_CAUSE);
     }
 
-    /** The id this record's user was merged into, for a {@link #MERGED} record; else null. */
-    @JsonIgnore
-    public String mergedInto() {
-        return isMerge() && cause != null && cause.startsWith(MERGED_INTO_CAUSE)
-                ? cause.substring(MERGED_INTO_CAUSE.length()) : null;
-    }
-
     /** The last record of {@code userId}, merged into {@code into}. */
     public static SegmentChange merged(String userId, String into, Instant at, long version) {
         return new SegmentChange(userId, null, MERGED, at, version, causedByMergeInto(into));

@@ -13,7 +13,7 @@ class SegmentChangeTest {
         String intoUser = SegmentChange.causedByMergeInto("u1");
         assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, intoUser).isOfMergedId()).isTrue();
         assertThat(SegmentChange.merged("a1", "u1", AT, 5).isOfMergedId()).isTrue();
-        assertThat(SegmentChange.merged("a1", "u1", AT, 5).mergedInto()).isEqualTo("u1");
+        assertThat(SegmentChange.merged("a1", "u1", AT, 5).cause()).isEqualTo(intoUser);
 
         String byMerge = SegmentChange.causedByMerge("a1");
         assertThat(new SegmentChange("u1", "vip", SegmentChange.EXITED, AT, 9, byMerge).isOfMergedId())

@@ -66,7 +66,7 @@ class WebhookTriggersTest extends TriggerFixture {
         assertThat(Json.read(exited.body(), JsonNode.class).get("type").asText()).isEqualTo("segment.exited");
         assertThat(entered.header("traceparent")).startsWith(TRACEPARENT.substring(0, 36));
         assertThat(entered.header("webhook-id")).isNotEqualTo(exited.header("webhook-id"));
-        Thread.sleep(300);
+        awaitHandled(user, 3);
         assertThat(receiver.calls("/exited")).as("a republished change fires nothing").hasSize(1);
     }
 
