@@ -10,8 +10,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.core.MediaType;
 
 /**
- * An {@link ApiException} that fails a Vert.x route rather than a REST call (the WebSocket upgrade's token check) is
- * answered as {@link ErrorMappers} answers it: its status, its headers and its JSON body, not Quarkus' empty 500.
+ * An {@link ApiException} that fails a Vert.x route rather than a REST call (the WebSocket upgrade's token check, a
+ * refused origin) is answered as {@link ErrorMappers} answers it: its status, its headers and its JSON body, not
+ * Quarkus' empty 500.
  */
 @ApplicationScoped
 public class RouteRefusals {

@@ -150,6 +150,19 @@ class MembershipsResourceTest {
                 .header("Vary", equalTo("Authorization, Origin"));
     }
 
+    /** SEGFLOW_CORS_ORIGINS defaults to *: every origin is served, a sandboxed page's "null" too. */
+    @Test
+    void byDefaultEveryOriginIsServed() {
+        String user = newUser();
+        for (String origin : List.of("https://anywhere.example", "null")) {
+            as(user).header("Origin", origin).when().get("/v1/users/" + user + "/segments")
+                    .then().statusCode(200).header("Access-Control-Allow-Origin", equalTo(origin));
+            given().header("Origin", origin).header("Access-Control-Request-Method", "GET")
+                    .when().options("/v1/users/" + user + "/segments")
+                    .then().statusCode(200).header("Access-Control-Allow-Origin", equalTo(origin));
+        }
+    }
+
     @Test
     void aTokenIsRequiredOutsideDev() {
         String user = newUser();
