@@ -286,7 +286,8 @@ public class FiringStore {
     /**
      * Marks the trigger's endpoint as gone (it answered 410): trigger-functions reload and stop firing it. Only while
      * the stored definition is the one called ({@code called}, its {@code updatedAt}; null: whatever is stored): a
-     * save since, with a new URL say, is not undone by the old endpoint's answer. Returns whether it was disabled.
+     * save since, with a new URL say, is not undone by the old endpoint's answer. Returns whether this call disabled
+     * it: false as well when it was disabled already (another firing's 410), whose reason and time are kept.
      */
     public boolean disable(String triggerId, Instant called, String reason) {
         for (int attempt = 0; attempt < 5; attempt++) {
@@ -294,13 +295,14 @@ public class FiringStore {
                     ds -> isStoredDefinition(ds.hash(String.class).hget(TriggerKeys.DEFINITIONS, triggerId), called),
                     (disable, tx) -> {
                         if (disable) {
-                            tx.hash(String.class).hset(TriggerKeys.DISABLED, triggerId, Json.write(Map.of("reason", reason,
+                            tx.hash(String.class).hsetnx(TriggerKeys.DISABLED, triggerId, Json.write(Map.of("reason", reason,
                                     "at", Instant.now().toString())));
                             tx.value(Long.class).incr(TriggerKeys.REVISION);
                         }
                     }, TriggerKeys.DEFINITIONS);
             if (!result.discarded()) {
-                return result.getPreTransactionResult();
+                // The HSETNX's answer: true only for the firing that found the trigger enabled.
+                return result.getPreTransactionResult() && result.<Boolean>get(0);
             }
             // Another definition was saved between the read and the write: read again.
         }
