@@ -84,6 +84,22 @@ class SegmentsResourceTest {
     }
 
     @Test
+    void aDurationOrTimestampLiteralCelCannotReadIsRefusedAtSave() {
+        // CEL would fail it at every evaluation: the segment would hold for nobody, with no word at save.
+        String id = newId();
+        admin().body("{\"condition\":\"now - lastSeen > duration(\\\"7 days\\\")\"}")
+                .when().put("/v1/segments/" + id)
+                .then().statusCode(400).body("error", equalTo("invalid_condition")).body("field", equalTo("condition"))
+                .body("reason", org.hamcrest.Matchers.containsString("7 days")).body("column", equalTo(27));
+        admin().body("{\"condition\":\"firstSeen < timestamp(\\\"yesterday\\\")\"}")
+                .when().put("/v1/segments/" + id)
+                .then().statusCode(400).body("error", equalTo("invalid_condition"))
+                .body("reason", org.hamcrest.Matchers.containsString("yesterday"));
+        admin().body("{\"condition\":\"now - lastSeen > duration(\\\"7d\\\") && firstSeen > timestamp(\\\"2026-01-01T00:00:00Z\\\")\"}")
+                .when().put("/v1/segments/" + id).then().statusCode(201);
+    }
+
+    @Test
     void inSegmentCyclesAreRefusedAtSave() {
         String a = newId();
         String b = newId();

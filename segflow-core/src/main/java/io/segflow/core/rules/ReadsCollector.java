@@ -4,8 +4,10 @@ import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.ast.CelConstant;
 import dev.cel.common.ast.CelExpr;
 import dev.cel.common.ast.CelExpr.ExprKind.Kind;
+import dev.cel.common.internal.DateTimeHelpers;
 import dev.cel.common.navigation.CelNavigableAst;
 import dev.cel.common.navigation.CelNavigableExpr;
+import dev.cel.runtime.RuntimeHelpers;
 import io.segflow.core.rules.Reads.PropertyAggregate;
 import io.segflow.core.rules.Reads.PropertyRef;
 import io.segflow.core.rules.Reads.WindowedCount;
@@ -114,15 +116,17 @@ final class ReadsCollector {
             case ProfileVocabulary.IN_SEGMENT -> segments.add(literal(expr, args.get(0), "the segment id"));
             case "duration" -> {
                 if (isString(args.get(0))) {
+                    checkDurationLiteral(args.get(0));
                     durations.add(durationMillis(expr, args.get(0).constant().stringValue()));
                 }
             }
             case "timestamp" -> {
                 if (isString(args.get(0))) {
+                    checkTimestampLiteral(args.get(0));
                     try {
                         timestamps.add(Instant.parse(args.get(0).constant().stringValue()));
                     } catch (DateTimeParseException ignored) {
-                        // CEL's checker reports malformed timestamps itself
+                        // a form CEL reads and Instant does not: no time to schedule a flip at
                     }
                 }
             }
@@ -176,6 +180,30 @@ final class ReadsCollector {
             return ProfileVocabulary.window(text);
         } catch (IllegalArgumentException e) {
             throw error(argument, call.call().function() + "(): " + e.getMessage());
+        }
+    }
+
+    /**
+     * CEL's checker lets any string through {@code duration(...)}; the runtime then fails it at every evaluation, so
+     * the condition would hold for nobody. Read it as the runtime does, once, at save.
+     */
+    private void checkDurationLiteral(CelExpr literal) {
+        String text = literal.constant().stringValue();
+        try {
+            RuntimeHelpers.createJavaDurationFromString(text);
+        } catch (RuntimeException e) {
+            throw error(literal, "duration(): '" + text + "' is not a duration: a number and a unit h, m, s, ms, us, ns,"
+                    + " or a whole number of days, e.g. \"7d\", \"36h\", \"1h30m\"");
+        }
+    }
+
+    /** As {@link #checkDurationLiteral}, for {@code timestamp(...)}. */
+    private void checkTimestampLiteral(CelExpr literal) {
+        String text = literal.constant().stringValue();
+        try {
+            DateTimeHelpers.parse(text);
+        } catch (RuntimeException e) {
+            throw error(literal, "timestamp(): '" + text + "' is not an RFC 3339 time, e.g. \"2026-01-31T00:00:00Z\"");
         }
     }
 
