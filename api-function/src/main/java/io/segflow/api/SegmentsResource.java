@@ -23,6 +23,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +51,26 @@ public class SegmentsResource {
      */
     public record SegmentView(String id, String name, String condition, boolean enabled, Instant updatedAt, long memberCount,
                               BackfillStatus.State backfill) {
+    }
+
+    /** The body of {@code PUT /v1/segments/{id}}, for the OpenAPI document (the resource reads the JSON itself). */
+    @Schema(name = "SegmentInput", requiredProperties = "condition")
+    public record SegmentInput(
+            @Schema(description = "shown in lists; the id when left out or blank", maxLength = MAX_NAME_LENGTH) String name,
+            @Schema(description = "a CEL expression over the user's profile that evaluates to a bool (docs/engine.md)",
+                    maxLength = RuleCompiler.MAX_CONDITION_LENGTH, examples = "count(\"add_to_cart\") >= 2") String condition,
+            @Schema(description = "false exits every member, as deleting does", defaultValue = "true") Boolean enabled) {
+    }
+
+    /** The body of {@code POST /v1/segments/validate}. */
+    @Schema(name = "ConditionInput", requiredProperties = "condition")
+    public record ConditionInput(@Schema(maxLength = RuleCompiler.MAX_CONDITION_LENGTH) String condition) {
+    }
+
+    /** The body of {@code POST /v1/segments/preview}. */
+    @Schema(name = "PreviewInput", requiredProperties = {"condition", "userId"})
+    public record PreviewInput(@Schema(maxLength = RuleCompiler.MAX_CONDITION_LENGTH) String condition,
+                               @Schema(maxLength = UserIds.MAX_LENGTH) String userId) {
     }
 
     /** A condition that compiles, with what it reads (the engine's own analysis of it). */
@@ -83,7 +108,18 @@ public class SegmentsResource {
     @PUT
     @Path("{id}")
     @Consumes(MediaType.WILDCARD)
-    public Response put(@PathParam("id") String id, InputStream body) {
+    @APIResponse(responseCode = "201", description = "created: the stored definition",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentDefinition.class)))
+    @APIResponse(responseCode = "200", description = "replaced: the stored definition",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentDefinition.class)))
+    @APIResponse(responseCode = "400", description = "invalid_condition (with line and column) or invalid_request, naming the field",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ConditionError.class)))
+    public Response put(@PathParam("id") String id,
+                        @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                                schema = @Schema(implementation = SegmentInput.class),
+                                examples = @ExampleObject(name = "cart-lovers",
+                                        value = "{\"name\": \"Cart lovers\", \"condition\": \"count(\\\"add_to_cart\\\") >= 2\"}")))
+                        InputStream body) {
         JsonNode json = JsonBodies.object(body);
         String condition = JsonBodies.requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH);
         String name = JsonBodies.optionalText(json, "name", MAX_NAME_LENGTH);
@@ -101,6 +137,8 @@ public class SegmentsResource {
 
     @DELETE
     @Path("{id}")
+    @APIResponse(responseCode = "204", description = "deleted: its members exit (cause segment-removed)")
+    @APIResponse(responseCode = "404", description = "no such segment; nothing changes")
     public Response delete(@PathParam("id") String id) {
         if (!segments.delete(checkedId(id))) {
             throw ApiException.notFound("id", "no segment " + id);
@@ -112,7 +150,12 @@ public class SegmentsResource {
     @POST
     @Path("validate")
     @Consumes(MediaType.WILDCARD)
-    public Validation validate(InputStream body) {
+    @APIResponse(responseCode = "200", description = "the condition compiles; what it reads",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Validation.class)))
+    @APIResponse(responseCode = "400", description = "invalid_condition with line and column",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ConditionError.class)))
+    public Validation validate(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ConditionInput.class))) InputStream body) {
         CompiledCondition condition = compiled(JsonBodies.requiredText(JsonBodies.object(body), "condition", RuleCompiler.MAX_CONDITION_LENGTH));
         return new Validation(true, condition.reads());
     }
@@ -121,7 +164,12 @@ public class SegmentsResource {
     @POST
     @Path("preview")
     @Consumes(MediaType.WILDCARD)
-    public Preview preview(InputStream body) {
+    @APIResponse(responseCode = "200", description = "the user's answer and the values the condition read",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Preview.class)))
+    @APIResponse(responseCode = "400", description = "invalid_condition with line and column, or invalid_request naming userId",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ConditionError.class)))
+    public Preview preview(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = PreviewInput.class))) InputStream body) {
         JsonNode json = JsonBodies.object(body);
         CompiledCondition condition = compiled(JsonBodies.requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH));
         String userId = UserIds.checked(JsonBodies.requiredText(json, "userId", UserIds.MAX_LENGTH));

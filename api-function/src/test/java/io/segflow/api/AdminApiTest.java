@@ -263,6 +263,28 @@ class AdminApiTest {
     }
 
     @Test
+    void openApiDescribesTheBodiesAndAnswersOfSegmentAndTriggerWrites() {
+        // A marketer's client is generated from this document: a body typed "binary" or a 201 left out misleads it.
+        given().when().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths.'/v1/segments/{id}'.put.requestBody.content.'application/json'.schema.$ref",
+                        equalTo("#/components/schemas/SegmentInput"))
+                .body("components.schemas.SegmentInput.required", contains("condition"))
+                .body("components.schemas.SegmentInput.properties.keySet()", org.hamcrest.Matchers.hasItems("name", "condition", "enabled"))
+                .body("paths.'/v1/segments/{id}'.put.responses.keySet()", org.hamcrest.Matchers.hasItems("200", "201", "400"))
+                .body("paths.'/v1/segments/{id}'.put.responses.'400'.content.'application/json'.schema.$ref",
+                        equalTo("#/components/schemas/ConditionError"))
+                .body("paths.'/v1/segments/{id}'.delete.responses.keySet()", org.hamcrest.Matchers.hasItems("204", "404"))
+                .body("paths.'/v1/segments/validate'.post.requestBody.content.'application/json'.schema.$ref",
+                        equalTo("#/components/schemas/ConditionInput"))
+                .body("paths.'/v1/segments/preview'.post.requestBody.content.'application/json'.schema.$ref",
+                        equalTo("#/components/schemas/PreviewInput"))
+                .body("components.schemas.PreviewInput.required", org.hamcrest.Matchers.containsInAnyOrder("condition", "userId"))
+                .body("paths.'/v1/triggers/{id}'.put.requestBody.content.'application/json'.examples.keySet()", hasItem("cart-reminder"))
+                .body("paths.'/v1/triggers/{id}'.put.responses.keySet()", org.hamcrest.Matchers.hasItems("200", "201", "400"))
+                .body("paths.'/v1/triggers/{id}'.delete.responses.keySet()", org.hamcrest.Matchers.hasItems("204", "404"));
+    }
+
+    @Test
     void unknownPathsAndMethodsAnswerJson() {
         given().when().get("/v1/nothing-here").then().statusCode(404).body("error", equalTo("not_found"));
         admin().body("{}").when().patch("/v1/segments/x").then().statusCode(405).body("error", equalTo("method_not_allowed"));

@@ -7,6 +7,7 @@ import io.segflow.api.AdminOnly;
 import io.segflow.api.ApiException;
 import io.segflow.api.JsonBodies;
 import io.segflow.api.SegmentRepository;
+import io.segflow.api.SegmentsResource;
 import io.segflow.core.api.ErrorBody;
 import io.segflow.core.json.Json;
 import io.segflow.core.rules.SegmentDefinition;
@@ -35,6 +36,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** Admin API for trigger definitions, their deliveries, replays and test calls (docs/triggers.md). */
 @Path("/v1/triggers")
@@ -42,6 +49,11 @@ import java.util.Optional;
 @Produces(MediaType.APPLICATION_JSON)
 public class TriggersResource {
     private static final int MAX_LIMIT = DeliveryEntry.KEPT;
+    /** The example of the OpenAPI document: the cart reminder of docs/triggers.md. */
+    private static final String CART_REMINDER = """
+            {"name": "Cart reminder", "when": {"segment": "cart-abandoners", "change": "entered"},
+             "delay": "30m", "cooldown": "24h", "cap": {"count": 3, "per": "7d"},
+             "action": {"type": "webhook", "url": "https://hooks.example.com/cart"}, "enabled": true}""";
 
     /** An expression CEL refused, with where: {@code line} and {@code column} are 1-based. */
     public record ConditionError(boolean success, String error, String field, String reason, int line, int column) {
@@ -76,7 +88,18 @@ public class TriggersResource {
     @PUT
     @Path("{id}")
     @Consumes(MediaType.WILDCARD)
-    public Response put(@PathParam("id") String id, InputStream body) {
+    @APIResponse(responseCode = "201", description = "created: the stored definition, with warnings when its segment is not defined",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "200", description = "replaced: the stored definition, with warnings when its segment is not defined",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "400", description = "invalid_condition (with line and column) or invalid_trigger, naming the field",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentsResource.ConditionError.class)))
+    public Response put(@PathParam("id") String id,
+                        @RequestBody(required = true, description = "name, when, delay, cooldown, cap, action, enabled (docs/triggers.md)",
+                                content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT,
+                                        requiredProperties = {"when", "action"}),
+                                        examples = @ExampleObject(name = "cart-reminder", value = CART_REMINDER)))
+                        InputStream body) {
         JsonNode json = JsonBodies.object(body);
         JsonNode action = json.get("action");
         if (action instanceof ObjectNode object && "webhook".equals(object.path("type").asText())
@@ -117,6 +140,8 @@ public class TriggersResource {
 
     @DELETE
     @Path("{id}")
+    @APIResponse(responseCode = "204", description = "deleted: its waiting firings are cancelled as they come due")
+    @APIResponse(responseCode = "404", description = "no such trigger")
     public Response delete(@PathParam("id") String id) {
         if (!triggers.delete(checkedId(id))) {
             throw ApiException.notFound("id", "no trigger " + id);
