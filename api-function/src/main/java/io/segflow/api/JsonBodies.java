@@ -9,6 +9,9 @@ import io.segflow.core.json.Json;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
 
 /** Reads request bodies as JSON objects, refusing bad input with the field it concerns. */
 public final class JsonBodies {
@@ -98,5 +101,28 @@ public final class JsonBodies {
             throw ApiException.badRequest(field, "must be at most " + maxLength + " characters");
         }
         return node.asText();
+    }
+
+    /**
+     * The first field of {@code json} (if it is an object) that is not in {@code known}. A call refuses it rather
+     * than drop it: a misspelled {@code "enabeld": false} or a {@code delay} put inside {@code when} would otherwise
+     * save something other than what was meant, and say 2xx.
+     */
+    public static Optional<String> unknownField(JsonNode json, Set<String> known) {
+        if (json == null || !json.isObject()) {
+            return Optional.empty();
+        }
+        for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                return Optional.of(name);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The reason an unknown field is refused with: what the object takes. */
+    public static String unknownFieldReason(Set<String> known) {
+        return "is not a field here; known: " + String.join(", ", new java.util.TreeSet<>(known));
     }
 }

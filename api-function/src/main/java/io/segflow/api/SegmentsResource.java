@@ -40,6 +40,8 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class SegmentsResource {
     private static final int MAX_NAME_LENGTH = 200;
+    /** What a PUT reads, and what GET answers besides, so that an answer can be sent back as it is. */
+    private static final Set<String> PUT_FIELDS = Set.of("name", "condition", "enabled", "id", "updatedAt", "memberCount", "backfill");
 
     /** A condition CEL refused, with where: {@code line} and {@code column} are 1-based. */
     public record ConditionError(boolean success, String error, String field, String reason, int line, int column) {
@@ -121,6 +123,9 @@ public class SegmentsResource {
                                         value = "{\"name\": \"Cart lovers\", \"condition\": \"count(\\\"add_to_cart\\\") >= 2\"}")))
                         InputStream body) {
         JsonNode json = JsonBodies.object(body);
+        JsonBodies.unknownField(json, PUT_FIELDS).ifPresent(field -> {
+            throw ApiException.badRequest(field, JsonBodies.unknownFieldReason(Set.of("name", "condition", "enabled")));
+        });
         String condition = JsonBodies.requiredText(json, "condition", RuleCompiler.MAX_CONDITION_LENGTH);
         String name = JsonBodies.optionalText(json, "name", MAX_NAME_LENGTH);
         JsonNode enabled = json.get("enabled");

@@ -123,6 +123,14 @@ class SegmentsResourceTest {
                 .then().statusCode(400).body("field", equalTo("enabled"));
         admin().body("{\"condition\":\"true\"}").when().put("/v1/segments/bad%20id")
                 .then().statusCode(400).body("field", equalTo("id"));
+        // Dropped, a misspelled "enabled": false would leave the segment enabled.
+        String id = newId();
+        admin().body("{\"condition\":\"true\",\"enabeld\":false}").when().put("/v1/segments/" + id)
+                .then().statusCode(400).body("error", equalTo("invalid_request")).body("field", equalTo("enabeld"));
+        admin().when().get("/v1/segments/" + id).then().statusCode(404);
+        admin().body("{\"condition\":\"true\"}").when().put("/v1/segments/" + id).then().statusCode(201);
+        String answered = admin().when().get("/v1/segments/" + id).then().statusCode(200).extract().asString();
+        admin().body(answered).when().put("/v1/segments/" + id).then().statusCode(200);
     }
 
     @Test

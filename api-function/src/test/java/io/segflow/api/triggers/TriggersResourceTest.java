@@ -205,6 +205,28 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aMisspelledOrMisplacedFieldIsRefusedNotDropped() {
+        // Dropped, "dealy" would fire the reminder at once, and a delay inside "when" would too.
+        String id = newId();
+        admin().body(reminder("https://hooks.example.com/cart").replace("\"delay\"", "\"dealy\""))
+                .when().put("/v1/triggers/" + id).then().statusCode(400)
+                .body("error", equalTo("invalid_trigger")).body("field", equalTo("dealy"));
+        admin().body(reminder("https://hooks.example.com/cart").replace("\"change\": \"entered\"}", "\"change\": \"entered\", \"delay\": \"30m\"}"))
+                .when().put("/v1/triggers/" + id).then().statusCode(400).body("field", equalTo("when.delay"));
+        admin().body(reminder("https://hooks.example.com/cart").replace("\"per\"", "\"pre\""))
+                .when().put("/v1/triggers/" + id).then().statusCode(400).body("field", equalTo("cap.pre"));
+        admin().body(reminder("https://hooks.example.com/cart").replace("\"secret\"", "\"secert\""))
+                .when().put("/v1/triggers/" + id).then().statusCode(400).body("field", equalTo("action.secert"));
+        admin().when().get("/v1/triggers/" + id).then().statusCode(404);
+
+        // What GET answers can be sent back as it is.
+        admin().body(reminder("https://hooks.example.com/cart")).when().put("/v1/triggers/" + id).then().statusCode(201);
+        String answered = admin().when().get("/v1/triggers/" + id).then().statusCode(200).extract().asString();
+        admin().body(answered).when().put("/v1/triggers/" + id).then().statusCode(200);
+        admin().when().delete("/v1/triggers/" + id).then().statusCode(204);
+    }
+
+    @Test
     void aSecretGivenInAnotherFormIsMalformedNotMissing() {
         String id = newId();
         for (String secret : new String[] {"\"nope\"", "42"}) {
