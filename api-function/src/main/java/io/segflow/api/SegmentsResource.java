@@ -1,12 +1,15 @@
 package io.segflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segflow.api.segments.BackfillStatus;
 import io.segflow.api.segments.ConditionPreview;
 import io.segflow.api.segments.ConditionPreview.Preview;
 import io.segflow.api.segments.MemberIndex;
 import io.segflow.api.users.UserIds;
 import io.segflow.core.engine.SegmentDependencies;
+import io.segflow.core.json.Json;
 import io.segflow.core.rules.CompiledCondition;
 import io.segflow.core.rules.Reads;
 import io.segflow.core.rules.RuleCompiler;
@@ -23,16 +26,18 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** Admin API for segment definitions. Conditions are compiled at save time, so a stored condition always compiles. */
 @Path("/v1/segments")
@@ -41,7 +46,7 @@ import java.util.Map;
 public class SegmentsResource {
     private static final int MAX_NAME_LENGTH = 200;
     /** What a PUT reads, and what GET answers besides, so that an answer can be sent back as it is. */
-    private static final Set<String> PUT_FIELDS = Set.of("name", "condition", "enabled", "id", "updatedAt", "memberCount", "backfill");
+    private static final Set<String> PUT_FIELDS = Set.of("name", "condition", "enabled", "id", "updatedAt", "memberCount", "backfill", "warnings");
 
     /** A condition CEL refused, with where: {@code line} and {@code column} are 1-based. */
     public record ConditionError(boolean success, String error, String field, String reason, int line, int column) {
@@ -110,9 +115,9 @@ public class SegmentsResource {
     @PUT
     @Path("{id}")
     @Consumes(MediaType.WILDCARD)
-    @APIResponse(responseCode = "201", description = "created: the stored definition",
+    @APIResponse(responseCode = "201", description = "created: the stored definition, with warnings when it reads a segment not defined or disabled",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentDefinition.class)))
-    @APIResponse(responseCode = "200", description = "replaced: the stored definition",
+    @APIResponse(responseCode = "200", description = "replaced: the stored definition, with warnings when it reads a segment not defined or disabled",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentDefinition.class)))
     @APIResponse(responseCode = "400", description = "invalid_condition (with line and column) or invalid_request, naming the field",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ConditionError.class)))
@@ -136,8 +141,35 @@ public class SegmentsResource {
         // A blank name is no name: lists would show nothing to tell the segment by.
         SegmentDefinition definition = new SegmentDefinition(checkedId(id), name != null && !name.isBlank() ? name : id, condition,
                 enabled == null || enabled.isNull() || enabled.asBoolean(), Instant.now());
-        boolean created = segments.save(definition, stored -> refuseCycles(definition.id(), compiled, stored));
-        return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(definition).build();
+        AtomicReference<List<SegmentDefinition>> catalog = new AtomicReference<>(List.of());
+        boolean created = segments.save(definition, stored -> {
+            refuseCycles(definition.id(), compiled, stored);
+            catalog.set(stored);
+        });
+        ObjectNode answer = Json.MAPPER.valueToTree(definition);
+        warnings(compiled, catalog.get()).ifPresent(warnings -> answer.set("warnings", warnings));
+        return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(answer).build();
+    }
+
+    /**
+     * What was saved but reads a segment that answers false for everyone: one no one defined (a typo, or a segment
+     * still to come) or one disabled. Saved all the same, since a segment may be defined before those it reads.
+     */
+    private static Optional<ArrayNode> warnings(CompiledCondition condition, List<SegmentDefinition> catalog) {
+        Map<String, SegmentDefinition> byId = new HashMap<>();
+        catalog.forEach(stored -> byId.put(stored.id(), stored));
+        ArrayNode warnings = Json.MAPPER.createArrayNode();
+        for (String read : new java.util.TreeSet<>(condition.reads().segments())) {
+            SegmentDefinition stored = byId.get(read);
+            if (stored == null) {
+                warnings.addObject().put("field", "condition").put("reason",
+                        "no segment " + read + " is defined: inSegment(\"" + read + "\") is false for everyone until it is");
+            } else if (!stored.enabled()) {
+                warnings.addObject().put("field", "condition").put("reason",
+                        "segment " + read + " is disabled: inSegment(\"" + read + "\") is false for everyone while it is");
+            }
+        }
+        return warnings.isEmpty() ? Optional.empty() : Optional.of(warnings);
     }
 
     @DELETE

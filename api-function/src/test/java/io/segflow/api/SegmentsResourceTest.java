@@ -1,6 +1,7 @@
 package io.segflow.api;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
@@ -97,6 +98,21 @@ class SegmentsResourceTest {
                 .body("reason", org.hamcrest.Matchers.containsString("yesterday"));
         admin().body("{\"condition\":\"now - lastSeen > duration(\\\"7d\\\") && firstSeen > timestamp(\\\"2026-01-01T00:00:00Z\\\")\"}")
                 .when().put("/v1/segments/" + id).then().statusCode(201);
+    }
+
+    @Test
+    void aSegmentReadingOneNoOneDefinedIsSavedWithAWarningNamingIt() {
+        // inSegment of a typo is false for everyone: say so, as a trigger on an undefined segment does.
+        String id = newId();
+        String missing = newId();
+        admin().body("{\"condition\":\"inSegment(\\\"" + missing + "\\\") && count(\\\"x\\\") > 1\"}")
+                .when().put("/v1/segments/" + id)
+                .then().statusCode(201).body("warnings.field", contains("condition"))
+                .body("warnings[0].reason", org.hamcrest.Matchers.containsString(missing));
+        admin().body("{\"condition\":\"true\"}").when().put("/v1/segments/" + missing).then().statusCode(201)
+                .body("warnings", org.hamcrest.Matchers.nullValue());
+        admin().body("{\"condition\":\"inSegment(\\\"" + missing + "\\\")\"}").when().put("/v1/segments/" + id)
+                .then().statusCode(200).body("warnings", org.hamcrest.Matchers.nullValue());
     }
 
     @Test
