@@ -16,6 +16,11 @@ import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * A user's segment memberships for front-ends. The ETag is {@code "v<version>.<segments>"}: the membership version
@@ -27,6 +32,10 @@ import jakarta.ws.rs.core.Response;
 @Path("/v1/users/{userId}/segments")
 @Produces(MediaType.APPLICATION_JSON)
 public class MembershipsResource {
+    private static final String ETAG = "\"v<version>.<fingerprint>\", with @<user id> for a merged id: send it back as If-None-Match";
+    private static final String CACHE_CONTROL = "private (or public with s-maxage: SEGFLOW_CACHE_MODE), max-age=5, stale-while-revalidate=30";
+    private static final String VARY = "Authorization, Origin";
+
     private final UserState state;
     private final ReaderAccess access;
     private final CachePolicy cache;
@@ -38,6 +47,20 @@ public class MembershipsResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "the user's memberships (for a merged id, its user's, with mergedFrom)",
+            headers = {@Header(name = HttpHeaders.ETAG, description = ETAG, schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = HttpHeaders.CACHE_CONTROL, description = CACHE_CONTROL, schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = HttpHeaders.VARY, description = VARY, schema = @Schema(type = SchemaType.STRING))},
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UserSegments.class)))
+    @APIResponse(responseCode = "304", description = "not modified: If-None-Match names the current ETag, or is *",
+            headers = {@Header(name = HttpHeaders.ETAG, description = ETAG, schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = HttpHeaders.CACHE_CONTROL, description = CACHE_CONTROL, schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = HttpHeaders.VARY, description = VARY, schema = @Schema(type = SchemaType.STRING))})
+    @APIResponse(responseCode = "400", description = OpenApiDocument.BAD_USER_ID)
+    @APIResponse(responseCode = "401", description = OpenApiDocument.NO_TOKEN)
+    @APIResponse(responseCode = "403", description = OpenApiDocument.NOT_THIS_USER)
+    @APIResponse(responseCode = "409", description = OpenApiDocument.MERGE_CHAIN)
+    @APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
     public Response get(@PathParam("userId") String userId,
                         @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
                         @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,

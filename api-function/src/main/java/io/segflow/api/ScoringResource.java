@@ -20,6 +20,11 @@ import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * The engagement score's configuration: a weight per event name and the half-life of its exponential decay,
@@ -28,10 +33,22 @@ import java.util.Map;
 @Path("/v1/scoring")
 @AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = OpenApiDocument.NO_ADMIN_KEY)
+@APIResponse(responseCode = "403", description = OpenApiDocument.NOT_ADMIN)
+@APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
 public class ScoringResource {
     private static final int MAX_WEIGHTS = 1_000;
     private static final int MAX_EVENT_NAME_LENGTH = 200;
     private static final StoredScoring DEFAULT = new StoredScoring("7d", Map.of());
+    private static final String EXAMPLE = "{\"halfLife\": \"7d\", \"weights\": {\"page\": 1, \"add_to_cart\": 5}}";
+
+    /** The body of {@code PUT /v1/scoring}, for the OpenAPI document (the resource reads the JSON itself). */
+    @Schema(name = "ScoringInput", requiredProperties = {"halfLife", "weights"})
+    public record ScoringInput(
+            @Schema(description = "a positive length such as 7d, 12h or 30m", examples = "7d") String halfLife,
+            @Schema(description = "a weight per event name (1 to " + MAX_EVENT_NAME_LENGTH + " characters); {} for none",
+                    maxProperties = MAX_WEIGHTS) Map<String, Double> weights) {
+    }
 
     private final RedisDataSource redis;
     private final ReplicatedWrites writes;
@@ -42,6 +59,8 @@ public class ScoringResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "the stored scoring, {\"halfLife\":\"7d\",\"weights\":{}} until one is saved",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StoredScoring.class)))
     public StoredScoring get() {
         String stored = redis.value(String.class).get(RedisKeys.SCORING);
         return stored == null ? DEFAULT : Json.read(stored, StoredScoring.class);
@@ -49,7 +68,13 @@ public class ScoringResource {
 
     @PUT
     @Consumes(MediaType.WILDCARD)
-    public StoredScoring put(InputStream body) {
+    @APIResponse(responseCode = "200", description = "the stored scoring (a new catalog revision: segments reading score are re-evaluated)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StoredScoring.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request naming halfLife, weights or weights.<name>;"
+            + " malformed_json for a body that is no JSON")
+    public StoredScoring put(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ScoringInput.class),
+            examples = @ExampleObject(name = "engagement", value = EXAMPLE))) InputStream body) {
         JsonNode json = JsonBodies.object(body);
         String halfLife = JsonBodies.requiredText(json, "halfLife", 16);
         try {

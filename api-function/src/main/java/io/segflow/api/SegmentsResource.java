@@ -43,6 +43,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Path("/v1/segments")
 @AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = OpenApiDocument.NO_ADMIN_KEY)
+@APIResponse(responseCode = "403", description = OpenApiDocument.NOT_ADMIN)
+@APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
 public class SegmentsResource {
     private static final int MAX_NAME_LENGTH = 200;
     /** What a PUT reads, and what GET answers besides, so that an answer can be sent back as it is. */
@@ -80,6 +83,11 @@ public class SegmentsResource {
                                @Schema(maxLength = UserIds.MAX_LENGTH) String userId) {
     }
 
+    /** The answer of {@code GET /v1/segments}, for the OpenAPI document. */
+    @Schema(name = "SegmentList")
+    public record SegmentList(List<SegmentView> segments) {
+    }
+
     /** A condition that compiles, with what it reads (the engine's own analysis of it). */
     public record Validation(boolean valid, Reads reads) {
     }
@@ -100,6 +108,8 @@ public class SegmentsResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "every definition, with its member count and backfill",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentList.class)))
     public Map<String, List<SegmentView>> list() {
         BackfillStatus.Snapshot state = backfill.snapshot();
         return Map.of("segments", segments.all().stream().map(d -> view(d, state)).toList());
@@ -107,6 +117,9 @@ public class SegmentsResource {
 
     @GET
     @Path("{id}")
+    @APIResponse(responseCode = "200", description = "the definition, with its member count and backfill",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentView.class)))
+    @APIResponse(responseCode = "404", description = "no such segment")
     public SegmentView get(@PathParam("id") String id) {
         return segments.find(checkedId(id)).map(d -> view(d, backfill.snapshot()))
                 .orElseThrow(() -> ApiException.notFound("id", "no segment " + id));

@@ -4,10 +4,12 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.both;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -269,19 +271,44 @@ class AdminApiTest {
                 .body("paths.'/v1/segments/{id}'.put.requestBody.content.'application/json'.schema.$ref",
                         equalTo("#/components/schemas/SegmentInput"))
                 .body("components.schemas.SegmentInput.required", contains("condition"))
-                .body("components.schemas.SegmentInput.properties.keySet()", org.hamcrest.Matchers.hasItems("name", "condition", "enabled"))
-                .body("paths.'/v1/segments/{id}'.put.responses.keySet()", org.hamcrest.Matchers.hasItems("200", "201", "400"))
+                .body("components.schemas.SegmentInput.properties.keySet()", hasItems("name", "condition", "enabled"))
+                .body("paths.'/v1/segments/{id}'.put.responses.keySet()", hasItems("200", "201", "400"))
                 .body("paths.'/v1/segments/{id}'.put.responses.'400'.content.'application/json'.schema.$ref",
                         equalTo("#/components/schemas/ConditionError"))
-                .body("paths.'/v1/segments/{id}'.delete.responses.keySet()", org.hamcrest.Matchers.hasItems("204", "404"))
+                .body("paths.'/v1/segments/{id}'.delete.responses.keySet()", hasItems("204", "404"))
                 .body("paths.'/v1/segments/validate'.post.requestBody.content.'application/json'.schema.$ref",
                         equalTo("#/components/schemas/ConditionInput"))
                 .body("paths.'/v1/segments/preview'.post.requestBody.content.'application/json'.schema.$ref",
                         equalTo("#/components/schemas/PreviewInput"))
-                .body("components.schemas.PreviewInput.required", org.hamcrest.Matchers.containsInAnyOrder("condition", "userId"))
+                .body("components.schemas.PreviewInput.required", containsInAnyOrder("condition", "userId"))
                 .body("paths.'/v1/triggers/{id}'.put.requestBody.content.'application/json'.examples.keySet()", hasItem("cart-reminder"))
-                .body("paths.'/v1/triggers/{id}'.put.responses.keySet()", org.hamcrest.Matchers.hasItems("200", "201", "400"))
-                .body("paths.'/v1/triggers/{id}'.delete.responses.keySet()", org.hamcrest.Matchers.hasItems("204", "404"));
+                .body("paths.'/v1/triggers/{id}'.put.responses.keySet()", hasItems("200", "201", "400"))
+                .body("paths.'/v1/triggers/{id}'.delete.responses.keySet()", hasItems("204", "404"));
+    }
+
+    @Test
+    void openApiDescribesTheOtherCallsAndTheirErrorAnswers() {
+        // Each 4xx and 5xx answer points to the one error schema, with the headers that come with it.
+        String errorBody = "#/components/schemas/ErrorBody";
+        given().when().get("/q/openapi?format=json").then().statusCode(200)
+                .body("components.schemas.ErrorBody.required", containsInAnyOrder("success", "error", "field", "reason"))
+                .body("paths.'/v1/tokens'.post.requestBody.content.'application/json'.schema.$ref",
+                        equalTo("#/components/schemas/TokenRequest"))
+                .body("components.schemas.TokenRequest.required", contains("userId"))
+                .body("components.schemas.TokenRequest.properties.segments.maxItems", equalTo(100))
+                .body("paths.'/v1/tokens'.post.responses.'400'.content.'application/json'.schema.$ref", equalTo(errorBody))
+                .body("paths.'/v1/users/{userId}/segments'.get.responses.'304'.headers.keySet()", hasItem("ETag"))
+                .body("paths.'/v1/users/{userId}/segments'.get.responses.'503'.headers.keySet()", hasItem("Retry-After"))
+                .body("paths.'/v1/users/{userId}/segments'.get.responses.'503'.content.'application/json'.schema.$ref", equalTo(errorBody))
+                .body("paths.'/v1/users/{userId}/segments'.get.responses.'401'.headers.keySet()", hasItem("WWW-Authenticate"))
+                .body("paths.'/v1/users/{userId}/segments/stream'.get.responses.'200'.content.keySet()", contains("text/event-stream"))
+                .body("paths.'/v1/users/{userId}/segments/ws'.get.responses.keySet()", hasItems("101", "401"))
+                .body("paths.'/v1/segments/{id}'.delete.responses.'404'.content.'application/json'.schema.$ref", equalTo(errorBody))
+                .body("paths.'/v1/segments/{id}'.get.responses.'403'.content.'application/json'.schema.$ref", equalTo(errorBody))
+                // The class-wide 401/403/503 must not take the place of a list's 200.
+                .body("paths.'/v1/segments'.get.responses.'200'.content.'application/json'.schema.$ref",
+                        equalTo("#/components/schemas/SegmentList"))
+                .body("paths.'/v1/triggers'.get.responses.keySet()", hasItem("200"));
     }
 
     @Test
@@ -311,7 +338,7 @@ class AdminApiTest {
                 .body("ingestUrl", equalTo("http://localhost:8081")).extract().path("userId");
         assertThat(visitor).startsWith("demo-");
         given().queryParam("userId", "real-customer").when().get("/demo/session").then().statusCode(400).body("field", equalTo("userId"));
-        admin().when().get("/v1/segments").then().body("segments.id", org.hamcrest.Matchers.hasItems("browsing-a-lot", "cart-abandoner"));
+        admin().when().get("/v1/segments").then().body("segments.id", hasItems("browsing-a-lot", "cart-abandoner"));
         admin().when().get("/v1/segments").then().body("segments.size()", org.hamcrest.Matchers.greaterThanOrEqualTo(2));
     }
 }

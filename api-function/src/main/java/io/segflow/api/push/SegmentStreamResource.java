@@ -1,6 +1,7 @@
 package io.segflow.api.push;
 
 import io.segflow.api.ApiException;
+import io.segflow.api.OpenApiDocument;
 import io.segflow.api.auth.Reader;
 import io.segflow.api.auth.ReaderAccess;
 import io.segflow.api.users.UserState;
@@ -16,6 +17,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * Live membership changes of one user as Server-Sent Events. The first event is the current state
@@ -27,6 +33,19 @@ import java.util.Optional;
 @Path("/v1/users/{userId}/segments/stream")
 public class SegmentStreamResource {
     public static final String LAST_EVENT_ID = "Last-Event-ID";
+    /** The example of the OpenAPI document: the events of docs/api.md. */
+    private static final String EVENTS = """
+            id:3.1dec348d
+            event:state
+            retry:2000
+            data:{"userId":"u1","segments":[{"id":"cart-lovers","since":"2026-11-26T04:33:16.364Z"}],"version":3}
+
+            id:4.178b9cf6
+            event:change
+            data:{"userId":"u1","segmentId":"vip","change":"entered","at":"2026-11-26T04:35:02.120Z","version":4}
+
+            :heartbeat
+            """;
 
     private final PushHub hub;
     private final UserState state;
@@ -40,6 +59,16 @@ public class SegmentStreamResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @APIResponse(responseCode = "200", description = "an open stream: the state (unless Last-Event-ID is still current),"
+            + " then a change event per membership change and a heartbeat comment every 20 s; each event's id is"
+            + " <version>.<fingerprint>, with @<user id> on a merged id",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
+                    examples = @ExampleObject(name = "state-then-change", value = EVENTS)))
+    @APIResponse(responseCode = "400", description = OpenApiDocument.BAD_USER_ID + "; or naming Last-Event-ID, not an id of this stream")
+    @APIResponse(responseCode = "401", description = OpenApiDocument.NO_TOKEN)
+    @APIResponse(responseCode = "403", description = OpenApiDocument.NOT_THIS_USER)
+    @APIResponse(responseCode = "409", description = OpenApiDocument.MERGE_CHAIN)
+    @APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
     public void stream(@PathParam("userId") String userId,
                        @HeaderParam(LAST_EVENT_ID) String lastEventId,
                        @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,

@@ -2,6 +2,7 @@ package io.segflow.api.segments;
 
 import io.segflow.api.AdminOnly;
 import io.segflow.api.ApiException;
+import io.segflow.api.OpenApiDocument;
 import io.segflow.api.SegmentRepository;
 import io.segflow.api.segments.MemberIndex.Cursor;
 import io.segflow.api.segments.MemberIndex.Member;
@@ -17,6 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** The members of a segment, a page at a time (admin): {@code ?limit=} (1 to 1000) and the {@code nextCursor} of the previous page. */
 @Path("/v1/segments/{id}/members")
@@ -38,6 +42,13 @@ public class SegmentMembersResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "a page of members in entry order; pass nextCursor back until it is absent",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MembersPage.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request naming limit (1 to " + MAX_LIMIT + "), cursor or id")
+    @APIResponse(responseCode = "401", description = OpenApiDocument.NO_ADMIN_KEY)
+    @APIResponse(responseCode = "403", description = OpenApiDocument.NOT_ADMIN)
+    @APIResponse(responseCode = "404", description = "no such segment")
+    @APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
     public MembersPage members(@PathParam("id") String id, @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
         if (!SegmentDefinition.isValidId(id)) {
             throw ApiException.badRequest("id", "must match " + SegmentDefinition.ID_PATTERN.pattern());

@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * {@code POST /v1/triggers/{id}/test}: one signed webhook call of type {@code trigger.test}, made at once from the
@@ -39,6 +40,7 @@ public class TestDelivery {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     /** What the endpoint answered; {@code status} null when it could not be reached (then {@code error} says why). */
+    @Schema(name = "TestCallResult")
     public record Result(String id, boolean delivered, Integer status, String error, long latencyMs) {
     }
 

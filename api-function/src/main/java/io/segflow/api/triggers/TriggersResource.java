@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segflow.api.AdminOnly;
 import io.segflow.api.ApiException;
 import io.segflow.api.JsonBodies;
+import io.segflow.api.OpenApiDocument;
 import io.segflow.api.SegmentRepository;
 import io.segflow.api.SegmentsResource;
 import io.segflow.core.api.ErrorBody;
@@ -48,6 +49,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Path("/v1/triggers")
 @AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = OpenApiDocument.NO_ADMIN_KEY)
+@APIResponse(responseCode = "403", description = OpenApiDocument.NOT_ADMIN)
+@APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
 public class TriggersResource {
     private static final int MAX_LIMIT = DeliveryEntry.KEPT;
     /** The fields a PUT reads, per object; a GET answer's own (id, updatedAt, disabled, ...) may be sent back too. */
@@ -71,6 +75,16 @@ public class TriggersResource {
     public record ConditionError(boolean success, String error, String field, String reason, int line, int column) {
     }
 
+    /** The answer of {@code GET /v1/triggers}, for the OpenAPI document. */
+    @Schema(name = "TriggerList")
+    public record TriggerList(List<Map<String, Object>> triggers) {
+    }
+
+    /** The answer of {@code GET /v1/triggers/{id}/deliveries}, for the OpenAPI document. */
+    @Schema(name = "DeliveriesLog")
+    public record DeliveriesLog(String triggerId, @Schema(description = "newest first") List<DeliveryView> deliveries) {
+    }
+
     private final TriggerRepository triggers;
     private final SegmentRepository segments;
     private final TestDelivery tests;
@@ -83,12 +97,17 @@ public class TriggersResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "every stored definition, as GET /v1/triggers/{id} answers each",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TriggerList.class)))
     public Map<String, List<JsonNode>> list() {
         return Map.of("triggers", triggers.allStored().entrySet().stream().map(e -> view(e.getKey(), e.getValue())).toList());
     }
 
     @GET
     @Path("{id}")
+    @APIResponse(responseCode = "200", description = "the stored definition (with disabled after a 410, invalid when it no longer reads)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "404", description = "no such trigger")
     public JsonNode get(@PathParam("id") String id) {
         return view(id, triggers.stored(checkedId(id)).orElseThrow(() -> ApiException.notFound("id", "no trigger " + id)));
     }
@@ -165,6 +184,10 @@ public class TriggersResource {
     /** The latest firings, newest first: delivered, retrying (with the next attempt), dead, suppressed (with why). */
     @GET
     @Path("{id}/deliveries")
+    @APIResponse(responseCode = "200", description = "the latest firings, newest first (the last " + MAX_LIMIT + " are kept)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DeliveriesLog.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request naming limit (1 to " + MAX_LIMIT + ") or id")
+    @APIResponse(responseCode = "404", description = "no such trigger")
     public Map<String, Object> deliveries(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("100") String limit) {
         exists(id);
         int count;
@@ -182,6 +205,12 @@ public class TriggersResource {
     /** Delivers a logged firing again, from its first attempt, with the same id (receivers deduplicate on it). */
     @POST
     @Path("{id}/deliveries/{deliveryId}/replay")
+    @APIResponse(responseCode = "202", description = "scheduled again from its first attempt, with the same id",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DeliveryView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request: the log entry has nothing to deliver, or a malformed id")
+    @APIResponse(responseCode = "404", description = "no such trigger, or no such delivery in its log")
+    @APIResponse(responseCode = "409", description = "trigger_disabled: save it enabled, then replay;"
+            + " or invalid_trigger: the stored definition no longer reads, save it again")
     public Response replay(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId) {
         TriggerDefinition trigger = found(id);
         if (!trigger.enabled() || triggers.disabled(id).isPresent()) {
@@ -201,6 +230,11 @@ public class TriggersResource {
     @POST
     @Path("{id}/test")
     @Consumes(MediaType.WILDCARD)
+    @APIResponse(responseCode = "200", description = "what the webhook answered the signed trigger.test call (delivered or not)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TestDelivery.Result.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request naming action.type (test calls go to webhooks only), or a malformed id")
+    @APIResponse(responseCode = "404", description = "no such trigger")
+    @APIResponse(responseCode = "409", description = "invalid_trigger: the stored definition no longer reads; save it again")
     public TestDelivery.Result test(@PathParam("id") String id) throws InterruptedException {
         TriggerDefinition trigger = found(id);
         if (!(trigger.action() instanceof TriggerAction.Webhook webhook)) {

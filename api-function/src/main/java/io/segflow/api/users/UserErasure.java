@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -26,6 +27,7 @@ public class UserErasure {
     public static final String ACCEPTED = "accepted";
 
     /** What the request will erase: the memberships the user had when it was made. */
+    @Schema(name = "ErasureAccepted")
     public record Accepted(String userId, List<String> exitedSegments, String status) {
     }
 

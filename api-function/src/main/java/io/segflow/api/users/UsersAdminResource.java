@@ -3,6 +3,7 @@ package io.segflow.api.users;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.api.AdminOnly;
+import io.segflow.api.OpenApiDocument;
 import io.segflow.api.ServerReadable;
 import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState.Membership;
@@ -21,6 +22,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 /** What segflow knows about one user (admin key or read-only server key), and its erasure (admin key). */
@@ -50,6 +54,13 @@ public class UsersAdminResource {
     @GET
     @Path("profile")
     @ServerReadable
+    @APIResponse(responseCode = "200", description = "the profile (score decayed to now); for a merged id its user's, with mergedFrom",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UserProfile.class)))
+    @APIResponse(responseCode = "400", description = OpenApiDocument.BAD_USER_ID)
+    @APIResponse(responseCode = "401", description = OpenApiDocument.NO_KEY)
+    @APIResponse(responseCode = "403", description = OpenApiDocument.ORIGIN_NOT_ALLOWED)
+    @APIResponse(responseCode = "409", description = OpenApiDocument.MERGE_CHAIN)
+    @APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
     public UserProfile profile(@PathParam("userId") String userId) {
         UserState.Resolved resolved = state.resolve(UserIds.checked(userId));
         UserRecord record = resolved.record();
@@ -72,6 +83,14 @@ public class UsersAdminResource {
     @DELETE
     @AdminOnly
     @ResponseStatus(202)
+    @APIResponse(responseCode = "202", description = "accepted: queued on segflow.events; exitedSegments are the memberships"
+            + " the user had (none for a merged id, whose forward alone is erased, or an unknown user)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UserErasure.Accepted.class)))
+    @APIResponse(responseCode = "400", description = OpenApiDocument.BAD_USER_ID)
+    @APIResponse(responseCode = "401", description = OpenApiDocument.NO_ADMIN_KEY)
+    @APIResponse(responseCode = "403", description = OpenApiDocument.NOT_ADMIN)
+    @APIResponse(responseCode = "503", description = "unavailable: Kafka did not acknowledge the request in time, or Redis"
+            + " cannot serve the memberships; retry after Retry-After")
     public UserErasure.Accepted erase(@PathParam("userId") String userId) {
         return erasure.erase(UserIds.checked(userId));
     }
