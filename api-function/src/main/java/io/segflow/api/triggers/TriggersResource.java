@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -54,16 +53,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @APIResponse(responseCode = "503", description = OpenApiDocument.REDIS_UNAVAILABLE)
 public class TriggersResource {
     private static final int MAX_LIMIT = DeliveryEntry.KEPT;
-    /** The fields a PUT reads, per object; a GET answer's own (id, updatedAt, disabled, ...) may be sent back too. */
-    private static final Set<String> FIELDS = Set.of("name", "when", "delay", "cooldown", "cap", "action", "enabled");
-    private static final Set<String> ANSWERED_FIELDS = Set.of("id", "updatedAt", "disabled", "invalid", "warnings");
-    private static final Set<String> WHEN_FIELDS = Set.of("segment", "change", "event", "condition", "threshold", "crosses", "value");
-    private static final Set<String> CAP_FIELDS = Set.of("count", "per");
-    private static final Map<String, Set<String>> ACTION_FIELDS = Map.of(
-            "webhook", Set.of("type", "url", "secret", "secrets"),
-            "kafka", Set.of("type", "topic"),
-            "segment", Set.of("type", "url", "writeKey"),
-            "cloudevents", Set.of("type", "url"));
 
     /** The example of the OpenAPI document: the cart reminder of docs/triggers.md. */
     private static final String CART_REMINDER = """
@@ -132,7 +121,6 @@ public class TriggersResource {
                                         examples = @ExampleObject(name = "cart-reminder", value = CART_REMINDER)))
                         InputStream body) {
         JsonNode json = JsonBodies.object(body);
-        refuseUnknownFields(json);
         JsonNode action = json.get("action");
         if (action instanceof ObjectNode object && "webhook".equals(object.path("type").asText())
                 && !object.hasNonNull("secret") && !object.hasNonNull("secrets")) {
@@ -322,26 +310,6 @@ public class TriggersResource {
                     "is malformed: a secret is \"" + TriggerCodec.SECRET_PREFIX + "\" followed by 24 to 64 random bytes in base64;"
                             + " leave it out to have one generated"));
         }
-    }
-
-    private static void refuseUnknownFields(JsonNode json) {
-        Set<String> topLevel = new java.util.HashSet<>(FIELDS);
-        topLevel.addAll(ANSWERED_FIELDS);
-        refuseUnknown(json, "", topLevel, FIELDS);
-        refuseUnknown(json.get("when"), "when.", WHEN_FIELDS, WHEN_FIELDS);
-        refuseUnknown(json.get("cap"), "cap.", CAP_FIELDS, CAP_FIELDS);
-        JsonNode action = json.get("action");
-        Set<String> actionFields = action == null ? null : ACTION_FIELDS.get(action.path("type").asText());
-        if (actionFields != null) {
-            refuseUnknown(action, "action.", actionFields, actionFields);
-        }
-    }
-
-    private static void refuseUnknown(JsonNode object, String prefix, Set<String> known, Set<String> told) {
-        JsonBodies.unknownField(object, known).ifPresent(field -> {
-            throw new ApiException(Response.Status.BAD_REQUEST, ErrorBody.of("invalid_trigger", prefix + field,
-                    JsonBodies.unknownFieldReason(told)));
-        });
     }
 
     private static ApiException refusal(InvalidTriggerException e) {

@@ -12,8 +12,12 @@ import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +32,16 @@ public final class TriggerCodec {
     public static final int MAX_SECRETS = 3;
     public static final String SECRET_PREFIX = "whsec_";
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+    /** The fields a definition takes, per object; a request may also send back those an answer adds. */
+    private static final Set<String> FIELDS = Set.of("name", "when", "delay", "cooldown", "cap", "action", "enabled");
+    private static final Set<String> ANSWERED_FIELDS = Set.of("id", "updatedAt", "disabled", "invalid", "warnings");
+    private static final Set<String> WHEN_FIELDS = Set.of("segment", "change", "event", "condition", "threshold", "crosses", "value");
+    private static final Set<String> CAP_FIELDS = Set.of("count", "per");
+    private static final Map<String, Set<String>> ACTION_FIELDS = Map.of(
+            "webhook", Set.of("type", "url", "secret", "secrets"),
+            "kafka", Set.of("type", "topic"),
+            "segment", Set.of("type", "url", "writeKey"),
+            "cloudevents", Set.of("type", "url"));
 
     private final TriggerExpressions expressions;
 
@@ -35,8 +49,19 @@ public final class TriggerCodec {
         this.expressions = expressions;
     }
 
-    /** Reads and checks a definition; {@code id} and {@code updatedAt} come from the caller, not the body. */
+    /**
+     * Reads and checks a requested definition; {@code id} and {@code updatedAt} come from the caller, not the body. A
+     * field it does not take is refused rather than dropped: a misspelled {@code "dealy"} or a {@code delay} put inside
+     * {@code when} would otherwise save something other than what was meant.
+     */
     public TriggerDefinition read(String id, JsonNode json, Instant updatedAt) {
+        if (json != null && json.isObject()) {
+            refuseUnknownFields(json);
+        }
+        return readChecked(id, json, updatedAt);
+    }
+
+    private TriggerDefinition readChecked(String id, JsonNode json, Instant updatedAt) {
         if (!SegmentDefinition.isValidId(id)) {
             throw new InvalidTriggerException("id", "must match " + SegmentDefinition.ID_PATTERN.pattern());
         }
@@ -65,7 +90,7 @@ public final class TriggerCodec {
     public TriggerDefinition readStored(String json) {
         JsonNode node = Json.read(json, JsonNode.class);
         Instant updatedAt = node.hasNonNull("updatedAt") ? IsoInstants.parse(node.get("updatedAt").asText()) : null;
-        return read(node.path("id").asText(null), node, updatedAt);
+        return readChecked(node.path("id").asText(null), node, updatedAt);
     }
 
     public static String write(TriggerDefinition definition) {
@@ -118,6 +143,32 @@ public final class TriggerCodec {
             json.put("updatedAt", IsoInstants.format(d.updatedAt()));
         }
         return json;
+    }
+
+    private static void refuseUnknownFields(JsonNode json) {
+        Set<String> topLevel = new TreeSet<>(FIELDS);
+        topLevel.addAll(ANSWERED_FIELDS);
+        refuseUnknown(json, "", topLevel, FIELDS);
+        refuseUnknown(json.get("when"), "when.", WHEN_FIELDS, WHEN_FIELDS);
+        refuseUnknown(json.get("cap"), "cap.", CAP_FIELDS, CAP_FIELDS);
+        JsonNode action = json.get("action");
+        Set<String> actionFields = action == null ? null : ACTION_FIELDS.get(action.path("type").asText());
+        if (actionFields != null) {
+            refuseUnknown(action, "action.", actionFields, actionFields); // an unknown type is refused by action()
+        }
+    }
+
+    /** Refuses the first field of {@code object} not in {@code known}, telling the ones it takes ({@code told}). */
+    private static void refuseUnknown(JsonNode object, String prefix, Set<String> known, Set<String> told) {
+        if (object == null || !object.isObject()) {
+            return;
+        }
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new InvalidTriggerException(prefix + name, "is not a field here; known: " + String.join(", ", new TreeSet<>(told)));
+            }
+        }
     }
 
     private When when(JsonNode json) {

@@ -69,6 +69,10 @@ class TriggerCodecTest {
             "{'when': {'threshold': 'score', 'crosses': 'above'}, 'action': {'type': 'kafka'}}       | when.value",
             "{'when': {'segment': 'a', 'change': 'entered'}, 'enabled': 'yes', 'action': {'type': 'kafka'}} | enabled",
             "{'when': {'segment': 'a', 'change': 'entered'}, 'action': {'type': 'segment', 'url': 'https://api.segment.io'}} | action.writeKey",
+            "{'when': {'segment': 'a', 'change': 'entered'}, 'dealy': '30m', 'action': {'type': 'kafka'}} | dealy",
+            "{'when': {'segment': 'a', 'change': 'entered', 'delay': '30m'}, 'action': {'type': 'kafka'}} | when.delay",
+            "{'when': {'segment': 'a', 'change': 'entered'}, 'cap': {'count': 2, 'pre': '1d'}, 'action': {'type': 'kafka'}} | cap.pre",
+            "{'when': {'segment': 'a', 'change': 'entered'}, 'action': {'type': 'kafka', 'url': 'https://x/y'}} | action.url",
     })
     void everyRefusalNamesTheField(String body, String field) {
         assertThatThrownBy(() -> codec.read("t1", json(body), NOW))
