@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.SerializerProvider;
@@ -80,15 +81,32 @@ public final class RawJsonObject extends AbstractMap<String, Object> implements 
     }
 
     /**
-     * {@code text} as a JSON string in UTF-8, written as the event record writes its strings: a lone surrogate (a
-     * JSON {@code "\\udfff"} a call may hold) is escaped, where Jackson's string encoder throws on it.
+     * {@code text} as a JSON string in UTF-8, written as the event record writes its strings. Jackson's string encoder
+     * is the fast way, used for most calls (context.ip is added to every call without one), but it throws on a lone
+     * surrogate (a JSON {@code "\\udfff"} a call may hold): text with surrogates goes through a generator, which
+     * escapes it.
      */
     private static void writeQuoted(ByteArrayBuilder out, String text) {
+        if (!hasSurrogate(text)) {
+            out.write('"');
+            out.write(JsonStringEncoder.getInstance().quoteAsUTF8(text));
+            out.write('"');
+            return;
+        }
         try (JsonGenerator generator = Json.MAPPER.getFactory().createGenerator(out)) {
             generator.writeString(text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static boolean hasSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isSurrogate(text.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Writes the object's bytes as they arrived, as the current value of {@code generator}. */
