@@ -40,7 +40,7 @@ final class ChangeStream implements AutoCloseable {
 
         /** Caused by an identity merge, on either id. */
         boolean causedByMerge() {
-            return cause.startsWith("merged:") || cause.startsWith("merged-into:");
+            return SegmentChange.isMergeCause(cause);
         }
     }
 

@@ -96,6 +96,11 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return new SegmentChange(userId, null, ERASED, at, version, ERASURE);
     }
 
+    /** Whether {@code cause} is an identity merge's, on either side: the user's or the merged id's. */
+    public static boolean isMergeCause(String cause) {
+        return cause != null && (cause.startsWith(MERGE_CAUSE) || cause.startsWith(MERGED_INTO_CAUSE));
+    }
+
     /** The cause of a user's changes when it takes in the profile of {@code mergedId}, an id merged into it. */
     public static String causedByMerge(String mergedId) {
         return MERGE_CAUSE + mergedId;

@@ -23,5 +23,10 @@ class SegmentChangeTest {
         assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, SegmentChange.causedByEvent("m1"))
                 .isOfMergedId()).as("an exit of an event").isFalse();
         assertThat(new SegmentChange("a1", "vip", SegmentChange.EXITED, AT, 4, null).isOfMergedId()).isFalse();
+
+        assertThat(SegmentChange.isMergeCause(intoUser)).as("the merged id's side").isTrue();
+        assertThat(SegmentChange.isMergeCause(byMerge)).as("the user's side").isTrue();
+        assertThat(SegmentChange.isMergeCause(SegmentChange.causedByEvent("m1"))).isFalse();
+        assertThat(SegmentChange.isMergeCause(null)).isFalse();
     }
 }
