@@ -195,16 +195,16 @@ public class PushHub {
 
     /** Closes a connection whose state could not be read, telling the client why where it can (a WebSocket's code). */
     private static void closeQuietly(PushSession session, RuntimeException failure) {
-        try {
-            session.close(failure);
-        } catch (RuntimeException e) {
-            LOG.debugf(e, "closing a push connection of %s failed", session.userId());
-        }
+        closeQuietly(session, () -> session.close(failure));
     }
 
     private static void closeQuietly(PushSession session) {
+        closeQuietly(session, session::close);
+    }
+
+    private static void closeQuietly(PushSession session, Runnable close) {
         try {
-            session.close();
+            close.run();
         } catch (RuntimeException e) {
             LOG.debugf(e, "closing a push connection of %s failed", session.userId());
         }
