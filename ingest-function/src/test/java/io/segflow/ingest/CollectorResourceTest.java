@@ -255,6 +255,17 @@ class CollectorResourceTest extends IngestTopicsTest {
     }
 
     @Test
+    void corsPreflightAllowsTheRetryCountHeaderAnalyticsJsSendsOnRetries() {
+        given().header("Origin", "https://shop.example")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,x-retry-count")
+                .when().options("/v1/b")
+                .then().statusCode(200)
+                .header("Access-Control-Allow-Origin", "https://shop.example")
+                .header("Access-Control-Allow-Headers", org.hamcrest.Matchers.containsStringIgnoringCase("X-Retry-Count"));
+    }
+
+    @Test
     void simpleCrossOriginPostGetsTheAllowOriginHeader() {
         given().header("Origin", "https://shop.example")
                 .contentType("text/plain")
