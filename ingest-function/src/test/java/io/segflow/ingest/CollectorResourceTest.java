@@ -273,4 +273,14 @@ class CollectorResourceTest extends IngestTopicsTest {
                 .when().post("/v1/t")
                 .then().statusCode(200).header("Access-Control-Allow-Origin", "https://shop.example");
     }
+
+    @Test
+    void crossOriginAnswersLetTheBrowserScriptReadRetryAfter() {
+        given().header("Origin", "https://shop.example")
+                .contentType("text/plain")
+                .body("{\"writeKey\":\"dev-write-key\",\"userId\":\"" + user + "\",\"event\":\"x\"}")
+                .when().post("/v1/t")
+                .then().statusCode(200)
+                .header("Access-Control-Expose-Headers", org.hamcrest.Matchers.containsStringIgnoringCase("Retry-After"));
+    }
 }
