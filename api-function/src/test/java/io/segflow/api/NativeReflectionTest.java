@@ -5,7 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.segflow.api.push.ChangeMessage;
+import io.segflow.api.triggers.DeliveryView;
+import io.segflow.api.triggers.TestDelivery;
+import io.segflow.api.triggers.TriggersResource;
+import io.segflow.api.users.UserState;
+import io.segflow.core.api.ErrorBody;
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.redis.ScoringCodec;
+import io.segflow.core.rules.SegmentDefinition;
+import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.core.trigger.Firing;
+import io.segflow.testkit.JacksonReach;
 import io.segflow.testkit.KafkaAndRedisResource;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.spi.BeanManager;
@@ -21,7 +34,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link ResourceMethods} reads the resources' methods by reflection, which a native image answers only for classes
  * registered in reflect-config.json: every REST resource of the api must be there, or its 405s would lose their
- * {@code Allow} and turn into 404s in production only.
+ * {@code Allow} and turn into 404s in production only. Likewise every type the api hands to Jackson outside its resource
+ * methods' signatures (error bodies in a {@code Response}, what it reads from and writes to Redis, push messages):
+ * Jackson reads those by reflection, and Quarkus registers only the types its REST signatures name.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndRedisResource.class, restrictToAnnotatedClass = false)
@@ -40,6 +55,30 @@ class NativeReflectionTest {
         assertThat(resources).contains("io.segflow.api.SegmentsResource", "io.segflow.api.triggers.TriggersResource");
 
         assertThat(registered()).containsAll(resources);
+    }
+
+    @Test
+    void everyTypeHandedToJacksonOutsideRestSignaturesIsRegisteredForReflection() throws IOException {
+        Set<String> reached = JacksonReach.typesReachedFrom(ErrorBody.class, SegmentsResource.ConditionError.class,
+                TriggersResource.ConditionError.class, PartitionHistory.class, SegmentDefinition.class,
+                ScoringCodec.StoredScoring.class, UserState.UserSegments.class, SegmentChange.class, ChangeMessage.class,
+                Firing.class, DeliveryEntry.class, TestDelivery.Result.class, DeliveryView.class);
+
+        assertThat(openToJackson()).containsAll(reached);
+    }
+
+    /** The entries open to Jackson: constructors, methods (record accessors) and fields. */
+    private static Set<String> openToJackson() throws IOException {
+        try (InputStream config = NativeReflectionTest.class.getClassLoader().getResourceAsStream(REFLECT_CONFIG)) {
+            Set<String> names = new HashSet<>();
+            for (JsonNode entry : Json.MAPPER.readTree(config)) {
+                if (entry.path("allDeclaredConstructors").asBoolean() && entry.path("allDeclaredMethods").asBoolean()
+                        && entry.path("allDeclaredFields").asBoolean()) {
+                    names.add(entry.path("name").asText());
+                }
+            }
+            return names;
+        }
     }
 
     private static Set<String> registered() throws IOException {
