@@ -13,9 +13,9 @@ import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.net.URI;
@@ -26,6 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -114,16 +117,36 @@ class KillNineIT {
 
     private static Process start(String bootstrap, String redisUrl, int port) throws IOException {
         Path log = Files.createTempFile("trigger-function-", ".log");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        // The test profile gives up after 3 s; here firings must outlive the crash and the restart.
-        ProcessBuilder builder = new ProcessBuilder(java, "-Dquarkus.profile=test", "-D%test.segflow.trigger.deliveries.deadline=10m", "-jar",
-                new File("target/quarkus-app/quarkus-run.jar").getAbsolutePath())
+        ProcessBuilder builder = new ProcessBuilder(packagedCommand())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         builder.environment().put("QUARKUS_REDIS_HOSTS", redisUrl);
         builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         builder.environment().put("SEGFLOW_INSTANCE_ID", "kill-nine-test");
         return builder.start();
+    }
+
+    /**
+     * The function as this build packaged it, which target/quarkus-artifact.properties names: the jar, run on this
+     * JVM, or with -Pnative the native binary (the native build makes no jar).
+     */
+    private static List<String> packagedCommand() throws IOException {
+        Properties artifact = new Properties();
+        try (Reader in = Files.newBufferedReader(Path.of("target/quarkus-artifact.properties"))) {
+            artifact.load(in);
+        }
+        String packaged = Path.of("target", artifact.getProperty("path")).toAbsolutePath().toString();
+        boolean nativeImage = "native".equals(artifact.getProperty("type"));
+        List<String> command = new ArrayList<>();
+        command.add(nativeImage ? packaged : ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Dquarkus.profile=test");
+        // The test profile gives up after 3 s; here firings must outlive the crash and the restart.
+        command.add("-D%test.segflow.trigger.deliveries.deadline=10m");
+        if (!nativeImage) {
+            command.add("-jar");
+            command.add(packaged);
+        }
+        return command;
     }
 
     private static void awaitReady(int port, Process process) throws Exception {
