@@ -39,6 +39,13 @@ public class FiringStore {
     private static final String DELETE_IF_EQUAL =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
+    /**
+     * Marks trigger ARGV[1] disabled in KEYS[1] (why: ARGV[2]) unless it is already, and only then bumps the revision
+     * KEYS[2]: however many firings got the 410, trigger-functions reload once. Returns 1 when this call disabled it.
+     */
+    private static final String DISABLE_ONCE = "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end "
+            + "redis.call('INCR', KEYS[2]) return 1";
+
     /** How long a user's threshold side is remembered after their last event that moved it. */
     private static final Duration SIDE_MEMORY = Duration.ofDays(400);
 
@@ -295,14 +302,13 @@ public class FiringStore {
                     ds -> isStoredDefinition(ds.hash(String.class).hget(TriggerKeys.DEFINITIONS, triggerId), called),
                     (disable, tx) -> {
                         if (disable) {
-                            tx.hash(String.class).hsetnx(TriggerKeys.DISABLED, triggerId, Json.write(Map.of("reason", reason,
-                                    "at", Instant.now().toString())));
-                            tx.value(Long.class).incr(TriggerKeys.REVISION);
+                            tx.execute(Command.EVAL, DISABLE_ONCE, "2", TriggerKeys.DISABLED, TriggerKeys.REVISION, triggerId,
+                                    Json.write(Map.of("reason", reason, "at", Instant.now().toString())));
                         }
                     }, TriggerKeys.DEFINITIONS);
             if (!result.discarded()) {
-                // The HSETNX's answer: true only for the firing that found the trigger enabled.
-                return result.getPreTransactionResult() && result.<Boolean>get(0);
+                // The script's answer: 1 only for the firing that found the trigger enabled.
+                return result.getPreTransactionResult() && result.<Response>get(0).toInteger() == 1;
             }
             // Another definition was saved between the read and the write: read again.
         }

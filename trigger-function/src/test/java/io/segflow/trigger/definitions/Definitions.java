@@ -62,6 +62,12 @@ final class Definitions {
                 .map(json -> Json.read(json, DeliveryEntry.class)).toList();
     }
 
+    /** The definitions' revision: trigger-functions reload them whenever it moves. */
+    long revision() {
+        String revision = redis.value(String.class).get(TriggerKeys.REVISION);
+        return revision == null ? 0 : Long.parseLong(revision);
+    }
+
     boolean disabled(String triggerId) {
         return redis.hash(String.class).hexists(TriggerKeys.DISABLED, triggerId);
     }

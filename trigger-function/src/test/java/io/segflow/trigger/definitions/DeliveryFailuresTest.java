@@ -95,8 +95,9 @@ class DeliveryFailuresTest extends TriggerFixture {
 
     /**
      * Firings in flight (a slow endpoint) get a 410 each: each goes to the dead topic, and the trigger is disabled
-     * once, so the counter of disablements says 1, not one per 410. The firings are not all called at once (shards
-     * take their turns): those still waiting when the trigger is disabled end cancelled, uncalled.
+     * once, so the counter of disablements says 1, not one per 410, and the definitions' revision moves once (each
+     * move makes every trigger-function reload them). The firings are not all called at once (shards take their
+     * turns): those still waiting when the trigger is disabled end cancelled, uncalled.
      */
     @Test
     void a410DisablesTheTriggerOnceAndSendsEveryFiringInFlightToTheDeadTopic() throws Exception {
@@ -106,6 +107,7 @@ class DeliveryFailuresTest extends TriggerFixture {
         receiver.script("/gone", Stream.generate(() -> Answer.of(410)).limit(firings).toArray(Answer[]::new));
         receiver.slow("/gone", 1_000);
         List<String> users = Stream.generate(() -> unique("user")).limit(firings).toList();
+        long revision = definitions.revision();
 
         try (TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
             users.forEach(user -> enter(user, segment, 1));
@@ -125,6 +127,7 @@ class DeliveryFailuresTest extends TriggerFixture {
         }
         assertThat(definitions.disabled(trigger)).isTrue();
         assertThat(count("segflow.trigger.disabled", trigger)).as("one disablement, however many 410s").isEqualTo(1);
+        assertThat(definitions.revision()).as("one reload of the definitions, however many 410s").isEqualTo(revision + 1);
         int calls = receiver.calls("/gone").size();
         enter(users.get(0), segment, 3);
         enter(unique("user"), segment, 1);
@@ -134,7 +137,7 @@ class DeliveryFailuresTest extends TriggerFixture {
 
     /**
      * The old endpoint's 410 arrives after the trigger was saved again (a new URL): the save stands. The 410 of the
-     * definition still stored disables it.
+     * definition still stored disables it; another 410 after that changes nothing, not even the revision.
      */
     @Test
     void a410ForADefinitionSavedOverSinceDoesNotDisableTheNewOne() {
@@ -153,6 +156,10 @@ class DeliveryFailuresTest extends TriggerFixture {
         Instant current = catalog.current().byId().get(trigger).updatedAt();
         assertThat(store.disable(trigger, current, "the endpoint answered 410 Gone")).isTrue();
         assertThat(definitions.disabled(trigger)).isTrue();
+
+        long revision = definitions.revision();
+        assertThat(store.disable(trigger, current, "the endpoint answered 410 Gone")).isFalse();
+        assertThat(definitions.revision()).as("disabled already: nothing to reload").isEqualTo(revision);
     }
 
     @Test
