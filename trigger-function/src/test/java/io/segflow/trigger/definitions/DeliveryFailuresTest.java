@@ -101,6 +101,7 @@ class DeliveryFailuresTest extends TriggerFixture {
      */
     @Test
     void a410DisablesTheTriggerOnceAndSendsEveryFiringInFlightToTheDeadTopic() throws Exception {
+        consumerIsReading(); // the firings' calls must overlap and end within the 2 s call timeout: not at startup
         String trigger = unique("gone");
         String segment = triggerOnEntry(trigger, receiver.url("/gone"));
         int firings = 12;
@@ -129,9 +130,11 @@ class DeliveryFailuresTest extends TriggerFixture {
         assertThat(count("segflow.trigger.disabled", trigger)).as("one disablement, however many 410s").isEqualTo(1);
         assertThat(definitions.revision()).as("one reload of the definitions, however many 410s").isEqualTo(revision + 1);
         int calls = receiver.calls("/gone").size();
+        String newcomer = unique("user");
         enter(users.get(0), segment, 3);
-        enter(unique("user"), segment, 1);
-        Thread.sleep(1_000);
+        enter(newcomer, segment, 1);
+        awaitHandled(users.get(0), 4);
+        awaitHandled(newcomer, 2);
         assertThat(receiver.calls("/gone")).as("a disabled trigger fires no more").hasSize(calls);
     }
 

@@ -58,6 +58,18 @@ abstract class TriggerFixture {
         receiver.await("/warm-up", 1, Duration.ofSeconds(30));
     }
 
+    /**
+     * Waits until the changes of {@code userId} sent so far are handled: a marker change sent after them, on the same
+     * partition (same key), is handled after them, and fires a trigger of its own to the receiver.
+     */
+    void awaitHandled(String userId, long nextVersion) throws InterruptedException {
+        String marker = Definitions.unique("marker");
+        definitions.define(marker, "{'when': {'segment': '" + marker + "', 'change': 'entered'}, 'action': "
+                + Definitions.webhook(receiver.url("/" + marker)) + "}");
+        changes.send(userId, Json.write(Definitions.change(userId, marker, SegmentChange.ENTERED, nextVersion)));
+        receiver.await("/" + marker, 1, Duration.ofSeconds(20));
+    }
+
     /** Decides a batch as the change consumer does (definitions refreshed first) and hands the firings over to run. */
     List<Firing> decide(List<ChangeTriggers.Change> batch) {
         triggers.refresh();

@@ -29,18 +29,6 @@ class WebhookTriggersTest extends TriggerFixture {
         changes.send(change.userId(), Json.write(change), headers);
     }
 
-    /**
-     * Waits until the changes of {@code userId} sent so far are handled: a marker change sent after them, on the same
-     * partition (same key), is handled after them, and fires a trigger of its own to the receiver.
-     */
-    private void awaitHandled(String userId, long nextVersion) throws InterruptedException {
-        String marker = unique("marker");
-        definitions.define(marker, "{'when': {'segment': '" + marker + "', 'change': 'entered'}, 'action': "
-                + webhook(receiver.url("/" + marker)) + "}");
-        send(change(userId, marker, SegmentChange.ENTERED, nextVersion), Map.of());
-        receiver.await("/" + marker, 1, Duration.ofSeconds(20));
-    }
-
     @Test
     void entryAndExitAreDeliveredSignedOnceEachInTheChangesTrace() throws Exception {
         String segment = unique("seg");
