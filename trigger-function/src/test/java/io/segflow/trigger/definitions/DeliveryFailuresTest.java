@@ -28,6 +28,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -194,8 +196,10 @@ class DeliveryFailuresTest extends TriggerFixture {
 
     /**
      * The firing fails until its deadline, and the broker refuses its dead record: it stays scheduled, only the dead
-     * record is tried again, and it reaches the dead topic once the broker takes it. The wait covers the lease of the
-     * last attempt, after which a firing that is merely left in the schedule would be called again.
+     * record is tried again, and it reaches the dead topic once the broker takes it. Between its first refused dead
+     * record and two more tries of it the endpoint is not called: the firing went back to the schedule given up, its
+     * next try in place of the lease of its last attempt (a firing merely left in the schedule would not be tried
+     * again before that lease ran out, and then would be called).
      */
     @Test
     void aFiringWhoseDeadRecordIsRefusedIsNotCalledPastItsDeadlineAndReachesTheDeadTopicLater() throws Exception {
@@ -209,12 +213,13 @@ class DeliveryFailuresTest extends TriggerFixture {
              TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
             Instant entered = Instant.now();
             enter(user, segment, 1);
-            Thread.sleep(Duration.between(Instant.now(), entered.plusSeconds(11)).toMillis());
-
+            awaitDeadRecordRefused(trigger, 1); // given up from here
             calls = receiver.calls("/failing").size();
+            awaitDeadRecordRefused(trigger, 3);
+
             // Until the 3 s deadline, the last one at it, with 2 s of slack for a loaded machine.
             assertThat(receiver.calls("/failing")).as("attempts until the deadline, none after")
-                    .hasSizeGreaterThan(5).allSatisfy(c -> assertThat(c.at()).isBefore(entered.plusSeconds(5)));
+                    .hasSize(calls).hasSizeGreaterThan(5).allSatisfy(c -> assertThat(c.at()).isBefore(entered.plusSeconds(5)));
             assertThat(definitions.log(trigger)).as("still scheduled, not dropped").singleElement()
                     .extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.RETRYING);
 
@@ -229,6 +234,21 @@ class DeliveryFailuresTest extends TriggerFixture {
                 .extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.DEAD));
         Thread.sleep(500);
         assertThat(receiver.calls("/failing")).as("the dead record was written again, the endpoint not called").hasSize(calls);
+    }
+
+    /**
+     * Waits until the trigger's firing has had its dead record refused {@code times} times: each refusal is logged
+     * with the time of the next try.
+     */
+    private void awaitDeadRecordRefused(String trigger, int times) {
+        Set<Instant> tries = ConcurrentHashMap.newKeySet();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            definitions.log(trigger).stream()
+                    .filter(e -> e.status() == DeliveryEntry.Status.RETRYING && e.lastError() != null
+                            && e.lastError().contains("writing it to " + DeadFirings.TOPIC + " failed"))
+                    .forEach(e -> tries.add(e.nextAttemptAt()));
+            return tries.size() >= times;
+        });
     }
 
     /** A 410 whose dead record the broker refuses at first: the firing ends on the dead topic, not cancelled. */
@@ -271,7 +291,7 @@ class DeliveryFailuresTest extends TriggerFixture {
              TopicReader dead = new TopicReader(TestServices.kafkaBootstrapServers(), DeadFirings.TOPIC)) {
             enter(user, segment, 1);
             receiver.await(path, 1, Duration.ofSeconds(20));
-            Thread.sleep(1_500); // its dead record refused meanwhile
+            awaitDeadRecordRefused(trigger, 1);
             meanwhile.accept(segment);
 
             refused.lift();
@@ -284,12 +304,15 @@ class DeliveryFailuresTest extends TriggerFixture {
     void anEndpointDownAndBackGetsEveryFiring() throws Exception {
         WebhookReceiver later = WebhookReceiver.down();
         try {
-            String segment = triggerOnEntry(unique("down"), later.url("/down"));
+            String trigger = unique("down");
+            String segment = triggerOnEntry(trigger, later.url("/down"));
             String user = unique("user");
             for (long version = 1; version <= 5; version += 2) {
                 enter(user, segment, version);
             }
-            Thread.sleep(800); // refused meanwhile: retried from Redis
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                    .as("each refused, waiting for its retry in Redis").hasSize(3)
+                    .allSatisfy(e -> assertThat(e.status()).isEqualTo(DeliveryEntry.Status.RETRYING)));
             later.listen();
 
             List<WebhookReceiver.Call> calls = later.await("/down", 3, Duration.ofSeconds(20));
