@@ -13,7 +13,11 @@ import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
 import io.segflow.testkit.OnRedisCluster;
 import io.segflow.trigger.fire.ChangeTriggers;
+import io.segflow.trigger.fire.FiringStore;
+import io.segflow.trigger.rules.TriggerCatalog;
+import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,6 +30,28 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(OnRedisCluster.class)
 class TriggersOnRedisClusterTest extends TriggerFixture {
+
+    @Inject
+    FiringStore store;
+
+    @Inject
+    TriggerCatalog catalog;
+
+    /** The disablement's MULTI, its script included, runs on the master of the definitions' hash tag. */
+    @Test
+    void aTriggerIsDisabledOnceWithOneNewRevision() {
+        String trigger = unique("gone");
+        definitions.define(trigger, "{'when': {'segment': 'any', 'change': 'entered'}, 'action': " + webhook(receiver.url("/gone")) + "}");
+        triggers.refresh();
+        Instant called = catalog.current().byId().get(trigger).updatedAt();
+        long revision = definitions.revision();
+
+        assertThat(store.disable(trigger, called, "the endpoint answered 410 Gone")).isTrue();
+        assertThat(store.disable(trigger, called, "the endpoint answered 410 Gone")).as("disabled already").isFalse();
+
+        assertThat(definitions.disabled(trigger)).isTrue();
+        assertThat(definitions.revision()).isEqualTo(revision + 1);
+    }
 
     @Test
     void firingsOfShardsOnDifferentMastersAreDecidedStoredAndDelivered() throws Exception {
