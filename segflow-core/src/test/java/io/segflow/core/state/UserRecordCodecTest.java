@@ -513,19 +513,19 @@ class UserRecordCodecTest {
             reads.put("firstSeen " + event, profile.firstSeen(event));
             reads.put("lastSeen " + event, profile.lastSeen(event));
             for (String property : RandomUsers.PROPERTIES) {
-                reads.put("aggregate %s.%s".formatted(event, property), profile.aggregate(event, property));
-                reads.put("lastValue %s.%s".formatted(event, property), profile.lastValue(event, property));
+                reads.put("aggregate " + event + "." + property, profile.aggregate(event, property));
+                reads.put("lastValue " + event + "." + property, profile.lastValue(event, property));
             }
             for (Window window : WINDOWS) {
                 for (long now : nows) {
-                    String at = " %s@%d".formatted(window.text(), now);
+                    String at = " " + window.text() + "@" + now;
                     reads.put("count " + event + at, profile.count(event, window, now));
                     reads.put("nextWindowChange " + event + at, profile.nextWindowChange(event, null, window, now));
                     for (String property : List.of("price", "quantity", "none")) {
-                        reads.put("aggregate %s.%s%s".formatted(event, property, at), readParts(
+                        reads.put("aggregate " + event + "." + property + at, readParts(
                                 profile.aggregate(event, property, window, now),
                                 RandomUsers.NEEDS.windowStats(new Reads.PropertyRef(event, property))));
-                        reads.put("nextWindowChange %s.%s%s".formatted(event, property, at),
+                        reads.put("nextWindowChange " + event + "." + property + at,
                                 profile.nextWindowChange(event, property, window, now));
                     }
                 }
