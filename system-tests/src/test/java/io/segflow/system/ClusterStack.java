@@ -57,7 +57,7 @@ final class ClusterStack implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        FunctionProcess.closeAll(functions);
+        FunctionProcess.killAll(functions);
         cluster.close();
         kafka.close();
     }

@@ -276,7 +276,7 @@ final class FaultStack implements AutoCloseable {
     public void close() throws Exception {
         List<FunctionProcess> all = new ArrayList<>(functions.values());
         all.addAll(others);
-        FunctionProcess.closeAll(all);
+        FunctionProcess.killAll(all);
         if (state != null) {
             state.close();
         }

@@ -158,12 +158,26 @@ final class FunctionProcess implements AutoCloseable {
 
     /**
      * SIGTERM to all of them at once, then the wait for each to end: their shutdowns (a few seconds each, mostly
-     * closing Kafka consumers) overlap instead of adding up.
+     * closing Kafka consumers) overlap instead of adding up. For functions on the test JVM's shared Kafka: stopped
+     * gracefully, they leave their consumer groups, and the next test class's functions join them without waiting for
+     * a dead member's session to time out.
      */
     static void closeAll(Collection<FunctionProcess> processes) throws InterruptedException {
         processes.forEach(function -> function.process.destroy());
         for (FunctionProcess function : processes) {
             function.awaitStopped();
+        }
+    }
+
+    /**
+     * SIGKILL to all of them at once, then the wait for each to end: the end of a stack with a Kafka of its own, closed
+     * right after, where nothing is checked any more. A graceful stop there costs each stack its slowest shutdown
+     * (trigger-function's takes 5 to 8 s); the tests that check a graceful stop use {@link #close()}.
+     */
+    static void killAll(Collection<FunctionProcess> processes) throws InterruptedException {
+        processes.forEach(function -> function.process.destroyForcibly());
+        for (FunctionProcess function : processes) {
+            function.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
