@@ -23,6 +23,7 @@ import io.segflow.core.Topics;
 import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.event.Event;
 import io.segflow.core.event.EventRecords;
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Scoring;
@@ -127,6 +128,7 @@ class AdminApiTest {
                 UserFixtures.track(user, "purchase", Map.of("revenue", 10), now.minusSeconds(7_200)),
                 UserFixtures.track(user, "purchase", Map.of("revenue", 20), now.minusSeconds(60))), Scoring.NONE, lifetime, windowed);
         store(user, new Memberships(Map.of("vip", now), 1), profile);
+        keptInPartitionOf(user, lifetime, windowed);
 
         admin().body(Map.of("userId", user, "condition", lifetime + " && inSegment(\"vip\")"))
                 .when().post("/v1/segments/preview")
@@ -140,6 +142,43 @@ class AdminApiTest {
                 .then().statusCode(200).body("matches", equalTo(true))
                 .body("read.'aggregate(\"purchase\", \"revenue\", \"1h\")'.n", equalTo(1))
                 .body("read.'aggregate(\"purchase\", \"revenue\", \"1h\")'.max", equalTo(20.0f));
+    }
+
+    @Test
+    void previewOfAPropertyNoSegmentKeepsSaysSoInsteadOfAnsweringFromNothing() {
+        String user = newId("preview");
+        String kept = "max(\"purchase\", \"revenue\", \"1h\") >= 20";
+        Instant now = Instant.now();
+        Profile profile = profileOf(user, List.of(
+                UserFixtures.track(user, "purchase", Map.of("revenue", 10, "items", 1), now.minusSeconds(7_200)),
+                UserFixtures.track(user, "purchase", Map.of("revenue", 20, "items", 2), now.minusSeconds(60))), Scoring.NONE, kept);
+        store(user, Memberships.NONE, profile);
+        keptInPartitionOf(user, kept);
+
+        // The user bought 3 items, but no segment kept items: a saved segment would replay them first.
+        admin().body(Map.of("userId", user, "condition", "sum(\"purchase\", \"items\") < 1"))
+                .when().post("/v1/segments/preview")
+                .then().statusCode(200).body("matches", equalTo(false))
+                .body("error", org.hamcrest.Matchers.containsString("not kept"));
+        // Kept, but only its max over an hour: its sum, or a longer window, is not.
+        for (String condition : List.of("sum(\"purchase\", \"revenue\", \"1h\") < 1", "max(\"purchase\", \"revenue\", \"3h\") < 1")) {
+            admin().body(Map.of("userId", user, "condition", condition))
+                    .when().post("/v1/segments/preview")
+                    .then().statusCode(200).body("matches", equalTo(false))
+                    .body("error", org.hamcrest.Matchers.containsString("not kept"));
+        }
+        admin().body(Map.of("userId", user, "condition", kept))
+                .when().post("/v1/segments/preview")
+                .then().statusCode(200).body("matches", equalTo(true)).body("error", nullValue());
+    }
+
+    /** Records in the user's partition history that profiles keep what {@code conditions} read, as segment-function does. */
+    private void keptInPartitionOf(String user, String... conditions) {
+        RuleCompiler compiler = new RuleCompiler();
+        ProfileNeeds needs = ProfileNeeds.of(Arrays.stream(conditions).map(c -> compiler.compile(c).reads()).toList());
+        String history = PartitionHistory.NONE.withCatalog(1, needs.shapes()).history().encode();
+        redis.hash(String.class).hset(RedisKeys.partitionState(Partitioning.partitionOf(user, UserFixtures.PARTITIONS)),
+                RedisKeys.HISTORY_FIELD, history);
     }
 
     @Test

@@ -1,7 +1,12 @@
 package io.segflow.api.segments;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.segflow.api.users.UserRecords;
 import io.segflow.api.users.UserState;
+import io.segflow.core.engine.AggregateShape;
+import io.segflow.core.engine.ProfileNeeds;
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.membership.Memberships;
 import io.segflow.core.profile.Aggregate;
 import io.segflow.core.profile.ProfileView;
@@ -10,8 +15,12 @@ import io.segflow.core.rules.ConditionEvaluator;
 import io.segflow.core.rules.EvaluationContext;
 import io.segflow.core.rules.Reads;
 import io.segflow.core.rules.Reads.PropertyAggregate;
+import io.segflow.core.rules.Reads.PropertyRef;
+import io.segflow.core.redis.RedisKeys;
+import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.UserRecord;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -30,9 +39,13 @@ public class ConditionPreview {
     }
 
     private final UserState state;
+    private final UserRecords records;
+    private final RedisDataSource redis;
 
-    ConditionPreview(UserState state) {
+    ConditionPreview(UserState state, UserRecords records, RedisDataSource redis) {
         this.state = state;
+        this.records = records;
+        this.redis = redis;
     }
 
     public Preview evaluate(CompiledCondition condition, String userId) {
@@ -44,7 +57,40 @@ public class ConditionPreview {
         EvaluationContext context = new EvaluationContext(record.profile(), now, state.scoring(), memberships::contains);
         String[] error = new String[1];
         boolean matches = new ConditionEvaluator(context, (c, user, e) -> error[0] = e.getMessage()).matches(condition);
+        String notKept = notKept(condition.reads(), resolved.userId());
+        if (notKept != null) {
+            // The profile has no past of that property to answer from: a saved segment rebuilds it first.
+            matches = false;
+            error[0] = notKept;
+        }
         return new Preview(resolved.userId(), resolved.mergedFrom(), matches, error[0], read(condition.reads(), context, memberships));
+    }
+
+    /**
+     * Why the user's profile cannot answer the event properties {@code reads} reads (null: it can): no enabled segment
+     * keeps the property in that shape (a sum where only a max is kept, a longer window), or its history is still being
+     * replayed, in the user's partition.
+     */
+    private String notKept(Reads reads, String userId) {
+        Map<PropertyRef, AggregateShape> needed = ProfileNeeds.of(List.of(reads)).shapes();
+        int partitions = records.partitions();
+        if (needed.isEmpty() || partitions == 0) {
+            return null;
+        }
+        PartitionHistory history = PartitionHistory.decode(redis.hash(String.class)
+                .hget(RedisKeys.partitionState(Partitioning.partitionOf(userId, partitions)), RedisKeys.HISTORY_FIELD));
+        for (Map.Entry<PropertyRef, AggregateShape> need : needed.entrySet()) {
+            PropertyRef ref = need.getKey();
+            boolean kept = history.kept().stream().anyMatch(p -> p.ref().equals(ref) && p.shape().covers(need.getValue()));
+            if (!kept) {
+                return "property " + ref.property() + " of " + ref.event() + " is not kept as this condition reads it:"
+                        + " saving the segment replays the event log for it first";
+            }
+            if (history.replaying().contains(ref)) {
+                return "property " + ref.property() + " of " + ref.event() + " is being replayed from the event log";
+            }
+        }
+        return null;
     }
 
     private static Map<String, Object> read(Reads reads, EvaluationContext context, Memberships memberships) {
