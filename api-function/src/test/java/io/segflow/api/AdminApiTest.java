@@ -235,6 +235,7 @@ class AdminApiTest {
                 UserFixtures.track(user, "purchase", Map.of("revenue", 20), now)),
                 new Scoring(Duration.ofDays(7), Map.of("purchase", 4.0)), "sum(\"purchase\", \"revenue\") > 0 && score > 0");
         store(user, new Memberships(Map.of("carts", first), 1), profile);
+        keptInPartitionOf(user, "sum(\"purchase\", \"revenue\") > 0 && score > 0");
 
         admin().when().get("/v1/users/" + user + "/profile")
                 .then().statusCode(200)
@@ -248,6 +249,11 @@ class AdminApiTest {
                 .body("lastSeenByEvent.add_to_cart", equalTo(Instant.ofEpochMilli(now.minusSeconds(60).toEpochMilli()).toString()))
                 .body("segments.id", contains("carts")).body("version", equalTo(1));
         given().when().get("/v1/users/" + user + "/profile").then().statusCode(401);
+
+        // The segment that read revenue is gone: the stored values are no longer kept up to date, so not shown.
+        keptInPartitionOf(user);
+        admin().when().get("/v1/users/" + user + "/profile")
+                .then().statusCode(200).body("counts.purchase", equalTo(2)).body("aggregates.size()", equalTo(0));
     }
 
     @Test

@@ -1,8 +1,7 @@
 package io.segflow.api.segments;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.segflow.api.users.UserRecords;
+import io.segflow.api.users.PartitionHistories;
 import io.segflow.api.users.UserState;
 import io.segflow.core.engine.AggregateShape;
 import io.segflow.core.engine.ProfileNeeds;
@@ -16,8 +15,6 @@ import io.segflow.core.rules.EvaluationContext;
 import io.segflow.core.rules.Reads;
 import io.segflow.core.rules.Reads.PropertyAggregate;
 import io.segflow.core.rules.Reads.PropertyRef;
-import io.segflow.core.redis.RedisKeys;
-import io.segflow.core.state.Partitioning;
 import io.segflow.core.state.UserRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -39,13 +36,11 @@ public class ConditionPreview {
     }
 
     private final UserState state;
-    private final UserRecords records;
-    private final RedisDataSource redis;
+    private final PartitionHistories histories;
 
-    ConditionPreview(UserState state, UserRecords records, RedisDataSource redis) {
+    ConditionPreview(UserState state, PartitionHistories histories) {
         this.state = state;
-        this.records = records;
-        this.redis = redis;
+        this.histories = histories;
     }
 
     public Preview evaluate(CompiledCondition condition, String userId) {
@@ -73,12 +68,10 @@ public class ConditionPreview {
      */
     private String notKept(Reads reads, String userId) {
         Map<PropertyRef, AggregateShape> needed = ProfileNeeds.of(List.of(reads)).shapes();
-        int partitions = records.partitions();
-        if (needed.isEmpty() || partitions == 0) {
+        if (needed.isEmpty()) {
             return null;
         }
-        PartitionHistory history = PartitionHistory.decode(redis.hash(String.class)
-                .hget(RedisKeys.partitionState(Partitioning.partitionOf(userId, partitions)), RedisKeys.HISTORY_FIELD));
+        PartitionHistory history = histories.of(userId);
         for (Map.Entry<PropertyRef, AggregateShape> need : needed.entrySet()) {
             PropertyRef ref = need.getKey();
             boolean kept = history.kept().stream().anyMatch(p -> p.ref().equals(ref) && p.shape().covers(need.getValue()));

@@ -9,6 +9,7 @@ import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState.Membership;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.json.Json;
+import io.segflow.core.history.PartitionHistory;
 import io.segflow.core.profile.Aggregate;
 import io.segflow.core.profile.Profile;
 import io.segflow.core.state.UserRecord;
@@ -19,8 +20,10 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -45,10 +48,12 @@ public class UsersAdminResource {
 
     private final UserState state;
     private final UserErasure erasure;
+    private final PartitionHistories histories;
 
-    UsersAdminResource(UserState state, UserErasure erasure) {
+    UsersAdminResource(UserState state, UserErasure erasure, PartitionHistories histories) {
         this.state = state;
         this.erasure = erasure;
+        this.histories = histories;
     }
 
     @GET
@@ -71,8 +76,23 @@ public class UsersAdminResource {
                 resolved.mergedFrom(), record.memberships());
         boolean seen = profile.totalEvents() > 0;
         return new UserProfile(resolved.userId(), resolved.mergedFrom(), record.identity().mergedIds(), traits,
-                profile.counts(), profile.aggregates(), seen ? profile.firstSeen() : null,
+                profile.counts(), keptAggregates(profile, resolved.userId()), seen ? profile.firstSeen() : null,
                 seen ? profile.lastSeen() : null, profile.lastSeenByEvent(), profile.score(state.scoring(), System.currentTimeMillis()), segments.segments(), segments.version());
+    }
+
+    /**
+     * The lifetime aggregates profiles keep now: a property no enabled segment reads any more stays in the stored
+     * profile as it was last kept, and one being replayed is not complete yet.
+     */
+    private Map<String, Aggregate> keptAggregates(Profile profile, String userId) {
+        PartitionHistory history = histories.of(userId);
+        Set<String> kept = new HashSet<>();
+        history.kept().stream()
+                .filter(property -> property.shape().lifetime() && !history.replaying().contains(property.ref()))
+                .forEach(property -> kept.add(property.event() + "." + property.property()));
+        Map<String, Aggregate> aggregates = new TreeMap<>(profile.aggregates());
+        aggregates.keySet().retainAll(kept);
+        return aggregates;
     }
 
     /**
