@@ -147,6 +147,23 @@ class SegmentFunctionTest extends SegmentFunctionTestBase {
         assertThat(sample(metrics, "segflow_time_flip_lateness_seconds_count")).isPositive();
     }
 
+    @Test
+    void aWindowEndingAfterAnUnrelatedSegmentWasSavedIsStillTimesDoing() {
+        String segment = "pings-" + UUID.randomUUID().toString().substring(0, 6);
+        define(segment, "count(\"ping\", \"3s\") >= 2");
+        track("ping", "p-1");
+        track("ping", "p-2");
+        assertThat(changesOf(segment, 1).get(0).get("change").asText()).isEqualTo("entered");
+
+        // The user does not enter this one: the backfill's visit writes nothing, so the user is still behind the
+        // catalog when the window ends, and that wake catches it up.
+        define("unrelated-" + UUID.randomUUID().toString().substring(0, 6), "count(\"never-sent\") >= 1");
+
+        JsonNode exit = changesOf(segment, 2).get(1);
+        assertThat(exit.get("change").asText()).isEqualTo("exited");
+        assertThat(exit.get("cause").asText()).startsWith("time:");
+    }
+
     /** The value of a metric without labels in Prometheus' text format. */
     private static double sample(String metrics, String name) {
         return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()

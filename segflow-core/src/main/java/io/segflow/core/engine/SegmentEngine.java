@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Decides which segments a user enters and exits after an event or when time has passed, and when time can
@@ -259,14 +260,44 @@ public final class SegmentEngine {
      * deleted or disabled segment is caused {@link SegmentChange#REMOVAL}, whatever else caught the user up.
      */
     public static List<SegmentChange> changes(String userId, List<Transition> transitions, long newVersion, Instant at, String cause) {
+        return changes(userId, transitions, newVersion, at, segmentId -> cause);
+    }
+
+    /** The same, each change caused as {@code causeOfSegment} says for its segment. */
+    public static List<SegmentChange> changes(String userId, List<Transition> transitions, long newVersion, Instant at,
+                                              UnaryOperator<String> causeOfSegment) {
         List<SegmentChange> changes = new ArrayList<>(transitions.size());
         long version = newVersion - transitions.size();
         for (Transition transition : transitions) {
             version++;
             changes.add(new SegmentChange(userId, transition.segmentId(),
                     transition.entering() ? SegmentChange.ENTERED : SegmentChange.EXITED, at, version,
-                    transition.removed() ? SegmentChange.REMOVAL : cause));
+                    transition.removed() ? SegmentChange.REMOVAL : causeOfSegment.apply(transition.segmentId())));
         }
         return changes;
+    }
+
+    /**
+     * The causes of the changes of a wake or a backfill visit ({@link #onTime}, {@link #onCatalog}) of a user last fully
+     * evaluated against catalog revision {@code before}: time's ({@code time:<now>}) when the user was up to date with
+     * the catalog; else the catalog's ({@code segments:<revision>}) for a segment that changed since, and still time's
+     * for the others, which only their windows, inactivity or score decay moved. When the index does not know what
+     * changed since, every segment was evaluated for the catalog, and every change is the catalog's.
+     */
+    public static UnaryOperator<String> timeOrCatalogCauses(SegmentIndex index, long before, Outcome outcome, Instant now) {
+        String time = SegmentChange.causedByTime(now);
+        if (outcome.catalogRevision().isEmpty()) {
+            return segmentId -> time;
+        }
+        String catalog = SegmentChange.causedByCatalog(index.revision());
+        List<CompiledSegment> changed = index.changedSince(before);
+        if (changed == null) {
+            return segmentId -> catalog;
+        }
+        Set<String> changedIds = new HashSet<>();
+        for (CompiledSegment segment : changed) {
+            changedIds.add(segment.definition().id());
+        }
+        return segmentId -> changedIds.contains(segmentId) ? catalog : time;
     }
 }

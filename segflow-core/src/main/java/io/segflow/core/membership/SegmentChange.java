@@ -115,6 +115,11 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return "event:" + messageId;
     }
 
+    /** A change that time alone made at {@code now}: a window ended, the user went quiet, the score decayed. */
+    public static String causedByTime(java.time.Instant now) {
+        return "time:" + now;
+    }
+
     /** A change found by re-evaluating a user, without an event, against catalog {@code revision} (a backfill). */
     public static String causedByCatalog(long revision) {
         return "segments:" + revision;

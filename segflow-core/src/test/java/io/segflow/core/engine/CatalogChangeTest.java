@@ -80,6 +80,29 @@ class CatalogChangeTest {
     }
 
     @Test
+    void aWakeThatCatchesUpSaysWhichChangesTheCatalogMadeAndWhichTimeMade() {
+        SegmentIndex after = changed(Map.of("views", "count(\"page_view\") >= 1"), Set.of(), false);
+        // "carts" did not change: its exit in the same wake is a window's end, time's doing.
+        List<Transition> transitions = List.of(new Transition("views", true), new Transition("carts", false));
+        Instant now = Instant.ofEpochMilli(NOW);
+
+        assertThat(causes(after, transitions, OptionalLong.of(AFTER), now))
+                .containsOnly(entry("views", "segments:8"), entry("carts", "time:" + now));
+        assertThat(causes(after, transitions, OptionalLong.empty(), now))
+                .as("a user up to date with the catalog").containsOnly(entry("views", "time:" + now), entry("carts", "time:" + now));
+        assertThat(causes(inFull(after), transitions, OptionalLong.of(AFTER), now))
+                .as("an index that does not know what changed").containsOnly(entry("views", "segments:8"), entry("carts", "segments:8"));
+    }
+
+    private static Map<String, String> causes(SegmentIndex index, List<Transition> transitions, OptionalLong caughtUp, Instant now) {
+        SegmentEngine.Outcome outcome = new SegmentEngine.Outcome(transitions, OptionalLong.empty(), caughtUp);
+        Map<String, String> causes = new HashMap<>();
+        SegmentEngine.changes("u1", transitions, 7, now, SegmentEngine.timeOrCatalogCauses(index, BEFORE, outcome, now))
+                .forEach(change -> causes.put(change.segmentId(), change.cause()));
+        return causes;
+    }
+
+    @Test
     void newScoringSettingsReevaluateTheSegmentsThatReadTheScore() {
         // A page view weighs 2 now: the user's score (2) is above engaged's 1.5. A cart has no weight, so the cart
         // event alone would not evaluate engaged.

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
 /**
@@ -310,9 +311,9 @@ public final class UserProcessor {
     /** An evaluation of every time-dependent segment (or every segment): its changes, its next wake and the record. */
     private void storeTimeOutcome(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome,
                                   SegmentCatalog.Current catalog, long nowMillis, Span span) {
-        String cause = outcome.catalogRevision().isPresent()
-                ? SegmentChange.causedByCatalog(catalog.index().revision()) : "time:" + Instant.ofEpochMilli(nowMillis);
-        store(batch, record, outcome, cause, span, nowMillis);
+        UnaryOperator<String> causes = SegmentEngine.timeOrCatalogCauses(catalog.index(),
+                record.memberships().catalogRevision(), outcome, Instant.ofEpochMilli(nowMillis));
+        store(batch, record, outcome, causes, span, nowMillis);
         schedule(batch, record, outcome, span);
         batch.write(record);
     }
@@ -393,20 +394,30 @@ public final class UserProcessor {
 
     private void store(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, String cause, Span span,
                        long nowMillis) {
+        store(batch, record, outcome, segmentId -> cause, span, nowMillis);
+    }
+
+    private void store(PartitionBatch batch, UserRecord record, SegmentEngine.Outcome outcome, UnaryOperator<String> causes,
+                       Span span, long nowMillis) {
         if (!outcome.needsStore()) {
             return;
         }
         record.memberships(outcome.applyTo(record.memberships(), nowMillis));
-        addChanges(batch, record.userId(), outcome.transitions(), record.memberships().version(), cause, span, nowMillis);
+        addChanges(batch, record.userId(), outcome.transitions(), record.memberships().version(), causes, span, nowMillis);
     }
 
     private static void addChanges(PartitionBatch batch, String user, List<Transition> transitions, long newVersion,
                                    String cause, Span span, long nowMillis) {
+        addChanges(batch, user, transitions, newVersion, segmentId -> cause, span, nowMillis);
+    }
+
+    private static void addChanges(PartitionBatch batch, String user, List<Transition> transitions, long newVersion,
+                                   UnaryOperator<String> causes, Span span, long nowMillis) {
         if (transitions.isEmpty()) {
             return;
         }
         Instant at = Instant.ofEpochMilli(nowMillis);
-        List<SegmentChange> changes = SegmentEngine.changes(user, transitions, newVersion, at, cause);
+        List<SegmentChange> changes = SegmentEngine.changes(user, transitions, newVersion, at, causes);
         for (SegmentChange change : changes) {
             batch.change(new PartitionBatch.Change(user, change.segmentId(), change.entered(), nowMillis,
                     SegmentChangeJson.write(change), span));
