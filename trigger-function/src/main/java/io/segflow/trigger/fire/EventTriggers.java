@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +94,6 @@ public class EventTriggers {
             return;
         }
         Scoring scoring = profiles.scoring();
-        List<Firing> runNow = new ArrayList<>();
         // One wait for the batch's merges, not one each: a refused merge, or segment-function behind, costs it once.
         long mergesWaitUntil = System.nanoTime() + PROFILE_WAIT.toNanos();
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -148,7 +146,7 @@ public class EventTriggers {
                     eventVariable = eventVariable(event);
                 }
                 if (trigger.expression() == null || isTrue(trigger, context, eventVariable, event)) {
-                    fire(trigger.definition(), current, userId, event, shard, traceparent, now).ifPresent(runNow::add);
+                    fire(trigger.definition(), current, userId, event, shard, traceparent, now).ifPresent(this::attempt);
                 }
             }
             for (EventTrigger trigger : current.thresholds()) {
@@ -157,16 +155,21 @@ public class EventTriggers {
                     continue;
                 }
                 if (side.crossed()) {
-                    fire(trigger.definition(), current, userId, event, shard, traceparent, now).ifPresent(runNow::add);
+                    fire(trigger.definition(), current, userId, event, shard, traceparent, now).ifPresent(this::attempt);
                 }
                 // Remembered once its firing is stored: a failure before leaves the crossing to the batch's retry, whose
                 // firing of the same event is stored once (decided by its id).
                 store.side(shard, trigger.definition().id(), current.generationOf(trigger.definition().id()), userId, side.now());
             }
         }
-        if (!runNow.isEmpty()) {
-            dispatcher.handOver(runNow);
-        }
+    }
+
+    /**
+     * Attempts a stored firing at once, not once the rest of the batch is decided: its lease runs from its storing, and
+     * the batch's later events may wait for their profiles past it; the schedule's poll would then attempt it too.
+     */
+    private void attempt(Firing firing) {
+        dispatcher.handOver(List.of(firing));
     }
 
     /**

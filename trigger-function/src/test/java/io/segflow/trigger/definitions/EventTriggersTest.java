@@ -77,6 +77,13 @@ class EventTriggersTest {
 
     /** Applies the events to a new profile, stores it as segment-function would, then writes the last event. */
     private void track(String user, List<Event> applied) {
+        storeProfile(user, applied);
+        Event last = applied.get(applied.size() - 1);
+        events.send(user, new String(EventRecords.write(last), StandardCharsets.UTF_8));
+    }
+
+    /** Stores the user's profile with the events applied, as segment-function would. */
+    private void storeProfile(String user, List<Event> applied) {
         Profile profile = new Profile(user);
         RecentMessages recent = new RecentMessages();
         long now = System.currentTimeMillis();
@@ -86,8 +93,6 @@ class EventTriggersTest {
         }
         redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(user, partitions), user),
                 UserRecordCodec.encode(new UserRecord(user, Memberships.NONE, UserRecord.NO_WAKE, profile, recent)));
-        Event last = applied.get(applied.size() - 1);
-        events.send(user, new String(EventRecords.write(last), StandardCharsets.UTF_8));
     }
 
     private static Event order(String user, double revenue) {
@@ -117,6 +122,41 @@ class EventTriggersTest {
                 }));
         assertThat(receiver.calls("/recreated-new")).isEmpty();
         assertThat(receiver.calls("/recreated-old")).hasSize(1);
+    }
+
+    /**
+     * A firing is attempted once it is stored, not when the rest of its batch is decided: later events of the batch
+     * that wait for their profiles (segment-function behind) would hold it past its lease, and the schedule's poll and
+     * the batch's end would then both deliver it.
+     */
+    @Test
+    void aFiringIsDeliveredOnceWhileLaterEventsOfItsBatchWaitForTheirProfiles() throws Exception {
+        String trigger = unique("early-order");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed', 'condition': 'event.properties.revenue == 777.0'}, "
+                + "'action': " + webhook(receiver.url("/early")) + "}");
+        String user = unique("user");
+        Event first = order(user, 777);
+        track(user, List.of(first));
+        receiver.await("/early", 1, Duration.ofSeconds(30));
+
+        // In one batch: an order that fires, then orders whose profile is never stored, each waited for up to the
+        // profile wait (2 s), longer together than a firing's lease (the test's call timeout, 2 s, plus 5 s); then
+        // a last order that fires, which tells when the batch is over.
+        Event firing = order(user, 777);
+        storeProfile(user, List.of(first, firing));
+        String[] batch = new String[6];
+        batch[0] = new String(EventRecords.write(firing), StandardCharsets.UTF_8);
+        for (int i = 1; i < batch.length - 1; i++) {
+            batch[i] = new String(EventRecords.write(order(user, 1)), StandardCharsets.UTF_8);
+        }
+        batch[batch.length - 1] = new String(EventRecords.write(order(user, 777)), StandardCharsets.UTF_8);
+        events.sendTogether(user, batch);
+
+        receiver.await("/early", 3, Duration.ofSeconds(60));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                .hasSize(3).allSatisfy(e -> assertThat(e.status()).isEqualTo(DeliveryEntry.Status.DELIVERED)));
+        assertThat(receiver.calls("/early").stream().map(c -> c.header("webhook-id")))
+                .as("webhook-ids received").hasSize(3).doesNotHaveDuplicates();
     }
 
     @Test
