@@ -164,10 +164,11 @@ public class ChangeTriggers {
         // decided again and the erasures' exits are still known as decided.
         log.forget(definitions.byId().keySet(), erasures.stream().map(erased -> erased.change().userId()).toList());
         RedisBatch writes = store.writes();
+        RedisBatch removals = store.writes();
         List<Firing> admitted = new ArrayList<>();
         for (Step step : steps) {
             if (step.firing() == null) {
-                cancel(writes, step);
+                cancel(writes, removals, step);
             } else if (!step.decided().get()) {
                 decide(writes, step, now, admitted);
             }
@@ -178,6 +179,9 @@ public class ChangeTriggers {
             store.forget(writes, TriggerKeys.changesShard(erased.partition()), definitions.generations(), erased.change().userId());
         }
         writes.send();
+        // Once the cancellations' entries are written: should the instance die or Redis fail before, the firings are
+        // still the users' pending ones, and the changes handled again cancel and log them.
+        removals.send();
         runNow.addAll(admitted); // stored now: safe to attempt
         return true;
     }
@@ -200,9 +204,10 @@ public class ChangeTriggers {
      * The opposite change: the user's firing still waiting out its delay, if there is one, is cancelled (rare) when
      * the user changed back before the delay was over. A change back at or after the firing's due time leaves it to
      * fire: the change held for the whole delay, though trigger-function only learns of the change back now (it was
-     * stopped or behind when the delay ran out).
+     * stopped or behind when the delay ran out). The firing leaves the schedule in {@code removals}, sent after
+     * {@code writes}, which log it cancelled.
      */
-    private void cancel(RedisBatch writes, Step step) {
+    private void cancel(RedisBatch writes, RedisBatch removals, Step step) {
         String id = step.pending().get();
         if (id == null) {
             return;
@@ -211,8 +216,8 @@ public class ChangeTriggers {
         if (waiting.isPresent() && !changedBackBeforeDue(step.change(), waiting.get(), step.trigger())) {
             return;
         }
-        store.cancelPending(step.shard(), step.trigger().id(), step.generation(), step.change().userId(), id);
         waiting.ifPresent(firing -> log.cancelled(writes, firing, "the user " + step.change().change() + " before the delay was over"));
+        store.cancelPending(removals, step.shard(), step.trigger().id(), step.generation(), step.change().userId(), id);
     }
 
     /** Whether {@code back} happened before {@code waiting}'s delay was over: by the changes' times, not when they were read. */

@@ -205,13 +205,14 @@ public class FiringStore {
         return Optional.ofNullable(redis.hash(String.class).hget(TriggerKeys.jobs(shard), id)).map(j -> Json.read(j, Firing.class));
     }
 
-    /** Cancels the user's firing {@code id} waiting out its delay: out of the schedule, no longer the pending one. */
-    public void cancelPending(String shard, String triggerId, long generation, String userId, String id) {
-        RedisBatch writes = writes();
+    /**
+     * Cancels the user's firing {@code id} waiting out its delay, once {@code writes} is sent: out of the schedule, no
+     * longer the pending one.
+     */
+    public void cancelPending(RedisBatch writes, String shard, String triggerId, long generation, String userId, String id) {
         writes.add(shard, List.of(Request.cmd(Command.ZREM).arg(TriggerKeys.due(shard)).arg(id),
                 Request.cmd(Command.HDEL).arg(TriggerKeys.jobs(shard)).arg(id),
                 Request.cmd(Command.DEL).arg(TriggerKeys.pending(shard, triggerId, generation, userId))));
-        writes.send();
     }
 
     /** The ids of the shard's firings due by {@code now}, at most {@code limit}, answered once {@code reads} is sent. */

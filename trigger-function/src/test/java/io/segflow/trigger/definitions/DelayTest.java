@@ -11,9 +11,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
+import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,6 +91,44 @@ class DelayTest extends TriggerFixture {
                 .singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.CANCELLED));
         Thread.sleep(2_500);
         assertThat(receiver.calls("/cancelled")).isEmpty();
+    }
+
+    /**
+     * A cancellation whose log entry could not be written (Redis refused it, or the instance died) is logged when the
+     * change is handled again: the firing leaves the schedule only once its entry says so, not before, which would
+     * leave the log showing it scheduled for ever.
+     */
+    @Test
+    void aCancellationWhoseLogEntryFailedIsLoggedWhenTheExitIsHandledAgain() throws Exception {
+        String segment = unique("seg");
+        String trigger = unique("reminder");
+        definitions.define(trigger, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'delay': '1m', "
+                + "'action': " + webhook(receiver.url("/refused-log")) + "}");
+        String user = unique("user");
+        changes.send(user, Json.write(change(user, segment, SegmentChange.ENTERED, 1)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                .singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.SCHEDULED));
+
+        // A value of another type where the log is kept: Redis refuses the entry of the cancellation (WRONGTYPE).
+        String log = TriggerKeys.log(trigger);
+        Map<String, String> scheduled = redis.hash(String.class).hgetall(log);
+        redis.key().del(log);
+        redis.value(String.class).set(log, "in the way");
+        long refusedBefore = wrongTypeRefusals();
+        changes.send(user, Json.write(change(user, segment, SegmentChange.EXITED, 2)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> wrongTypeRefusals() > refusedBefore);
+        redis.withTransaction(tx -> {
+            tx.key().del(log);
+            tx.hash(String.class).hset(log, scheduled);
+        });
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(definitions.log(trigger))
+                .singleElement().extracting(DeliveryEntry::status).isEqualTo(DeliveryEntry.Status.CANCELLED));
+    }
+
+    private long wrongTypeRefusals() {
+        Matcher count = Pattern.compile("errorstat_WRONGTYPE:count=(\\d+)").matcher(redis.execute("INFO", "errorstats").toString());
+        return count.find() ? Long.parseLong(count.group(1)) : 0;
     }
 
     @Test
