@@ -2,7 +2,6 @@ package io.segflow.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.segflow.api.push.ChangeMessage;
@@ -12,7 +11,6 @@ import io.segflow.api.triggers.TriggersResource;
 import io.segflow.api.users.UserState;
 import io.segflow.core.api.ErrorBody;
 import io.segflow.core.history.PartitionHistory;
-import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.redis.ScoringCodec;
 import io.segflow.core.rules.SegmentDefinition;
@@ -24,9 +22,6 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Path;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -47,49 +42,23 @@ class NativeReflectionTest {
     BeanManager beans;
 
     @Test
-    void everyRestResourceIsRegisteredForReflection() throws IOException {
+    void everyRestResourceIsRegisteredForReflection() {
         Set<String> resources = beans.getBeans(Object.class, Any.Literal.INSTANCE).stream()
                 .map(bean -> bean.getBeanClass())
                 .filter(type -> type.getName().startsWith("io.segflow.") && type.isAnnotationPresent(Path.class))
                 .map(Class::getName).collect(Collectors.toSet());
         assertThat(resources).contains("io.segflow.api.SegmentsResource", "io.segflow.api.triggers.TriggersResource");
 
-        assertThat(registered()).containsAll(resources);
+        assertThat(JacksonReach.registered(REFLECT_CONFIG, "allPublicMethods")).containsAll(resources);
     }
 
     @Test
-    void everyTypeHandedToJacksonOutsideRestSignaturesIsRegisteredForReflection() throws IOException {
+    void everyTypeHandedToJacksonOutsideRestSignaturesIsRegisteredForReflection() {
         Set<String> reached = JacksonReach.typesReachedFrom(ErrorBody.class, SegmentsResource.ConditionError.class,
                 TriggersResource.ConditionError.class, PartitionHistory.class, SegmentDefinition.class,
                 ScoringCodec.StoredScoring.class, UserState.UserSegments.class, SegmentChange.class, ChangeMessage.class,
                 Firing.class, DeliveryEntry.class, TestDelivery.Result.class, DeliveryView.class);
 
-        assertThat(openToJackson()).containsAll(reached);
-    }
-
-    /** The entries open to Jackson: constructors, methods (record accessors) and fields. */
-    private static Set<String> openToJackson() throws IOException {
-        try (InputStream config = NativeReflectionTest.class.getClassLoader().getResourceAsStream(REFLECT_CONFIG)) {
-            Set<String> names = new HashSet<>();
-            for (JsonNode entry : Json.MAPPER.readTree(config)) {
-                if (entry.path("allDeclaredConstructors").asBoolean() && entry.path("allDeclaredMethods").asBoolean()
-                        && entry.path("allDeclaredFields").asBoolean()) {
-                    names.add(entry.path("name").asText());
-                }
-            }
-            return names;
-        }
-    }
-
-    private static Set<String> registered() throws IOException {
-        try (InputStream config = NativeReflectionTest.class.getClassLoader().getResourceAsStream(REFLECT_CONFIG)) {
-            Set<String> names = new HashSet<>();
-            for (JsonNode entry : Json.MAPPER.readTree(config)) {
-                if (entry.path("allPublicMethods").asBoolean()) {
-                    names.add(entry.path("name").asText());
-                }
-            }
-            return names;
-        }
+        assertThat(JacksonReach.registered(REFLECT_CONFIG, JacksonReach.OPEN_TO_JACKSON)).containsAll(reached);
     }
 }

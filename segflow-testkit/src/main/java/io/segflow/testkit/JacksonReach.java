@@ -1,5 +1,10 @@
 package io.segflow.testkit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Modifier;
@@ -9,6 +14,7 @@ import java.lang.reflect.Type;
 import java.lang.reflect.WildcardType;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,6 +28,32 @@ public final class JacksonReach {
     private static final String OURS = "io.segflow.";
 
     private JacksonReach() {
+    }
+
+    /** The flags of a reflect-config.json entry that open a type to Jackson: constructors, methods (record accessors), fields. */
+    public static final String[] OPEN_TO_JACKSON = {"allDeclaredConstructors", "allDeclaredMethods", "allDeclaredFields"};
+
+    /** The names of the entries of the classpath resource {@code reflectConfig} (a reflect-config.json) with every flag set. */
+    public static Set<String> registered(String reflectConfig, String... flags) {
+        // The context class loader: in a @QuarkusTest it is the one that sees the application's resources.
+        try (InputStream config = Thread.currentThread().getContextClassLoader().getResourceAsStream(reflectConfig)) {
+            if (config == null) {
+                throw new IllegalArgumentException("no " + reflectConfig + " on the classpath");
+            }
+            Set<String> names = new HashSet<>();
+            for (JsonNode entry : new ObjectMapper().readTree(config)) {
+                boolean all = true;
+                for (String flag : flags) {
+                    all &= entry.path(flag).asBoolean();
+                }
+                if (all) {
+                    names.add(entry.path("name").asText());
+                }
+            }
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static Set<String> typesReachedFrom(Class<?>... roots) {

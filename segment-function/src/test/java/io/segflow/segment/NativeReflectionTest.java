@@ -2,16 +2,11 @@ package io.segflow.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.event.Event;
 import io.segflow.core.history.PartitionHistory;
-import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.rules.SegmentDefinition;
 import io.segflow.testkit.JacksonReach;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -25,24 +20,10 @@ class NativeReflectionTest {
     private static final String REFLECT_CONFIG = "META-INF/native-image/io.segflow/segment-function/reflect-config.json";
 
     @Test
-    void everyTypeHandedToJacksonIsRegisteredForReflection() throws IOException {
+    void everyTypeHandedToJacksonIsRegisteredForReflection() {
         Set<String> reached = JacksonReach.typesReachedFrom(PartitionHistory.class, Event.class,
                 SegmentChange.class, SegmentDefinition.class);
 
-        assertThat(registered()).containsAll(reached);
-    }
-
-    /** The entries open to Jackson: constructors, methods (record accessors) and fields. */
-    private static Set<String> registered() throws IOException {
-        try (InputStream config = NativeReflectionTest.class.getClassLoader().getResourceAsStream(REFLECT_CONFIG)) {
-            Set<String> names = new HashSet<>();
-            for (JsonNode entry : Json.MAPPER.readTree(config)) {
-                if (entry.path("allDeclaredConstructors").asBoolean() && entry.path("allDeclaredMethods").asBoolean()
-                        && entry.path("allDeclaredFields").asBoolean()) {
-                    names.add(entry.path("name").asText());
-                }
-            }
-            return names;
-        }
+        assertThat(JacksonReach.registered(REFLECT_CONFIG, JacksonReach.OPEN_TO_JACKSON)).containsAll(reached);
     }
 }
