@@ -143,9 +143,7 @@ final class CelSemantics {
             if (r == 0) {
                 throw new EvaluationError("modulus by zero");
             }
-            if (l == Long.MIN_VALUE && r == -1) {
-                throw overflow();
-            }
+            // The smallest int modulo -1 is 0 in CEL, as in Java: unlike the quotient, the remainder does not overflow.
             return l % r;
         }
         throw LeftToCel.INSTANCE;

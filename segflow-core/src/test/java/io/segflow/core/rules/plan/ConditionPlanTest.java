@@ -115,6 +115,17 @@ class ConditionPlanTest {
         assertThat(celOutcome(error, profile)).isEqualTo(Outcome.ERROR);
     }
 
+    @Test
+    void theSmallestIntModuloMinusOneIsZeroAsInCel() {
+        Profile profile = new Profile("u1");
+        CompiledCondition remainder = compiler.compile("((-9223372036854775807 - 1) % -1) == 0");
+        CompiledCondition quotient = compiler.compile("((-9223372036854775807 - 1) / -1) == 0");
+        assertThat(planOutcome(remainder, profile)).isEqualTo(Outcome.TRUE);
+        assertThat(celOutcome(remainder, profile)).isEqualTo(Outcome.TRUE);
+        assertThat(planOutcome(quotient, profile)).isEqualTo(Outcome.ERROR);
+        assertThat(celOutcome(quotient, profile)).isEqualTo(Outcome.ERROR);
+    }
+
     private Optional<String> disagreement(RandomCondition condition, Profile profile) {
         return compiled(condition).flatMap(c -> disagreement(c, profile));
     }
