@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segflow.core.engine.ProfileNeeds;
 import io.segflow.core.event.Event;
+import io.segflow.core.profile.Aggregate;
 import io.segflow.core.profile.Profile;
 import io.segflow.core.profile.Scoring;
 import io.segflow.core.rules.CompiledCondition;
 import io.segflow.core.rules.ConditionEvaluator;
 import io.segflow.core.rules.EvaluationContext;
+import io.segflow.core.rules.ProfileVocabulary;
 import io.segflow.core.rules.RuleCompiler;
 import io.segflow.core.rules.RuleSyntaxException;
 import java.time.Duration;
@@ -25,7 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The plan answers as the CEL program does. Random conditions over the whole vocabulary (including type errors at
  * run time, overflows, missing traits and values) are evaluated both ways on random profiles; a disagreement is
- * shrunk to a smallest condition and reported with its seed ({@code -Dsegflow.plan.seed=N} replays one).
+ * shrunk to a smallest condition and reported with its seed ({@code -Dsegflow.plan.seed=N} replays one). The
+ * profile is drawn first and the condition's constants are drawn from what it holds, so that comparisons land on
+ * their boundaries rather than on values no profile has.
  * {@code -Dsegflow.plan.tries=60000} runs a longer search (about a minute) after a change to the plans.
  */
 class ConditionPlanTest {
@@ -43,8 +47,8 @@ class ConditionPlanTest {
         List<Long> seeds = seeds();
         for (long seed : seeds) {
             Random random = new Random(seed);
-            RandomCondition condition = RandomCondition.bool(random, 1 + random.nextInt(4));
             Profile profile = randomProfile(random);
+            RandomCondition condition = RandomCondition.bool(random, 1 + random.nextInt(4), valuesOf(profile));
             Optional<CompiledCondition> compiled = compiled(condition);
             Optional<String> failure = compiled.flatMap(c -> disagreement(c, profile));
             if (failure.isPresent()) {
@@ -194,11 +198,12 @@ class ConditionPlanTest {
         for (int i = 0; i < events; i++) {
             Instant at = Instant.ofEpochMilli(NOW - (long) (random.nextDouble() * Duration.ofDays(40).toMillis()));
             Map<String, Object> properties = new HashMap<>();
-            for (String property : List.of("amount", "price", "label")) {
-                switch (random.nextInt(5)) {
+            for (String property : RandomCondition.PROPERTIES) {
+                switch (random.nextInt(6)) {
                     case 0 -> properties.put(property, random.nextInt(200));
                     case 1 -> properties.put(property, random.nextInt(20000) / 100.0);
                     case 2 -> properties.put(property, random.nextBoolean() ? "EUR" : "pro");
+                    case 3 -> properties.put(property, boundaryNumber(random));
                     default -> {
                     }
                 }
@@ -207,14 +212,62 @@ class ConditionPlanTest {
         }
         if (random.nextInt(4) > 0) {
             Map<String, Object> traits = new HashMap<>();
-            traits.put("plan", pick(random, "pro", "free", 5, 2.5));
-            traits.put("age", pick(random, 18, 17.5, "18", 9_223_372_036_854_775_807L));
+            traits.put("plan", pick(random, "pro", "free", 5, 2.5, boundaryNumber(random)));
+            traits.put("age", pick(random, 18, 17.5, "18", boundaryNumber(random), boundaryNumber(random)));
             traits.put("vip", pick(random, true, false, "yes"));
             traits.put("tags", pick(random, List.of("a", "b"), List.of()));
             traits.put("address", pick(random, Map.of("city", "Berlin"), "Main St"));
             profile.apply(identify(events, traits), needs, SCORING, NOW);
         }
         return profile;
+    }
+
+    /** A number at one of the boundaries, as JSON can carry it (no NaN or infinity). */
+    private static Object boundaryNumber(Random random) {
+        if (random.nextBoolean()) {
+            return RandomCondition.BOUNDARY_INTS[random.nextInt(RandomCondition.BOUNDARY_INTS.length)];
+        }
+        double value = RandomCondition.BOUNDARY_DOUBLES[random.nextInt(RandomCondition.BOUNDARY_DOUBLES.length)];
+        return Double.isFinite(value) ? value : 0.5;
+    }
+
+    /** Every number and time the conditions can read from the profile, as the plan reads them. */
+    private static RandomCondition.Values valuesOf(Profile profile) {
+        List<Long> ints = new ArrayList<>(List.of(0L));
+        List<Double> doubles = new ArrayList<>(List.of(context(profile).score()));
+        List<Long> millis = new ArrayList<>(List.of(NOW, profile.firstSeen().toEpochMilli(),
+                profile.lastSeen().toEpochMilli()));
+        for (String event : RandomCondition.EVENTS) {
+            ints.add(profile.count(event));
+            for (String window : RandomCondition.WINDOWS) {
+                ints.add(profile.count(event, ProfileVocabulary.window(window), NOW));
+            }
+            millis.add(profile.firstSeen(event).toEpochMilli());
+            millis.add(profile.lastSeen(event).toEpochMilli());
+            for (String property : RandomCondition.PROPERTIES) {
+                Aggregate lifetime = profile.aggregate(event, property);
+                doubles.addAll(List.of(lifetime.sum(), lifetime.min(), lifetime.max(), lifetime.avg()));
+                profile.lastValue(event, property).ifPresent(value -> addNumber(value, ints, doubles));
+            }
+        }
+        profile.traits().values().forEach(value -> addNumber(value, ints, doubles));
+        // The same number of the other sign (0.0 becomes -0.0) and in the other type, so that mixed comparisons meet
+        // on equal values too.
+        doubles.addAll(doubles.stream().map(d -> -d).toList());
+        ints.addAll(ints.stream().filter(l -> l != Long.MIN_VALUE).map(l -> -l).toList());
+        List<Long> crossInts = doubles.stream().filter(d -> d == Math.rint(d) && Math.abs(d) < 0x1p63)
+                .map(Double::longValue).toList();
+        ints.stream().map(Long::doubleValue).forEach(doubles::add);
+        ints.addAll(crossInts);
+        return new RandomCondition.Values(ints, doubles, millis, NOW);
+    }
+
+    private static void addNumber(Object value, List<Long> ints, List<Double> doubles) {
+        if (value instanceof Long l) {
+            ints.add(l);
+        } else if (value instanceof Double d) {
+            doubles.add(d);
+        }
     }
 
     private static Object pick(Random random, Object... options) {
