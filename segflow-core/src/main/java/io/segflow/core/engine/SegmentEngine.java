@@ -290,14 +290,6 @@ public final class SegmentEngine {
             return segmentId -> time;
         }
         String catalog = SegmentChange.causedByCatalog(index.revision());
-        List<CompiledSegment> changed = index.changedSince(before);
-        if (changed == null) {
-            return segmentId -> catalog;
-        }
-        Set<String> changedIds = new HashSet<>();
-        for (CompiledSegment segment : changed) {
-            changedIds.add(segment.definition().id());
-        }
-        return segmentId -> changedIds.contains(segmentId) ? catalog : time;
+        return segmentId -> index.changedSince(before, segmentId) ? catalog : time;
     }
 }

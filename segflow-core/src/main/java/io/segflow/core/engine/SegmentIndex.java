@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * The enabled segments indexed by what they read, in dependency order ({@code inSegment} targets first), so an
@@ -36,6 +37,8 @@ public final class SegmentIndex {
     private final long changedFrom;
     /** What changed since {@link #changedFrom}: see {@link #changedSince}. */
     private final List<CompiledSegment> changed;
+    /** The ids of {@link #changed}, to tell a change of one of them from time's without a scan. */
+    private final Set<String> changedIds;
     /** affectedBy's answers, per event name and whether it carries traits and weight: asked once per event. */
     private final Map<String, List<CompiledSegment>[]> affectedByEvent = new ConcurrentHashMap<>();
     /** Event names are the senders' to choose: remember the answers for this many, compute the rest each time. */
@@ -97,6 +100,7 @@ public final class SegmentIndex {
                 && previous.revision < revision && !previous.holds();
         this.changedFrom = known ? previous.revision : -1;
         this.changed = known ? List.copyOf(changesFrom(previous, scoringChanged)) : List.of();
+        this.changedIds = changed.stream().map(segment -> segment.definition().id()).collect(Collectors.toUnmodifiableSet());
     }
 
     /**
@@ -197,6 +201,14 @@ public final class SegmentIndex {
      */
     public List<CompiledSegment> changedSince(long revision) {
         return revision == changedFrom ? changed : null;
+    }
+
+    /**
+     * Whether segment {@code segmentId} is among those a user last fully evaluated against catalog {@code revision}
+     * evaluates to catch up ({@link #changedSince}): also when this index does not know what changed since.
+     */
+    public boolean changedSince(long revision, String segmentId) {
+        return revision != changedFrom || changedIds.contains(segmentId);
     }
 
     /** The segments of both lists, each once, in dependency order (each list holds its dependents already). */
