@@ -19,6 +19,7 @@ import io.segflow.core.state.UserRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Evaluates a condition against one user's current profile, as segment-function would, and says what it read. */
@@ -72,14 +73,14 @@ public class ConditionPreview {
             return null;
         }
         PartitionHistory history = histories.of(userId);
+        Set<PropertyRef> replaying = history.replaying();
         for (Map.Entry<PropertyRef, AggregateShape> need : needed.entrySet()) {
             PropertyRef ref = need.getKey();
-            boolean kept = history.kept().stream().anyMatch(p -> p.ref().equals(ref) && p.shape().covers(need.getValue()));
-            if (!kept) {
+            if (!history.keeps(ref, need.getValue())) {
                 return "property " + ref.property() + " of " + ref.event() + " is not kept as this condition reads it:"
                         + " saving the segment replays the event log for it first";
             }
-            if (history.replaying().contains(ref)) {
+            if (replaying.contains(ref)) {
                 return "property " + ref.property() + " of " + ref.event() + " is being replayed from the event log";
             }
         }

@@ -8,10 +8,11 @@ import io.segflow.api.ServerReadable;
 import io.segflow.api.auth.Reader;
 import io.segflow.api.users.UserState.Membership;
 import io.segflow.api.users.UserState.UserSegments;
-import io.segflow.core.json.Json;
 import io.segflow.core.history.PartitionHistory;
+import io.segflow.core.json.Json;
 import io.segflow.core.profile.Aggregate;
 import io.segflow.core.profile.Profile;
+import io.segflow.core.rules.Reads.PropertyRef;
 import io.segflow.core.state.UserRecord;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -86,9 +87,10 @@ public class UsersAdminResource {
      */
     private Map<String, Aggregate> keptAggregates(Profile profile, String userId) {
         PartitionHistory history = histories.of(userId);
+        Set<PropertyRef> replaying = history.replaying();
         Set<String> kept = new HashSet<>();
         history.kept().stream()
-                .filter(property -> property.shape().lifetime() && !history.replaying().contains(property.ref()))
+                .filter(property -> property.shape().lifetime() && !replaying.contains(property.ref()))
                 .forEach(property -> kept.add(property.event() + "." + property.property()));
         Map<String, Aggregate> aggregates = new TreeMap<>(profile.aggregates());
         aggregates.keySet().retainAll(kept);

@@ -134,6 +134,11 @@ public record PartitionHistory(long revision, List<KeptProperty> kept, List<Repl
         return replays.isEmpty() ? null : replays.get(0);
     }
 
+    /** Whether profiles of this partition keep {@code ref} in {@code shape} or a shape that covers it. */
+    public boolean keeps(PropertyRef ref, AggregateShape shape) {
+        return kept.stream().anyMatch(property -> property.ref().equals(ref) && property.shape().covers(shape));
+    }
+
     /** The properties some replay is still rebuilding: segments that read them wait for it. */
     public Set<PropertyRef> replaying() {
         Set<PropertyRef> refs = new LinkedHashSet<>();
