@@ -123,7 +123,11 @@ public final class UserCache {
         if (slot >= 0) { // the user, or a 64-bit collision's entry, which the user takes over
             int index = (int) table[2 * slot + 1] - 1;
             Stored entry = entries[index];
-            entry.userId = userId;
+            if (!userId.equals(entry.userId)) {
+                // Only a collision's entry changes hands: the caller's id is a new string each round, and storing it
+                // in this long-lived entry would keep it past the young collection and mark the entry's card dirty.
+                entry.userId = userId;
+            }
             entry.store(value);
             used[index] = 1;
             return;
