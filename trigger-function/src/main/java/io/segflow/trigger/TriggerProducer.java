@@ -96,6 +96,11 @@ public class TriggerProducer {
         return acks;
     }
 
+    /** The partition count of {@code topic}, from the producer's metadata (a first ask fetches it from the brokers). */
+    public int partitionsOf(String topic) {
+        return producer.partitionsFor(topic).size();
+    }
+
     @PreDestroy
     void close() {
         if (metrics != null) {

@@ -106,6 +106,14 @@ public record SegmentChange(String userId, String segmentId, String change, Inst
         return MERGE_CAUSE + mergedId;
     }
 
+    /**
+     * The id a user's change was caused by taking in ({@code merged:<id>}, {@link #causedByMerge}), or null for any
+     * other cause.
+     */
+    public static String mergedIdOf(String cause) {
+        return cause != null && cause.startsWith(MERGE_CAUSE) ? cause.substring(MERGE_CAUSE.length()) : null;
+    }
+
     /** The cause of the records of an id merged into {@code userId}: its exits and its {@link #MERGED} record. */
     public static String causedByMergeInto(String userId) {
         return MERGED_INTO_CAUSE + userId;

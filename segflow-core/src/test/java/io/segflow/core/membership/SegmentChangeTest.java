@@ -29,4 +29,13 @@ class SegmentChangeTest {
         assertThat(SegmentChange.isMergeCause(SegmentChange.causedByEvent("m1"))).isFalse();
         assertThat(SegmentChange.isMergeCause(null)).isFalse();
     }
+
+    @Test
+    void aUsersChangeCausedByAMergeNamesTheIdTakenIn() {
+        assertThat(SegmentChange.mergedIdOf(SegmentChange.causedByMerge("anon-1"))).isEqualTo("anon-1");
+        assertThat(SegmentChange.mergedIdOf(SegmentChange.causedByMerge("a:b"))).as("an id with a colon").isEqualTo("a:b");
+        assertThat(SegmentChange.mergedIdOf(SegmentChange.causedByMergeInto("u1"))).as("the merged id's own side").isNull();
+        assertThat(SegmentChange.mergedIdOf(SegmentChange.causedByEvent("m1"))).isNull();
+        assertThat(SegmentChange.mergedIdOf(null)).isNull();
+    }
 }

@@ -246,14 +246,19 @@ public class Dispatcher {
         Lock lock = deciding[Math.floorMod(Objects.hash(trigger.id(), firing.userId()), deciding.length)];
         lock.lock();
         try {
-            Optional<String> suppressed = store.limit(trigger, firing, now);
+            FiringStore.Limit limit = store.limit(trigger, firing, now);
+            RedisBatch writes = store.writes();
+            store.keepMerged(writes, trigger, firing, limit.merged());
+            Optional<String> suppressed = limit.suppressed();
             if (suppressed.isPresent()) {
-                store.settle(firing);
+                store.settle(writes, firing);
+                writes.send();
                 metrics.suppressed(trigger.id(), suppressed.get());
                 log.suppressed(firing, suppressed.get());
                 return Optional.empty();
             }
-            store.fire(trigger, firing, now, leaseFrom(now));
+            store.fire(writes, trigger, firing, now, leaseFrom(now));
+            writes.send();
         } finally {
             lock.unlock();
         }

@@ -108,7 +108,7 @@ public class ChangeTriggers {
 
     /** What one change means for one trigger: a firing to decide, or a waiting one to cancel; with its reads. */
     private record Step(TriggerDefinition trigger, long generation, String shard, SegmentChange change, Firing firing,
-                        Supplier<Boolean> decided, Supplier<Optional<String>> limit, Supplier<String> pending) {
+                        Supplier<Boolean> decided, Supplier<FiringStore.Limit> limit, Supplier<String> pending) {
     }
 
     /**
@@ -149,7 +149,10 @@ public class ChangeTriggers {
                         + change.version() + ":" + change.cause()), trigger.id(), change.userId(), "segment." + change.change(),
                         change.segmentId(), change.version(), null, change.at(), change.cause(), c.traceparent(), shard,
                         trigger.delay() != null ? Firing.Stage.DELAY : Firing.Stage.DELIVER, 0, null, null, generation);
-                Supplier<Optional<String>> limit = trigger.delay() == null ? store.limit(reads, trigger, firing, now) : null;
+                // A delayed firing is limited when its delay is over; a merge's one reads the merged id's firings now
+                // too, to keep them with the user's even should the user change back before then.
+                Supplier<FiringStore.Limit> limit = trigger.delay() == null || SegmentChange.mergedIdOf(change.cause()) != null
+                        ? store.limit(reads, trigger, firing, now) : null;
                 steps.add(new Step(trigger, generation, shard, change, firing, store.decided(reads, firing), limit, null));
             }
         }
@@ -190,6 +193,9 @@ public class ChangeTriggers {
         TriggerDefinition trigger = step.trigger();
         Firing firing = step.firing();
         if (trigger.delay() != null) {
+            if (step.limit() != null) {
+                store.keepMerged(writes, trigger, firing, step.limit().get().merged());
+            }
             long from = firing.at() != null ? firing.at().toEpochMilli() : now;
             long due = from + trigger.delay().millis();
             store.delay(writes, firing, due, trigger.delay().millis());

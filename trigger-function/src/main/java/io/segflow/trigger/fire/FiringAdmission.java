@@ -27,9 +27,9 @@ public class FiringAdmission {
 
     /** The firing to deliver now, or empty when a cooldown or cap suppressed it. */
     public Optional<Firing> admit(TriggerDefinition trigger, Firing firing, long now) {
-        Optional<String> suppressed = store.limit(trigger, firing, now);
+        FiringStore.Limit limit = store.limit(trigger, firing, now);
         RedisBatch writes = store.writes();
-        Optional<Firing> admitted = admit(writes, trigger, firing, now, suppressed);
+        Optional<Firing> admitted = admit(writes, trigger, firing, now, limit);
         writes.send();
         return admitted;
     }
@@ -37,9 +37,12 @@ public class FiringAdmission {
     /**
      * As {@link #admit(TriggerDefinition, Firing, long)} with the cooldown and cap already read
      * ({@link FiringStore#limit(RedisBatch, TriggerDefinition, Firing, long)}): the firing is stored, and
-     * counted, when {@code writes} is sent; it must not be attempted before.
+     * counted, when {@code writes} is sent; it must not be attempted before. The firings of a merged id that the
+     * limit counted join the user's, suppressed or not.
      */
-    public Optional<Firing> admit(RedisBatch writes, TriggerDefinition trigger, Firing firing, long now, Optional<String> suppressed) {
+    public Optional<Firing> admit(RedisBatch writes, TriggerDefinition trigger, Firing firing, long now, FiringStore.Limit limit) {
+        store.keepMerged(writes, trigger, firing, limit.merged());
+        Optional<String> suppressed = limit.suppressed();
         if (suppressed.isPresent()) {
             log.suppressed(writes, firing, suppressed.get());
             writes.afterSend(() -> metrics.suppressed(trigger.id(), suppressed.get()));

@@ -6,6 +6,7 @@ import io.quarkus.redis.datasource.sortedset.ZAddArgs;
 import io.quarkus.redis.datasource.transactions.OptimisticLockingTransactionResult;
 import io.segflow.core.json.IsoInstants;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerKeys;
@@ -17,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,10 +53,12 @@ public class FiringStore {
 
     private final RedisDataSource redis;
     private final RedisBatches batches;
+    private final ChangePartitions partitions;
 
-    FiringStore(RedisDataSource redis, RedisBatches batches) {
+    FiringStore(RedisDataSource redis, RedisBatches batches, ChangePartitions partitions) {
         this.redis = redis;
         this.batches = batches;
+        this.partitions = partitions;
     }
 
     /** A batch of reads for the methods below that take one; send it, then read their answers. */
@@ -81,48 +85,102 @@ public class FiringStore {
         return () -> score.get() != null;
     }
 
-    /** Why the firing's user may not be fired at now ({@code cooldown}, {@code cap}), or empty. */
-    public Optional<String> limit(TriggerDefinition trigger, Firing firing, long now) {
+    /**
+     * What a firing's cooldown and cap decided: why it is suppressed ({@code cooldown}, {@code cap}; empty: it fires),
+     * and the firings of the id merged into its user that were counted (firing id to epoch millis fired), which
+     * {@link #keepMerged} keeps with the user's.
+     */
+    public record Limit(Optional<String> suppressed, Map<String, Double> merged) {
+        static final Limit NONE = new Limit(Optional.empty(), Map.of());
+    }
+
+    /**
+     * The firing's cooldown and cap over its user's firings of the trigger; for the change a merge caused the user
+     * (cause {@code merged:<id>}), over the merged id's firings as well: one person's.
+     */
+    public Limit limit(TriggerDefinition trigger, Firing firing, long now) {
         RedisBatch reads = reads();
-        Supplier<Optional<String>> limit = limit(reads, trigger, firing, now);
+        Supplier<Limit> limit = limit(reads, trigger, firing, now);
         reads.send();
         return limit.get();
     }
 
     /** As {@link #limit(TriggerDefinition, Firing, long)}, answered once {@code reads} is sent. */
-    public Supplier<Optional<String>> limit(RedisBatch reads, TriggerDefinition trigger, Firing firing, long now) {
+    public Supplier<Limit> limit(RedisBatch reads, TriggerDefinition trigger, Firing firing, long now) {
         if (trigger.cooldown() == null && trigger.cap() == null) {
-            return Optional::empty;
+            return () -> Limit.NONE;
         }
-        RedisBatch.Reply fired = reads.add(firing.shard(), Request.cmd(Command.ZRANGEBYSCORE).arg(fired(firing))
-                .arg(now - trigger.memoryMillis()).arg("+inf").arg("WITHSCORES"));
+        Supplier<Map<String, Double>> own = firings(reads, firing.shard(), fired(firing), trigger, now);
+        Supplier<Map<String, Double>> merged = mergedFirings(reads, trigger, firing, now);
         return () -> {
-            List<Double> times = scores(fired.get());
-            if (trigger.cooldown() != null && times.stream().anyMatch(t -> t > now - trigger.cooldown().millis())) {
-                return Optional.of("cooldown");
-            }
-            if (trigger.cap() != null && times.stream().filter(t -> t > now - trigger.cap().per().millis()).count() >= trigger.cap().count()) {
-                return Optional.of("cap");
-            }
-            return Optional.empty();
+            // By firing id: the merged id's firings kept with the user's already count once.
+            Map<String, Double> mergedFired = merged.get();
+            Map<String, Double> fired = new HashMap<>(own.get());
+            fired.putAll(mergedFired);
+            return new Limit(suppressed(trigger, fired.values(), now), mergedFired);
         };
     }
 
-    /** The scores of a WITHSCORES answer: member/score pairs (RESP3) or alternating members and scores (RESP2). */
-    private static List<Double> scores(Response answer) {
-        List<Double> scores = new ArrayList<>();
+    private static Optional<String> suppressed(TriggerDefinition trigger, Collection<Double> times, long now) {
+        if (trigger.cooldown() != null && times.stream().anyMatch(t -> t > now - trigger.cooldown().millis())) {
+            return Optional.of("cooldown");
+        }
+        if (trigger.cap() != null && times.stream().filter(t -> t > now - trigger.cap().per().millis()).count() >= trigger.cap().count()) {
+            return Optional.of("cap");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The firings of the trigger, within its memory, of the id the firing's cause names as merged into its user
+     * ({@code merged:<id>}); none for any other firing. Read from the merged id's shard, which another instance may
+     * own: a read, never a write there.
+     */
+    private Supplier<Map<String, Double>> mergedFirings(RedisBatch reads, TriggerDefinition trigger, Firing firing, long now) {
+        String mergedId = firing.segmentId() == null ? null : SegmentChange.mergedIdOf(firing.cause());
+        if (mergedId == null) {
+            return Map::of;
+        }
+        String shard = partitions.shardOf(mergedId);
+        return firings(reads, shard, TriggerKeys.fired(shard, firing.triggerId(), generationOf(firing), mergedId), trigger, now);
+    }
+
+    private static Supplier<Map<String, Double>> firings(RedisBatch reads, String shard, String key, TriggerDefinition trigger, long now) {
+        RedisBatch.Reply fired = reads.add(shard, Request.cmd(Command.ZRANGEBYSCORE).arg(key)
+                .arg(now - trigger.memoryMillis()).arg("+inf").arg("WITHSCORES"));
+        return () -> firings(fired.get());
+    }
+
+    /** Members and scores of a WITHSCORES answer: member/score pairs (RESP3) or alternating members and scores (RESP2). */
+    private static Map<String, Double> firings(Response answer) {
+        Map<String, Double> firings = new HashMap<>();
         if (answer == null) {
-            return scores;
+            return firings;
         }
         for (int i = 0; i < answer.size(); i++) {
             Response element = answer.get(i);
             if (element.type() == ResponseType.MULTI) {
-                scores.add(element.get(1).toDouble());
+                firings.put(element.get(0).toString(), element.get(1).toDouble());
             } else if (i % 2 == 1) {
-                scores.add(element.toDouble());
+                firings.put(answer.get(i - 1).toString(), element.toDouble());
             }
         }
-        return scores;
+        return firings;
+    }
+
+    /**
+     * Keeps the merged id's firings a {@link Limit} counted ({@link Limit#merged()}) with the firing's user's, once
+     * {@code writes} is sent: the user's later firings of the trigger count them too, whatever became of this one.
+     */
+    public void keepMerged(RedisBatch writes, TriggerDefinition trigger, Firing firing, Map<String, Double> merged) {
+        if (merged.isEmpty()) {
+            return;
+        }
+        String fired = fired(firing);
+        Request add = Request.cmd(Command.ZADD).arg(fired);
+        merged.forEach((id, at) -> add.arg(at.longValue()).arg(id));
+        // As a firing's own time: the trigger's memory from now outlasts every time the key holds.
+        writes.add(firing.shard(), List.of(add, Request.cmd(Command.PEXPIRE).arg(fired).arg(Math.max(trigger.memoryMillis(), 60_000))));
     }
 
     /**

@@ -352,6 +352,30 @@ class EventTriggersTest {
         assertThat(receiver.calls("/merged")).as("the merged id's own record fires nothing").hasSize(1);
     }
 
+    /**
+     * A merged id's firings count toward the user's cooldown for segment triggers only: an event trigger's cooldown
+     * stays each id's own, as what the merged id had of event triggers is forgotten at the merge.
+     */
+    @Test
+    void anEventTriggersCooldownStaysEachIdsOwnAcrossAMerge() throws Exception {
+        String trigger = unique("order-thanks");
+        definitions.define(trigger, "{'when': {'event': 'Order Completed'}, 'cooldown': '1h', 'action': "
+                + webhook(receiver.url("/thanks")) + "}");
+        String visitor = unique("anon");
+        String user = unique("user");
+        track(visitor, List.of(anonymousOrder(visitor, 10)));
+        receiver.await("/thanks", 1, Duration.ofSeconds(30));
+
+        redis.value(byte[].class).set(RedisKeys.user(Partitioning.partitionOf(visitor, partitions), visitor),
+                UserRecordCodec.encode(UserRecord.forward(visitor, 1, user)));
+        track(user, List.of(order(user, 20)));
+
+        assertThat(receiver.await("/thanks", 2, Duration.ofSeconds(30)))
+                .extracting(call -> Json.read(call.body(), JsonNode.class).at("/data/userId").asText())
+                .containsExactly(visitor, user);
+        assertThat(definitions.log(trigger)).extracting(DeliveryEntry::status).doesNotContain(DeliveryEntry.Status.SUPPRESSED);
+    }
+
     @Test
     void aMergedIdsThresholdSidesAndFiringTimesAreForgottenOnceItIsAForward() throws Exception {
         String trigger = unique("first-order");

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.segflow.core.membership.SegmentChange;
+import io.segflow.core.state.Partitioning;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
 import io.segflow.testkit.OnRedisCluster;
@@ -90,5 +91,44 @@ class TriggersOnRedisClusterTest extends TriggerFixture {
                 .extracting(DeliveryEntry::status).containsOnly(DeliveryEntry.Status.DELIVERED, DeliveryEntry.Status.CANCELLED)
                 .filteredOn(status -> status == DeliveryEntry.Status.CANCELLED).hasSize(1));
         assertThat(decide(batch)).as("the same batch again (after a crash) fires nothing").isEmpty();
+    }
+
+    /**
+     * The change a merge caused the user reads the merged id's firing times in the id's shard, here on another master
+     * than the user's; it writes only the user's shard, where they are kept for the user's next firings.
+     */
+    @Test
+    void aMergedIdsFiringsOnAnotherMasterCoolDownTheUsersEntriesAfterTheMerge() throws Exception {
+        String segment = unique("seg");
+        String cooled = unique("cooled");
+        definitions.define(cooled, "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'cooldown': '1h', 'action': "
+                + webhook(receiver.url("/merged")) + "}");
+        String visitor = idOnPartition("anon", 2);
+        String user = idOnPartition("user", 0);
+        assertThat(decide(List.of(new ChangeTriggers.Change(2, change(visitor, segment, SegmentChange.ENTERED, 1), null))))
+                .as("the visitor's entry fires").hasSize(1);
+
+        List<Firing> merged = decide(List.of(
+                new ChangeTriggers.Change(2, new SegmentChange(visitor, segment, SegmentChange.EXITED, Instant.now(), 2,
+                        SegmentChange.causedByMergeInto(user)), null),
+                new ChangeTriggers.Change(0, new SegmentChange(user, segment, SegmentChange.ENTERED, Instant.now(), 1,
+                        SegmentChange.causedByMerge(visitor)), null)));
+        List<Firing> returned = decide(List.of(new ChangeTriggers.Change(0, change(user, segment, SegmentChange.EXITED, 2), null),
+                new ChangeTriggers.Change(0, change(user, segment, SegmentChange.ENTERED, 3), null)));
+
+        assertThat(merged).as("the merge's entry, within the visitor's cooldown").isEmpty();
+        assertThat(returned).as("the user's own entry after it, within the visitor's cooldown").isEmpty();
+        assertThat(definitions.log(cooled)).filteredOn(e -> e.userId().equals(user)).extracting(DeliveryEntry::suppressed)
+                .containsExactly("cooldown", "cooldown");
+        receiver.await("/merged", 1, Duration.ofSeconds(20));
+    }
+
+    /** An id whose changes go to partition {@code partition} of segflow.segment-changes (three in the tests' Kafka). */
+    private static String idOnPartition(String prefix, int partition) {
+        String id = unique(prefix);
+        while (Partitioning.partitionOf(id, 3) != partition) {
+            id = unique(prefix);
+        }
+        return id;
     }
 }
