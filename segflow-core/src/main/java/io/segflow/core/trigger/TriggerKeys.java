@@ -3,8 +3,9 @@ package io.segflow.core.trigger;
 /**
  * Redis keys of triggers. Definitions share the tag {@code {triggers}}. A firing's state lives with the partition
  * whose owner decides it: {@code {tc<N>}} for partition N of {@code segflow.segment-changes}, {@code {te<N>}} for
- * partition N of {@code segflow.events}, so that one instance reads and writes each shard and a Redis Cluster
- * spreads the shards over its slots. The log of one trigger's deliveries has its own tag. A trigger's per-user state
+ * partition N of {@code segflow.events}, so that one instance writes each shard and a Redis Cluster spreads the
+ * shards over its slots (another instance reads a shard's firing times only for a user an id of the shard was merged
+ * into). The log of one trigger's deliveries has its own tag. A trigger's per-user state
  * (firing times, pending delay, threshold side) is kept under its id and generation ({@link #stateOf}), so that a
  * trigger created again under a deleted one's id starts with none.
  *
@@ -15,7 +16,8 @@ package io.segflow.core.trigger;
  * sf:{triggers}:generations             hash    trigger id -> the revision its creation bumped (kept on saves over it)
  * sf:{<shard>}:due                      zset    firing id -> epoch millis of its next step (delay over, next attempt)
  * sf:{<shard>}:jobs                     hash    firing id -> Firing JSON, while it waits or retries
- * sf:{<shard>}:fired:<state>:<user>     zset    firing id -> epoch millis fired: cooldown and cap
+ * sf:{<shard>}:fired:<state>:<user>     zset    firing id -> epoch millis fired: cooldown and cap (with those of
+ *                                               the ids merged into the user, for segment triggers)
  * sf:{<shard>}:pending:<state>:<user>   string  the id of the user's firing waiting out its delay
  * sf:{<shard>}:side:<state>:<user>      string  above | below | at: where the user's threshold value was last
  * sf:trg:{<trigger>}:log                hash    delivery id -> DeliveryEntry JSON
