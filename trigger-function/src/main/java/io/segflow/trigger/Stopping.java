@@ -34,6 +34,7 @@ public class Stopping {
 
     private final KafkaClientService kafka;
     private volatile boolean stopping;
+    private volatile boolean over;
     private final List<CompletableFuture<?>> pausing = new ArrayList<>();
     private final AtomicInteger handling = new AtomicInteger();
     private volatile long lastStarted = System.nanoTime();
@@ -72,6 +73,15 @@ public class Stopping {
         if (handling.get() > 0) {
             LOG.infof("Stopping with a consumed batch still being handled: it is read again by the partition's next owner");
         }
+        over = true;
+    }
+
+    /**
+     * Whether the stop's own part is over: Redis and the consumers close next. A batch still waiting (for a broker's
+     * acknowledgement) gives up, and its partition's next owner reads it again.
+     */
+    public boolean over() {
+        return over;
     }
 
     /** A consumed batch is being handled: the stop's end waits for it. Pair with {@link #handled()}. */

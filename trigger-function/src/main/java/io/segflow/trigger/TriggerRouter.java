@@ -42,6 +42,8 @@ public class TriggerRouter {
     private static final Logger LOG = Logger.getLogger(TriggerRouter.class);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** How often a batch waiting for its acks looks whether the stop is over. */
+    private static final Duration ACK_SLICE = Duration.ofMillis(100);
 
     private final SeenPartitions seen;
     private final TriggerProducer producer;
@@ -226,7 +228,11 @@ public class TriggerRouter {
         Duration backoff = FIRST_BACKOFF;
         while (true) {
             try {
-                sending.await();
+                while (!sending.await(ACK_SLICE)) {
+                    if (stopping.over()) {
+                        throw leftForNextOwner(triggers.size(), new IllegalStateException("the broker did not acknowledge them before the stop"));
+                    }
+                }
                 return;
             } catch (TriggerProducer.TriggerSendException e) {
                 if (stopping.now()) {
