@@ -81,9 +81,7 @@ class SigtermIT {
             PackagedTriggerFunction first = PackagedTriggerFunction.start(bootstrap, redisUrl, port, run, settings);
             try {
                 first.awaitReady(port);
-                enter(changes, run + "-slow", SLOW_USERS);
                 enter(changes, run + "-retried", RETRIED_USERS);
-                slow.await("/slow", 16, Duration.ofSeconds(60));
                 flaky.await("/retried", RETRIED_USERS, Duration.ofSeconds(60));
                 enter(changes, run + "-delayed", DELAYED_USERS);
                 Thread stream = Thread.ofPlatform().start(() -> {
@@ -95,6 +93,9 @@ class SigtermIT {
                     }
                 });
                 quick.await("/stream", 100, Duration.ofSeconds(60));
+                // Last, so that the slow calls have most of their 8 s to go at the stop, and the prompt ones their 1 s.
+                enter(changes, run + "-slow", SLOW_USERS);
+                slow.await("/slow", 16, Duration.ofSeconds(60));
                 enter(changes, run + "-prompt", PROMPT_USERS);
                 prompt.await("/prompt", PROMPT_USERS, Duration.ofSeconds(60));
 
@@ -128,6 +129,8 @@ class SigtermIT {
                 assertThat(delivered(redisUrl, id)).as("every firing of %s delivered (a 2xx logged)", id)
                         .isEqualTo(users(id, trigger.getValue()));
             }
+            assertThat(slow.calls("/slow")).as("the stop cut the slow receiver's calls short, and they were made again")
+                    .hasSizeGreaterThan(SLOW_USERS);
             List<String> promptIds = prompt.calls("/prompt").stream().map(c -> c.header("webhook-id")).toList();
             assertThat(promptIds).as("answered within the stop's wait: called once each, not cut short and called again")
                     .hasSize(PROMPT_USERS).doesNotHaveDuplicates();
