@@ -67,13 +67,16 @@ public class Stopping {
         } catch (ExecutionException | TimeoutException e) {
             LOG.debugf("The Kafka consumers did not pause: %s", e.toString());
         }
-        while ((handling.get() > 0 || System.nanoTime() - lastStarted < QUIET_NANOS) && System.nanoTime() < until) {
-            Thread.sleep(5);
+        try {
+            while ((handling.get() > 0 || System.nanoTime() - lastStarted < QUIET_NANOS) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            if (handling.get() > 0) {
+                LOG.info("Stopping with a consumed batch still being handled: it is read again by the partition's next owner");
+            }
+        } finally {
+            over = true;
         }
-        if (handling.get() > 0) {
-            LOG.infof("Stopping with a consumed batch still being handled: it is read again by the partition's next owner");
-        }
-        over = true;
     }
 
     /**
