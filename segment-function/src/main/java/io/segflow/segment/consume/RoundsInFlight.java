@@ -16,8 +16,12 @@ import java.util.function.Predicate;
  * partition's next flush trims is always a prefix of its stored records.
  */
 final class RoundsInFlight {
-    /** Rounds stored but not acknowledged yet: the loop waits for the oldest only when this many are. */
-    static final int MAX_ROUNDS = 4;
+    /**
+     * Rounds stored but not acknowledged yet: the loop waits for the oldest only when this many are. Live rounds are
+     * small (a dozen events, 2 ms apart at 5,000 events/s), so a handful would tie the next events to one slow ack of
+     * the broker; this many ride out a stall of tens of milliseconds, and bound what a crash publishes again.
+     */
+    static final int MAX_ROUNDS = 32;
 
     /** A stored round's acks, and per partition how many entries of its pending list the round appended. */
     private record Stored(ChangePublisher.Pending acks, Map<OwnedPartition, Integer> entries, int records, long startedNanos) {
