@@ -101,11 +101,6 @@ public class EndpointLimits {
         e.calls.release();
     }
 
-    /** Returns a call acquired but not made: no outcome, so the breaker's count stays as it is. */
-    public void giveBack(String endpoint) {
-        endpoints.get(endpoint).calls.release();
-    }
-
     /** Whether the endpoint's breaker is open now. */
     public boolean isOpen(String endpoint, long now) {
         Endpoint e = endpoints.get(endpoint);

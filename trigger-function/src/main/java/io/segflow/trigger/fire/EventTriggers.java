@@ -13,7 +13,6 @@ import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.core.trigger.When;
-import io.segflow.trigger.Stopping;
 import io.segflow.trigger.deliver.Dispatcher;
 import io.segflow.trigger.rules.TriggerCatalog;
 import io.segflow.trigger.rules.TriggerCatalog.EventTrigger;
@@ -53,11 +52,9 @@ public class EventTriggers {
     private final Dispatcher dispatcher;
     private final UserProfiles profiles;
     private final TriggerMetrics metrics;
-    private final Stopping stopping;
 
     EventTriggers(TriggerCatalog catalog, FiringStore store, FiringAdmission admission, Dispatcher dispatcher,
-                  UserProfiles profiles, TriggerMetrics metrics, Stopping stopping) {
-        this.stopping = stopping;
+                  UserProfiles profiles, TriggerMetrics metrics) {
         this.catalog = catalog;
         this.store = store;
         this.admission = admission;
@@ -66,32 +63,16 @@ public class EventTriggers {
         this.metrics = metrics;
     }
 
-    /**
-     * The batch completes (offsets committable) once its firings are stored; Redis unreachable: held and tried again,
-     * except while stopping: then it is left uncommitted, to the partition's next owner.
-     */
+    /** The batch completes (offsets committable) once its firings are stored; Redis unreachable: held and tried again. */
     @Incoming("events")
     @Blocking
     public void onEvents(ConsumerRecords<String, byte[]> records) throws InterruptedException {
-        stopping.handling();
-        try {
-            handleUntilStored(records);
-        } finally {
-            stopping.handled();
-        }
-    }
-
-    private void handleUntilStored(ConsumerRecords<String, byte[]> records) throws InterruptedException {
         long backoff = 100;
         while (true) {
             try {
                 handle(records);
                 return;
             } catch (RuntimeException e) {
-                if (stopping.now()) {
-                    LOG.infof("Stopping: a batch of %d events is left to the partition's next owner (%s)", records.count(), e.toString());
-                    throw e;
-                }
                 LOG.warnf("Evaluating event triggers on %d events failed, retrying in %d ms: %s", records.count(), backoff, e.toString());
                 Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, 5_000);
