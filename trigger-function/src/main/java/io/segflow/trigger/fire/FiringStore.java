@@ -180,7 +180,7 @@ public class FiringStore {
         Request add = Request.cmd(Command.ZADD).arg(fired);
         merged.forEach((id, at) -> add.arg(at.longValue()).arg(id));
         // As a firing's own time: the trigger's memory from now outlasts every time the key holds.
-        writes.add(firing.shard(), List.of(add, Request.cmd(Command.PEXPIRE).arg(fired).arg(Math.max(trigger.memoryMillis(), 60_000))));
+        writes.add(firing.shard(), List.of(add, Request.cmd(Command.PEXPIRE).arg(fired).arg(keptMillis(trigger))));
     }
 
     /**
@@ -197,7 +197,7 @@ public class FiringStore {
     public void fire(RedisBatch writes, TriggerDefinition trigger, Firing firing, long now, long due) {
         String shard = firing.shard();
         String fired = fired(firing);
-        long memory = Math.max(trigger.memoryMillis(), 60_000);
+        long memory = keptMillis(trigger);
         List<Request> commands = new ArrayList<>(List.of(
                 Request.cmd(Command.ZADD).arg(fired).arg(now).arg(firing.id()),
                 Request.cmd(Command.ZREMRANGEBYSCORE).arg(fired).arg("-inf").arg(now - memory),
@@ -209,6 +209,11 @@ public class FiringStore {
             commands.add(Request.cmd(Command.EVAL).arg(DELETE_IF_EQUAL).arg(1).arg(pending(firing)).arg(firing.id()));
         }
         writes.add(shard, commands);
+    }
+
+    /** How long a user's firing times of the trigger are kept: what its cooldown and cap need, at least a minute. */
+    private static long keptMillis(TriggerDefinition trigger) {
+        return Math.max(trigger.memoryMillis(), 60_000);
     }
 
     /** A firing waiting out its trigger's delay, due when it is over; remembered as the user's pending one. */
