@@ -65,6 +65,12 @@ class MergedIdTriggersTest extends TriggerFixture {
                 .map(DeliveryEntry::suppressed).toList();
     }
 
+    /** The visitor enters the segment and the trigger's first call for it is made: the firing the merge then meets. */
+    private void visitorEnteredAndWasFired(String visitor, String segment, String path) throws Exception {
+        send(change(visitor, segment, SegmentChange.ENTERED, 1));
+        receiver.await(path, 1, Duration.ofSeconds(20));
+    }
+
     private static String userOf(WebhookReceiver.Call call) {
         return Json.read(call.body(), JsonNode.class).at("/data/userId").asText();
     }
@@ -75,8 +81,7 @@ class MergedIdTriggersTest extends TriggerFixture {
         String trigger = cooledTrigger(segment, "/cooled", "'cooldown': '1h'");
         String visitor = unique("anon");
         String user = userBesides(visitor);
-        send(change(visitor, segment, SegmentChange.ENTERED, 1));
-        receiver.await("/cooled", 1, Duration.ofSeconds(20));
+        visitorEnteredAndWasFired(visitor, segment, "/cooled");
 
         merge(visitor, 2, user, 1, segment);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(suppressed(trigger, user)).containsExactly("cooldown"));
@@ -139,8 +144,7 @@ class MergedIdTriggersTest extends TriggerFixture {
         cooledTrigger(segment, "/short", "'cooldown': '1s'");
         String visitor = unique("anon");
         String user = userBesides(visitor);
-        send(change(visitor, segment, SegmentChange.ENTERED, 1));
-        receiver.await("/short", 1, Duration.ofSeconds(20));
+        visitorEnteredAndWasFired(visitor, segment, "/short");
         Thread.sleep(1_500); // the visitor's cooldown runs out
 
         merge(visitor, 2, user, 1, segment);
@@ -155,8 +159,7 @@ class MergedIdTriggersTest extends TriggerFixture {
         String trigger = cooledTrigger(segment, "/later", "'delay': '1s', 'cooldown': '1h'");
         String visitor = unique("anon");
         String user = userBesides(visitor);
-        send(change(visitor, segment, SegmentChange.ENTERED, 1));
-        receiver.await("/later", 1, Duration.ofSeconds(20));
+        visitorEnteredAndWasFired(visitor, segment, "/later");
 
         merge(visitor, 2, user, 1, segment);
 
@@ -189,8 +192,7 @@ class MergedIdTriggersTest extends TriggerFixture {
         String trigger = cooledTrigger(segment, "/held", "'delay': '1s', 'cooldown': '1h'");
         String visitor = unique("anon");
         String user = userBesides(visitor);
-        send(change(visitor, segment, SegmentChange.ENTERED, 1));
-        receiver.await("/held", 1, Duration.ofSeconds(20));
+        visitorEnteredAndWasFired(visitor, segment, "/held");
 
         merge(visitor, 2, user, 1, segment);
         send(change(user, segment, SegmentChange.EXITED, 2)); // before the delay is over: cancels the merge's entry
@@ -208,8 +210,7 @@ class MergedIdTriggersTest extends TriggerFixture {
         String trigger = cooledTrigger(segment, "/twice", "'delay': '1s', 'cap': {'count': 2, 'per': '7d'}");
         String visitor = unique("anon");
         String user = userBesides(visitor);
-        send(change(visitor, segment, SegmentChange.ENTERED, 1));
-        receiver.await("/twice", 1, Duration.ofSeconds(20));
+        visitorEnteredAndWasFired(visitor, segment, "/twice");
 
         // The visitor's firing joins the user's when the merge's entry is read, and is read again when its delay is
         // over: one firing of two.
