@@ -55,6 +55,7 @@ final class WebhookReceiver implements AutoCloseable {
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, ConcurrentLinkedQueue<Answer>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Long> slowness = new ConcurrentHashMap<>();
+    private final Map<String, Queue<Instant>> answered = new ConcurrentHashMap<>();
     private HttpServer server;
     private volatile Consumer<Call> sink;
 
@@ -99,6 +100,11 @@ final class WebhookReceiver implements AutoCloseable {
 
     List<Call> calls(String path) {
         return calls.stream().filter(c -> c.path().equals(path)).toList();
+    }
+
+    /** When the calls to {@code path} were answered, in that order: with {@link Call#at()}, when each was in flight. */
+    List<Instant> answered(String path) {
+        return List.copyOf(answered.getOrDefault(path, new ConcurrentLinkedQueue<>()));
     }
 
     /**
@@ -150,6 +156,7 @@ final class WebhookReceiver implements AutoCloseable {
         answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
         exchange.sendResponseHeaders(answer.status(), -1);
         exchange.close();
+        answered.computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>()).add(Instant.now());
     }
 
     /** The specification's check: any listed v1 signature matches, and the timestamp is within five minutes. */
