@@ -1,6 +1,7 @@
 package io.segflow.trigger.fire;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -10,10 +11,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @ApplicationScoped
 public class OwnedShards {
-    private final Set<String> shards = ConcurrentHashMap.newKeySet();
+    /** Each owned shard, with when it was assigned ({@link System#nanoTime()}). */
+    private final Map<String, Long> shards = new ConcurrentHashMap<>();
 
     public void add(String shard) {
-        shards.add(shard);
+        shards.putIfAbsent(shard, System.nanoTime());
     }
 
     public void remove(String shard) {
@@ -21,6 +23,15 @@ public class OwnedShards {
     }
 
     public Set<String> current() {
-        return Set.copyOf(shards);
+        return Set.copyOf(shards.keySet());
+    }
+
+    /**
+     * Whether this instance owns the shard and has owned it without a break since {@code nanoTime}
+     * ({@link System#nanoTime()}): no other instance has claimed one of its firings since then.
+     */
+    public boolean ownedSince(String shard, long nanoTime) {
+        Long assigned = shards.get(shard);
+        return assigned != null && assigned - nanoTime <= 0;
     }
 }
