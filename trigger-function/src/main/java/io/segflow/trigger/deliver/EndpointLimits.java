@@ -10,19 +10,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Per endpoint (scheme, host and port): a bound on calls in flight, and a circuit breaker that opens after a run of
- * failures. A firing that finds its endpoint full or open waits in the schedule, so a dead or slow endpoint holds up
- * only its own firings.
+ * failures. A firing that finds its endpoint full waits for a call on its own virtual thread (a bounded number of
+ * them) or in the schedule, one that finds it open waits in the schedule, so a dead or slow endpoint holds up only
+ * its own firings.
  */
 @ApplicationScoped
 public class EndpointLimits {
     /**
-     * What {@link #acquire(String, long, long)} answers for a firing whose endpoint stayed busy: leave it in the
-     * schedule as it is, where its lease brings it back. Writing anything would be a Redis write per waiting firing,
+     * What {@link #acquire(String, long, long)} answers for a firing whose endpoint stayed busy (or whose breaker
+     * opened while it waited): leave it in the schedule as it is, where its lease brings it back. Writing anything would be a Redis write per waiting firing,
      * all at once when a backlog times out together.
      */
     public static final long STAY_SCHEDULED = -1;
     /** Firings that may wait in memory for a call of one endpoint, per call slot; the others wait in the schedule. */
-    private static final int WAITING_PER_SLOT = 64;
+    static final int WAITING_PER_SLOT = 64;
 
     private final int concurrency;
     private final int failuresToOpen;
@@ -72,18 +73,32 @@ public class EndpointLimits {
      * As {@link #acquire(String, long)}, waiting up to {@code waitMillis} for a call of a busy endpoint to end (on the
      * firing's own virtual thread, in the order the firings came), else {@link #STAY_SCHEDULED}: also at once when
      * {@value #WAITING_PER_SLOT} firings per call slot already wait, so that memory does not grow with the backlog of a
-     * slow endpoint.
+     * slow endpoint. A call freed while the breaker is open is not taken: the firing is answered
+     * {@link #STAY_SCHEDULED}, and so are the ones waiting behind it, one after the other.
      */
     public long acquire(String endpoint, long now, long waitMillis) throws InterruptedException {
         long retryAt = acquire(endpoint, now);
         if (retryAt == 0 || isOpen(endpoint, now)) {
             return retryAt;
         }
-        Semaphore calls = endpoints.get(endpoint).calls;
-        if (calls.getQueueLength() >= WAITING_PER_SLOT * concurrency) {
+        Endpoint e = endpoints.get(endpoint);
+        if (e.calls.getQueueLength() >= WAITING_PER_SLOT * concurrency) {
             return STAY_SCHEDULED;
         }
-        return calls.tryAcquire(waitMillis, TimeUnit.MILLISECONDS) ? 0 : STAY_SCHEDULED;
+        long waiting = System.nanoTime();
+        if (!e.calls.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
+            return STAY_SCHEDULED;
+        }
+        if (isOpen(endpoint, now + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waiting))) {
+            e.calls.release();
+            return STAY_SCHEDULED;
+        }
+        return 0;
+    }
+
+    /** Gives back a call {@link #acquire}d but not made: no outcome for the breaker. */
+    public void giveBack(String endpoint) {
+        endpoints.get(endpoint).calls.release();
     }
 
     public void release(String endpoint, boolean success, long now) {

@@ -74,6 +74,30 @@ class EndpointLimitsTest {
     }
 
     @Test
+    void aCallFreedByAFailureThatOpensTheBreakerIsNotTakenByTheWaitingFiring() throws Exception {
+        EndpointLimits limits = new EndpointLimits(1, 1, 60_000);
+        long now = System.currentTimeMillis();
+        assertThat(limits.acquire(A, now)).isZero();
+        java.util.concurrent.atomic.AtomicLong waited = new java.util.concurrent.atomic.AtomicLong(0);
+        Thread waiting = Thread.ofVirtual().start(() -> {
+            try {
+                waited.set(limits.acquire(A, now, 5_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        while (waiting.getState() != Thread.State.TIMED_WAITING) {
+            Thread.sleep(1);
+        }
+
+        limits.release(A, false, now);
+
+        waiting.join();
+        assertThat(waited.get()).as("back to the schedule, not into the open breaker").isEqualTo(EndpointLimits.STAY_SCHEDULED);
+        assertThat(limits.acquire(A, now + 60_000)).as("the call was given back: the half-open probe takes it").isZero();
+    }
+
+    @Test
     void pastSixtyFourWaitingFiringsPerCallSlotTheNextOnesDoNotWaitInMemory() throws Exception {
         EndpointLimits limits = new EndpointLimits(1, 5, 1_000);
         assertThat(limits.acquire(A, 0)).isZero();
