@@ -64,6 +64,7 @@ public class Dispatcher {
     private final Duration pollInterval;
     private final int claimBatch;
     private final long leaseMillis;
+    private final long longestWaitMillis;
     private final Timer queued;
     private final Timer called;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -93,6 +94,8 @@ public class Dispatcher {
         this.claimBatch = config.deliveries().claimBatch();
         // Past the longest attempt: a claimed firing is not taken again while its call may still be running.
         this.leaseMillis = config.deliveries().timeout().toMillis() + 5_000;
+        // What the last of a full queue waits if every call ahead of it takes its whole lease: only a guard.
+        this.longestWaitMillis = EndpointLimits.WAITING_PER_SLOT * leaseMillis;
         Arrays.setAll(deciding, i -> new ReentrantLock());
     }
 
@@ -200,18 +203,23 @@ public class Dispatcher {
             }
             due = fired.get();
         }
-        boolean retryPastDeadline = due.attempts() > 0 && now >= retries.deadlineOf(due.firedAt().toEpochMilli());
-        if (retryPastDeadline && !retry.map(RetryState::atDeadline).orElse(false)) {
+        if (pastDeadline(due, retry, now)) {
             // A retry past its deadline (this instance was stopped, or an open breaker or busy endpoint held it): no
             // retry after the deadline but the one due at it. A firing never attempted still gets its one attempt.
             giveUp(due, retry.map(RetryState::last).orElse(LAST_FAILURE_UNKNOWN), DEADLINE_PASSED, 0, null);
             return;
         }
         String endpoint = ActionCalls.endpointOf(trigger.action());
-        // A busy endpoint is waited for here (well within the lease), then the firing's lease brings it back; an
-        // open breaker sends it back to the schedule until the breaker half-opens. Neither is an attempt.
-        long retryAt = limits.acquire(endpoint, now, leaseMillis / 4);
+        // A busy endpoint is waited for here, in the order the firings came, so that each call that ends is followed
+        // at once by the next (a bounded number wait in memory; the others' lease brings them back); an open breaker
+        // sends it back to the schedule until the breaker half-opens. Neither is an attempt.
+        long retryAt = limits.acquire(endpoint, now, longestWaitMillis);
         if (retryAt == EndpointLimits.STAY_SCHEDULED) {
+            return;
+        }
+        boolean waitedLong = System.currentTimeMillis() - now > leaseMillis / 4;
+        if (retryAt == 0 && waitedLong && !mayCallAfterLongWait(trigger, due, retry, submitted)) {
+            limits.giveBack(endpoint);
             return;
         }
         if (retryAt != 0) {
@@ -234,6 +242,35 @@ public class Dispatcher {
         }
         limits.release(endpoint, outcome.success(), System.currentTimeMillis());
         settle(due.withAttempts(due.attempts() + 1), outcome, trigger);
+    }
+
+    /** A retry past its deadline, other than the one due at it: given up without another call. */
+    private boolean pastDeadline(Firing due, Optional<RetryState> retry, long now) {
+        return due.attempts() > 0 && now >= retries.deadlineOf(due.firedAt().toEpochMilli())
+                && !retry.map(RetryState::atDeadline).orElse(false);
+    }
+
+    /**
+     * Whether a firing that waited for its endpoint longer than a quarter of its lease may call now. Up to a quarter,
+     * the lease it was claimed with covers the wait and a whole call; past that it calls only under a new lease (one
+     * write per such call: while it waits, the poll's claim renews the lease when it runs out, as for any firing in
+     * the schedule, and {@code inFlight} keeps it from running twice), only while its shard has been ours since
+     * {@code claimed} (a shard lost meanwhile may have another owner calling it), and only as it was decided: its
+     * trigger saved since, disabled or deleted, or its retry past the deadline, it stays in the schedule instead, to
+     * be decided again when its lease brings it back.
+     */
+    private boolean mayCallAfterLongWait(TriggerDefinition trigger, Firing due, Optional<RetryState> retry, long claimed) {
+        long now = System.currentTimeMillis();
+        TriggerCatalog.Current current = catalog.current();
+        TriggerDefinition saved = current.byId().get(due.triggerId());
+        if (saved == null || !Objects.equals(saved.updatedAt(), trigger.updatedAt()) || !current.fires(due.triggerId())
+                || current.deletedSince(due) || pastDeadline(due, retry, now) || !shards.ownedSince(due.shard(), claimed)) {
+            return false;
+        }
+        // Ownership again after the new lease is written: a shard revoked during the write may be its next owner's
+        // already, and one revoked after the check is claimed by its next owner only once this lease runs out.
+        return !store.claim(due.shard(), List.of(due.id()), leaseFrom(now)).isEmpty()
+                && shards.ownedSince(due.shard(), claimed);
     }
 
     /**

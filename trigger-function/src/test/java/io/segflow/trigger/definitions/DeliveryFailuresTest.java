@@ -365,32 +365,4 @@ class DeliveryFailuresTest extends TriggerFixture {
                 .get(0);
         assertThat(dead.lastError()).isEqualTo("retry deadline passed: " + words);
     }
-
-    /**
-     * 48 firings for an endpoint that takes 16 calls at a time, 1.5 s each. The first two rounds of 16 are called as
-     * slots free up; the third waits longer than a quarter of its lease (the test profile's 2 s timeout + 5 s) and
-     * stays in the schedule without an attempt, and its lease brings it back: every firing arrives once, later.
-     */
-    @Test
-    void firingsABusyEndpointCannotTakeComeBackWithTheirLeaseAndArriveOnce() throws Exception {
-        String trigger = unique("busy");
-        String segment = triggerOnEntry(trigger, receiver.url("/busy"));
-        receiver.slow("/busy", 1_500);
-
-        for (int i = 0; i < 48; i++) {
-            enter(unique("user"), segment, 1);
-        }
-
-        List<WebhookReceiver.Call> calls = receiver.await("/busy", 48, Duration.ofSeconds(40));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(definitions.log(trigger)).hasSize(48)
-                .allSatisfy(e -> {
-                    assertThat(e.status()).isEqualTo(DeliveryEntry.Status.DELIVERED);
-                    assertThat(e.attempts()).as("waiting for the endpoint is no attempt").isEqualTo(1);
-                }));
-        assertThat(receiver.calls("/busy")).as("no firing called twice").hasSize(48)
-                .extracting(c -> c.header("webhook-id")).doesNotHaveDuplicates();
-        assertThat(Duration.between(calls.get(0).at(), calls.get(47).at()))
-                .as("the last ones came back with their lease (7 s), not after waiting for a slot (3 s)")
-                .isGreaterThanOrEqualTo(Duration.ofSeconds(6));
-    }
 }

@@ -17,6 +17,7 @@ import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.KafkaAndRedisResource;
 import io.segflow.trigger.fire.ChangePartitions;
+import io.segflow.trigger.fire.OwnedShards;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,6 +59,65 @@ class SlowEndpointTest extends TriggerFixture {
 
     @Inject
     ChangePartitions partitions;
+
+    @Inject
+    OwnedShards shards;
+
+    private String triggerOnEntry(String path) {
+        String segment = unique("seg");
+        definitions.define(unique("slow"), "{'when': {'segment': '" + segment + "', 'change': 'entered'}, 'action': "
+                + webhook(receiver.url(path)) + "}");
+        return segment;
+    }
+
+    private void enter(String user, String segment) {
+        changes.send(user, Json.write(change(user, segment, SegmentChange.ENTERED, 1)));
+    }
+
+    /** A new user whose firings are in {@code shard}, or (not) elsewhere. */
+    private String userOf(String shard, boolean in) {
+        while (true) {
+            String user = unique("user");
+            if (partitions.shardOf(user).equals(shard) == in) {
+                return user;
+            }
+        }
+    }
+
+    /**
+     * A firing waiting for the endpoint while its shard is revoked (as a rebalance does) is not called when a slot
+     * frees: the shard's next owner may be calling it. Once the shard is back, its lease brings it back, once.
+     */
+    @Test
+    void aFiringWhoseShardWasRevokedWhileItWaitedIsNotCalledByThisInstance() throws Exception {
+        consumerIsReading();
+        String segment = triggerOnEntry("/moved");
+        receiver.slow("/moved", CALL.toMillis());
+        String shard = partitions.shardOf(unique("user"));
+        for (int i = 0; i < 2 * SLOTS; i++) { // two rounds ahead of it: it waits past a quarter of its lease
+            enter(userOf(shard, false), segment);
+        }
+        receiver.await("/moved", SLOTS, Duration.ofSeconds(20));
+        String moved = userOf(shard, true);
+        enter(moved, segment);
+        await().atMost(Duration.ofSeconds(20)).until(() -> redis.hash(String.class).hgetall(TriggerKeys.jobs(shard))
+                .values().stream().anyMatch(job -> job.contains(moved)));
+
+        shards.remove(shard);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.answered("/moved").size() == 2 * SLOTS);
+            String later = userOf(shard, false); // called once the slots are free: after the revoked one would be
+            enter(later, segment);
+            receiver.await("/moved", 2 * SLOTS + 1, Duration.ofSeconds(20));
+            assertThat(receiver.calls("/moved")).as("the firing of the revoked shard is not called")
+                    .noneMatch(WebhookReceiver.forUser(moved));
+        } finally {
+            shards.add(shard);
+        }
+        receiver.await("/moved", 2 * SLOTS + 2, Duration.ofSeconds(30));
+        assertThat(receiver.calls("/moved")).filteredOn(WebhookReceiver.forUser(moved)).as("called once its shard is back")
+                .hasSize(1);
+    }
 
     @Test
     void firingsWaitingForASlowEndpointTakeEachFreedSlotAtOnceUnderALeaseCoveringTheirCall() throws Exception {
