@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 /**
  * An endpoint slower than a quarter of a firing's lease, with a backlog of several rounds of calls: each call slot
  * it frees is taken by the next waiting firing at once, and a firing that waited long calls under a lease that covers
- * its whole call. The profile's call timeout is 5 s (lease 10 s, a quarter 2.5 s) and the endpoint takes 4 calls at
- * a time, 3 s each.
+ * its whole call, and only while its shard is still this instance's. The profile's call timeout is 5 s (lease 10 s,
+ * a quarter 2.5 s) and the endpoint takes 4 calls at a time, 3 s each.
  */
 @QuarkusTest
 @TestProfile(SlowEndpointTest.SlowCalls.class)
@@ -105,7 +105,7 @@ class SlowEndpointTest extends TriggerFixture {
 
         shards.remove(shard);
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.answered("/moved").size() == 2 * SLOTS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.answered("/moved").size() >= 2 * SLOTS);
             String later = userOf(shard, false); // called once the slots are free: after the revoked one would be
             enter(later, segment);
             receiver.await("/moved", 2 * SLOTS + 1, Duration.ofSeconds(20));
