@@ -217,10 +217,18 @@ public class Dispatcher {
         if (retryAt == EndpointLimits.STAY_SCHEDULED) {
             return;
         }
-        boolean waitedLong = System.currentTimeMillis() - now > leaseMillis / 4;
-        if (retryAt == 0 && waitedLong && !mayCallAfterLongWait(trigger, due, retry, submitted)) {
-            limits.giveBack(endpoint);
-            return;
+        if (retryAt == 0 && System.currentTimeMillis() - now > leaseMillis / 4) {
+            boolean mayCall = false;
+            try {
+                mayCall = mayCallAfterLongWait(trigger, due, retry, submitted);
+            } finally {
+                if (!mayCall) {
+                    limits.giveBack(endpoint); // also when Redis failed: the slot is not lost
+                }
+            }
+            if (!mayCall) {
+                return;
+            }
         }
         if (retryAt != 0) {
             if (retry.isPresent()) {
