@@ -36,7 +36,7 @@ final class FaultStack implements AutoCloseable {
     static final String SERVER_KEY = "fault-server-key-0123456789";
     static final int EVENT_PARTITIONS = 6;
     private static final Duration READY = Duration.ofSeconds(120);
-    /** How often trigger-function commits its offsets here (its default is 5 s). */
+    /** How often trigger-function commits its offsets here: its default, set here as the drills' waits count on it. */
     static final Duration TRIGGER_COMMIT_INTERVAL = Duration.ofSeconds(1);
 
     enum Function {
@@ -132,9 +132,9 @@ final class FaultStack implements AutoCloseable {
     }
 
     /**
-     * Every drill waits for trigger-function's committed offsets ({@link Recovery}): committed every second instead of
-     * every 5 s, that wait ends sooner; what is committed, and when a batch may be, stays the same. In a file, as the
-     * channel's name has a dash that an environment variable cannot carry.
+     * Every drill waits for trigger-function's committed offsets ({@link Recovery}): committed every second, that wait
+     * stays short whatever the function's default becomes. In a file, as the channel's name has a dash that an
+     * environment variable cannot carry.
      */
     private Path triggerSettings() {
         Path settings = dir.resolve("trigger-function.properties");

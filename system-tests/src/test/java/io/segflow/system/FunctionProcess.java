@@ -172,7 +172,8 @@ final class FunctionProcess implements AutoCloseable {
     /**
      * SIGKILL to all of them at once, then the wait for each to end: the end of a stack with a Kafka of its own, closed
      * right after, where nothing is checked any more. A graceful stop there costs each stack its slowest shutdown
-     * (trigger-function's takes 5 to 8 s); the tests that check a graceful stop use {@link #close()}.
+     * (trigger-function's takes 1 to 4 s, up to its stop-wait for calls in flight); the tests that check a graceful
+     * stop use {@link #close()}.
      */
     static void killAll(Collection<FunctionProcess> processes) throws InterruptedException {
         processes.forEach(function -> function.process.destroyForcibly());

@@ -88,6 +88,15 @@ public interface TriggerConfig {
         /** How long an open breaker keeps firings for its endpoint in the schedule before one attempt is let through. */
         @WithDefault("30s")
         Duration breakerOpenFor();
+
+        /**
+         * How long a stop (SIGTERM) waits for the calls in flight to be answered, from 0 to 20 s. No new call starts
+         * once the stop begins; calls still unanswered then are cut short, and they and the firings that were waiting
+         * for a call are made due at once for the partition's next owner, which attempts them again (same
+         * {@code webhook-id}). At most 20 s: with the rest of the stop it stays within Kubernetes' 30 s grace period.
+         */
+        @WithDefault("3s")
+        Duration stopWait();
     }
 
     /**

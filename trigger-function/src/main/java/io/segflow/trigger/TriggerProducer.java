@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,6 +42,8 @@ public class TriggerProducer {
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
             ProducerConfig.LINGER_MS_CONFIG, "0",
             ProducerConfig.BATCH_SIZE_CONFIG, "131072");
+
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
     private final Producer<String, byte[]> producer;
     private final KafkaClientMetrics metrics;
@@ -106,7 +109,9 @@ public class TriggerProducer {
         if (metrics != null) {
             metrics.close();
         }
-        producer.close(Duration.ofSeconds(10));
+        // Records still unacknowledged at the stop are a batch's that is not committed (its partition's next owner
+        // reads it again) or an attempt the stop cut short: waiting for a broker that does not answer gains nothing.
+        producer.close(CLOSE_WAIT);
     }
 
     /** Records on their way; one callback for all: counts down those still unacknowledged, keeps the first failure. */
@@ -144,6 +149,19 @@ public class TriggerProducer {
         /** Waits for every record's ack; throws the first failure. */
         public void await() throws InterruptedException {
             pending.await();
+            throwFirstFailure();
+        }
+
+        /** As {@link #await()}, at most {@code timeout}: false if some record is neither acknowledged nor failed by then. */
+        public boolean await(Duration timeout) throws InterruptedException {
+            if (!pending.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+            throwFirstFailure();
+            return true;
+        }
+
+        private void throwFirstFailure() {
             Exception first = failure.get();
             if (first != null) {
                 throw new TriggerSendException(first);

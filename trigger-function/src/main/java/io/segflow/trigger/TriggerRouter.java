@@ -42,6 +42,8 @@ public class TriggerRouter {
     private static final Logger LOG = Logger.getLogger(TriggerRouter.class);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** How often a batch waiting for its acks looks whether the stop is over. */
+    private static final Duration ACK_SLICE = Duration.ofMillis(100);
 
     private final SeenPartitions seen;
     private final TriggerProducer producer;
@@ -54,15 +56,17 @@ public class TriggerRouter {
     private final Timer stored;
     /** The trigger definitions' side of a change; null where only the forwarding is exercised. */
     private final ChangeTriggers definitions;
+    private final Stopping stopping;
 
     TriggerRouter(SeenPartitions seen, TriggerProducer producer, TriggerTracing tracing, MeterRegistry metrics) {
-        this(seen, producer, tracing, metrics, null);
+        this(seen, producer, tracing, metrics, null, new Stopping());
     }
 
     @Inject
     TriggerRouter(SeenPartitions seen, TriggerProducer producer, TriggerTracing tracing, MeterRegistry metrics,
-                  ChangeTriggers definitions) {
+                  ChangeTriggers definitions, Stopping stopping) {
         this.definitions = definitions;
+        this.stopping = stopping;
         this.seen = seen;
         this.producer = producer;
         this.tracing = tracing;
@@ -81,6 +85,15 @@ public class TriggerRouter {
     @Incoming("segment-changes")
     @Blocking
     public void onSegmentChanges(ConsumerRecords<String, byte[]> records) throws InterruptedException {
+        stopping.handling();
+        try {
+            route(records);
+        } finally {
+            stopping.handled();
+        }
+    }
+
+    private void route(ConsumerRecords<String, byte[]> records) throws InterruptedException {
         List<ProducerRecord<String, byte[]>> triggers = new ArrayList<>(records.count());
         List<Span> spans = new ArrayList<>();
         List<ChangeTriggers.Change> routed = new ArrayList<>(records.count());
@@ -158,11 +171,20 @@ public class TriggerRouter {
                 definitions.handOver(runNow);
                 return;
             } catch (RuntimeException e) {
+                if (stopping.now()) {
+                    throw leftForNextOwner(routed.size(), e);
+                }
                 LOG.warnf("Storing the firings of %d changes failed, retrying in %d ms: %s", routed.size(), backoff.toMillis(), e.toString());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
+    }
+
+    /** A batch that failed while stopping: not committed, so the partition's next owner reads it again. */
+    private static RuntimeException leftForNextOwner(int changes, RuntimeException failure) {
+        LOG.infof("Stopping: a batch of %d changes is left to the partition's next owner (%s)", changes, failure.toString());
+        return failure;
     }
 
     private boolean noneHasTriggers(List<ChangeTriggers.Change> routed) {
@@ -206,9 +228,16 @@ public class TriggerRouter {
         Duration backoff = FIRST_BACKOFF;
         while (true) {
             try {
-                sending.await();
+                while (!sending.await(ACK_SLICE)) {
+                    if (stopping.over()) {
+                        throw leftForNextOwner(triggers.size(), new IllegalStateException("the broker did not acknowledge them before the stop"));
+                    }
+                }
                 return;
             } catch (TriggerProducer.TriggerSendException e) {
+                if (stopping.now()) {
+                    throw leftForNextOwner(triggers.size(), e);
+                }
                 LOG.warnf("Sending %d trigger records failed, retrying in %d ms: %s", triggers.size(), backoff.toMillis(), e.getMessage());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);

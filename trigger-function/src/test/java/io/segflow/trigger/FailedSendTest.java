@@ -75,6 +75,30 @@ class FailedSendTest {
         assertThat(metrics.counter("segflow.segment-changes.duplicates").count()).isZero();
     }
 
+    @Test
+    void aBatchTheBrokerDoesNotAcknowledgeIsLeftToTheNextOwnerOnceTheStopIsOver() throws Exception {
+        MockProducer<String, byte[]> silent = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        Stopping stopping = new Stopping();
+        TriggerRouter stopped = new TriggerRouter(new SeenPartitions(SeenPartitionsTest.config(1_000)), new TriggerProducer(silent),
+                new TriggerTracing(OpenTelemetry.noop()), metrics, null, stopping);
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread consumer = Thread.ofPlatform().start(() -> {
+            try {
+                stopped.onSegmentChanges(batch(change("u1", "vip", 1), change("u2", "vip", 1)));
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> silent.history().size() == 2);
+
+        stopping.awaitConsumersIdle(null); // the stop's own part ends with the batch still waiting for its acks
+        consumer.join(Duration.ofSeconds(5));
+
+        assertThat(consumer.isAlive()).as("the batch no longer waits once the stop is over").isFalse();
+        assertThat(outcome.get()).as("failed, so that its offsets stay uncommitted").isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("before the stop");
+    }
+
     private static ConsumerRecords<String, byte[]> batch(SegmentChange... changes) {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         for (SegmentChange change : changes) {

@@ -1,7 +1,6 @@
 package io.segflow.trigger.deliver;
 
 import io.micrometer.core.instrument.Timer;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
@@ -28,6 +27,8 @@ import org.jboss.logging.Logger;
 public class DeliveredFirings {
     private static final Logger LOG = Logger.getLogger(DeliveredFirings.class);
     private static final int BATCH = 500;
+    /** Put last in the queue by {@link #stop}: the writer ends once it has written what came before. */
+    private static final Delivered END = new Delivered(null, null, 0);
 
     private record Delivered(Firing firing, Outcome outcome, long at) {
     }
@@ -50,10 +51,17 @@ public class DeliveredFirings {
         writer.start();
     }
 
-    void stop(@Observes ShutdownEvent stopping) throws InterruptedException {
-        writer.interrupt();
-        writer.join(5_000);
-        write(drain(new ArrayList<>())); // what was delivered last, best effort
+    /**
+     * Writes what was delivered up to now, waiting for it at most {@code wait}; the dispatcher's stop calls it once its
+     * attempts ended. What is not written by then stays scheduled and is delivered again by the partition's next owner.
+     */
+    void stop(Duration wait) throws InterruptedException {
+        queue.add(END);
+        if (!writer.join(wait)) {
+            writer.interrupt();
+            LOG.warnf("%d delivered firings stay scheduled (delivered again by the partition's next owner): Redis did not"
+                    + " take them within %d ms of the stop", queue.size(), wait.toMillis());
+        }
     }
 
     /** The firing got a 2xx at {@code at}. */
@@ -62,13 +70,16 @@ public class DeliveredFirings {
     }
 
     private void run() {
-        while (!Thread.currentThread().isInterrupted()) {
+        boolean ending = false;
+        while (!ending) {
             try {
                 List<Delivered> batch = new ArrayList<>();
                 batch.add(queue.take());
-                write(drain(batch));
+                drain(batch);
+                ending = batch.remove(END);
+                write(batch);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

@@ -8,6 +8,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.segflow.core.trigger.DeliveryEntry;
 import io.segflow.core.trigger.Firing;
 import io.segflow.core.trigger.TriggerDefinition;
+import io.segflow.trigger.Stopping;
 import io.segflow.trigger.TriggerConfig;
 import io.segflow.trigger.fire.DeliveryLog;
 import io.segflow.trigger.fire.FiringStore;
@@ -26,12 +27,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -42,6 +47,10 @@ import org.jboss.logging.Logger;
  * interval, plus new firings handed over at once by the change consumer. Each firing is claimed with a lease in its
  * schedule before it runs, so a firing in flight when this instance dies is due again for the next owner: nothing
  * waits in memory only. Attempts run on virtual threads; one endpoint's slowness holds only its own firings.
+ * <p>
+ * A stop starts no new call, waits for the calls in flight at most {@code segflow.trigger.deliveries.stop-wait}, cuts
+ * short those still unanswered, and ends the leases of the firings it gave up (cut short, waiting for a call, handed
+ * over while stopping), so that the partition's next owner attempts them at once instead of a lease later.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -50,6 +59,10 @@ public class Dispatcher {
     private static final String GONE = "endpoint gone (410): trigger disabled";
     /** The last failure of a retry given up past its deadline whose schedule entry carries no retry state. */
     private static final Outcome LAST_FAILURE_UNKNOWN = Outcome.failed(null, "the deadline passed before the next attempt", null, 0);
+    /** The longest stop-wait: with the rest of a stop, within Kubernetes' default grace period of 30 s. */
+    static final Duration LONGEST_STOP_WAIT = Duration.ofSeconds(20);
+    /** The most each of a stop's other waits takes: the threads cut short, each Redis write. */
+    private static final long STOP_STEP_MILLIS = 1_000;
 
     private final TriggerCatalog catalog;
     private final FiringStore store;
@@ -67,7 +80,13 @@ public class Dispatcher {
     private final long longestWaitMillis;
     private final Timer queued;
     private final Timer called;
+    private final Duration stopWait;
+    private final Stopping stopping;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Calls made now: what a stop waits for. */
+    private final AtomicInteger calling = new AtomicInteger();
+    /** Firings given up by a stop, still leased in the schedule until the stop ends their leases. */
+    private final Queue<Firing> givenUp = new ConcurrentLinkedQueue<>();
     /** Striped by trigger and user: delayed firings of one user and trigger are decided one at a time. */
     private final Lock[] deciding = new Lock[1024];
     private long lastWarning;
@@ -76,7 +95,8 @@ public class Dispatcher {
             Thread.ofPlatform().daemon().name("trigger-schedule").factory());
 
     Dispatcher(TriggerCatalog catalog, FiringStore store, DeliveryLog log, OwnedShards shards, ActionCalls calls,
-               EndpointLimits limits, RetryPolicy retries, DeadFirings dead, TriggerMetrics metrics, DeliveredFirings delivered, TriggerConfig config) {
+               EndpointLimits limits, RetryPolicy retries, DeadFirings dead, TriggerMetrics metrics, DeliveredFirings delivered,
+               TriggerConfig config, Stopping stopping) {
         this.catalog = catalog;
         this.store = store;
         this.log = log;
@@ -92,6 +112,8 @@ public class Dispatcher {
         validate(config.deliveries());
         this.pollInterval = config.deliveries().pollInterval();
         this.claimBatch = config.deliveries().claimBatch();
+        this.stopWait = config.deliveries().stopWait();
+        this.stopping = stopping;
         // Past the longest attempt: a claimed firing is not taken again while its call may still be running.
         this.leaseMillis = config.deliveries().timeout().toMillis() + 5_000;
         // What the last of a full queue waits if every call ahead of it takes its whole lease: only a guard.
@@ -109,6 +131,8 @@ public class Dispatcher {
                 "segflow.trigger.deliveries.poll-interval", "between 1ms and 1s");
         require(deliveries.claimBatch() >= 1, "segflow.trigger.deliveries.claim-batch", "at least 1");
         require(deliveries.timeout().toMillis() >= 1, "segflow.trigger.deliveries.timeout", "at least 1ms");
+        require(!deliveries.stopWait().isNegative() && deliveries.stopWait().compareTo(LONGEST_STOP_WAIT) <= 0,
+                "segflow.trigger.deliveries.stop-wait", "between 0s and " + LONGEST_STOP_WAIT.toSeconds() + "s");
         new RetryPolicy(deliveries.backoff(), deliveries.jitter(), deliveries.deadline()); // checks backoff, jitter, deadline
     }
 
@@ -116,9 +140,45 @@ public class Dispatcher {
         poller.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    void stop(@Observes ShutdownEvent stopping) {
+    /**
+     * The stop: while it runs, Redis and the Kafka consumers still work (Quarkus closes them after this observer), so
+     * batches consumed meanwhile still store their firings. Each wait is bounded: stop-wait for the calls, a second for
+     * the threads cut short to end, and a second for each Redis write of the stop (a write not made leaves leases to
+     * run out, a firing delivered but not settled to be delivered again).
+     */
+    void stop(@Observes ShutdownEvent stop) throws InterruptedException {
+        long started = System.currentTimeMillis();
         poller.shutdownNow();
-        attempts.shutdownNow();
+        int callsAtStop = calling.get();
+        long waitUntil = System.nanoTime() + stopWait.toNanos();
+        while (calling.get() > 0 && System.nanoTime() < waitUntil) {
+            Thread.sleep(10);
+        }
+        int cutShort = calling.get();
+        attempts.shutdownNow(); // interrupts the calls still unanswered and the firings waiting for an endpoint
+        attempts.awaitTermination(STOP_STEP_MILLIS, TimeUnit.MILLISECONDS);
+        List<Firing> released = List.copyOf(givenUp);
+        boolean written = within(() -> store.release(released, System.currentTimeMillis()));
+        delivered.stop(Duration.ofMillis(STOP_STEP_MILLIS));
+        LOG.infof("Stopped delivering in %d ms: %d of %d calls in flight answered within %d ms, %d cut short; %d firings"
+                        + " given up %s", System.currentTimeMillis() - started, callsAtStop - cutShort, callsAtStop,
+                stopWait.toMillis(), cutShort, released.size(), written
+                        ? "are due at once for the partitions' next owner"
+                        : "keep their leases (Redis did not answer) and are due for the partitions' next owner when they run out");
+    }
+
+    /** Runs a Redis write of the stop, waiting for it at most a second; whether it was made. */
+    private static boolean within(Runnable write) throws InterruptedException {
+        boolean[] done = new boolean[1];
+        Thread writing = Thread.ofVirtual().start(() -> {
+            try {
+                write.run();
+                done[0] = true;
+            } catch (RuntimeException e) {
+                LOG.warnf("A write of the stop failed: %s", e.toString());
+            }
+        });
+        return writing.join(Duration.ofMillis(STOP_STEP_MILLIS)) && done[0];
     }
 
     /** The lease a firing handed over at once is stored with. */
@@ -126,8 +186,19 @@ public class Dispatcher {
         return now + leaseMillis;
     }
 
-    /** Runs firings already stored with a lease (new ones from the change consumer) without waiting for a poll. */
+    /**
+     * Runs firings already stored with a lease (new ones from the change consumer) without waiting for a poll. While
+     * stopping, ends their leases instead: the partition's next owner attempts them at once.
+     */
     public void handOver(Collection<Firing> firings) {
+        if (stopping.now()) {
+            try {
+                store.release(firings, System.currentTimeMillis());
+            } catch (RuntimeException e) {
+                LOG.debugf("%d firings handed over while stopping keep their leases: %s", firings.size(), e.toString());
+            }
+            return;
+        }
         firings.forEach(this::submit);
     }
 
@@ -160,20 +231,35 @@ public class Dispatcher {
     }
 
     private void submit(Firing firing) {
+        if (stopping.now()) {
+            givenUp.add(firing); // claimed by the poll the stop interrupted
+            return;
+        }
         if (inFlight.add(firing.id())) {
             long submitted = System.nanoTime();
-            attempts.execute(() -> {
-                try {
-                    run(firing, submitted);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    // Redis or Kafka failed mid-way: the firing keeps its lease and is due again when it runs out.
-                    LOG.warnf("Firing %s of trigger %s stays scheduled after a failure: %s", firing.id(), firing.triggerId(), e.toString());
-                } finally {
-                    inFlight.remove(firing.id());
-                }
-            });
+            try {
+                attempts.execute(() -> attempt(firing, submitted));
+            } catch (RejectedExecutionException stopped) {
+                inFlight.remove(firing.id());
+                givenUp.add(firing);
+            }
+        }
+    }
+
+    private void attempt(Firing firing, long submitted) {
+        try {
+            run(firing, submitted);
+        } catch (InterruptedException | RuntimeException e) {
+            if (stopping.now()) {
+                givenUp.add(firing); // cut short by the stop, wherever it was
+            } else if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            } else {
+                // Redis or Kafka failed mid-way: the firing keeps its lease and is due again when it runs out.
+                LOG.warnf("Firing %s of trigger %s stays scheduled after a failure: %s", firing.id(), firing.triggerId(), e.toString());
+            }
+        } finally {
+            inFlight.remove(firing.id());
         }
     }
 
@@ -217,6 +303,11 @@ public class Dispatcher {
         if (retryAt == EndpointLimits.STAY_SCHEDULED) {
             return;
         }
+        if (retryAt == 0 && stopping.now()) {
+            limits.giveBack(endpoint); // a stop starts no call
+            givenUp.add(due);
+            return;
+        }
         if (retryAt == 0 && System.currentTimeMillis() - now > leaseMillis / 4) {
             boolean mayCall = false;
             try {
@@ -238,18 +329,23 @@ public class Dispatcher {
             }
             return;
         }
-        long calling = System.nanoTime();
-        queued.record(calling - submitted, TimeUnit.NANOSECONDS);
+        long callStarted = System.nanoTime();
+        queued.record(callStarted - submitted, TimeUnit.NANOSECONDS);
         Outcome outcome;
+        calling.incrementAndGet();
         try {
-            outcome = calls.attempt(trigger, due);
-            called.record(System.nanoTime() - calling, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException | RuntimeException e) {
-            limits.release(endpoint, false, System.currentTimeMillis());
-            throw e;
+            try {
+                outcome = calls.attempt(trigger, due);
+                called.record(System.nanoTime() - callStarted, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException | RuntimeException e) {
+                limits.release(endpoint, false, System.currentTimeMillis());
+                throw e;
+            }
+            limits.release(endpoint, outcome.success(), System.currentTimeMillis());
+            settle(due.withAttempts(due.attempts() + 1), outcome, trigger);
+        } finally {
+            calling.decrementAndGet(); // settled too: a stop waits for the outcome to be stored
         }
-        limits.release(endpoint, outcome.success(), System.currentTimeMillis());
-        settle(due.withAttempts(due.attempts() + 1), outcome, trigger);
     }
 
     /** A retry past its deadline, other than the one due at it: given up without another call. */

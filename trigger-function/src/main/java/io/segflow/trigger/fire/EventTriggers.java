@@ -13,6 +13,7 @@ import io.segflow.core.trigger.TriggerDefinition;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.core.trigger.When;
+import io.segflow.trigger.Stopping;
 import io.segflow.trigger.deliver.Dispatcher;
 import io.segflow.trigger.rules.TriggerCatalog;
 import io.segflow.trigger.rules.TriggerCatalog.EventTrigger;
@@ -52,9 +53,11 @@ public class EventTriggers {
     private final Dispatcher dispatcher;
     private final UserProfiles profiles;
     private final TriggerMetrics metrics;
+    private final Stopping stopping;
 
     EventTriggers(TriggerCatalog catalog, FiringStore store, FiringAdmission admission, Dispatcher dispatcher,
-                  UserProfiles profiles, TriggerMetrics metrics) {
+                  UserProfiles profiles, TriggerMetrics metrics, Stopping stopping) {
+        this.stopping = stopping;
         this.catalog = catalog;
         this.store = store;
         this.admission = admission;
@@ -63,16 +66,32 @@ public class EventTriggers {
         this.metrics = metrics;
     }
 
-    /** The batch completes (offsets committable) once its firings are stored; Redis unreachable: held and tried again. */
+    /**
+     * The batch completes (offsets committable) once its firings are stored; Redis unreachable: held and tried again,
+     * except while stopping: then it is left uncommitted, to the partition's next owner.
+     */
     @Incoming("events")
     @Blocking
     public void onEvents(ConsumerRecords<String, byte[]> records) throws InterruptedException {
+        stopping.handling();
+        try {
+            handleUntilStored(records);
+        } finally {
+            stopping.handled();
+        }
+    }
+
+    private void handleUntilStored(ConsumerRecords<String, byte[]> records) throws InterruptedException {
         long backoff = 100;
         while (true) {
             try {
                 handle(records);
                 return;
             } catch (RuntimeException e) {
+                if (stopping.now()) {
+                    LOG.infof("Stopping: a batch of %d events is left to the partition's next owner (%s)", records.count(), e.toString());
+                    throw e;
+                }
                 LOG.warnf("Evaluating event triggers on %d events failed, retrying in %d ms: %s", records.count(), backoff, e.toString());
                 Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, 5_000);

@@ -315,6 +315,22 @@ public class FiringStore {
         return due;
     }
 
+    /**
+     * Ends the leases of firings this instance gives up while it stops: each is due at {@code due} for whoever owns its
+     * shard next, instead of when its lease runs out. Only firings still in the schedule (XX): one settled meanwhile
+     * stays settled.
+     */
+    public void release(Collection<Firing> firings, long due) {
+        if (firings.isEmpty()) {
+            return;
+        }
+        RedisBatch writes = writes();
+        for (Firing firing : firings) {
+            writes.add(firing.shard(), Request.cmd(Command.ZADD).arg(TriggerKeys.due(firing.shard())).arg("XX").arg(due).arg(firing.id()));
+        }
+        writes.send();
+    }
+
     /** Stores the firing's next state and its next due time. */
     public void reschedule(Firing firing, long due) {
         RedisBatch writes = writes();

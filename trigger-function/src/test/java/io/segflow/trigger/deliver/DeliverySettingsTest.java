@@ -38,6 +38,16 @@ class DeliverySettingsTest {
         assertRefused("segflow.trigger.deliveries.backoff", "5s,-30s");
     }
 
+    @Test
+    void aStopWaitFromZeroToTwentySecondsIsTakenAndAnyOtherRefused() {
+        assertThatCode(() -> Dispatcher.validate(deliveries(Map.of("segflow.trigger.deliveries.stop-wait", "0s"))))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> Dispatcher.validate(deliveries(Map.of("segflow.trigger.deliveries.stop-wait", "20s"))))
+                .doesNotThrowAnyException();
+        assertRefused("segflow.trigger.deliveries.stop-wait", "-1s");
+        assertRefused("segflow.trigger.deliveries.stop-wait", "21s");
+    }
+
     private static void assertRefused(String property, String value) {
         assertThatThrownBy(() -> Dispatcher.validate(deliveries(Map.of(property, value)))).hasMessageContaining(property);
     }

@@ -1,0 +1,106 @@
+package io.segflow.trigger.definitions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.json.Json;
+import io.segflow.core.trigger.TriggerCodec;
+import io.segflow.core.trigger.TriggerExpressions;
+import io.segflow.core.trigger.TriggerKeys;
+import io.segflow.testkit.RespClient;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The function as this build packaged it, run as a process of its own against the test JVM's Kafka and Redis, as a
+ * pod runs it: for the tests that kill or stop it. Its output goes to a log file the failures can show.
+ */
+record PackagedTriggerFunction(Process process, Path log) {
+
+    /**
+     * Started with the test profile and {@code settings} ({@code -D...} options, e.g. {@code -D%test.<key>=<value>}:
+     * the test profile's own values come before unprofiled ones), as static member {@code instanceId}.
+     */
+    static PackagedTriggerFunction start(String bootstrap, String redisUrl, int port, String instanceId, List<String> settings)
+            throws IOException {
+        Path log = Files.createTempFile("trigger-function-", ".log");
+        ProcessBuilder builder = new ProcessBuilder(packagedCommand(settings))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        builder.environment().put("QUARKUS_REDIS_HOSTS", redisUrl);
+        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        builder.environment().put("SEGFLOW_INSTANCE_ID", instanceId);
+        return new PackagedTriggerFunction(builder.start(), log);
+    }
+
+    /**
+     * The command target/quarkus-artifact.properties names: the jar, run on this JVM, or with -Pnative the native
+     * binary (the native build makes no jar).
+     */
+    private static List<String> packagedCommand(List<String> settings) throws IOException {
+        Properties artifact = new Properties();
+        try (Reader in = Files.newBufferedReader(Path.of("target/quarkus-artifact.properties"))) {
+            artifact.load(in);
+        }
+        String packaged = Path.of("target", artifact.getProperty("path")).toAbsolutePath().toString();
+        boolean nativeImage = "native".equals(artifact.getProperty("type"));
+        List<String> command = new ArrayList<>();
+        command.add(nativeImage ? packaged : ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Dquarkus.profile=test");
+        command.addAll(settings);
+        if (!nativeImage) {
+            command.add("-jar");
+            command.add(packaged);
+        }
+        return command;
+    }
+
+    void awaitReady(int port) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline) && process.isAlive()) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("trigger-function did not get ready on port " + port + ":\n" + logTail());
+    }
+
+    /** SIGKILL, and the wait for the end: no shutdown hook, no commit, no cleanup. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Stores a trigger definition as api-function does, and bumps the revision the functions watch. */
+    static void define(String redisUrl, String id, String json) {
+        var definition = new TriggerCodec(new TriggerExpressions()).read(id, Json.read(json, JsonNode.class), Instant.now());
+        try (RespClient redis = new RespClient(URI.create(redisUrl).getPort())) {
+            redis.call("HSET", TriggerKeys.DEFINITIONS, definition.id(), TriggerCodec.write(definition));
+            redis.call("INCR", TriggerKeys.REVISION);
+        }
+    }
+}
