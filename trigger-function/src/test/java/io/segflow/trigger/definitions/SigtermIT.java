@@ -8,6 +8,7 @@ import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.Ports;
+import io.segflow.testkit.RedisProcess;
 import io.segflow.testkit.RespClient;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
@@ -51,7 +52,6 @@ class SigtermIT {
     @Test
     void stoppedUnderLoadItExitsWithinHalfTheGracePeriodAndEveryFiringIsDeliveredAfter() throws Exception {
         String bootstrap = TestServices.kafkaBootstrapServers();
-        String redisUrl = TestServices.redisUrl();
         String run = "sigterm-" + UUID.randomUUID().toString().substring(0, 8);
         // A topic and groups of its own: no other test's changes, and no member of another test's process that died
         // holding partitions of the group until its session times out.
@@ -64,11 +64,16 @@ class SigtermIT {
                 "-D%test.segflow.trigger.deliveries.timeout=10s",
                 "-D%test.segflow.trigger.deliveries.deadline=10m");
         AtomicInteger streamed = new AtomicInteger();
-        try (WebhookReceiver slow = WebhookReceiver.start();
+        // A Redis of its own: firings wait in the schedule of their partition's number (sf:{tc<N>}), whatever the topic,
+        // so another trigger-function on the test JVM's Redis (TriggerRouterIT's, which Quarkus keeps running for the
+        // rest of the run) would attempt these firings too, with the test profile's 2 s timeout and 3 s deadline.
+        try (RedisProcess redis = RedisProcess.start();
+             WebhookReceiver slow = WebhookReceiver.start();
              WebhookReceiver flaky = WebhookReceiver.start();
              WebhookReceiver quick = WebhookReceiver.start();
              WebhookReceiver prompt = WebhookReceiver.start();
              TopicWriter changes = new TopicWriter(bootstrap, topic)) {
+            String redisUrl = redis.url();
             define(redisUrl, run + "-slow", slow.url("/slow"), null);
             define(redisUrl, run + "-retried", flaky.url("/retried"), null);
             define(redisUrl, run + "-delayed", quick.url("/delayed"), "2s");
