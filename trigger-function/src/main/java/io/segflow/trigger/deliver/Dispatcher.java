@@ -303,23 +303,8 @@ public class Dispatcher {
         if (retryAt == EndpointLimits.STAY_SCHEDULED) {
             return;
         }
-        if (retryAt == 0 && stopping.now()) {
-            limits.giveBack(endpoint); // a stop starts no call
-            givenUp.add(due);
+        if (retryAt == 0 && !usesSlot(endpoint, trigger, due, retry, now, submitted)) {
             return;
-        }
-        if (retryAt == 0 && System.currentTimeMillis() - now > leaseMillis / 4) {
-            boolean mayCall = false;
-            try {
-                mayCall = mayCallAfterLongWait(trigger, due, retry, submitted);
-            } finally {
-                if (!mayCall) {
-                    limits.giveBack(endpoint); // also when Redis failed: the slot is not lost
-                }
-            }
-            if (!mayCall) {
-                return;
-            }
         }
         if (retryAt != 0) {
             if (retry.isPresent()) {
@@ -345,6 +330,29 @@ public class Dispatcher {
             settle(due.withAttempts(due.attempts() + 1), outcome, trigger);
         } finally {
             calling.decrementAndGet(); // settled too: a stop waits for the outcome to be stored
+        }
+    }
+
+    /**
+     * Whether the call slot just acquired is used: not while stopping (the firing is left to the partition's next
+     * owner), and after a wait for it longer than a quarter of the lease only as {@link #mayCallAfterLongWait} says.
+     * A slot not used is given back, also when renewing the lease failed: it is never lost.
+     */
+    private boolean usesSlot(String endpoint, TriggerDefinition trigger, Firing due, Optional<RetryState> retry,
+                             long waitedFrom, long submitted) {
+        boolean uses = false;
+        try {
+            if (stopping.now()) {
+                givenUp.add(due); // a stop starts no call
+            } else {
+                uses = System.currentTimeMillis() - waitedFrom <= leaseMillis / 4
+                        || mayCallAfterLongWait(trigger, due, retry, submitted);
+            }
+            return uses;
+        } finally {
+            if (!uses) {
+                limits.giveBack(endpoint);
+            }
         }
     }
 
