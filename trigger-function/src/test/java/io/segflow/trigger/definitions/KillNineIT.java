@@ -7,9 +7,9 @@ import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.Ports;
+import io.segflow.testkit.RedisProcess;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -29,27 +29,38 @@ class KillNineIT {
     @Test
     void killedMidStreamAndRestartedItLosesNoFiring() throws Exception {
         String bootstrap = TestServices.kafkaBootstrapServers();
-        String redisUrl = TestServices.redisUrl();
-        String segment = "kill-" + UUID.randomUUID().toString().substring(0, 8);
-        try (WebhookReceiver receiver = WebhookReceiver.start();
-             TopicWriter changes = new TopicWriter(bootstrap, Topics.SEGMENT_CHANGES)) {
-            define(redisUrl, segment, receiver.url("/kill"));
+        String run = "kill-" + UUID.randomUUID().toString().substring(0, 8);
+        // A topic, groups and a Redis of its own, as in SigtermIT: firings wait in the schedule of their partition's
+        // number whatever the topic, so TriggerRouterIT's function, which runs on the test JVM's Redis until the end
+        // of the run, would otherwise attempt them with the test profile's 3 s deadline.
+        String topic = Topics.SEGMENT_CHANGES + "." + run;
+        List<String> settings = List.of(
+                "-Dmp.messaging.incoming.segment-changes.topic=" + topic,
+                "-Dmp.messaging.incoming.segment-changes.group.id=" + run,
+                "-Dmp.messaging.incoming.events.group.id=" + run + "-events",
+                // The test profile gives up after 3 s; here firings must outlive the crash and the restart.
+                "-D%test.segflow.trigger.deliveries.deadline=10m");
+        try (RedisProcess redis = RedisProcess.start();
+             WebhookReceiver receiver = WebhookReceiver.start();
+             TopicWriter changes = new TopicWriter(bootstrap, topic)) {
+            String redisUrl = redis.url();
+            define(redisUrl, run, receiver.url("/kill"));
             // A slow receiver: firings are in flight and waiting when the process dies.
             receiver.slow("/kill", 300);
             int port = Ports.free();
-            PackagedTriggerFunction first = start(bootstrap, redisUrl, port);
+            PackagedTriggerFunction first = PackagedTriggerFunction.start(bootstrap, redisUrl, port, run, settings);
             try {
                 first.awaitReady(port);
                 for (int u = 0; u < USERS; u++) {
-                    String user = segment + "-u" + u;
-                    changes.send(user, Json.write(new SegmentChange(user, segment, SegmentChange.ENTERED, Instant.now(), 1, "event:m" + u)));
+                    String user = run + "-u" + u;
+                    changes.send(user, Json.write(new SegmentChange(user, run, SegmentChange.ENTERED, Instant.now(), 1, "event:m" + u)));
                 }
                 receiver.await("/kill", 15, Duration.ofSeconds(60));
             } finally {
                 first.kill();
             }
             int delivered = users(receiver).size();
-            PackagedTriggerFunction second = start(bootstrap, redisUrl, port);
+            PackagedTriggerFunction second = PackagedTriggerFunction.start(bootstrap, redisUrl, port, run, settings);
             try {
                 second.awaitReady(port);
                 Instant deadline = Instant.now().plusSeconds(90);
@@ -61,7 +72,7 @@ class KillNineIT {
             }
             assertThat(delivered).as("killed mid-stream").isLessThan(USERS);
             assertThat(users(receiver)).as("every user's firing arrived")
-                    .isEqualTo(IntStream.range(0, USERS).mapToObj(u -> segment + "-u" + u).collect(Collectors.toSet()));
+                    .isEqualTo(IntStream.range(0, USERS).mapToObj(u -> run + "-u" + u).collect(Collectors.toSet()));
             assertThat(receiver.calls("/kill")).allMatch(WebhookReceiver.Call::signed);
         }
     }
@@ -77,11 +88,5 @@ class KillNineIT {
         PackagedTriggerFunction.define(redisUrl, "kill-nine-" + segment, """
                 {"when": {"segment": "%s", "change": "entered"},
                  "action": {"type": "webhook", "url": "%s", "secret": "%s"}}""".formatted(segment, url, WebhookReceiver.SECRET));
-    }
-
-    private static PackagedTriggerFunction start(String bootstrap, String redisUrl, int port) throws IOException {
-        // The test profile gives up after 3 s; here firings must outlive the crash and the restart.
-        return PackagedTriggerFunction.start(bootstrap, redisUrl, port, "kill-nine-test",
-                List.of("-D%test.segflow.trigger.deliveries.deadline=10m"));
     }
 }
