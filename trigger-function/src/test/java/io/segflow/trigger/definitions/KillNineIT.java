@@ -3,7 +3,6 @@ package io.segflow.trigger.definitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.Ports;
@@ -33,13 +32,9 @@ class KillNineIT {
         // A topic, groups and a Redis of its own, as in SigtermIT: firings wait in the schedule of their partition's
         // number whatever the topic, so TriggerRouterIT's function, which runs on the test JVM's Redis until the end
         // of the run, would otherwise attempt them with the test profile's 3 s deadline.
-        String topic = Topics.SEGMENT_CHANGES + "." + run;
-        List<String> settings = List.of(
-                "-Dmp.messaging.incoming.segment-changes.topic=" + topic,
-                "-Dmp.messaging.incoming.segment-changes.group.id=" + run,
-                "-Dmp.messaging.incoming.events.group.id=" + run + "-events",
-                // The test profile gives up after 3 s; here firings must outlive the crash and the restart.
-                "-D%test.segflow.trigger.deliveries.deadline=10m");
+        String topic = PackagedTriggerFunction.changesTopic(run);
+        // The test profile gives up after 3 s; here firings must outlive the crash and the restart.
+        List<String> settings = PackagedTriggerFunction.ownTopicAndGroups(run, "-D%test.segflow.trigger.deliveries.deadline=10m");
         try (RedisProcess redis = RedisProcess.start();
              WebhookReceiver receiver = WebhookReceiver.start();
              TopicWriter changes = new TopicWriter(bootstrap, topic)) {

@@ -1,6 +1,7 @@
 package io.segflow.trigger.definitions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerExpressions;
@@ -29,6 +30,25 @@ record PackagedTriggerFunction(Process process, Path log) {
      * Started with the test profile and {@code settings} ({@code -D...} options, e.g. {@code -D%test.<key>=<value>}:
      * the test profile's own values come before unprofiled ones), as static member {@code instanceId}.
      */
+    /** The changes topic of a run that has its own ({@link #ownTopicAndGroups}). */
+    static String changesTopic(String run) {
+        return Topics.SEGMENT_CHANGES + "." + run;
+    }
+
+    /**
+     * Settings for a function that reads {@link #changesTopic} in consumer groups named after the run: no other
+     * test's changes, and no member of another test's process that died holding partitions of the group until its session times out. Then
+     * {@code more}.
+     */
+    static List<String> ownTopicAndGroups(String run, String... more) {
+        List<String> settings = new ArrayList<>(List.of(
+                "-Dmp.messaging.incoming.segment-changes.topic=" + changesTopic(run),
+                "-Dmp.messaging.incoming.segment-changes.group.id=" + run,
+                "-Dmp.messaging.incoming.events.group.id=" + run + "-events"));
+        settings.addAll(List.of(more));
+        return settings;
+    }
+
     static PackagedTriggerFunction start(String bootstrap, String redisUrl, int port, String instanceId, List<String> settings)
             throws IOException {
         Path log = Files.createTempFile("trigger-function-", ".log");

@@ -3,7 +3,6 @@ package io.segflow.trigger.definitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
@@ -61,11 +60,8 @@ class SigtermIT {
         String run = "sigterm-" + UUID.randomUUID().toString().substring(0, 8);
         // A topic and groups of its own: no other test's changes, and no member of another test's process that died
         // holding partitions of the group until its session times out.
-        String topic = Topics.SEGMENT_CHANGES + "." + run;
-        List<String> settings = List.of(
-                "-Dmp.messaging.incoming.segment-changes.topic=" + topic,
-                "-Dmp.messaging.incoming.segment-changes.group.id=" + run,
-                "-Dmp.messaging.incoming.events.group.id=" + run + "-events",
+        String topic = PackagedTriggerFunction.changesTopic(run);
+        List<String> settings = PackagedTriggerFunction.ownTopicAndGroups(run,
                 // Production's call timeout (the test profile's is 2 s), and firings that outlive the stop.
                 "-D%test.segflow.trigger.deliveries.timeout=10s",
                 "-D%test.segflow.trigger.deliveries.deadline=10m");
