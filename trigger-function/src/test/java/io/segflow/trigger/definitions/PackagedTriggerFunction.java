@@ -26,10 +26,6 @@ import java.util.Properties;
  */
 record PackagedTriggerFunction(Process process, Path log) {
 
-    /**
-     * Started with the test profile and {@code settings} ({@code -D...} options, e.g. {@code -D%test.<key>=<value>}:
-     * the test profile's own values come before unprofiled ones), as static member {@code instanceId}.
-     */
     /** The changes topic of a run that has its own ({@link #ownTopicAndGroups}). */
     static String changesTopic(String run) {
         return Topics.SEGMENT_CHANGES + "." + run;
@@ -37,8 +33,8 @@ record PackagedTriggerFunction(Process process, Path log) {
 
     /**
      * Settings for a function that reads {@link #changesTopic} in consumer groups named after the run: no other
-     * test's changes, and no member of another test's process that died holding partitions of the group until its session times out. Then
-     * {@code more}.
+     * test's changes, and no member of another test's process that died holding partitions of the group until its
+     * session times out. Then {@code more}.
      */
     static List<String> ownTopicAndGroups(String run, String... more) {
         List<String> settings = new ArrayList<>(List.of(
@@ -49,6 +45,10 @@ record PackagedTriggerFunction(Process process, Path log) {
         return settings;
     }
 
+    /**
+     * Started with the test profile and {@code settings} ({@code -D...} options, e.g. {@code -D%test.<key>=<value>}:
+     * the test profile's own values come before unprofiled ones), as static member {@code instanceId}.
+     */
     static PackagedTriggerFunction start(String bootstrap, String redisUrl, int port, String instanceId, List<String> settings)
             throws IOException {
         Path log = Files.createTempFile("trigger-function-", ".log");
