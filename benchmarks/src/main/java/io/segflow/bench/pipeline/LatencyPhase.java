@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.BitSet;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -337,14 +338,16 @@ final class LatencyPhase {
     private void send(EventProducer producer, long count, LongFunction<Event> events, Schedule schedule,
                       BackfillWatch backfill, Window window) throws Exception {
         long backfillAt = schedule.startNanos() + Duration.ofSeconds(options.seconds()).toNanos() / 3;
-        Thread saving = null;
+        CompletableFuture<Void> saving = null;
         for (long n = 0; n < count; n++) {
             long intended = schedule.intendedNanos(n);
             Pacing.awaitDue(intended);
             if (backfill != null && saving == null && intended >= backfillAt) {
                 // On a thread of its own, as a marketer's save comes from elsewhere: its Redis round trips would
                 // hold back the events due meanwhile, and count against segflow's latency.
-                saving = Thread.ofPlatform().name("backfill-save").start(() -> startBackfill(backfill, schedule));
+                // A save that fails fails the phase, at the join below.
+                saving = CompletableFuture.runAsync(() -> startBackfill(backfill, schedule),
+                        task -> Thread.ofPlatform().name("backfill-save").start(task));
             }
             producer.send(events.apply(n));
             window.behind().add(intended, System.nanoTime() - intended);
