@@ -2,6 +2,7 @@ package io.segflow.api;
 
 import io.segflow.api.auth.Reader;
 import io.segflow.api.auth.ReaderAccess;
+import io.segflow.api.redis.RetriedOnLostConnection;
 import io.segflow.api.users.SegmentFingerprint;
 import io.segflow.api.users.UserIds;
 import io.segflow.api.users.UserState;
@@ -47,6 +48,7 @@ public class MembershipsResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @APIResponse(responseCode = "200", description = "the user's memberships (for a merged id, its user's, with mergedFrom)",
             headers = {@Header(name = HttpHeaders.ETAG, description = ETAG, schema = @Schema(type = SchemaType.STRING)),
                     @Header(name = HttpHeaders.CACHE_CONTROL, description = CACHE_CONTROL, schema = @Schema(type = SchemaType.STRING)),

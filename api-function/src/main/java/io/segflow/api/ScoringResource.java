@@ -3,6 +3,7 @@ package io.segflow.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.segflow.api.redis.ReplicatedWrites;
+import io.segflow.api.redis.RetriedOnLostConnection;
 import io.segflow.core.json.Json;
 import io.segflow.core.profile.Window;
 import io.segflow.core.redis.RedisKeys;
@@ -59,6 +60,7 @@ public class ScoringResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @APIResponse(responseCode = "200", description = "the stored scoring, {\"halfLife\":\"7d\",\"weights\":{}} until one is saved",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StoredScoring.class)))
     public StoredScoring get() {

@@ -3,6 +3,7 @@ package io.segflow.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segflow.api.redis.RetriedOnLostConnection;
 import io.segflow.api.segments.BackfillStatus;
 import io.segflow.api.segments.ConditionPreview;
 import io.segflow.api.segments.ConditionPreview.Preview;
@@ -108,6 +109,7 @@ public class SegmentsResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @APIResponse(responseCode = "200", description = "every definition, with its member count and backfill",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentList.class)))
     public Map<String, List<SegmentView>> list() {
@@ -116,6 +118,7 @@ public class SegmentsResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @Path("{id}")
     @APIResponse(responseCode = "200", description = "the definition, with its member count and backfill",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SegmentView.class)))

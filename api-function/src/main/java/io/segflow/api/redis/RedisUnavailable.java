@@ -45,6 +45,28 @@ public final class RedisUnavailable {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@code failure} (or one of its causes) is a connection that closed under a command: the command, or
+     * its reply, was lost with it, and another connection may serve it. Not a refused or timed-out connection attempt,
+     * nor a Redis that answered with an error.
+     */
+    public static boolean lostConnection(Throwable failure) {
+        Throwable cause = failure;
+        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = cause.getCause()) {
+            if (cause instanceof ClosedChannelException || isClosedConnection(cause) || isReset(cause)
+                    || cause instanceof ErrorType reply && errorKinds(reply).anyMatch(CONNECTION_CLOSED_REPLY::equals)) {
+                return true;
+            }
+            // The client may fail the command with its own error and attach the channel's as a suppressed one.
+            for (Throwable suppressed : cause.getSuppressed()) {
+                if (suppressed instanceof ClosedChannelException) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static Optional<String> ownReason(Throwable failure) {
         if (failure instanceof ConnectionPoolTooBusyException) {
             return Optional.of("Redis is saturated: every connection is busy and the wait queue is full");
@@ -99,6 +121,11 @@ public final class RedisUnavailable {
         return (failure instanceof io.vertx.core.VertxException || failure instanceof NoStackTraceThrowable)
                 && message != null
                 && (message.contains("Connection is closed") || message.contains("Connection closed"));
+    }
+
+    /** A socket the other end reset: a Redis killed, or a middlebox that dropped the connection. */
+    private static boolean isReset(Throwable failure) {
+        return failure instanceof IOException && failure.getMessage() != null && failure.getMessage().contains("Connection reset");
     }
 
     private static String firstWord(String message) {

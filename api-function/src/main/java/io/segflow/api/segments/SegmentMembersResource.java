@@ -4,6 +4,7 @@ import io.segflow.api.AdminOnly;
 import io.segflow.api.ApiException;
 import io.segflow.api.OpenApiDocument;
 import io.segflow.api.SegmentRepository;
+import io.segflow.api.redis.RetriedOnLostConnection;
 import io.segflow.api.segments.MemberIndex.Cursor;
 import io.segflow.api.segments.MemberIndex.Member;
 import io.segflow.api.segments.MemberIndex.Page;
@@ -42,6 +43,7 @@ public class SegmentMembersResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @APIResponse(responseCode = "200", description = "a page of members in entry order; pass nextCursor back until it is absent",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MembersPage.class)))
     @APIResponse(responseCode = "400", description = "invalid_request naming limit (1 to " + MAX_LIMIT + "), cursor or id")

@@ -9,6 +9,7 @@ import io.segflow.api.JsonBodies;
 import io.segflow.api.OpenApiDocument;
 import io.segflow.api.SegmentRepository;
 import io.segflow.api.SegmentsResource;
+import io.segflow.api.redis.RetriedOnLostConnection;
 import io.segflow.core.api.ErrorBody;
 import io.segflow.core.json.Json;
 import io.segflow.core.rules.SegmentDefinition;
@@ -86,6 +87,7 @@ public class TriggersResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @APIResponse(responseCode = "200", description = "every stored definition, as GET /v1/triggers/{id} answers each",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TriggerList.class)))
     public Map<String, List<JsonNode>> list() {
@@ -93,6 +95,7 @@ public class TriggersResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @Path("{id}")
     @APIResponse(responseCode = "200", description = "the stored definition (with disabled after a 410, invalid when it no longer reads)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
@@ -171,6 +174,7 @@ public class TriggersResource {
 
     /** The latest firings, newest first: delivered, retrying (with the next attempt), dead, suppressed (with why). */
     @GET
+    @RetriedOnLostConnection
     @Path("{id}/deliveries")
     @APIResponse(responseCode = "200", description = "the latest firings, newest first (the last " + MAX_LIMIT + " are kept)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DeliveriesLog.class)))

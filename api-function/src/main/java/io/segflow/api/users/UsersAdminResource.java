@@ -6,6 +6,7 @@ import io.segflow.api.AdminOnly;
 import io.segflow.api.OpenApiDocument;
 import io.segflow.api.ServerReadable;
 import io.segflow.api.auth.Reader;
+import io.segflow.api.redis.RetriedOnLostConnection;
 import io.segflow.api.users.UserState.Membership;
 import io.segflow.api.users.UserState.UserSegments;
 import io.segflow.core.history.PartitionHistory;
@@ -58,6 +59,7 @@ public class UsersAdminResource {
     }
 
     @GET
+    @RetriedOnLostConnection
     @Path("profile")
     @ServerReadable
     @APIResponse(responseCode = "200", description = "the profile (score decayed to now); for a merged id its user's, with mergedFrom",

@@ -7,6 +7,7 @@ import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.redis.client.impl.types.ErrorType;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,29 @@ class RedisUnavailableTest {
                 .hasValue("Redis is unreachable");
         assertThat(RedisUnavailable.reason(new CompletionException(new IOException("Connection reset by peer"))))
                 .hasValue("Redis is unreachable");
+    }
+
+    @Test
+    void aConnectionClosedUnderACommandIsALostConnection() {
+        assertThat(RedisUnavailable.lostConnection(new CompletionException(ErrorType.create("CONNECTION_CLOSED")))).isTrue();
+        assertThat(RedisUnavailable.lostConnection(new CompletionException(new NoStackTraceThrowable("Connection is closed"))))
+                .isTrue();
+        assertThat(RedisUnavailable.lostConnection(new CompletionException(new ClosedChannelException()))).isTrue();
+        assertThat(RedisUnavailable.lostConnection(new IOException("Connection reset by peer"))).isTrue();
+        var withTheChannelsOwn = new IllegalStateException("Request failed");
+        withTheChannelsOwn.addSuppressed(new ClosedChannelException());
+        assertThat(RedisUnavailable.lostConnection(new CompletionException(withTheChannelsOwn))).isTrue();
+    }
+
+    @Test
+    void aRefusedAttemptATimeoutOrAnErrorReplyIsNoLostConnection() {
+        // Another run would wait as long again, or get the same answer.
+        assertThat(RedisUnavailable.lostConnection(new CompletionException(new ConnectException("Connection refused")))).isFalse();
+        assertThat(RedisUnavailable.lostConnection(new io.smallrye.mutiny.TimeoutException())).isFalse();
+        assertThat(RedisUnavailable.lostConnection(ErrorType.create("LOADING Redis is loading the dataset in memory"))).isFalse();
+        assertThat(RedisUnavailable.lostConnection(new ConnectionPoolTooBusyException("Connection pool reached max wait queue size")))
+                .isFalse();
+        assertThat(RedisUnavailable.lostConnection(new IllegalStateException("a bug"))).isFalse();
     }
 
     @Test
