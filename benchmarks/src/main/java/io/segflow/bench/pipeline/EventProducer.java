@@ -32,8 +32,7 @@ final class EventProducer implements AutoCloseable {
     /** The same producer, writing to {@code topic}. */
     EventProducer(String bootstrap, int lingerMs, String topic) {
         this.topic = topic;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties props = KafkaClients.properties(bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));

@@ -244,8 +244,7 @@ final class KafkaFloor {
         Relay(String bootstrap, String in, String out) {
             super("floor-relay", relayConsumer(bootstrap), in);
             this.out = out;
-            Properties settings = new Properties();
-            settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            Properties settings = KafkaClients.properties(bootstrap);
             settings.put(ProducerConfig.ACKS_CONFIG, "all"); // segment-function's change producer
             settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             settings.put(ProducerConfig.LINGER_MS_CONFIG, "0");
@@ -255,8 +254,7 @@ final class KafkaFloor {
         }
 
         private static Properties relayConsumer(String bootstrap) {
-            Properties in = new Properties();
-            in.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            Properties in = KafkaClients.properties(bootstrap);
             in.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             in.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"); // segment-function's segflow.engine.max-poll-records
             return in;
