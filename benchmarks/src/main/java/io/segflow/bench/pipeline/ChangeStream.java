@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,7 +49,7 @@ final class ChangeStream implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
-    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final HashedIds seen = new HashedIds();
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong byEvent = new AtomicLong();
@@ -143,7 +141,7 @@ final class ChangeStream implements AutoCloseable {
                     if (change == null) {
                         continue;
                     }
-                    if (!seen.add(change.userId() + '\u0000' + change.version())) {
+                    if (!seen.add(change.userId(), change.version())) {
                         duplicates.incrementAndGet();
                         continue;
                     }

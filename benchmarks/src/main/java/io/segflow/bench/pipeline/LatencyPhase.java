@@ -9,10 +9,8 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.BitSet;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
@@ -68,7 +66,7 @@ final class LatencyPhase {
         volatile long startNanos = Long.MAX_VALUE;
         volatile long lastChangeNanos;
         volatile long doneNanos;
-        final Set<String> usersChanged = ConcurrentHashMap.newKeySet();
+        final HashedIds usersChanged = new HashedIds();
         final AtomicLong catalogChanges = new AtomicLong();
         volatile BenchCatalog.Backfill started;
     }
