@@ -55,6 +55,11 @@ public final class CuttingProxy implements AutoCloseable {
         cutsOf(port).addAndGet(cuts);
     }
 
+    /** Disarms the proxy on {@code port}: it forwards everything again. */
+    public static void disarm(int port) {
+        cutsOf(port).set(0);
+    }
+
     /** The cuts the proxy on {@code port} is still armed for. */
     public static int cutsLeft(int port) {
         return cutsOf(port).get();

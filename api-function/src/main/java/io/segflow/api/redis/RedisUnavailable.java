@@ -6,6 +6,8 @@ import io.vertx.redis.client.impl.types.ErrorType;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -35,14 +37,7 @@ public final class RedisUnavailable {
 
     /** Why Redis cannot serve now, if that is what {@code failure} (or one of its causes) says. */
     public static Optional<String> reason(Throwable failure) {
-        Throwable cause = failure;
-        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = cause.getCause()) {
-            Optional<String> reason = ownReason(cause);
-            if (reason.isPresent()) {
-                return reason;
-            }
-        }
-        return Optional.empty();
+        return causes(failure).map(RedisUnavailable::ownReason).flatMap(Optional::stream).findFirst();
     }
 
     /**
@@ -51,20 +46,19 @@ public final class RedisUnavailable {
      * nor a Redis that answered with an error.
      */
     public static boolean lostConnection(Throwable failure) {
-        Throwable cause = failure;
-        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = cause.getCause()) {
-            if (cause instanceof ClosedChannelException || isClosedConnection(cause) || isReset(cause)
-                    || cause instanceof ErrorType reply && errorKinds(reply).anyMatch(CONNECTION_CLOSED_REPLY::equals)) {
-                return true;
-            }
-            // The client may fail the command with its own error and attach the channel's as a suppressed one.
-            for (Throwable suppressed : cause.getSuppressed()) {
-                if (suppressed instanceof ClosedChannelException) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return causes(failure).anyMatch(RedisUnavailable::isLostConnection);
+    }
+
+    /** {@code failure} and its causes, outermost first, at most {@link #MAX_CAUSES} (a cause chain may loop). */
+    private static Stream<Throwable> causes(Throwable failure) {
+        return Stream.iterate(failure, Objects::nonNull, Throwable::getCause).limit(MAX_CAUSES);
+    }
+
+    private static boolean isLostConnection(Throwable failure) {
+        return failure instanceof ClosedChannelException || isClosedConnection(failure) || isReset(failure)
+                || failure instanceof ErrorType reply && errorKinds(reply).anyMatch(CONNECTION_CLOSED_REPLY::equals)
+                // The client may fail the command with its own error and attach the channel's as a suppressed one.
+                || Arrays.stream(failure.getSuppressed()).anyMatch(ClosedChannelException.class::isInstance);
     }
 
     private static Optional<String> ownReason(Throwable failure) {

@@ -86,7 +86,7 @@ class LostConnectionRetryTest {
 
     @AfterEach
     void disarm() {
-        CuttingProxy.cut(proxy, -CuttingProxy.cutsLeft(proxy));
+        CuttingProxy.disarm(proxy);
     }
 
     @Test
