@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -29,7 +30,7 @@ public final class RedisUnavailable {
     /** The error the client fails every command with that was still waiting for a reply when its connection ended. */
     private static final String CONNECTION_CLOSED_REPLY = "CONNECTION_CLOSED";
     /** How a failed pipeline names each failed command's reply: {@code ERR [<index>] <reply>}. */
-    private static final Pattern PIPELINE_REPLY = Pattern.compile("^ERR \\[\\d+] ");
+    private static final Pattern PIPELINE_REPLY = Pattern.compile("\\[\\d+] (\\S+)");
     private static final int MAX_CAUSES = 16;
 
     private RedisUnavailable() {
@@ -103,7 +104,11 @@ public final class RedisUnavailable {
         if (message == null) {
             return Stream.of("");
         }
-        return message.lines().map(line -> firstWord(PIPELINE_REPLY.matcher(line).replaceFirst("")));
+        return message.lines().flatMap(line -> {
+            // Each "[<index>] <reply>" of the line; the client has been seen to run two of them into one line.
+            List<String> replies = PIPELINE_REPLY.matcher(line).results().map(match -> match.group(1)).toList();
+            return replies.isEmpty() ? Stream.of(firstWord(line)) : replies.stream();
+        });
     }
 
     /**

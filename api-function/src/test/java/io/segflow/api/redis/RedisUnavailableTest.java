@@ -40,6 +40,10 @@ class RedisUnavailableTest {
         var pipeline = new CompletionException(ErrorType.create("ERR [1] OOM command not allowed when used memory > 'maxmemory'."
                 + System.lineSeparator() + "ERR [3] EXECABORT Transaction discarded because of previous errors."));
         assertThat(RedisUnavailable.reason(pipeline)).hasValue("Redis refuses writes for now (OOM)");
+        // Two failed commands' replies run into one line, as the client has been seen to write them.
+        var runTogether = new CompletionException(ErrorType.create("ERR [1RR [2] OOM command not allowed when used memory > 'maxmemory'."
+                + System.lineSeparator() + "ERR [3] EXECABORT Transaction discarded because of previous errors."));
+        assertThat(RedisUnavailable.reason(runTogether)).hasValue("Redis refuses writes for now (OOM)");
         assertThat(RedisUnavailable.reason(ErrorType.create("ERR [0] WRONGTYPE Operation against a key holding the wrong kind of value")))
                 .isEmpty();
     }
