@@ -66,6 +66,15 @@ public interface SegmentConfig {
         @WithDefault("250ms")
         Duration catalogCheckInterval();
 
+        /**
+         * On a JVM, how many conditions are compiled, in all, by loading the stored catalog again and again after
+         * startup (thrown away; on a thread of its own, at most a quarter of a core), so that the JIT has compiled the
+         * load before a segment is saved: the engine thread loads a new revision while live events wait. 0: no
+         * rehearsal. A native image rehearses nothing.
+         */
+        @WithDefault("2000")
+        int catalogWarmUpCompiles();
+
         /** Longest wait for Kafka to acknowledge a poll's change records before the partitions are reset. */
         @WithDefault("30s")
         Duration publishTimeout();
@@ -156,6 +165,8 @@ public interface SegmentConfig {
         require(engine.dedupWindow().toMinutes() >= 1, "segflow.engine.dedup-window", "at least 1m");
         require(engine.maxAttempts() >= 1, "segflow.engine.max-attempts", "at least 1");
         require(!engine.pollTimeout().isNegative() && engine.pollTimeout().toMillis() <= 5_000, "segflow.engine.poll-timeout", "between 0 and 5s");
+        require(engine.catalogWarmUpCompiles() >= 0 && engine.catalogWarmUpCompiles() <= 20_000, "segflow.engine.catalog-warm-up-compiles",
+                "between 0 and 20000");
         require(engine.publishTimeout().toSeconds() >= 1, "segflow.engine.publish-timeout", "at least 1s");
         require(engine.redisTimeout().toMillis() >= 100, "segflow.engine.redis-timeout", "at least 100ms");
         require(engine.instanceId().map(id -> !id.isBlank()).orElse(true), "segflow.engine.instance-id", "not blank");

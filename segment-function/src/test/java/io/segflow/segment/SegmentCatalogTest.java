@@ -100,6 +100,21 @@ class SegmentCatalogTest extends SegmentFunctionTestBase {
         }
     }
 
+    @Test
+    void aRehearsedLoadKeepsNothingItBuilt() {
+        define("rehearsed-kept", "count(\"rehearsed_kept\") >= 1");
+        catalog.refresh();
+        CompiledCondition kept = condition("rehearsed-kept");
+        long stored = define("rehearsed-later", "count(\"rehearsed_later\") >= 1");
+
+        assertThat(catalog.rehearseLoads(5)).as("the stored conditions compiled again, until five were").isGreaterThanOrEqualTo(5);
+
+        // The engine loads revisions meanwhile too: a rehearsal that kept what it built would show as new programs.
+        catalog.refresh();
+        assertThat(catalog.current().index().revision()).isEqualTo(stored);
+        assertThat(condition("rehearsed-kept")).as("the compiled program the catalog had before the rehearsal").isSameAs(kept);
+    }
+
     private CompiledCondition condition(String segmentId) {
         return catalog.current().index().all().stream().filter(segment -> segment.id().equals(segmentId))
                 .map(CompiledSegment::condition).findFirst().orElseThrow();

@@ -68,6 +68,13 @@ class SegmentConfigTest {
     }
 
     @Test
+    void aNegativeOrHugeCatalogWarmUpIsRefused() {
+        assertRefused("segflow.engine.catalog-warm-up-compiles", "-1");
+        assertRefused("segflow.engine.catalog-warm-up-compiles", "50000");
+        SegmentConfig.validate(config(Map.of("segflow.engine.catalog-warm-up-compiles", "0")));
+    }
+
+    @Test
     void anIdlePollLongerThanTheWakeIntervalIsRefused() {
         assertRefused("segflow.engine.poll-timeout", "2s");
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.engine.poll-timeout", "500ms",

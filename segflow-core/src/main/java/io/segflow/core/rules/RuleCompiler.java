@@ -15,7 +15,8 @@ import io.segflow.core.rules.plan.PlanCompiler;
 
 /**
  * Compiles segment conditions: CEL over a profile (see {@link ProfileVocabulary}), type-checked to a bool.
- * Thread-safe; build one and share it. Compiling takes well under a millisecond, evaluating microseconds.
+ * Thread-safe; build one and share it. Compiling takes about 0.2 ms once the JIT has compiled CEL's checker (5 to 15 ms
+ * as cold code), evaluating microseconds.
  */
 public final class RuleCompiler {
 

@@ -17,12 +17,14 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -114,10 +116,21 @@ public class SegmentCatalog {
         return new Stored(RedisPipeline.text(result.get(0)), definitions, RedisPipeline.text(result.get(2)));
     }
 
-    private record Load(Current catalog, int compiled, long compileNanos) {
+    private record Load(Current catalog, Map<String, CompiledCondition> conditions, int compiled, long compileNanos) {
     }
 
     private Load load(Stored stored) {
+        Load load = build(stored, compiledConditions, current, LOG::error);
+        compiledConditions = load.conditions();
+        return load;
+    }
+
+    /**
+     * The catalog {@code stored} holds, built from {@code previous} (users evaluated against that one catch up on
+     * what changed), compiling the conditions {@code known} lacks; what it skips goes to {@code problems}. Changes
+     * nothing here, so that a rehearsal can run it beside the engine.
+     */
+    private Load build(Stored stored, Map<String, CompiledCondition> known, Current previous, Consumer<String> problems) {
         long catalogRevision = RedisKeys.catalogRevision(stored.revision());
         List<CompiledSegment> compiled = new ArrayList<>(stored.definitions().size());
         Map<String, CompiledCondition> conditions = new HashMap<>();
@@ -129,7 +142,7 @@ public class SegmentCatalog {
                 continue;
             }
             try {
-                CompiledCondition condition = compiledConditions.get(definition.condition());
+                CompiledCondition condition = known.get(definition.condition());
                 if (condition == null) {
                     long compiling = System.nanoTime();
                     condition = compiler.compile(definition.condition());
@@ -140,15 +153,43 @@ public class SegmentCatalog {
                 compiled.add(new CompiledSegment(definition, condition));
             } catch (RuleSyntaxException e) {
                 // The API refuses such conditions, but one stored under other rules must not stop the others.
-                LOG.errorf("Segment %s has a condition that no longer compiles and is skipped: %s", definition.id(), e.getMessage());
+                problems.accept("Segment " + definition.id() + " has a condition that no longer compiles and is skipped: " + e.getMessage());
             }
         }
         Scoring scoring = ScoringCodec.read(stored.scoring());
-        // Built from the catalog it replaces, so that users evaluated against that one catch up on what changed.
-        SegmentIndex index = new SegmentIndex(withoutCycles(compiled), catalogRevision, current.index(),
-                !scoring.equals(current.scoring()));
-        compiledConditions = conditions;
-        return new Load(new Current(index, scoring), compiledNow, compileNanos);
+        SegmentIndex index = new SegmentIndex(withoutCycles(compiled, problems), catalogRevision, previous.index(),
+                !scoring.equals(previous.scoring()));
+        return new Load(new Current(index, scoring), conditions, compiledNow, compileNanos);
+    }
+
+    /**
+     * Builds the stored catalog again and again, throwing each away, until about {@code compiles} conditions were
+     * compiled, pausing three times as long as each build took (at most a quarter of a core): on a JVM, a new
+     * revision's load on the engine thread (live events wait for it) otherwise runs the definitions' JSON parser, the
+     * CEL checker and the index as code the JIT has seen a few times only, taking 5 to 15 ms to compile one new
+     * condition instead of about 0.2 ms. A native image has no JIT, so nothing to rehearse.
+     *
+     * @return the conditions compiled (fewer if interrupted or the catalog is empty)
+     */
+    public int rehearseLoads(int compiles) {
+        Stored stored = readStored();
+        Current base = current;
+        int compiled = 0;
+        while (compiled < compiles) {
+            long start = System.nanoTime();
+            int now = build(stored, Map.of(), base, problem -> { }).compiled();
+            if (now == 0) {
+                break;
+            }
+            compiled += now;
+            try {
+                Thread.sleep(Duration.ofNanos(3 * (System.nanoTime() - start)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return compiled;
     }
 
     /**
@@ -156,14 +197,14 @@ public class SegmentCatalog {
      * but one stored anyway (two saves at once, or a write to Redis) must not stop the others: the catalog's
      * revision is what every round is stored against, so this revision is loaded, without them (no user is in them).
      */
-    static List<CompiledSegment> withoutCycles(List<CompiledSegment> segments) {
+    static List<CompiledSegment> withoutCycles(List<CompiledSegment> segments, Consumer<String> problems) {
         List<CompiledSegment> kept = new ArrayList<>(segments);
         while (true) {
             try {
                 SegmentDependencies.inDependencyOrder(kept);
                 return kept;
             } catch (SegmentDependencies.CycleException e) {
-                LOG.errorf("Segments %s are skipped: their conditions form a cycle (%s)", new TreeSet<>(e.cycle()), e.getMessage());
+                problems.accept("Segments " + new TreeSet<>(e.cycle()) + " are skipped: their conditions form a cycle (" + e.getMessage() + ")");
                 kept.removeIf(segment -> e.cycle().contains(segment.id()));
             }
         }
