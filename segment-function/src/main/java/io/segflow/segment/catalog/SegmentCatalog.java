@@ -17,6 +17,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -39,6 +41,9 @@ public class SegmentCatalog {
     /** What one evaluation needs of the catalog, swapped atomically on reload. */
     public record Current(SegmentIndex index, Scoring scoring) {
     }
+
+    /** How long a rehearsal waits before it looks again for stored segments to build. */
+    private static final Duration REHEARSAL_LOOK_AGAIN = Duration.ofSeconds(5);
 
     private final RedisPipeline redis;
     private final RuleCompiler compiler = new RuleCompiler();
@@ -164,31 +169,36 @@ public class SegmentCatalog {
 
     /**
      * Builds the stored catalog again and again, throwing each away, until about {@code compiles} conditions were
-     * compiled, pausing three times as long as each build took (at most a quarter of a core): on a JVM, a new
-     * revision's load on the engine thread (live events wait for it) otherwise runs the definitions' JSON parser, the
-     * CEL checker and the index as code the JIT has seen a few times only, taking 5 to 15 ms to compile one new
+     * compiled or {@code going} turns false, pausing three times as long as each build took (at most a quarter of a
+     * core), and looking again every few seconds while no enabled segment is stored (a new deployment): on a JVM, a
+     * new revision's load on the engine thread (live events wait for it) otherwise runs the definitions' JSON parser,
+     * the CEL checker and the index as code the JIT has seen a few times only, taking 5 to 15 ms to compile one new
      * condition instead of about 0.2 ms. A native image has no JIT, so nothing to rehearse.
      *
-     * @return the conditions compiled (fewer if interrupted or the catalog is empty)
+     * @return the conditions compiled
      */
-    public int rehearseLoads(int compiles) {
-        Stored stored = readStored();
-        Current base = current;
+    public int rehearseLoads(int compiles, BooleanSupplier going) throws InterruptedException {
+        long start = System.nanoTime();
+        long cpuStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         int compiled = 0;
-        while (compiled < compiles) {
-            long start = System.nanoTime();
-            int now = build(stored, Map.of(), base, problem -> { }).compiled();
+        Stored stored = null;
+        while (compiled < compiles && going.getAsBoolean()) {
+            if (stored == null) {
+                stored = readStored();
+            }
+            long building = System.nanoTime();
+            int now = build(stored, Map.of(), current, problem -> { }).compiled();
             if (now == 0) {
-                break;
+                stored = null; // read again after the pause
+                Thread.sleep(REHEARSAL_LOOK_AGAIN);
+                continue;
             }
             compiled += now;
-            try {
-                Thread.sleep(Duration.ofNanos(3 * (System.nanoTime() - start)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            Thread.sleep(Duration.ofNanos(3 * (System.nanoTime() - building)));
         }
+        LOG.infof("Rehearsed loading the segment catalog ahead of a save: %d conditions compiled in %d ms (%d ms of CPU)",
+                compiled, (System.nanoTime() - start) / 1_000_000,
+                (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
         return compiled;
     }
 

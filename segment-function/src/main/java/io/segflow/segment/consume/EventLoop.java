@@ -33,7 +33,6 @@ import io.segflow.segment.store.PartitionStore;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -80,8 +79,6 @@ public class EventLoop {
     private static final int WAKE_TRACES = 100_000;
     /** The catalog's rehearsal starts this long after startup: a restarted instance catches up on its backlog first. */
     private static final Duration CATALOG_WARM_UP_DELAY = Duration.ofSeconds(30);
-    /** How long the catalog's rehearsal waits before it looks again for stored segments to rehearse the load with. */
-    private static final Duration CATALOG_WARM_UP_LOOK_AGAIN = Duration.ofSeconds(5);
 
     private final SegmentConfig config;
     private final SegmentCatalog catalog;
@@ -244,29 +241,12 @@ public class EventLoop {
         }
         try {
             Thread.sleep(CATALOG_WARM_UP_DELAY);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        long start = System.nanoTime();
-        long cpuStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
-        int compiled = 0;
-        try {
-            while (running && compiled < compiles) {
-                int now = catalog.rehearseLoads(compiles - compiled);
-                compiled += now;
-                if (now == 0) {
-                    Thread.sleep(CATALOG_WARM_UP_LOOK_AGAIN); // no enabled segment stored yet
-                }
-            }
+            catalog.rehearseLoads(compiles, () -> running);
         } catch (RuntimeException e) {
             LOG.debugf("Rehearsing the catalog's load failed (a save then loads it as cold code): %s", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.infof("Rehearsed loading the segment catalog ahead of a save: %d conditions compiled in %d ms (%d ms of CPU)",
-                compiled, (System.nanoTime() - start) / 1_000_000,
-                (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
     }
 
     /** The configured number of users, at most what a third of the heap holds (a user takes a few KB in memory). */
