@@ -6,6 +6,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.segflow.api.push.PushHub;
+import io.segflow.api.support.SseClient.Event;
 import io.segflow.testkit.KafkaAndRedisResource;
 import jakarta.inject.Inject;
 import java.net.URL;
@@ -31,5 +32,18 @@ public abstract class PushTest {
     @BeforeEach
     void changesAreBeingRead() {
         await().atMost(Duration.ofSeconds(30)).until(hub::listening);
+    }
+
+    /**
+     * The stream's next event, which must be {@code user}'s change of {@code version}; when none comes, the failure
+     * says where it was lost: the stream gone from the hub (a send failed), or the change never read (not listening).
+     */
+    protected Event nextChange(SseClient client, String user, String version) throws InterruptedException {
+        try {
+            return client.nextChange(version);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the hub then held " + hub.openConnections(user)
+                    + " stream(s) of " + user + " and was " + (hub.listening() ? "" : "not ") + "reading changes", e);
+        }
     }
 }
