@@ -75,6 +75,14 @@ public interface SegmentConfig {
         @WithDefault("2000")
         int catalogWarmUpCompiles();
 
+        /**
+         * A round of the engine loop that takes longer than this from its poll's return is logged with the time of
+         * each of its steps (records, Redis round trip, events, wakes, backfill, seal): to find what held up the events
+         * of a latency spike. Up to 10 lines at once, then one a second. 0: off.
+         */
+        @WithDefault("0s")
+        Duration slowRound();
+
         /** Longest wait for Kafka to acknowledge a poll's change records before the partitions are reset. */
         @WithDefault("30s")
         Duration publishTimeout();
@@ -167,6 +175,7 @@ public interface SegmentConfig {
         require(!engine.pollTimeout().isNegative() && engine.pollTimeout().toMillis() <= 5_000, "segflow.engine.poll-timeout", "between 0 and 5s");
         require(engine.catalogWarmUpCompiles() >= 0 && engine.catalogWarmUpCompiles() <= 20_000, "segflow.engine.catalog-warm-up-compiles",
                 "between 0 and 20000");
+        require(!engine.slowRound().isNegative(), "segflow.engine.slow-round", "0 (off) or more");
         require(engine.publishTimeout().toSeconds() >= 1, "segflow.engine.publish-timeout", "at least 1s");
         require(engine.redisTimeout().toMillis() >= 100, "segflow.engine.redis-timeout", "at least 100ms");
         require(engine.instanceId().map(id -> !id.isBlank()).orElse(true), "segflow.engine.instance-id", "not blank");

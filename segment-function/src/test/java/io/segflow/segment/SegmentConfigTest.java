@@ -75,6 +75,13 @@ class SegmentConfigTest {
     }
 
     @Test
+    void aNegativeSlowRoundThresholdIsRefused() {
+        assertRefused("segflow.engine.slow-round", "-1ms");
+        SegmentConfig.validate(config(Map.of("segflow.engine.slow-round", "0s")));
+        SegmentConfig.validate(config(Map.of("segflow.engine.slow-round", "50ms")));
+    }
+
+    @Test
     void anIdlePollLongerThanTheWakeIntervalIsRefused() {
         assertRefused("segflow.engine.poll-timeout", "2s");
         assertThatThrownBy(() -> SegmentConfig.validate(config(Map.of("segflow.engine.poll-timeout", "500ms",

@@ -117,6 +117,7 @@ public class EventLoop {
      * (one Redis round trip per round instead of two) right after its poll, which does not wait while one is here.
      */
     private Prepared prepared;
+    private final SlowRounds slowRounds;
     /** At most one warning a minute per condition that goes over its iteration budget. */
     private final WarningLimit overBudgetWarnings = new WarningLimit(Duration.ofMinutes(1));
     private long nextWakePoll;
@@ -130,6 +131,7 @@ public class EventLoop {
               ChangeTracing tracing, RedisDataSource redis, @Identifier("default-kafka-broker") Map<String, Object> kafka,
               MeterRegistry metrics) {
         this.config = config;
+        this.slowRounds = new SlowRounds(config.engine().slowRound());
         this.catalog = catalog;
         this.store = store;
         this.publisher = publisher;
@@ -374,6 +376,8 @@ public class EventLoop {
 
     /** One round: claim, poll, events, wakes, a backfill chunk, then store and publish all of it. */
     private void round() {
+        long claiming = System.nanoTime();
+        long revisionBefore = catalog.current().index().revision();
         claimPending();
         long polling = System.nanoTime();
         boolean backfillPending = CatalogBackfill.pending(catalog.current(), owned.values());
@@ -383,7 +387,9 @@ public class EventLoop {
         }
         long now = System.currentTimeMillis();
         long start = System.nanoTime();
+        slowRounds.polled(start, start - claiming);
         PolledEvents polled = readOwned(records);
+        slowRounds.ended(SlowRounds.Step.RECORDS, System.nanoTime());
         if (!records.isEmpty()) {
             backfillBudget.liveEvents(start);
             wakeBudget.liveEvents(start);
@@ -425,6 +431,7 @@ public class EventLoop {
                 nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
             }
         }
+        slowRounds.ended(SlowRounds.Step.READ, System.nanoTime());
         SegmentCatalog.Current current = catalog.current();
         Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
                 partition -> owned.containsKey(partition) ? owned.get(partition).history() : null, config.engine().recordFormat());
@@ -434,12 +441,14 @@ public class EventLoop {
                 events(polled, readAhead, round);
             }
             long waking = System.nanoTime();
+            slowRounds.ended(SlowRounds.Step.EVENTS, waking);
             boolean wakes = (moreWakesDue || round.now >= nextWakePoll) && wakeBudget.allows(waking);
             if (wakes) {
                 moreWakesDue = dueWakes.run(round, owned.keySet(), wakesPerPartition(waking));
                 nextWakePoll = round.now + config.scheduler().pollInterval().toMillis();
             }
             long backfilling = System.nanoTime();
+            slowRounds.ended(SlowRounds.Step.WAKES, backfilling);
             if (chunk) {
                 historyReplay.run(round, owned.values(), !records.isEmpty());
                 catalogBackfill.run(round, owned.values(), readAhead);
@@ -452,6 +461,7 @@ public class EventLoop {
                 }
             }
             long sealing = System.nanoTime();
+            slowRounds.ended(SlowRounds.Step.BACKFILL, sealing);
             meters.applyStage.record(sealing - start, TimeUnit.NANOSECONDS);
             // The work besides live events is charged to its budget now, and its store (mostly its users' records and
             // change records) once the round is stored: with the next round's reads, or now on a Redis Cluster.
@@ -466,6 +476,9 @@ public class EventLoop {
             }
             store(round, storeAtOnce, charged);
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
+            long stored = System.nanoTime();
+            slowRounds.ended(SlowRounds.Step.STORE, stored);
+            slowRounds.ended(stored, records.count(), revisionBefore, current.index().revision());
         } finally {
             if (prepared == null || prepared.round() != round) {
                 round.spans.forEach(Span::end); // else once its writes are stored
