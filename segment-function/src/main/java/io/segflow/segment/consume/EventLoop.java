@@ -478,7 +478,7 @@ public class EventLoop {
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
             long stored = System.nanoTime();
             slowRounds.ended(SlowRounds.Step.STORE, stored);
-            slowRounds.ended(stored, records.count(), revisionBefore, current.index().revision());
+            slowRounds.roundEnded(stored, records.count(), revisionBefore, current.index().revision());
         } finally {
             if (prepared == null || prepared.round() != round) {
                 round.spans.forEach(Span::end); // else once its writes are stored

@@ -89,7 +89,7 @@ final class SlowRounds {
      *
      * @return the line logged, or null
      */
-    String ended(long nowNanos, int records, long revisionBefore, long revisionAfter) {
+    String roundEnded(long nowNanos, int records, long revisionBefore, long revisionAfter) {
         if (!on() || nowNanos - startNanos <= thresholdNanos) {
             return null;
         }

@@ -19,7 +19,7 @@ class SlowRoundsTest {
         rounds.ended(Step.EVENTS, t += 13 * MS);
         rounds.ended(Step.STORE, t += 5 * MS); // no wakes, no backfill this round
 
-        assertThat(rounds.ended(t, 442, 1, 2)).isEqualTo("A round took 93.0 ms after its poll (40.0 ms): records 2.0, store and reads 73.0, events 13.0,"
+        assertThat(rounds.roundEnded(t, 442, 1, 2)).isEqualTo("A round took 93.0 ms after its poll (40.0 ms): records 2.0, store and reads 73.0, events 13.0,"
                 + " wakes 0.0, backfill 0.0, seal 5.0 ms; 442 records polled; catalog revision 1 -> 2");
     }
 
@@ -28,12 +28,12 @@ class SlowRoundsTest {
         SlowRounds rounds = new SlowRounds(Duration.ofMillis(50));
         rounds.polled(0, 0);
         rounds.ended(Step.READ, 50 * MS);
-        assertThat(rounds.ended(50 * MS, 10, 3, 3)).as("50 ms is not over 50 ms").isNull();
+        assertThat(rounds.roundEnded(50 * MS, 10, 3, 3)).as("50 ms is not over 50 ms").isNull();
 
         SlowRounds off = new SlowRounds(Duration.ZERO);
         off.polled(0, 0);
         off.ended(Step.READ, 500 * MS);
-        assertThat(off.ended(500 * MS, 10, 3, 3)).isNull();
+        assertThat(off.roundEnded(500 * MS, 10, 3, 3)).isNull();
     }
 
     @Test
@@ -57,13 +57,13 @@ class SlowRoundsTest {
         long t = 5 * SlowRounds.LOG_INTERVAL_NANOS;
         rounds.polled(t, 0);
         rounds.ended(Step.EVENTS, t += 30 * MS);
-        assertThat(rounds.ended(t, 5, 4, 4)).contains("store and reads 0.0, events 30.0,").doesNotContain("catalog revision");
+        assertThat(rounds.roundEnded(t, 5, 4, 4)).contains("store and reads 0.0, events 30.0,").doesNotContain("catalog revision");
     }
 
     /** A round whose poll returned at {@code startNanos} after 100 ms and whose store and reads took 20 ms. */
     private static String slowRound(SlowRounds rounds, long startNanos) {
         rounds.polled(startNanos, 100 * MS);
         rounds.ended(Step.READ, startNanos + 20 * MS);
-        return rounds.ended(startNanos + 20 * MS, 1, 1, 1);
+        return rounds.roundEnded(startNanos + 20 * MS, 1, 1, 1);
     }
 }
