@@ -117,6 +117,7 @@ public class EventLoop {
      * (one Redis round trip per round instead of two) right after its poll, which does not wait while one is here.
      */
     private Prepared prepared;
+    /** Logs the steps of rounds slower than {@code segflow.engine.slow-round}. */
     private final SlowRounds slowRounds;
     /** At most one warning a minute per condition that goes over its iteration budget. */
     private final WarningLimit overBudgetWarnings = new WarningLimit(Duration.ofMinutes(1));
@@ -377,10 +378,10 @@ public class EventLoop {
     /** One round: claim, poll, events, wakes, a backfill chunk, then store and publish all of it. */
     private void round() {
         long claiming = System.nanoTime();
-        long revisionBefore = catalog.current().index().revision();
         claimPending();
         long polling = System.nanoTime();
-        boolean backfillPending = CatalogBackfill.pending(catalog.current(), owned.values());
+        SegmentCatalog.Current beforePoll = catalog.current();
+        boolean backfillPending = CatalogBackfill.pending(beforePoll, owned.values());
         ConsumerRecords<String, ByteBuffer> records = consumer.poll(pollTimeout(backfillPending));
         if (!records.isEmpty()) {
             meters.pollStage.record(System.nanoTime() - polling, TimeUnit.NANOSECONDS);
@@ -478,7 +479,7 @@ public class EventLoop {
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
             long stored = System.nanoTime();
             slowRounds.ended(SlowRounds.Step.STORE, stored);
-            slowRounds.roundEnded(stored, records.count(), revisionBefore, current.index().revision());
+            slowRounds.roundEnded(stored, records.count(), beforePoll.index().revision(), current.index().revision());
         } finally {
             if (prepared == null || prepared.round() != round) {
                 round.spans.forEach(Span::end); // else once its writes are stored

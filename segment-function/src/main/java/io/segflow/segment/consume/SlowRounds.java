@@ -62,7 +62,7 @@ final class SlowRounds {
         this.thresholdNanos = threshold.toNanos();
     }
 
-    boolean on() {
+    private boolean on() {
         return thresholdNanos > 0;
     }
 
