@@ -220,6 +220,7 @@ public class EventLoop {
         SegmentConfig.validate(config);
         cache = new UserCache(cacheCapacity());
         running = true;
+        ChangeTracing.loadSpanClasses();
         // Compiling the segments takes seconds in a cold JVM: do it while the engine subscribes and joins the group,
         // so that a restarted instance is processing as soon as it owns its partitions.
         Thread.ofPlatform().name("segflow-catalog-warmup").daemon().start(this::warmUpCatalog);

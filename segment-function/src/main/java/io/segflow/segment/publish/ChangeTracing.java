@@ -4,6 +4,8 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.segflow.core.trace.RecordTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,6 +44,24 @@ public class ChangeTracing {
     /** The span of one user's time flip: a trace of its own, linked to the trace of what set the wake. */
     public Span startTimeFlip(SpanContext scheduler) {
         return tracer.spanBuilder("segflow time flip").setNoParent().addLink(scheduler).setAttribute("segflow.users", 1).startSpan();
+    }
+
+    /**
+     * Records one span, with an attribute, on a tracer provider of its own that exports nothing, and returns it; call
+     * it at startup. On a JVM, the classes of a recording span load with the process's first one, and one of them is
+     * a new subclass of {@code HashMap} (the SDK's attribute map): the JIT then throws away the compiled code of every
+     * method that counted on {@code HashMap}'s methods having no other override, about 40 methods of the live path at
+     * once (Kafka's producer and consumer, the round's reads and store), which run as cold code and compile again
+     * while events wait. When events carry no sampled trace context, that first span is a backfill's or a wake's,
+     * in the middle of a run; loading the classes now moves that to startup, before anything is compiled.
+     */
+    public static ReadableSpan loadSpanClasses() {
+        try (SdkTracerProvider provider = SdkTracerProvider.builder().build()) {
+            Span span = provider.get("io.segflow.segment").spanBuilder("segflow startup").setNoParent()
+                    .setAttribute("segflow.users", 0).startSpan();
+            span.end();
+            return (ReadableSpan) span;
+        }
     }
 
     /** Writes the span's context into a change record's headers ({@code traceparent}, {@code tracestate}). */
