@@ -4,7 +4,6 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.segflow.core.trace.RecordTraces;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -55,12 +54,12 @@ public class ChangeTracing {
      * while events wait. When events carry no sampled trace context, that first span is a backfill's or a wake's,
      * in the middle of a run; loading the classes now moves that to startup, before anything is compiled.
      */
-    public static ReadableSpan loadSpanClasses() {
+    public static Span loadSpanClasses() {
         try (SdkTracerProvider provider = SdkTracerProvider.builder().build()) {
             Span span = provider.get("io.segflow.segment").spanBuilder("segflow startup").setNoParent()
                     .setAttribute("segflow.users", 0).startSpan();
             span.end();
-            return (ReadableSpan) span;
+            return span;
         }
     }
 
