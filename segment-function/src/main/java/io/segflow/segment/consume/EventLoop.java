@@ -433,7 +433,7 @@ public class EventLoop {
                 nextCatalogCheck = now + config.engine().catalogCheckInterval().toMillis();
             }
         }
-        slowRounds.ended(SlowRounds.Step.READ, System.nanoTime());
+        slowRounds.ended(SlowRounds.Step.ROUND_TRIP, System.nanoTime());
         SegmentCatalog.Current current = catalog.current();
         Round round = new Round(current, System.currentTimeMillis(), cache, store, meters.userReads, meters.unreadableRecords,
                 partition -> owned.containsKey(partition) ? owned.get(partition).history() : null, config.engine().recordFormat());
@@ -479,7 +479,7 @@ public class EventLoop {
             store(round, storeAtOnce, charged);
             commitOffsets(); // in quiet rounds too, so that the last offsets of a burst are committed
             long stored = System.nanoTime();
-            slowRounds.ended(SlowRounds.Step.STORE, stored);
+            slowRounds.ended(SlowRounds.Step.SEAL, stored);
             slowRounds.roundEnded(stored, records.count(), beforePoll.index().revision(), current.index().revision());
         } finally {
             if (prepared == null || prepared.round() != round) {

@@ -31,12 +31,12 @@ final class SlowRounds {
          * The Redis round trip that stores the last round and reads this round's users, catalog revision and backfill
          * chunk (or the last round's store alone), with a new catalog's load if one was saved.
          */
-        READ("store and reads"),
+        ROUND_TRIP("store and reads"),
         EVENTS("events"),
         WAKES("wakes"),
         BACKFILL("backfill"),
         /** Sealing the round, and its store when it goes at once; and the offset commit. */
-        STORE("seal");
+        SEAL("seal");
 
         private final String label;
 
@@ -53,8 +53,8 @@ final class SlowRounds {
     private long lastMarkNanos;
     /** Lines that may go out now (a token bucket of {@link #BURST}, one more per interval). */
     private double lines = BURST;
+    /** When {@link #lines} was last filled; it fills only while below {@link #BURST}. */
     private long filledNanos;
-    private boolean filledOnce;
     private int notLogged;
 
     /** {@code threshold} zero: off. */
@@ -85,7 +85,8 @@ final class SlowRounds {
     }
 
     /**
-     * The round ended: logs its steps if it took longer than the threshold, unless too many lines went out lately. {@code records}: polled; {@code revisionBefore} and {@code after}: the catalog's at its start and end.
+     * The round ended: logs its steps if it took longer than the threshold, unless too many lines went out lately.
+     * {@code records}: polled; {@code revisionBefore} and {@code revisionAfter}: the catalog's at its start and end.
      *
      * @return the line logged, or null
      */
@@ -93,10 +94,9 @@ final class SlowRounds {
         if (!on() || nowNanos - startNanos <= thresholdNanos) {
             return null;
         }
-        if (filledOnce) {
+        if (lines < BURST) {
             lines = Math.min(BURST, lines + (double) (nowNanos - filledNanos) / LOG_INTERVAL_NANOS);
         }
-        filledOnce = true;
         filledNanos = nowNanos;
         if (lines < 1) {
             notLogged++;

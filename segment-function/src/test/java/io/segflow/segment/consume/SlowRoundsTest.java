@@ -15,9 +15,9 @@ class SlowRoundsTest {
         long t = 1_000 * MS;
         rounds.polled(t, 40 * MS);
         rounds.ended(Step.RECORDS, t += 2 * MS);
-        rounds.ended(Step.READ, t += 73 * MS);
+        rounds.ended(Step.ROUND_TRIP, t += 73 * MS);
         rounds.ended(Step.EVENTS, t += 13 * MS);
-        rounds.ended(Step.STORE, t += 5 * MS); // no wakes, no backfill this round
+        rounds.ended(Step.SEAL, t += 5 * MS); // no wakes, no backfill this round
 
         assertThat(rounds.roundEnded(t, 442, 1, 2)).isEqualTo("A round took 93.0 ms after its poll (40.0 ms): records 2.0, store and reads 73.0, events 13.0,"
                 + " wakes 0.0, backfill 0.0, seal 5.0 ms; 442 records polled; catalog revision 1 -> 2");
@@ -27,12 +27,12 @@ class SlowRoundsTest {
     void aRoundWithinTheThresholdOrWithItOffIsNotLogged() {
         SlowRounds rounds = new SlowRounds(Duration.ofMillis(50));
         rounds.polled(0, 0);
-        rounds.ended(Step.READ, 50 * MS);
+        rounds.ended(Step.ROUND_TRIP, 50 * MS);
         assertThat(rounds.roundEnded(50 * MS, 10, 3, 3)).as("50 ms is not over 50 ms").isNull();
 
         SlowRounds off = new SlowRounds(Duration.ZERO);
         off.polled(0, 0);
-        off.ended(Step.READ, 500 * MS);
+        off.ended(Step.ROUND_TRIP, 500 * MS);
         assertThat(off.roundEnded(500 * MS, 10, 3, 3)).isNull();
     }
 
@@ -63,7 +63,7 @@ class SlowRoundsTest {
     /** A round whose poll returned at {@code startNanos} after 100 ms and whose store and reads took 20 ms. */
     private static String slowRound(SlowRounds rounds, long startNanos) {
         rounds.polled(startNanos, 100 * MS);
-        rounds.ended(Step.READ, startNanos + 20 * MS);
+        rounds.ended(Step.ROUND_TRIP, startNanos + 20 * MS);
         return rounds.roundEnded(startNanos + 20 * MS, 1, 1, 1);
     }
 }
