@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,13 +36,16 @@ class QuietSpellTest extends SegmentFunctionTestBase {
     void aRoundAfterAQuietSpellLongerThanTheIdleTimeoutIsStoredWithoutAReset() {
         String user = "quiet-" + UUID.randomUUID();
         send(trackEvent(user, "before", UUID.randomUUID().toString()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> record(user).map(r -> r.profile().count("before") == 1).orElse(false));
+        // The test's own Redis client has the short idle timeout too: a read of it may meet a connection closing under it.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(CompletionException.class)
+                .until(() -> record(user).map(r -> r.profile().count("before") == 1).orElse(false));
         double resets = resets();
 
         sleep(3_000); // three idle timeouts: the client closed the connection the last round was stored through
 
         send(trackEvent(user, "after", UUID.randomUUID().toString()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> record(user).map(r -> r.profile().count("after") == 1).orElse(false));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(CompletionException.class)
+                .until(() -> record(user).map(r -> r.profile().count("after") == 1).orElse(false));
         assertThat(resets()).as("failed rounds (each claims every partition again)").isEqualTo(resets);
         assertThat(record(user).orElseThrow().profile().count("before")).isEqualTo(1);
     }
