@@ -2,7 +2,6 @@ package io.segflow.trigger.definitions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.DeliveryEntry;
@@ -12,11 +11,9 @@ import io.segflow.testkit.RedisProcess;
 import io.segflow.testkit.RespClient;
 import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicWriter;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,16 +225,6 @@ class SigtermIT {
      * cut short may have reached the receiver, but only an attempt answered counts.
      */
     private static Set<String> delivered(String redisUrl, String triggerId) {
-        try (RespClient redis = new RespClient(URI.create(redisUrl).getPort())) {
-            List<?> log = (List<?>) redis.call("HGETALL", TriggerKeys.log(triggerId));
-            Set<String> users = new HashSet<>();
-            for (int i = 1; i < log.size(); i += 2) {
-                JsonNode entry = Json.read((String) log.get(i), JsonNode.class);
-                if ("delivered".equals(entry.path("status").asText())) {
-                    users.add(entry.path("userId").asText());
-                }
-            }
-            return users;
-        }
+        return DeliveriesLog.users(redisUrl, triggerId, "delivered");
     }
 }
