@@ -8,10 +8,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.segflow.segment.consume.EngineHealth;
 import io.segflow.testkit.RedisProcess;
-import io.segflow.testkit.RespClient;
-import io.segflow.testkit.TestServices;
 import jakarta.inject.Inject;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -65,17 +62,5 @@ class RedisStalledTest extends SegmentFunctionTestBase {
      */
     private String engineCheck() {
         return engine.call().getStatus().name();
-    }
-
-    /** The pid of the tests' Redis, as it reports it. */
-    private static long redisPid() {
-        try (RespClient client = new RespClient(URI.create(TestServices.redisUrl()).getPort())) {
-            for (String line : client.text("INFO", "server").split("\r\n")) {
-                if (line.startsWith("process_id:")) {
-                    return Long.parseLong(line.substring("process_id:".length()).trim());
-                }
-            }
-        }
-        throw new IllegalStateException("Redis reported no process_id");
     }
 }

@@ -16,9 +16,12 @@ import io.segflow.core.state.UserRecord;
 import io.segflow.core.state.UserRecordCodec;
 import io.segflow.segment.apply.OwnedPartition.BackfillProgress;
 import io.segflow.testkit.KafkaAndRedisResource;
+import io.segflow.testkit.RespClient;
+import io.segflow.testkit.TestServices;
 import io.segflow.testkit.TopicReader;
 import io.segflow.testkit.TopicWriter;
 import jakarta.inject.Inject;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -130,5 +133,17 @@ abstract class SegmentFunctionTestBase {
     protected static Event trackEvent(String user, String name, String messageId) {
         return new Event(1, "track", messageId, user, null, name, null, null, null, null, Map.of(), null, null,
                 Instant.now(), null, null, Instant.now(), "test");
+    }
+
+    /** The pid of the tests' Redis, as it reports it. */
+    protected static long redisPid() {
+        try (RespClient client = new RespClient(URI.create(TestServices.redisUrl()).getPort())) {
+            for (String line : client.text("INFO", "server").split("\r\n")) {
+                if (line.startsWith("process_id:")) {
+                    return Long.parseLong(line.substring("process_id:".length()).trim());
+                }
+            }
+        }
+        throw new IllegalStateException("Redis reported no process_id");
     }
 }
