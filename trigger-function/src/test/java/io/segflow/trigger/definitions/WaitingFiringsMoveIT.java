@@ -76,8 +76,10 @@ class WaitingFiringsMoveIT {
                 await(() -> DeliveriesLog.users(redisUrl, joined, "scheduled").size() == USERS, "every firing scheduled", first);
                 second = PackagedTriggerFunction.start(bootstrap, redisUrl, secondPort, run + "-b", settings);
                 second.awaitReady(secondPort);
-                await(() -> members(admin, run).values().stream().allMatch(owned -> owned > 0) && members(admin, run).size() == 2,
-                        "both instances own partitions", second);
+                await(() -> {
+                    Map<String, Integer> members = members(admin, run);
+                    return members.size() == 2 && members.values().stream().allMatch(owned -> owned > 0);
+                }, "both instances own partitions", second);
                 assertThat(Instant.now()).as("the partitions moved before the firings came due (%s after the changes):"
                         + " a machine this slow cannot show the move", DELAY).isBefore(entered.plus(DELAY));
                 await(() -> DeliveriesLog.users(redisUrl, joined, "delivered").size() == USERS, "every firing delivered", second);
