@@ -83,8 +83,7 @@ class SlowRoundLogTest extends SegmentFunctionTestBase {
             slowRounds.removeHandler(capture);
         }
 
-        Matcher line = LINE.matcher(stalledRound(lines).orElseThrow());
-        assertThat(line.matches()).isTrue();
+        Matcher line = stalledRound(lines).orElseThrow();
         double took = Double.parseDouble(line.group(1));
         Map<String, Double> steps = steps(line.group(2));
         assertThat(steps.keySet()).as(line.group()).containsExactly("records", "store and reads", "events", "wakes", "backfill", "seal");
@@ -95,12 +94,10 @@ class SlowRoundLogTest extends SegmentFunctionTestBase {
         assertThat(steps.get(longest)).as(line.group()).isGreaterThan(STALL_MILLIS / 2.0);
     }
 
-    /** The first line of a round that took at least half the stall. */
-    private static Optional<String> stalledRound(List<String> lines) {
-        return lines.stream().filter(l -> {
-            Matcher m = LINE.matcher(l);
-            return m.matches() && Double.parseDouble(m.group(1)) >= STALL_MILLIS / 2.0;
-        }).findFirst();
+    /** The first line of a round that took at least half the stall, matched. */
+    private static Optional<Matcher> stalledRound(List<String> lines) {
+        return lines.stream().map(LINE::matcher)
+                .filter(line -> line.matches() && Double.parseDouble(line.group(1)) >= STALL_MILLIS / 2.0).findFirst();
     }
 
     /** "records 0.1, store and reads 390.2, ..." as step to milliseconds, in the line's order. */

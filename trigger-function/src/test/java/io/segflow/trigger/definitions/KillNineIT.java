@@ -2,7 +2,6 @@ package io.segflow.trigger.definitions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.json.Json;
 import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.Ports;
@@ -75,7 +74,7 @@ class KillNineIT {
     /** Users whose firing the receiver answered with a 2xx. */
     private static Set<String> users(WebhookReceiver receiver) {
         return receiver.calls("/kill").stream().filter(c -> c.status() / 100 == 2)
-                .map(c -> Json.read(c.body(), JsonNode.class).at("/data/userId").asText()).collect(Collectors.toSet());
+                .map(WebhookReceiver.Call::userId).collect(Collectors.toSet());
     }
 
     /** A webhook trigger on the segment's entries, stored as api-function stores it. */

@@ -3,10 +3,12 @@ package io.segflow.trigger.definitions;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segflow.core.Topics;
 import io.segflow.core.json.Json;
+import io.segflow.core.membership.SegmentChange;
 import io.segflow.core.trigger.TriggerCodec;
 import io.segflow.core.trigger.TriggerExpressions;
 import io.segflow.core.trigger.TriggerKeys;
 import io.segflow.testkit.RespClient;
+import io.segflow.testkit.TopicWriter;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -19,6 +21,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The function as this build packaged it, run as a process of its own against the test JVM's Kafka and Redis, as a
@@ -121,6 +126,29 @@ record PackagedTriggerFunction(Process process, Path log) {
         try (RespClient redis = new RespClient(URI.create(redisUrl).getPort())) {
             redis.call("HSET", TriggerKeys.DEFINITIONS, definition.id(), TriggerCodec.write(definition));
             redis.call("INCR", TriggerKeys.REVISION);
+        }
+    }
+
+    /**
+     * A webhook trigger on the entries of the segment named like the trigger, after {@code delay} ({@code "2s"}; null:
+     * none), calling {@code url} signed with {@link WebhookReceiver#SECRET}.
+     */
+    static void defineEntryWebhook(String redisUrl, String id, String url, String delay) {
+        define(redisUrl, id, """
+                {"when": {"segment": "%s", "change": "entered"}, %s
+                 "action": {"type": "webhook", "url": "%s", "secret": "%s"}}""".formatted(
+                id, delay == null ? "" : "\"delay\": \"" + delay + "\",", url, WebhookReceiver.SECRET));
+    }
+
+    /** The users {@link #enter} makes enter the segment {@code id}: {@code <id>-u0} to {@code <id>-u<count - 1>}. */
+    static Set<String> users(String id, int count) {
+        return IntStream.range(0, count).mapToObj(u -> id + "-u" + u).collect(Collectors.toSet());
+    }
+
+    /** Each of {@link #users} enters the segment {@code id} now: a change record of version 1 each. */
+    static void enter(TopicWriter changes, String id, int count) {
+        for (String user : users(id, count)) {
+            changes.send(user, Json.write(new SegmentChange(user, id, SegmentChange.ENTERED, Instant.now(), 1, "event:" + user)));
         }
     }
 }

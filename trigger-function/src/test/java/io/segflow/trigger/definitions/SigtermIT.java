@@ -23,8 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,11 +71,11 @@ class SigtermIT {
              WebhookReceiver prompt = WebhookReceiver.start();
              TopicWriter changes = new TopicWriter(bootstrap, topic)) {
             String redisUrl = redis.url();
-            define(redisUrl, run + "-slow", slow.url("/slow"), null);
-            define(redisUrl, run + "-retried", flaky.url("/retried"), null);
-            define(redisUrl, run + "-delayed", quick.url("/delayed"), "2s");
-            define(redisUrl, run + "-stream", quick.url("/stream"), null);
-            define(redisUrl, run + "-prompt", prompt.url("/prompt"), null);
+            PackagedTriggerFunction.defineEntryWebhook(redisUrl, run + "-slow", slow.url("/slow"), null);
+            PackagedTriggerFunction.defineEntryWebhook(redisUrl, run + "-retried", flaky.url("/retried"), null);
+            PackagedTriggerFunction.defineEntryWebhook(redisUrl, run + "-delayed", quick.url("/delayed"), "2s");
+            PackagedTriggerFunction.defineEntryWebhook(redisUrl, run + "-stream", quick.url("/stream"), null);
+            PackagedTriggerFunction.defineEntryWebhook(redisUrl, run + "-prompt", prompt.url("/prompt"), null);
             slow.slow("/slow", 8_000); // answers later than the stop waits for its calls
             prompt.slow("/prompt", 1_000); // within it
             for (int u = 0; u < RETRIED_USERS; u++) {
@@ -87,9 +85,9 @@ class SigtermIT {
             PackagedTriggerFunction first = PackagedTriggerFunction.start(bootstrap, redisUrl, port, run, settings);
             try {
                 first.awaitReady(port);
-                enter(changes, run + "-retried", RETRIED_USERS);
+                PackagedTriggerFunction.enter(changes, run + "-retried", RETRIED_USERS);
                 flaky.await("/retried", RETRIED_USERS, Duration.ofSeconds(60));
-                enter(changes, run + "-delayed", DELAYED_USERS);
+                PackagedTriggerFunction.enter(changes, run + "-delayed", DELAYED_USERS);
                 Thread stream = Thread.ofPlatform().start(() -> {
                     while (first.process().isAlive() && streamed.get() < MOST_STREAMED) {
                         String user = run + "-stream-u" + streamed.get();
@@ -100,9 +98,9 @@ class SigtermIT {
                 });
                 quick.await("/stream", 100, Duration.ofSeconds(60));
                 // Last, so that the slow calls have most of their 8 s to go at the stop, and the prompt ones their 1 s.
-                enter(changes, run + "-slow", SLOW_USERS);
+                PackagedTriggerFunction.enter(changes, run + "-slow", SLOW_USERS);
                 slow.await("/slow", 16, Duration.ofSeconds(60));
-                enter(changes, run + "-prompt", PROMPT_USERS);
+                PackagedTriggerFunction.enter(changes, run + "-prompt", PROMPT_USERS);
                 prompt.await("/prompt", PROMPT_USERS, Duration.ofSeconds(60));
 
                 long signalled = System.nanoTime();
@@ -146,30 +144,12 @@ class SigtermIT {
         }
     }
 
-    private static void define(String redisUrl, String id, String url, String delay) {
-        PackagedTriggerFunction.define(redisUrl, id, """
-                {"when": {"segment": "%s", "change": "entered"}, %s
-                 "action": {"type": "webhook", "url": "%s", "secret": "%s"}}""".formatted(
-                id, delay == null ? "" : "\"delay\": \"" + delay + "\",", url, WebhookReceiver.SECRET));
-    }
-
-    /** Each user enters the segment {@code id} (the trigger's segment is named like the trigger). */
-    private static void enter(TopicWriter changes, String id, int users) {
-        for (String user : users(id, users)) {
-            changes.send(user, Json.write(new SegmentChange(user, id, SegmentChange.ENTERED, Instant.now(), 1, "event:" + user)));
-        }
-    }
-
-    private static Set<String> users(String id, int count) {
-        return IntStream.range(0, count).mapToObj(u -> id + "-u" + u).collect(Collectors.toSet());
-    }
-
     /** Per trigger (its id), the users whose firing is not logged delivered; none for a trigger whose firings all are. */
     private static Map<String, Set<String>> missing(String redisUrl, String run, Map<String, Integer> fired) {
         Map<String, Set<String>> missing = new LinkedHashMap<>();
         for (var trigger : fired.entrySet()) {
             String id = run + trigger.getKey();
-            Set<String> users = new TreeSet<>(users(id, trigger.getValue()));
+            Set<String> users = new TreeSet<>(PackagedTriggerFunction.users(id, trigger.getValue()));
             users.removeAll(delivered(redisUrl, id));
             if (!users.isEmpty()) {
                 missing.put(id, users);

@@ -2,9 +2,6 @@ package io.segflow.trigger.definitions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.segflow.core.json.Json;
-import io.segflow.core.membership.SegmentChange;
 import io.segflow.testkit.Ports;
 import io.segflow.testkit.RedisProcess;
 import io.segflow.testkit.TestServices;
@@ -18,12 +15,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -60,8 +55,8 @@ class WaitingFiringsMoveIT {
              TopicWriter changes = new TopicWriter(bootstrap, topic);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             String redisUrl = redis.url();
-            define(redisUrl, joined, receiver.url("/joined"));
-            define(redisUrl, stopped, receiver.url("/stopped"));
+            PackagedTriggerFunction.defineEntryWebhook(redisUrl, joined, receiver.url("/joined"), DELAY.toSeconds() + "s");
+            PackagedTriggerFunction.defineEntryWebhook(redisUrl, stopped, receiver.url("/stopped"), DELAY.toSeconds() + "s");
             int firstPort = Ports.free();
             int secondPort = Ports.free();
             PackagedTriggerFunction first = PackagedTriggerFunction.start(bootstrap, redisUrl, firstPort, run + "-a", settings);
@@ -72,7 +67,7 @@ class WaitingFiringsMoveIT {
 
                 // Firings wait in the first instance's schedules; the second joins and is given some of the partitions.
                 Instant entered = Instant.now();
-                enter(changes, joined);
+                PackagedTriggerFunction.enter(changes, joined, USERS);
                 await(() -> DeliveriesLog.users(redisUrl, joined, "scheduled").size() == USERS, "every firing scheduled", first);
                 second = PackagedTriggerFunction.start(bootstrap, redisUrl, secondPort, run + "-b", settings);
                 second.awaitReady(secondPort);
@@ -90,11 +85,11 @@ class WaitingFiringsMoveIT {
                 assertThat(byFirst).as("the first instance delivered those of the partitions it kept").isPositive();
                 assertThat(byFirst + bySecond).as("each firing delivered once, by one of the two").isEqualTo(USERS);
                 assertThat(callsPerUser(receiver, "/joined")).as("each user's firing called once")
-                        .isEqualTo(users(joined).stream().collect(Collectors.toMap(user -> user, user -> 1L)));
+                        .isEqualTo(PackagedTriggerFunction.users(joined, USERS).stream().collect(Collectors.toMap(user -> user, user -> 1L)));
 
                 // Firings wait in both instances' schedules; the first is stopped and the second takes its partitions.
                 entered = Instant.now();
-                enter(changes, stopped);
+                PackagedTriggerFunction.enter(changes, stopped, USERS);
                 await(() -> DeliveriesLog.users(redisUrl, stopped, "scheduled").size() == USERS, "every firing scheduled", second);
                 first.process().destroy(); // SIGTERM
                 assertThat(first.process().waitFor(15, TimeUnit.SECONDS)).as("the first instance exited").isTrue();
@@ -105,7 +100,7 @@ class WaitingFiringsMoveIT {
                 assertThat(delivered(secondPort, stopped)).as("the instance left delivered every firing, the stopped one's too")
                         .isEqualTo(USERS);
                 assertThat(callsPerUser(receiver, "/stopped")).as("each user's firing called once")
-                        .isEqualTo(users(stopped).stream().collect(Collectors.toMap(user -> user, user -> 1L)));
+                        .isEqualTo(PackagedTriggerFunction.users(stopped, USERS).stream().collect(Collectors.toMap(user -> user, user -> 1L)));
             } finally {
                 first.kill();
                 if (second != null) {
@@ -113,24 +108,6 @@ class WaitingFiringsMoveIT {
                 }
             }
         }
-    }
-
-    private static void define(String redisUrl, String id, String url) {
-        PackagedTriggerFunction.define(redisUrl, id, """
-                {"when": {"segment": "%s", "change": "entered"}, "delay": "%ds",
-                 "action": {"type": "webhook", "url": "%s", "secret": "%s"}}""".formatted(
-                id, DELAY.toSeconds(), url, WebhookReceiver.SECRET));
-    }
-
-    /** Each user enters the segment {@code id} (the trigger's segment is named like the trigger). */
-    private static void enter(TopicWriter changes, String id) {
-        for (String user : users(id)) {
-            changes.send(user, Json.write(new SegmentChange(user, id, SegmentChange.ENTERED, Instant.now(), 1, "event:" + user)));
-        }
-    }
-
-    private static Set<String> users(String id) {
-        return IntStream.range(0, USERS).mapToObj(u -> id + "-u" + u).collect(Collectors.toSet());
     }
 
     /** The members of the changes consumer group, each with the number of partitions assigned to it. */
@@ -156,8 +133,7 @@ class WaitingFiringsMoveIT {
     /** Per user, the receiver's calls that it answered with a 2xx. */
     private static Map<String, Long> callsPerUser(WebhookReceiver receiver, String path) {
         return receiver.calls(path).stream().filter(call -> call.status() / 100 == 2)
-                .collect(Collectors.groupingBy(call -> Json.read(call.body(), JsonNode.class).at("/data/userId").asText(),
-                        Collectors.counting()));
+                .collect(Collectors.groupingBy(WebhookReceiver.Call::userId, Collectors.counting()));
     }
 
     private static void await(BooleanSupplier condition, String what, PackagedTriggerFunction function) throws InterruptedException {

@@ -1,7 +1,9 @@
 package io.segflow.trigger.definitions;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.segflow.core.json.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -39,6 +41,11 @@ final class WebhookReceiver implements AutoCloseable {
         String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).findFirst()
                     .map(e -> e.getValue().get(0)).orElse(null);
+        }
+
+        /** The user of the firing the call delivers ({@code data.userId} of its body). */
+        String userId() {
+            return Json.read(body, JsonNode.class).at("/data/userId").asText();
         }
     }
 
